@@ -1,0 +1,158 @@
+// Package benchtest holds the fixtures amrbench's tests run against: real
+// redis-server processes started on free loopback ports, with TLS
+// certificates generated for the test and ACL users. Nothing here fakes
+// Redis.
+//
+// redis-server must be on PATH; the CI script installs it. Tests fail, rather
+// than skip, when it is missing, so a missing server never passes silently.
+package benchtest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/amrbench/amrbench/bench/localserver"
+)
+
+// Server is a redis-server process owned by a test.
+type Server struct {
+	*localserver.Server
+	// TLSPort is the TLS listener's port, or 0 without TLS.
+	TLSPort int
+	// Certs are the certificates the TLS listener uses.
+	Certs *Certs
+	// Admin is a plain connection to the server for the test's own checks.
+	Admin *redis.Client
+}
+
+// Option configures a test server.
+type Option func(*serverConfig)
+
+type serverConfig struct {
+	tlsHosts []string
+	users    []string // ACL SETUSER rules
+	args     []string
+}
+
+// WithTLS adds a TLS listener whose certificate is valid for hosts (DNS
+// names or IP addresses), signed by a CA generated for the test.
+func WithTLS(hosts ...string) Option {
+	return func(c *serverConfig) { c.tlsHosts = hosts }
+}
+
+// WithUser adds an ACL user with the given password and full access.
+func WithUser(name, password string) Option {
+	return func(c *serverConfig) {
+		c.users = append(c.users, fmt.Sprintf("%s on >%s ~* &* +@all", name, password))
+	}
+}
+
+// WithArgs passes extra arguments to redis-server.
+func WithArgs(args ...string) Option {
+	return func(c *serverConfig) { c.args = append(c.args, args...) }
+}
+
+// RequireRedisServer fails the test when redis-server is not on PATH.
+func RequireRedisServer(t testing.TB) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("%v: the integration tests need a real redis-server", localserver.ErrNoRedisServer)
+	}
+	return bin
+}
+
+// StartServer starts a redis-server for the test and stops it when the test
+// ends.
+func StartServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	RequireRedisServer(t)
+	var cfg serverConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	dir := t.TempDir()
+	// DEBUG SLEEP lets tests stall the server on purpose.
+	args := append([]string{"--enable-debug-command", "yes"}, cfg.args...)
+	s := &Server{}
+	if len(cfg.tlsHosts) > 0 {
+		s.Certs = NewCerts(t, cfg.tlsHosts...)
+		files := s.Certs.WriteFiles(t, dir)
+		port, err := localserver.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.TLSPort = port
+		args = append(args,
+			"--tls-port", strconv.Itoa(port),
+			"--tls-cert-file", files.Cert,
+			"--tls-key-file", files.Key,
+			"--tls-ca-cert-file", files.CA,
+			"--tls-auth-clients", "optional")
+	}
+	if len(cfg.users) > 0 {
+		aclFile := filepath.Join(dir, "users.acl")
+		lines := []string{"user default on nopass ~* &* +@all"}
+		for _, u := range cfg.users {
+			lines = append(lines, "user "+u)
+		}
+		if err := os.WriteFile(aclFile, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "--aclfile", aclFile)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ls, err := localserver.StartRedis(ctx, localserver.Options{Dir: dir, Args: args})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Server = ls
+	s.Admin = redis.NewClient(&redis.Options{Addr: ls.Addr(), Protocol: 2, DisableIdentity: true})
+	t.Cleanup(func() {
+		_ = s.Admin.Close()
+		_ = ls.Close()
+	})
+	return s
+}
+
+// CommandCalls returns the server's call counts per command, from INFO
+// commandstats, keyed by lower-case command name.
+func (s *Server) CommandCalls(t testing.TB) map[string]int64 {
+	t.Helper()
+	info, err := s.Admin.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatalf("INFO commandstats: %v", err)
+	}
+	calls := map[string]int64{}
+	for _, line := range strings.Split(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok || !strings.HasPrefix(name, "cmdstat_") {
+			continue
+		}
+		for _, field := range strings.Split(rest, ",") {
+			if v, ok := strings.CutPrefix(field, "calls="); ok {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				calls[strings.TrimPrefix(name, "cmdstat_")] = n
+			}
+		}
+	}
+	return calls
+}
+
+// ResetStats zeroes the server's statistics (CONFIG RESETSTAT).
+func (s *Server) ResetStats(t testing.TB) {
+	t.Helper()
+	if err := s.Admin.ConfigResetStat(context.Background()).Err(); err != nil {
+		t.Fatalf("CONFIG RESETSTAT: %v", err)
+	}
+}

@@ -1,0 +1,120 @@
+package benchtest
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// Certs is a CA and a server certificate it signed, as PEM.
+type Certs struct {
+	CAPEM   []byte
+	CertPEM []byte
+	KeyPEM  []byte
+	// ClientCertPEM and ClientKeyPEM are a client certificate signed by the
+	// same CA.
+	ClientCertPEM []byte
+	ClientKeyPEM  []byte
+}
+
+// CertFiles are the paths WriteFiles wrote.
+type CertFiles struct {
+	CA, Cert, Key, ClientCert, ClientKey string
+}
+
+// NewCerts generates a CA and a server certificate valid for hosts (DNS names
+// or IP addresses).
+func NewCerts(t testing.TB, hosts ...string) *Certs {
+	t.Helper()
+	caKey := newKey(t)
+	caTmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "amrbench test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Certs{CAPEM: pemBlock("CERTIFICATE", caDER)}
+	c.CertPEM, c.KeyPEM = leaf(t, ca, caKey, 2, x509.ExtKeyUsageServerAuth, hosts)
+	c.ClientCertPEM, c.ClientKeyPEM = leaf(t, ca, caKey, 3, x509.ExtKeyUsageClientAuth, []string{"amrbench-client"})
+	return c
+}
+
+func leaf(t testing.TB, ca *x509.Certificate, caKey *ecdsa.PrivateKey, serial int64, usage x509.ExtKeyUsage, hosts []string) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key := newKey(t)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(serial),
+		Subject:      pkix.Name{CommonName: hosts[0]},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+	}
+	for _, h := range hosts {
+		if ip := net.ParseIP(h); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, h)
+		}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pemBlock("CERTIFICATE", der), pemBlock("EC PRIVATE KEY", keyDER)
+}
+
+func newKey(t testing.TB) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func pemBlock(typ string, der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+}
+
+// WriteFiles writes the PEM files into dir.
+func (c *Certs) WriteFiles(t testing.TB, dir string) CertFiles {
+	t.Helper()
+	f := CertFiles{
+		CA:         filepath.Join(dir, "ca.pem"),
+		Cert:       filepath.Join(dir, "server.pem"),
+		Key:        filepath.Join(dir, "server.key"),
+		ClientCert: filepath.Join(dir, "client.pem"),
+		ClientKey:  filepath.Join(dir, "client.key"),
+	}
+	for path, data := range map[string][]byte{f.CA: c.CAPEM, f.Cert: c.CertPEM, f.Key: c.KeyPEM, f.ClientCert: c.ClientCertPEM, f.ClientKey: c.ClientKeyPEM} {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}

@@ -1,0 +1,72 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/amrbench/amrbench/results"
+)
+
+// classIndex numbers the error classes for per-worker counter arrays.
+var classIndex = func() map[results.ErrorClass]int {
+	m := make(map[results.ErrorClass]int, len(results.ErrorClasses))
+	for i, c := range results.ErrorClasses {
+		m[c] = i
+	}
+	return m
+}()
+
+const numClasses = 9 // len(results.ErrorClasses), checked in a test
+
+// Classify returns the class an operation's error is counted under.
+func Classify(err error) results.ErrorClass {
+	var rerr redis.Error
+	if errors.As(err, &rerr) {
+		return classifyReply(rerr.Error())
+	}
+	var netErr net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()) {
+		return results.ErrTimeout
+	}
+	// Everything else that stops a command on the client side (a reset or
+	// closed connection, a failed dial, an exhausted pool) means the
+	// connection is gone.
+	return results.ErrConnection
+}
+
+// classifyReply classifies an error reply from the server by its prefix.
+func classifyReply(msg string) results.ErrorClass {
+	prefix, _, _ := strings.Cut(msg, " ")
+	switch prefix {
+	case "MOVED":
+		return results.ErrMoved
+	case "ASK":
+		return results.ErrAsk
+	case "TRYAGAIN":
+		return results.ErrTryAgain
+	case "CLUSTERDOWN":
+		return results.ErrClusterDown
+	case "OOM":
+		return results.ErrOOM
+	case "NOAUTH", "WRONGPASS", "NOPERM":
+		return results.ErrAuth
+	}
+	if strings.Contains(msg, "invalid username-password") || strings.Contains(msg, "invalid password") {
+		return results.ErrAuth
+	}
+	return results.ErrOther
+}
+
+// brokenConnection reports whether err means the connection can no longer be
+// used and must be reopened.
+func brokenConnection(err error) bool {
+	switch Classify(err) {
+	case results.ErrTimeout, results.ErrConnection:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,140 @@
+package bench
+
+import (
+	"context"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/workloads"
+)
+
+// nopSession answers nothing: the commands keep whatever result they hold,
+// which for a fresh command is success.
+type nopSession struct{}
+
+func (nopSession) open(context.Context) error                { return nil }
+func (nopSession) exec(context.Context, []redis.Cmder) error { return nil }
+func (nopSession) reopen()                                   {}
+func (nopSession) close()                                    {}
+
+type discard struct{}
+
+func (discard) Interval(*results.Interval) error { return nil }
+func (discard) Event(*results.Event) error       { return nil }
+
+// benchWorker returns a worker whose slots hold prepared operations and
+// whose log never rotates.
+func benchWorker(t testing.TB, pipeline int) *worker {
+	wl, err := workloads.New(workloads.DefaultSpec(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder(time.Now(), 0, time.Hour, time.Minute, 1, []workloads.OpKind{workloads.Set, workloads.Get}, discard{}, func() int { return 1 })
+	var stop atomic.Bool
+	w := newWorker(0, wl.Generator(0, 1), nopSession{}, rec, &stop, pipeline, 32, -1)
+	w.log = rec.newLog(0, 0)
+	w.log.end = farFuture
+	for _, s := range w.slots {
+		w.gen.Next(&s.op)
+		s.prepare()
+	}
+	return w
+}
+
+func TestClassCount(t *testing.T) {
+	if numClasses != len(results.ErrorClasses) {
+		t.Fatalf("numClasses = %d, results has %d classes", numClasses, len(results.ErrorClasses))
+	}
+}
+
+// TestRecordDoesNotAllocate checks the per-operation record path: a batch's
+// outcome and latency go into the worker's own log without an allocation.
+func TestRecordDoesNotAllocate(t *testing.T) {
+	for _, pipeline := range []int{1, 16} {
+		w := benchWorker(t, pipeline)
+		t0 := time.Now()
+		i := 0
+		allocs := testing.AllocsPerRun(2000, func() {
+			i++
+			w.account(pipeline, t0, t0, t0.Add(time.Duration(100+i%50)*time.Microsecond))
+		})
+		if allocs != 0 {
+			t.Errorf("pipeline %d: %.1f allocations per recorded batch", pipeline, allocs)
+		}
+		var n, recorded int64
+		for _, c := range w.log.cmds {
+			n += c.count
+			recorded += c.response.TotalCount()
+		}
+		if n == 0 || recorded != n {
+			t.Errorf("pipeline %d: %d operations counted, %d latencies recorded", pipeline, n, recorded)
+		}
+	}
+}
+
+// TestPrepareAndNextDoNotAllocate checks the send side: drawing an operation
+// and pointing a reusable command at it.
+func TestPrepareAndNextDoNotAllocate(t *testing.T) {
+	w := benchWorker(t, 4)
+	allocs := testing.AllocsPerRun(2000, func() {
+		for i, s := range w.slots {
+			w.gen.Next(&s.op)
+			s.prepare()
+			w.cmds[i] = s.cmd
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%.1f allocations per batch of 4 prepared operations", allocs)
+	}
+}
+
+func TestRequestBytes(t *testing.T) {
+	tests := []struct {
+		name string
+		got  int64
+		want string
+	}{
+		{"GET", getRequestBytes(len("key:1")), "*2\r\n$3\r\nget\r\n$5\r\nkey:1\r\n"},
+		{"SET", setRequestBytes(len("key:1"), len("xxxxxxxxxx"), 0), "*3\r\n$3\r\nset\r\n$5\r\nkey:1\r\n$10\r\nxxxxxxxxxx\r\n"},
+		{"SET EX", setRequestBytes(len("key:1"), 3, 120), "*5\r\n$3\r\nset\r\n$5\r\nkey:1\r\n$3\r\nxxx\r\n$2\r\nex\r\n$3\r\n120\r\n"},
+		{"bulk reply", bulkBytes(12), "$12\r\nhello, world\r\n"},
+	}
+	for _, tt := range tests {
+		if tt.got != int64(len(tt.want)) {
+			t.Errorf("%s: %d bytes, want %d", tt.name, tt.got, len(tt.want))
+		}
+	}
+}
+
+// BenchmarkRecord measures recording one batch (pipeline 1 and 16): outcome
+// counters and two histogram updates per command kind.
+func BenchmarkRecord(b *testing.B) {
+	for _, pipeline := range []int{1, 16} {
+		b.Run("pipeline="+strconv.Itoa(pipeline), func(b *testing.B) {
+			w := benchWorker(b, pipeline)
+			t0 := time.Now()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				w.account(pipeline, t0, t0, t0.Add(time.Duration(100+i%500)*time.Microsecond))
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*pipeline), "ns/op-recorded")
+		})
+	}
+}
+
+// BenchmarkPrepare measures drawing and preparing one operation.
+func BenchmarkPrepare(b *testing.B) {
+	w := benchWorker(b, 1)
+	s := w.slots[0]
+	b.ReportAllocs()
+	for range b.N {
+		w.gen.Next(&s.op)
+		s.prepare()
+	}
+}

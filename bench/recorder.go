@@ -1,0 +1,372 @@
+package bench
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/workloads"
+)
+
+// Observer receives a run's records as they are finalized: intervals in
+// order, and events. Its methods may be called from several goroutines. It
+// must not keep an interval after Interval returns. An error from Interval
+// stops the run.
+type Observer interface {
+	Interval(iv *results.Interval) error
+	Event(e *results.Event) error
+}
+
+// farFuture is a log end that never passes, for the last interval of a run.
+var farFuture = time.Unix(math.MaxInt64/4, 0)
+
+// cmdLog is what one worker recorded for one command in one interval.
+type cmdLog struct {
+	count, hits, misses      int64
+	errors                   [numClasses]int64
+	bytesSent, bytesReceived int64
+	response, service        *hdrhistogram.PackedHistogram
+}
+
+// workerLog is everything one worker recorded in one interval. A worker owns
+// its log until it hands it to the recorder: no lock is taken per operation,
+// and there is one hand-off per worker per interval.
+type workerLog struct {
+	worker int
+	index  int64     // the interval every recorded operation completed in
+	end    time.Time // end of that interval; reaching it triggers the hand-off
+	// through is set at hand-off: the worker has handed over everything it
+	// will ever record for intervals up to and including through.
+	through    int64
+	final      bool      // the worker has finished
+	finishedAt time.Time // when, for a final log
+	cmds       [workloads.NumOpKinds]cmdLog
+	lateStarts int64
+	reconnects int64
+}
+
+func newWorkerLog() *workerLog {
+	l := &workerLog{}
+	for k := range l.cmds {
+		l.cmds[k].response = results.NewPackedHDR()
+		l.cmds[k].service = results.NewPackedHDR()
+	}
+	return l
+}
+
+func (l *workerLog) reset() {
+	for k := range l.cmds {
+		c := &l.cmds[k]
+		resp, svc := c.response, c.service
+		resp.Reset()
+		svc.Reset()
+		*c = cmdLog{response: resp, service: svc}
+	}
+	l.final, l.finishedAt, l.lateStarts, l.reconnects = false, time.Time{}, 0, 0
+}
+
+// intervalAcc accumulates the logs of every worker for one interval.
+type intervalAcc struct {
+	cmds       [workloads.NumOpKinds]*results.CommandStats
+	lateStarts int64
+	reconnects int64
+}
+
+func (a *intervalAcc) add(l *workerLog) {
+	a.lateStarts += l.lateStarts
+	a.reconnects += l.reconnects
+	for k := range l.cmds {
+		c := &l.cmds[k]
+		if c.count == 0 {
+			continue
+		}
+		s := a.cmds[k]
+		if s == nil {
+			s = results.NewCommandStats()
+			a.cmds[k] = s
+		}
+		s.Count += c.count
+		s.Hits += c.hits
+		s.Misses += c.misses
+		s.BytesSent += c.bytesSent
+		s.BytesReceived += c.bytesReceived
+		for i, n := range c.errors {
+			if n == 0 {
+				continue
+			}
+			if s.Errors == nil {
+				s.Errors = map[results.ErrorClass]int64{}
+			}
+			s.Errors[results.ErrorClasses[i]] += n
+		}
+		// Packed and dense histograms share the standard geometry, so the
+		// merge is exact.
+		c.response.MergeInto(s.Response.Histogram)
+		c.service.MergeInto(s.Service.Histogram)
+	}
+}
+
+// recorder assembles the workers' logs into interval records. Interval k
+// covers [measured + k*interval, measured + (k+1)*interval); warmup intervals
+// have negative indexes. An operation belongs to the interval it completed
+// in.
+//
+// Interval k is written once every worker has certified that it holds no
+// more operations for it, which a worker does when it sees the clock pass
+// the interval's end, at its next send or reply. A worker stuck in a command
+// cannot certify; after maxLag past the end (longer than any command can
+// take) the interval is written anyway, and a log that still arrives for it
+// is added to the oldest interval not yet written and counted in a warning.
+type recorder struct {
+	start    time.Time // run start; the first interval does not begin before it
+	measured time.Time // start of interval 0
+	interval time.Duration
+	first    int64
+	maxLag   time.Duration
+	workers  int
+	kinds    []workloads.OpKind
+	obs      Observer
+	conns    func() int
+
+	handoffs  chan *workerLog
+	free      sync.Pool
+	lastIndex atomic.Int64 // the last interval, once the stop is decided
+
+	// Owned by run.
+	certified  []int64
+	nCertified int // workers with certified >= next
+	finals     int
+	pending    map[int64]*intervalAcc
+	next       int64
+	maxSeen    int64
+	runEnd     time.Time
+	late       int64
+	lateWarned bool
+}
+
+func newRecorder(start time.Time, warmup, interval, maxLag time.Duration, workers int, kinds []workloads.OpKind, obs Observer, conns func() int) *recorder {
+	r := &recorder{
+		start:    start,
+		measured: start.Add(warmup),
+		interval: interval,
+		first:    -int64((warmup + interval - 1) / interval),
+		maxLag:   maxLag,
+		workers:  workers,
+		kinds:    kinds,
+		obs:      obs,
+		conns:    conns,
+		handoffs: make(chan *workerLog, workers+16),
+		pending:  map[int64]*intervalAcc{},
+	}
+	r.free.New = func() any { return newWorkerLog() }
+	r.lastIndex.Store(math.MaxInt64)
+	r.next = r.first
+	r.maxSeen = r.first
+	r.certified = make([]int64, workers)
+	for i := range r.certified {
+		r.certified[i] = r.first - 1
+	}
+	return r
+}
+
+// indexOf returns the interval an operation completing at t belongs to.
+func (r *recorder) indexOf(t time.Time) int64 {
+	d := t.Sub(r.measured)
+	k := int64(d / r.interval)
+	if d < 0 && d%r.interval != 0 {
+		k--
+	}
+	return min(max(k, r.first), r.lastIndex.Load())
+}
+
+func (r *recorder) startOf(k int64) time.Time {
+	s := r.measured.Add(time.Duration(k) * r.interval)
+	if s.Before(r.start) {
+		return r.start
+	}
+	return s
+}
+
+func (r *recorder) endOf(k int64) time.Time {
+	if k >= r.lastIndex.Load() {
+		return farFuture
+	}
+	return r.measured.Add(time.Duration(k+1) * r.interval)
+}
+
+// stopAt fixes the last interval: operations completing after t still count,
+// in the interval that holds t.
+func (r *recorder) stopAt(t time.Time) {
+	r.lastIndex.Store(r.indexOf(t.Add(-time.Nanosecond)))
+}
+
+// newLog returns an empty log for worker, for operations completing in
+// interval index.
+func (r *recorder) newLog(worker int, index int64) *workerLog {
+	l := r.free.Get().(*workerLog)
+	l.worker, l.index, l.end = worker, index, r.endOf(index)
+	return l
+}
+
+// rotate is called by a worker when the clock has reached its log's end: it
+// hands the log over and returns the log to record into from now on.
+func (r *recorder) rotate(l *workerLog, now time.Time) *workerLog {
+	k := r.indexOf(now)
+	if k <= l.index { // the run's last interval: it never ends
+		l.end = farFuture
+		return l
+	}
+	l.through = k - 1
+	worker := l.worker // l belongs to the recorder once sent
+	r.handoffs <- l
+	return r.newLog(worker, k)
+}
+
+// finish hands over a worker's last log.
+func (r *recorder) finish(l *workerLog, now time.Time) {
+	l.final, l.finishedAt = true, now
+	r.handoffs <- l
+}
+
+// run assembles and emits intervals until every worker has finished. After
+// an observer error it keeps draining the workers' logs, so they never block,
+// and returns the error at the end.
+func (r *recorder) run() error {
+	tick := time.NewTicker(min(r.interval/4, 100*time.Millisecond))
+	defer tick.Stop()
+	var firstErr error
+	for r.finals < r.workers {
+		select {
+		case l := <-r.handoffs:
+			r.merge(l)
+		case <-tick.C:
+		}
+		if firstErr == nil {
+			firstErr = r.flush(time.Now())
+		}
+	}
+	if firstErr == nil {
+		firstErr = r.flush(time.Now())
+	}
+	return firstErr
+}
+
+func (r *recorder) merge(l *workerLog) {
+	// A worker may have started a log just past a stop decided a moment
+	// later; its operations belong to the last interval.
+	index := min(l.index, r.lastIndex.Load())
+	if index < r.next {
+		// Its interval was written without it: add it to the oldest one
+		// still open, so no operation is lost, and say so.
+		index = r.next
+		r.late++
+	}
+	acc := r.pending[index]
+	if acc == nil {
+		acc = &intervalAcc{}
+		r.pending[index] = acc
+	}
+	acc.add(l)
+	r.maxSeen = max(r.maxSeen, index)
+	through := l.through
+	if l.final {
+		through = math.MaxInt64
+		r.finals++
+		if l.finishedAt.After(r.runEnd) {
+			r.runEnd = l.finishedAt
+		}
+	}
+	if old := r.certified[l.worker]; through > old {
+		r.certified[l.worker] = through
+		if old < r.next && through >= r.next {
+			r.nCertified++
+		}
+	}
+	l.reset()
+	r.free.Put(l)
+}
+
+// flush writes every interval that is complete, in order.
+func (r *recorder) flush(now time.Time) error {
+	allFinal := r.finals == r.workers
+	last := int64(math.MaxInt64)
+	if allFinal {
+		last = max(r.maxSeen, min(r.indexOf(r.runEnd), r.lastIndex.Load()))
+	}
+	for r.next <= last {
+		k := r.next
+		if !allFinal {
+			end := r.endOf(k)
+			if now.Before(end) {
+				return nil
+			}
+			if r.nCertified < r.workers && now.Sub(end) < r.maxLag {
+				return nil
+			}
+		}
+		if err := r.emit(k, allFinal && k == last); err != nil {
+			return err
+		}
+		delete(r.pending, k)
+		r.next++
+		r.nCertified = 0
+		for _, c := range r.certified {
+			if c >= r.next {
+				r.nCertified++
+			}
+		}
+	}
+	return nil
+}
+
+func (r *recorder) emit(k int64, lastOfRun bool) error {
+	iv := &results.Interval{
+		Index:       k,
+		Start:       r.startOf(k).UTC(),
+		End:         r.endOf(k).UTC(),
+		Connections: r.conns(),
+		Commands:    make(map[string]*results.CommandStats, len(r.kinds)),
+	}
+	if k < 0 {
+		iv.Phase = results.PhaseWarmup
+	}
+	if lastOfRun {
+		iv.End = r.runEnd.UTC()
+	}
+	acc := r.pending[k]
+	if acc == nil {
+		acc = &intervalAcc{}
+	}
+	iv.LateStarts, iv.Reconnects = acc.lateStarts, acc.reconnects
+	for _, kind := range r.kinds {
+		s := acc.cmds[kind]
+		if s == nil {
+			s = results.NewCommandStats()
+		}
+		iv.Commands[kind.String()] = s
+	}
+	if err := r.obs.Interval(iv); err != nil {
+		return err
+	}
+	if acc.reconnects > 0 {
+		if err := r.obs.Event(&results.Event{
+			Time: iv.End, Kind: results.EventReconnect, Count: acc.reconnects,
+			Detail: fmt.Sprintf("%d connections reopened after a connection error", acc.reconnects),
+		}); err != nil {
+			return err
+		}
+	}
+	if r.late > 0 && !r.lateWarned {
+		r.lateWarned = true
+		return r.obs.Event(&results.Event{
+			Time: iv.End, Kind: results.EventWarning,
+			Detail: fmt.Sprintf("a connection was stuck longer than %s; its operations were counted in the next interval written", r.maxLag),
+		})
+	}
+	return nil
+}

@@ -1,0 +1,310 @@
+package bench_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/benchtest"
+	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/workloads"
+)
+
+// collector is an Observer that keeps everything.
+type collector struct {
+	mu        sync.Mutex
+	intervals []*results.Interval
+	events    []*results.Event
+}
+
+func (c *collector) Interval(iv *results.Interval) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.intervals = append(c.intervals, iv)
+	return nil
+}
+
+func (c *collector) Event(e *results.Event) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.events = append(c.events, e)
+	return nil
+}
+
+// totals adds up every interval, warmup included: the server saw them all.
+func (c *collector) totals(t *testing.T) map[string]*results.CommandStats {
+	t.Helper()
+	out := map[string]*results.CommandStats{}
+	for _, iv := range c.intervals {
+		for name, cs := range iv.Commands {
+			if out[name] == nil {
+				out[name] = results.NewCommandStats()
+			}
+			if err := out[name].Add(cs); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return out
+}
+
+func config(s *benchtest.Server) bench.Config {
+	cfg := bench.DefaultConfig()
+	cfg.Target.Host, cfg.Target.Port = s.Host, s.Port
+	cfg.Connections = 8
+	cfg.Duration = 0
+	cfg.Requests = 20000
+	cfg.Interval = 200 * time.Millisecond
+	return cfg
+}
+
+func runBench(t *testing.T, ctx context.Context, cfg bench.Config, spec workloads.Spec) (*collector, bench.Outcome) {
+	t.Helper()
+	target, err := bench.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	wl, err := workloads.New(spec, cfg.Connections)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := &collector{}
+	out, err := bench.Run(ctx, target, wl, obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return obs, out
+}
+
+// assertCountsMatchServer checks the run's GET and SET counts against the
+// server's own INFO commandstats, and the mix against 1:10 within 2 %.
+func assertCountsMatchServer(t *testing.T, s *benchtest.Server, obs *collector, wantTotal int64) {
+	t.Helper()
+	tot := obs.totals(t)
+	calls := s.CommandCalls(t)
+	get, set := tot["GET"], tot["SET"]
+	if get.Count != calls["get"] || set.Count != calls["set"] {
+		t.Fatalf("recorded GET %d SET %d; server counted get %d set %d", get.Count, set.Count, calls["get"], calls["set"])
+	}
+	if get.Count+set.Count != wantTotal {
+		t.Fatalf("recorded %d operations, want %d", get.Count+set.Count, wantTotal)
+	}
+	if get.ErrorCount()+set.ErrorCount() != 0 {
+		t.Fatalf("errors: GET %v SET %v", get.Errors, set.Errors)
+	}
+	ratio := float64(set.Count) / float64(get.Count)
+	if math.Abs(ratio-0.1)/0.1 > 0.02 {
+		t.Fatalf("SET:GET = %d:%d = %.4f, want 0.1 within 2%%", set.Count, get.Count, ratio)
+	}
+	if get.Hits+get.Misses != get.Count {
+		t.Fatalf("GET hits %d + misses %d != count %d", get.Hits, get.Misses, get.Count)
+	}
+	if get.Response.TotalCount() != get.Count || get.Service.TotalCount() != get.Count {
+		t.Fatalf("GET histograms hold %d/%d values for %d operations", get.Response.TotalCount(), get.Service.TotalCount(), get.Count)
+	}
+}
+
+func TestPlainRunMatchesServerCounts(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	s.ResetStats(t)
+	cfg := config(s)
+	obs, out := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+	if out.Interrupted {
+		t.Fatal("run reported interrupted")
+	}
+	assertCountsMatchServer(t, s, obs, 20000)
+	// Byte accounting: every byte the workload sent, as the server counted
+	// them, minus the connection set-up (HELLO, PING) and our INFO calls.
+	tot := obs.totals(t)
+	if tot["SET"].BytesSent == 0 || tot["GET"].BytesReceived == 0 {
+		t.Fatalf("no bytes accounted: %+v %+v", tot["SET"], tot["GET"])
+	}
+	// Closed loop: the intended start is the send, so both histograms agree.
+	get := tot["GET"]
+	if !get.Response.Equals(get.Service.Histogram) {
+		t.Fatal("closed loop: response and service histograms differ")
+	}
+}
+
+func TestTLSRunMatchesServerCountsWithHostnameVerified(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t, benchtest.WithTLS("localhost", "127.0.0.1"))
+	s.ResetStats(t)
+	cfg := config(s)
+	cfg.Target.Host, cfg.Target.Port = "localhost", s.TLSPort
+	cfg.Target.TLS = bench.TLSOptions{Enabled: true, CAPEM: s.Certs.CAPEM}
+	cfg.Pipeline = 4
+	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+	assertCountsMatchServer(t, s, obs, 20000)
+}
+
+func TestCertificateForAnotherHost(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t, benchtest.WithTLS("other.example"))
+	cfg := config(s)
+	cfg.Target.Host, cfg.Target.Port = "localhost", s.TLSPort
+	cfg.Target.TLS = bench.TLSOptions{Enabled: true, CAPEM: s.Certs.CAPEM}
+	_, err := bench.Open(context.Background(), cfg)
+	if err == nil {
+		t.Fatal("a certificate for other.example was accepted for 127.0.0.1")
+	}
+	for _, want := range []string{"certificate is valid for other.example", "--tls-skip-verify"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	cfg.Target.TLS.SkipVerify = true
+	target, err := bench.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("with --tls-skip-verify: %v", err)
+	}
+	target.Close()
+	// Naming the certificate's host with SNI verifies it properly.
+	cfg.Target.TLS = bench.TLSOptions{Enabled: true, CAPEM: s.Certs.CAPEM, SNI: "other.example"}
+	target, err = bench.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("with --sni other.example: %v", err)
+	}
+	target.Close()
+}
+
+func TestACLUser(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t, benchtest.WithUser("bench", "s3cret"))
+	cfg := config(s)
+	cfg.Target.Auth, cfg.Target.Username, cfg.Target.Password = bench.AuthPassword, "bench", "s3cret"
+	cfg.Requests = 2000
+	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+	if n := obs.totals(t)["GET"].Count; n == 0 {
+		t.Fatal("no GETs recorded as the ACL user")
+	}
+	// The target keeps its verified connection open: the server must list
+	// it as the ACL user's.
+	target, err := bench.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.Admin.ClientList(context.Background()).Result()
+	target.Close()
+	if err != nil || !strings.Contains(list, "user=bench") {
+		t.Fatalf("server lists no client logged in as bench (%v):\n%s", err, list)
+	}
+
+	cfg.Target.Password = "wrong"
+	_, err = bench.Open(context.Background(), cfg)
+	if err == nil {
+		t.Fatal("a wrong password was accepted")
+	}
+	if bench.Classify(err) != results.ErrAuth {
+		t.Errorf("wrong password classified as %q, want auth", bench.Classify(err))
+	}
+	if !strings.Contains(err.Error(), `authentication failed for user "bench"`) || strings.Contains(err.Error(), "wrong") {
+		t.Errorf("error %q: want the user named and the password not shown", err)
+	}
+}
+
+func TestInterruptKeepsEveryFinishedInterval(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	s.ResetStats(t)
+	cfg := config(s)
+	cfg.Requests = 0
+	cfg.Duration = time.Minute
+	cfg.Interval = 100 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(700*time.Millisecond, cancel)
+	obs, out := runBench(t, ctx, cfg, workloads.DefaultSpec())
+	if !out.Interrupted {
+		t.Fatal("outcome not marked interrupted")
+	}
+	if n := len(obs.intervals); n < 5 || n > 9 {
+		t.Fatalf("%d intervals for 0.7 s at 100 ms", n)
+	}
+	for i, iv := range obs.intervals {
+		if iv.Index != int64(i) {
+			t.Fatalf("interval %d has index %d: intervals out of order or missing", i, iv.Index)
+		}
+	}
+	tot := obs.totals(t)
+	calls := s.CommandCalls(t)
+	if tot["GET"].Count != calls["get"] || tot["SET"].Count != calls["set"] {
+		t.Fatalf("after Ctrl-C: recorded GET %d SET %d, server get %d set %d", tot["GET"].Count, tot["SET"].Count, calls["get"], calls["set"])
+	}
+}
+
+func TestWarmupIntervalsAreMarked(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	cfg := config(s)
+	cfg.Requests = 0
+	cfg.Warmup = 300 * time.Millisecond
+	cfg.Duration = 400 * time.Millisecond
+	cfg.Interval = 100 * time.Millisecond
+	obs, out := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+	var warm, measured int
+	for _, iv := range obs.intervals {
+		if iv.Phase == results.PhaseWarmup {
+			warm++
+			if iv.Index >= 0 {
+				t.Errorf("warmup interval with index %d", iv.Index)
+			}
+		} else {
+			measured++
+		}
+	}
+	if warm != 3 || measured != 4 {
+		t.Fatalf("%d warmup and %d measured intervals, want 3 and 4", warm, measured)
+	}
+	last := obs.intervals[len(obs.intervals)-1]
+	if got := last.End.Sub(out.Measured.UTC()); got < 400*time.Millisecond || got > 450*time.Millisecond {
+		t.Fatalf("measured window ends %s after it starts, want 400 ms plus the last replies", got)
+	}
+}
+
+func TestPreloadWritesEveryKey(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	cfg := config(s)
+	cfg.Preload = true
+	cfg.Requests = 1000
+	spec := workloads.DefaultSpec()
+	spec.KeyMinimum, spec.KeyMaximum = 1, 5003
+	spec.KeyPrefix = "pre:"
+	target, err := bench.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	wl, _ := workloads.New(spec, cfg.Connections)
+	out, err := bench.Run(context.Background(), target, wl, &collector{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Preloaded != 5003 {
+		t.Fatalf("preloaded %d keys, want 5003", out.Preloaded)
+	}
+	if n, _ := s.Admin.DBSize(context.Background()).Result(); n != 5003 {
+		t.Fatalf("server holds %d keys after preload, want 5003", n)
+	}
+}
+
+func TestUnreachableServer(t *testing.T) {
+	t.Parallel()
+	cfg := bench.DefaultConfig()
+	cfg.Target.Port = 1
+	cfg.ConnectTimeout = time.Second
+	_, err := bench.Open(context.Background(), cfg)
+	if err == nil || !strings.Contains(err.Error(), "connect to 127.0.0.1:1") {
+		t.Fatalf("error %v", err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("refused connection reported as a timeout: %v", err)
+	}
+}

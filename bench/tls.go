@@ -1,0 +1,61 @@
+package bench
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+)
+
+// TLSOptions describes the TLS side of a target. The certificate material is
+// passed as PEM bytes: reading files is the command line's job.
+type TLSOptions struct {
+	Enabled bool `json:"enabled"`
+	// CAPEM holds the certificates that may sign the server's certificate;
+	// empty means the system roots.
+	CAPEM []byte `json:"-"`
+	// CertPEM and KeyPEM are the client certificate and its key, for servers
+	// that ask for one.
+	CertPEM []byte `json:"-"`
+	KeyPEM  []byte `json:"-"`
+	// SNI is the name sent in the TLS handshake and verified against the
+	// server certificate; empty means the host name of the target.
+	SNI string `json:"sni,omitempty"`
+	// SkipVerify turns off verification of the server certificate and its
+	// host name.
+	SkipVerify bool `json:"skip_verify,omitempty"`
+}
+
+// Config returns the tls.Config for connecting to host: TLS 1.2 at least,
+// with the server certificate and its host name verified unless SkipVerify.
+func (o TLSOptions) Config(host string) (*tls.Config, error) {
+	if !o.Enabled {
+		return nil, nil
+	}
+	cfg := &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		ServerName:         host,
+		InsecureSkipVerify: o.SkipVerify, //nolint:gosec // only when the user asks, with --tls-skip-verify
+	}
+	if o.SNI != "" {
+		cfg.ServerName = o.SNI
+	}
+	if len(o.CAPEM) > 0 {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(o.CAPEM) {
+			return nil, errors.New("no PEM certificate found in the CA file")
+		}
+		cfg.RootCAs = pool
+	}
+	if len(o.CertPEM) > 0 || len(o.KeyPEM) > 0 {
+		if len(o.CertPEM) == 0 || len(o.KeyPEM) == 0 {
+			return nil, errors.New("a client certificate needs both --cert and --key")
+		}
+		pair, err := tls.X509KeyPair(o.CertPEM, o.KeyPEM)
+		if err != nil {
+			return nil, fmt.Errorf("client certificate: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return cfg, nil
+}

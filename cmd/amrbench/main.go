@@ -1,0 +1,162 @@
+// Command amrbench is a load and latency benchmark for Redis, built first for
+// Azure Managed Redis and Azure Cache for Redis.
+//
+// This package is the command line: it alone reads flags and files, handles
+// signals and exits. The work is done by the bench, workloads, results and
+// report packages.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+)
+
+// Exit statuses (DESIGN.md): 0 success, 1 the run or a check failed, 2 a
+// usage error.
+const (
+	exitOK       = 0
+	exitFailed   = 1
+	exitUsage    = 2
+	exitSignaled = 130
+)
+
+// environment is what a subcommand may touch of the process, so tests can run
+// subcommands in-process.
+type environment struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	// stderrIsTerminal selects live progress bars over plain lines.
+	stderrIsTerminal bool
+}
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *environment, args []string) error
+}
+
+var commands = map[string]command{
+	"run":     {summary: "benchmark a Redis endpoint and write its results", run: runCommand},
+	"version": {summary: "print the version", run: versionCommand},
+}
+
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+func main() {
+	redis.SetLogger(quietLogger{}) // go-redis's own log lines would garble our output
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		fmt.Fprintln(os.Stderr, "\namrbench: stopping: finishing the operations in flight and writing the results (interrupt again to quit at once)")
+		cancel()
+		<-sigs
+		os.Exit(exitSignaled)
+	}()
+	env := &environment{
+		stdout:           os.Stdout,
+		stderr:           os.Stderr,
+		getenv:           os.Getenv,
+		stderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
+	}
+	os.Exit(run(ctx, env, os.Args[1:]))
+}
+
+// run dispatches to a subcommand and maps its error to an exit status, with
+// the error printed as one line.
+func run(ctx context.Context, env *environment, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
+		printUsage(env.stdout)
+		return exitOK
+	}
+	name := args[0]
+	if name == "help" {
+		name, args = args[1], []string{args[1], "--help"}
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(env.stderr, "amrbench: unknown command %q (commands: %s)\n", name, strings.Join(commandNames(), ", "))
+		return exitUsage
+	}
+	err := cmd.run(ctx, env, args[1:])
+	switch {
+	case err == nil, errors.Is(err, pflag.ErrHelp):
+		return exitOK
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, oneLine(err))
+		return exitUsage
+	default:
+		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, oneLine(err))
+		return exitFailed
+	}
+}
+
+// oneLine joins a multi-line error (errors.Join) into one line.
+func oneLine(err error) string {
+	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+}
+
+func commandNames() []string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "amrbench: a load and latency benchmark for Redis, built for Azure Managed Redis and Azure Cache for Redis.")
+	fmt.Fprintln(w, "\nUsage:\n  amrbench <command> [flags]\n\nCommands:")
+	for _, n := range commandNames() {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'amrbench <command> --help' for a command's flags and examples.")
+}
+
+// quietLogger drops go-redis's internal log lines; amrbench reports what
+// matters (failed connections, errors by class) itself.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+// newFlagSet returns a GNU-style flag set whose usage ends with examples.
+func newFlagSet(env *environment, name, synopsis, examples string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.SetOutput(io.Discard) // errors are returned and printed once by run
+	fs.Usage = func() {
+		fmt.Fprintf(env.stdout, "Usage:\n  amrbench %s\n\n%s\n\nFlags:\n%s\nExamples:\n%s", name, synopsis, fs.FlagUsagesWrapped(100), examples)
+	}
+	return fs
+}
+
+// parseFlags parses args, printing the usage for --help.
+func parseFlags(fs *pflag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fs.Usage()
+			return err
+		}
+		return usageError{err}
+	}
+	return nil
+}

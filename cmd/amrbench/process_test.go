@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/amrbench/amrbench/bench/benchtest"
+	"github.com/amrbench/amrbench/results"
+)
+
+// These tests run the built binary as a separate process, to send it the
+// signals a user or an operator would.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "amrbench-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "amrbench")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = errors.New(string(out))
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("go build: %v", buildErr)
+	}
+	return binPath
+}
+
+// startProcess starts amrbench with args and returns it with its stderr.
+func startProcess(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Stdout = &bytes.Buffer{}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return cmd, &stderr
+}
+
+// waitIntervals waits until the result file in dir holds n intervals.
+func waitIntervals(t *testing.T, dir string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if run, err := results.ReadFile(dir); err == nil && len(run.Intervals) >= n {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no %d intervals in %s within 20 s", n, dir)
+}
+
+func exitCode(t *testing.T, cmd *exec.Cmd, limit time.Duration) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			return exitErr.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(limit):
+		t.Fatalf("amrbench did not exit within %s", limit)
+		return -1
+	}
+}
+
+func TestInterruptWritesEverything(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	s.ResetStats(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	cmd, stderr := startProcess(t, runArgs(s, "--duration", "60s", "--interval", "200ms", "--connections", "8", "--out", dir)...)
+	waitIntervals(t, dir, 3)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if code := exitCode(t, cmd, 15*time.Second); code != 0 {
+		t.Fatalf("exit %d after Ctrl-C:\n%s", code, stderr)
+	}
+	run := readRun(t, dir)
+	if run.Summary == nil || run.Truncated {
+		t.Fatalf("after Ctrl-C: summary %v, truncated %v", run.Summary != nil, run.Truncated)
+	}
+	calls := s.CommandCalls(t)
+	if got := run.Summary.Commands["GET"].Count; got != calls["get"] {
+		t.Fatalf("GET: recorded %d, server counted %d", got, calls["get"])
+	}
+	for _, name := range []string{"summary.txt", "ALL.hgrm", "intervals.hlog"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("after Ctrl-C: %v", err)
+		}
+	}
+}
+
+func TestSecondInterruptExitsAtOnce(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	cmd, _ := startProcess(t, runArgs(s, "--duration", "60s", "--interval", "200ms", "--connections", "2", "--timeout", "30s", "--out", dir)...)
+	waitIntervals(t, dir, 2)
+	// Stall the server so the first Ctrl-C has operations in flight to wait
+	// for; the second must not wait for them.
+	go func() { _ = s.Admin.Do(context.Background(), "DEBUG", "SLEEP", "5").Err() }()
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	_ = cmd.Process.Signal(os.Interrupt)
+	time.Sleep(100 * time.Millisecond)
+	_ = cmd.Process.Signal(os.Interrupt)
+	if code := exitCode(t, cmd, 10*time.Second); code != exitSignaled {
+		t.Fatalf("exit %d after two interrupts, want %d", code, exitSignaled)
+	}
+	if waited := time.Since(start); waited > 2*time.Second {
+		t.Fatalf("the second interrupt took %s to end the process", waited)
+	}
+}
+
+func TestKilledRunKeepsFinishedIntervals(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	cmd, _ := startProcess(t, runArgs(s, "--duration", "60s", "--interval", "100ms", "--connections", "4", "--out", dir)...)
+	waitIntervals(t, dir, 5)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	run := readRun(t, dir)
+	if run.Summary != nil || len(run.Intervals) < 5 {
+		t.Fatalf("killed run: summary %v, %d intervals", run.Summary != nil, len(run.Intervals))
+	}
+	for i, iv := range run.Intervals {
+		if iv.Index != int64(i) {
+			t.Fatalf("interval %d has index %d", i, iv.Index)
+		}
+	}
+	if sum, err := run.Summarize(); err != nil || sum.Commands["ALL"].Count == 0 {
+		t.Fatalf("summary of the killed run: %v %v", sum, err)
+	}
+}

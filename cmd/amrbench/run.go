@@ -1,0 +1,670 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/localserver"
+	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/workloads"
+)
+
+const runSynopsis = `run [flags]
+
+Benchmark a Redis endpoint: open the connections, run the SET/GET workload, print a live line per
+interval and a summary, and write the results (result.jsonl, summary.txt, HdrHistogram files) into
+a run directory. With no --server or --uri, amrbench starts a local redis-server (or, without one,
+an in-process stand-in) and benchmarks that: its numbers describe this machine, not a cache.
+
+Passwords: prefer AMRBENCH_PASSWORD or --password-file to -a, which other users can see in ps.`
+
+const runExamples = `  # 30 s against a local server started for you
+  amrbench run
+
+  # Azure Managed Redis with an access key: port 10000 and TLS are the defaults for *.redis.azure.net
+  AMRBENCH_PASSWORD=$KEY amrbench run -s mycache.westeurope.redis.azure.net --duration 5m
+
+  # Microsoft's read benchmark: 1 KiB GETs, pipeline 10, after writing every key once
+  amrbench run -s mycache.westeurope.redis.azure.net --password-file key.txt \
+      --ratio 0:1 -d 1024 --pipeline 10 --key-maximum 1699396 --preload --duration 5m
+
+  # memtier's flags work too: 4 threads x 50 clients = 200 connections
+  amrbench run -u rediss://default:$KEY@mycache.redis.cache.windows.net:6380 -t 4 -c 50 --test-time 60
+
+  # a skewed key space with expiring keys, reproducibly
+  amrbench run -s 10.0.0.4 --key-pattern Z:Z --key-zipf-exp 1.2 --expiry-range 60-600 --seed 7
+`
+
+// runFlags holds every flag of run.
+type runFlags struct {
+	server, uri                 string
+	port                        int
+	tls, tlsSkipVerify          bool
+	cacert, cert, key, sni      string
+	auth, authenticate, user    string
+	passwordFile                string
+	db                          int
+	connections, clients        int
+	threads, connectConcurrency int
+	pipeline                    int
+	duration                    time.Duration
+	testTime                    int
+	requests                    int64
+	warmup, interval            time.Duration
+	timeout, connectTimeout     time.Duration
+	bufferSize                  int
+	ratio, keyPrefix            string
+	keyMin, keyMax              uint64
+	keyPattern                  string
+	keyStddev, keyMedian        float64
+	zipfExp                     float64
+	dataSize                    int
+	dataSizeRange, dataSizeList string
+	randomData                  bool
+	expiryRange                 string
+	seed                        uint64
+	preload                     bool
+	out, label                  string
+	percentiles                 []float64
+	jsonOut, hdrPrefix          string
+	quiet                       bool
+	maxErrorRate                string
+	cpuProfile                  string
+}
+
+func (f *runFlags) register(fs *pflag.FlagSet) {
+	def := bench.DefaultConfig()
+	spec := workloads.DefaultSpec()
+	// Target.
+	fs.StringVarP(&f.server, "server", "s", "", "server host name or address (default: a local server started for the run)")
+	fs.IntVarP(&f.port, "port", "p", bench.DefaultPort, "server port (10000 for *.redis.azure.net and *.redisenterprise.cache.azure.net, 6380 for *.redis.cache.windows.net)")
+	fs.StringVarP(&f.uri, "uri", "u", "", "server URI: redis://[user:password@]host[:port][/db], or rediss:// for TLS")
+	fs.BoolVar(&f.tls, "tls", false, "connect with TLS (on by default for Azure host names)")
+	fs.StringVar(&f.cacert, "cacert", "", "PEM file of the CA that signs the server's certificate (default: the system's)")
+	fs.StringVar(&f.cert, "cert", "", "PEM file of a client certificate")
+	fs.StringVar(&f.key, "key", "", "PEM file of the client certificate's key")
+	fs.StringVar(&f.sni, "sni", "", "TLS server name to send and verify (default: the host name)")
+	fs.BoolVar(&f.tlsSkipVerify, "tls-skip-verify", false, "do not verify the server's certificate or its host name")
+	fs.StringVar(&f.auth, "auth", "", "authentication: none or password (default: password when one is given)")
+	fs.StringVarP(&f.authenticate, "authenticate", "a", "", "[USER:]PASSWORD (or set AMRBENCH_PASSWORD, or use --password-file)")
+	fs.StringVar(&f.user, "user", "", "ACL user name (default: the default user)")
+	fs.StringVar(&f.passwordFile, "password-file", "", "file whose first line is the password")
+	fs.IntVar(&f.db, "select-db", 0, "database number")
+	// Load.
+	fs.IntVar(&f.connections, "connections", def.Connections, "connections, each driven by its own worker")
+	fs.IntVarP(&f.clients, "clients", "c", 50, "memtier: clients per thread (connections = clients x threads)")
+	fs.IntVarP(&f.threads, "threads", "t", 4, "memtier: threads (connections = clients x threads)")
+	fs.IntVar(&f.connectConcurrency, "connect-concurrency", def.ConnectConcurrency, "connections opened at once; each is authenticated before the next opens")
+	fs.IntVarP(&f.pipeline, "pipeline", "P", def.Pipeline, "commands each connection sends before reading their replies")
+	fs.Var(secondsOrDuration{&f.duration}, "duration", "measured time, e.g. 30s, 5m, or seconds (default 30s)")
+	fs.IntVar(&f.testTime, "test-time", 0, "memtier: measured time in seconds")
+	fs.Int64VarP(&f.requests, "requests", "n", 0, "total measured operations over all connections, instead of --duration")
+	fs.Var(secondsOrDuration{&f.warmup}, "warmup", "load sent before the measured window and left out of the statistics")
+	f.interval = def.Interval
+	fs.Var(secondsOrDuration{&f.interval}, "interval", "length of each interval record and live line")
+	f.timeout, f.connectTimeout = def.Timeout, def.ConnectTimeout
+	fs.Var(secondsOrDuration{&f.timeout}, "timeout", "command timeout")
+	fs.Var(secondsOrDuration{&f.connectTimeout}, "connect-timeout", "timeout to connect, including TLS and AUTH")
+	f.bufferSize = def.ReadBufferSize
+	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection (lower it for many connections)")
+	// Workload.
+	fs.StringVar(&f.ratio, "ratio", spec.Ratio.String(), "SET:GET ratio")
+	fs.StringVar(&f.keyPrefix, "key-prefix", spec.KeyPrefix, "prefix of every key")
+	fs.Uint64Var(&f.keyMin, "key-minimum", spec.KeyMinimum, "lowest key number")
+	fs.Uint64Var(&f.keyMax, "key-maximum", spec.KeyMaximum, "highest key number")
+	fs.StringVar(&f.keyPattern, "key-pattern", spec.KeyPattern.String(), "SET:GET key patterns: R uniform, S sequential, G gaussian, Z zipf, P parallel")
+	fs.Float64Var(&f.keyStddev, "key-stddev", 0, "G pattern: standard deviation (default: a sixth of the key range)")
+	fs.Float64Var(&f.keyMedian, "key-median", 0, "G pattern: centre (default: the middle of the key range)")
+	fs.Float64Var(&f.zipfExp, "key-zipf-exp", spec.KeyZipfExp, "Z pattern: exponent, above 0 and below 5")
+	f.dataSize = spec.DataSize
+	fs.VarP(byteSize{&f.dataSize}, "data-size", "d", "value size in bytes")
+	fs.StringVar(&f.dataSizeRange, "data-size-range", "", "value sizes drawn uniformly from MIN-MAX bytes")
+	fs.StringVar(&f.dataSizeList, "data-size-list", "", "value sizes drawn by weight: SIZE:WEIGHT,SIZE:WEIGHT,...")
+	fs.BoolVarP(&f.randomData, "random-data", "R", false, "random value bytes instead of a repeated character")
+	fs.StringVar(&f.expiryRange, "expiry-range", "", "SET expiry in seconds, drawn uniformly from MIN-MAX")
+	fs.Uint64Var(&f.seed, "seed", 0, "seed of every connection's operation sequence (default: random, recorded in the results)")
+	fs.BoolVar(&f.preload, "preload", false, "write every key of the key range first, outside the statistics")
+	// Output.
+	fs.StringVar(&f.out, "out", "", "run directory (default amrbench-results/<UTC time>-<label>)")
+	fs.StringVar(&f.label, "label", "", "name of the run (default: the target's host)")
+	fs.Var(percentileList{&f.percentiles}, "print-percentiles", "percentile columns of the summary (default 50,90,99,99.9,99.99)")
+	fs.StringVar(&f.jsonOut, "json-out-file", "", "memtier: also write the summary as one JSON document to this file")
+	fs.StringVar(&f.hdrPrefix, "hdr-file-prefix", "", "memtier: also write PREFIX_<COMMAND>.hgrm and PREFIX.hlog")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live line per interval")
+	fs.StringVar(&f.maxErrorRate, "max-error-rate", "", "fail the run (exit 1) when more than this share of operations fail, e.g. 1%")
+	fs.StringVar(&f.cpuProfile, "cpu-profile", "", "write a Go CPU profile of amrbench itself to this file")
+}
+
+// runPlan is a validated run: what to connect to, what to send, where to
+// write.
+type runPlan struct {
+	cfg          bench.Config
+	spec         workloads.Spec
+	embedded     bool
+	notes        []string // said to the user before the run
+	maxErrorRate float64  // fraction; negative means no budget
+	seedGiven    bool
+}
+
+func runCommand(ctx context.Context, env *environment, args []string) error {
+	var f runFlags
+	fs := newFlagSet(env, "run", runSynopsis, runExamples)
+	f.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q (flags start with -)", fs.Arg(0))
+	}
+	plan, err := f.plan(fs, env)
+	if err != nil {
+		return err
+	}
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return usagef("--cpu-profile: %w", err)
+		}
+		defer stop()
+	}
+	return execute(ctx, env, &f, plan)
+}
+
+// plan turns the flags into a validated run. Every error is a usage error
+// that names its flag.
+func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
+	p := &runPlan{cfg: bench.DefaultConfig(), spec: workloads.DefaultSpec(), maxErrorRate: -1}
+	if err := f.planTarget(fs, env, p); err != nil {
+		return nil, err
+	}
+	if err := f.planLoad(fs, p); err != nil {
+		return nil, err
+	}
+	if err := f.planWorkload(fs, p); err != nil {
+		return nil, err
+	}
+	if f.maxErrorRate != "" {
+		v, err := parseShare(f.maxErrorRate)
+		if err != nil {
+			return nil, usagef("--max-error-rate: %w", err)
+		}
+		p.maxErrorRate = v
+	}
+	if err := p.cfg.Validate(); err != nil {
+		return nil, usageError{err}
+	}
+	if err := p.spec.Validate(p.cfg.Connections); err != nil {
+		return nil, usageError{err}
+	}
+	return p, nil
+}
+
+func (f *runFlags) planTarget(fs *pflag.FlagSet, env *environment, p *runPlan) error {
+	tc := &p.cfg.Target
+	uriUser, uriPassword, uriPort := "", "", false
+	switch {
+	case f.uri != "" && fs.Changed("server"):
+		return usagef("give --uri or --server, not both")
+	case f.uri != "":
+		u, err := parseRedisURI(f.uri)
+		if err != nil {
+			return usagef("--uri: %w", err)
+		}
+		tc.Host, tc.DB = u.host, u.db
+		if u.port > 0 {
+			tc.Port, uriPort = u.port, true
+		}
+		tc.TLS.Enabled = u.tls
+		uriUser, uriPassword = u.user, u.password
+	case f.server != "":
+		tc.Host = f.server
+	default:
+		p.embedded = true
+		tc.Host = "127.0.0.1"
+	}
+	if fs.Changed("port") {
+		tc.Port = f.port
+	}
+	if fs.Changed("select-db") {
+		tc.DB = f.db
+	}
+	if fs.Changed("tls") {
+		tc.TLS.Enabled = f.tls
+	}
+	if az, ok := bench.AzureDefaults(tc.Host); ok {
+		var defaults []string
+		if !fs.Changed("port") && !uriPort {
+			tc.Port = az.Port
+			defaults = append(defaults, fmt.Sprintf("port %d", az.Port))
+		}
+		if !fs.Changed("tls") && f.uri == "" && az.TLS {
+			tc.TLS.Enabled = true
+			defaults = append(defaults, "TLS")
+		}
+		if len(defaults) > 0 {
+			p.notes = append(p.notes, fmt.Sprintf("%s is %s: using %s", tc.Host, az.Service, strings.Join(defaults, " and ")))
+		}
+	}
+	tlsFlagUsed := false
+	for _, name := range []string{"cacert", "cert", "key", "sni", "tls-skip-verify"} {
+		tlsFlagUsed = tlsFlagUsed || fs.Changed(name)
+	}
+	if tlsFlagUsed && !tc.TLS.Enabled {
+		return usagef("--cacert, --cert, --key, --sni and --tls-skip-verify need --tls")
+	}
+	tc.TLS.SNI, tc.TLS.SkipVerify = f.sni, f.tlsSkipVerify
+	for _, file := range []struct {
+		flag, path string
+		dst        *[]byte
+	}{{"cacert", f.cacert, &tc.TLS.CAPEM}, {"cert", f.cert, &tc.TLS.CertPEM}, {"key", f.key, &tc.TLS.KeyPEM}} {
+		if file.path == "" {
+			continue
+		}
+		b, err := os.ReadFile(file.path)
+		if err != nil {
+			return usagef("--%s: %w", file.flag, err)
+		}
+		*file.dst = b
+	}
+	if _, err := tc.TLS.Config(tc.Host); err != nil {
+		return usagef("TLS: %w", err)
+	}
+	return f.planAuth(fs, env, p, uriUser, uriPassword)
+}
+
+// planAuth resolves the user and password: -a first, then --password-file,
+// then AMRBENCH_PASSWORD, then the URI.
+func (f *runFlags) planAuth(fs *pflag.FlagSet, env *environment, p *runPlan, uriUser, uriPassword string) error {
+	tc := &p.cfg.Target
+	user, password := uriUser, uriPassword
+	if v := env.getenv("AMRBENCH_USER"); v != "" {
+		user = v
+	}
+	if v := env.getenv("AMRBENCH_PASSWORD"); v != "" {
+		password = v
+	}
+	if f.passwordFile != "" {
+		b, err := os.ReadFile(f.passwordFile)
+		if err != nil {
+			return usagef("--password-file: %w", err)
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		password = strings.TrimRight(line, "\r")
+		if password == "" {
+			return usagef("--password-file %s: the first line is empty", f.passwordFile)
+		}
+	}
+	if fs.Changed("authenticate") {
+		if u, pw, ok := strings.Cut(f.authenticate, ":"); ok {
+			user, password = u, pw
+		} else {
+			password = f.authenticate
+		}
+	}
+	if fs.Changed("user") {
+		user = f.user
+	}
+	tc.Username, tc.Password = user, password
+	switch f.auth {
+	case "":
+		tc.Auth = bench.AuthNone
+		if password != "" {
+			tc.Auth = bench.AuthPassword
+		}
+	case bench.AuthNone:
+		if password != "" {
+			return usagef("--auth none, but a password was given")
+		}
+		tc.Auth = bench.AuthNone
+	case bench.AuthPassword:
+		tc.Auth = bench.AuthPassword
+	default:
+		return usagef("--auth %q: use none or password", f.auth)
+	}
+	if p.embedded && tc.Auth != bench.AuthNone {
+		return usagef("a password was given but no --server: the embedded local server has none")
+	}
+	return nil
+}
+
+func (f *runFlags) planLoad(fs *pflag.FlagSet, p *runPlan) error {
+	c := &p.cfg
+	if fs.Changed("clients") || fs.Changed("threads") {
+		if fs.Changed("connections") {
+			return usagef("give --connections or memtier's --clients/--threads, not both")
+		}
+		if f.clients < 1 || f.threads < 1 {
+			return usagef("--clients and --threads must be at least 1")
+		}
+		c.Connections = f.clients * f.threads
+		p.notes = append(p.notes, fmt.Sprintf("%d connections = %d clients x %d threads, as memtier counts them", c.Connections, f.clients, f.threads))
+	} else {
+		c.Connections = f.connections
+	}
+	c.ConnectConcurrency = f.connectConcurrency
+	c.Pipeline = f.pipeline
+	switch {
+	case fs.Changed("test-time") && fs.Changed("duration"):
+		return usagef("give --duration or memtier's --test-time, not both")
+	case fs.Changed("test-time"):
+		if f.testTime < 1 {
+			return usagef("--test-time %d: at least 1 second", f.testTime)
+		}
+		c.Duration = time.Duration(f.testTime) * time.Second
+	case fs.Changed("duration"):
+		c.Duration = f.duration
+	}
+	if fs.Changed("requests") {
+		if fs.Changed("duration") || fs.Changed("test-time") {
+			return usagef("--requests and --duration both bound the run: give one")
+		}
+		if f.requests < 1 {
+			return usagef("--requests %d: at least 1", f.requests)
+		}
+		c.Requests, c.Duration = f.requests, 0
+	}
+	c.Warmup, c.Interval = f.warmup, f.interval
+	c.Timeout, c.ConnectTimeout = f.timeout, f.connectTimeout
+	c.ReadBufferSize, c.WriteBufferSize = f.bufferSize, f.bufferSize
+	c.Preload = f.preload
+	return nil
+}
+
+func (f *runFlags) planWorkload(fs *pflag.FlagSet, p *runPlan) error {
+	s := &p.spec
+	var err error
+	if s.Ratio, err = workloads.ParseRatio(f.ratio); err != nil {
+		return usagef("--ratio: %w", err)
+	}
+	if s.KeyPattern, err = workloads.ParseKeyPatterns(f.keyPattern); err != nil {
+		return usagef("--key-pattern: %w", err)
+	}
+	s.KeyPrefix, s.KeyMinimum, s.KeyMaximum = f.keyPrefix, f.keyMin, f.keyMax
+	s.KeyStddev, s.KeyZipfExp = f.keyStddev, f.zipfExp
+	if fs.Changed("key-median") {
+		m := f.keyMedian
+		s.KeyMedian = &m
+	}
+	sizeFlags := 0
+	for _, name := range []string{"data-size", "data-size-range", "data-size-list"} {
+		if fs.Changed(name) {
+			sizeFlags++
+		}
+	}
+	if sizeFlags > 1 {
+		return usagef("give one of --data-size, --data-size-range and --data-size-list")
+	}
+	s.DataSize = f.dataSize
+	if f.dataSizeRange != "" {
+		if s.DataSizeRange, err = workloads.ParseRange(f.dataSizeRange); err != nil {
+			return usagef("--data-size-range: %w", err)
+		}
+	}
+	if f.dataSizeList != "" {
+		if s.DataSizeList, err = workloads.ParseSizeList(f.dataSizeList); err != nil {
+			return usagef("--data-size-list: %w", err)
+		}
+	}
+	s.RandomData = f.randomData
+	if f.expiryRange != "" {
+		if s.ExpiryRange, err = workloads.ParseRange(f.expiryRange); err != nil {
+			return usagef("--expiry-range: %w", err)
+		}
+	}
+	p.seedGiven = fs.Changed("seed")
+	s.Seed = f.seed
+	if !p.seedGiven {
+		s.Seed = uint64(time.Now().UnixNano())
+	}
+	return nil
+}
+
+// parseShare parses "1%" or "0.5%" (or a bare percentage) into a fraction.
+func parseShare(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
+	if err != nil || v < 0 || v > 100 {
+		return 0, fmt.Errorf("%q is not a percentage between 0%% and 100%%", s)
+	}
+	return v / 100, nil
+}
+
+// redisURI is a parsed redis:// or rediss:// URI.
+type redisURI struct {
+	host           string
+	port, db       int
+	tls            bool
+	user, password string
+}
+
+// parseRedisURI parses a redis URI. Its errors never repeat the URI, which
+// may hold a password.
+func parseRedisURI(s string) (redisURI, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return redisURI{}, errors.New("not a valid URI (redis://[user:password@]host[:port][/db])")
+	}
+	var r redisURI
+	switch u.Scheme {
+	case "redis":
+	case "rediss":
+		r.tls = true
+	default:
+		return r, fmt.Errorf("scheme %q: use redis:// or rediss://", u.Scheme)
+	}
+	r.host = u.Hostname()
+	if r.host == "" {
+		return r, errors.New("no host")
+	}
+	if ps := u.Port(); ps != "" {
+		if r.port, err = strconv.Atoi(ps); err != nil {
+			return r, fmt.Errorf("port %q is not a number", ps)
+		}
+	}
+	if path := strings.Trim(u.Path, "/"); path != "" {
+		if r.db, err = strconv.Atoi(path); err != nil {
+			return r, fmt.Errorf("database %q is not a number", path)
+		}
+	}
+	if u.User != nil {
+		r.user = u.User.Username()
+		r.password, _ = u.User.Password()
+		if _, hasPassword := u.User.Password(); !hasPassword {
+			// redis://password@host is common shorthand for a password alone.
+			r.user, r.password = "", u.User.Username()
+		}
+	}
+	return r, nil
+}
+
+// execute runs a validated plan: start the embedded server if needed, open
+// the target, run, and write every result file.
+func execute(ctx context.Context, env *environment, f *runFlags, p *runPlan) error {
+	embeddedText := ""
+	if p.embedded {
+		srv, err := localserver.Start(ctx)
+		if err != nil {
+			return fmt.Errorf("start the embedded default server: %w", err)
+		}
+		defer srv.Close()
+		p.cfg.Target.Host, p.cfg.Target.Port = srv.Host, srv.Port
+		embeddedText = srv.Description()
+		fmt.Fprintf(env.stderr, "amrbench: no --server given: benchmarking %s at %s; its numbers describe this machine, not a cache\n", embeddedText, srv.Addr())
+	}
+	for _, n := range p.notes {
+		fmt.Fprintf(env.stderr, "amrbench: %s\n", n)
+	}
+	wl, err := workloads.New(p.spec, p.cfg.Connections)
+	if err != nil {
+		return usageError{err}
+	}
+	target, err := bench.Open(ctx, p.cfg)
+	if err != nil {
+		return err
+	}
+	defer target.Close()
+
+	info := target.Info()
+	info.Embedded = embeddedText
+	header, err := newHeader(f, p, info)
+	if err != nil {
+		return err
+	}
+	dir, err := runDirectory(f.out, header)
+	if err != nil {
+		return err
+	}
+	out, err := createRunFiles(dir, header)
+	if err != nil {
+		return err
+	}
+	defer out.close()
+
+	fmt.Fprintf(env.stderr, "amrbench: %s; %d connections, %s; results in %s\n",
+		describeTargetLine(info), p.cfg.Connections, describeBound(p.cfg), dir)
+	obs := newLiveObserver(env, header, out.writer, f.quiet)
+	outcome, runErr := bench.Run(ctx, target, wl, obs)
+	obs.finish()
+	if outcome.Preloaded > 0 {
+		fmt.Fprintf(env.stderr, "amrbench: preloaded %d keys\n", outcome.Preloaded)
+	}
+	if runErr != nil && outcome.Start.IsZero() {
+		return runErr // nothing was measured
+	}
+	sum, err := out.finish(env, f, header)
+	if err != nil {
+		return errors.Join(runErr, err)
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if outcome.Interrupted {
+		fmt.Fprintf(env.stderr, "amrbench: interrupted after %.1f s measured; every finished interval is in %s\n", sum.DurationS, dir)
+	}
+	return checkErrorBudget(sum, p.maxErrorRate)
+}
+
+func describeTargetLine(t results.Target) string {
+	s := "target " + t.Endpoint
+	var parts []string
+	if t.Server != "" {
+		parts = append(parts, t.Server)
+	}
+	if t.TLS {
+		parts = append(parts, "TLS")
+	}
+	parts = append(parts, t.ClusterPolicy+": "+t.PolicyReason)
+	return s + " (" + strings.Join(parts, ", ") + ")"
+}
+
+func describeBound(c bench.Config) string {
+	mode := "closed loop"
+	bound := fmt.Sprintf("%s measured", c.Duration)
+	if c.Requests > 0 {
+		bound = fmt.Sprintf("%d requests", c.Requests)
+	}
+	if c.Warmup > 0 {
+		bound += fmt.Sprintf(" after %s of warmup", c.Warmup)
+	}
+	return mode + ", pipeline " + strconv.Itoa(c.Pipeline) + ", " + bound
+}
+
+// checkErrorBudget fails the run when the share of failed operations is
+// above the budget, or when nothing succeeded at all.
+func checkErrorBudget(s *results.Summary, budget float64) error {
+	all := s.Commands[results.AllCommands]
+	if all == nil || all.Count == 0 {
+		return errors.New("no operation completed in the measured window")
+	}
+	failed := all.ErrorCount()
+	if failed == all.Count {
+		return fmt.Errorf("every one of the %d operations failed", all.Count)
+	}
+	share := float64(failed) / float64(all.Count)
+	if budget >= 0 && share > budget {
+		return fmt.Errorf("%.3g%% of operations failed, above --max-error-rate %.3g%%", 100*share, 100*budget)
+	}
+	return nil
+}
+
+// newHeader builds the result header. The configuration it embeds has every
+// secret removed: bench.Config never encodes passwords or key material.
+func newHeader(f *runFlags, p *runPlan, target results.Target) (*results.Header, error) {
+	cfgJSON, err := json.Marshal(p.cfg)
+	if err != nil {
+		return nil, fmt.Errorf("encode configuration: %w", err)
+	}
+	specJSON, err := json.Marshal(p.spec)
+	if err != nil {
+		return nil, fmt.Errorf("encode workload: %w", err)
+	}
+	host, _ := os.Hostname()
+	start := time.Now().UTC()
+	label := f.label
+	if label == "" {
+		label = "embedded"
+		if !p.embedded {
+			label = p.cfg.Target.Host
+		}
+	}
+	percentiles := f.percentiles
+	if len(percentiles) == 0 {
+		percentiles = results.DefaultPercentiles
+	}
+	return &results.Header{
+		Tool:         toolInfo(),
+		RunID:        start.Format("20060102T150405Z") + "-" + safeName(label),
+		Label:        label,
+		Start:        start,
+		Host:         host,
+		Segment:      "0/1",
+		Target:       target,
+		Mode:         results.ModeClosed,
+		IntervalS:    p.cfg.Interval.Seconds(),
+		WarmupS:      p.cfg.Warmup.Seconds(),
+		Connections:  p.cfg.Connections,
+		Pipeline:     p.cfg.Pipeline,
+		Percentiles:  percentiles,
+		Seed:         p.spec.Seed,
+		Config:       cfgJSON,
+		Workload:     specJSON,
+		WorkloadText: p.spec.Describe(),
+	}, nil
+}
+
+var unsafeNameChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// safeName makes s usable in a file name.
+func safeName(s string) string {
+	s = strings.Trim(unsafeNameChars.ReplaceAllString(s, "-"), "-.")
+	if s == "" {
+		return "run"
+	}
+	return s
+}
+
+// runDirectory returns the run directory: --out, or
+// amrbench-results/<run id>.
+func runDirectory(out string, h *results.Header) (string, error) {
+	if out == "" {
+		out = filepath.Join("amrbench-results", h.RunID)
+	}
+	if _, err := os.Stat(filepath.Join(out, results.FileName)); err == nil {
+		return "", usagef("--out %s already holds a result; choose another directory", out)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", usagef("--out: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/amrbench/amrbench/bench/benchtest"
+	"github.com/amrbench/amrbench/report"
+	"github.com/amrbench/amrbench/results"
+)
+
+// cli runs amrbench in-process and returns its exit status and output.
+type cliResult struct {
+	code           int
+	stdout, stderr string
+}
+
+func cli(t *testing.T, env map[string]string, args ...string) cliResult {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	e := &environment{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return env[k] }}
+	code := run(context.Background(), e, args)
+	return cliResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// runArgs returns "run" against s, followed by extra.
+func runArgs(s *benchtest.Server, extra ...string) []string {
+	return append([]string{"run", "-s", s.Host, "-p", strconv.Itoa(s.Port)}, extra...)
+}
+
+func readRun(t *testing.T, dir string) *results.Run {
+	t.Helper()
+	run, err := results.ReadFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+func TestRunWritesResultsThatMatchTheServer(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	s.ResetStats(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	res := cli(t, nil, runArgs(s, "-n", "20000", "--connections", "10", "--interval", "250ms", "--out", dir, "-q")...)
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	run := readRun(t, dir)
+	if run.Summary == nil || run.Truncated {
+		t.Fatalf("result file: summary %v, truncated %v", run.Summary, run.Truncated)
+	}
+	calls := s.CommandCalls(t)
+	get, set := run.Summary.Commands["GET"], run.Summary.Commands["SET"]
+	if get.Count != calls["get"] || set.Count != calls["set"] || get.Count+set.Count != 20000 {
+		t.Fatalf("summary GET %d SET %d; server get %d set %d", get.Count, set.Count, calls["get"], calls["set"])
+	}
+	if r := float64(set.Count) / float64(get.Count); math.Abs(r-0.1)/0.1 > 0.02 {
+		t.Fatalf("SET:GET %d:%d is not 1:10 within 2%%", set.Count, get.Count)
+	}
+	// The summary record equals a summary recomputed from the intervals.
+	again, err := run.Summarize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Commands["ALL"].Count != run.Summary.Commands["ALL"].Count ||
+		again.Commands["ALL"].Response.MaxMicros != run.Summary.Commands["ALL"].Response.MaxMicros {
+		t.Fatal("the summary record differs from the summary of the intervals")
+	}
+	for _, name := range []string{"summary.txt", "GET.hgrm", "SET.hgrm", "ALL.hgrm", "intervals.hlog"} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty: %v", name, err)
+		}
+	}
+	// stdout carries the summary table; its GET row has the GET count rate.
+	if !strings.Contains(res.stdout, "COMMAND") || !strings.Contains(res.stdout, "GET") {
+		t.Fatalf("summary not printed:\n%s", res.stdout)
+	}
+}
+
+// TestALLHgrmAgreesWithIntervals checks that ALL.hgrm is exactly the
+// histogram merged from the intervals of result.jsonl.
+func TestALLHgrmAgreesWithIntervals(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	res := cli(t, nil, runArgs(s, "-n", "5000", "--connections", "4", "--interval", "100ms", "--out", dir, "-q")...)
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	run := readRun(t, dir)
+	merged := results.NewHistogram()
+	for _, iv := range run.Intervals {
+		for _, cs := range iv.Commands {
+			if err := merged.Add(cs.Response); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if merged.TotalCount() != 5000 {
+		t.Fatalf("intervals hold %d values, want 5000", merged.TotalCount())
+	}
+	var want bytes.Buffer
+	if err := report.WritePercentiles(&want, merged); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "ALL.hgrm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("ALL.hgrm differs from the merged intervals:\n%s\nwant:\n%s", got, want.String())
+	}
+	if !strings.Contains(string(got), "Total count    =         5000") {
+		t.Fatalf("ALL.hgrm total count:\n%s", got)
+	}
+}
+
+func TestTLSFlagsAndHostnameVerification(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t, benchtest.WithTLS("localhost"))
+	files := s.Certs.WriteFiles(t, t.TempDir())
+	base := []string{"run", "-s", "localhost", "-p", strconv.Itoa(s.TLSPort), "--tls", "--cacert", files.CA, "-n", "2000", "--connections", "2", "-q"}
+	if res := cli(t, nil, append(base, "--out", filepath.Join(t.TempDir(), "a"))...); res.code != 0 {
+		t.Fatalf("verified TLS run: exit %d: %s", res.code, res.stderr)
+	}
+	// 127.0.0.1 is not a name the certificate holds.
+	bad := []string{"run", "-s", "127.0.0.1", "-p", strconv.Itoa(s.TLSPort), "--tls", "--cacert", files.CA, "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "b")}
+	res := cli(t, nil, bad...)
+	if res.code != 1 || !strings.Contains(res.stderr, "TLS") || strings.Count(strings.TrimSpace(res.stderr), "\n") > 1 {
+		t.Fatalf("wrong host: exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	if res := cli(t, nil, append(bad, "--tls-skip-verify", "--out", filepath.Join(t.TempDir(), "c"))...); res.code != 0 {
+		t.Fatalf("with --tls-skip-verify: exit %d: %s", res.code, res.stderr)
+	}
+	// A client certificate is accepted by a server that checks it.
+	if res := cli(t, nil, append(base, "--cert", files.ClientCert, "--key", files.ClientKey, "--out", filepath.Join(t.TempDir(), "d"))...); res.code != 0 {
+		t.Fatalf("with a client certificate: exit %d: %s", res.code, res.stderr)
+	}
+}
+
+func TestPasswordNeverAppears(t *testing.T) {
+	t.Parallel()
+	const password = "pw-Zx81-never-print"
+	s := benchtest.StartServer(t, benchtest.WithUser("bench", password))
+	dir := filepath.Join(t.TempDir(), "out")
+	jsonOut := filepath.Join(t.TempDir(), "summary.json")
+	res := cli(t, nil, runArgs(s, "-a", "bench:"+password, "-n", "3000", "--connections", "3", "--out", dir, "--json-out-file", jsonOut)...)
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	// From the environment and from a file, too.
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res2 := cli(t, map[string]string{"AMRBENCH_PASSWORD": password}, runArgs(s, "--user", "bench", "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "env"))...)
+	res3 := cli(t, nil, runArgs(s, "--user", "bench", "--password-file", pwFile, "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "file"))...)
+	if res2.code != 0 || res3.code != 0 {
+		t.Fatalf("AMRBENCH_PASSWORD: exit %d %s; --password-file: exit %d %s", res2.code, res2.stderr, res3.code, res3.stderr)
+	}
+	// A wrong password is a clear auth failure, without the password.
+	res4 := cli(t, nil, runArgs(s, "-a", "bench:wrong-"+password, "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "wrong"))...)
+	if res4.code != 1 || !strings.Contains(res4.stderr, `authentication failed for user "bench"`) {
+		t.Fatalf("wrong password: exit %d: %s", res4.code, res4.stderr)
+	}
+	outputs := []string{res.stdout, res.stderr, res2.stdout, res2.stderr, res3.stderr, res4.stderr}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		outputs = append(outputs, string(b))
+	}
+	b, _ := os.ReadFile(jsonOut)
+	outputs = append(outputs, string(b))
+	for i, out := range outputs {
+		if strings.Contains(out, password) {
+			t.Fatalf("output %d contains the password", i)
+		}
+	}
+	if len(entries) < 5 {
+		t.Fatalf("run directory holds %d files", len(entries))
+	}
+}
+
+func TestBadInputIsOneLineAndExit2(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "no-such-ca.pem")
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"run", "--ratio", "1:x"}, 2, "--ratio"},
+		{[]string{"run", "-d", "-5"}, 2, "data-size"},
+		{[]string{"run", "--data-size-range", "100-10"}, 2, "--data-size-range"},
+		{[]string{"run", "--expiry-range", "9-3"}, 2, "--expiry-range"},
+		{[]string{"run", "--key-minimum", "10", "--key-maximum", "5"}, 2, "--key-minimum 10 is above --key-maximum 5"},
+		{[]string{"run", "--key-pattern", "R:Q"}, 2, "--key-pattern"},
+		{[]string{"run", "-s", "h", "--tls", "--cacert", missing}, 2, "--cacert"},
+		{[]string{"run", "--connections", "0"}, 2, "--connections"},
+		{[]string{"run", "--duration", "soon"}, 2, "--duration"},
+		{[]string{"run", "-n", "5", "--duration", "5s"}, 2, "--requests and --duration"},
+		{[]string{"run", "-u", "http://user:topsecret@h"}, 2, "--uri"},
+		{[]string{"run", "-u", "redis://user:topsecret@h:notaport"}, 2, "--uri"},
+		{[]string{"run", "--no-such-flag"}, 2, "no-such-flag"},
+		{[]string{"run", "-s", "127.0.0.1", "-p", "1", "--connect-timeout", "1s", "-n", "5"}, 1, "connect to 127.0.0.1:1"},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+	}
+	for _, tt := range tests {
+		res := cli(t, nil, tt.args...)
+		lines := strings.Split(strings.TrimSpace(res.stderr), "\n")
+		last := lines[len(lines)-1]
+		if res.code != tt.code || !strings.Contains(last, tt.want) {
+			t.Errorf("%v: exit %d, last line %q; want exit %d and %q", tt.args, res.code, last, tt.code, tt.want)
+		}
+		if strings.Contains(res.stderr, "topsecret") || strings.Contains(res.stderr, "goroutine") {
+			t.Errorf("%v: stderr shows a secret or a stack trace:\n%s", tt.args, res.stderr)
+		}
+	}
+}
+
+func TestHelpHasExamples(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range []string{"run", "version"} {
+		res := cli(t, nil, cmd, "--help")
+		if res.code != 0 || !strings.Contains(res.stdout, "Examples:") || !strings.Contains(res.stdout, "amrbench "+cmd) {
+			t.Errorf("%s --help: exit %d:\n%s", cmd, res.code, res.stdout)
+		}
+	}
+	if res := cli(t, nil, "version"); res.code != 0 || !strings.HasPrefix(res.stdout, "amrbench ") {
+		t.Errorf("version: exit %d: %s", res.code, res.stdout)
+	}
+}
+
+func TestTargetDefaults(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args     []string
+		env      map[string]string
+		host     string
+		port     int
+		tls      bool
+		user, pw string
+		conns    int
+	}{
+		{args: []string{"-s", "c1.westeurope.redis.azure.net"}, host: "c1.westeurope.redis.azure.net", port: 10000, tls: true, conns: 50},
+		{args: []string{"-s", "c2.eastus.redisenterprise.cache.azure.net"}, host: "c2.eastus.redisenterprise.cache.azure.net", port: 10000, tls: true, conns: 50},
+		{args: []string{"-s", "c3.redis.cache.windows.net"}, host: "c3.redis.cache.windows.net", port: 6380, tls: true, conns: 50},
+		{args: []string{"-s", "c3.redis.cache.windows.net", "-p", "6379", "--tls=false"}, host: "c3.redis.cache.windows.net", port: 6379, tls: false, conns: 50},
+		{args: []string{"-s", "10.0.0.4"}, host: "10.0.0.4", port: 6379, conns: 50},
+		{args: []string{"-u", "rediss://alice:pw@h.example:7000/0"}, host: "h.example", port: 7000, tls: true, user: "alice", pw: "pw", conns: 50},
+		{args: []string{"-u", "redis://justpw@h.example"}, host: "h.example", port: 6379, pw: "justpw", conns: 50},
+		{args: []string{"-u", "redis://c1.westeurope.redis.azure.net"}, host: "c1.westeurope.redis.azure.net", port: 10000, tls: false, conns: 50},
+		{args: []string{"-s", "h", "-a", "bob:x:y"}, host: "h", port: 6379, user: "bob", pw: "x:y", conns: 50},
+		{args: []string{"-s", "h"}, env: map[string]string{"AMRBENCH_PASSWORD": "e"}, host: "h", port: 6379, pw: "e", conns: 50},
+		{args: []string{"-s", "h", "-c", "10", "-t", "8"}, host: "h", port: 6379, conns: 80},
+		{args: []string{"-s", "h", "-c", "10"}, host: "h", port: 6379, conns: 40}, // memtier's 4 threads by default
+	}
+	for _, tt := range tests {
+		var f runFlags
+		fs := newFlagSet(&environment{}, "run", "", "")
+		f.register(fs)
+		if err := fs.Parse(tt.args); err != nil {
+			t.Fatal(err)
+		}
+		env := &environment{getenv: func(k string) string { return tt.env[k] }}
+		p, err := f.plan(fs, env)
+		if err != nil {
+			t.Errorf("%v: %v", tt.args, err)
+			continue
+		}
+		tc := p.cfg.Target
+		if tc.Host != tt.host || tc.Port != tt.port || tc.TLS.Enabled != tt.tls || tc.Username != tt.user || tc.Password != tt.pw || p.cfg.Connections != tt.conns {
+			t.Errorf("%v: got %s:%d tls=%v user=%q pw=%q conns=%d", tt.args, tc.Host, tc.Port, tc.TLS.Enabled, tc.Username, tc.Password, p.cfg.Connections)
+		}
+	}
+}

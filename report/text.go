@@ -1,0 +1,239 @@
+// Package report renders what results were measured into what people and
+// tools read: the summary table, the live line per interval, HdrHistogram
+// percentile files and interval logs. Every rendering works from a result
+// file alone, so a live run, a finished file, a truncated file and a merge
+// of files are rendered by the same code.
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/amrbench/amrbench/results"
+)
+
+// WriteSummary writes the human summary of a run: what was measured, then a
+// table per latency kind with a row per command and ALL. percentiles chooses
+// the percentile columns (nil: the run's own choice).
+func WriteSummary(w io.Writer, run *results.Run, s *results.Summary, percentiles []float64) error {
+	h := run.Header
+	if len(percentiles) == 0 {
+		percentiles = h.Percentiles
+	}
+	if len(percentiles) == 0 {
+		percentiles = results.DefaultPercentiles
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "amrbench %s %s\n", h.Tool.Version, runName(h))
+	fmt.Fprintf(&b, "Target    %s\n", describeTarget(h.Target))
+	fmt.Fprintf(&b, "Load      %s\n", describeLoad(h, s))
+	if h.WorkloadText != "" {
+		fmt.Fprintf(&b, "Workload  %s\n", h.WorkloadText)
+	}
+	if run.Truncated || run.Summary == nil {
+		b.WriteString("Note      the result file ends early (the run was killed); this covers every whole interval in it\n")
+	}
+	b.WriteString("\n")
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+
+	kinds := []struct {
+		title string
+		pick  func(*results.CommandSummary) results.Latency
+	}{
+		{"Service time, from each request's actual send to its reply (closed loop: each connection sends when its previous reply arrives)", func(c *results.CommandSummary) results.Latency { return c.Service }},
+	}
+	if h.Mode == results.ModeOpen {
+		kinds = []struct {
+			title string
+			pick  func(*results.CommandSummary) results.Latency
+		}{
+			{"Response time, from each request's intended start (its place in the schedule) to its reply: what an application would see", func(c *results.CommandSummary) results.Latency { return c.Response }},
+			{"Service time, from each request's actual send to its reply", func(c *results.CommandSummary) results.Latency { return c.Service }},
+		}
+	}
+	for _, k := range kinds {
+		if _, err := fmt.Fprintf(w, "%s. Milliseconds.\n", k.title); err != nil {
+			return err
+		}
+		if err := writeTable(w, s, percentiles, k.pick); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, describeErrors(s)+describeRunIntegrity(s)+"\n")
+	return err
+}
+
+func runName(h *results.Header) string {
+	name := h.RunID
+	if h.Label != "" && !strings.Contains(name, h.Label) {
+		name += " (" + h.Label + ")"
+	}
+	return name
+}
+
+func describeTarget(t results.Target) string {
+	var b strings.Builder
+	b.WriteString(t.Endpoint)
+	var details []string
+	if t.Server != "" {
+		details = append(details, t.Server)
+	}
+	if t.TLS {
+		details = append(details, "TLS")
+	}
+	details = append(details, t.ClusterPolicy)
+	if t.Shards > 1 {
+		details = append(details, fmt.Sprintf("%d shards", t.Shards))
+	}
+	if t.SKU != "" {
+		details = append(details, t.Tier+" "+t.SKU)
+	}
+	if t.Auth != "" && t.Auth != "none" {
+		details = append(details, "auth "+t.Auth)
+	}
+	fmt.Fprintf(&b, " (%s)", strings.Join(details, ", "))
+	if t.Embedded != "" {
+		fmt.Fprintf(&b, "\n          embedded default: %s. These numbers describe this machine, not a cache.", t.Embedded)
+	}
+	return b.String()
+}
+
+func describeLoad(h *results.Header, s *results.Summary) string {
+	mode := "closed loop"
+	if h.Mode == results.ModeOpen {
+		mode = fmt.Sprintf("open loop at %s ops/s", formatCount(h.TargetRate))
+	}
+	text := fmt.Sprintf("%s, %d connections, pipeline %d, %.1f s measured", mode, h.Connections, h.Pipeline, s.DurationS)
+	if h.WarmupS > 0 {
+		text += fmt.Sprintf(" after %.1f s of warmup", h.WarmupS)
+	}
+	return text
+}
+
+// writeTable writes one latency table.
+func writeTable(w io.Writer, s *results.Summary, percentiles []float64, pick func(*results.CommandSummary) results.Latency) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	cols := []string{"COMMAND", "OPS/S", "HITS/S", "MISSES/S", "MEAN"}
+	for _, p := range percentiles {
+		cols = append(cols, "P"+strconv.FormatFloat(p, 'f', -1, 64))
+	}
+	cols = append(cols, "MAX", "KB/S", "ERRORS")
+	fmt.Fprintln(tw, strings.Join(cols, "\t")+"\t")
+	for _, name := range results.CommandNames(s.Commands) {
+		c := s.Commands[name]
+		l := pick(c)
+		hits, misses := "-", "-"
+		if name == "GET" || (name == results.AllCommands && c.Hits+c.Misses > 0) {
+			hits, misses = formatCount(rate(c.Hits, s.DurationS)), formatCount(rate(c.Misses, s.DurationS))
+		}
+		row := []string{name, formatCount(c.OpsPerSec), hits, misses, formatMillis(l.MeanMicros)}
+		for _, p := range percentiles {
+			v, _ := l.At(p)
+			row = append(row, formatMillis(float64(v)))
+		}
+		kb := float64(c.BytesSent+c.BytesReceived) / 1024
+		row = append(row, formatMillis(float64(l.MaxMicros)), strconv.FormatFloat(rate1(kb, s.DurationS), 'f', 1, 64), strconv.FormatInt(c.ErrorCount(), 10))
+		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+	}
+	return tw.Flush()
+}
+
+func describeErrors(s *results.Summary) string {
+	all := s.Commands[results.AllCommands]
+	if all == nil || all.ErrorCount() == 0 {
+		return "Errors: none.\n"
+	}
+	var parts []string
+	for _, c := range results.ErrorClasses {
+		if n := all.Errors[c]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", c, n))
+		}
+	}
+	pct := 100 * float64(all.ErrorCount()) / float64(max(all.Count, 1))
+	return fmt.Sprintf("Errors: %s (%.3g%% of operations).\n", strings.Join(parts, ", "), pct)
+}
+
+func describeRunIntegrity(s *results.Summary) string {
+	var b strings.Builder
+	if s.Reconnects > 0 {
+		fmt.Fprintf(&b, "Reconnects: %d connections were reopened after connection errors.\n", s.Reconnects)
+	}
+	if s.LateStarts > 0 {
+		fmt.Fprintf(&b, "Late starts: %d operations were sent late for their schedule: the client could not keep up with the target rate.\n", s.LateStarts)
+	}
+	return b.String()
+}
+
+func rate(n int64, secs float64) float64 { return rate1(float64(n), secs) }
+
+func rate1(x, secs float64) float64 {
+	if secs <= 0 {
+		return 0
+	}
+	return x / secs
+}
+
+// formatMillis formats microseconds as milliseconds with microsecond
+// precision.
+func formatMillis(us float64) string { return strconv.FormatFloat(us/1000, 'f', 3, 64) }
+
+// formatCount formats a rate with thousands separators and one decimal
+// below 100.
+func formatCount(x float64) string {
+	if x < 100 {
+		return strconv.FormatFloat(x, 'f', 1, 64)
+	}
+	s := strconv.FormatInt(int64(x+0.5), 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// LiveLine is the one-line account of an interval printed while a run goes
+// on: elapsed time into the measured window, throughput, p50 and p99 of the
+// latency the run reports, errors and open connections.
+func LiveLine(h *results.Header, iv *results.Interval) string {
+	total := results.NewCommandStats()
+	for _, cs := range iv.Commands {
+		_ = total.Add(cs) // same geometry: cannot fail
+	}
+	hist := total.Service
+	if h.Mode == results.ModeOpen {
+		hist = total.Response
+	}
+	secs := iv.Duration().Seconds()
+	p := results.LatencyOf(hist, []float64{50, 99})
+	// Interval k starts k intervals after the measured window does.
+	measuredStart := iv.Start.Add(-time.Duration(float64(iv.Index) * h.IntervalS * float64(time.Second)))
+	elapsed := iv.End.Sub(measuredStart).Seconds()
+	prefix := fmt.Sprintf("[%6.1fs]", elapsed)
+	if !iv.Measured() {
+		prefix = "[warmup ]"
+	} else if iv.Phase != "" {
+		prefix = fmt.Sprintf("[%6.1fs %s]", elapsed, iv.Phase)
+	}
+	line := fmt.Sprintf("%s %10s ops/s  p50 %s ms  p99 %s ms  errors %d  conns %d",
+		prefix, formatCount(rate(total.Count, secs)), formatMillis(float64(p.Percentiles[0].Micros)),
+		formatMillis(float64(p.Percentiles[1].Micros)), total.ErrorCount(), iv.Connections)
+	if iv.TargetRate > 0 {
+		line += fmt.Sprintf("  target %s ops/s", formatCount(iv.TargetRate))
+	}
+	if iv.LateStarts > 0 {
+		line += fmt.Sprintf("  late %d", iv.LateStarts)
+	}
+	return line
+}

@@ -1,0 +1,217 @@
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// interval builds an interval whose GET histogram holds the given latencies
+// and whose SET histogram holds half of them.
+func interval(index int64, phase string, getLatencies ...int64) *Interval {
+	get, set := NewCommandStats(), NewCommandStats()
+	for i, v := range getLatencies {
+		get.Count++
+		get.Response.RecordValue(v)
+		get.Service.RecordValue(v / 2)
+		get.BytesSent += 20
+		if i%2 == 0 {
+			get.Hits++
+			set.Count++
+			set.Response.RecordValue(v)
+			set.Service.RecordValue(v)
+		} else {
+			get.Misses++
+		}
+	}
+	get.Errors = map[ErrorClass]int64{ErrTimeout: 1}
+	return &Interval{
+		Index: index, Phase: phase, Connections: 4,
+		Start:    t0.Add(time.Duration(index) * time.Second),
+		End:      t0.Add(time.Duration(index+1) * time.Second),
+		Commands: map[string]*CommandStats{"GET": get, "SET": set},
+	}
+}
+
+func header() *Header {
+	return &Header{RunID: "r1", Start: t0, Host: "h", Segment: "0/1", Mode: "closed", IntervalS: 1, Connections: 4, Pipeline: 1, Percentiles: []float64{50, 99.9, 95}}
+}
+
+func writeRun(t *testing.T, intervals ...*Interval) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	if err := w.WriteHeader(header()); err != nil {
+		t.Fatal(err)
+	}
+	for _, iv := range intervals {
+		if err := w.WriteInterval(iv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.WriteEvent(&Event{Time: t0, Kind: EventReconnect, Detail: "x", Count: 2}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestRoundTrip(t *testing.T) {
+	t.Parallel()
+	data := writeRun(t, interval(0, PhaseWarmup, 5), interval(1, "", 100, 200, 300), interval(2, "", 400))
+	run, err := Read(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Truncated || run.Summary != nil || len(run.Intervals) != 3 || len(run.Events) != 1 {
+		t.Fatalf("read back truncated=%v summary=%v intervals=%d events=%d", run.Truncated, run.Summary, len(run.Intervals), len(run.Events))
+	}
+	if run.Header.Schema != Schema || run.Header.Type != TypeHeader {
+		t.Fatalf("header schema %q type %q", run.Header.Schema, run.Header.Type)
+	}
+	get := run.Intervals[1].Commands["GET"]
+	if get.Count != 3 || get.Hits != 2 || get.Misses != 1 || get.Response.TotalCount() != 3 || get.Response.Max() != 300 {
+		t.Fatalf("GET of interval 1 = %+v (max %d)", get, get.Response.Max())
+	}
+	if get.Errors[ErrTimeout] != 1 {
+		t.Fatalf("errors = %v", get.Errors)
+	}
+}
+
+func TestSummarizeSkipsWarmupAndAddsExactly(t *testing.T) {
+	t.Parallel()
+	ivs := []*Interval{interval(0, PhaseWarmup, 9_000_000), interval(1, "", 100, 200, 300), interval(2, "", 400)}
+	s, err := Summarize(header(), ivs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get, all := s.Commands["GET"], s.Commands[AllCommands]
+	if s.DurationS != 2 || get.Count != 4 || get.OpsPerSec != 2 || all.Count != 4+3 {
+		t.Fatalf("duration %v, GET count %d at %v/s, ALL %d", s.DurationS, get.Count, get.OpsPerSec, all.Count)
+	}
+	if got, _ := get.Response.At(50); got != 200 {
+		t.Errorf("GET p50 = %d, want 200", got)
+	}
+	if get.Response.MaxMicros != 400 || get.Service.MaxMicros != 200 {
+		t.Errorf("GET max response %d service %d, want 400 and 200 (the warmup interval's 9 s is excluded)", get.Response.MaxMicros, get.Service.MaxMicros)
+	}
+	if get.Errors[ErrTimeout] != 2 || len(get.Errors) != len(ErrorClasses) {
+		t.Errorf("errors %v: want timeout 2 and every class present", get.Errors)
+	}
+	// The requested 95 joins the defaults; the summary carries them in order.
+	var ps []float64
+	for _, p := range get.Response.Percentiles {
+		ps = append(ps, p.Percentile)
+	}
+	if want := []float64{50, 90, 95, 99, 99.9, 99.99}; !equalFloats(ps, want) {
+		t.Errorf("percentiles %v, want %v", ps, want)
+	}
+}
+
+func equalFloats(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestSummaryJSONShape(t *testing.T) {
+	t.Parallel()
+	s, err := Summarize(header(), []*Interval{interval(0, "", 100, 200)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	for _, want := range []string{`"type":"summary"`, `"duration_s":1`, `"achieved_rate":`, `"GET":{"count":2,"ops_per_sec":2,`,
+		`"response":{"mean_us":`, `"p99.9_us":`, `"p99.99_us":`, `"max_us":`, `"errors":{`, `"auth":0`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("summary JSON lacks %s:\n%s", want, text)
+		}
+	}
+	var back Summary
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := back.Commands["GET"].Response.At(50); !ok || v != 100 {
+		t.Errorf("p50 read back = %d, %v", v, ok)
+	}
+}
+
+func TestReadTruncatedFile(t *testing.T) {
+	t.Parallel()
+	data := writeRun(t, interval(0, "", 100), interval(1, "", 200), interval(2, "", 300))
+	// Cut the file in the middle of the last interval line, as a killed
+	// writer would leave it.
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	var cut []byte
+	for _, l := range lines[:3] { // header + intervals 0 and 1
+		cut = append(cut, l...)
+	}
+	cut = append(cut, lines[3][:len(lines[3])/2]...)
+	run, err := Read(bytes.NewReader(cut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !run.Truncated || len(run.Intervals) != 2 || run.Intervals[1].Index != 1 {
+		t.Fatalf("truncated=%v, %d intervals", run.Truncated, len(run.Intervals))
+	}
+	s, err := run.Summarize()
+	if err != nil || s.Commands["GET"].Count != 2 {
+		t.Fatalf("summary of truncated file: %v, %v", s, err)
+	}
+}
+
+func TestReadRejects(t *testing.T) {
+	t.Parallel()
+	good := writeRun(t, interval(0, "", 100))
+	tests := []struct {
+		name string
+		data string
+		want string
+	}{
+		{"not JSON", "hello\n", "line 1"},
+		{"no header", `{"type":"interval"}` + "\n", "not an amrbench result file"},
+		{"other schema", `{"type":"header","schema":"other/v9"}` + "\n", `schema "other/v9"`},
+		{"corrupt middle line", strings.Replace(string(good), `"type":"interval"`, `"type":"interval","index":"x"`, 1), "line 2"},
+		{"empty", "", "not an amrbench result file"},
+	}
+	for _, tt := range tests {
+		_, err := Read(strings.NewReader(tt.data))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want containing %q", tt.name, err, tt.want)
+		}
+	}
+	if _, err := Read(strings.NewReader("")); !errors.Is(err, ErrNotResultFile) {
+		t.Errorf("empty file: %v is not ErrNotResultFile", err)
+	}
+}
+
+func TestHistogramRangeIsNotClamped(t *testing.T) {
+	t.Parallel()
+	h := NewHistogram()
+	hour := int64(time.Hour / time.Microsecond)
+	for _, v := range []int64{1, hour, 2 * hour, 48 * hour} {
+		if err := h.RecordValue(v); err != nil {
+			t.Fatalf("recording %d µs: %v", v, err)
+		}
+	}
+	if !h.ValuesAreEquivalent(h.Max(), 48*hour) {
+		t.Fatalf("max %d, want about %d", h.Max(), 48*hour)
+	}
+	if p := NewPackedHDR(); p.RecordValue(48*hour) != nil {
+		t.Fatal("packed histogram rejects 48 h")
+	}
+}

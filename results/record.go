@@ -1,0 +1,221 @@
+package results
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Schema is the version of the result format this package writes and reads.
+const Schema = "amrbench.result/v1"
+
+// Record types, the value of every record's "type" field.
+const (
+	TypeHeader   = "header"
+	TypeInterval = "interval"
+	TypeEvent    = "event"
+	TypeSummary  = "summary"
+)
+
+// ErrorClass is the class an operation's failure is counted under.
+type ErrorClass string
+
+// The error classes, in the order reports print them.
+const (
+	ErrTimeout     ErrorClass = "timeout"
+	ErrConnection  ErrorClass = "connection"
+	ErrAuth        ErrorClass = "auth"
+	ErrMoved       ErrorClass = "moved"
+	ErrAsk         ErrorClass = "ask"
+	ErrTryAgain    ErrorClass = "tryagain"
+	ErrClusterDown ErrorClass = "clusterdown"
+	ErrOOM         ErrorClass = "oom"
+	ErrOther       ErrorClass = "other"
+)
+
+// ErrorClasses lists every error class in report order.
+var ErrorClasses = []ErrorClass{
+	ErrTimeout, ErrConnection, ErrAuth, ErrMoved, ErrAsk, ErrTryAgain, ErrClusterDown, ErrOOM, ErrOther,
+}
+
+// Modes of a run, the header's "mode".
+const (
+	// ModeClosed sends each request as soon as the previous reply arrives.
+	ModeClosed = "closed"
+	// ModeOpen sends requests on a schedule at a target rate.
+	ModeOpen = "open"
+)
+
+// Phases an interval can belong to. Intervals of the measured window have no
+// phase unless the run is a staircase of rates, where each step is a phase.
+const (
+	PhaseWarmup = "warmup"
+)
+
+// Event kinds.
+const (
+	EventReauth       = "reauth"
+	EventTokenRefresh = "token-refresh"
+	EventReconnect    = "reconnect"
+	EventTopology     = "topology"
+	EventError        = "error"
+	EventPhase        = "phase"
+	EventWarning      = "warning"
+)
+
+// Tool identifies the program that wrote a file.
+type Tool struct {
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	Commit    string `json:"commit,omitempty"`
+	GoVersion string `json:"go_version,omitempty"`
+}
+
+// Target describes what was benchmarked.
+type Target struct {
+	Endpoint      string `json:"endpoint"`
+	TLS           bool   `json:"tls"`
+	ClusterPolicy string `json:"cluster_policy"`
+	// PolicyReason says how the cluster policy was chosen (given, or what the
+	// endpoint answered when asked).
+	PolicyReason string `json:"policy_reason,omitempty"`
+	SKU          string `json:"sku,omitempty"`
+	Tier         string `json:"tier,omitempty"`
+	Auth         string `json:"auth"`
+	Shards       int    `json:"shards,omitempty"`
+	// Server is the server's own description (e.g. "redis 7.0.15").
+	Server string `json:"server,omitempty"`
+	// Embedded says which local server amrbench started because none was
+	// named; empty when the user named the target.
+	Embedded string `json:"embedded,omitempty"`
+}
+
+// Header is the first record of a result file.
+type Header struct {
+	Type      string    `json:"type"`
+	Schema    string    `json:"schema"`
+	Tool      Tool      `json:"tool"`
+	RunID     string    `json:"run_id"`
+	Label     string    `json:"label,omitempty"`
+	Start     time.Time `json:"start"`
+	Host      string    `json:"host"`
+	Segment   string    `json:"segment"`
+	Target    Target    `json:"target"`
+	Mode      string    `json:"mode"` // "closed" or "open"
+	IntervalS float64   `json:"interval_s"`
+	WarmupS   float64   `json:"warmup_s,omitempty"`
+	// Connections is the number of connections the run opens (per shard for a
+	// cluster target, as each worker reaches every shard).
+	Connections int     `json:"connections"`
+	Pipeline    int     `json:"pipeline"`
+	TargetRate  float64 `json:"target_rate,omitempty"`
+	// Percentiles are the percentiles the run was asked to report.
+	Percentiles []float64 `json:"percentiles"`
+	Seed        uint64    `json:"seed"`
+	// Config is the full configuration, with every secret removed.
+	Config json.RawMessage `json:"config,omitempty"`
+	// Workload is the workload spec as the workloads package encodes it;
+	// WorkloadText says the same in a line for people.
+	Workload     json.RawMessage `json:"workload,omitempty"`
+	WorkloadText string          `json:"workload_text,omitempty"`
+}
+
+// CommandStats is what one command did in one interval.
+type CommandStats struct {
+	Count         int64                `json:"count"`
+	Hits          int64                `json:"hits,omitempty"`
+	Misses        int64                `json:"misses,omitempty"`
+	Errors        map[ErrorClass]int64 `json:"errors,omitempty"`
+	BytesSent     int64                `json:"bytes_sent"`
+	BytesReceived int64                `json:"bytes_received"`
+	// Response is the time from each operation's intended start to its reply.
+	Response *Histogram `json:"response"`
+	// Service is the time from each operation's actual send to its reply.
+	Service *Histogram `json:"service"`
+}
+
+// NewCommandStats returns empty stats with empty histograms.
+func NewCommandStats() *CommandStats {
+	return &CommandStats{Response: NewHistogram(), Service: NewHistogram()}
+}
+
+// ErrorCount returns the number of failed operations over all classes.
+func (c *CommandStats) ErrorCount() int64 {
+	var n int64
+	for _, v := range c.Errors {
+		n += v
+	}
+	return n
+}
+
+// Add adds other's counts and histograms to c.
+func (c *CommandStats) Add(other *CommandStats) error {
+	c.Count += other.Count
+	c.Hits += other.Hits
+	c.Misses += other.Misses
+	c.BytesSent += other.BytesSent
+	c.BytesReceived += other.BytesReceived
+	for class, n := range other.Errors {
+		if n == 0 {
+			continue
+		}
+		if c.Errors == nil {
+			c.Errors = map[ErrorClass]int64{}
+		}
+		c.Errors[class] += n
+	}
+	if c.Response == nil {
+		c.Response = NewHistogram()
+	}
+	if c.Service == nil {
+		c.Service = NewHistogram()
+	}
+	if err := c.Response.Add(other.Response); err != nil {
+		return err
+	}
+	return c.Service.Add(other.Service)
+}
+
+// ShardStats is what one shard of a cluster did in one interval.
+type ShardStats struct {
+	Count    int64                `json:"count"`
+	Errors   map[ErrorClass]int64 `json:"errors,omitempty"`
+	Response *Histogram           `json:"response"`
+}
+
+// Interval is one slice of a run's time.
+type Interval struct {
+	Type  string    `json:"type"`
+	Index int64     `json:"index"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// Phase is PhaseWarmup for intervals left out of the statistics, or the
+	// name of a step in a staircase of rates.
+	Phase       string `json:"phase,omitempty"`
+	Connections int    `json:"connections"`
+	// TargetRate is the offered load in operations per second (open loop).
+	TargetRate float64 `json:"target_rate,omitempty"`
+	// LateStarts counts operations sent later than their due time by more
+	// than the late-start threshold (open loop).
+	LateStarts int64 `json:"late_starts,omitempty"`
+	// Reconnects counts connections reopened after a connection failure.
+	Reconnects int64                    `json:"reconnects,omitempty"`
+	Commands   map[string]*CommandStats `json:"commands"`
+	Shards     map[string]*ShardStats   `json:"shards,omitempty"`
+}
+
+// Duration returns End - Start.
+func (iv *Interval) Duration() time.Duration { return iv.End.Sub(iv.Start) }
+
+// Measured reports whether the interval counts in the statistics.
+func (iv *Interval) Measured() bool { return iv.Phase != PhaseWarmup }
+
+// Event is something that happened at one moment of a run.
+type Event struct {
+	Type   string    `json:"type"`
+	Time   time.Time `json:"time"`
+	Kind   string    `json:"kind"`
+	Detail string    `json:"detail"`
+	// Count aggregates identical events (e.g. reconnects of many connections
+	// within one interval).
+	Count int64 `json:"count,omitempty"`
+}

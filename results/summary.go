@@ -1,0 +1,315 @@
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// AllCommands is the name under which per-command statistics are totalled.
+const AllCommands = "ALL"
+
+// DefaultPercentiles are always reported, whatever else is asked for.
+var DefaultPercentiles = []float64{50, 90, 99, 99.9, 99.99}
+
+// ReportPercentiles returns the default percentiles merged with extra, sorted
+// and without duplicates.
+func ReportPercentiles(extra []float64) []float64 {
+	ps := slices.Concat(DefaultPercentiles, extra)
+	slices.Sort(ps)
+	return slices.Compact(ps)
+}
+
+// Percentile is one percentile of a latency distribution, in microseconds.
+type Percentile struct {
+	Percentile float64
+	Micros     int64
+}
+
+// Latency summarises a latency histogram in microseconds.
+type Latency struct {
+	MeanMicros  float64
+	Percentiles []Percentile
+	MaxMicros   int64
+}
+
+// LatencyOf summarises h at the given percentiles.
+func LatencyOf(h *Histogram, percentiles []float64) Latency {
+	l := Latency{Percentiles: make([]Percentile, len(percentiles))}
+	if h == nil || h.Histogram == nil || h.TotalCount() == 0 {
+		for i, p := range percentiles {
+			l.Percentiles[i] = Percentile{Percentile: p}
+		}
+		return l
+	}
+	values := h.ValueAtPercentilesSlice(percentiles)
+	for i, p := range percentiles {
+		l.Percentiles[i] = Percentile{Percentile: p, Micros: values[i]}
+	}
+	l.MeanMicros = h.Mean()
+	l.MaxMicros = h.Max()
+	return l
+}
+
+// At returns the value at percentile p, and whether it was summarised.
+func (l Latency) At(p float64) (int64, bool) {
+	for _, pv := range l.Percentiles {
+		if pv.Percentile == p {
+			return pv.Micros, true
+		}
+	}
+	return 0, false
+}
+
+// PercentileKey is the JSON key of a percentile, e.g. "p99.9_us".
+func PercentileKey(p float64) string {
+	return "p" + strconv.FormatFloat(p, 'f', -1, 64) + "_us"
+}
+
+// MarshalJSON writes the keys in a fixed, readable order:
+// mean_us, each percentile ascending, max_us.
+func (l Latency) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(`{"mean_us":`)
+	b.WriteString(strconv.FormatFloat(round1(l.MeanMicros), 'f', -1, 64))
+	for _, p := range l.Percentiles {
+		fmt.Fprintf(&b, `,%q:%d`, PercentileKey(p.Percentile), p.Micros)
+	}
+	fmt.Fprintf(&b, `,"max_us":%d}`, l.MaxMicros)
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (l *Latency) UnmarshalJSON(data []byte) error {
+	var m map[string]float64
+	if err := json.Unmarshal(data, &m); err != nil {
+		return fmt.Errorf("latency: %w", err)
+	}
+	*l = Latency{MeanMicros: m["mean_us"], MaxMicros: int64(m["max_us"])}
+	for k, v := range m {
+		if !strings.HasPrefix(k, "p") || !strings.HasSuffix(k, "_us") {
+			continue
+		}
+		p, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimPrefix(k, "p"), "_us"), 64)
+		if err != nil {
+			continue
+		}
+		l.Percentiles = append(l.Percentiles, Percentile{Percentile: p, Micros: int64(v)})
+	}
+	sort.Slice(l.Percentiles, func(i, j int) bool { return l.Percentiles[i].Percentile < l.Percentiles[j].Percentile })
+	return nil
+}
+
+func round1(x float64) float64 { return float64(int64(x*10+0.5)) / 10 }
+
+// CommandSummary is the whole-run result of one command (or of ALL).
+type CommandSummary struct {
+	Count         int64                `json:"count"`
+	OpsPerSec     float64              `json:"ops_per_sec"`
+	Hits          int64                `json:"hits"`
+	Misses        int64                `json:"misses"`
+	Errors        map[ErrorClass]int64 `json:"errors"`
+	BytesSent     int64                `json:"bytes_sent"`
+	BytesReceived int64                `json:"bytes_received"`
+	Response      Latency              `json:"response"`
+	Service       Latency              `json:"service"`
+}
+
+// ErrorCount returns the number of failed operations over all classes.
+func (c *CommandSummary) ErrorCount() int64 {
+	var n int64
+	for _, v := range c.Errors {
+		n += v
+	}
+	return n
+}
+
+// ShardSummary is the whole-run result of one shard of a cluster.
+type ShardSummary struct {
+	Count     int64                `json:"count"`
+	OpsPerSec float64              `json:"ops_per_sec"`
+	Errors    map[ErrorClass]int64 `json:"errors"`
+	Response  Latency              `json:"response"`
+}
+
+// Summary is the last record of a result file. Everything in it is computed
+// from the header and the measured intervals by Summarize.
+type Summary struct {
+	Type         string                     `json:"type"`
+	DurationS    float64                    `json:"duration_s"`
+	Connections  int                        `json:"connections"`
+	TargetRate   float64                    `json:"target_rate"`
+	AchievedRate float64                    `json:"achieved_rate"`
+	LateStarts   int64                      `json:"late_starts"`
+	Reconnects   int64                      `json:"reconnects"`
+	Commands     map[string]*CommandSummary `json:"commands"`
+	Shards       map[string]*ShardSummary   `json:"shards,omitempty"`
+}
+
+// Totals adds up the measured intervals: per command, and over all commands
+// under AllCommands. It also returns the measured time span.
+func Totals(intervals []*Interval) (map[string]*CommandStats, time.Duration, error) {
+	totals := map[string]*CommandStats{AllCommands: NewCommandStats()}
+	var first, last time.Time
+	for _, iv := range intervals {
+		if !iv.Measured() {
+			continue
+		}
+		if first.IsZero() || iv.Start.Before(first) {
+			first = iv.Start
+		}
+		if iv.End.After(last) {
+			last = iv.End
+		}
+		for name, cs := range iv.Commands {
+			t, ok := totals[name]
+			if !ok {
+				t = NewCommandStats()
+				totals[name] = t
+			}
+			if err := t.Add(cs); err != nil {
+				return nil, 0, fmt.Errorf("interval %d, %s: %w", iv.Index, name, err)
+			}
+			if err := totals[AllCommands].Add(cs); err != nil {
+				return nil, 0, fmt.Errorf("interval %d, %s: %w", iv.Index, name, err)
+			}
+		}
+	}
+	return totals, last.Sub(first), nil
+}
+
+// ShardTotals adds up the measured intervals per shard.
+func ShardTotals(intervals []*Interval) (map[string]*ShardStats, error) {
+	totals := map[string]*ShardStats{}
+	for _, iv := range intervals {
+		if !iv.Measured() {
+			continue
+		}
+		for addr, ss := range iv.Shards {
+			t, ok := totals[addr]
+			if !ok {
+				t = &ShardStats{Response: NewHistogram()}
+				totals[addr] = t
+			}
+			t.Count += ss.Count
+			for class, n := range ss.Errors {
+				if t.Errors == nil {
+					t.Errors = map[ErrorClass]int64{}
+				}
+				t.Errors[class] += n
+			}
+			if err := t.Response.Add(ss.Response); err != nil {
+				return nil, fmt.Errorf("interval %d, shard %s: %w", iv.Index, addr, err)
+			}
+		}
+	}
+	return totals, nil
+}
+
+// allClasses returns m with every error class present, so scripts can rely
+// on the keys.
+func allClasses(m map[ErrorClass]int64) map[ErrorClass]int64 {
+	out := make(map[ErrorClass]int64, len(ErrorClasses))
+	for _, c := range ErrorClasses {
+		out[c] = m[c]
+	}
+	for c, n := range m {
+		out[c] = n
+	}
+	return out
+}
+
+// Summarize computes the summary of a run from its header and intervals.
+func Summarize(h *Header, intervals []*Interval) (*Summary, error) {
+	percentiles := ReportPercentiles(h.Percentiles)
+	totals, span, err := Totals(intervals)
+	if err != nil {
+		return nil, err
+	}
+	secs := span.Seconds()
+	rate := func(n int64) float64 {
+		if secs <= 0 {
+			return 0
+		}
+		return float64(n) / secs
+	}
+	s := &Summary{
+		Type:        TypeSummary,
+		DurationS:   secs,
+		Connections: h.Connections,
+		TargetRate:  h.TargetRate,
+		Commands:    map[string]*CommandSummary{},
+	}
+	for _, iv := range intervals {
+		if iv.Measured() {
+			s.LateStarts += iv.LateStarts
+			s.Reconnects += iv.Reconnects
+		}
+	}
+	for name, t := range totals {
+		s.Commands[name] = &CommandSummary{
+			Count:         t.Count,
+			OpsPerSec:     rate(t.Count),
+			Hits:          t.Hits,
+			Misses:        t.Misses,
+			Errors:        allClasses(t.Errors),
+			BytesSent:     t.BytesSent,
+			BytesReceived: t.BytesReceived,
+			Response:      LatencyOf(t.Response, percentiles),
+			Service:       LatencyOf(t.Service, percentiles),
+		}
+	}
+	s.AchievedRate = s.Commands[AllCommands].OpsPerSec
+	shards, err := ShardTotals(intervals)
+	if err != nil {
+		return nil, err
+	}
+	for addr, t := range shards {
+		if s.Shards == nil {
+			s.Shards = map[string]*ShardSummary{}
+		}
+		s.Shards[addr] = &ShardSummary{
+			Count:     t.Count,
+			OpsPerSec: rate(t.Count),
+			Errors:    allClasses(t.Errors),
+			Response:  LatencyOf(t.Response, percentiles),
+		}
+	}
+	return s, nil
+}
+
+// commandOrder is the order reports list commands in, as memtier does: SET
+// before GET; other commands follow alphabetically, and ALL comes last.
+var commandOrder = map[string]int{"SET": 0, "GET": 1}
+
+// CommandNames returns the command names of a summary or totals map in
+// report order.
+func CommandNames[V any](m map[string]V) []string {
+	var names []string
+	for name := range m {
+		if name != AllCommands {
+			names = append(names, name)
+		}
+	}
+	sort.Slice(names, func(i, j int) bool {
+		oi, iok := commandOrder[names[i]]
+		oj, jok := commandOrder[names[j]]
+		switch {
+		case iok && jok:
+			return oi < oj
+		case iok != jok:
+			return iok
+		default:
+			return names[i] < names[j]
+		}
+	})
+	if _, ok := m[AllCommands]; ok {
+		names = append(names, AllCommands)
+	}
+	return names
+}
