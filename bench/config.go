@@ -88,6 +88,9 @@ type Config struct {
 	// Preload writes every key of the key range before the run, outside the
 	// statistics.
 	Preload bool `json:"preload,omitempty"`
+	// ConnectionLimit is the most connections the target accepts (from the
+	// SKU, --sku); 0 when unknown.
+	ConnectionLimit int `json:"connection_limit,omitempty"`
 }
 
 // DefaultConfig returns a closed-loop configuration against localhost.

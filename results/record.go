@@ -78,8 +78,14 @@ type Target struct {
 	// PolicyReason says how the cluster policy was chosen (given, or what the
 	// endpoint answered when asked).
 	PolicyReason string `json:"policy_reason,omitempty"`
-	SKU          string `json:"sku,omitempty"`
-	Tier         string `json:"tier,omitempty"`
+	// SKU and Tier name the Azure offering (--sku); VCPUs, MemoryGB and
+	// MaxConnections are its published or derived figures, so reports can
+	// normalise per vCPU without a catalog.
+	SKU            string  `json:"sku,omitempty"`
+	Tier           string  `json:"tier,omitempty"`
+	VCPUs          int     `json:"vcpus,omitempty"`
+	MemoryGB       float64 `json:"memory_gb,omitempty"`
+	MaxConnections int     `json:"max_connections,omitempty"`
 	Auth         string `json:"auth"`
 	Shards       int    `json:"shards,omitempty"`
 	// Server is the server's own description (e.g. "redis 7.0.15").

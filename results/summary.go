@@ -149,6 +149,32 @@ type Summary struct {
 	Reconnects   int64                      `json:"reconnects"`
 	Commands     map[string]*CommandSummary `json:"commands"`
 	Shards       map[string]*ShardSummary   `json:"shards,omitempty"`
+	// SLO is the outcome of a staircase of rates judged against latency
+	// objectives (--slo, --find-max); nil for other runs.
+	SLO *SLOResult `json:"slo,omitempty"`
+}
+
+// SLOResult says which rates of a staircase met every objective.
+type SLOResult struct {
+	// Objectives are the objectives as given, e.g. "p99<2ms".
+	Objectives []string `json:"objectives"`
+	// MaxRate is the highest target rate (ops/s) whose step met every
+	// objective; 0 when none did.
+	MaxRate float64 `json:"max_rate"`
+	// Steps is the evidence: one entry per step, in the order run.
+	Steps []SLOStep `json:"steps"`
+}
+
+// SLOStep is one step of a staircase judged against the objectives.
+type SLOStep struct {
+	Phase        string  `json:"phase"`
+	TargetRate   float64 `json:"target_rate"`
+	AchievedRate float64 `json:"achieved_rate"`
+	Errors       int64   `json:"errors"`
+	LateStarts   int64   `json:"late_starts"`
+	// Measured maps each objective to the measured value in µs.
+	Measured map[string]int64 `json:"measured_us"`
+	Met      bool             `json:"met"`
 }
 
 // Totals adds up the measured intervals: per command, and over all commands
