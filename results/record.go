@@ -86,8 +86,8 @@ type Target struct {
 	VCPUs          int     `json:"vcpus,omitempty"`
 	MemoryGB       float64 `json:"memory_gb,omitempty"`
 	MaxConnections int     `json:"max_connections,omitempty"`
-	Auth         string `json:"auth"`
-	Shards       int    `json:"shards,omitempty"`
+	Auth           string  `json:"auth"`
+	Shards         int     `json:"shards,omitempty"`
 	// Server is the server's own description (e.g. "redis 7.0.15").
 	Server string `json:"server,omitempty"`
 	// Embedded says which local server amrbench started because none was
