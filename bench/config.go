@@ -6,6 +6,8 @@ import (
 	"net"
 	"strconv"
 	"time"
+
+	"github.com/amrbench/amrbench/results"
 )
 
 // Defaults for a Config.
@@ -91,7 +93,48 @@ type Config struct {
 	// ConnectionLimit is the most connections the target accepts (from the
 	// SKU, --sku); 0 when unknown.
 	ConnectionLimit int `json:"connection_limit,omitempty"`
+
+	// Rate is the offered load in operations per second over all
+	// connections, on an absolute schedule (open loop); 0 runs a closed
+	// loop.
+	Rate float64 `json:"rate,omitempty"`
+	// Ramp runs a staircase of rates instead of one rate; each step is a
+	// phase of its own.
+	Ramp *Ramp `json:"ramp,omitempty"`
+	// FindMax searches for the highest rate whose step meets every
+	// objective: it climbs (Ramp's rates, or doubling from Rate) until a
+	// step fails, then bisects.
+	FindMax bool `json:"find_max,omitempty"`
+	// Objectives judge each step of a staircase or a search.
+	Objectives []results.Objective `json:"-"`
+	// StepDuration is how long each step of a search lasts.
+	StepDuration time.Duration `json:"step_duration,omitempty"`
+	// MaxSteps bounds a search; MaxRate caps its climb; Precision ends its
+	// bisection when the bracket is this fraction of the failing rate.
+	MaxSteps  int     `json:"max_steps,omitempty"`
+	MaxRate   float64 `json:"max_rate,omitempty"`
+	Precision float64 `json:"precision,omitempty"`
+	// LateThreshold is how late an operation may be sent before it counts as
+	// a late start (open loop).
+	LateThreshold time.Duration `json:"late_threshold,omitempty"`
 }
+
+// Defaults of an open-loop run.
+const (
+	DefaultStepDuration  = 10 * time.Second
+	DefaultLateThreshold = time.Millisecond
+	DefaultSearchStart   = 1000
+	DefaultMaxSteps      = 16
+	DefaultPrecision     = 0.02
+	DefaultMaxRate       = 10e6
+)
+
+// OpenLoop reports whether the run sends on a schedule.
+func (c *Config) OpenLoop() bool { return c.Rate > 0 || c.Ramp != nil || c.FindMax }
+
+// Steps reports whether the run is a staircase or a search, whose length the
+// steps decide.
+func (c *Config) Steps() bool { return c.Ramp != nil || c.FindMax }
 
 // DefaultConfig returns a closed-loop configuration against localhost.
 func DefaultConfig() Config {
@@ -106,6 +149,11 @@ func DefaultConfig() Config {
 		ConnectTimeout:     DefaultConnectTimeout,
 		ReadBufferSize:     DefaultBufferSize,
 		WriteBufferSize:    DefaultBufferSize,
+		StepDuration:       DefaultStepDuration,
+		MaxSteps:           DefaultMaxSteps,
+		MaxRate:            DefaultMaxRate,
+		Precision:          DefaultPrecision,
+		LateThreshold:      DefaultLateThreshold,
 	}
 }
 
@@ -149,11 +197,14 @@ func (c *Config) Validate() error {
 		add("--duration %s: cannot be negative", c.Duration)
 	case c.Requests < 0:
 		add("--requests %d: cannot be negative", c.Requests)
-	case c.Duration == 0 && c.Requests == 0:
+	case c.Steps() && (c.Duration > 0 || c.Requests > 0):
+		add("--rate-ramp and --find-max set the run's length by their steps: drop --duration and --requests")
+	case !c.Steps() && c.Duration == 0 && c.Requests == 0:
 		add("give --duration or --requests")
 	case c.Duration > 0 && c.Requests > 0:
 		add("--duration and --requests both bound the run: give one")
 	}
+	errs = append(errs, c.validateOpenLoop()...)
 	if c.Warmup < 0 {
 		add("--warmup %s: cannot be negative", c.Warmup)
 	}
@@ -170,4 +221,32 @@ func (c *Config) Validate() error {
 		add("--buffer-size: at least 512 bytes")
 	}
 	return errors.Join(errs...)
+}
+
+func (c *Config) validateOpenLoop() []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Rate < 0 {
+		add("--rate %g: cannot be negative", c.Rate)
+	}
+	if c.FindMax && len(c.Objectives) == 0 {
+		add("--find-max needs at least one --slo to judge the steps by")
+	}
+	if c.Ramp != nil && c.Rate > 0 {
+		add("--rate and --rate-ramp both set the rate: give one")
+	}
+	stepLen := c.StepDuration
+	if c.Ramp != nil {
+		stepLen = c.Ramp.StepDuration
+	}
+	if c.Steps() && c.Interval > 0 && (stepLen < c.Interval || stepLen%c.Interval != 0) {
+		add("step duration %s must be a whole number of --interval %s, so each interval belongs to one step", stepLen, c.Interval)
+	}
+	if c.FindMax && (c.MaxSteps < 1 || c.Precision <= 0 || c.Precision >= 1 || c.MaxRate <= 0) {
+		add("--find-max: bad search limits (steps %d, precision %g, maximum rate %g)", c.MaxSteps, c.Precision, c.MaxRate)
+	}
+	if c.OpenLoop() && c.LateThreshold <= 0 {
+		add("--late-threshold %s: must be above zero", c.LateThreshold)
+	}
+	return errs
 }

@@ -36,7 +36,7 @@ func benchWorker(t testing.TB, pipeline int) *worker {
 	}
 	rec := newRecorder(time.Now(), 0, time.Hour, time.Minute, 1, []workloads.OpKind{workloads.Set, workloads.Get}, discard{}, func() int { return 1 })
 	var stop atomic.Bool
-	w := newWorker(0, wl.Generator(0, 1), nopSession{}, rec, &stop, pipeline, 32, -1)
+	w := newWorker(0, 1, wl.Generator(0, 1), nopSession{}, rec, &stop, pipeline, 32, -1)
 	w.log = rec.newLog(0, 0)
 	w.log.end = farFuture
 	for _, s := range w.slots {
@@ -61,7 +61,7 @@ func TestRecordDoesNotAllocate(t *testing.T) {
 		i := 0
 		allocs := testing.AllocsPerRun(2000, func() {
 			i++
-			w.account(pipeline, t0, t0, t0.Add(time.Duration(100+i%50)*time.Microsecond))
+			w.account(pipeline, true, t0, t0.Add(time.Duration(100+i%50)*time.Microsecond))
 		})
 		if allocs != 0 {
 			t.Errorf("pipeline %d: %.1f allocations per recorded batch", pipeline, allocs)
@@ -121,7 +121,7 @@ func BenchmarkRecord(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				w.account(pipeline, t0, t0, t0.Add(time.Duration(100+i%500)*time.Microsecond))
+				w.account(pipeline, true, t0, t0.Add(time.Duration(100+i%500)*time.Microsecond))
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*pipeline), "ns/op-recorded")
 		})

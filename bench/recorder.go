@@ -14,8 +14,8 @@ import (
 )
 
 // Observer receives a run's records as they are finalized: intervals in
-// order, and events. Its methods may be called from several goroutines. It
-// must not keep an interval after Interval returns. An error from Interval
+// order, and events. Its methods may be called from several goroutines.
+// Records are not reused after they are passed on. An error from Interval
 // stops the run.
 type Observer interface {
 	Interval(iv *results.Interval) error
@@ -132,6 +132,10 @@ type recorder struct {
 	kinds    []workloads.OpKind
 	obs      Observer
 	conns    func() int
+	// phaseAt names the phase and target rate of the step that holds a
+	// moment (open loop); nil in a closed loop.
+	phaseAt       func(time.Time) (string, float64)
+	lateThreshold time.Duration
 
 	handoffs  chan *workerLog
 	free      sync.Pool
@@ -147,6 +151,9 @@ type recorder struct {
 	runEnd     time.Time
 	late       int64
 	lateWarned bool
+	lastPhase  string
+	// slowPhases are the phases whose late starts have been warned about.
+	slowPhases map[string]bool
 }
 
 func newRecorder(start time.Time, warmup, interval, maxLag time.Duration, workers int, kinds []workloads.OpKind, obs Observer, conns func() int) *recorder {
@@ -162,6 +169,8 @@ func newRecorder(start time.Time, warmup, interval, maxLag time.Duration, worker
 		conns:    conns,
 		handoffs: make(chan *workerLog, workers+16),
 		pending:  map[int64]*intervalAcc{},
+
+		slowPhases: map[string]bool{},
 	}
 	r.free.New = func() any { return newWorkerLog() }
 	r.lastIndex.Store(math.MaxInt64)
@@ -332,6 +341,9 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 		Connections: r.conns(),
 		Commands:    make(map[string]*results.CommandStats, len(r.kinds)),
 	}
+	if r.phaseAt != nil {
+		iv.Phase, iv.TargetRate = r.phaseAt(r.startOf(k))
+	}
 	if k < 0 {
 		iv.Phase = results.PhaseWarmup
 	}
@@ -350,7 +362,16 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 		}
 		iv.Commands[kind.String()] = s
 	}
+	if iv.Phase != r.lastPhase && iv.Phase != "" && iv.Phase != results.PhaseWarmup && iv.Phase != results.PhaseIdle {
+		if err := r.obs.Event(&results.Event{Time: iv.Start, Kind: results.EventPhase, Detail: iv.Phase}); err != nil {
+			return err
+		}
+	}
+	r.lastPhase = iv.Phase
 	if err := r.obs.Interval(iv); err != nil {
+		return err
+	}
+	if err := r.warnLate(iv); err != nil {
 		return err
 	}
 	if acc.reconnects > 0 {
@@ -369,4 +390,22 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 		})
 	}
 	return nil
+}
+
+// warnLate says, once per phase, that operations are being sent late for
+// their schedule: more than 1 % of an interval's operations.
+func (r *recorder) warnLate(iv *results.Interval) error {
+	var ops int64
+	for _, cs := range iv.Commands {
+		ops += cs.Count
+	}
+	if iv.LateStarts == 0 || iv.LateStarts*100 <= ops || r.slowPhases[iv.Phase] {
+		return nil
+	}
+	r.slowPhases[iv.Phase] = true
+	return r.obs.Event(&results.Event{
+		Time: iv.End, Kind: results.EventWarning, Count: iv.LateStarts,
+		Detail: fmt.Sprintf("%d of %d operations were sent more than %s after their due time, their connection still waiting for earlier replies or the client short of CPU; their response times include the wait. If it lasts, the client cannot keep up with %s ops/s (add connections, or client CPU) or the server is stalling",
+			iv.LateStarts, ops, r.lateThreshold, FormatRate(iv.TargetRate)),
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
 
@@ -75,33 +76,81 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	out.Measured = out.Start.Add(cfg.Warmup)
 	// No command can be stuck longer than a reconnect and a write and a read.
 	maxLag := cfg.ConnectTimeout + 2*cfg.Timeout + time.Second
+	var plan *stepPlan
+	var tap *stepTap
+	if cfg.OpenLoop() {
+		if cfg.FindMax {
+			tap = &stepTap{Observer: obs, notify: make(chan struct{}, 1)}
+			obs = tap
+		}
+		plan = newStepPlan()
+	}
 	rec := newRecorder(out.Start, cfg.Warmup, cfg.Interval, maxLag, cfg.Connections, kinds, obs, t.OpenConnections)
-	if cfg.Duration > 0 {
+	rec.lateThreshold = cfg.LateThreshold
+	if plan != nil {
+		rec.phaseAt = func(at time.Time) (string, float64) {
+			if s := plan.at(at); s != nil {
+				return s.phase, s.rate
+			}
+			return results.PhaseIdle, 0
+		}
+		end := planFixedSteps(plan, &cfg, out.Start, out.Measured)
+		if !end.IsZero() {
+			rec.stopAt(end)
+		}
+	} else if cfg.Duration > 0 {
 		// Known in advance, so no worker starts an interval past the end.
 		rec.stopAt(out.Measured.Add(cfg.Duration))
 	}
-	recDone := make(chan error, 1)
-	go func() { recDone <- rec.run() }()
-
 	var stop atomic.Bool
-	var wg sync.WaitGroup
-	workersDone := make(chan struct{})
+	workers := make([]*worker, len(sessions))
 	for i, sess := range sessions {
 		quota := int64(-1)
-		if cfg.Requests > 0 {
+		if cfg.Requests > 0 && !cfg.OpenLoop() {
 			quota = cfg.Requests / int64(cfg.Connections)
 			if int64(i) < cfg.Requests%int64(cfg.Connections) {
 				quota++
 			}
 		}
-		w := newWorker(i, wl.Generator(i, cfg.Connections), sess, rec, &stop, cfg.Pipeline, spec.MaxValueSize(), quota)
+		w := newWorker(i, cfg.Connections, wl.Generator(i, cfg.Connections), sess, rec, &stop, cfg.Pipeline, spec.MaxValueSize(), quota)
+		if plan != nil {
+			if w.waiter, err = newWaiter(); err != nil {
+				return out, err
+			}
+			defer w.waiter.close()
+			w.lateThreshold = cfg.LateThreshold
+		}
+		workers[i] = w
+	}
+
+	recDone := make(chan error, 1)
+	go func() { recDone <- rec.run() }()
+	var wg sync.WaitGroup
+	for _, w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.run(context.WithoutCancel(ctx))
+			// Cancelling ctx stops the run through the stop flag; the
+			// operations in flight must complete, so they never see it.
+			wctx := context.WithoutCancel(ctx)
+			if plan != nil {
+				w.runOpen(wctx, plan)
+			} else {
+				w.runClosed(wctx)
+			}
 		}()
 	}
+	workersDone := make(chan struct{})
 	go func() { wg.Wait(); close(workersDone) }()
+	searchDone := make(chan struct{})
+	if cfg.FindMax {
+		go func() {
+			defer close(searchDone)
+			runSearch(&cfg, plan, tap, out.Measured, rec, &stop)
+		}()
+	} else {
+		close(searchDone)
+	}
 
 	var deadline <-chan time.Time
 	if cfg.Duration > 0 {
@@ -121,7 +170,14 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		recDone = nil
 	}
 	stop.Store(true)
+	if plan != nil {
+		plan.finish()
+		for _, w := range workers {
+			w.waiter.interrupt()
+		}
+	}
 	<-workersDone
+	<-searchDone
 	if recDone != nil {
 		recErr = <-recDone
 	}
@@ -130,6 +186,150 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		return out, fmt.Errorf("record results: %w", recErr)
 	}
 	return out, nil
+}
+
+// planFixedSteps publishes the steps known before the run: a warmup step,
+// then one constant rate or a staircase. A search publishes its steps as it
+// goes (runSearch). It returns when the last fixed step ends, or the zero
+// time if the run's end is not known in advance.
+func planFixedSteps(plan *stepPlan, cfg *Config, start, measured time.Time) time.Time {
+	first := cfg.Rate
+	if cfg.Ramp != nil {
+		first = cfg.Ramp.From
+	}
+	if cfg.FindMax && first == 0 {
+		first = DefaultSearchStart
+	}
+	if cfg.Warmup > 0 {
+		plan.add(&step{phase: results.PhaseWarmup, rate: first, start: start, end: measured})
+	}
+	switch {
+	case cfg.FindMax:
+		return time.Time{}
+	case cfg.Ramp != nil:
+		at := measured
+		for i, r := range cfg.Ramp.Rates() {
+			plan.add(&step{phase: stepPhase(i, r), rate: r, start: at, end: at.Add(cfg.Ramp.StepDuration)})
+			at = at.Add(cfg.Ramp.StepDuration)
+		}
+		plan.finish()
+		return at
+	default:
+		s := &step{rate: cfg.Rate, start: measured, count: uint64(cfg.Requests)}
+		if cfg.Duration > 0 {
+			s.end = measured.Add(cfg.Duration)
+		}
+		plan.add(s)
+		plan.finish()
+		return s.end
+	}
+}
+
+// stepTap passes records on to an Observer and keeps the intervals of each
+// phase, so a search can judge a step once its last interval is written.
+type stepTap struct {
+	Observer
+	mu      sync.Mutex
+	byPhase map[string][]*results.Interval
+	lastEnd time.Time
+	notify  chan struct{}
+}
+
+// Interval passes iv on and keeps it.
+func (t *stepTap) Interval(iv *results.Interval) error {
+	if err := t.Observer.Interval(iv); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	if t.byPhase == nil {
+		t.byPhase = map[string][]*results.Interval{}
+	}
+	t.byPhase[iv.Phase] = append(t.byPhase[iv.Phase], iv)
+	t.lastEnd = iv.End
+	t.mu.Unlock()
+	select {
+	case t.notify <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// awaitThrough waits until every interval ending at or before end has been
+// written, or the run stops.
+func (t *stepTap) awaitThrough(end time.Time, stop *atomic.Bool) bool {
+	for !stop.Load() {
+		t.mu.Lock()
+		done := !t.lastEnd.Before(end.UTC())
+		t.mu.Unlock()
+		if done {
+			return true
+		}
+		select {
+		case <-t.notify:
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return false
+}
+
+func (t *stepTap) phase(p string) []*results.Interval {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.byPhase[p]
+}
+
+// runSearch runs the steps of --find-max: each step starts at an interval
+// boundary, runs StepDuration, and is judged once its intervals are written;
+// the judgment picks the next rate.
+func runSearch(cfg *Config, plan *stepPlan, tap *stepTap, measured time.Time, rec *recorder, stop *atomic.Bool) {
+	defer plan.finish()
+	s := &search{start: cfg.Rate, precision: cfg.Precision, maxSteps: cfg.MaxSteps, cap: cfg.MaxRate}
+	if s.start == 0 {
+		s.start = DefaultSearchStart
+	}
+	if cfg.Ramp != nil {
+		s.ramp = cfg.Ramp.Rates()
+	}
+	next := measured
+	for i := 0; !stop.Load(); i++ {
+		rate, ok := s.next()
+		if !ok {
+			break
+		}
+		st := &step{phase: stepPhase(i, rate), rate: rate, start: next, end: next.Add(cfg.StepDuration)}
+		plan.add(st)
+		if !tap.awaitThrough(st.end, stop) {
+			return
+		}
+		verdict, err := results.EvaluateStep(cfg.Objectives, st.phase, tap.phase(st.phase))
+		if err != nil {
+			_ = tap.Event(&results.Event{Time: time.Now(), Kind: results.EventError, Detail: fmt.Sprintf("judge %s: %v", st.phase, err)})
+			return
+		}
+		s.record(rate, verdict.Met)
+		_ = tap.Event(&results.Event{Time: st.end, Kind: results.EventPhase, Detail: describeVerdict(cfg.Objectives, verdict)})
+		// The next step starts at the next interval boundary.
+		next = rec.startOf(rec.indexOf(time.Now()) + 1)
+	}
+}
+
+// describeVerdict says in a line how a step did against the objectives.
+func describeVerdict(objectives []results.Objective, v results.SLOStep) string {
+	word := "failed"
+	if v.Met {
+		word = "met"
+	}
+	text := fmt.Sprintf("%s %s the objectives: achieved %.0f ops/s", v.Phase, word, v.AchievedRate)
+	for _, o := range objectives {
+		text += fmt.Sprintf(", %s measured %s", o.Text, time.Duration(v.Measured[o.Text])*time.Microsecond)
+	}
+	if v.Errors > 0 {
+		text += fmt.Sprintf(", %d errors", v.Errors)
+	}
+	if v.LateStarts > 0 {
+		text += fmt.Sprintf(", %d late starts", v.LateStarts)
+	}
+	return text
 }
 
 // openSessions opens every connection before the measured window, at most

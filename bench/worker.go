@@ -15,22 +15,28 @@ import (
 // per batch is the stop flag.
 type worker struct {
 	id      int
+	conns   int
 	gen     *workloads.Generator
 	sess    session
 	rec     *recorder
 	stop    *atomic.Bool
 	slots   []*slot
 	cmds    []redis.Cmder
+	dues    []time.Time // intended start of each operation of the batch
 	readBuf []byte
 	log     *workerLog
 	// quota is the number of measured operations left; negative means the
-	// run is bounded by time.
+	// run is bounded by time (closed loop).
 	quota int64
+	// Open loop only.
+	waiter        *waiter
+	lateThreshold time.Duration
 }
 
-func newWorker(id int, gen *workloads.Generator, sess session, rec *recorder, stop *atomic.Bool, pipeline, maxValue int, quota int64) *worker {
+func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recorder, stop *atomic.Bool, pipeline, maxValue int, quota int64) *worker {
 	w := &worker{
 		id:      id,
+		conns:   conns,
 		gen:     gen,
 		sess:    sess,
 		rec:     rec,
@@ -38,6 +44,7 @@ func newWorker(id int, gen *workloads.Generator, sess session, rec *recorder, st
 		quota:   quota,
 		readBuf: make([]byte, maxValue+2), // +2: go-redis reads the CRLF along with the value
 		cmds:    make([]redis.Cmder, pipeline),
+		dues:    make([]time.Time, pipeline),
 	}
 	w.slots = make([]*slot, pipeline)
 	for i := range w.slots {
@@ -46,12 +53,40 @@ func newWorker(id int, gen *workloads.Generator, sess session, rec *recorder, st
 	return w
 }
 
-// run sends batches of operations until the run stops, the quota is spent, or
-// ctx is done. The closed loop: each batch is sent as soon as the replies of
-// the previous one are in, so its intended start is its actual send.
-func (w *worker) run(ctx context.Context) {
-	now := time.Now()
-	w.log = w.rec.newLog(w.id, w.rec.indexOf(now))
+// prepare draws the next operation into slot i.
+func (w *worker) prepare(i int) {
+	s := w.slots[i]
+	w.gen.Next(&s.op)
+	s.prepare()
+	w.cmds[i] = s.cmd
+}
+
+// send sends the first n prepared operations and records them: the log is
+// rotated if an interval ended before the send or before the reply.
+func (w *worker) send(ctx context.Context, n int, closedLoop bool) time.Time {
+	sent := time.Now()
+	if closedLoop {
+		for i := range n {
+			w.dues[i] = sent
+		}
+	}
+	if !sent.Before(w.log.end) {
+		w.log = w.rec.rotate(w.log, sent)
+	}
+	_ = w.sess.exec(ctx, w.cmds[:n]) // each command carries its own error
+	done := time.Now()
+	if !done.Before(w.log.end) {
+		w.log = w.rec.rotate(w.log, done)
+	}
+	w.account(n, closedLoop, sent, done)
+	return sent
+}
+
+// runClosed sends batches until the run stops or the quota is spent: each
+// batch goes out as soon as the replies of the previous one are in, so its
+// intended start is its actual send.
+func (w *worker) runClosed(ctx context.Context) {
+	w.log = w.rec.newLog(w.id, w.rec.indexOf(time.Now()))
 	defer func() { w.rec.finish(w.log, time.Now()) }()
 	for !w.stop.Load() && w.quota != 0 {
 		n := len(w.slots)
@@ -59,38 +94,104 @@ func (w *worker) run(ctx context.Context) {
 			n = int(w.quota)
 		}
 		for i := range n {
-			s := w.slots[i]
-			w.gen.Next(&s.op)
-			s.prepare()
-			w.cmds[i] = s.cmd
+			w.prepare(i)
 		}
-		sent := time.Now()
-		if !sent.Before(w.log.end) {
-			w.log = w.rec.rotate(w.log, sent)
-		}
-		_ = w.sess.exec(ctx, w.cmds[:n]) // each command carries its own error
-		done := time.Now()
-		if !done.Before(w.log.end) {
-			w.log = w.rec.rotate(w.log, done)
-		}
-		w.account(n, sent, sent, done)
+		sent := w.send(ctx, n, true)
 		if w.quota > 0 && !sent.Before(w.rec.measured) {
 			w.quota -= int64(n)
 		}
 	}
 }
 
-// account records the batch of n operations: a batch has one intended start
-// and one send, so every operation in it gets the batch's response and
-// service time.
-func (w *worker) account(n int, intended, sent, done time.Time) {
-	response, service := micros(done.Sub(intended)), micros(done.Sub(sent))
+// runOpen sends the operations of each step of plan at their due times: the
+// worker's share is operations m ≡ id (mod conns). An operation that is due
+// while the previous batch is still waiting for its replies goes out as soon
+// as the replies are in, with its response time counted from its due time;
+// with a pipeline, every operation already due joins the batch.
+func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
+	w.log = w.rec.newLog(w.id, w.rec.indexOf(time.Now()))
+	defer func() { w.rec.finish(w.log, time.Now()) }()
+	for i := 0; ; i++ {
+		st := w.awaitStep(plan, i)
+		if st == nil {
+			return
+		}
+		for m := uint64(w.id); !w.stop.Load(); {
+			due, ok := st.due(m)
+			if !ok {
+				break
+			}
+			if !w.sleepUntil(due) {
+				return
+			}
+			now := time.Now()
+			n := 0
+			for n < len(w.slots) {
+				d, ok := st.due(m)
+				if !ok || (n > 0 && d.After(now)) {
+					break
+				}
+				w.dues[n] = d
+				w.prepare(n)
+				m += uint64(w.conns)
+				n++
+			}
+			w.send(ctx, n, false)
+		}
+	}
+}
+
+// awaitStep returns step i of plan once it is published, or nil when the
+// plan is over or the run stops. While it waits, the worker keeps handing
+// its logs over at every interval's end.
+func (w *worker) awaitStep(plan *stepPlan, i int) *step {
+	for !w.stop.Load() {
+		st, over, changed := plan.get(i)
+		if st != nil || over {
+			return st
+		}
+		select {
+		case <-changed:
+		case <-time.After(time.Until(w.log.end)):
+			w.log = w.rec.rotate(w.log, time.Now())
+		}
+	}
+	return nil
+}
+
+// sleepUntil sleeps until t, handing the log over at interval ends on the
+// way. It returns false when the run stops.
+func (w *worker) sleepUntil(t time.Time) bool {
+	for !w.stop.Load() {
+		now := time.Now()
+		if !now.Before(w.log.end) {
+			w.log = w.rec.rotate(w.log, now)
+		}
+		if !now.Before(t) {
+			return true
+		}
+		wake := t
+		if w.log.end.Before(wake) {
+			wake = w.log.end
+		}
+		if err := w.waiter.sleep(wake.Sub(now), w.stop.Load); err != nil {
+			time.Sleep(wake.Sub(now)) // the timerfd failed: fall back to Go's timer
+		}
+	}
+	return false
+}
+
+// account records a batch of n operations. In a closed loop the batch has
+// one intended start, its send, so every operation in it gets the same
+// response and service time and each command kind is recorded once per
+// batch. In an open loop each operation has its own due time.
+func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
+	service := micros(done.Sub(sent))
 	var perKind [workloads.NumOpKinds]int64
 	broken, regrow := false, 0
 	for i := range n {
 		s := w.slots[i]
 		kind := s.op.Kind
-		perKind[kind]++
 		c := &w.log.cmds[kind]
 		c.count++
 		c.bytesSent += s.sent
@@ -108,15 +209,23 @@ func (w *worker) account(n int, intended, sent, done time.Time) {
 			c.errors[classIndex[Classify(err)]]++
 			broken = broken || brokenConnection(err)
 		}
-	}
-	for kind, k := range perKind {
-		if k == 0 {
+		if closedLoop {
+			perKind[kind]++
 			continue
 		}
-		c := &w.log.cmds[kind]
-		// Values are within the histogram's range by construction (7 days).
-		_ = c.response.RecordValues(response, k)
-		_ = c.service.RecordValues(service, k)
+		// Values are within the histograms' range by construction (7 days).
+		_ = c.response.RecordValue(micros(done.Sub(w.dues[i])))
+		_ = c.service.RecordValue(service)
+		if sent.Sub(w.dues[i]) > w.lateThreshold {
+			w.log.lateStarts++
+		}
+	}
+	for kind, k := range perKind {
+		if k > 0 {
+			c := &w.log.cmds[kind]
+			_ = c.response.RecordValues(service, k)
+			_ = c.service.RecordValues(service, k)
+		}
 	}
 	if broken {
 		w.sess.reopen()

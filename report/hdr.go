@@ -76,14 +76,8 @@ func WriteIntervalLog(w io.Writer, run *results.Run, latency string) error {
 	return nil
 }
 
-// Latency kinds.
-const (
-	LatencyResponse = "response"
-	LatencyService  = "service"
-)
-
 func pickLatency(c *results.CommandStats, latency string) *results.Histogram {
-	if latency == LatencyService {
+	if latency == results.LatencyService {
 		return c.Service
 	}
 	return c.Response

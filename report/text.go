@@ -68,7 +68,84 @@ func WriteSummary(w io.Writer, run *results.Run, s *results.Summary, percentiles
 			return err
 		}
 	}
-	_, err := io.WriteString(w, describeErrors(s)+describeRunIntegrity(s)+"\n")
+	if err := writeSteps(w, run, s); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, describeErrors(s)+describeRunIntegrity(h, s)+"\n")
+	return err
+}
+
+// writeSteps writes the table of a staircase or a search: each step's target
+// and achieved rate, response-time percentiles, errors and late starts, and
+// against each objective, whether it was met; then the highest rate that met
+// them all.
+func writeSteps(w io.Writer, run *results.Run, s *results.Summary) error {
+	res := s.SLO
+	if res == nil {
+		var err error
+		if res, err = results.EvaluateSteps(nil, run.Intervals); err != nil {
+			return err
+		}
+	}
+	if len(res.Steps) == 0 || (len(res.Steps) == 1 && res.Steps[0].Phase == "" && s.SLO == nil) {
+		return nil
+	}
+	byPhase := map[string][]*results.Interval{}
+	for _, iv := range run.Intervals {
+		byPhase[iv.Phase] = append(byPhase[iv.Phase], iv)
+	}
+	title := "Steps"
+	if len(res.Objectives) > 0 {
+		title += ", judged by " + strings.Join(res.Objectives, " and ")
+	}
+	if _, err := fmt.Fprintf(w, "%s (response time, milliseconds):\n", title); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	cols := []string{"STEP", "TARGET/S", "ACHIEVED/S", "P50", "P99", "P99.9", "MAX", "ERRORS", "LATE"}
+	cols = append(cols, res.Objectives...)
+	if len(res.Objectives) > 0 {
+		cols = append(cols, "MET")
+	}
+	fmt.Fprintln(tw, strings.Join(cols, "\t")+"\t")
+	for _, st := range res.Steps {
+		totals, _, err := results.Totals(byPhase[st.Phase])
+		if err != nil {
+			return err
+		}
+		l := results.LatencyOf(totals[results.AllCommands].Response, []float64{50, 99, 99.9})
+		name := st.Phase
+		if name == "" {
+			name = "all"
+		}
+		row := []string{name, formatCount(st.TargetRate), formatCount(st.AchievedRate)}
+		for _, p := range l.Percentiles {
+			row = append(row, formatMillis(float64(p.Micros)))
+		}
+		row = append(row, formatMillis(float64(l.MaxMicros)), strconv.FormatInt(st.Errors, 10), strconv.FormatInt(st.LateStarts, 10))
+		for _, o := range res.Objectives {
+			row = append(row, formatMillis(float64(st.Measured[o])))
+		}
+		if len(res.Objectives) > 0 {
+			row = append(row, map[bool]string{true: "yes", false: "no"}[st.Met])
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	verdict := ""
+	switch {
+	case len(res.Objectives) == 0:
+	case res.MaxRate > 0:
+		verdict = fmt.Sprintf("Highest rate meeting %s: %s ops/s.\n", strings.Join(res.Objectives, " and "), formatCount(res.MaxRate))
+	default:
+		verdict = fmt.Sprintf("No step met %s.\n", strings.Join(res.Objectives, " and "))
+	}
+	if len(res.Objectives) > 0 {
+		verdict += fmt.Sprintf("A step meets the objectives when each holds on all its operations, it achieves its target rate within %g%%, and no operation fails.\n", results.RateTolerance*100)
+	}
+	_, err := io.WriteString(w, verdict+"\n")
 	return err
 }
 
@@ -110,7 +187,7 @@ func describeTarget(t results.Target) string {
 func describeLoad(h *results.Header, s *results.Summary) string {
 	mode := "closed loop"
 	if h.Mode == results.ModeOpen {
-		mode = fmt.Sprintf("open loop at %s ops/s", formatCount(h.TargetRate))
+		mode = "open loop, " + h.Schedule
 	}
 	text := fmt.Sprintf("%s, %d connections, pipeline %d, %.1f s measured", mode, h.Connections, h.Pipeline, s.DurationS)
 	if h.WarmupS > 0 {
@@ -162,13 +239,13 @@ func describeErrors(s *results.Summary) string {
 	return fmt.Sprintf("Errors: %s (%.3g%% of operations).\n", strings.Join(parts, ", "), pct)
 }
 
-func describeRunIntegrity(s *results.Summary) string {
+func describeRunIntegrity(h *results.Header, s *results.Summary) string {
 	var b strings.Builder
 	if s.Reconnects > 0 {
 		fmt.Fprintf(&b, "Reconnects: %d connections were reopened after connection errors.\n", s.Reconnects)
 	}
 	if s.LateStarts > 0 {
-		fmt.Fprintf(&b, "Late starts: %d operations were sent late for their schedule: the client could not keep up with the target rate.\n", s.LateStarts)
+		fmt.Fprintf(&b, "Late starts: %d operations were sent more than %g ms after their due time (their connection was waiting for earlier replies, or the client was short of CPU); their response times include the wait.\n", s.LateStarts, h.LateThresholdMS)
 	}
 	return b.String()
 }

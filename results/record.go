@@ -49,6 +49,9 @@ const (
 // phase unless the run is a staircase of rates, where each step is a phase.
 const (
 	PhaseWarmup = "warmup"
+	// PhaseIdle marks intervals between the steps of a search, when no load
+	// is offered while the last step is judged.
+	PhaseIdle = "idle"
 )
 
 // Event kinds.
@@ -114,6 +117,14 @@ type Header struct {
 	Connections int     `json:"connections"`
 	Pipeline    int     `json:"pipeline"`
 	TargetRate  float64 `json:"target_rate,omitempty"`
+	// Schedule describes an open-loop schedule in words (constant rate,
+	// staircase, search).
+	Schedule string `json:"schedule,omitempty"`
+	// LateThresholdMS is how late past its due time an operation may be sent
+	// before it counts as a late start (open loop).
+	LateThresholdMS float64 `json:"late_threshold_ms,omitempty"`
+	// SLO lists the latency objectives the run's steps are judged against.
+	SLO []string `json:"slo,omitempty"`
 	// Percentiles are the percentiles the run was asked to report.
 	Percentiles []float64 `json:"percentiles"`
 	Seed        uint64    `json:"seed"`

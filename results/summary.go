@@ -291,6 +291,15 @@ func Summarize(h *Header, intervals []*Interval) (*Summary, error) {
 		}
 	}
 	s.AchievedRate = s.Commands[AllCommands].OpsPerSec
+	if len(h.SLO) > 0 {
+		objectives, err := ParseObjectives(h.SLO)
+		if err != nil {
+			return nil, fmt.Errorf("header: %w", err)
+		}
+		if s.SLO, err = EvaluateSteps(objectives, intervals); err != nil {
+			return nil, err
+		}
+	}
 	shards, err := ShardTotals(intervals)
 	if err != nil {
 		return nil, err

@@ -123,7 +123,7 @@ func writeHDRFiles(prefix, hlogPath string, run *results.Run) ([]string, error) 
 		}
 	}
 	if err := writeFile(hlogPath, func(w io.Writer) error {
-		return report.WriteIntervalLog(w, run, report.LatencyResponse)
+		return report.WriteIntervalLog(w, run, results.LatencyResponse)
 	}); err != nil {
 		return nil, err
 	}

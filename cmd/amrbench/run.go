@@ -82,6 +82,13 @@ type runFlags struct {
 	quiet                       bool
 	maxErrorRate                string
 	cpuProfile                  string
+	rate, rateRamp              string
+	rateLimiting                int
+	slo                         []string
+	findMax                     bool
+	stepDuration, lateThreshold time.Duration
+	maxRate                     string
+	findMaxSteps                int
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet) {
@@ -119,6 +126,17 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Var(secondsOrDuration{&f.connectTimeout}, "connect-timeout", "timeout to connect, including TLS and AUTH")
 	f.bufferSize = def.ReadBufferSize
 	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection (lower it for many connections)")
+	// Open loop.
+	fs.StringVar(&f.rate, "rate", "", "offered load in ops/s over all connections, e.g. 50k or 1.5M: an open loop whose latency is measured from each operation's due time")
+	fs.IntVar(&f.rateLimiting, "rate-limiting", 0, "memtier: ops/s per connection (the total is this times the connections)")
+	fs.StringVar(&f.rateRamp, "rate-ramp", "", "staircase of rates FROM:TO:STEP[:STEP_DURATION], e.g. 10k:100k:10k:30s; each step is a phase")
+	fs.StringArrayVar(&f.slo, "slo", nil, "latency objective each step is judged by, e.g. 'p99<2ms' or 'service:p99.9<10ms' (repeatable)")
+	fs.BoolVar(&f.findMax, "find-max", false, "search for the highest rate that meets every --slo: climb from --rate (or the --rate-ramp), then bisect")
+	f.stepDuration, f.lateThreshold = def.StepDuration, def.LateThreshold
+	fs.Var(secondsOrDuration{&f.stepDuration}, "step-duration", "length of each step of --find-max, and of --rate-ramp when it gives none")
+	fs.StringVar(&f.maxRate, "max-rate", bench.FormatRate(def.MaxRate), "highest rate --find-max tries")
+	fs.IntVar(&f.findMaxSteps, "find-max-steps", def.MaxSteps, "most steps --find-max runs")
+	fs.Var(secondsOrDuration{&f.lateThreshold}, "late-threshold", "an operation sent later than this after its due time is a late start")
 	// Workload.
 	fs.StringVar(&f.ratio, "ratio", spec.Ratio.String(), "SET:GET ratio")
 	fs.StringVar(&f.keyPrefix, "key-prefix", spec.KeyPrefix, "prefix of every key")
@@ -379,6 +397,57 @@ func (f *runFlags) planLoad(fs *pflag.FlagSet, p *runPlan) error {
 	c.Timeout, c.ConnectTimeout = f.timeout, f.connectTimeout
 	c.ReadBufferSize, c.WriteBufferSize = f.bufferSize, f.bufferSize
 	c.Preload = f.preload
+	return f.planOpenLoop(fs, p)
+}
+
+// planOpenLoop reads the open-loop flags: a rate, a staircase, objectives
+// and a search.
+func (f *runFlags) planOpenLoop(fs *pflag.FlagSet, p *runPlan) error {
+	c := &p.cfg
+	var err error
+	switch {
+	case f.rate != "" && f.rateLimiting > 0:
+		return usagef("give --rate or memtier's --rate-limiting, not both")
+	case f.rate != "":
+		if c.Rate, err = bench.ParseRate(f.rate); err != nil {
+			return usagef("--rate: %w", err)
+		}
+	case f.rateLimiting > 0:
+		c.Rate = float64(f.rateLimiting * c.Connections)
+		p.notes = append(p.notes, fmt.Sprintf("--rate-limiting %d per connection x %d connections = %s ops/s in all", f.rateLimiting, c.Connections, bench.FormatRate(c.Rate)))
+	case fs.Changed("rate-limiting"):
+		return usagef("--rate-limiting %d: at least 1", f.rateLimiting)
+	}
+	c.StepDuration, c.LateThreshold = f.stepDuration, f.lateThreshold
+	if f.rateRamp != "" {
+		ramp, err := bench.ParseRamp(f.rateRamp, f.stepDuration)
+		if err != nil {
+			return usagef("--rate-ramp: %w", err)
+		}
+		c.Ramp = &ramp
+	}
+	var texts []string
+	for _, s := range f.slo {
+		for _, part := range strings.Split(s, ",") {
+			if strings.TrimSpace(part) != "" {
+				texts = append(texts, part)
+			}
+		}
+	}
+	if c.Objectives, err = results.ParseObjectives(texts); err != nil {
+		return usagef("--slo: %w", err)
+	}
+	if len(c.Objectives) > 0 && !c.Steps() && c.Rate == 0 {
+		return usagef("--slo judges the steps of --rate-ramp or --find-max (or one --rate): give one of them")
+	}
+	c.FindMax = f.findMax
+	if c.MaxRate, err = bench.ParseRate(f.maxRate); err != nil {
+		return usagef("--max-rate: %w", err)
+	}
+	c.MaxSteps = f.findMaxSteps
+	if c.Steps() && !fs.Changed("duration") && !fs.Changed("test-time") {
+		c.Duration = 0 // the steps decide the run's length
+	}
 	return nil
 }
 
@@ -570,14 +639,49 @@ func describeTargetLine(t results.Target) string {
 
 func describeBound(c bench.Config) string {
 	mode := "closed loop"
-	bound := fmt.Sprintf("%s measured", c.Duration)
-	if c.Requests > 0 {
-		bound = fmt.Sprintf("%d requests", c.Requests)
+	if c.OpenLoop() {
+		mode = "open loop: " + describeSchedule(c)
+	}
+	bound := fmt.Sprintf(", %s measured", c.Duration)
+	switch {
+	case c.Requests > 0:
+		bound = fmt.Sprintf(", %d requests", c.Requests)
+	case c.Steps():
+		bound = ""
 	}
 	if c.Warmup > 0 {
 		bound += fmt.Sprintf(" after %s of warmup", c.Warmup)
 	}
-	return mode + ", pipeline " + strconv.Itoa(c.Pipeline) + ", " + bound
+	return mode + ", pipeline " + strconv.Itoa(c.Pipeline) + bound
+}
+
+// describeSchedule says what load an open-loop run offers.
+func describeSchedule(c bench.Config) string {
+	switch {
+	case c.FindMax:
+		from := c.Rate
+		if from == 0 {
+			from = bench.DefaultSearchStart
+		}
+		climb := fmt.Sprintf("doubling from %s ops/s", bench.FormatRate(from))
+		if c.Ramp != nil {
+			climb = fmt.Sprintf("climbing %s to %s ops/s by %s", bench.FormatRate(c.Ramp.From), bench.FormatRate(c.Ramp.To), bench.FormatRate(c.Ramp.Step))
+		}
+		return fmt.Sprintf("search for the highest rate meeting %s, %s then bisecting, steps of %s", strings.Join(objectiveTexts(c.Objectives), " and "), climb, c.StepDuration)
+	case c.Ramp != nil:
+		return fmt.Sprintf("staircase %s to %s ops/s by %s, %s per step", bench.FormatRate(c.Ramp.From), bench.FormatRate(c.Ramp.To), bench.FormatRate(c.Ramp.Step), c.Ramp.StepDuration)
+	case c.Rate > 0:
+		return fmt.Sprintf("%s ops/s", bench.FormatRate(c.Rate))
+	}
+	return ""
+}
+
+func objectiveTexts(objectives []results.Objective) []string {
+	var texts []string
+	for _, o := range objectives {
+		texts = append(texts, o.Text)
+	}
+	return texts
 }
 
 // checkErrorBudget fails the run when the share of failed operations is
@@ -622,24 +726,32 @@ func newHeader(f *runFlags, p *runPlan, target results.Target) (*results.Header,
 	if len(percentiles) == 0 {
 		percentiles = results.DefaultPercentiles
 	}
+	mode, lateMS := results.ModeClosed, 0.0
+	if p.cfg.OpenLoop() {
+		mode, lateMS = results.ModeOpen, float64(p.cfg.LateThreshold)/float64(time.Millisecond)
+	}
 	return &results.Header{
-		Tool:         toolInfo(),
-		RunID:        start.Format("20060102T150405Z") + "-" + safeName(label),
-		Label:        label,
-		Start:        start,
-		Host:         host,
-		Segment:      "0/1",
-		Target:       target,
-		Mode:         results.ModeClosed,
-		IntervalS:    p.cfg.Interval.Seconds(),
-		WarmupS:      p.cfg.Warmup.Seconds(),
-		Connections:  p.cfg.Connections,
-		Pipeline:     p.cfg.Pipeline,
-		Percentiles:  percentiles,
-		Seed:         p.spec.Seed,
-		Config:       cfgJSON,
-		Workload:     specJSON,
-		WorkloadText: p.spec.Describe(),
+		Tool:            toolInfo(),
+		RunID:           start.Format("20060102T150405Z") + "-" + safeName(label),
+		Label:           label,
+		Start:           start,
+		Host:            host,
+		Segment:         "0/1",
+		Target:          target,
+		Mode:            mode,
+		TargetRate:      p.cfg.Rate,
+		Schedule:        describeSchedule(p.cfg),
+		LateThresholdMS: lateMS,
+		SLO:             objectiveTexts(p.cfg.Objectives),
+		IntervalS:       p.cfg.Interval.Seconds(),
+		WarmupS:         p.cfg.Warmup.Seconds(),
+		Connections:     p.cfg.Connections,
+		Pipeline:        p.cfg.Pipeline,
+		Percentiles:     percentiles,
+		Seed:            p.spec.Seed,
+		Config:          cfgJSON,
+		Workload:        specJSON,
+		WorkloadText:    p.spec.Describe(),
 	}, nil
 }
 

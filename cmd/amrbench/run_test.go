@@ -211,6 +211,13 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		{[]string{"run", "--no-such-flag"}, 2, "no-such-flag"},
 		{[]string{"run", "-s", "127.0.0.1", "-p", "1", "--connect-timeout", "1s", "-n", "5"}, 1, "connect to 127.0.0.1:1"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"run", "--rate", "lots"}, 2, "--rate"},
+		{[]string{"run", "--rate-ramp", "10k:1k:1k"}, 2, "--rate-ramp"},
+		{[]string{"run", "--find-max"}, 2, "--find-max needs at least one --slo"},
+		{[]string{"run", "--rate", "1k", "--slo", "p99>2ms"}, 2, "--slo"},
+		{[]string{"run", "--slo", "p99<2ms"}, 2, "--slo judges the steps"},
+		{[]string{"run", "--rate-ramp", "1k:2k:1k:1500ms"}, 2, "whole number of --interval"},
+		{[]string{"run", "--rate-ramp", "1k:2k:1k", "--duration", "5s"}, 2, "drop --duration"},
 	}
 	for _, tt := range tests {
 		res := cli(t, nil, tt.args...)
@@ -279,5 +286,31 @@ func TestTargetDefaults(t *testing.T) {
 		if tc.Host != tt.host || tc.Port != tt.port || tc.TLS.Enabled != tt.tls || tc.Username != tt.user || tc.Password != tt.pw || p.cfg.Connections != tt.conns {
 			t.Errorf("%v: got %s:%d tls=%v user=%q pw=%q conns=%d", tt.args, tc.Host, tc.Port, tc.TLS.Enabled, tc.Username, tc.Password, p.cfg.Connections)
 		}
+	}
+}
+
+func TestRampWithObjectiveWritesTheVerdict(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	res := cli(t, nil, runArgs(s, "--rate-ramp", "500:1k:500:1s", "--interval", "500ms", "--slo", "p99<500ms", "--connections", "4", "--out", dir, "-q")...)
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	run := readRun(t, dir)
+	if run.Header.Mode != results.ModeOpen || len(run.Header.SLO) != 1 {
+		t.Fatalf("header mode %q, slo %v", run.Header.Mode, run.Header.SLO)
+	}
+	slo := run.Summary.SLO
+	if slo == nil || len(slo.Steps) != 2 || slo.MaxRate != 1000 {
+		t.Fatalf("summary slo %+v", slo)
+	}
+	for _, want := range []string{"Response time, from each request's intended start", "Steps, judged by p99<500ms", "Highest rate meeting p99<500ms: 1,000 ops/s"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ALL-service.hgrm")); err != nil {
+		t.Errorf("open loop: %v", err)
 	}
 }

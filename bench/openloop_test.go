@@ -1,0 +1,188 @@
+package bench_test
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/benchtest"
+	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/workloads"
+)
+
+func measuredTotals(t *testing.T, obs *collector) (*results.CommandStats, time.Duration) {
+	t.Helper()
+	totals, span, err := results.Totals(obs.intervals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return totals[results.AllCommands], span
+}
+
+func TestOpenLoopRateIsAccurate(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	cfg := config(s)
+	cfg.Requests = 0
+	cfg.Rate = 5000
+	cfg.Duration = 10 * time.Second
+	cfg.Interval = time.Second
+	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+	all, span := measuredTotals(t, obs)
+	achieved := float64(all.Count) / span.Seconds()
+	if math.Abs(achieved-5000)/5000 > 0.01 {
+		t.Fatalf("achieved %.1f ops/s over %s (%d operations), want 5000 within 1%%", achieved, span, all.Count)
+	}
+	for _, iv := range obs.intervals {
+		if iv.TargetRate != 5000 {
+			t.Fatalf("interval %d carries target %v", iv.Index, iv.TargetRate)
+		}
+	}
+}
+
+// stallRun runs for 4 s and stalls the server for half a second in the
+// middle with DEBUG SLEEP, returning the whole run's p99.9 of response time
+// and the late starts.
+func stallRun(t *testing.T, rate float64) (p999 int64, late int64, obs *collector) {
+	t.Helper()
+	s := benchtest.StartServer(t)
+	cfg := config(s)
+	cfg.Requests = 0
+	cfg.Rate = rate
+	cfg.Connections = 8
+	cfg.Duration = 4 * time.Second
+	cfg.Interval = 500 * time.Millisecond
+	cfg.Timeout = 10 * time.Second
+	time.AfterFunc(1500*time.Millisecond+openDelay, func() {
+		_ = s.Admin.Do(context.Background(), "DEBUG", "SLEEP", "0.5").Err()
+	})
+	obs, _ = runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+	all, _ := measuredTotals(t, obs)
+	for _, iv := range obs.intervals {
+		late += iv.LateStarts
+	}
+	return all.Response.ValueAtPercentile(99.9), late, obs
+}
+
+// openDelay is roughly how long opening 8 connections takes before load
+// starts.
+const openDelay = 100 * time.Millisecond
+
+// TestStallShowsInOpenLoopOnly is coordinated omission made visible: a
+// half-second server stall. In an open loop the operations due during the
+// stall wait for it, and their response times say so; a closed loop stops
+// sending while it waits, so the stall touches one operation per connection
+// and vanishes from p99.9.
+func TestStallShowsInOpenLoopOnly(t *testing.T) {
+	t.Parallel()
+	openP999, openLate, openObs := stallRun(t, 2000)
+	closedP999, closedLate, _ := stallRun(t, 0)
+	if openP999 < 400_000 {
+		t.Errorf("open loop: p99.9 of response time %d µs, want the 500 ms stall (at least 400 ms)", openP999)
+	}
+	if openLate == 0 {
+		t.Error("open loop: no late starts counted during the stall")
+	}
+	warned := false
+	for _, e := range openObs.events {
+		warned = warned || e.Kind == results.EventWarning
+	}
+	if !warned {
+		t.Error("open loop: no warning about late starts")
+	}
+	if closedP999 >= openP999 || closedP999 >= 400_000 {
+		t.Errorf("closed loop: p99.9 %d µs, want it below the open loop's %d µs and below 400 ms (the stall is omitted)", closedP999, openP999)
+	}
+	if closedLate != 0 {
+		t.Errorf("closed loop counted %d late starts", closedLate)
+	}
+}
+
+// TestFindMax searches the highest rate one connection sustains with p99
+// under 25 ms: below its capacity (a round trip at a time) the objective
+// holds, above it the queue grows without bound and it fails.
+func TestFindMax(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	cfg := config(s)
+	cfg.Requests = 0
+	cfg.Connections = 1
+	cfg.Interval = 250 * time.Millisecond
+	cfg.FindMax = true
+	cfg.Rate = 2000
+	cfg.StepDuration = time.Second
+	cfg.MaxSteps = 12
+	slo, err := results.ParseObjective("p99<25ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Objectives = []results.Objective{slo}
+	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+	res, err := results.EvaluateSteps(cfg.Objectives, obs.intervals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.MaxRate == 0 {
+		t.Fatalf("no step met p99<25ms: %+v", res.Steps)
+	}
+	lowestFail := math.Inf(1)
+	for _, st := range res.Steps {
+		if !st.Met {
+			lowestFail = math.Min(lowestFail, st.TargetRate)
+		}
+		if st.Met && st.Measured["p99<25ms"] >= 25_000 {
+			t.Errorf("%s met with p99 %d µs", st.Phase, st.Measured["p99<25ms"])
+		}
+	}
+	if math.IsInf(lowestFail, 1) {
+		t.Fatalf("no step failed up to %v ops/s: the search never found the limit: %+v", res.MaxRate, res.Steps)
+	}
+	if res.MaxRate >= lowestFail {
+		t.Fatalf("max rate %v is not below the lowest failing rate %v", res.MaxRate, lowestFail)
+	}
+	if len(res.Steps) < 4 {
+		t.Fatalf("only %d steps: %+v", len(res.Steps), res.Steps)
+	}
+	// Every step is a phase of its own, and idle intervals separate them.
+	phases := map[string]bool{}
+	for _, iv := range obs.intervals {
+		phases[iv.Phase] = true
+	}
+	if !phases[results.PhaseIdle] || len(phases) < len(res.Steps)+1 {
+		t.Fatalf("phases %v for %d steps", phases, len(res.Steps))
+	}
+}
+
+func TestRampStepsArePhases(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	cfg := config(s)
+	cfg.Requests = 0
+	cfg.Interval = 250 * time.Millisecond
+	cfg.Ramp = &bench.Ramp{From: 1000, To: 3000, Step: 1000, StepDuration: 500 * time.Millisecond}
+	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+	res, err := results.EvaluateSteps(nil, obs.intervals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Steps) != 3 {
+		t.Fatalf("%d steps, want 3: %+v", len(res.Steps), res.Steps)
+	}
+	for i, st := range res.Steps {
+		want := float64(1000 * (i + 1))
+		if st.TargetRate != want || math.Abs(st.AchievedRate-want)/want > 0.05 {
+			t.Errorf("step %d: target %v achieved %v, want %v", i+1, st.TargetRate, st.AchievedRate, want)
+		}
+	}
+	phaseEvents := 0
+	for _, e := range obs.events {
+		if e.Kind == results.EventPhase {
+			phaseEvents++
+		}
+	}
+	if phaseEvents != 3 {
+		t.Errorf("%d phase events, want one per step", phaseEvents)
+	}
+}

@@ -1,0 +1,55 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// waiter puts an open-loop worker to sleep until an operation is due. Go's
+// timers wake a sleeping process up to a millisecond late (the runtime's
+// epoll wait has millisecond resolution when nothing else runs), and in an
+// open loop that lateness would be counted in every response time. A timerfd
+// read through Go's poller wakes within tens of microseconds.
+type waiter struct {
+	file *os.File
+	fd   int
+	buf  [8]byte
+}
+
+func newWaiter() (*waiter, error) {
+	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("create timerfd: %w", err)
+	}
+	return &waiter{file: os.NewFile(uintptr(fd), "timerfd"), fd: fd}, nil
+}
+
+// sleep waits d, or until interrupt; stopped is checked once the timer is
+// armed, so an interrupt cannot be lost between the two.
+func (w *waiter) sleep(d time.Duration, stopped func() bool) error {
+	if d <= 0 {
+		return nil
+	}
+	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(int64(d))}
+	if err := unix.TimerfdSettime(w.fd, 0, &spec, nil); err != nil {
+		return fmt.Errorf("arm timerfd: %w", err)
+	}
+	if stopped() {
+		return nil
+	}
+	if _, err := w.file.Read(w.buf[:]); err != nil {
+		return fmt.Errorf("read timerfd: %w", err)
+	}
+	return nil
+}
+
+// interrupt wakes a sleeping worker now.
+func (w *waiter) interrupt() {
+	spec := unix.ItimerSpec{Value: unix.Timespec{Nsec: 1}}
+	_ = unix.TimerfdSettime(w.fd, 0, &spec, nil)
+}
+
+func (w *waiter) close() { _ = w.file.Close() }

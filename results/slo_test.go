@@ -1,0 +1,142 @@
+package results
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseObjective(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    Objective
+		wantErr string
+	}{
+		{in: "p99<2ms", want: Objective{Text: "p99<2ms", Latency: LatencyResponse, Percentile: 99, Limit: 2 * time.Millisecond}},
+		{in: "p99.9<=10ms", want: Objective{Text: "p99.9<=10ms", Latency: LatencyResponse, Percentile: 99.9, Limit: 10 * time.Millisecond, Inclusive: true}},
+		{in: "service:p50<500us", want: Objective{Text: "service:p50<500us", Latency: LatencyService, Percentile: 50, Limit: 500 * time.Microsecond}},
+		{in: " P100 < 1s ", want: Objective{Text: "P100 < 1s", Latency: LatencyResponse, Percentile: 100, Limit: time.Second}},
+		{in: "p99<250µs", want: Objective{Text: "p99<250µs", Latency: LatencyResponse, Percentile: 99, Limit: 250 * time.Microsecond}},
+		{in: "p99>2ms", wantErr: "not pPERCENTILE<LIMIT"},
+		{in: "p101<2ms", wantErr: "percentile above 0"},
+		{in: "q99<2ms", wantErr: "not a percentile"},
+		{in: "p99<2", wantErr: "latency limit with a unit"},
+		{in: "wall:p99<2ms", wantErr: "use response or service"},
+	}
+	for _, tt := range tests {
+		got, err := ParseObjective(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParseObjective(%q) error %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ParseObjective(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+// stepIntervals builds 2 one-second intervals of phase p at target rate
+// target, whose operations take the given latencies (µs) each.
+func stepIntervals(p string, target float64, latencies []int64, errors int64) []*Interval {
+	var out []*Interval
+	for i := range 2 {
+		cs := NewCommandStats()
+		for _, v := range latencies {
+			cs.Count++
+			cs.Response.RecordValue(v)
+			cs.Service.RecordValue(v / 4)
+		}
+		if errors > 0 {
+			cs.Errors = map[ErrorClass]int64{ErrTimeout: errors}
+		}
+		out = append(out, &Interval{
+			Index: int64(i), Phase: p, TargetRate: target,
+			Start: t0.Add(time.Duration(i) * time.Second), End: t0.Add(time.Duration(i+1) * time.Second),
+			Commands: map[string]*CommandStats{"GET": cs},
+		})
+	}
+	return out
+}
+
+func latencies(n int, v int64, tail int, tailV int64) []int64 {
+	out := make([]int64, 0, n)
+	for i := range n {
+		if i < tail {
+			out = append(out, tailV)
+		} else {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func TestEvaluateStep(t *testing.T) {
+	t.Parallel()
+	p99 := mustObjective(t, "p99<2ms")
+	svc := mustObjective(t, "service:p99<1ms")
+	tests := []struct {
+		name      string
+		intervals []*Interval
+		want      bool
+		measured  int64
+	}{
+		// 1000 ops/s for 2 s, 5 slow ones per second: p99 is fast.
+		{"met", stepIntervals("s", 1000, latencies(1000, 500, 5, 50_000), 0), true, 500},
+		// 2 % slow: p99 is the slow value.
+		{"p99 too slow", stepIntervals("s", 1000, latencies(1000, 500, 20, 5000), 0), false, 5000},
+		// Only 900 of a 1000 ops/s target: the load was not offered.
+		{"rate not achieved", stepIntervals("s", 1000, latencies(900, 500, 0, 0), 0), false, 500},
+		{"errors", stepIntervals("s", 1000, latencies(1000, 500, 0, 0), 3), false, 500},
+	}
+	for _, tt := range tests {
+		got, err := EvaluateStep([]Objective{p99, svc}, "s", tt.intervals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Met != tt.want || !equivalent(got.Measured["p99<2ms"], tt.measured) {
+			t.Errorf("%s: met %v (want %v), p99 %d µs (want %d), achieved %.0f", tt.name, got.Met, tt.want, got.Measured["p99<2ms"], tt.measured, got.AchievedRate)
+		}
+	}
+}
+
+func equivalent(a, b int64) bool {
+	h := NewHDR()
+	return h.ValuesAreEquivalent(a, b)
+}
+
+func mustObjective(t *testing.T, s string) Objective {
+	t.Helper()
+	o, err := ParseObjective(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func TestEvaluateStepsFindsHighestMetRate(t *testing.T) {
+	t.Parallel()
+	o := mustObjective(t, "p99<2ms")
+	var ivs []*Interval
+	ivs = append(ivs, stepIntervals("step 1", 1000, latencies(1000, 500, 0, 0), 0)...)
+	ivs = append(ivs, stepIntervals("step 2", 2000, latencies(2000, 800, 0, 0), 0)...)
+	ivs = append(ivs, &Interval{Phase: PhaseIdle, Start: t0, End: t0, Commands: map[string]*CommandStats{}})
+	ivs = append(ivs, stepIntervals("step 3", 4000, latencies(4000, 9000, 0, 0), 0)...)
+	ivs = append(ivs, stepIntervals("step 4", 3000, latencies(3000, 1500, 0, 0), 0)...)
+	res, err := EvaluateSteps([]Objective{o}, ivs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.MaxRate != 3000 || len(res.Steps) != 4 || res.Steps[2].Met {
+		t.Fatalf("max rate %v from %+v", res.MaxRate, res.Steps)
+	}
+	// Summarize carries the same verdict when the header lists objectives.
+	h := header()
+	h.SLO = []string{"p99<2ms"}
+	s, err := Summarize(h, ivs)
+	if err != nil || s.SLO == nil || s.SLO.MaxRate != 3000 {
+		t.Fatalf("summary SLO %+v, %v", s.SLO, err)
+	}
+}
