@@ -1,14 +1,14 @@
 package bench
 
 import (
+	"bytes"
 	"context"
-	"errors"
-	"strconv"
-	"strings"
+	"io"
 	"unsafe"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
 
@@ -18,33 +18,37 @@ import (
 // go-redis writes a command's arguments when the command is sent; the
 // arguments here are pointers to the slot's own key, value and TTL fields,
 // which alias the operation's bytes (unsafe.String, no copy) and are
-// rewritten before each send. The commands read their replies into the
-// worker's read buffer (ZeroCopyStringCmd), so neither sending nor receiving
-// allocates on our side.
+// rewritten before each send.
+//
+// Replies: a GET streams its raw reply into the slot's replySink
+// (RawWriteToCmd), which keeps the first line and counts the bytes. A miss
+// is then not an error inside go-redis — its error path costs some twenty
+// allocations and a chain of error checks per miss — and the reply size is
+// exact. A SET reads its "+OK" into a small buffer (ZeroCopyStringCmd).
+// Neither allocates per operation.
 type slot struct {
 	op    workloads.Op
 	key   string
 	value string
 	ttl   int64
-	get   *redis.ZeroCopyStringCmd
+	reply replySink
+	get   *redis.RawWriteToCmd
 	set   *redis.ZeroCopyStringCmd
 	setex *redis.ZeroCopyStringCmd
-	cmd   *redis.ZeroCopyStringCmd // the command of the current operation
-	sent  int64                    // request bytes of the current operation
+	cmd   redis.Cmder // the command of the current operation
+	sent  int64       // request bytes of the current operation
 }
 
-func newSlot(readBuf []byte) *slot {
+// newSlot returns a slot whose GET replies are drained through scratch.
+func newSlot(scratch []byte) *slot {
 	s := &slot{}
-	s.bind(readBuf)
-	return s
-}
-
-// bind (re)creates the slot's commands over readBuf.
-func (s *slot) bind(readBuf []byte) {
+	s.reply.scratch = scratch
 	ctx := context.Background()
-	s.get = redis.NewZeroCopyStringCmd(ctx, readBuf, "get", &s.key)
-	s.set = redis.NewZeroCopyStringCmd(ctx, readBuf, "set", &s.key, &s.value)
-	s.setex = redis.NewZeroCopyStringCmd(ctx, readBuf, "set", &s.key, &s.value, "ex", &s.ttl)
+	s.get = redis.NewRawWriteToCmd(ctx, &s.reply, "get", &s.key)
+	okBuf := make([]byte, 8)
+	s.set = redis.NewZeroCopyStringCmd(ctx, okBuf, "set", &s.key, &s.value)
+	s.setex = redis.NewZeroCopyStringCmd(ctx, okBuf, "set", &s.key, &s.value, "ex", &s.ttl)
+	return s
 }
 
 // prepare points the slot's arguments at s.op and chooses its command.
@@ -53,6 +57,7 @@ func (s *slot) prepare() {
 	s.key = unsafe.String(unsafe.SliceData(op.Key), len(op.Key))
 	switch {
 	case op.Kind == workloads.Get:
+		s.reply.reset()
 		s.cmd = s.get
 		s.sent = getRequestBytes(len(op.Key))
 	case op.TTL > 0:
@@ -75,49 +80,95 @@ const (
 	outcomeHit
 	outcomeMiss
 	outcomeError
-	// outcomeHitTooLarge is a hit whose value did not fit the read buffer;
-	// the reply was read and discarded, and the buffer must grow.
-	outcomeHitTooLarge
 )
 
-// result reads the outcome of the slot's last command and the reply bytes.
-func (s *slot) result() (outcome, int64, error) {
-	err := s.cmd.Err()
-	switch {
-	case err == nil:
-		if s.op.Kind == workloads.Get {
-			return outcomeHit, bulkBytes(s.cmd.Val()), nil
+// result reads the outcome of the slot's last command: the reply bytes, and
+// for a failure its class and whether the connection is broken.
+func (s *slot) result() (out outcome, received int64, class results.ErrorClass, broken bool) {
+	if err := s.cmd.Err(); err != nil {
+		// The command failed on the client side (a timeout, a broken
+		// connection), or a SET got an error reply.
+		class = Classify(err)
+		var rerr redis.Error
+		if asRedisError(err, &rerr) {
+			received = int64(len(rerr.Error())) + 3 // "-" message "\r\n"
 		}
-		return outcomeOK, okReplyBytes, nil
-	case errors.Is(err, redis.Nil):
-		return outcomeMiss, nilReplyBytes, nil
+		return outcomeError, received, class, breaksConnection(class)
 	}
-	if n, ok := tooLargeValue(err); ok {
-		return outcomeHitTooLarge, bulkBytes(n), nil
+	if s.op.Kind == workloads.Set {
+		return outcomeOK, okReplyBytes, "", false
 	}
-	var rerr redis.Error
-	if errors.As(err, &rerr) {
-		return outcomeError, int64(len(rerr.Error())) + 3, err // "-" message "\r\n"
+	r := &s.reply
+	head := r.head[:r.headLen]
+	switch {
+	case bytes.HasPrefix(head, nilReply):
+		return outcomeMiss, r.n, "", false
+	case len(head) > 0 && head[0] == '$':
+		return outcomeHit, r.n, "", false
+	case len(head) > 0 && head[0] == '-':
+		line, _, _ := bytes.Cut(head[1:], []byte("\r\n"))
+		return outcomeError, r.n, classifyReply(string(line)), false
+	default: // a reply GET never gives: count it, do not guess
+		return outcomeError, r.n, results.ErrOther, false
 	}
-	return outcomeError, 0, err
 }
 
-// tooLargeValue recognises go-redis's "buffer too small: need N bytes" and
-// returns N.
-func tooLargeValue(err error) (int, bool) {
-	rest, ok := strings.CutPrefix(err.Error(), "redis: buffer too small: need ")
-	if !ok {
-		return 0, false
+// asRedisError is errors.As for redis.Error, kept apart so the common path
+// (no error) never reaches it.
+func asRedisError(err error, target *redis.Error) bool {
+	if e, ok := err.(redis.Error); ok {
+		*target = e
+		return true
 	}
-	n, convErr := strconv.Atoi(strings.Fields(rest)[0])
-	return n, convErr == nil
+	return false
 }
 
-// RESP2 sizes, for exact byte accounting without wrapping the connection.
-const (
-	okReplyBytes  = 5 // "+OK\r\n"
-	nilReplyBytes = 5 // "$-1\r\n"
-)
+var nilReply = []byte("$-1\r")
+
+// replySink receives a GET's raw reply: it keeps the start of the first line
+// (enough to tell a hit, a miss and an error class apart) and counts every
+// byte. It discards the value through the worker's scratch buffer, so it
+// does not allocate whatever the value's size.
+type replySink struct {
+	n       int64
+	head    [64]byte
+	headLen int
+	scratch []byte
+}
+
+func (r *replySink) reset() { r.n, r.headLen = 0, 0 }
+
+// Write keeps the first bytes and counts all of them.
+func (r *replySink) Write(p []byte) (int, error) {
+	if r.headLen < len(r.head) {
+		r.headLen += copy(r.head[r.headLen:], p)
+	}
+	r.n += int64(len(p))
+	return len(p), nil
+}
+
+// ReadFrom drains a value without a buffer of io.Copy's own.
+func (r *replySink) ReadFrom(src io.Reader) (int64, error) {
+	var total int64
+	for {
+		n, err := src.Read(r.scratch)
+		total += int64(n)
+		if r.headLen < len(r.head) {
+			r.headLen += copy(r.head[r.headLen:], r.scratch[:n])
+		}
+		r.n += int64(n)
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// RESP2 sizes, for exact byte accounting of SETs without wrapping the
+// connection.
+const okReplyBytes = 5 // "+OK\r\n"
 
 // bulkBytes is the size of a RESP bulk string of n bytes: "$n\r\n" data "\r\n".
 func bulkBytes(n int) int64 { return int64(1 + decimalDigits(uint64(n)) + 2 + n + 2) }

@@ -61,12 +61,8 @@ func classifyReply(msg string) results.ErrorClass {
 	return results.ErrOther
 }
 
-// brokenConnection reports whether err means the connection can no longer be
-// used and must be reopened.
-func brokenConnection(err error) bool {
-	switch Classify(err) {
-	case results.ErrTimeout, results.ErrConnection:
-		return true
-	}
-	return false
+// breaksConnection reports whether a failure of this class means the
+// connection can no longer be used and must be reopened.
+func breaksConnection(c results.ErrorClass) bool {
+	return c == results.ErrTimeout || c == results.ErrConnection
 }

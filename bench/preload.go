@@ -61,10 +61,9 @@ func preload(ctx context.Context, sessions []session, wl *workloads.Workload, pi
 }
 
 func preloadConnection(ctx context.Context, sess session, gen *workloads.Generator, count uint64, depth int, written, failed *atomic.Int64) error {
-	readBuf := make([]byte, 64) // SET replies are "+OK"
 	slots := make([]*slot, depth)
 	for i := range slots {
-		slots[i] = newSlot(readBuf)
+		slots[i] = newSlot(nil) // SETs only: no GET value to drain
 	}
 	cmds := make([]redis.Cmder, depth)
 	var firstErr error
@@ -78,12 +77,12 @@ func preloadConnection(ctx context.Context, sess session, gen *workloads.Generat
 		_ = sess.exec(ctx, cmds[:n])
 		broken := false
 		for i := range n {
-			if out, _, err := slots[i].result(); out == outcomeError {
+			if out, _, _, brokenConn := slots[i].result(); out == outcomeError {
 				failed.Add(1)
 				if firstErr == nil {
-					firstErr = err
+					firstErr = slots[i].cmd.Err()
 				}
-				broken = broken || brokenConnection(err)
+				broken = broken || brokenConn
 			}
 		}
 		if broken {

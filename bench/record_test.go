@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,12 +37,15 @@ func benchWorker(t testing.TB, pipeline int) *worker {
 	}
 	rec := newRecorder(time.Now(), 0, time.Hour, time.Minute, 1, []workloads.OpKind{workloads.Set, workloads.Get}, discard{}, func() int { return 1 })
 	var stop atomic.Bool
-	w := newWorker(0, 1, wl.Generator(0, 1), nopSession{}, rec, &stop, pipeline, 32, -1)
+	w := newWorker(0, 1, wl.Generator(0, 1), nopSession{}, rec, &stop, pipeline, -1)
 	w.log = rec.newLog(0, 0)
 	w.log.end = farFuture
 	for _, s := range w.slots {
 		w.gen.Next(&s.op)
 		s.prepare()
+		if s.op.Kind == workloads.Get {
+			_, _ = s.reply.Write([]byte("$-1\r\n")) // a miss, as the server would answer
+		}
 	}
 	return w
 }
@@ -136,5 +140,42 @@ func BenchmarkPrepare(b *testing.B) {
 	for range b.N {
 		w.gen.Next(&s.op)
 		s.prepare()
+	}
+}
+
+// TestGetReplies checks how a GET's raw reply is read: hit, miss, an error
+// reply by class, with its exact size.
+func TestGetReplies(t *testing.T) {
+	tests := []struct {
+		reply string
+		out   outcome
+		class results.ErrorClass
+	}{
+		{"$5\r\nhello\r\n", outcomeHit, ""},
+		{"$0\r\n\r\n", outcomeHit, ""},
+		{"$-1\r\n", outcomeMiss, ""},
+		{"-MOVED 3999 127.0.0.1:6381\r\n", outcomeError, results.ErrMoved},
+		{"-OOM command not allowed when used memory > 'maxmemory'.\r\n", outcomeError, results.ErrOOM},
+		{"-NOAUTH Authentication required.\r\n", outcomeError, results.ErrAuth},
+		{"-ERR unknown command\r\n", outcomeError, results.ErrOther},
+	}
+	for _, tt := range tests {
+		s := newSlot(make([]byte, 4))
+		s.op = workloads.Op{Kind: workloads.Get, Key: []byte("k")}
+		s.prepare()
+		// Feed the reply as go-redis does: the first line, then the value
+		// through ReadFrom.
+		line, rest, _ := strings.Cut(tt.reply, "\r\n")
+		_, _ = s.reply.Write([]byte(line))
+		_, _ = s.reply.Write([]byte("\r\n"))
+		if rest != "" {
+			if _, err := s.reply.ReadFrom(strings.NewReader(rest)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, n, class, broken := s.result()
+		if out != tt.out || class != tt.class || n != int64(len(tt.reply)) || broken {
+			t.Errorf("%q: outcome %v class %q %d bytes broken %v; want %v %q %d", tt.reply, out, class, n, broken, tt.out, tt.class, len(tt.reply))
+		}
 	}
 }

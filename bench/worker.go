@@ -14,17 +14,16 @@ import (
 // own: the generator, the commands, the log. The only shared state it reads
 // per batch is the stop flag.
 type worker struct {
-	id      int
-	conns   int
-	gen     *workloads.Generator
-	sess    session
-	rec     *recorder
-	stop    *atomic.Bool
-	slots   []*slot
-	cmds    []redis.Cmder
-	dues    []time.Time // intended start of each operation of the batch
-	readBuf []byte
-	log     *workerLog
+	id    int
+	conns int
+	gen   *workloads.Generator
+	sess  session
+	rec   *recorder
+	stop  *atomic.Bool
+	slots []*slot
+	cmds  []redis.Cmder
+	dues  []time.Time // intended start of each operation of the batch
+	log   *workerLog
 	// quota is the number of measured operations left; negative means the
 	// run is bounded by time (closed loop).
 	quota int64
@@ -33,22 +32,25 @@ type worker struct {
 	lateThreshold time.Duration
 }
 
-func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recorder, stop *atomic.Bool, pipeline, maxValue int, quota int64) *worker {
+// scratchSize is the buffer a worker drains GET values through.
+const scratchSize = 16 << 10
+
+func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recorder, stop *atomic.Bool, pipeline int, quota int64) *worker {
 	w := &worker{
-		id:      id,
-		conns:   conns,
-		gen:     gen,
-		sess:    sess,
-		rec:     rec,
-		stop:    stop,
-		quota:   quota,
-		readBuf: make([]byte, maxValue+2), // +2: go-redis reads the CRLF along with the value
-		cmds:    make([]redis.Cmder, pipeline),
-		dues:    make([]time.Time, pipeline),
+		id:    id,
+		conns: conns,
+		gen:   gen,
+		sess:  sess,
+		rec:   rec,
+		stop:  stop,
+		quota: quota,
+		cmds:  make([]redis.Cmder, pipeline),
+		dues:  make([]time.Time, pipeline),
 	}
+	scratch := make([]byte, scratchSize)
 	w.slots = make([]*slot, pipeline)
 	for i := range w.slots {
-		w.slots[i] = newSlot(w.readBuf)
+		w.slots[i] = newSlot(scratch)
 	}
 	return w
 }
@@ -188,26 +190,23 @@ func (w *worker) sleepUntil(t time.Time) bool {
 func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 	service := micros(done.Sub(sent))
 	var perKind [workloads.NumOpKinds]int64
-	broken, regrow := false, 0
+	broken := false
 	for i := range n {
 		s := w.slots[i]
 		kind := s.op.Kind
 		c := &w.log.cmds[kind]
 		c.count++
 		c.bytesSent += s.sent
-		out, received, err := s.result()
+		out, received, class, brokenConn := s.result()
 		c.bytesReceived += received
 		switch out {
 		case outcomeHit:
 			c.hits++
 		case outcomeMiss:
 			c.misses++
-		case outcomeHitTooLarge:
-			c.hits++
-			regrow = max(regrow, int(received))
 		case outcomeError:
-			c.errors[classIndex[Classify(err)]]++
-			broken = broken || brokenConnection(err)
+			c.errors[classIndex[class]]++
+			broken = broken || brokenConn
 		}
 		if closedLoop {
 			perKind[kind]++
@@ -230,21 +229,6 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 	if broken {
 		w.sess.reopen()
 		w.log.reconnects++
-	}
-	if regrow > 0 {
-		w.growReadBuffer(regrow)
-	}
-}
-
-// growReadBuffer makes room for values larger than the workload writes
-// (written by someone else): rare, so it may allocate.
-func (w *worker) growReadBuffer(n int) {
-	if n <= len(w.readBuf) {
-		return
-	}
-	w.readBuf = make([]byte, n)
-	for _, s := range w.slots {
-		s.bind(w.readBuf)
 	}
 }
 
