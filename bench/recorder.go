@@ -45,6 +45,10 @@ type workerLog struct {
 	through    int64
 	final      bool      // the worker has finished
 	finishedAt time.Time // when, for a final log
+	// closedLoop logs record each latency once, in service: in a closed
+	// loop the intended start is the send, so response time is the same
+	// value and is filled from it when the log is merged.
+	closedLoop bool
 	cmds       [workloads.NumOpKinds]cmdLog
 	lateStarts int64
 	reconnects int64
@@ -67,7 +71,7 @@ func (l *workerLog) reset() {
 		svc.Reset()
 		*c = cmdLog{response: resp, service: svc}
 	}
-	l.final, l.finishedAt, l.lateStarts, l.reconnects = false, time.Time{}, 0, 0
+	l.final, l.finishedAt, l.lateStarts, l.reconnects, l.closedLoop = false, time.Time{}, 0, 0, false
 }
 
 // intervalAcc accumulates the logs of every worker for one interval.
@@ -106,8 +110,12 @@ func (a *intervalAcc) add(l *workerLog) {
 		}
 		// Packed and dense histograms share the standard geometry, so the
 		// merge is exact.
-		c.response.MergeInto(s.Response.Histogram)
 		c.service.MergeInto(s.Service.Histogram)
+		if l.closedLoop {
+			c.service.MergeInto(s.Response.Histogram)
+		} else {
+			c.response.MergeInto(s.Response.Histogram)
+		}
 	}
 }
 
@@ -219,6 +227,7 @@ func (r *recorder) stopAt(t time.Time) {
 func (r *recorder) newLog(worker int, index int64) *workerLog {
 	l := r.free.Get().(*workerLog)
 	l.worker, l.index, l.end = worker, index, r.endOf(index)
+	l.closedLoop = r.phaseAt == nil
 	return l
 }
 

@@ -64,6 +64,7 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 		// connection and tells the server nothing a benchmark needs.
 		DisableIdentity: true,
 	}
+	opts.Dialer = lazyDeadlines(redis.NewDialer(opts), cfg.Timeout/10)
 	client := redis.NewClient(opts)
 	t := &Target{cfg: cfg, client: client}
 	if err := t.verify(ctx); err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -82,6 +83,7 @@ type runFlags struct {
 	quiet                       bool
 	maxErrorRate                string
 	cpuProfile                  string
+	cpus                        int
 	rate, rateRamp              string
 	rateLimiting                int
 	slo                         []string
@@ -163,6 +165,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live line per interval")
 	fs.StringVar(&f.maxErrorRate, "max-error-rate", "", "fail the run (exit 1) when more than this share of operations fail, e.g. 1%")
 	fs.StringVar(&f.cpuProfile, "cpu-profile", "", "write a Go CPU profile of amrbench itself to this file")
+	fs.IntVar(&f.cpus, "cpus", 0, "CPUs amrbench may use at once (GOMAXPROCS; default: all)")
 }
 
 // runPlan is a validated run: what to connect to, what to send, where to
@@ -189,6 +192,12 @@ func runCommand(ctx context.Context, env *environment, args []string) error {
 	plan, err := f.plan(fs, env)
 	if err != nil {
 		return err
+	}
+	if f.cpus < 0 {
+		return usagef("--cpus %d: at least 1", f.cpus)
+	}
+	if f.cpus > 0 {
+		runtime.GOMAXPROCS(f.cpus)
 	}
 	if f.cpuProfile != "" {
 		stop, err := startCPUProfile(f.cpuProfile)
