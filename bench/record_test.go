@@ -38,7 +38,7 @@ func benchWorker(t testing.TB, pipeline int) *worker {
 	}
 	rec := newRecorder(time.Now(), 0, time.Hour, time.Minute, 1, []workloads.OpKind{workloads.Set, workloads.Get}, discard{}, func() int { return 1 })
 	var stop atomic.Bool
-	w := newWorker(0, 1, wl.Generator(0, 1), nopSession{}, rec, &stop, pipeline, -1)
+	w := newWorker(0, 1, wl.Generator(0, 1), nopSession{}, rec, &stop, pipeline, 32, -1)
 	w.log = rec.newLog(0, 0)
 	w.log.end = farFuture
 	for _, s := range w.slots {
@@ -219,7 +219,7 @@ func BenchmarkHotPath(b *testing.B) {
 			defer sess.close()
 			rec := newRecorder(time.Now(), 0, time.Hour, time.Minute, 1, []workloads.OpKind{workloads.Set, workloads.Get}, discard{}, func() int { return 1 })
 			var stop atomic.Bool
-			w := newWorker(0, 1, wl.Generator(0, 1), sess, rec, &stop, tc.pipeline, -1)
+			w := newWorker(0, 1, wl.Generator(0, 1), sess, rec, &stop, tc.pipeline, 32, -1)
 			w.log = rec.newLog(0, 0)
 			w.log.end = farFuture
 			ctx := context.Background()

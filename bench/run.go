@@ -112,7 +112,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 				quota++
 			}
 		}
-		w := newWorker(i, cfg.Connections, wl.Generator(i, cfg.Connections), sess, rec, &stop, cfg.Pipeline, quota)
+		w := newWorker(i, cfg.Connections, wl.Generator(i, cfg.Connections), sess, rec, &stop, cfg.Pipeline, spec.MaxValueSize(), quota)
 		if plan != nil {
 			if w.waiter, err = newWaiter(); err != nil {
 				return out, err

@@ -32,10 +32,11 @@ type worker struct {
 	lateThreshold time.Duration
 }
 
-// scratchSize is the buffer a worker drains GET values through.
-const scratchSize = 16 << 10
+// maxScratch bounds the buffer a worker drains GET values through; larger
+// values are drained in several reads.
+const maxScratch = 16 << 10
 
-func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recorder, stop *atomic.Bool, pipeline int, quota int64) *worker {
+func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recorder, stop *atomic.Bool, pipeline, maxValue int, quota int64) *worker {
 	w := &worker{
 		id:    id,
 		conns: conns,
@@ -47,7 +48,7 @@ func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recor
 		cmds:  make([]redis.Cmder, pipeline),
 		dues:  make([]time.Time, pipeline),
 	}
-	scratch := make([]byte, scratchSize)
+	scratch := make([]byte, min(maxValue+2, maxScratch))
 	w.slots = make([]*slot, pipeline)
 	for i := range w.slots {
 		w.slots[i] = newSlot(scratch)

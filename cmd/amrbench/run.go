@@ -127,7 +127,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Var(secondsOrDuration{&f.timeout}, "timeout", "command timeout")
 	fs.Var(secondsOrDuration{&f.connectTimeout}, "connect-timeout", "timeout to connect, including TLS and AUTH")
 	f.bufferSize = def.ReadBufferSize
-	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection (lower it for many connections)")
+	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection (default: room for a pipeline of the largest values, 4k to 32k)")
 	// Open loop.
 	fs.StringVar(&f.rate, "rate", "", "offered load in ops/s over all connections, e.g. 50k or 1.5M: an open loop whose latency is measured from each operation's due time")
 	fs.IntVar(&f.rateLimiting, "rate-limiting", 0, "memtier: ops/s per connection (the total is this times the connections)")
@@ -228,6 +228,10 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 			return nil, usagef("--max-error-rate: %w", err)
 		}
 		p.maxErrorRate = v
+	}
+	if !fs.Changed("buffer-size") {
+		p.cfg.ReadBufferSize = autoBufferSize(p.cfg.Pipeline, p.spec.MaxValueSize())
+		p.cfg.WriteBufferSize = p.cfg.ReadBufferSize
 	}
 	if err := p.cfg.Validate(); err != nil {
 		return nil, usageError{err}
@@ -507,6 +511,19 @@ func (f *runFlags) planWorkload(fs *pflag.FlagSet, p *runPlan) error {
 		s.Seed = uint64(time.Now().UnixNano())
 	}
 	return nil
+}
+
+// autoBufferSize sizes each connection's read and write buffers to hold a
+// pipeline of the largest operations (so a batch goes out in one write),
+// between 4 KiB and 32 KiB, go-redis's default: thousands of connections
+// with small values then cost a few KiB each rather than 64 KiB.
+func autoBufferSize(pipeline, maxValue int) int {
+	need := pipeline * (maxValue + 128) // the value plus key, command and framing
+	size := 4 << 10
+	for size < need && size < bench.DefaultBufferSize {
+		size *= 2
+	}
+	return size
 }
 
 // parseShare parses "1%" or "0.5%" (or a bare percentage) into a fraction.
