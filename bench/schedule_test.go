@@ -102,19 +102,25 @@ func TestParseRamp(t *testing.T) {
 // TestSearchBrackets runs the search against a server whose limit is known:
 // it must double until a step fails, then bisect to within the precision,
 // never reporting a rate above the limit.
+// drive runs a search to its end against a server that meets the
+// objectives up to limit, and returns the rates it tried.
+func drive(s *search, limit float64) []float64 {
+	var tried []float64
+	for {
+		r, ok := s.next()
+		if !ok {
+			return tried
+		}
+		tried = append(tried, r)
+		s.record(r, r <= limit)
+	}
+}
+
 func TestSearchBrackets(t *testing.T) {
 	t.Parallel()
 	for _, limit := range []float64{3000, 9130, 50000, 777} {
 		s := &search{start: 1000, precision: 0.02, maxSteps: 30, cap: 1e7}
-		var tried []float64
-		for {
-			r, ok := s.next()
-			if !ok {
-				break
-			}
-			tried = append(tried, r)
-			s.record(r, r <= limit)
-		}
+		tried := drive(s, limit)
 		if s.highest > limit || s.lowest <= limit || (s.lowest-s.highest) > 0.02*s.lowest+1 {
 			t.Errorf("limit %v: bracket [%v, %v] after %v", limit, s.highest, s.lowest, tried)
 		}
@@ -124,29 +130,14 @@ func TestSearchBrackets(t *testing.T) {
 	}
 	// A staircase is climbed first, then the search bisects.
 	s := &search{ramp: []float64{10, 20, 30, 40}, start: 10, precision: 0.05, maxSteps: 20, cap: 1e6}
-	var tried []float64
-	for {
-		r, ok := s.next()
-		if !ok {
-			break
-		}
-		tried = append(tried, r)
-		s.record(r, r <= 25)
-	}
+	tried := drive(s, 25)
 	if !slices.Equal(tried[:3], []float64{10, 20, 30}) || s.highest < 24 || s.highest > 25 {
 		t.Fatalf("ramp then bisection tried %v, found %v", tried, s.highest)
 	}
 	// The climb stops at the cap.
 	s = &search{start: 1000, precision: 0.02, maxSteps: 30, cap: 5000}
-	for {
-		r, ok := s.next()
-		if !ok {
-			break
-		}
-		if r > 5000 {
-			t.Fatalf("search tried %v above its cap", r)
-		}
-		s.record(r, true)
+	if tried := drive(s, 1e12); slices.Max(tried) > 5000 {
+		t.Fatalf("search tried %v, above its cap", tried)
 	}
 	if s.highest != 5000 {
 		t.Fatalf("highest %v, want the cap 5000", s.highest)
