@@ -37,6 +37,8 @@ type slot struct {
 	setex *redis.ZeroCopyStringCmd
 	cmd   redis.Cmder // the command of the current operation
 	sent  int64       // request bytes of the current operation
+	// cl is the slot's state against an OSS cluster, nil otherwise.
+	cl *clusterOp
 }
 
 // newSlot returns a slot whose GET replies are drained through scratch.
@@ -70,6 +72,9 @@ func (s *slot) prepare() {
 		s.cmd = s.set
 		s.sent = setRequestBytes(len(op.Key), len(op.Value), 0)
 	}
+	if s.cl != nil {
+		s.prepareCluster()
+	}
 }
 
 // outcome is what a reply said.
@@ -85,6 +90,9 @@ const (
 // result reads the outcome of the slot's last command: the reply bytes, and
 // for a failure its class and whether the connection is broken.
 func (s *slot) result() (out outcome, received int64, class results.ErrorClass, broken bool) {
+	if s.cl != nil {
+		return s.clusterResult()
+	}
 	if err := s.cmd.Err(); err != nil {
 		// The command failed on the client side (a timeout, a broken
 		// connection), or a SET got an error reply.

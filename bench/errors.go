@@ -66,3 +66,10 @@ func classifyReply(msg string) results.ErrorClass {
 func breaksConnection(c results.ErrorClass) bool {
 	return c == results.ErrTimeout || c == results.ErrConnection
 }
+
+// staleTopology reports whether a failure of this class says the cluster's
+// topology may have changed under the client: the cluster is down, as it is
+// while a failed primary is being replaced.
+func staleTopology(c results.ErrorClass) bool {
+	return c == results.ErrClusterDown
+}

@@ -63,7 +63,11 @@ func preload(ctx context.Context, sessions []session, wl *workloads.Workload, pi
 func preloadConnection(ctx context.Context, sess session, gen *workloads.Generator, count uint64, depth int, written, failed *atomic.Int64) error {
 	slots := make([]*slot, depth)
 	for i := range slots {
-		slots[i] = newSlot(nil) // SETs only: no GET value to drain
+		if sess.shards() != nil {
+			slots[i] = newClusterSlot(64) // SET replies are "+OK"
+		} else {
+			slots[i] = newSlot(nil) // SETs only: no GET value to drain
+		}
 	}
 	cmds := make([]redis.Cmder, depth)
 	var firstErr error
@@ -75,18 +79,22 @@ func preloadConnection(ctx context.Context, sess session, gen *workloads.Generat
 			cmds[i] = slots[i].cmd
 		}
 		_ = sess.exec(ctx, cmds[:n])
-		broken := false
+		broken, stale := false, false
 		for i := range n {
-			if out, _, _, brokenConn := slots[i].result(); out == outcomeError {
+			if out, _, class, brokenConn := slots[i].result(); out == outcomeError {
 				failed.Add(1)
 				if firstErr == nil {
 					firstErr = slots[i].cmd.Err()
 				}
 				broken = broken || brokenConn
+				stale = stale || staleTopology(class)
 			}
 		}
 		if broken {
 			sess.reopen()
+		}
+		if stale {
+			sess.stale()
 		}
 		written.Add(int64(n))
 		done += uint64(n)

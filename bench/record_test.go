@@ -22,6 +22,8 @@ type nopSession struct{}
 func (nopSession) open(context.Context) error                { return nil }
 func (nopSession) exec(context.Context, []redis.Cmder) error { return nil }
 func (nopSession) reopen()                                   {}
+func (nopSession) stale()                                    {}
+func (nopSession) shards() *shardRegistry                    { return nil }
 func (nopSession) close()                                    {}
 
 type discard struct{}

@@ -29,8 +29,22 @@ var farFuture = time.Unix(math.MaxInt64/4, 0)
 type cmdLog struct {
 	count, hits, misses      int64
 	errors                   [numClasses]int64
+	redirects                [numClasses]int64 // moved and ask only
 	bytesSent, bytesReceived int64
 	response, service        *hdrhistogram.PackedHistogram
+}
+
+// shardLog is what one worker recorded for one shard of a cluster in one
+// interval.
+type shardLog struct {
+	count     int64
+	errors    [numClasses]int64
+	redirects [numClasses]int64 // moved and ask only
+	response  *hdrhistogram.PackedHistogram
+}
+
+func (s *shardLog) active() bool {
+	return s.count > 0 || s.redirects != [numClasses]int64{}
 }
 
 // workerLog is everything one worker recorded in one interval. A worker owns
@@ -50,8 +64,19 @@ type workerLog struct {
 	// value and is filled from it when the log is merged.
 	closedLoop bool
 	cmds       [workloads.NumOpKinds]cmdLog
+	// shards is indexed by shard number (cluster runs only); it grows when
+	// a worker first meets a shard.
+	shards     []shardLog
 	lateStarts int64
 	reconnects int64
+}
+
+// shard returns the log of shard i, growing the list if needed.
+func (l *workerLog) shard(i int) *shardLog {
+	for len(l.shards) <= i {
+		l.shards = append(l.shards, shardLog{response: results.NewPackedHDR()})
+	}
+	return &l.shards[i]
 }
 
 func newWorkerLog() *workerLog {
@@ -71,14 +96,35 @@ func (l *workerLog) reset() {
 		svc.Reset()
 		*c = cmdLog{response: resp, service: svc}
 	}
+	for i := range l.shards {
+		s := &l.shards[i]
+		resp := s.response
+		resp.Reset()
+		*s = shardLog{response: resp}
+	}
 	l.final, l.finishedAt, l.lateStarts, l.reconnects, l.closedLoop = false, time.Time{}, 0, 0, false
 }
 
 // intervalAcc accumulates the logs of every worker for one interval.
 type intervalAcc struct {
 	cmds       [workloads.NumOpKinds]*results.CommandStats
+	shards     map[int]*results.ShardStats
 	lateStarts int64
 	reconnects int64
+}
+
+// addCounts adds per-class counters to m, which it creates when needed.
+func addCounts(m map[results.ErrorClass]int64, counts *[numClasses]int64) map[results.ErrorClass]int64 {
+	for i, n := range counts {
+		if n == 0 {
+			continue
+		}
+		if m == nil {
+			m = map[results.ErrorClass]int64{}
+		}
+		m[results.ErrorClasses[i]] += n
+	}
+	return m
 }
 
 func (a *intervalAcc) add(l *workerLog) {
@@ -99,15 +145,8 @@ func (a *intervalAcc) add(l *workerLog) {
 		s.Misses += c.misses
 		s.BytesSent += c.bytesSent
 		s.BytesReceived += c.bytesReceived
-		for i, n := range c.errors {
-			if n == 0 {
-				continue
-			}
-			if s.Errors == nil {
-				s.Errors = map[results.ErrorClass]int64{}
-			}
-			s.Errors[results.ErrorClasses[i]] += n
-		}
+		s.Errors = addCounts(s.Errors, &c.errors)
+		s.Redirects = addCounts(s.Redirects, &c.redirects)
 		// Packed and dense histograms share the standard geometry, so the
 		// merge is exact.
 		c.service.MergeInto(s.Service.Histogram)
@@ -116,6 +155,24 @@ func (a *intervalAcc) add(l *workerLog) {
 		} else {
 			c.response.MergeInto(s.Response.Histogram)
 		}
+	}
+	for i := range l.shards {
+		sl := &l.shards[i]
+		if !sl.active() {
+			continue
+		}
+		if a.shards == nil {
+			a.shards = map[int]*results.ShardStats{}
+		}
+		s := a.shards[i]
+		if s == nil {
+			s = results.NewShardStats()
+			a.shards[i] = s
+		}
+		s.Count += sl.count
+		s.Errors = addCounts(s.Errors, &sl.errors)
+		s.Redirects = addCounts(s.Redirects, &sl.redirects)
+		sl.response.MergeInto(s.Response.Histogram)
 	}
 }
 
@@ -144,6 +201,8 @@ type recorder struct {
 	// moment (open loop); nil in a closed loop.
 	phaseAt       func(time.Time) (string, float64)
 	lateThreshold time.Duration
+	// shards names the shards of a cluster run; nil for one endpoint.
+	shards *shardRegistry
 
 	handoffs  chan *workerLog
 	free      sync.Pool
@@ -377,6 +436,12 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 		}
 	}
 	r.lastPhase = iv.Phase
+	if r.shards != nil {
+		iv.Shards = make(map[string]*results.ShardStats, len(acc.shards))
+		for i, s := range acc.shards {
+			iv.Shards[r.shards.name(i)] = s
+		}
+	}
 	if err := r.obs.Interval(iv); err != nil {
 		return err
 	}

@@ -87,6 +87,11 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	}
 	rec := newRecorder(out.Start, cfg.Warmup, cfg.Interval, maxLag, cfg.Connections, kinds, obs, t.OpenConnections)
 	rec.lateThreshold = cfg.LateThreshold
+	rec.shards = t.shardRegistry()
+	if t.cluster != nil {
+		stopWatch := watchTopology(ctx, t, obs, out.Start)
+		defer stopWatch()
+	}
 	if plan != nil {
 		rec.phaseAt = func(at time.Time) (string, float64) {
 			if s := plan.at(at); s != nil {
@@ -383,6 +388,13 @@ feed:
 	}
 	close(next)
 	wg.Wait()
+	// A cluster session holds its connections until every session is
+	// open, so that they are distinct; now they go back to the pools.
+	for _, s := range sessions {
+		if cs, ok := s.(*clusterSession); ok {
+			cs.release()
+		}
+	}
 	if firstErr != nil {
 		return sessions, firstErr
 	}
@@ -390,4 +402,24 @@ feed:
 		return sessions, errors.Join(errors.New("interrupted while opening connections"), err)
 	}
 	return sessions, nil
+}
+
+// watchTopology reports an OSS cluster's slot map at the start of the run and
+// every change of it as events, and keeps the cluster client's map fresh
+// until the returned stop is called.
+func watchTopology(ctx context.Context, t *Target, obs Observer, start time.Time) (stop func()) {
+	ct := t.cluster
+	_ = obs.Event(&results.Event{Time: start.UTC(), Kind: results.EventTopology, Detail: "at the start: " + describeTopology(ct.topo.current())})
+	ct.topo.setEvents(func(e *results.Event) { _ = obs.Event(e) })
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ct.topo.watch(wctx, t.cfg.Interval, func() { ct.client.ReloadState(wctx) })
+	}()
+	return func() {
+		cancel()
+		<-done
+		ct.topo.setEvents(nil)
+	}
 }

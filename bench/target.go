@@ -17,17 +17,24 @@ import (
 const clientName = "amrbench"
 
 // Target is an opened, verified endpoint: the client library is configured,
-// one connection has been made and authenticated, and the server has said
-// what it is. Workers draw their connections from it.
+// one connection has been made and authenticated, the server has said what
+// it is and which clustering policy it follows. Workers draw their
+// connections from it.
 type Target struct {
-	cfg    Config
-	client *redis.Client
-	info   results.Target
+	cfg  Config
+	info results.Target
+	// single serves one endpoint (Enterprise policy, non-clustered, plain
+	// Redis); cluster serves an OSS cluster. Exactly one is set.
+	single   *redis.Client
+	cluster  *clusterTarget
+	warnings []string
 }
 
 // Open builds the client for cfg.Target and verifies it by connecting once:
 // a wrong address, certificate or password fails here, with a message that
-// names the cause, before any load is sent.
+// names the cause, before any load is sent. It asks the endpoint CLUSTER
+// SLOTS to learn (with --cluster-policy auto) or check its clustering
+// policy, and for an OSS cluster connects once to every shard.
 func Open(ctx context.Context, cfg Config) (*Target, error) {
 	tc := cfg.Target
 	tlsConfig, err := tc.TLS.Config(tc.Host)
@@ -66,34 +73,69 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 	}
 	opts.Dialer = lazyDeadlines(redis.NewDialer(opts), cfg.Timeout/10)
 	client := redis.NewClient(opts)
-	t := &Target{cfg: cfg, client: client}
-	if err := t.verify(ctx); err != nil {
+	t := &Target{cfg: cfg}
+	if err := t.verify(ctx, client, opts); err != nil {
 		_ = client.Close()
 		return nil, err
 	}
 	return t, nil
 }
 
-// verify connects once and learns what the server is.
-func (t *Target) verify(ctx context.Context) error {
+// verify connects once, learns what the server is and settles the
+// clustering policy. For an OSS cluster, client becomes the connection that
+// reads the slot map.
+func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.Options) error {
 	tc := t.cfg.Target
 	vctx, cancel := context.WithTimeout(ctx, t.cfg.ConnectTimeout+t.cfg.Timeout)
 	defer cancel()
-	if err := t.client.Ping(vctx).Err(); err != nil {
+	if err := client.Ping(vctx).Err(); err != nil {
 		return explainConnectError(tc, err)
 	}
 	t.info = results.Target{
-		Endpoint:      tc.Addr(),
-		TLS:           tc.TLS.Enabled,
-		Auth:          tc.Auth,
-		ClusterPolicy: PolicyNonClustered,
-		PolicyReason:  "single endpoint",
-		Server:        serverVersion(vctx, t.client),
+		Endpoint: tc.Addr(),
+		TLS:      tc.TLS.Enabled,
+		Auth:     tc.Auth,
+		Server:   serverVersion(vctx, client),
 	}
-	if tc.ClusterPolicy != PolicyAuto {
-		t.info.ClusterPolicy = tc.ClusterPolicy
-		t.info.PolicyReason = "given with --cluster-policy"
+	found, findErr := findPolicy(client.ClusterSlots(vctx).Result())
+	policy, reason := tc.ClusterPolicy, "given with --cluster-policy"
+	if policy == PolicyAuto {
+		if findErr != nil {
+			return fmt.Errorf("connect to %s: find its clustering policy (or give --cluster-policy): %w", tc.Addr(), findErr)
+		}
+		policy, reason = found.policy, found.reason
+	} else {
+		warning, err := checkGivenPolicy(policy, found, findErr)
+		if err != nil {
+			return fmt.Errorf("connect to %s: %w", tc.Addr(), err)
+		}
+		if warning != "" {
+			t.warnings = append(t.warnings, warning)
+		}
 	}
+	t.info.ClusterPolicy, t.info.PolicyReason = policy, reason
+	if policy != PolicyOSS {
+		t.single = client
+		return nil
+	}
+	// One connection reads the slot map for the whole run: the one just
+	// verified, or, when its node fails, one to another node.
+	nodeOpts := *opts
+	nodeOpts.PoolSize = 1
+	topo := newTopology(tc.Addr(), client, func(addr string) *redis.Client {
+		o := nodeOpts
+		o.Addr = addr
+		return redis.NewClient(&o)
+	}, t.cfg.ConnectTimeout+t.cfg.Timeout)
+	if _, err := topo.refresh(vctx); err != nil {
+		return fmt.Errorf("connect to %s: read the cluster's slot map: %w", tc.Addr(), err)
+	}
+	ct, err := openCluster(vctx, t.cfg, opts, topo)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", tc.Addr(), err)
+	}
+	t.cluster = ct
+	t.info.Shards = primaryCount(topo.current())
 	return nil
 }
 
@@ -144,16 +186,98 @@ func explainConnectError(tc TargetConfig, err error) error {
 // Info describes the target for the result header.
 func (t *Target) Info() results.Target { return t.info }
 
+// Warnings are what the user should know before the run about how the
+// target will be driven (a policy given that does not fit the endpoint).
+func (t *Target) Warnings() []string { return t.warnings }
+
+// Topology describes an OSS cluster's slot map; empty for one endpoint.
+func (t *Target) Topology() string {
+	if t.cluster == nil {
+		return ""
+	}
+	return describeTopology(t.cluster.topo.current())
+}
+
 // OpenConnections returns the number of connections the client holds open.
 func (t *Target) OpenConnections() int {
-	return int(t.client.PoolStats().TotalConns)
+	if t.cluster != nil {
+		return t.cluster.openConnections()
+	}
+	return int(t.single.PoolStats().TotalConns)
 }
 
 // Close closes every connection.
-func (t *Target) Close() error { return t.client.Close() }
+func (t *Target) Close() error {
+	if t.cluster != nil {
+		return t.cluster.close()
+	}
+	return t.single.Close()
+}
+
+// ConnectionPlan is how many connections a run opens to its target, and
+// why: what counts against an Azure cache's connection limit.
+type ConnectionPlan struct {
+	// Workers is the number of workers (--connections).
+	Workers int
+	// Shards is the number of primaries of an OSS cluster, each of which
+	// every worker reaches over a connection of its own; 0 for one
+	// endpoint.
+	Shards int
+	// Topology is the number of connections that read the slot map.
+	Topology int
+}
+
+// Total is the number of connections the run holds open.
+func (p ConnectionPlan) Total() int {
+	if p.Shards == 0 {
+		return p.Workers
+	}
+	return p.Workers*p.Shards + p.Topology
+}
+
+// String explains Total.
+func (p ConnectionPlan) String() string {
+	const pool = "go-redis's separate pipeline pool is off"
+	if p.Shards == 0 {
+		return fmt.Sprintf("%s, one per worker (%s)", plural(p.Total(), "connection"), pool)
+	}
+	return fmt.Sprintf("%s: %d per shard (one per worker) × %s, plus %d reading the slot map (%s)",
+		plural(p.Total(), "connection"), p.Workers, plural(p.Shards, "shard"), p.Topology, pool)
+}
+
+// Warning returns a warning when Total exceeds limit (the SKU's connection
+// limit; 0 means unknown), and "" otherwise.
+func (p ConnectionPlan) Warning(limit int) string {
+	if limit <= 0 || p.Total() <= limit {
+		return ""
+	}
+	return fmt.Sprintf("%s exceed the target's limit of %d: the cache will refuse connections beyond it; lower --connections", plural(p.Total(), "connection"), limit)
+}
+
+// ConnectionPlan says how many connections a run against t opens.
+func (t *Target) ConnectionPlan() ConnectionPlan {
+	p := ConnectionPlan{Workers: t.cfg.Connections}
+	if t.cluster != nil {
+		p.Shards, p.Topology = t.info.Shards, 1
+	}
+	return p
+}
 
 // newSession returns a worker's connection, not yet opened.
-func (t *Target) newSession() session { return &connSession{client: t.client} }
+func (t *Target) newSession() session {
+	if t.cluster != nil {
+		return &clusterSession{ct: t.cluster}
+	}
+	return &connSession{client: t.single}
+}
+
+// shardRegistry returns the shards of an OSS cluster; nil for one endpoint.
+func (t *Target) shardRegistry() *shardRegistry {
+	if t.cluster == nil {
+		return nil
+	}
+	return t.cluster.shards
+}
 
 // session is one worker's connection to the target.
 type session interface {
@@ -164,6 +288,11 @@ type session interface {
 	exec(ctx context.Context, cmds []redis.Cmder) error
 	// reopen drops a broken connection; the next exec dials a new one.
 	reopen()
+	// stale says the target answered as if its topology changed (the
+	// cluster is down); a cluster session reads the slot map again.
+	stale()
+	// shards returns the cluster's shards, or nil for one endpoint.
+	shards() *shardRegistry
 	close()
 }
 
@@ -197,6 +326,10 @@ func (s *connSession) reopen() {
 	s.conn = s.client.Conn()
 	s.pipe = s.conn.Pipeline()
 }
+
+func (s *connSession) stale() {}
+
+func (s *connSession) shards() *shardRegistry { return nil }
 
 func (s *connSession) close() {
 	if s.conn != nil {

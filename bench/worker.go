@@ -7,6 +7,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
 
@@ -24,6 +25,12 @@ type worker struct {
 	cmds  []redis.Cmder
 	dues  []time.Time // intended start of each operation of the batch
 	log   *workerLog
+	// shards are a cluster's shards, for the per-shard counts; nil for one
+	// endpoint.
+	shards *shardRegistry
+	// shardBatch counts, per shard, the operations of the current
+	// closed-loop batch, to record their latency once per shard.
+	shardBatch []int64
 	// quota is the number of measured operations left; negative means the
 	// run is bounded by time (closed loop).
 	quota int64
@@ -38,20 +45,26 @@ const maxScratch = 16 << 10
 
 func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recorder, stop *atomic.Bool, pipeline, maxValue int, quota int64) *worker {
 	w := &worker{
-		id:    id,
-		conns: conns,
-		gen:   gen,
-		sess:  sess,
-		rec:   rec,
-		stop:  stop,
-		quota: quota,
-		cmds:  make([]redis.Cmder, pipeline),
-		dues:  make([]time.Time, pipeline),
+		id:     id,
+		conns:  conns,
+		gen:    gen,
+		sess:   sess,
+		rec:    rec,
+		stop:   stop,
+		quota:  quota,
+		cmds:   make([]redis.Cmder, pipeline),
+		dues:   make([]time.Time, pipeline),
+		shards: sess.shards(),
 	}
 	scratch := make([]byte, min(maxValue+2, maxScratch))
 	w.slots = make([]*slot, pipeline)
 	for i := range w.slots {
-		w.slots[i] = newSlot(scratch)
+		if w.shards != nil {
+			// +2: go-redis reads the CRLF along with the value.
+			w.slots[i] = newClusterSlot(maxValue + 2)
+		} else {
+			w.slots[i] = newSlot(scratch)
+		}
 	}
 	return w
 }
@@ -191,7 +204,7 @@ func (w *worker) sleepUntil(t time.Time) bool {
 func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 	service := micros(done.Sub(sent))
 	var perKind [workloads.NumOpKinds]int64
-	broken := false
+	broken, stale := false, false
 	for i := range n {
 		s := w.slots[i]
 		kind := s.op.Kind
@@ -208,6 +221,18 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 		case outcomeError:
 			c.errors[classIndex[class]]++
 			broken = broken || brokenConn
+			stale = stale || staleTopology(class)
+		}
+		if w.shards != nil {
+			cls := -1
+			if out == outcomeError {
+				cls = classIndex[class]
+			}
+			response := service
+			if !closedLoop {
+				response = micros(done.Sub(w.dues[i]))
+			}
+			w.accountShard(s, c, cls, closedLoop, response)
 		}
 		if closedLoop {
 			perKind[kind]++
@@ -225,9 +250,62 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 			_ = w.log.cmds[kind].service.RecordValues(service, k)
 		}
 	}
+	for i, k := range w.shardBatch {
+		if k > 0 { // closed loop: the response time is the service time
+			_ = w.log.shards[i].response.RecordValues(service, k)
+			w.shardBatch[i] = 0
+		}
+	}
 	if broken {
 		w.sess.reopen()
 		w.log.reconnects++
+	}
+	if stale {
+		w.sess.stale()
+	}
+}
+
+// classMoved and classAsk index the redirect classes in per-worker arrays.
+var (
+	classMoved = classIndex[results.ErrMoved]
+	classAsk   = classIndex[results.ErrAsk]
+)
+
+// accountShard counts a cluster operation under the shard whose reply was
+// final, with its error class (-1: none) and response time, and the MOVED
+// and ASK replies it followed on the way under the shards that sent them. A
+// redirect that was the final reply (the redirect limit was reached) is the
+// operation's error, not a redirect followed.
+func (w *worker) accountShard(s *slot, c *cmdLog, class int, closedLoop bool, response int64) {
+	op := s.cl
+	idx := int(op.shard)
+	if idx < 0 {
+		idx = w.shards.indexOf(unroutedShard)
+	}
+	sh := w.log.shard(idx)
+	sh.count++
+	if closedLoop {
+		for len(w.shardBatch) <= idx {
+			w.shardBatch = append(w.shardBatch, 0) // a shard first seen: rare
+		}
+		w.shardBatch[idx]++
+	} else {
+		_ = sh.response.RecordValue(response)
+	}
+	if class >= 0 {
+		sh.errors[class]++
+	}
+	followed := int(op.nRedirects)
+	if followed > 0 && (class == classMoved || class == classAsk) {
+		followed--
+	}
+	for _, r := range op.redirects[:followed] {
+		rc := classMoved
+		if r.ask {
+			rc = classAsk
+		}
+		c.redirects[rc]++
+		w.log.shard(int(r.shard)).redirects[rc]++
 	}
 }
 

@@ -138,10 +138,14 @@ type Header struct {
 
 // CommandStats is what one command did in one interval.
 type CommandStats struct {
-	Count         int64                `json:"count"`
-	Hits          int64                `json:"hits,omitempty"`
-	Misses        int64                `json:"misses,omitempty"`
-	Errors        map[ErrorClass]int64 `json:"errors,omitempty"`
+	Count  int64                `json:"count"`
+	Hits   int64                `json:"hits,omitempty"`
+	Misses int64                `json:"misses,omitempty"`
+	Errors map[ErrorClass]int64 `json:"errors,omitempty"`
+	// Redirects counts the MOVED and ASK replies (ErrMoved, ErrAsk) that the
+	// cluster client followed to another shard; an operation that succeeded
+	// after a redirect is not an error, and its latency includes the detour.
+	Redirects     map[ErrorClass]int64 `json:"redirects,omitempty"`
 	BytesSent     int64                `json:"bytes_sent"`
 	BytesReceived int64                `json:"bytes_received"`
 	// Response is the time from each operation's intended start to its reply.
@@ -171,15 +175,8 @@ func (c *CommandStats) Add(other *CommandStats) error {
 	c.Misses += other.Misses
 	c.BytesSent += other.BytesSent
 	c.BytesReceived += other.BytesReceived
-	for class, n := range other.Errors {
-		if n == 0 {
-			continue
-		}
-		if c.Errors == nil {
-			c.Errors = map[ErrorClass]int64{}
-		}
-		c.Errors[class] += n
-	}
+	c.Errors = addCounts(c.Errors, other.Errors)
+	c.Redirects = addCounts(c.Redirects, other.Redirects)
 	if c.Response == nil {
 		c.Response = NewHistogram()
 	}
@@ -192,11 +189,56 @@ func (c *CommandStats) Add(other *CommandStats) error {
 	return c.Service.Add(other.Service)
 }
 
-// ShardStats is what one shard of a cluster did in one interval.
+// addCounts adds the non-zero counts of from to to, which it creates when
+// needed, and returns to.
+func addCounts(to, from map[ErrorClass]int64) map[ErrorClass]int64 {
+	for class, n := range from {
+		if n == 0 {
+			continue
+		}
+		if to == nil {
+			to = map[ErrorClass]int64{}
+		}
+		to[class] += n
+	}
+	return to
+}
+
+// ShardStats is what one shard of a cluster did in one interval. A shard is
+// named by the address of the primary that served it ("host:port"); after a
+// failover its slots are served, and counted, under the new primary's
+// address.
 type ShardStats struct {
-	Count    int64                `json:"count"`
-	Errors   map[ErrorClass]int64 `json:"errors,omitempty"`
-	Response *Histogram           `json:"response"`
+	// Count is the operations whose final reply came from this shard.
+	Count  int64                `json:"count"`
+	Errors map[ErrorClass]int64 `json:"errors,omitempty"`
+	// Redirects counts the MOVED and ASK replies this shard sent, which the
+	// client followed elsewhere.
+	Redirects map[ErrorClass]int64 `json:"redirects,omitempty"`
+	Response  *Histogram           `json:"response"`
+}
+
+// NewShardStats returns empty shard stats with an empty histogram.
+func NewShardStats() *ShardStats { return &ShardStats{Response: NewHistogram()} }
+
+// Add adds other's counts and histogram to s.
+func (s *ShardStats) Add(other *ShardStats) error {
+	s.Count += other.Count
+	s.Errors = addCounts(s.Errors, other.Errors)
+	s.Redirects = addCounts(s.Redirects, other.Redirects)
+	if s.Response == nil {
+		s.Response = NewHistogram()
+	}
+	return s.Response.Add(other.Response)
+}
+
+// ErrorCount returns the number of failed operations over all classes.
+func (s *ShardStats) ErrorCount() int64 {
+	var n int64
+	for _, v := range s.Errors {
+		n += v
+	}
+	return n
 }
 
 // Interval is one slice of a run's time.

@@ -109,11 +109,13 @@ func round1(x float64) float64 { return float64(int64(x*10+0.5)) / 10 }
 
 // CommandSummary is the whole-run result of one command (or of ALL).
 type CommandSummary struct {
-	Count         int64                `json:"count"`
-	OpsPerSec     float64              `json:"ops_per_sec"`
-	Hits          int64                `json:"hits"`
-	Misses        int64                `json:"misses"`
-	Errors        map[ErrorClass]int64 `json:"errors"`
+	Count     int64                `json:"count"`
+	OpsPerSec float64              `json:"ops_per_sec"`
+	Hits      int64                `json:"hits"`
+	Misses    int64                `json:"misses"`
+	Errors    map[ErrorClass]int64 `json:"errors"`
+	// Redirects counts the MOVED and ASK replies followed (cluster runs).
+	Redirects     map[ErrorClass]int64 `json:"redirects,omitempty"`
 	BytesSent     int64                `json:"bytes_sent"`
 	BytesReceived int64                `json:"bytes_received"`
 	Response      Latency              `json:"response"`
@@ -134,7 +136,17 @@ type ShardSummary struct {
 	Count     int64                `json:"count"`
 	OpsPerSec float64              `json:"ops_per_sec"`
 	Errors    map[ErrorClass]int64 `json:"errors"`
+	Redirects map[ErrorClass]int64 `json:"redirects,omitempty"`
 	Response  Latency              `json:"response"`
+}
+
+// ErrorCount returns the number of failed operations over all classes.
+func (s *ShardSummary) ErrorCount() int64 {
+	var n int64
+	for _, v := range s.Errors {
+		n += v
+	}
+	return n
 }
 
 // Summary is the last record of a result file. Everything in it is computed
@@ -219,17 +231,10 @@ func ShardTotals(intervals []*Interval) (map[string]*ShardStats, error) {
 		for addr, ss := range iv.Shards {
 			t, ok := totals[addr]
 			if !ok {
-				t = &ShardStats{Response: NewHistogram()}
+				t = NewShardStats()
 				totals[addr] = t
 			}
-			t.Count += ss.Count
-			for class, n := range ss.Errors {
-				if t.Errors == nil {
-					t.Errors = map[ErrorClass]int64{}
-				}
-				t.Errors[class] += n
-			}
-			if err := t.Response.Add(ss.Response); err != nil {
+			if err := t.Add(ss); err != nil {
 				return nil, fmt.Errorf("interval %d, shard %s: %w", iv.Index, addr, err)
 			}
 		}
@@ -284,6 +289,7 @@ func Summarize(h *Header, intervals []*Interval) (*Summary, error) {
 			Hits:          t.Hits,
 			Misses:        t.Misses,
 			Errors:        allClasses(t.Errors),
+			Redirects:     t.Redirects,
 			BytesSent:     t.BytesSent,
 			BytesReceived: t.BytesReceived,
 			Response:      LatencyOf(t.Response, percentiles),
@@ -312,6 +318,7 @@ func Summarize(h *Header, intervals []*Interval) (*Summary, error) {
 			Count:     t.Count,
 			OpsPerSec: rate(t.Count),
 			Errors:    allClasses(t.Errors),
+			Redirects: t.Redirects,
 			Response:  LatencyOf(t.Response, percentiles),
 		}
 	}

@@ -1,0 +1,367 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/workloads"
+)
+
+// clusterMaxRedirects is how many MOVED or ASK redirects an operation
+// follows before its last redirect is counted as its failure: go-redis's
+// default, what an application using it gets.
+const clusterMaxRedirects = 3
+
+// unroutedShard names, in per-shard results, the operations that failed
+// before the client could pick a shard (no slot map at all).
+const unroutedShard = "unrouted"
+
+// clusterTarget is an OSS cluster: a go-redis ClusterClient that reaches
+// every primary directly, fed with slot maps by a topology, and a hook on
+// every node's client that tells each operation which shard answered it.
+type clusterTarget struct {
+	client *redis.ClusterClient
+	topo   *topology
+	shards *shardRegistry
+}
+
+// openCluster builds the cluster client over the slot map topo has read and
+// connects once to every primary, so that an address the cluster announces
+// but this machine cannot reach (a private endpoint's shards) fails here,
+// named, before any load is sent.
+func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *topology) (*clusterTarget, error) {
+	ct := &clusterTarget{topo: topo, shards: newShardRegistry()}
+	ct.client = redis.NewClusterClient(&redis.ClusterOptions{
+		Addrs:      []string{cfg.Target.Addr()},
+		ClientName: node.ClientName,
+		Protocol:   node.Protocol,
+		Username:   node.Username,
+		Password:   node.Password,
+		// The endpoint's host name, not the shard's address, is what the
+		// certificate of every shard names: Azure announces shards by IP
+		// address (go-redis issue 1698). TLSOptions.Config sets ServerName.
+		TLSConfig:     node.TLSConfig,
+		DialTimeout:   node.DialTimeout,
+		Dialer:        node.Dialer, // lazy deadlines, as for one endpoint
+		DialerRetries: node.DialerRetries,
+		ReadTimeout:   node.ReadTimeout,
+		WriteTimeout:  node.WriteTimeout,
+		// MOVED and ASK are followed, as every cluster client does, and
+		// counted; nothing else is retried (the workers' commands say
+		// NoRetry), so every failure is counted once.
+		MaxRedirects: clusterMaxRedirects,
+		MaxRetries:   -1,
+		// Per shard: one connection per worker, and no pipeline pool of its
+		// own (go-redis v9.23 opens up to 10 more per node otherwise).
+		PoolSize:         cfg.Connections,
+		PipelinePoolSize: -1,
+		PoolTimeout:      node.PoolTimeout,
+		ReadBufferSize:   node.ReadBufferSize,
+		WriteBufferSize:  node.WriteBufferSize,
+		DisableIdentity:  true,
+		// Keyed GET and SET route by slot; the routing-policy layer would
+		// fetch COMMAND from the cluster for nothing.
+		DisableRoutingPolicies: true,
+		ClusterSlots:           topo.clusterSlots,
+	})
+	ct.client.OnNewNode(func(rdb *redis.Client) {
+		// NodeAddress is the address CLUSTER SLOTS announced. (go-redis
+		// dials loopback addresses of a map given through ClusterSlots as
+		// ":port", the same local listener.)
+		rdb.AddHook(shardHook{shard: int32(ct.shards.indexOf(rdb.NodeAddress()))})
+	})
+	masters, err := ct.masters(ctx)
+	if err != nil {
+		_ = ct.client.Close()
+		return nil, err
+	}
+	for _, m := range masters {
+		if err := m.Ping(ctx).Err(); err != nil {
+			_ = ct.client.Close()
+			return nil, fmt.Errorf("shard %s, announced by CLUSTER SLOTS: %w (is every shard reachable from this machine? with a private endpoint the shard addresses may not be: --cluster-policy enterprise drives the endpoint alone)", m.NodeAddress(), explainConnectError(cfg.Target, err))
+		}
+	}
+	return ct, nil
+}
+
+// masters returns the client of every primary of the current slot map.
+func (ct *clusterTarget) masters(ctx context.Context) ([]*redis.Client, error) {
+	var mu sync.Mutex
+	var out []*redis.Client
+	err := ct.client.ForEachMaster(ctx, func(_ context.Context, c *redis.Client) error {
+		mu.Lock()
+		defer mu.Unlock()
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the cluster's slot map: %w", err)
+	}
+	return out, nil
+}
+
+func (ct *clusterTarget) close() error {
+	return errors.Join(ct.client.Close(), ct.topo.close())
+}
+
+// openConnections counts the connections of every shard's pool and the
+// topology's own.
+func (ct *clusterTarget) openConnections() int {
+	return int(ct.client.PoolStats().TotalConns) + ct.topo.openConnections()
+}
+
+// shardRegistry numbers the nodes (shards) a cluster run meets, so that
+// workers count per shard in slices and the recorder can name them. Indexes
+// are never reused.
+type shardRegistry struct {
+	mu    sync.Mutex
+	names []string
+	index map[string]int
+}
+
+func newShardRegistry() *shardRegistry { return &shardRegistry{index: map[string]int{}} }
+
+// indexOf returns the index of the shard name, registering it if new.
+func (r *shardRegistry) indexOf(name string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i, ok := r.index[name]; ok {
+		return i
+	}
+	r.names = append(r.names, name)
+	r.index[name] = len(r.names) - 1
+	return len(r.names) - 1
+}
+
+// name returns the name of shard i.
+func (r *shardRegistry) name(i int) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.names[i]
+}
+
+// shardHook tells each worker operation which node answered it, attempt by
+// attempt, and which replies redirected it. It sits on every node client of
+// the cluster client, so it sees MOVED and ASK replies that the cluster
+// client then follows.
+type shardHook struct{ shard int32 }
+
+var _ redis.Hook = shardHook{}
+
+func (h shardHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h shardHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if c, ok := cmd.(*opCmd); ok {
+			c.slot.attempt(h.shard, err)
+		}
+		return err
+	}
+}
+
+func (h shardHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		for _, cmd := range cmds {
+			if c, ok := cmd.(*opCmd); ok {
+				c.slot.attempt(h.shard, c.ZeroCopyStringCmd.Err())
+			}
+		}
+		return err
+	}
+}
+
+// clusterSession is a worker's way into an OSS cluster. The worker shares
+// the cluster client's per-shard pools with the others; as each worker has
+// at most one command in flight per shard, a pool of one connection per
+// worker always has a connection free, and no more are ever opened.
+type clusterSession struct {
+	ct   *clusterTarget
+	pipe redis.Pipeliner
+	// held are the connections open has made, one per primary, kept until
+	// every worker has opened its own so that they are distinct.
+	held []*redis.Conn
+}
+
+var _ session = (*clusterSession)(nil)
+
+func (s *clusterSession) open(ctx context.Context) error {
+	s.pipe = s.ct.client.Pipeline()
+	masters, err := s.ct.masters(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range masters {
+		conn := m.Conn()
+		if err := conn.Ping(ctx).Err(); err != nil {
+			_ = conn.Close()
+			return fmt.Errorf("shard %s: %w", m.NodeAddress(), err)
+		}
+		s.held = append(s.held, conn)
+	}
+	return nil
+}
+
+// release returns the connections open made to the pools.
+func (s *clusterSession) release() {
+	for _, c := range s.held {
+		_ = c.Close()
+	}
+	s.held = nil
+}
+
+func (s *clusterSession) exec(ctx context.Context, cmds []redis.Cmder) error {
+	if len(cmds) == 1 {
+		return s.ct.client.Process(ctx, cmds[0])
+	}
+	if err := s.pipe.BatchProcess(ctx, cmds...); err != nil {
+		return err
+	}
+	_, err := s.pipe.Exec(ctx)
+	return err
+}
+
+// reopen: the pool drops a broken connection itself and dials a new one
+// when next needed; a broken connection to a shard may also mean the shard
+// failed, so the slot map is read again.
+func (s *clusterSession) reopen() { s.ct.topo.nudge() }
+
+func (s *clusterSession) stale() { s.ct.topo.nudge() }
+
+func (s *clusterSession) shards() *shardRegistry { return s.ct.shards }
+
+func (s *clusterSession) close() { s.release() }
+
+// clusterOp is a slot's state against an OSS cluster.
+//
+// The slot's reusable commands cannot serve a cluster: go-redis caches a
+// command's hash slot in it the first time it routes it, and would route
+// every later key of the command by the first one's slot. So a fresh
+// command is made per operation (two small allocations), handed to the
+// cluster client wrapped in an opCmd, through which the node hook reports
+// which shard answered and which replies redirected it. And a GET cannot
+// stream its raw reply as it does against one endpoint: the cluster client
+// must see MOVED and ASK as errors to follow them. So GETs read their value
+// into the slot's own buffer (ZeroCopyStringCmd; a pipeline's commands are
+// read by several shards' goroutines at once), and a miss takes go-redis's
+// error path, as it does in any application using its cluster client.
+type clusterOp struct {
+	readBuf []byte
+	zc      *redis.ZeroCopyStringCmd // this operation's command
+	wrapped opCmd
+	// shard is the shard whose reply was final (-1 before any);
+	// redirects are the MOVED and ASK replies on the way.
+	shard      int32
+	redirects  [clusterMaxRedirects + 1]redirect
+	nRedirects uint8
+}
+
+// newClusterSlot returns a slot for a cluster whose GET values are read
+// into a buffer of bufSize bytes of its own (grown when a larger one comes).
+func newClusterSlot(bufSize int) *slot {
+	s := &slot{cl: &clusterOp{readBuf: make([]byte, bufSize)}}
+	s.cl.wrapped.slot = s
+	return s
+}
+
+// prepareCluster makes the operation's fresh command.
+func (s *slot) prepareCluster() {
+	c := s.cl
+	ctx := context.Background()
+	switch {
+	case s.op.Kind == workloads.Get:
+		c.zc = redis.NewZeroCopyStringCmd(ctx, c.readBuf, "get", &s.key)
+	case s.op.TTL > 0:
+		c.zc = redis.NewZeroCopyStringCmd(ctx, c.readBuf, "set", &s.key, &s.value, "ex", &s.ttl)
+	default:
+		c.zc = redis.NewZeroCopyStringCmd(ctx, c.readBuf, "set", &s.key, &s.value)
+	}
+	c.zc.SetFirstKeyPos(1)
+	c.wrapped.ZeroCopyStringCmd = c.zc
+	s.cmd = &c.wrapped
+	c.shard, c.nRedirects = -1, 0
+}
+
+// RESP2 size of a nil bulk reply, "$-1\r\n".
+const nilReplyBytes = 5
+
+// clusterResult reads the outcome of a cluster operation. go-redis reports a
+// miss as redis.Nil, and a value larger than the buffer as an error after
+// reading past it; the buffer then grows for the next operation.
+func (s *slot) clusterResult() (outcome, int64, results.ErrorClass, bool) {
+	c := s.cl
+	err := c.zc.Err()
+	switch {
+	case err == nil:
+		if s.op.Kind == workloads.Get {
+			return outcomeHit, bulkBytes(c.zc.Val()), "", false
+		}
+		return outcomeOK, okReplyBytes, "", false
+	case err == redis.Nil: //nolint:errorlint // go-redis returns the sentinel itself
+		return outcomeMiss, nilReplyBytes, "", false
+	}
+	if n, ok := tooLargeValue(err); ok && s.op.Kind == workloads.Get {
+		c.readBuf = make([]byte, n+2) // rare: a value someone else wrote
+		return outcomeHit, bulkBytes(n), "", false
+	}
+	class := Classify(err)
+	var received int64
+	var rerr redis.Error
+	if asRedisError(err, &rerr) {
+		received = int64(len(rerr.Error())) + 3 // "-" message "\r\n"
+	}
+	return outcomeError, received, class, breaksConnection(class)
+}
+
+// tooLargeValue recognises go-redis's "buffer too small: need N bytes" and
+// returns N.
+func tooLargeValue(err error) (int, bool) {
+	rest, ok := strings.CutPrefix(err.Error(), "redis: buffer too small: need ")
+	if !ok {
+		return 0, false
+	}
+	n, convErr := strconv.Atoi(strings.Fields(rest)[0])
+	return n, convErr == nil
+}
+
+// opCmd is what a worker hands the cluster client: the operation's go-redis
+// command, and the way back to its slot for the node hook.
+type opCmd struct {
+	*redis.ZeroCopyStringCmd
+	slot *slot
+}
+
+// redirect is one MOVED or ASK reply an operation met.
+type redirect struct {
+	shard int32
+	ask   bool
+}
+
+// attempt records that shard answered the slot's operation with err.
+func (s *slot) attempt(shard int32, err error) {
+	c := s.cl
+	c.shard = shard
+	if err == nil || err == redis.Nil { //nolint:errorlint // go-redis returns the sentinel itself; this is the hot path of every miss
+		return
+	}
+	var rerr redis.Error
+	if !errors.As(err, &rerr) || int(c.nRedirects) == len(c.redirects) {
+		return
+	}
+	switch classifyReply(rerr.Error()) {
+	case results.ErrMoved:
+		c.redirects[c.nRedirects] = redirect{shard: shard}
+		c.nRedirects++
+	case results.ErrAsk:
+		c.redirects[c.nRedirects] = redirect{shard: shard, ask: true}
+		c.nRedirects++
+	}
+}
