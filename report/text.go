@@ -71,7 +71,10 @@ func WriteSummary(w io.Writer, run *results.Run, s *results.Summary, percentiles
 	if err := writeSteps(w, run, s); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, describeErrors(s)+describeRunIntegrity(h, s)+"\n")
+	if err := writeShards(w, s, percentiles); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, describeErrors(s)+describeRedirects(s)+describeRunIntegrity(h, s)+"\n")
 	return err
 }
 

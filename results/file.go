@@ -120,6 +120,9 @@ func (run *Run) add(line []byte, lineNo int) error {
 		Schema string `json:"schema"`
 	}
 	if err := json.Unmarshal(line, &probe); err != nil {
+		if run.Header == nil {
+			return fmt.Errorf("line %d: %w (%v)", lineNo, ErrNotResultFile, err)
+		}
 		return fmt.Errorf("line %d: %w", lineNo, err)
 	}
 	if run.Header == nil && probe.Type != TypeHeader {

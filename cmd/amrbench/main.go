@@ -48,6 +48,7 @@ type command struct {
 
 var commands = map[string]command{
 	"run":     {summary: "benchmark a Redis endpoint and write its results", run: runCommand},
+	"compare": {summary: "put runs side by side, with their differences and whether they exceed the noise", run: compareCommand},
 	"version": {summary: "print the version", run: versionCommand},
 }
 

@@ -44,6 +44,9 @@ const runExamples = `  # 30 s against a local server started for you
   # memtier's flags work too: 4 threads x 50 clients = 200 connections
   amrbench run -u rediss://default:$KEY@mycache.redis.cache.windows.net:6380 -t 4 -c 50 --test-time 60
 
+  # an OSS-policy cache: a cluster client reaching every shard (auto finds this by itself)
+  amrbench run -s mycache.westeurope.redis.azure.net --cluster-policy oss --label oss
+
   # a skewed key space with expiring keys, reproducibly
   amrbench run -s 10.0.0.4 --key-pattern Z:Z --key-zipf-exp 1.2 --expiry-range 60-600 --seed 7
 `
@@ -57,6 +60,8 @@ type runFlags struct {
 	auth, authenticate, user    string
 	passwordFile                string
 	db                          int
+	clusterPolicy               string
+	clusterMode                 bool
 	connections, clients        int
 	threads, connectConcurrency int
 	pipeline                    int
@@ -111,6 +116,8 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.user, "user", "", "ACL user name (default: the default user)")
 	fs.StringVar(&f.passwordFile, "password-file", "", "file whose first line is the password")
 	fs.IntVar(&f.db, "select-db", 0, "database number")
+	fs.StringVar(&f.clusterPolicy, "cluster-policy", bench.PolicyAuto, "auto (ask the endpoint), oss (a cluster client connecting to every shard), enterprise or non-clustered (one endpoint)")
+	fs.BoolVar(&f.clusterMode, "cluster-mode", false, "memtier: the same as --cluster-policy oss")
 	// Load.
 	fs.IntVar(&f.connections, "connections", def.Connections, "connections, each driven by its own worker")
 	fs.IntVarP(&f.clients, "clients", "c", 50, "memtier: clients per thread (connections = clients x threads)")
@@ -311,6 +318,13 @@ func (f *runFlags) planTarget(fs *pflag.FlagSet, env *environment, p *runPlan) e
 	}
 	if _, err := tc.TLS.Config(tc.Host); err != nil {
 		return usagef("TLS: %w", err)
+	}
+	tc.ClusterPolicy = f.clusterPolicy
+	if f.clusterMode {
+		if fs.Changed("cluster-policy") && f.clusterPolicy != bench.PolicyOSS {
+			return usagef("--cluster-mode means --cluster-policy oss, not %s: give one", f.clusterPolicy)
+		}
+		tc.ClusterPolicy = bench.PolicyOSS
 	}
 	return f.planAuth(fs, env, p, uriUser, uriPassword)
 }
@@ -628,6 +642,7 @@ func execute(ctx context.Context, env *environment, f *runFlags, p *runPlan) err
 
 	fmt.Fprintf(env.stderr, "amrbench: %s; %d connections, %s; results in %s\n",
 		describeTargetLine(info), p.cfg.Connections, describeBound(p.cfg), dir)
+	describeConnections(env, target, p.cfg.ConnectionLimit)
 	obs := newLiveObserver(env, header, out.writer, f.quiet)
 	outcome, runErr := bench.Run(ctx, target, wl, obs)
 	obs.finish()
@@ -661,6 +676,24 @@ func describeTargetLine(t results.Target) string {
 	}
 	parts = append(parts, t.ClusterPolicy+": "+t.PolicyReason)
 	return s + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// describeConnections tells the user, before the run, how the target will
+// be driven: the cluster's shards, how many connections that takes (what
+// counts against an Azure cache's limit), and any warning.
+func describeConnections(env *environment, target *bench.Target, limit int) {
+	if topo := target.Topology(); topo != "" {
+		fmt.Fprintf(env.stderr, "amrbench: %s\n", topo)
+	}
+	plan := target.ConnectionPlan()
+	fmt.Fprintf(env.stderr, "amrbench: %s\n", plan)
+	warnings := target.Warnings()
+	if w := plan.Warning(limit); w != "" {
+		warnings = append(warnings, w)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(env.stderr, "amrbench: warning: %s\n", w)
+	}
 }
 
 func describeBound(c bench.Config) string {

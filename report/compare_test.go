@@ -1,0 +1,208 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/amrbench/amrbench/results"
+)
+
+// syntheticRun builds a run whose interval i did rates[i] GETs per second
+// (intervals of 1 s), each taking latencyUs.
+func syntheticRun(label string, rates []int64, latencyUs int64, errorsPerInterval int64) *results.Run {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	run := &results.Run{Header: &results.Header{
+		Label: label, RunID: "run-" + label, IntervalS: 1, Connections: 4, Pipeline: 1, Mode: results.ModeClosed,
+		Percentiles: results.DefaultPercentiles,
+		Target:      results.Target{Endpoint: "127.0.0.1:6379", ClusterPolicy: "non-clustered"},
+	}}
+	for i, r := range rates {
+		cs := results.NewCommandStats()
+		cs.Count = r
+		if errorsPerInterval > 0 {
+			cs.Errors = map[results.ErrorClass]int64{results.ErrTimeout: errorsPerInterval}
+		}
+		_ = cs.Response.RecordValues(latencyUs, r)
+		_ = cs.Service.RecordValues(latencyUs, r)
+		run.Intervals = append(run.Intervals, &results.Interval{
+			Index: int64(i), Start: start.Add(time.Duration(i) * time.Second), End: start.Add(time.Duration(i+1) * time.Second),
+			Commands: map[string]*results.CommandStats{"GET": cs},
+		})
+	}
+	run.Summary = &results.Summary{}
+	return run
+}
+
+func row(t *testing.T, c *Comparison, key string) ComparisonRow {
+	t.Helper()
+	for _, r := range c.Rows {
+		if r.Key == key {
+			return r
+		}
+	}
+	t.Fatalf("no row %s", key)
+	return ComparisonRow{}
+}
+
+func TestCompareVerdicts(t *testing.T) {
+	steady := []int64{1000, 1010, 990, 1005, 995, 1000}
+	tests := []struct {
+		name    string
+		b       []int64
+		want    Verdict
+		wantPct float64
+	}{
+		// 10% more with 1% noise: far outside the noise.
+		{"clear gain", []int64{1100, 1110, 1090, 1105, 1095, 1100}, Significant, 10},
+		// 0.5% more with the same noise: inside it.
+		{"within noise", []int64{1005, 1015, 995, 1010, 1000, 1005}, NotSignificant, 0.5},
+		// 20% more on average but swinging wildly: not provable.
+		{"noisy gain", []int64{400, 2000, 600, 1800, 500, 1900}, NotSignificant, 20},
+		// One interval gives no noise to judge against.
+		{"one interval", []int64{1200}, Untested, 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Compare([]NamedRun{{"a", syntheticRun("a", steady, 100, 0)}, {"b", syntheticRun("b", tt.b, 100, 0)}}, CompareOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := row(t, c, "ops_per_sec")
+			if r.Cells[0].Verdict != Baseline || r.Cells[1].Verdict != tt.want {
+				t.Fatalf("verdicts %v, %v; want baseline, %v", r.Cells[0].Verdict, r.Cells[1].Verdict, tt.want)
+			}
+			if !r.Cells[1].DiffKnown || math.Abs(r.Cells[1].DiffPct-tt.wantPct) > 1e-9 {
+				t.Fatalf("difference %v%%, want %v%%", r.Cells[1].DiffPct, tt.wantPct)
+			}
+		})
+	}
+}
+
+func TestCompareValues(t *testing.T) {
+	a := syntheticRun("same", []int64{1000, 1000, 1000, 1000}, 200, 10)
+	b := syntheticRun("same", []int64{2000, 2000, 2000, 2000}, 100, 0)
+	b.Header.Target = results.Target{Endpoint: "10.0.0.1:10000", ClusterPolicy: "oss", Shards: 3, VCPUs: 8, SKU: "B20", Tier: "Balanced"}
+	c, err := Compare([]NamedRun{{"x/a/result.jsonl", a}, {"x/b/result.jsonl", b}}, CompareOptions{Command: "GET"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Runs[0].Name == c.Runs[1].Name {
+		t.Fatalf("two runs named %q", c.Runs[0].Name)
+	}
+	if c.Runs[1].Connections != 12 {
+		t.Fatalf("OSS run with 4 workers on 3 shards: %d connections, want 12", c.Runs[1].Connections)
+	}
+	tests := []struct {
+		key        string
+		a, b       float64
+		bKnown     bool
+		diff       float64
+		diffKnown  bool
+		wantVerdit Verdict
+	}{
+		{"ops_per_sec", 1000, 2000, true, 100, true, Significant},
+		{"errors", 40, 0, true, -100, true, Significant},
+		{"error_rate_pct", 1, 0, true, -100, true, Significant},
+		{"response_p99_us", 200, 100, true, -50, true, Significant},
+		{"service_max_us", 200, 100, true, -50, true, Significant},
+		{"ops_per_sec_per_connection", 250, 2000.0 / 12, true, 100 * (2000.0/12 - 250) / 250, true, Significant},
+		// A knows no vCPUs: no value, so no difference.
+		{"ops_per_sec_per_vcpu", 0, 250, true, 0, false, Untested},
+	}
+	for _, tt := range tests {
+		r := row(t, c, tt.key)
+		ca, cb := r.Cells[0], r.Cells[1]
+		if tt.key == "ops_per_sec_per_vcpu" {
+			if ca.Known || !cb.Known || cb.Value != tt.b || cb.DiffKnown || cb.Verdict != Untested {
+				t.Errorf("%s: A %+v B %+v", tt.key, ca, cb)
+			}
+			continue
+		}
+		if !ca.Known || math.Abs(ca.Value-tt.a) > 1e-9 || math.Abs(cb.Value-tt.b) > 1e-9 {
+			t.Errorf("%s: values %v, %v; want %v, %v", tt.key, ca.Value, cb.Value, tt.a, tt.b)
+		}
+		if cb.DiffKnown != tt.diffKnown || math.Abs(cb.DiffPct-tt.diff) > 1e-9 {
+			t.Errorf("%s: difference %v%% (known %v), want %v%%", tt.key, cb.DiffPct, cb.DiffKnown, tt.diff)
+		}
+		if cb.Verdict != tt.wantVerdit {
+			t.Errorf("%s: verdict %v, want %v", tt.key, cb.Verdict, tt.wantVerdit)
+		}
+	}
+	if _, err := Compare([]NamedRun{{"a", a}, {"b", b}}, CompareOptions{Command: "SET"}); err == nil || !strings.Contains(err.Error(), "no SET operations") {
+		t.Fatalf("comparing a command neither run has: %v", err)
+	}
+	if _, err := Compare([]NamedRun{{"a", a}}, CompareOptions{}); err == nil {
+		t.Fatal("one run compared")
+	}
+}
+
+func TestTCritical(t *testing.T) {
+	tests := []struct {
+		df, want float64
+	}{{1, 12.706}, {1.9, 12.706}, {10, 2.228}, {30, 2.042}, {45, 2.021}, {1000, 1.980}, {0.5, 12.706}}
+	for _, tt := range tests {
+		if got := tCritical95(tt.df); got != tt.want {
+			t.Errorf("tCritical95(%v) = %v, want %v", tt.df, got, tt.want)
+		}
+	}
+}
+
+func TestComparisonRenderings(t *testing.T) {
+	a := syntheticRun("before", []int64{1000, 1010, 990, 1000}, 250, 0)
+	b := syntheticRun("after", []int64{1500, 1490, 1510, 1500}, 125, 0)
+	c, err := Compare([]NamedRun{{"before.jsonl", a}, {"after.jsonl", b}}, CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, md, csvOut bytes.Buffer
+	if err := WriteComparisonText(&text, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteComparisonMarkdown(&md, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteComparisonCSV(&csvOut, c); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1,000", "1,500", "+50.0%", "0.250", "0.125", "-50.0%", "A  before", "B  after"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, text.String())
+		}
+	}
+	if !strings.Contains(md.String(), "| ops/s | 1,000 | 1,500 | +50.0% |") {
+		t.Errorf("markdown:\n%s", md.String())
+	}
+	records, err := csv.NewReader(&csvOut).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 1+2*len(c.Rows) {
+		t.Fatalf("%d CSV records for %d rows of 2 runs", len(records), len(c.Rows))
+	}
+	if got := strings.Join(records[2][:9], ","); got != "ops_per_sec,ops/s,ops/s,B,after,after.jsonl,1500,50,yes" {
+		t.Errorf("CSV ops/s of B: %s", got)
+	}
+}
+
+func TestShardSpread(t *testing.T) {
+	shards := map[string]*results.ShardSummary{
+		"10.0.0.1:8501": {Count: 300},
+		"10.0.0.2:8502": {Count: 100},
+		"10.0.0.3:8503": {Count: 200},
+		unroutedShard:   {Count: 7},
+	}
+	sp, ok := ShardSpread(shards)
+	if !ok || sp.Busiest != "10.0.0.1:8501" || sp.Idlest != "10.0.0.2:8502" || sp.Ratio != 3 || sp.Shards != 3 {
+		t.Fatalf("spread %+v", sp)
+	}
+	if _, ok := ShardSpread(map[string]*results.ShardSummary{"a:1": {Count: 5}}); ok {
+		t.Fatal("a spread of one shard")
+	}
+	if got := describeSpread(map[string]*results.ShardSummary{"a:1": {Count: 5}, "b:2": {}}); !strings.Contains(got, "b:2 none") {
+		t.Fatalf("idle shard: %q", got)
+	}
+}

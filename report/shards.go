@@ -1,0 +1,129 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/amrbench/amrbench/results"
+)
+
+// unroutedShard is the name under which a cluster run counts operations
+// that failed before a shard could be chosen (bench names it so).
+const unroutedShard = "unrouted"
+
+// Spread is how unevenly a cluster run's operations fell on its shards:
+// hot-shard detection. Ratio is the busiest shard's operations over the
+// idlest's (1 is an even spread; +Inf when the idlest served none).
+type Spread struct {
+	Busiest, Idlest       string
+	BusiestOps, IdlestOps int64
+	Ratio                 float64
+	// Shards is the number of shards compared.
+	Shards int
+}
+
+// ShardSpread returns the spread of a summary's shards, and false when there
+// are fewer than two. Operations counted as unrouted are not a shard's.
+func ShardSpread(shards map[string]*results.ShardSummary) (Spread, bool) {
+	names := shardNames(shards)
+	if len(names) < 2 {
+		return Spread{}, false
+	}
+	sp := Spread{Busiest: names[0], Idlest: names[len(names)-1], Shards: len(names)}
+	sp.BusiestOps, sp.IdlestOps = shards[sp.Busiest].Count, shards[sp.Idlest].Count
+	sp.Ratio = float64(sp.BusiestOps) / float64(sp.IdlestOps) // +Inf for 0
+	return sp, true
+}
+
+// shardNames returns the shards, unrouted left out, busiest first (ties by
+// name).
+func shardNames(shards map[string]*results.ShardSummary) []string {
+	var names []string
+	for name := range shards {
+		if name != unroutedShard {
+			names = append(names, name)
+		}
+	}
+	sort.Slice(names, func(i, j int) bool {
+		a, b := shards[names[i]].Count, shards[names[j]].Count
+		if a != b {
+			return a > b
+		}
+		return names[i] < names[j]
+	})
+	return names
+}
+
+// writeShards writes the per-shard table of a cluster run and its spread.
+func writeShards(w io.Writer, s *results.Summary, percentiles []float64) error {
+	if len(s.Shards) == 0 {
+		return nil
+	}
+	var total int64
+	for _, sh := range s.Shards {
+		total += sh.Count
+	}
+	if _, err := io.WriteString(w, "Shards: the operations each primary answered (the final reply, after any redirect), and their response time. Milliseconds.\n"); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	cols := []string{"SHARD", "OPS/S", "SHARE", "MEAN"}
+	for _, p := range percentiles {
+		cols = append(cols, "P"+strconv.FormatFloat(p, 'f', -1, 64))
+	}
+	cols = append(cols, "MAX", "ERRORS", "REDIRECTS")
+	fmt.Fprintln(tw, strings.Join(cols, "\t")+"\t")
+	names := shardNames(s.Shards)
+	if _, ok := s.Shards[unroutedShard]; ok {
+		names = append(names, unroutedShard)
+	}
+	for _, name := range names {
+		sh := s.Shards[name]
+		row := []string{name, formatCount(sh.OpsPerSec), fmt.Sprintf("%.1f%%", 100*float64(sh.Count)/float64(max(total, 1))), formatMillis(sh.Response.MeanMicros)}
+		for _, p := range percentiles {
+			v, _ := sh.Response.At(p)
+			row = append(row, formatMillis(float64(v)))
+		}
+		var redirects int64
+		for _, n := range sh.Redirects {
+			redirects += n
+		}
+		row = append(row, formatMillis(float64(sh.Response.MaxMicros)), strconv.FormatInt(sh.ErrorCount(), 10), strconv.FormatInt(redirects, 10))
+		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, describeSpread(s.Shards)+"\n")
+	return err
+}
+
+// describeSpread says how much busier the busiest shard was than the idlest.
+func describeSpread(shards map[string]*results.ShardSummary) string {
+	sp, ok := ShardSpread(shards)
+	if !ok {
+		return ""
+	}
+	if sp.IdlestOps == 0 {
+		return fmt.Sprintf("Hot shard: %s served %d operations, %s none.\n", sp.Busiest, sp.BusiestOps, sp.Idlest)
+	}
+	return fmt.Sprintf("Hot shard: the busiest, %s, served %.2fx the operations of the idlest, %s (1.00x is an even spread over the %d shards).\n",
+		sp.Busiest, sp.Ratio, sp.Idlest, sp.Shards)
+}
+
+// describeRedirects says how many MOVED and ASK redirects were followed.
+func describeRedirects(s *results.Summary) string {
+	all := s.Commands[results.AllCommands]
+	if all == nil || len(all.Redirects) == 0 {
+		return ""
+	}
+	moved, ask := all.Redirects[results.ErrMoved], all.Redirects[results.ErrAsk]
+	if moved+ask == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Redirects: %d MOVED and %d ASK replies were followed to another shard (slots moving); those operations' latency includes the detour.\n", moved, ask)
+}
