@@ -190,14 +190,6 @@ func (t *Target) Info() results.Target { return t.info }
 // target will be driven (a policy given that does not fit the endpoint).
 func (t *Target) Warnings() []string { return t.warnings }
 
-// Topology describes an OSS cluster's slot map; empty for one endpoint.
-func (t *Target) Topology() string {
-	if t.cluster == nil {
-		return ""
-	}
-	return describeTopology(t.cluster.topo.current())
-}
-
 // OpenConnections returns the number of connections the client holds open.
 func (t *Target) OpenConnections() int {
 	if t.cluster != nil {

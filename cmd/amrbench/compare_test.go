@@ -54,6 +54,21 @@ func TestCompareClusterWithSingleNode(t *testing.T) {
 	if ossRun.Header.Target.ClusterPolicy != "oss" || ossRun.Header.Target.Shards != 3 || len(ossRun.Summary.Shards) != 3 {
 		t.Fatalf("cluster run header %+v, %d shards in the summary", ossRun.Header.Target, len(ossRun.Summary.Shards))
 	}
+	if len(ossRun.Events) == 0 || ossRun.Events[0].Kind != results.EventTopology || !strings.Contains(ossRun.Events[0].Detail, "3 shards") {
+		t.Errorf("the cluster run's first event is not its topology: %+v", ossRun.Events)
+	}
+	for _, iv := range ossRun.Intervals {
+		var shardOps, ops int64
+		for _, sh := range iv.Shards {
+			shardOps += sh.Count
+		}
+		for _, cs := range iv.Commands {
+			ops += cs.Count
+		}
+		if shardOps != ops {
+			t.Errorf("interval %d: %d operations, %d counted per shard", iv.Index, ops, shardOps)
+		}
+	}
 	if singleRun.Header.Target.ClusterPolicy != "non-clustered" || len(singleRun.Summary.Shards) != 0 {
 		t.Fatalf("single run header %+v, shards %v", singleRun.Header.Target, singleRun.Summary.Shards)
 	}

@@ -678,13 +678,11 @@ func describeTargetLine(t results.Target) string {
 	return s + " (" + strings.Join(parts, ", ") + ")"
 }
 
-// describeConnections tells the user, before the run, how the target will
-// be driven: the cluster's shards, how many connections that takes (what
-// counts against an Azure cache's limit), and any warning.
+// describeConnections tells the user, before the run, how many connections
+// the target will take (what counts against an Azure cache's limit), and
+// any warning. (A cluster's shards and slots follow as the run's first
+// topology event.)
 func describeConnections(env *environment, target *bench.Target, limit int) {
-	if topo := target.Topology(); topo != "" {
-		fmt.Fprintf(env.stderr, "amrbench: %s\n", topo)
-	}
 	plan := target.ConnectionPlan()
 	fmt.Fprintf(env.stderr, "amrbench: %s\n", plan)
 	warnings := target.Warnings()
