@@ -354,7 +354,9 @@ func TestSlotMigrationLeavesNoOperationUnaccounted(t *testing.T) {
 			}
 			c.ResetStats(t)
 			cfg := clusterConfig(c)
-			cfg.Requests, cfg.Duration = 0, 2500*time.Millisecond
+			// An open loop at a modest rate: every key is hit some 20 times
+			// a second, and the machine is left to the other tests.
+			cfg.Requests, cfg.Duration, cfg.Rate = 0, 2500*time.Millisecond, 4000
 			cfg.Interval = 250 * time.Millisecond
 			cfg.Pipeline = pipeline
 			obs := &collector{}
@@ -447,13 +449,15 @@ func intervalRate(iv *results.Interval) (float64, int64) {
 // pointed at while it runs; its replica is promoted. The run must finish,
 // the outage must show in the intervals (errors, in their classes) and the
 // events (reconnects, the failover), and the throughput must come back,
-// served by the new primary.
+// served by the new primary. The load is an open loop at a fixed rate, so
+// "back" means the rate is achieved again, without errors.
 func TestFailoverShowsTheOutageAndTheRecovery(t *testing.T) {
 	t.Parallel()
 	c := benchtest.StartCluster(t, benchtest.WithReplicas(1), benchtest.WithNodeTimeout(1000*time.Millisecond))
 	cfg := clusterConfig(c)
 	cfg.Connections = 3
-	cfg.Requests, cfg.Duration = 0, 8*time.Second
+	const rate = 2000
+	cfg.Requests, cfg.Duration, cfg.Rate = 0, 8*time.Second, rate
 	cfg.Interval = 250 * time.Millisecond
 	cfg.Timeout = time.Second
 	obs := &collector{}
@@ -477,13 +481,10 @@ func TestFailoverShowsTheOutageAndTheRecovery(t *testing.T) {
 	}
 
 	ivs := obs.intervals
-	var base float64
-	for _, iv := range ivs[1:before] {
-		rate, errs := intervalRate(iv)
-		if errs != 0 {
+	for _, iv := range ivs[:before] {
+		if _, errs := intervalRate(iv); errs != 0 {
 			t.Fatalf("errors before the kill: interval %d", iv.Index)
 		}
-		base += rate / float64(before-1)
 	}
 	var outage int64
 	classes := map[results.ErrorClass]int64{}
@@ -504,14 +505,13 @@ func TestFailoverShowsTheOutageAndTheRecovery(t *testing.T) {
 			t.Errorf("%d errors of class %s in the outage", classes[class], class)
 		}
 	}
-	t.Logf("before the kill %.0f ops/s; errors in the outage by class: %v", base, classes)
+	t.Logf("errors in the outage by class: %v", classes)
 	for _, iv := range ivs {
 		rate, errs := intervalRate(iv)
 		t.Logf("interval %d: %.0f ops/s, %d errors", iv.Index, rate, errs)
 	}
-	// The last intervals: no errors, the throughput back (on average: this
-	// machine is shared, single intervals vary threefold), and the new
-	// primary serving its share.
+	// The last intervals: no errors, the rate achieved again (on average:
+	// this machine is shared), and the new primary serving its share.
 	var after float64
 	last := ivs[len(ivs)-4:]
 	for _, iv := range last {
@@ -527,8 +527,8 @@ func TestFailoverShowsTheOutageAndTheRecovery(t *testing.T) {
 			t.Errorf("interval %d: %d operations counted for the dead primary", iv.Index, sh.Count)
 		}
 	}
-	if after < 0.3*base {
-		t.Errorf("%.0f ops/s at the end, %.0f before the kill: the throughput did not come back", after, base)
+	if after < 0.9*rate {
+		t.Errorf("%.0f ops/s at the end, offered %d: the throughput did not come back", after, rate)
 	}
 	for _, e := range obs.eventsOf(results.EventTopology) {
 		t.Logf("event: %s", e.Detail)
