@@ -203,3 +203,13 @@ func TestAttemptRecordsRedirects(t *testing.T) {
 		t.Fatal("prepare did not reset the redirects")
 	}
 }
+
+// TestClusterPrepareAllocatesOnlyTheCommand bounds the cost of the fresh
+// command a cluster operation needs: the command and its argument list.
+func TestClusterPrepareAllocatesOnlyTheCommand(t *testing.T) {
+	s := newClusterSlot(64)
+	s.op.Key = []byte("key:1")
+	if allocs := testing.AllocsPerRun(1000, s.prepare); allocs > 2 {
+		t.Fatalf("%.1f allocations per cluster operation, want at most 2", allocs)
+	}
+}
