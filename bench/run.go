@@ -157,8 +157,12 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		close(searchDone)
 	}
 
+	// A closed loop stops at the deadline. An open loop needs no deadline:
+	// its steps end by themselves, and a worker running behind its schedule
+	// still sends every operation that fell due before the end, late, so the
+	// offered load is exactly what was asked for.
 	var deadline <-chan time.Time
-	if cfg.Duration > 0 {
+	if cfg.Duration > 0 && plan == nil {
 		timer := time.NewTimer(time.Until(out.Measured.Add(cfg.Duration)))
 		defer timer.Stop()
 		deadline = timer.C
