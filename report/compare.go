@@ -162,12 +162,6 @@ type Cell struct {
 	N            int
 }
 
-// NamedRun is a run read from Source.
-type NamedRun struct {
-	Source string
-	Run    *results.Run
-}
-
 // CompareOptions chooses what a comparison shows.
 type CompareOptions struct {
 	// Command is the command compared; empty means all (ALL).
@@ -266,11 +260,11 @@ func prepareRun(nr NamedRun, command string, percentiles []float64) (*runData, C
 	h := nr.Run.Header
 	totals, span, err := results.Totals(nr.Run.Intervals)
 	if err != nil {
-		return nil, ComparedRun{}, fmt.Errorf("%s: %w", nr.Source, err)
+		return nil, ComparedRun{}, fmt.Errorf("%s: %w", nr.Name, err)
 	}
 	cmd, ok := totals[command]
 	if !ok || cmd.Count == 0 {
-		return nil, ComparedRun{}, fmt.Errorf("%s: no %s operations were measured", nr.Source, command)
+		return nil, ComparedRun{}, fmt.Errorf("%s: no %s operations were measured", nr.Name, command)
 	}
 	d := &runData{cmd: cmd, latency: summarizeLatency(cmd, percentiles), secs: span.Seconds(), connections: serverConnections(h), vcpus: h.Target.VCPUs}
 	nominal := h.IntervalS
@@ -281,7 +275,7 @@ func prepareRun(nr NamedRun, command string, percentiles []float64) (*runData, C
 		}
 		ivTotals, _, err := results.Totals([]*results.Interval{iv})
 		if err != nil {
-			return nil, ComparedRun{}, fmt.Errorf("%s: %w", nr.Source, err)
+			return nil, ComparedRun{}, fmt.Errorf("%s: %w", nr.Name, err)
 		}
 		cs := ivTotals[command]
 		if cs == nil {
@@ -295,7 +289,7 @@ func prepareRun(nr NamedRun, command string, percentiles []float64) (*runData, C
 	}
 	cr := ComparedRun{
 		Name:        name,
-		Source:      nr.Source,
+		Source:      nr.Name,
 		Header:      h,
 		DurationS:   d.secs,
 		Intervals:   len(d.intervals),

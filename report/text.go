@@ -32,8 +32,13 @@ func WriteSummary(w io.Writer, run *results.Run, s *results.Summary, percentiles
 	fmt.Fprintf(&b, "Target    %s\n", describeTarget(h.Target))
 	fmt.Fprintf(&b, "Load      %s\n", describeLoad(h, s))
 	if h.WorkloadText != "" {
-		fmt.Fprintf(&b, "Workload  %s\n", h.WorkloadText)
+		preset := ""
+		if h.Preset != "" {
+			preset = "preset " + h.Preset + ": "
+		}
+		fmt.Fprintf(&b, "Workload  %s%s\n", preset, h.WorkloadText)
 	}
+	b.WriteString(describeKeySpace(h, s))
 	if run.Truncated || run.Summary == nil {
 		b.WriteString("Note      the result file ends early (the run was killed); this covers every whole interval in it\n")
 	}
@@ -146,7 +151,7 @@ func writeSteps(w io.Writer, run *results.Run, s *results.Summary) error {
 		verdict = fmt.Sprintf("No step met %s.\n", strings.Join(res.Objectives, " and "))
 	}
 	if len(res.Objectives) > 0 {
-		verdict += fmt.Sprintf("A step meets the objectives when each holds on all its operations, it achieves its target rate within %g%%, and no operation fails.\n", results.RateTolerance*100)
+		verdict += fmt.Sprintf("A step meets the objectives when each holds on its operations (all commands together unless it names one), it achieves its target rate within %g%%, and no operation fails.\n", results.RateTolerance*100)
 	}
 	_, err := io.WriteString(w, verdict+"\n")
 	return err

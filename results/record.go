@@ -134,6 +134,12 @@ type Header struct {
 	// WorkloadText says the same in a line for people.
 	Workload     json.RawMessage `json:"workload,omitempty"`
 	WorkloadText string          `json:"workload_text,omitempty"`
+	// Preset names the workload preset or file the workload started from
+	// (--workload); empty when flags alone described it.
+	Preset string `json:"preset,omitempty"`
+	// KeySpace relates the key space to the SKU's memory; nil unless the run
+	// named a SKU or a preset.
+	KeySpace *KeySpace `json:"key_space,omitempty"`
 }
 
 // CommandStats is what one command did in one interval.

@@ -3,6 +3,7 @@ package results
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,39 +11,79 @@ import (
 
 // Latency kinds an objective can be judged on.
 const (
+	// LatencyResponse is the time from each operation's intended start to its
+	// reply: what an application sees. Objectives use it unless told.
 	LatencyResponse = "response"
-	LatencyService  = "service"
+	// LatencyService is the time from each operation's actual send to its
+	// reply.
+	LatencyService = "service"
 )
 
-// Objective is one latency objective, such as "p99<2ms": the given
-// percentile of the given latency kind (response time unless it says
-// "service:") must be below Limit.
+// Objective is one latency objective, written the same way for `run --slo`
+// and `plan --slo`:
+//
+//	p99<2ms                 response time of all commands, 99th percentile, below 2 ms
+//	p99.9<=10ms             at most 10 ms
+//	service:p99<1ms         service time instead of response time
+//	GET:p99.99<5ms          one command (GET or SET) instead of all together
+//	service:GET:p50<500us   both qualifiers, in either order
+//
+// The percentile is any number above 0 and at most 100; the limit is a
+// duration with a unit (ns, us or µs, ms, s) of at least 1 µs, the
+// histograms' resolution.
 type Objective struct {
 	// Text is the objective as given.
-	Text       string
-	Latency    string
+	Text string
+	// Latency is LatencyResponse or LatencyService.
+	Latency string
+	// Command is the command the objective applies to ("GET", "SET"); empty
+	// for all commands together.
+	Command    string
 	Percentile float64
 	Limit      time.Duration
 	// Inclusive is set for "<=": the limit itself meets the objective.
 	Inclusive bool
 }
 
-// ParseObjective parses "[response:|service:]pPERCENTILE<LIMIT" or "<=",
-// e.g. "p99<2ms", "p99.9<=10ms", "service:p50<500us". LIMIT is a duration
-// with a unit (ns, us, µs, ms, s).
+// objectiveCommands are the commands an objective may name.
+var objectiveCommands = []string{"GET", "SET", AllCommands}
+
+// ParseObjective parses "[response:|service:][GET:|SET:]pPERCENTILE<LIMIT"
+// or "<=" (see Objective), e.g. "p99<2ms", "p99.9<=10ms",
+// "service:p50<500us", "GET:p99<1ms".
 func ParseObjective(s string) (Objective, error) {
 	o := Objective{Text: strings.TrimSpace(s), Latency: LatencyResponse}
 	rest := strings.ReplaceAll(o.Text, " ", "")
-	if kind, after, ok := strings.Cut(rest, ":"); ok {
-		switch kind {
-		case LatencyResponse, LatencyService:
-			o.Latency, rest = kind, after
-		default:
-			return Objective{}, fmt.Errorf("%q: latency %q: use response or service", s, kind)
+	var latencySet, commandSet bool
+	for {
+		q, after, ok := strings.Cut(rest, ":")
+		if !ok {
+			break
 		}
+		switch lq, uq := strings.ToLower(q), strings.ToUpper(q); {
+		case lq == LatencyResponse || lq == LatencyService:
+			if latencySet {
+				return Objective{}, fmt.Errorf("%q: the latency kind is given twice", s)
+			}
+			o.Latency, latencySet = lq, true
+		case slices.Contains(objectiveCommands, uq):
+			if commandSet {
+				return Objective{}, fmt.Errorf("%q: the command is given twice", s)
+			}
+			commandSet = true
+			if uq != AllCommands {
+				o.Command = uq
+			}
+		default:
+			return Objective{}, fmt.Errorf("%q: latency %q: use response or service, or a command: GET, SET or ALL", s, q)
+		}
+		rest = after
 	}
 	p, limit, ok := strings.Cut(rest, "<")
 	if !ok {
+		if strings.ContainsAny(rest, ">=") {
+			return Objective{}, fmt.Errorf("%q is not pPERCENTILE<LIMIT: a latency objective is an upper bound, use < or <=", s)
+		}
 		return Objective{}, fmt.Errorf("%q is not pPERCENTILE<LIMIT (for example p99<2ms)", s)
 	}
 	if strings.HasPrefix(limit, "=") {
@@ -61,26 +102,83 @@ func ParseObjective(s string) (Objective, error) {
 	if err != nil || d <= 0 {
 		return Objective{}, fmt.Errorf("%q: %q is not a latency limit with a unit (for example 2ms or 500us)", s, limit)
 	}
+	if d < time.Microsecond {
+		return Objective{}, fmt.Errorf("%q: limit %s is below the 1 µs resolution of the histograms", s, d)
+	}
 	o.Limit = d
 	return o, nil
 }
 
-// ParseObjectives parses each objective.
+// ParseObjectives parses each objective; a text may hold several separated
+// by commas ("p99<2ms,p99.9<10ms"). Every bad objective is reported.
 func ParseObjectives(texts []string) ([]Objective, error) {
 	out := make([]Objective, 0, len(texts))
 	var errs []error
 	for _, t := range texts {
-		o, err := ParseObjective(t)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+		for _, part := range strings.Split(t, ",") {
+			if strings.TrimSpace(part) == "" {
+				errs = append(errs, fmt.Errorf("%q: an empty objective (objectives are separated by commas, for example p99<2ms,p99.9<10ms)", t))
+				continue
+			}
+			o, err := ParseObjective(part)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			out = append(out, o)
 		}
-		out = append(out, o)
 	}
 	return out, errors.Join(errs...)
 }
 
-// Measure returns the objective's percentile of stats, in µs.
+// String returns the objective in its canonical form, which ParseObjective
+// reads back: qualifiers only where they differ from the defaults, the
+// limit in the largest unit that states it exactly ("p99<2ms",
+// "service:GET:p99.9<=500us"). Two objectives that mean the same have the
+// same String, whatever their Text.
+func (o Objective) String() string {
+	var b strings.Builder
+	if o.Latency == LatencyService {
+		b.WriteString(LatencyService + ":")
+	}
+	if o.Command != "" {
+		b.WriteString(o.Command + ":")
+	}
+	b.WriteString("p" + strconv.FormatFloat(o.Percentile, 'f', -1, 64))
+	if o.Inclusive {
+		b.WriteString("<=")
+	} else {
+		b.WriteString("<")
+	}
+	return b.String() + FormatLimit(o.Limit)
+}
+
+// FormatLimit writes a latency limit in the largest unit that states it
+// exactly: 2ms, 1.5ms, 500us, 1s.
+func FormatLimit(d time.Duration) string {
+	switch {
+	case d >= time.Second && d%time.Second == 0:
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	case d >= time.Millisecond && d%time.Microsecond == 0:
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64) + "ms"
+	case d%time.Microsecond == 0:
+		return strconv.FormatInt(int64(d/time.Microsecond), 10) + "us"
+	default:
+		return d.String()
+	}
+}
+
+// command returns the key of the objective's command in a totals map.
+func (o Objective) command() string {
+	if o.Command == "" {
+		return AllCommands
+	}
+	return o.Command
+}
+
+// Measure returns the objective's percentile of stats, in µs, from the
+// response or service histogram as the objective says; 0 when stats hold no
+// operation.
 func (o Objective) Measure(stats *CommandStats) int64 {
 	h := stats.Response
 	if o.Latency == LatencyService {
@@ -92,8 +190,42 @@ func (o Objective) Measure(stats *CommandStats) int64 {
 	return h.ValueAtPercentile(o.Percentile)
 }
 
+// ErrNotMeasured is returned by MeasureTotals when the command an objective
+// names has no operations.
+var ErrNotMeasured = errors.New("no operations of that command were measured")
+
+// MeasureTotals returns the objective's percentile, in µs, of its command
+// (all commands when it names none) in totals, as Totals returns them.
+func (o Objective) MeasureTotals(totals map[string]*CommandStats) (int64, error) {
+	cs := totals[o.command()]
+	if cs == nil || cs.Count == 0 {
+		return 0, fmt.Errorf("%s: %w", o, ErrNotMeasured)
+	}
+	return o.Measure(cs), nil
+}
+
+// MeasureSummary returns the objective's percentile, in µs, from a summary,
+// and false when the summary did not record that percentile (a summary
+// keeps only the percentiles the run asked for; MeasureTotals on the
+// intervals' histograms has every percentile).
+func (o Objective) MeasureSummary(s *Summary) (int64, bool) {
+	c := s.Commands[o.command()]
+	if c == nil || c.Count == 0 {
+		return 0, false
+	}
+	l := c.Response
+	if o.Latency == LatencyService {
+		l = c.Service
+	}
+	return l.At(o.Percentile)
+}
+
 // MetBy reports whether a measured value in µs meets the objective.
 func (o Objective) MetBy(us int64) bool {
+	if o.Limit%time.Microsecond != 0 {
+		// A limit between two microseconds: "< 1.5µs" is met by 1 µs.
+		return us*int64(time.Microsecond) < int64(o.Limit)
+	}
 	limit := o.Limit.Microseconds()
 	if o.Inclusive {
 		return us <= limit
@@ -106,9 +238,9 @@ func (o Objective) MetBy(us int64) bool {
 const RateTolerance = 0.02
 
 // EvaluateStep judges one step (the measured intervals of one phase) against
-// the objectives. A step meets them when every objective holds on the
-// operations of all commands together, the achieved rate is within
-// RateTolerance of the target, and no operation failed.
+// the objectives. A step meets them when every objective holds (on the
+// operations of its command, or of all commands together), the achieved
+// rate is within RateTolerance of the target, and no operation failed.
 func EvaluateStep(objectives []Objective, phase string, intervals []*Interval) (SLOStep, error) {
 	step := SLOStep{Phase: phase, Measured: map[string]int64{}}
 	totals, span, err := Totals(intervals)
@@ -127,9 +259,9 @@ func EvaluateStep(objectives []Objective, phase string, intervals []*Interval) (
 	step.Met = all.Count > 0 && step.Errors == 0 &&
 		(step.TargetRate == 0 || step.AchievedRate >= step.TargetRate*(1-RateTolerance))
 	for _, o := range objectives {
-		v := o.Measure(all)
+		v, err := o.MeasureTotals(totals)
 		step.Measured[o.Text] = v
-		step.Met = step.Met && o.MetBy(v)
+		step.Met = step.Met && err == nil && o.MetBy(v)
 	}
 	return step, nil
 }

@@ -1,6 +1,7 @@
 package results
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +139,165 @@ func TestEvaluateStepsFindsHighestMetRate(t *testing.T) {
 	s, err := Summarize(h, ivs)
 	if err != nil || s.SLO == nil || s.SLO.MaxRate != 3000 {
 		t.Fatalf("summary SLO %+v, %v", s.SLO, err)
+	}
+}
+
+func TestParseObjectiveQualifiersAndCanonicalForm(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in        string
+		want      Objective
+		canonical string
+	}{
+		{"p99<1.5ms", Objective{Latency: LatencyResponse, Percentile: 99, Limit: 1500 * time.Microsecond}, "p99<1.5ms"},
+		{"p99.999<=500us", Objective{Latency: LatencyResponse, Percentile: 99.999, Inclusive: true, Limit: 500 * time.Microsecond}, "p99.999<=500us"},
+		{"P50 < 500µs", Objective{Latency: LatencyResponse, Percentile: 50, Limit: 500 * time.Microsecond}, "p50<500us"},
+		{"p99<1000ms", Objective{Latency: LatencyResponse, Percentile: 99, Limit: time.Second}, "p99<1s"},
+		// Qualifiers in either order; the explicit defaults drop out of the canonical form.
+		{"get:Service:p90<1ms", Objective{Latency: LatencyService, Command: "GET", Percentile: 90, Limit: time.Millisecond}, "service:GET:p90<1ms"},
+		{"SET:p99<2ms", Objective{Latency: LatencyResponse, Command: "SET", Percentile: 99, Limit: 2 * time.Millisecond}, "SET:p99<2ms"},
+		{"response:ALL:p99<2ms", Objective{Latency: LatencyResponse, Percentile: 99, Limit: 2 * time.Millisecond}, "p99<2ms"},
+	}
+	for _, tt := range tests {
+		got, err := ParseObjective(tt.in)
+		if err != nil {
+			t.Errorf("ParseObjective(%q): %v", tt.in, err)
+			continue
+		}
+		tt.want.Text = strings.TrimSpace(tt.in)
+		if got != tt.want || got.String() != tt.canonical {
+			t.Errorf("ParseObjective(%q) = %+v %q, want %+v %q", tt.in, got, got.String(), tt.want, tt.canonical)
+		}
+		again, err := ParseObjective(got.String())
+		if err != nil || again.String() != got.String() {
+			t.Errorf("canonical form %q does not read back: %+v, %v", got.String(), again, err)
+		}
+	}
+}
+
+func TestParseObjectiveErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, wantErr string }{
+		{"", "not pPERCENTILE<LIMIT"},
+		{"p99", "not pPERCENTILE<LIMIT"},
+		{"p99>2ms", "an upper bound, use < or <="},
+		{"p0<2ms", "not a percentile above 0"},
+		{"p99<-2ms", "not a latency limit with a unit"},
+		{"p99<2 parsecs", "not a latency limit with a unit"},
+		{"p99<100ns", "1 µs resolution"},
+		{"service:service:p99<2ms", "the latency kind is given twice"},
+		{"GET:SET:p99<2ms", "the command is given twice"},
+		{"DEL:p99<2ms", "use response or service, or a command: GET, SET or ALL"},
+	}
+	for _, tt := range tests {
+		_, err := ParseObjective(tt.in)
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("ParseObjective(%q) error = %v, want it to contain %q", tt.in, err, tt.wantErr)
+		}
+	}
+}
+
+func TestParseObjectivesLists(t *testing.T) {
+	t.Parallel()
+	got, err := ParseObjectives([]string{"p99<2ms, p99.9<10ms", "service:p99<1ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, o := range got {
+		names = append(names, o.String())
+	}
+	if strings.Join(names, " ") != "p99<2ms p99.9<10ms service:p99<1ms" {
+		t.Fatalf("got %v", names)
+	}
+	_, err = ParseObjectives([]string{"p99<2ms,,p90<1ms", "x"})
+	if err == nil || !strings.Contains(err.Error(), "an empty objective") || !strings.Contains(err.Error(), `"x" is not pPERCENTILE<LIMIT`) {
+		t.Errorf("errors: %v", err)
+	}
+}
+
+func TestObjectiveMetBy(t *testing.T) {
+	t.Parallel()
+	strict := mustObjective(t, "p99<2ms")
+	inclusive := mustObjective(t, "p99<=2ms")
+	fractional := mustObjective(t, "p99<1.5us")
+	tests := []struct {
+		o    Objective
+		us   int64
+		want bool
+	}{
+		{strict, 1999, true},
+		{strict, 2000, false},
+		{inclusive, 2000, true},
+		{inclusive, 2001, false},
+		{fractional, 1, true},
+		{fractional, 2, false},
+	}
+	for _, tt := range tests {
+		if got := tt.o.MetBy(tt.us); got != tt.want {
+			t.Errorf("%s MetBy(%d) = %v, want %v", tt.o, tt.us, got, tt.want)
+		}
+	}
+}
+
+func TestObjectiveMeasureTotals(t *testing.T) {
+	t.Parallel()
+	// 100 GETs of 1..100 ms response time (service half of that); SETs are
+	// the odd-numbered ones: 1, 3, ..., 99 ms.
+	var lat []int64
+	for i := int64(1); i <= 100; i++ {
+		lat = append(lat, i*1000)
+	}
+	totals, _, err := Totals([]*Interval{interval(0, "", lat...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		obj  string
+		want int64 // µs
+	}{
+		{"p50<1s", 50000},
+		{"GET:p99<1s", 99000},
+		{"service:GET:p99<1s", 49500},
+		{"SET:p100<1s", 99000},
+	}
+	for _, tt := range tests {
+		got, err := mustObjective(t, tt.obj).MeasureTotals(totals)
+		if err != nil || !equivalent(got, tt.want) {
+			t.Errorf("%s measured %d µs, %v; want %d", tt.obj, got, err, tt.want)
+		}
+	}
+	empty := map[string]*CommandStats{AllCommands: NewCommandStats()}
+	if _, err := mustObjective(t, "GET:p99<1ms").MeasureTotals(empty); !errors.Is(err, ErrNotMeasured) {
+		t.Errorf("a command without operations: err = %v, want ErrNotMeasured", err)
+	}
+}
+
+// TestEvaluateStepPerCommand judges one command's latency apart from the
+// others'.
+func TestEvaluateStepPerCommand(t *testing.T) {
+	t.Parallel()
+	ivs := stepIntervals("s", 1000, latencies(1000, 500, 0, 0), 0)
+	for _, iv := range ivs {
+		set := NewCommandStats()
+		for range 100 {
+			set.Count++
+			set.Response.RecordValue(9000)
+		}
+		iv.Commands["SET"] = set
+		iv.TargetRate = 1100
+	}
+	get, setObj := mustObjective(t, "GET:p99<2ms"), mustObjective(t, "SET:p99<2ms")
+	for _, tt := range []struct {
+		o    Objective
+		want bool
+	}{{get, true}, {setObj, false}} {
+		step, err := EvaluateStep([]Objective{tt.o}, "s", ivs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if step.Met != tt.want {
+			t.Errorf("%s: met %v, want %v (measured %v)", tt.o, step.Met, tt.want, step.Measured)
+		}
 	}
 }

@@ -59,7 +59,7 @@ func compareCommand(_ context.Context, env *environment, args []string) error {
 			}
 			return usageError{err}
 		}
-		runs = append(runs, report.NamedRun{Source: path, Run: run})
+		runs = append(runs, report.NamedRun{Name: path, Run: run})
 	}
 	c, err := report.Compare(runs, report.CompareOptions{Command: strings.ToUpper(*command), Percentiles: percentiles})
 	if err != nil {

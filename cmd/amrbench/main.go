@@ -49,6 +49,8 @@ type command struct {
 var commands = map[string]command{
 	"run":     {summary: "benchmark a Redis endpoint and write its results", run: runCommand},
 	"compare": {summary: "put runs side by side, with their differences and whether they exceed the noise", run: compareCommand},
+	"tiers":   {summary: "print the Azure SKU catalog, every figure with its source", run: tiersCommand},
+	"plan":    {summary: "recommend the smallest SKU per tier from measured runs", run: planCommand},
 	"version": {summary: "print the version", run: versionCommand},
 }
 

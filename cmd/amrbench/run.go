@@ -18,6 +18,7 @@ import (
 
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/localserver"
+	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -82,6 +83,7 @@ type runFlags struct {
 	expiryRange                 string
 	seed                        uint64
 	preload                     bool
+	workload, sku, preloadFill  string
 	out, label                  string
 	percentiles                 []float64
 	jsonOut, hdrPrefix          string
@@ -163,6 +165,9 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.expiryRange, "expiry-range", "", "SET expiry in seconds, drawn uniformly from MIN-MAX")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of every connection's operation sequence (default: random, recorded in the results)")
 	fs.BoolVar(&f.preload, "preload", false, "write every key of the key range first, outside the statistics")
+	fs.StringVar(&f.workload, "workload", "", "workload preset ("+strings.Join(workloads.PresetNames(), ", ")+") or preset file; flags override it")
+	fs.StringVar(&f.sku, "sku", "", "Azure SKU of the target (e.g. B10, X3, A250; see amrbench tiers): recorded in the results, connections checked against its limit")
+	fs.StringVar(&f.preloadFill, "preload-fill", "", "size the key range to this share of the --sku's memory, as Microsoft's prefill rule does, and preload it, e.g. 75%")
 	// Output.
 	fs.StringVar(&f.out, "out", "", "run directory (default amrbench-results/<UTC time>-<label>)")
 	fs.StringVar(&f.label, "label", "", "name of the run (default: the target's host)")
@@ -182,7 +187,10 @@ type runPlan struct {
 	spec         workloads.Spec
 	embedded     bool
 	notes        []string // said to the user before the run
-	maxErrorRate float64  // fraction; negative means no budget
+	sku          *report.SKU
+	preset       *workloads.Preset
+	keySpace     *results.KeySpace
+	maxErrorRate float64 // fraction; negative means no budget
 	seedGiven    bool
 }
 
@@ -226,7 +234,13 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 	if err := f.planLoad(fs, p); err != nil {
 		return nil, err
 	}
+	if err := f.planSKU(fs, p); err != nil {
+		return nil, err
+	}
 	if err := f.planWorkload(fs, p); err != nil {
+		return nil, err
+	}
+	if err := f.planFill(fs, p); err != nil {
 		return nil, err
 	}
 	if f.maxErrorRate != "" {
@@ -478,17 +492,45 @@ func (f *runFlags) planOpenLoop(fs *pflag.FlagSet, p *runPlan) error {
 	return nil
 }
 
+// planWorkload builds the workload: the --workload preset or file if one is
+// given, then every flag that was set on top of it. Without --workload the
+// flags' defaults are DefaultSpec's, so every flag applies.
 func (f *runFlags) planWorkload(fs *pflag.FlagSet, p *runPlan) error {
 	s := &p.spec
+	if f.workload != "" {
+		preset, err := loadWorkload(f.workload)
+		if err != nil {
+			return usagef("--workload: %w", err)
+		}
+		p.preset, *s = preset, preset.Spec
+	}
+	set := func(name string) bool { return p.preset == nil || fs.Changed(name) }
 	var err error
-	if s.Ratio, err = workloads.ParseRatio(f.ratio); err != nil {
-		return usagef("--ratio: %w", err)
+	if set("ratio") {
+		if s.Ratio, err = workloads.ParseRatio(f.ratio); err != nil {
+			return usagef("--ratio: %w", err)
+		}
 	}
-	if s.KeyPattern, err = workloads.ParseKeyPatterns(f.keyPattern); err != nil {
-		return usagef("--key-pattern: %w", err)
+	if set("key-pattern") {
+		if s.KeyPattern, err = workloads.ParseKeyPatterns(f.keyPattern); err != nil {
+			return usagef("--key-pattern: %w", err)
+		}
 	}
-	s.KeyPrefix, s.KeyMinimum, s.KeyMaximum = f.keyPrefix, f.keyMin, f.keyMax
-	s.KeyStddev, s.KeyZipfExp = f.keyStddev, f.zipfExp
+	if set("key-prefix") {
+		s.KeyPrefix = f.keyPrefix
+	}
+	if set("key-minimum") {
+		s.KeyMinimum = f.keyMin
+	}
+	if set("key-maximum") {
+		s.KeyMaximum = f.keyMax
+	}
+	if set("key-stddev") {
+		s.KeyStddev = f.keyStddev
+	}
+	if set("key-zipf-exp") {
+		s.KeyZipfExp = f.zipfExp
+	}
 	if fs.Changed("key-median") {
 		m := f.keyMedian
 		s.KeyMedian = &m
@@ -502,7 +544,10 @@ func (f *runFlags) planWorkload(fs *pflag.FlagSet, p *runPlan) error {
 	if sizeFlags > 1 {
 		return usagef("give one of --data-size, --data-size-range and --data-size-list")
 	}
-	s.DataSize = f.dataSize
+	if sizeFlags > 0 || p.preset == nil {
+		// A size flag replaces the preset's size, whichever form it has.
+		s.DataSize, s.DataSizeRange, s.DataSizeList = f.dataSize, workloads.Range{}, nil
+	}
 	if f.dataSizeRange != "" {
 		if s.DataSizeRange, err = workloads.ParseRange(f.dataSizeRange); err != nil {
 			return usagef("--data-size-range: %w", err)
@@ -513,8 +558,10 @@ func (f *runFlags) planWorkload(fs *pflag.FlagSet, p *runPlan) error {
 			return usagef("--data-size-list: %w", err)
 		}
 	}
-	s.RandomData = f.randomData
-	if f.expiryRange != "" {
+	if set("random-data") {
+		s.RandomData = f.randomData
+	}
+	if fs.Changed("expiry-range") || (p.preset == nil && f.expiryRange != "") {
 		if s.ExpiryRange, err = workloads.ParseRange(f.expiryRange); err != nil {
 			return usagef("--expiry-range: %w", err)
 		}
@@ -787,6 +834,16 @@ func newHeader(f *runFlags, p *runPlan, target results.Target) (*results.Header,
 	if p.cfg.OpenLoop() {
 		mode, lateMS = results.ModeOpen, float64(p.cfg.LateThreshold)/float64(time.Millisecond)
 	}
+	if p.sku != nil {
+		target.SKU, target.Tier = p.sku.Name, p.sku.Tier
+		target.VCPUs = int(p.sku.VCPUs.Value)
+		target.MemoryGB = p.sku.MemoryGB.Value
+		target.MaxConnections = int(p.sku.MaxConnections.Value)
+	}
+	preset := ""
+	if p.preset != nil {
+		preset = p.preset.Name
+	}
 	return &results.Header{
 		Tool:            toolInfo(),
 		RunID:           start.Format("20060102T150405Z") + "-" + safeName(label),
@@ -809,6 +866,8 @@ func newHeader(f *runFlags, p *runPlan, target results.Target) (*results.Header,
 		Config:          cfgJSON,
 		Workload:        specJSON,
 		WorkloadText:    p.spec.Describe(),
+		Preset:          preset,
+		KeySpace:        p.keySpace,
 	}, nil
 }
 

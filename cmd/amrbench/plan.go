@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/report"
+	"github.com/amrbench/amrbench/results"
+)
+
+const planSynopsis = `plan --target-ops OPS --slo OBJECTIVES [--dataset SIZE] [flags] RESULT...
+
+Recommend the smallest SKU of each tier for a target throughput, latency objectives, a data size
+and a connection count, from measured runs (result files or run directories, each run with --sku).
+A run that searched for the highest rate meeting its objectives gives that rate; one that ran at a
+single rate and met the objectives gives a lower bound. Each run is normalised per vCPU and per
+primary shard; a size of a measured tier that was not itself measured is extrapolated from the
+nearest measured size (the lowest of Microsoft's published scaling, per vCPU and per shard), and
+said to be. A tier with no measurement is reported as such, never guessed.
+
+Objectives use the syntax of run --slo: p99<2ms, p99.9<=10ms, service:p99<1ms, GET:p99<1ms;
+several are separated by commas. Exit status 1 when no tier has a size that meets the plan.`
+
+const planExamples = `  # the runs of a preset on two sizes, then the plan
+  amrbench plan --target-ops 500k --slo 'p99<2ms' --dataset 80GB --connections 2000 runs/b10 runs/b20
+
+  # several objectives, stricter headroom, as JSON
+  amrbench plan --target-ops 1.5M --slo 'p99<2ms,p99.9<10ms' --dataset 200GB \
+      --memory-headroom 30% --throughput-headroom 30% --format json runs/*/result.jsonl
+`
+
+func planCommand(_ context.Context, env *environment, args []string) error {
+	fs := newFlagSet(env, "plan", planSynopsis, planExamples)
+	targetOps := fs.String("target-ops", "", "throughput to plan for, operations per second: 500000, 500k, 1.5M")
+	var slos []string
+	fs.StringArrayVar(&slos, "slo", nil, "latency objectives, e.g. 'p99<2ms' or 'p99<2ms,p99.9<10ms' (repeatable)")
+	dataset := fs.String("dataset", "", "data to hold: 80GB, 1.5TB, 500MB (decimal units, as Azure sizes; GiB and TiB also work)")
+	connections := fs.Int("connections", 0, "client connections the application opens (checked against each SKU's limit)")
+	memHeadroom := fs.String("memory-headroom", "25%", "share of usable memory kept free (Microsoft: scale above 75 % used)")
+	tputHeadroom := fs.String("throughput-headroom", "20%", "share of the measured capacity kept free (Microsoft: keep Server Load below 80 %)")
+	maxErr := fs.String("max-error-rate", "0.1%", "largest share of failed operations a run at one rate may have and still meet the objectives (steps of a search allow none, as --find-max judges them)")
+	format := fs.String("format", report.FormatText, "output format: text or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	in := report.PlanInput{}
+	var err error
+	if !fs.Changed("target-ops") {
+		return usagef("--target-ops is required (for example --target-ops 500k)")
+	}
+	if in.TargetOps, err = bench.ParseRate(*targetOps); err != nil {
+		return usagef("--target-ops: %w", err)
+	}
+	if len(slos) == 0 {
+		return usagef("--slo is required (for example --slo 'p99<2ms')")
+	}
+	if in.Objectives, err = results.ParseObjectives(slos); err != nil {
+		return usagef("--slo: %w", err)
+	}
+	if *dataset != "" {
+		if in.DatasetBytes, err = parseDataSize(*dataset); err != nil {
+			return usagef("--dataset: %w", err)
+		}
+	}
+	if *connections < 0 {
+		return usagef("--connections %d: cannot be negative", *connections)
+	}
+	in.Connections = *connections
+	for _, h := range []struct {
+		flag, value string
+		dst         *float64
+	}{{"memory-headroom", *memHeadroom, &in.MemoryHeadroom}, {"throughput-headroom", *tputHeadroom, &in.ThroughputHeadroom}, {"max-error-rate", *maxErr, &in.MaxErrorRate}} {
+		v, err := parseShare(h.value)
+		if err != nil {
+			return usagef("--%s: %w", h.flag, err)
+		}
+		if v >= 1 && h.flag != "max-error-rate" {
+			return usagef("--%s %s: must be below 100%%", h.flag, h.value)
+		}
+		*h.dst = v
+	}
+	if *format != report.FormatText && *format != report.FormatJSON {
+		return usagef("--format %q: use text or json", *format)
+	}
+	if fs.NArg() == 0 {
+		return usagef("give the result files or run directories of measured runs (amrbench run --sku ...)")
+	}
+	var runs []report.NamedRun
+	for _, path := range fs.Args() {
+		run, err := results.ReadFile(path)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return usagef("%s: no such result file or run directory", path)
+			}
+			return usageError{fmt.Errorf("%s: %w", path, err)}
+		}
+		runs = append(runs, report.NamedRun{Name: path, Run: run})
+	}
+	c, err := report.DefaultCatalog()
+	if err != nil {
+		return fmt.Errorf("the tier catalog: %w", err)
+	}
+	p, err := report.NewPlan(c, in, runs)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := report.WritePlan(env.stdout, p, *format); err != nil {
+		return err
+	}
+	if !p.Possible {
+		return errors.New(p.Answer)
+	}
+	return nil
+}
+
+// parseDataSize parses a data size with a unit: decimal (kB, MB, GB, TB, as
+// Azure's sizes count) or binary (KiB, MiB, GiB, TiB).
+func parseDataSize(s string) (float64, error) {
+	t := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))
+	for _, u := range []struct {
+		suffix string
+		mult   float64
+	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40}, {"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12}, {"b", 1}} {
+		if num, ok := strings.CutSuffix(t, u.suffix); ok {
+			v, err := strconv.ParseFloat(num, 64)
+			if err != nil || !(v > 0) || math.IsInf(v, 0) {
+				break
+			}
+			return v * u.mult, nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a size with a unit (for example 80GB, 1.5TB or 500MB)", s)
+}

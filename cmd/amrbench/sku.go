@@ -1,0 +1,197 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/report"
+	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/workloads"
+)
+
+// planSKU looks up --sku in the catalog, sets the connection limit from it
+// and checks the connections against it.
+func (f *runFlags) planSKU(fs *pflag.FlagSet, p *runPlan) error {
+	if !fs.Changed("sku") {
+		return nil
+	}
+	catalog, err := report.DefaultCatalog()
+	if err != nil {
+		return fmt.Errorf("the tier catalog: %w", err)
+	}
+	sku, err := catalog.Lookup(f.sku)
+	if err != nil {
+		return usagef("--sku: %w", err)
+	}
+	p.sku = sku
+	if az, ok := bench.AzureDefaults(p.cfg.Target.Host); ok && !skuMatchesService(sku, az.Service) {
+		return usagef("--sku %s is %s %s, but %s is %s: the results would be labelled with the wrong size",
+			f.sku, sku.Family, sku.Tier, p.cfg.Target.Host, az.Service)
+	}
+	limit := sku.MaxConnections
+	if !limit.Known() {
+		p.notes = append(p.notes, fmt.Sprintf("%s %s: its connection limit is not published; connections not checked", sku.Tier, sku.Name))
+		return nil
+	}
+	p.cfg.ConnectionLimit = int(limit.Value)
+	if p.cfg.Connections > p.cfg.ConnectionLimit {
+		return usagef("--connections %d: above the %s limit of %s client connections (%s: %s)", p.cfg.Connections, sku.Name,
+			formatInt(limit.Value), limit.Kind(), limit.Source.Key)
+	}
+	return nil
+}
+
+// skuMatchesService reports whether sku is sold by the Azure service whose
+// host names the endpoint has (bench.AzureDefaults).
+func skuMatchesService(sku *report.SKU, service string) bool {
+	switch service {
+	case "Azure Managed Redis":
+		return sku.Family == report.FamilyAMR
+	case "Azure Cache for Redis Enterprise":
+		return strings.HasPrefix(sku.Tier, "Enterprise")
+	case "Azure Cache for Redis":
+		return sku.Family == report.FamilyACR && !strings.HasPrefix(sku.Tier, "Enterprise")
+	}
+	return true
+}
+
+// planFill sizes the key range from the SKU's memory by Microsoft's prefill
+// rule when --preload-fill (or the preset's preload-fill) asks for it, and
+// computes the key space the report compares with the SKU's RAM.
+func (f *runFlags) planFill(fs *pflag.FlagSet, p *runPlan) error {
+	s := &p.spec
+	fill, from := 0.0, ""
+	switch {
+	case fs.Changed("preload-fill"):
+		v, err := parseShare(f.preloadFill)
+		if err != nil || v == 0 {
+			return usagef("--preload-fill: %q is not a percentage above 0%% and at most 100%%", f.preloadFill)
+		}
+		if p.sku == nil {
+			return usagef("--preload-fill needs --sku: the key count comes from the SKU's memory")
+		}
+		if fs.Changed("key-maximum") {
+			return usagef("give --preload-fill or --key-maximum, not both: --preload-fill sets the key range")
+		}
+		fill, from = v, "--preload-fill "+strings.TrimSuffix(strings.TrimSpace(f.preloadFill), "%")+"%"
+	case p.preset != nil && p.preset.PreloadFill > 0:
+		pct := strconv.FormatFloat(100*p.preset.PreloadFill, 'f', -1, 64) + "%"
+		switch {
+		case fs.Changed("key-maximum"):
+			p.notes = append(p.notes, fmt.Sprintf("--key-maximum replaces the key range that preset %s sizes from the SKU (preload-fill %s)", p.preset.Name, pct))
+		case p.sku == nil:
+			p.notes = append(p.notes, fmt.Sprintf("preset %s sizes its key space to %s of the SKU's memory, but no --sku was given: keeping its %s keys",
+				p.preset.Name, pct, formatInt(float64(s.KeyCount()))))
+		default:
+			fill, from = p.preset.PreloadFill, "preset "+p.preset.Name+": preload-fill "+pct
+		}
+		if !fs.Changed("preload") {
+			p.cfg.Preload = true
+		}
+	}
+	if fill > 0 {
+		mem := p.sku.MemoryGB
+		if !mem.Known() {
+			return usagef("%s: the size of %s is not published", from, p.sku.Name)
+		}
+		value := s.MeanValueSize()
+		keys := report.PrefillKeys(mem.Value, fill, value)
+		if keys == 0 {
+			return usagef("%s: no key fits", from)
+		}
+		s.KeyMaximum = s.KeyMinimum + keys - 1
+		if !fs.Changed("preload") {
+			p.cfg.Preload = true
+		}
+		p.notes = append(p.notes, fmt.Sprintf("%s of %s (%s GB, %s): %s B × %s / (%s B + %d B per key) = %s keys, Microsoft's prefill rule; keys %s%d..%s%d",
+			from, p.sku.Name, strconv.FormatFloat(mem.Value, 'f', -1, 64), mem.Kind(),
+			formatInt(mem.Value*report.BytesPerGB), strconv.FormatFloat(fill, 'f', -1, 64), formatInt(value), report.PrefillOverheadBytes,
+			formatInt(float64(keys)), s.KeyPrefix, s.KeyMinimum, s.KeyPrefix, s.KeyMaximum))
+	}
+	if p.preset != nil && !fs.Changed("key-stddev") {
+		p.preset.Finish(s)
+	}
+	if p.sku != nil || p.preset != nil {
+		p.keySpace = keySpaceOf(s, p.sku)
+	}
+	return nil
+}
+
+// keySpaceOf relates the workload's key space to the SKU's RAM (sku may be
+// nil).
+func keySpaceOf(s *workloads.Spec, sku *report.SKU) *results.KeySpace {
+	perKey := s.MeanValueSize() + report.PrefillOverheadBytes
+	ks := &results.KeySpace{
+		Keys:                s.KeyCount(),
+		MeanValueBytes:      s.MeanValueSize(),
+		PerKeyOverheadBytes: report.PrefillOverheadBytes,
+		Bytes:               float64(s.KeyCount()) * perKey,
+		Distribution:        s.GetDistribution(),
+	}
+	if sku == nil {
+		return ks
+	}
+	ks.SKU, ks.Flash = sku.Name, sku.IsFlash()
+	ram, mem := sku.RAM(), sku.MemoryGB
+	if !ram.Known() {
+		return ks
+	}
+	ks.RAMBytes = ram.Value * report.BytesPerGB
+	if sku.UsableGB.Known() {
+		ks.UsableBytes = sku.UsableGB.Value * report.BytesPerGB
+	}
+	gb := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) + " GB" }
+	ks.RAMNote = fmt.Sprintf("%s, %s", gb(ram.Value), ram.Kind())
+	if ks.Flash {
+		ks.RAMNote = fmt.Sprintf("%s of its %s, %s", gb(ram.Value), gb(mem.Value), ram.Kind())
+	}
+	ks.KeysInRAM = min(ks.Keys, uint64(ks.RAMBytes/perKey))
+	if s.Ratio.Gets > 0 {
+		ks.GetShareInRAM = s.GetShareOfHottest(ks.KeysInRAM)
+	}
+	return ks
+}
+
+// loadWorkload reads --workload: a file if one has that path, otherwise a
+// built-in preset.
+func loadWorkload(arg string) (*workloads.Preset, error) {
+	if st, err := os.Stat(arg); err == nil && !st.IsDir() {
+		file, err := os.Open(arg)
+		if err != nil {
+			return nil, err
+		}
+		defer file.Close()
+		name := strings.TrimSuffix(filepath.Base(arg), filepath.Ext(arg))
+		return workloads.ParsePreset(name, file, arg)
+	}
+	p, err := workloads.LookupPreset(arg)
+	if errors.Is(err, workloads.ErrUnknownPreset) {
+		return nil, fmt.Errorf("%q is neither a file nor a preset (presets: %s)", arg, strings.Join(workloads.PresetNames(), ", "))
+	}
+	return p, err
+}
+
+// formatInt formats a whole number with thousands separators.
+func formatInt(x float64) string {
+	s := strconv.FormatFloat(x, 'f', 0, 64)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

@@ -1,0 +1,761 @@
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/amrbench/amrbench/results"
+)
+
+// Defaults of a capacity plan.
+const (
+	// DefaultMemoryHeadroom is the share of a SKU's usable memory a plan keeps
+	// free: Microsoft advises scaling when used memory stays above 75 %.
+	DefaultMemoryHeadroom = 0.25
+	// DefaultThroughputHeadroom is the share of a SKU's capacity a plan keeps
+	// free: Microsoft advises keeping Server Load below 80 %.
+	DefaultThroughputHeadroom = 0.20
+	// DefaultPlanErrorRate is the largest share of failed operations a run or
+	// step may have and still count as meeting the objectives.
+	DefaultPlanErrorRate = 0.001
+	// farExtrapolation is the vCPU ratio beyond which an extrapolation is
+	// called out as far from its measurement.
+	farExtrapolation = 4
+)
+
+// PlanInput is what a capacity plan is asked for.
+type PlanInput struct {
+	// TargetOps is the throughput to plan for, in operations per second.
+	TargetOps float64 `json:"target_ops"`
+	// Objectives are the latency objectives every recommended SKU must meet.
+	Objectives []results.Objective `json:"-"`
+	// DatasetBytes is the data to hold; 0 skips the memory check.
+	DatasetBytes float64 `json:"dataset_bytes"`
+	// Connections is the application's client connections; 0 skips the
+	// connection check.
+	Connections int `json:"connections,omitempty"`
+	// MemoryHeadroom and ThroughputHeadroom are the shares kept free.
+	MemoryHeadroom     float64 `json:"memory_headroom"`
+	ThroughputHeadroom float64 `json:"throughput_headroom"`
+	// MaxErrorRate is the share of failed operations allowed in a run or step
+	// that counts as meeting the objectives.
+	MaxErrorRate float64 `json:"max_error_rate"`
+}
+
+// Evidence says what a run tells about the rate that meets the objectives.
+type Evidence string
+
+// Kinds of evidence, strongest first.
+const (
+	// EvidenceSearched is the highest rate that met the same objectives in the
+	// run's own search (summary.slo.max_rate).
+	EvidenceSearched Evidence = "searched"
+	// EvidenceRecomputed is the highest step of the run's staircase that met
+	// the plan's objectives, judged here from each step's histograms because
+	// the run searched for other objectives.
+	EvidenceRecomputed Evidence = "recomputed"
+	// EvidenceLowerBound is a run that met the objectives at its achieved
+	// rate without searching higher: the capacity is at least that.
+	EvidenceLowerBound Evidence = "lower-bound"
+	// EvidenceNeverMet is a search in which no rate met the objectives.
+	EvidenceNeverMet Evidence = "never-met"
+	// EvidenceMissed is a run at one rate that missed the objectives: it says
+	// nothing about lower rates.
+	EvidenceMissed Evidence = "missed"
+	// EvidenceUnusable is a run the plan cannot use (no SKU, no data).
+	EvidenceUnusable Evidence = "unusable"
+)
+
+// PlanRun is one measured run as the plan reads it.
+type PlanRun struct {
+	Name     string   `json:"name"`
+	SKU      string   `json:"sku,omitempty"`
+	Tier     string   `json:"tier,omitempty"`
+	VCPUs    float64  `json:"vcpus,omitempty"`
+	Shards   float64  `json:"shards,omitempty"`
+	Evidence Evidence `json:"evidence"`
+	// Rate is the operations per second that met the objectives (0 when
+	// none did or the run tells nothing).
+	Rate      float64 `json:"rate"`
+	PerVCPU   float64 `json:"per_vcpu,omitempty"`
+	PerShard  float64 `json:"per_shard,omitempty"`
+	How       string  `json:"how"`
+	workload  string
+	sku       *SKU
+	localhost bool
+}
+
+// Basis says where a candidate SKU's capacity comes from.
+type Basis string
+
+// Bases of a capacity.
+const (
+	BasisMeasured     Basis = "measured"
+	BasisExtrapolated Basis = "extrapolated"
+	BasisNone         Basis = "none"
+)
+
+// Candidate is one SKU of a tier checked against the plan.
+type Candidate struct {
+	SKU string `json:"sku"`
+	// DataCapacityGB is the usable memory (or the whole memory where the
+	// reservation is unpublished) and DataLimitGB what the plan lets the data
+	// take of it after the memory headroom.
+	DataCapacityGB float64 `json:"data_capacity_gb"`
+	DataLimitGB    float64 `json:"data_limit_gb"`
+	FitsMemory     bool    `json:"fits_memory"`
+	MaxConnections float64 `json:"max_connections,omitempty"`
+	FitsConns      bool    `json:"fits_connections"`
+	// Capacity is the rate meeting the objectives, measured or extrapolated.
+	Capacity   float64 `json:"capacity"`
+	Basis      Basis   `json:"basis"`
+	AtLeast    bool    `json:"at_least,omitempty"`
+	From       string  `json:"from,omitempty"`
+	Arithmetic string  `json:"arithmetic,omitempty"`
+	Far        bool    `json:"far,omitempty"`
+	Meets      bool    `json:"meets_throughput"`
+	sku        *SKU
+}
+
+// TierPlan is the plan's answer for one tier.
+type TierPlan struct {
+	Tier        string       `json:"tier"`
+	Recommended string       `json:"recommended,omitempty"`
+	Basis       Basis        `json:"basis,omitempty"`
+	Verdict     string       `json:"verdict"`
+	Candidates  []*Candidate `json:"candidates,omitempty"`
+	// TooSmall says which smaller sizes do not hold the data.
+	TooSmall string `json:"too_small,omitempty"`
+}
+
+// Plan is a capacity plan: the runs it read, and for each tier the smallest
+// SKU that meets the throughput, the objectives, the memory and the
+// connections, with the arithmetic.
+type Plan struct {
+	Input      PlanInput   `json:"input"`
+	Objectives []string    `json:"objectives"`
+	NeededOps  float64     `json:"needed_ops"`
+	Runs       []*PlanRun  `json:"runs"`
+	Tiers      []*TierPlan `json:"tiers"`
+	Warnings   []string    `json:"warnings,omitempty"`
+	// Possible is false when no tier has a recommendation.
+	Possible bool   `json:"possible"`
+	Answer   string `json:"answer"`
+	// tierSKUs are the SKUs of the tier being planned.
+	tierSKUs []*SKU
+}
+
+// NewPlan reads the runs and plans for in against the catalog.
+func NewPlan(c *Catalog, in PlanInput, runs []NamedRun) (*Plan, error) {
+	if in.TargetOps <= 0 {
+		return nil, fmt.Errorf("target throughput %v: must be above zero", in.TargetOps)
+	}
+	if len(in.Objectives) == 0 {
+		return nil, fmt.Errorf("no latency objective")
+	}
+	if in.MemoryHeadroom < 0 || in.MemoryHeadroom >= 1 || in.ThroughputHeadroom < 0 || in.ThroughputHeadroom >= 1 {
+		return nil, fmt.Errorf("headroom must be at least 0 %% and below 100 %%")
+	}
+	p := &Plan{Input: in, NeededOps: in.TargetOps / (1 - in.ThroughputHeadroom)}
+	for _, o := range in.Objectives {
+		p.Objectives = append(p.Objectives, o.String())
+	}
+	for _, nr := range runs {
+		p.Runs = append(p.Runs, p.readRun(c, nr))
+	}
+	p.checkRuns()
+
+	tiers := []string{}
+	for _, t := range c.Tiers() {
+		if c.TierSKUs(t)[0].Family == FamilyAMR || p.measuredTier(t) {
+			tiers = append(tiers, t)
+		}
+	}
+	for _, t := range tiers {
+		p.Tiers = append(p.Tiers, p.planTier(c, t))
+	}
+	p.answer(c)
+	return p, nil
+}
+
+func (p *Plan) objectivesText() string { return strings.Join(p.Objectives, ", ") }
+
+// readRun finds what one run tells about the rate that meets the objectives.
+func (p *Plan) readRun(c *Catalog, nr NamedRun) *PlanRun {
+	h := nr.Run.Header
+	pr := &PlanRun{Name: nr.Name, workload: workloadShape(h)}
+	if host, _, err := net.SplitHostPort(h.Target.Endpoint); err == nil {
+		ip := net.ParseIP(host)
+		pr.localhost = host == "localhost" || (ip != nil && ip.IsLoopback()) || h.Target.Embedded != ""
+	}
+	if h.Target.SKU == "" {
+		pr.Evidence, pr.How = EvidenceUnusable, "no SKU: run it with --sku so the plan knows what it measured"
+		return pr
+	}
+	sku, err := c.Lookup(h.Target.SKU)
+	if err != nil {
+		pr.SKU, pr.Evidence, pr.How = h.Target.SKU, EvidenceUnusable, err.Error()
+		return pr
+	}
+	pr.sku, pr.SKU, pr.Tier = sku, sku.Name, sku.Tier
+	pr.VCPUs, pr.Shards = sku.VCPUs.Value, sku.PrimaryShards.Value
+	sum := nr.Run.Summary
+	cut := sum == nil
+	if cut {
+		s, err := nr.Run.Summarize() // judges the steps it has, when the header lists objectives
+		if err != nil {
+			pr.Evidence, pr.How = EvidenceUnusable, err.Error()
+			return pr
+		}
+		sum = s
+	}
+	if (sum.SLO != nil && len(sum.SLO.Steps) > 0) || stepped(nr.Run.Intervals) {
+		if err := p.readSteps(nr.Run, sum.SLO, pr); err != nil {
+			pr.Evidence, pr.How = EvidenceUnusable, err.Error()
+			return pr
+		}
+		if cut && pr.Rate > 0 {
+			pr.Evidence = EvidenceLowerBound
+			pr.How += "; the run was cut short, so its search may not have reached the highest rate: at least that"
+		}
+	} else {
+		p.readSingleRate(nr.Run, sum, pr)
+	}
+	if pr.Rate > 0 {
+		if pr.VCPUs > 0 {
+			pr.PerVCPU = pr.Rate / pr.VCPUs
+		}
+		if pr.Shards > 0 {
+			pr.PerShard = pr.Rate / pr.Shards
+		}
+	}
+	return pr
+}
+
+// stepped reports whether the measured intervals belong to steps of a
+// staircase of rates.
+func stepped(ivs []*results.Interval) bool {
+	for _, iv := range ivs {
+		if iv.Measured() && iv.Phase != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// readSteps reads a staircase of rates: the run's own verdict when it
+// judged its steps by the plan's objectives, or else every step judged
+// again from its own intervals by the plan's objectives, with the rules
+// run --find-max uses (results.EvaluateSteps).
+func (p *Plan) readSteps(run *results.Run, slo *results.SLOResult, pr *PlanRun) error {
+	if slo != nil && sameObjectives(slo.Objectives, p.Objectives) {
+		pr.Rate = slo.MaxRate
+		if pr.Rate > 0 {
+			pr.Evidence = EvidenceSearched
+			pr.How = fmt.Sprintf("its own search for %s: summary.slo.max_rate", p.objectivesText())
+			return nil
+		}
+		pr.Evidence = EvidenceNeverMet
+		pr.How = fmt.Sprintf("its own search: no step met %s%s", p.objectivesText(), lowestStep(slo.Steps))
+		return nil
+	}
+	again, err := results.EvaluateSteps(p.Input.Objectives, run.Intervals)
+	if err != nil {
+		return err
+	}
+	if len(again.Steps) == 0 {
+		return errors.New("its staircase has no measured steps")
+	}
+	searched := "a staircase without objectives"
+	if slo != nil && len(slo.Objectives) > 0 {
+		searched = "it searched for " + strings.Join(slo.Objectives, ", ")
+	}
+	pr.Rate = again.MaxRate
+	if pr.Rate > 0 {
+		pr.Evidence = EvidenceRecomputed
+		pr.How = fmt.Sprintf("its %d steps judged again for %s as run --find-max judges them (%s)", len(again.Steps), p.objectivesText(), searched)
+		return nil
+	}
+	pr.Evidence = EvidenceNeverMet
+	pr.How = fmt.Sprintf("none of its %d steps met %s (%s)%s", len(again.Steps), p.objectivesText(), searched, lowestStep(again.Steps))
+	return nil
+}
+
+// sameObjectives reports whether the run's objectives (as given) mean the
+// same as the plan's (canonical).
+func sameObjectives(run, plan []string) bool {
+	var a []string
+	for _, text := range run {
+		o, err := results.ParseObjective(text)
+		if err != nil {
+			return false
+		}
+		a = append(a, o.String())
+	}
+	b := append([]string(nil), plan...)
+	sort.Strings(a)
+	sort.Strings(b)
+	return strings.Join(a, ",") == strings.Join(b, ",")
+}
+
+// lowestStep describes the lowest step of a search, for "never met".
+func lowestStep(steps []results.SLOStep) string {
+	var low *results.SLOStep
+	for i := range steps {
+		if low == nil || steps[i].TargetRate < low.TargetRate {
+			low = &steps[i]
+		}
+	}
+	if low == nil {
+		return ""
+	}
+	var parts []string
+	for k, v := range low.Measured {
+		parts = append(parts, fmt.Sprintf("%s: %s ms", k, formatMillis(float64(v))))
+	}
+	sort.Strings(parts)
+	text := fmt.Sprintf("; the lowest step, %s ops/s", formatWhole(low.TargetRate))
+	if low.Errors > 0 {
+		text += fmt.Sprintf(", had %s failed operations", formatWhole(float64(low.Errors)))
+	}
+	if len(parts) > 0 {
+		text += ", measured " + strings.Join(parts, ", ")
+	}
+	return text
+}
+
+// readSingleRate reads a run at one rate (closed loop, or open loop without
+// a search).
+func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, pr *PlanRun) {
+	totals, _, err := results.Totals(run.Intervals)
+	if err != nil {
+		pr.Evidence, pr.How = EvidenceUnusable, err.Error()
+		return
+	}
+	ok, text := p.judge(totals)
+	rate := sum.AchievedRate
+	if ok && rate > 0 {
+		pr.Rate, pr.Evidence = rate, EvidenceLowerBound
+		pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved; it did not search higher, so the capacity is at least that", p.objectivesText(), text, formatWhole(rate))
+		return
+	}
+	pr.Evidence = EvidenceMissed
+	pr.How = fmt.Sprintf("%s at %s ops/s misses %s; that says nothing about lower rates: search for the highest rate that meets it (open loop, --slo '%s' --find-max)",
+		text, formatWhole(rate), p.objectivesText(), strings.Join(p.Objectives, ","))
+}
+
+// judge measures every objective on totals and checks the error share.
+func (p *Plan) judge(totals map[string]*results.CommandStats) (bool, string) {
+	ok := true
+	var parts []string
+	for _, o := range p.Input.Objectives {
+		v, err := o.MeasureTotals(totals)
+		if err != nil {
+			return false, err.Error()
+		}
+		if !o.MetBy(v) {
+			ok = false
+		}
+		parts = append(parts, fmt.Sprintf("%s %s ms", strings.SplitN(o.String(), "<", 2)[0], formatMillis(float64(v))))
+	}
+	if all := totals[results.AllCommands]; all != nil && all.Count > 0 {
+		share := float64(all.ErrorCount()) / float64(all.Count)
+		if share > p.Input.MaxErrorRate {
+			ok = false
+			parts = append(parts, fmt.Sprintf("%s of operations failed", formatPercent(share)))
+		}
+	}
+	return ok, strings.Join(parts, ", ")
+}
+
+// checkRuns warns about what makes runs hard to compare or to trust.
+func (p *Plan) checkRuns() {
+	shapes := map[string][]string{}
+	var order []string
+	for _, r := range p.Runs {
+		if r.Evidence == EvidenceUnusable {
+			continue
+		}
+		if _, ok := shapes[r.workload]; !ok {
+			order = append(order, r.workload)
+		}
+		shapes[r.workload] = append(shapes[r.workload], r.Name)
+		if r.localhost {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s measured a server on this machine (loopback or embedded), not an Azure cache: its figures stand in for %s only for trying the plan out", r.Name, r.SKU))
+		}
+	}
+	for _, a := range p.Runs {
+		for _, b := range p.Runs {
+			if a.Tier != "" && a.Tier == b.Tier && a.Rate > 0 && b.Rate > 0 && a.sku.MemoryGB.Value < b.sku.MemoryGB.Value && a.Rate > b.Rate {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("%s measured less on %s (%s ops/s) than %s on the smaller %s (%s ops/s): the client, the network or the connection count may have limited the larger run",
+					b.Name, b.SKU, formatWhole(b.Rate), a.Name, a.SKU, formatWhole(a.Rate)))
+			}
+		}
+	}
+	if len(shapes) > 1 {
+		var parts []string
+		for _, shape := range order {
+			parts = append(parts, fmt.Sprintf("%s: %s", strings.Join(shapes[shape], ", "), shape))
+		}
+		p.Warnings = append(p.Warnings, "the runs measured different workloads, and the plan treats them as one: "+strings.Join(parts, "; "))
+	}
+}
+
+// workloadShape describes what makes two runs' workloads comparable: the
+// workload without its key range (sized per SKU by --preload-fill) and seed,
+// plus pipeline depth, TLS and cluster policy.
+func workloadShape(h *results.Header) string {
+	var w map[string]any
+	_ = json.Unmarshal(h.Workload, &w) // a header without a workload has the empty shape
+	for _, k := range []string{"key_minimum", "key_maximum", "seed", "key_stddev", "key_median"} {
+		delete(w, k)
+	}
+	b, _ := json.Marshal(w) // map keys are sorted
+	policy := h.Target.ClusterPolicy
+	return fmt.Sprintf("%s, pipeline %d, TLS %v, cluster policy %s", b, h.Pipeline, h.Target.TLS, policy)
+}
+
+func (p *Plan) measuredTier(tier string) bool {
+	for _, r := range p.Runs {
+		if r.Tier == tier {
+			return true
+		}
+	}
+	return false
+}
+
+// skuCapacity is what the runs of one SKU say about it.
+type skuCapacity struct {
+	rate     float64
+	atLeast  bool
+	neverMet bool
+	runs     int
+}
+
+// measuredCapacities returns, per SKU of the tier, the rate meeting the
+// objectives: the lowest of the searches (the conservative reading), or else
+// the highest lower bound.
+func (p *Plan) measuredCapacities(tier string) map[string]*skuCapacity {
+	caps := map[string]*skuCapacity{}
+	for _, r := range p.Runs {
+		if r.Tier != tier {
+			continue
+		}
+		switch r.Evidence {
+		case EvidenceSearched, EvidenceRecomputed, EvidenceNeverMet:
+			c := caps[r.SKU]
+			if c == nil || c.atLeast {
+				c = &skuCapacity{rate: r.Rate}
+				caps[r.SKU] = c
+			}
+			c.rate = math.Min(c.rate, r.Rate)
+			c.runs++
+			c.neverMet = c.rate == 0
+		case EvidenceLowerBound:
+			c := caps[r.SKU]
+			if c == nil {
+				c = &skuCapacity{rate: r.Rate, atLeast: true}
+				caps[r.SKU] = c
+			}
+			if c.atLeast {
+				c.rate = math.Max(c.rate, r.Rate)
+				c.runs++
+			}
+		}
+	}
+	return caps
+}
+
+// planTier walks a tier from its smallest size up.
+func (p *Plan) planTier(c *Catalog, tier string) *TierPlan {
+	tp := &TierPlan{Tier: tier}
+	skus := c.TierSKUs(tier)
+	caps := p.measuredCapacities(tier)
+	var refs []*SKU // measured SKUs with a positive rate
+	for _, s := range skus {
+		if cp := caps[s.Name]; cp != nil && cp.rate > 0 {
+			refs = append(refs, s)
+		}
+	}
+
+	p.tierSKUs = skus
+	var tooSmall []*SKU
+	var fitting []*Candidate
+	for _, s := range skus {
+		cand := p.candidate(s, caps, refs)
+		if cand == nil {
+			continue // size unknown
+		}
+		if !cand.FitsMemory {
+			tooSmall = append(tooSmall, s)
+			continue
+		}
+		fitting = append(fitting, cand)
+		if cand.FitsConns && cand.Meets {
+			tp.Recommended, tp.Basis = s.Name, cand.Basis
+			break
+		}
+	}
+	tp.Candidates = fitting
+	if len(tooSmall) > 0 && p.Input.DatasetBytes > 0 {
+		last := tooSmall[len(tooSmall)-1]
+		cap, _ := last.DataCapacity()
+		names := tooSmall[0].Name
+		if len(tooSmall) > 1 {
+			names += " to " + last.Name
+		}
+		tp.TooSmall = fmt.Sprintf("%s do not hold %s: %s allows %s × (1 − %s) = %s for data", names, formatBytes(p.Input.DatasetBytes), last.Name,
+			formatGB(cap.Value), formatPercent(p.Input.MemoryHeadroom), formatGB(cap.Value*(1-p.Input.MemoryHeadroom)))
+	}
+
+	measured := len(caps) > 0
+	tierRuns := 0
+	for _, r := range p.Runs {
+		if r.Tier == tier {
+			tierRuns++
+		}
+	}
+	switch {
+	case len(fitting) == 0:
+		largest := skus[len(skus)-1]
+		cap, usable := largest.DataCapacity()
+		what := "usable"
+		if !usable {
+			what = "total (usable not published)"
+		}
+		tp.Verdict = fmt.Sprintf("%s does not fit any %s size: the largest, %s, has %s %s, of which the plan lets data take %s",
+			formatBytes(p.Input.DatasetBytes), tier, largest.Name, formatGB(cap.Value), what, formatGB(cap.Value*(1-p.Input.MemoryHeadroom)))
+	case tp.Recommended != "":
+		cand := fitting[len(fitting)-1]
+		tp.Verdict = fmt.Sprintf("%s: %s", tp.Recommended, describeBasis(cand))
+	case !measured && tierRuns > 0:
+		tp.Verdict = fmt.Sprintf("the %d run(s) of this tier give no rate that meets %s (see Measured); not guessed", tierRuns, p.objectivesText())
+		tp.Candidates = nil
+	case !measured:
+		first := fitting[0]
+		for _, cand := range fitting {
+			if cand.FitsConns {
+				first = cand
+				break
+			}
+		}
+		tp.Verdict = fmt.Sprintf("no measurement of this tier: not guessed. The smallest size that holds the data is %s; measure it: amrbench run --sku %s ... --slo '%s' --find-max",
+			first.SKU, first.SKU, strings.Join(p.Objectives, ","))
+		tp.Candidates = nil
+	case len(refs) == 0:
+		tp.Verdict = fmt.Sprintf("%s was never met on the measured size(s) of this tier, even at the lowest rate tried: more shards add throughput, not lower latency at low load, so no %s size is recommended",
+			p.objectivesText(), tier)
+	default:
+		best := fitting[len(fitting)-1]
+		for _, cand := range fitting {
+			if cand.Capacity > best.Capacity {
+				best = cand
+			}
+		}
+		switch {
+		case !anyConns(fitting):
+			tp.Verdict = fmt.Sprintf("no %s size that holds the data accepts %s connections", tier, formatWhole(float64(p.Input.Connections)))
+		default:
+			tp.Verdict = fmt.Sprintf("no %s size reaches %s ops/s at %s: the highest estimate is %s, %s ops/s (%s)", tier,
+				formatWhole(p.NeededOps), p.objectivesText(), best.SKU, formatWhole(best.Capacity), best.Basis)
+		}
+	}
+	return tp
+}
+
+func anyConns(cands []*Candidate) bool {
+	for _, c := range cands {
+		if c.FitsConns {
+			return true
+		}
+	}
+	return false
+}
+
+func describeBasis(c *Candidate) string {
+	switch c.Basis {
+	case BasisMeasured:
+		if c.AtLeast {
+			return "measured (at least " + formatWhole(c.Capacity) + " ops/s)"
+		}
+		return "measured"
+	case BasisExtrapolated:
+		text := "extrapolated from " + c.From + ", not measured: confirm with a run on " + c.SKU
+		if c.Far {
+			text = "extrapolated far from " + c.From + ": measure " + c.SKU + " before buying"
+		}
+		return text
+	}
+	return string(c.Basis)
+}
+
+// candidate checks one SKU; nil when its size is unknown.
+func (p *Plan) candidate(s *SKU, caps map[string]*skuCapacity, refs []*SKU) *Candidate {
+	capFig, _ := s.DataCapacity()
+	if !capFig.Known() {
+		return nil
+	}
+	c := &Candidate{SKU: s.Name, sku: s, DataCapacityGB: capFig.Value, DataLimitGB: round3(capFig.Value * (1 - p.Input.MemoryHeadroom))}
+	c.FitsMemory = c.DataLimitGB*BytesPerGB >= p.Input.DatasetBytes
+	c.MaxConnections = s.MaxConnections.Value
+	c.FitsConns = p.Input.Connections == 0 || !s.MaxConnections.Known() || float64(p.Input.Connections) <= s.MaxConnections.Value
+	if m := caps[s.Name]; m != nil {
+		c.Capacity, c.Basis, c.AtLeast = m.rate, BasisMeasured, m.atLeast
+	} else if ref := nearest(s, refs); ref != nil {
+		m := caps[ref.Name]
+		c.Capacity, c.Arithmetic = extrapolate(ref, m.rate, s, s.pivot(p.tierSKUs))
+		c.Basis, c.From, c.AtLeast = BasisExtrapolated, ref.Name, m.atLeast
+		if c.Capacity == 0 {
+			c.Basis = BasisNone
+		}
+		ratio := s.VCPUs.Value / ref.VCPUs.Value
+		c.Far = ratio > farExtrapolation || ratio < 1.0/farExtrapolation
+	} else {
+		c.Basis = BasisNone
+	}
+	c.Meets = c.Capacity >= p.NeededOps
+	return c
+}
+
+// nearest returns the measured SKU closest to s in vCPUs (on a log scale),
+// preferring the larger on a tie.
+func nearest(s *SKU, refs []*SKU) *SKU {
+	var best *SKU
+	bestDist := math.Inf(1)
+	for _, r := range refs {
+		if !r.VCPUs.Known() || !s.VCPUs.Known() {
+			continue
+		}
+		d := math.Abs(math.Log(s.VCPUs.Value / r.VCPUs.Value))
+		if d < bestDist-1e-9 || (math.Abs(d-bestDist) <= 1e-9 && r.MemoryGB.Value > best.MemoryGB.Value) {
+			best, bestDist = r, d
+		}
+	}
+	return best
+}
+
+// pivot returns the SKU of tiers whose published GET throughput is nearest
+// s in vCPUs, for extrapolating past the sizes Microsoft measured; nil when
+// s has its own published figure or none of the tier has one.
+func (s *SKU) pivot(tier []*SKU) *SKU {
+	if s.GetRPS.Known() || !s.VCPUs.Known() {
+		return nil
+	}
+	var best *SKU
+	for _, t := range tier {
+		if !t.GetRPS.Known() || !t.VCPUs.Known() {
+			continue
+		}
+		if best == nil || math.Abs(math.Log(s.VCPUs.Value/t.VCPUs.Value)) < math.Abs(math.Log(s.VCPUs.Value/best.VCPUs.Value)) {
+			best = t
+		}
+	}
+	return best
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// extrapolate estimates the capacity of s from rate measured on ref: the
+// lowest of Microsoft's published GET scaling between the two sizes (where
+// both are published; where only ref is, up to pivot, the published size
+// nearest s, and linearly per vCPU and per shard from there), linear scaling
+// per vCPU and linear scaling per primary shard. Taking the lowest keeps the
+// estimate conservative: throughput grows less than linearly with size in
+// Microsoft's own figures.
+func extrapolate(ref *SKU, rate float64, s *SKU, pivot *SKU) (float64, string) {
+	type method struct {
+		name  string
+		value float64
+		text  string
+	}
+	var ms []method
+	if ref.GetRPS.Known() && s.GetRPS.Known() {
+		v := rate * s.GetRPS.Value / ref.GetRPS.Value
+		ms = append(ms, method{"Microsoft's GET scaling", v, fmt.Sprintf("%s × %s / %s", formatWhole(rate), formatWhole(s.GetRPS.Value), formatWhole(ref.GetRPS.Value))})
+	}
+	if ref.GetRPS.Known() && pivot != nil && pivot != ref && s.VCPUs.Known() && pivot.VCPUs.Known() {
+		atPivot := rate * pivot.GetRPS.Value / ref.GetRPS.Value
+		v := atPivot / pivot.VCPUs.Value * s.VCPUs.Value
+		text := fmt.Sprintf("%s × %s / %s / %s × %s", formatWhole(rate), formatWhole(pivot.GetRPS.Value), formatWhole(ref.GetRPS.Value),
+			formatWhole(pivot.VCPUs.Value), formatWhole(s.VCPUs.Value))
+		if pivot.PrimaryShards.Known() && s.PrimaryShards.Known() {
+			if vs := atPivot / pivot.PrimaryShards.Value * s.PrimaryShards.Value; vs < v {
+				v = vs
+				text = fmt.Sprintf("%s × %s / %s / %s × %s", formatWhole(rate), formatWhole(pivot.GetRPS.Value), formatWhole(ref.GetRPS.Value),
+					formatWhole(pivot.PrimaryShards.Value), formatWhole(s.PrimaryShards.Value))
+			}
+		}
+		ms = append(ms, method{"Microsoft's GET scaling to " + pivot.Name + ", then linear", v, text})
+	}
+	if ref.VCPUs.Known() && s.VCPUs.Known() {
+		v := rate / ref.VCPUs.Value * s.VCPUs.Value
+		ms = append(ms, method{"per vCPU", v, fmt.Sprintf("%s / %s × %s", formatWhole(rate), formatWhole(ref.VCPUs.Value), formatWhole(s.VCPUs.Value))})
+	}
+	if ref.PrimaryShards.Known() && s.PrimaryShards.Known() {
+		v := rate / ref.PrimaryShards.Value * s.PrimaryShards.Value
+		ms = append(ms, method{"per shard", v, fmt.Sprintf("%s / %s × %s", formatWhole(rate), formatWhole(ref.PrimaryShards.Value), formatWhole(s.PrimaryShards.Value))})
+	}
+	if len(ms) == 0 {
+		return 0, ""
+	}
+	low := ms[0]
+	var parts []string
+	for _, m := range ms {
+		if m.value < low.value {
+			low = m
+		}
+		parts = append(parts, fmt.Sprintf("%s %s = %s", m.name, m.text, formatWhole(m.value)))
+	}
+	return low.value, "lowest of: " + strings.Join(parts, "; ")
+}
+
+// answer writes the one-paragraph answer.
+func (p *Plan) answer(c *Catalog) {
+	var picks, none []string
+	for _, t := range p.Tiers {
+		if t.Recommended != "" {
+			picks = append(picks, fmt.Sprintf("%s %s (%s)", t.Tier, t.Recommended, t.Basis))
+		} else {
+			none = append(none, t.Tier)
+		}
+	}
+	p.Possible = len(picks) > 0
+	if p.Possible {
+		p.Answer = "Smallest size per tier: " + strings.Join(picks, ", ") + "."
+		if len(none) > 0 {
+			p.Answer += " None for " + strings.Join(none, ", ") + " (see above)."
+		}
+		return
+	}
+	// Say the one reason that rules everything out, when there is one.
+	var largest *SKU
+	for _, s := range c.SKUs {
+		if s.Family == FamilyAMR && (largest == nil || s.MemoryGB.Value > largest.MemoryGB.Value) {
+			largest = s
+		}
+	}
+	allTooBig := true
+	for _, t := range p.Tiers {
+		if len(t.Candidates) > 0 || !strings.Contains(t.Verdict, "does not fit") {
+			allTooBig = false
+		}
+	}
+	if allTooBig && largest != nil {
+		cap, _ := largest.DataCapacity()
+		p.Answer = fmt.Sprintf("Impossible: %s does not fit any Azure Managed Redis size. The largest, %s, has %s usable, of which the plan lets data take %s. Split the data over several caches, or lower --memory-headroom.",
+			formatBytes(p.Input.DatasetBytes), largest.Name, formatGB(cap.Value), formatGB(cap.Value*(1-p.Input.MemoryHeadroom)))
+		return
+	}
+	p.Answer = "No size can be recommended: " + strings.Join(none, ", ") + " (see above)."
+}
+
+// formatGB formats a figure in GB.
+func formatGB(v float64) string {
+	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64) + " GB"
+}

@@ -1,0 +1,164 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WritePlan writes a capacity plan as text (FormatText) or JSON
+// (FormatJSON). The text shows every figure's arithmetic and says which
+// capacities were measured and which extrapolated.
+func WritePlan(w io.Writer, p *Plan, format string) error {
+	switch format {
+	case FormatJSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(p)
+	case FormatText, "":
+		return writePlanText(w, p)
+	}
+	return fmt.Errorf("format %q: use text or json", format)
+}
+
+func writePlanText(w io.Writer, p *Plan) error {
+	in := p.Input
+	var b strings.Builder
+	fmt.Fprintf(&b, "Capacity plan: %s ops/s at %s", formatWhole(in.TargetOps), p.objectivesText())
+	if in.DatasetBytes > 0 {
+		fmt.Fprintf(&b, ", %s of data", formatBytes(in.DatasetBytes))
+	}
+	if in.Connections > 0 {
+		fmt.Fprintf(&b, ", %s connections", formatWhole(float64(in.Connections)))
+	}
+	b.WriteString("\n")
+	fmt.Fprintf(&b, "Each size must sustain %s / (1 − %s throughput headroom) = %s ops/s while meeting %s",
+		formatWhole(in.TargetOps), formatPercent(in.ThroughputHeadroom), formatWhole(p.NeededOps), p.objectivesText())
+	if in.DatasetBytes > 0 {
+		fmt.Fprintf(&b, ",\nand hold %s in its usable memory × (1 − %s memory headroom)", formatBytes(in.DatasetBytes), formatPercent(in.MemoryHeadroom))
+	} else {
+		b.WriteString(";\nmemory not checked (no --dataset)")
+	}
+	if in.Connections > 0 {
+		fmt.Fprintf(&b, ", with %s connections under its limit.\n", formatWhole(float64(in.Connections)))
+	} else {
+		b.WriteString("; connections not checked (no --connections).\n")
+	}
+	if _, err := io.WriteString(w, b.String()+"\nMeasured\n"); err != nil {
+		return err
+	}
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  RUN\tSKU\tVCPUS\tSHARDS\tOPS/S MEETING SLO\tPER VCPU\tPER SHARD\tEVIDENCE")
+	for _, r := range p.Runs {
+		rate, perV, perS := "-", "-", "-"
+		if r.Rate > 0 {
+			rate = formatWhole(r.Rate)
+			if r.Evidence == EvidenceLowerBound {
+				rate = "≥ " + rate
+			}
+			if r.PerVCPU > 0 {
+				perV = formatWhole(r.PerVCPU)
+			}
+			if r.PerShard > 0 {
+				perS = formatWhole(r.PerShard)
+			}
+		}
+		sku := r.SKU
+		if sku == "" {
+			sku = "-"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, sku, wholeOrDash(r.VCPUs), wholeOrDash(r.Shards), rate, perV, perS, r.Evidence)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	b.Reset()
+	for _, r := range p.Runs {
+		fmt.Fprintf(&b, "  %s: %s\n", r.Name, r.How)
+	}
+	if len(p.Runs) == 0 {
+		b.WriteString("  no runs given\n")
+	}
+	for _, warn := range p.Warnings {
+		fmt.Fprintf(&b, "  Warning: %s\n", warn)
+	}
+
+	for _, t := range p.Tiers {
+		fmt.Fprintf(&b, "\n%s: %s\n", t.Tier, t.Verdict)
+		if t.TooSmall != "" {
+			fmt.Fprintf(&b, "  %s\n", t.TooSmall)
+		}
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return err
+		}
+		b.Reset()
+		if len(t.Candidates) == 0 {
+			continue
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  SKU\tDATA LIMIT\tCONNECTIONS\tOPS/S MEETING SLO\t")
+		for _, c := range t.Candidates {
+			mem := "-"
+			if in.DatasetBytes > 0 {
+				mem = fmt.Sprintf("%s × %s = %s %s", formatGB(c.DataCapacityGB), formatWhole(100*(1-in.MemoryHeadroom))+" %", formatGB(c.DataLimitGB), mark(c.FitsMemory))
+			}
+			conns := "not published"
+			if c.MaxConnections > 0 {
+				conns = "limit " + formatWhole(c.MaxConnections)
+				if in.Connections > 0 {
+					conns += " " + mark(c.FitsConns)
+				}
+			}
+			capText := "no estimate"
+			switch c.Basis {
+			case BasisMeasured:
+				capText = formatWhole(c.Capacity) + " measured"
+				if c.AtLeast {
+					capText = "≥ " + capText
+				}
+				if c.Capacity == 0 {
+					capText = "never met (measured)"
+				}
+			case BasisExtrapolated:
+				capText = "≈ " + formatWhole(c.Capacity) + " extrapolated from " + c.From
+				if c.AtLeast {
+					capText = "≥ " + capText
+				}
+			}
+			if c.Basis != BasisNone {
+				capText += " " + mark(c.Meets)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t\n", c.SKU, mem, conns, capText)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		for _, c := range t.Candidates {
+			if c.Arithmetic != "" {
+				fmt.Fprintf(&b, "  %s ≈ %s: %s\n", c.SKU, formatWhole(c.Capacity), c.Arithmetic)
+			}
+		}
+	}
+	fmt.Fprintf(&b, "\n%s\n", p.Answer)
+	b.WriteString("Measured capacities come from runs on that SKU; extrapolated ones are estimates from the nearest measured size of the same tier, never across tiers. Catalog figures: amrbench tiers.\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mark(ok bool) string {
+	if ok {
+		return "✓"
+	}
+	return "✗"
+}
+
+func wholeOrDash(v float64) string {
+	if v <= 0 {
+		return "-"
+	}
+	return formatWhole(v)
+}
