@@ -314,3 +314,13 @@ func TestRampWithObjectiveWritesTheVerdict(t *testing.T) {
 		t.Errorf("open loop: %v", err)
 	}
 }
+
+func TestConnectionsOverTheSKULimitWarn(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	// C0 accepts 256 connections; a local server stands in for it.
+	res := cli(t, nil, runArgs(s, "--sku", "C0", "--connections", "257", "--connect-concurrency", "16", "-n", "257", "-q", "--out", filepath.Join(t.TempDir(), "out"))...)
+	if res.code != 0 || !strings.Contains(res.stderr, "warning: 257 connections exceed the target's limit of 256") {
+		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+}

@@ -108,7 +108,6 @@ func TestSKUAndWorkloadErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"run", "--sku", "X7"}, "--sku: unknown SKU \"X7\": Compute Optimized sizes are X3, X5"},
-		{[]string{"run", "--sku", "X3", "--connections", "30001"}, "--connections 30001: above the X3 limit of 30,000 client connections (derived: amr-connections-mapped)"},
 		{[]string{"run", "--preload-fill", "75%"}, "--preload-fill needs --sku"},
 		{[]string{"run", "-s", "c.redis.cache.windows.net", "--sku", "B10"}, "--sku B10 is AMR Balanced, but c.redis.cache.windows.net is Azure Cache for Redis"},
 		{[]string{"run", "-s", "c.westeurope.redis.azure.net", "--sku", "P1"}, "--sku P1 is ACR Premium, but c.westeurope.redis.azure.net is Azure Managed Redis"},
