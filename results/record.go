@@ -140,6 +140,38 @@ type Header struct {
 	// KeySpace relates the key space to the SKU's memory; nil unless the run
 	// named a SKU or a preset.
 	KeySpace *KeySpace `json:"key_space,omitempty"`
+	// StartAt is the agreed start of the measured window (--start-at) that
+	// runs on several machines share; zero when none was given.
+	StartAt time.Time `json:"start_at,omitzero"`
+	// Clock is how this host's clock compared with the server's when the run
+	// began, so that a merge can tell whether the clocks of several machines
+	// agreed; nil when the server would not tell its time.
+	Clock *ClockReading `json:"clock,omitempty"`
+	// Sources lists the runs a merged run was made from; empty for a run
+	// that was measured.
+	Sources []Source `json:"sources,omitempty"`
+}
+
+// ClockReading compares the generator host's clock with the server's (the
+// Redis TIME command), which every machine of a split test can read.
+type ClockReading struct {
+	// OffsetMS is host clock minus server clock, in milliseconds, taken at
+	// the middle of the fastest of a few round trips.
+	OffsetMS float64 `json:"offset_ms"`
+	// UncertaintyMS is half that round trip: the true offset lies within
+	// OffsetMS ± UncertaintyMS.
+	UncertaintyMS float64 `json:"uncertainty_ms"`
+}
+
+// Source is one of the runs a merged run was made from.
+type Source struct {
+	// File is the result file as it was named to the merge.
+	File        string    `json:"file"`
+	RunID       string    `json:"run_id"`
+	Host        string    `json:"host"`
+	Segment     string    `json:"segment"`
+	Start       time.Time `json:"start"`
+	Connections int       `json:"connections"`
 }
 
 // CommandStats is what one command did in one interval.
@@ -283,4 +315,7 @@ type Event struct {
 	// Count aggregates identical events (e.g. reconnects of many connections
 	// within one interval).
 	Count int64 `json:"count,omitempty"`
+	// Source names the run an event of a merged run came from (host and
+	// segment); empty in a measured run.
+	Source string `json:"source,omitempty"`
 }
