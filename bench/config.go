@@ -117,6 +117,26 @@ type Config struct {
 	// LateThreshold is how late an operation may be sent before it counts as
 	// a late start (open loop).
 	LateThreshold time.Duration `json:"late_threshold,omitempty"`
+	// Segment is this machine's share of a test split between several
+	// machines (--segment i/n). Connections, Requests and the key range are
+	// those of the whole test; the run opens its share of the connections
+	// (each driven exactly as the same connection of the whole test would
+	// be), sends its connections' share of the requests and preloads its
+	// share of the keys. The zero Segment is the whole test.
+	Segment results.Segment `json:"segment,omitzero"`
+	// StartAt, when set, is when the measured window begins (--start-at), so
+	// that runs launched independently on several machines measure the same
+	// window: connections open and the preload runs first, then the run
+	// waits until StartAt - Warmup to send load. Intervals are cut from
+	// StartAt even when the run could not start in time.
+	StartAt time.Time `json:"start_at,omitzero"`
+}
+
+// SegmentConnections returns the connections of the whole test that this
+// run's segment drives: global connection numbers first to first+n-1.
+func (c *Config) SegmentConnections() (first, n int) {
+	lo, hi := c.Segment.Share(uint64(max(c.Connections, 0)))
+	return int(lo), int(hi - lo)
 }
 
 // Defaults of an open-loop run.
@@ -185,6 +205,8 @@ func (c *Config) Validate() error {
 	}
 	if c.Connections < 1 {
 		add("--connections %d: at least 1", c.Connections)
+	} else if err := c.Segment.Validate(c.Connections); err != nil {
+		add("--segment %s: %w", c.Segment, err)
 	}
 	if c.ConnectConcurrency < 1 {
 		add("--connect-concurrency %d: at least 1", c.ConnectConcurrency)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
 
@@ -17,14 +18,19 @@ import (
 // measured, so it goes as fast as pipelining allows.
 const minPreloadPipeline = 64
 
-// preload writes every key of the workload's key range once, as the
-// workload's SETs would (same value sizes, contents and expiry), splitting
-// the range between the connections. It reports progress to obs if obs
-// implements Progress, and returns the number of keys written.
-func preload(ctx context.Context, sessions []session, wl *workloads.Workload, pipeline int, obs Observer) (int64, error) {
+// preload writes every key of the segment's share of the workload's key
+// range once, as the workload's SETs would (same value sizes, contents and
+// expiry), splitting it between the connections. It reports progress to obs
+// if obs implements Progress, and returns the number of keys written.
+func preload(ctx context.Context, sessions []session, wl *workloads.Workload, seg results.Segment, pipeline int, obs Observer) (int64, error) {
 	spec := wl.Spec()
 	spec.Ratio = workloads.Ratio{Sets: 1}
 	spec.KeyPattern = workloads.KeyPatterns{Set: workloads.Parallel, Get: workloads.Parallel}
+	lo, hi := seg.Share(spec.KeyCount())
+	if hi == lo {
+		return 0, nil // more segments than keys: another segment has them all
+	}
+	spec.KeyMinimum, spec.KeyMaximum = spec.KeyMinimum+lo, spec.KeyMinimum+hi-1
 	total := spec.KeyCount()
 	conns := min(uint64(len(sessions)), total)
 	loader, err := workloads.New(spec, int(conns))

@@ -38,7 +38,8 @@ func benchWorker(t testing.TB, pipeline int) *worker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := newRecorder(time.Now(), 0, time.Hour, time.Minute, 1, []workloads.OpKind{workloads.Set, workloads.Get}, discard{}, func() int { return 1 })
+	now := time.Now()
+	rec := newRecorder(now, now, time.Hour, time.Minute, 1, []workloads.OpKind{workloads.Set, workloads.Get}, discard{}, func() int { return 1 })
 	var stop atomic.Bool
 	w := newWorker(0, 1, wl.Generator(0, 1), nopSession{}, rec, &stop, pipeline, 32, -1)
 	w.log = rec.newLog(0, 0)
@@ -219,7 +220,8 @@ func BenchmarkHotPath(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer sess.close()
-			rec := newRecorder(time.Now(), 0, time.Hour, time.Minute, 1, []workloads.OpKind{workloads.Set, workloads.Get}, discard{}, func() int { return 1 })
+			now := time.Now()
+			rec := newRecorder(now, now, time.Hour, time.Minute, 1, []workloads.OpKind{workloads.Set, workloads.Get}, discard{}, func() int { return 1 })
 			var stop atomic.Bool
 			w := newWorker(0, 1, wl.Generator(0, 1), sess, rec, &stop, tc.pipeline, 32, -1)
 			w.log = rec.newLog(0, 0)

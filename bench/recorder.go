@@ -223,12 +223,15 @@ type recorder struct {
 	slowPhases map[string]bool
 }
 
-func newRecorder(start time.Time, warmup, interval, maxLag time.Duration, workers int, kinds []workloads.OpKind, obs Observer, conns func() int) *recorder {
+// newRecorder returns a recorder for a run whose load starts at start and
+// whose measured window (interval 0) starts at measured: after start by the
+// warmup, or before it when a run told to start at a given time could not.
+func newRecorder(start, measured time.Time, interval, maxLag time.Duration, workers int, kinds []workloads.OpKind, obs Observer, conns func() int) *recorder {
 	r := &recorder{
 		start:    start,
-		measured: start.Add(warmup),
+		measured: measured,
 		interval: interval,
-		first:    -int64((warmup + interval - 1) / interval),
+		first:    floorDiv(start.Sub(measured), interval),
 		maxLag:   maxLag,
 		workers:  workers,
 		kinds:    kinds,
@@ -252,12 +255,17 @@ func newRecorder(start time.Time, warmup, interval, maxLag time.Duration, worker
 
 // indexOf returns the interval an operation completing at t belongs to.
 func (r *recorder) indexOf(t time.Time) int64 {
-	d := t.Sub(r.measured)
-	k := int64(d / r.interval)
-	if d < 0 && d%r.interval != 0 {
+	return min(max(floorDiv(t.Sub(r.measured), r.interval), r.first), r.lastIndex.Load())
+}
+
+// floorDiv returns d/interval rounded towards minus infinity: the interval
+// that offset d from the measured start falls in.
+func floorDiv(d, interval time.Duration) int64 {
+	k := int64(d / interval)
+	if d < 0 && d%interval != 0 {
 		k--
 	}
-	return min(max(k, r.first), r.lastIndex.Load())
+	return k
 }
 
 func (r *recorder) startOf(k int64) time.Time {

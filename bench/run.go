@@ -35,9 +35,10 @@ type Outcome struct {
 	Preloaded int64
 }
 
-// Run opens cfg.Connections connections to t, preloads if asked, then drives
-// the workload until the duration or the request count is reached or ctx is
-// cancelled, reporting every interval to obs. A cancelled ctx ends the run
+// Run opens cfg.Connections connections to t (its segment's share of them),
+// preloads if asked, waits for cfg.StartAt if set, then drives the workload
+// until the duration or the request count is reached or ctx is cancelled,
+// reporting every interval to obs. A cancelled ctx ends the run
 // cleanly: operations in flight complete and are recorded, and every
 // interval up to that point is reported.
 func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (Outcome, error) {
@@ -53,7 +54,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		return out, err
 	}
 	if cfg.Preload {
-		n, err := preload(ctx, sessions, wl, cfg.Pipeline, obs)
+		n, err := preload(ctx, sessions, wl, cfg.Segment, cfg.Pipeline, obs)
 		out.Preloaded = n
 		if err != nil {
 			return out, err
@@ -72,8 +73,15 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	if spec.Ratio.Gets > 0 {
 		kinds = append(kinds, workloads.Get)
 	}
+	if err := waitForStart(ctx, cfg, obs); err != nil {
+		out.Interrupted = true
+		return out, nil
+	}
 	out.Start = time.Now()
 	out.Measured = out.Start.Add(cfg.Warmup)
+	if !cfg.StartAt.IsZero() {
+		out.Measured = cfg.StartAt
+	}
 	// No command can be stuck longer than a reconnect and a write and a read.
 	maxLag := cfg.ConnectTimeout + 2*cfg.Timeout + time.Second
 	var plan *stepPlan
@@ -85,7 +93,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		}
 		plan = newStepPlan()
 	}
-	rec := newRecorder(out.Start, cfg.Warmup, cfg.Interval, maxLag, cfg.Connections, kinds, obs, t.OpenConnections)
+	rec := newRecorder(out.Start, out.Measured, cfg.Interval, maxLag, len(sessions), kinds, obs, t.OpenConnections)
 	rec.lateThreshold = cfg.LateThreshold
 	rec.shards = t.shardRegistry()
 	if t.cluster != nil {
@@ -109,15 +117,20 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	}
 	var stop atomic.Bool
 	workers := make([]*worker, len(sessions))
+	firstConn, _ := cfg.SegmentConnections()
 	for i, sess := range sessions {
+		// Connection conn of the whole test: a segment's connections send
+		// exactly what the same connections of an unsplit run would.
+		conn := firstConn + i
 		quota := int64(-1)
 		if cfg.Requests > 0 && !cfg.OpenLoop() {
 			quota = cfg.Requests / int64(cfg.Connections)
-			if int64(i) < cfg.Requests%int64(cfg.Connections) {
+			if int64(conn) < cfg.Requests%int64(cfg.Connections) {
 				quota++
 			}
 		}
-		w := newWorker(i, cfg.Connections, wl.Generator(i, cfg.Connections), sess, rec, &stop, cfg.Pipeline, spec.MaxValueSize(), quota)
+		w := newWorker(i, cfg.Connections, wl.Generator(conn, cfg.Connections), sess, rec, &stop, cfg.Pipeline, spec.MaxValueSize(), quota)
+		w.share = conn
 		if plan != nil {
 			if w.waiter, err = newWaiter(); err != nil {
 				return out, err
@@ -201,6 +214,11 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 // then one constant rate or a staircase. A search publishes its steps as it
 // goes (runSearch). It returns when the last fixed step ends, or the zero
 // time if the run's end is not known in advance.
+//
+// A run that starts after its measured window should have begun (late for
+// --start-at) starts each step's schedule when it starts, not in the past:
+// operations due before the run could send anything are not sent in one
+// burst. The steps still end when they would have.
 func planFixedSteps(plan *stepPlan, cfg *Config, start, measured time.Time) time.Time {
 	first := cfg.Rate
 	if cfg.Ramp != nil {
@@ -218,13 +236,13 @@ func planFixedSteps(plan *stepPlan, cfg *Config, start, measured time.Time) time
 	case cfg.Ramp != nil:
 		at := measured
 		for i, r := range cfg.Ramp.Rates() {
-			plan.add(&step{phase: stepPhase(i, r), rate: r, start: at, end: at.Add(cfg.Ramp.StepDuration)})
+			plan.add(&step{phase: stepPhase(i, r), rate: r, start: later(at, start), end: at.Add(cfg.Ramp.StepDuration)})
 			at = at.Add(cfg.Ramp.StepDuration)
 		}
 		plan.finish()
 		return at
 	default:
-		s := &step{rate: cfg.Rate, start: measured, count: uint64(cfg.Requests)}
+		s := &step{rate: cfg.Rate, start: later(measured, start), count: uint64(cfg.Requests)}
 		if cfg.Duration > 0 {
 			s.end = measured.Add(cfg.Duration)
 		}
@@ -341,12 +359,47 @@ func describeVerdict(objectives []results.Objective, v results.SLOStep) string {
 	return text
 }
 
-// openSessions opens every connection before the measured window, at most
-// cfg.ConnectConcurrency at a time, each authenticated before the next one
-// is dialled.
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// waitForStart waits until the load must start for the measured window to
+// begin at cfg.StartAt, and tells obs when it is too late for that. It
+// returns ctx's error if ctx is cancelled while waiting.
+func waitForStart(ctx context.Context, cfg Config, obs Observer) error {
+	if cfg.StartAt.IsZero() {
+		return nil
+	}
+	wait := time.Until(cfg.StartAt.Add(-cfg.Warmup))
+	if wait <= 0 {
+		late := -wait
+		return obs.Event(&results.Event{
+			Time: time.Now(), Kind: results.EventWarning,
+			Detail: fmt.Sprintf("started %s after --start-at%s (opening the connections or the preload took longer): the measured window is cut from --start-at, and its first interval is short",
+				late.Round(time.Millisecond), map[bool]string{true: " less the warmup", false: ""}[cfg.Warmup > 0]),
+		})
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// openSessions opens this segment's connections before the measured window,
+// at most cfg.ConnectConcurrency at a time, each authenticated before the
+// next one is dialled.
 func openSessions(ctx context.Context, t *Target, obs Observer) ([]session, error) {
 	cfg := t.cfg
-	sessions := make([]session, cfg.Connections)
+	_, count := cfg.SegmentConnections()
+	sessions := make([]session, count)
 	for i := range sessions {
 		sessions[i] = t.newSession()
 	}
@@ -357,7 +410,7 @@ func openSessions(ctx context.Context, t *Target, obs Observer) ([]session, erro
 	var errOnce sync.Once
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(cfg.ConnectConcurrency, cfg.Connections) {
+	for range min(cfg.ConnectConcurrency, count) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -367,14 +420,14 @@ func openSessions(ctx context.Context, t *Target, obs Observer) ([]session, erro
 				cancel()
 				if err != nil {
 					errOnce.Do(func() {
-						firstErr = fmt.Errorf("open connection %d of %d: %w", i+1, cfg.Connections, explainConnectError(cfg.Target, err))
+						firstErr = fmt.Errorf("open connection %d of %d: %w", i+1, count, explainConnectError(cfg.Target, err))
 					})
 					failed.Store(true)
 					continue
 				}
 				n := opened.Add(1)
 				if progress != nil {
-					progress.Progress(StageConnect, n, int64(cfg.Connections))
+					progress.Progress(StageConnect, n, int64(count))
 				}
 			}
 		}()

@@ -308,3 +308,94 @@ func TestUnreachableServer(t *testing.T) {
 		t.Fatalf("refused connection reported as a timeout: %v", err)
 	}
 }
+
+func TestSegmentsSplitTheWholeTest(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	s.ResetStats(t)
+	cfg := config(s)
+	cfg.Connections, cfg.Requests, cfg.Preload = 7, 7000, true
+	spec := workloads.DefaultSpec()
+	spec.KeyMinimum, spec.KeyMaximum, spec.KeyPrefix = 1, 1000, "seg:"
+	var preloaded int64
+	all := &collector{}
+	for i, wantConns := range []int{2, 2, 3} { // 7 connections in 3 shares
+		cfg.Segment = results.Segment{Index: i, Count: 3}
+		obs, out := runBench(t, context.Background(), cfg, spec)
+		preloaded += out.Preloaded
+		for _, iv := range obs.intervals {
+			if iv.Connections != wantConns {
+				t.Fatalf("segment %s: %d connections open, want %d", cfg.Segment, iv.Connections, wantConns)
+			}
+		}
+		all.intervals = append(all.intervals, obs.intervals...)
+	}
+	// Together the three segments are the whole test: every request once,
+	// every key preloaded once.
+	tot := all.totals(t)
+	calls := s.CommandCalls(t)
+	if get, set := tot["GET"].Count, tot["SET"].Count; get+set != 7000 || calls["get"] != get || calls["set"] != set+preloaded {
+		t.Fatalf("segments sent GET %d SET %d and preloaded %d; server counted get %d set %d", get, set, preloaded, calls["get"], calls["set"])
+	}
+	if n, _ := s.Admin.DBSize(context.Background()).Result(); preloaded != 1000 || n != 1000 {
+		t.Fatalf("segments preloaded %d keys, server holds %d; want 1000", preloaded, n)
+	}
+}
+
+func TestStartAtFixesTheMeasuredWindow(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	for _, tt := range []struct {
+		name      string
+		offset    time.Duration // StartAt relative to the call of Run
+		wantFirst int64         // index of the first interval
+		wantWarn  bool
+	}{
+		{"in time", 600 * time.Millisecond, 0, false},
+		{"late", -250 * time.Millisecond, 1, true}, // 250 ms late at 200 ms intervals
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := config(s)
+			cfg.Connections, cfg.Requests, cfg.Duration = 2, 0, 600*time.Millisecond
+			cfg.StartAt = time.Now().Add(tt.offset).Truncate(time.Millisecond)
+			obs, out := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+			if !out.Measured.Equal(cfg.StartAt) {
+				t.Fatalf("measured window starts at %s, want --start-at %s", out.Measured, cfg.StartAt)
+			}
+			first, last := obs.intervals[0], obs.intervals[len(obs.intervals)-1]
+			if first.Index != tt.wantFirst {
+				t.Fatalf("first interval %d, want %d", first.Index, tt.wantFirst)
+			}
+			// The load starts when the timer fires, a moment after --start-at.
+			if d := first.Start.Sub(cfg.StartAt); tt.wantFirst == 0 && (d < 0 || d > 100*time.Millisecond) {
+				t.Fatalf("first interval starts %s after --start-at, want within 100 ms", d)
+			}
+			if last.Index != 2 || last.End.Before(cfg.StartAt.Add(cfg.Duration)) {
+				t.Fatalf("last interval %d ends %s, want interval 2 ending after %s", last.Index, last.End, cfg.StartAt.Add(cfg.Duration))
+			}
+			warned := len(obs.events) > 0 && strings.Contains(obs.events[0].Detail, "after --start-at")
+			if warned != tt.wantWarn {
+				t.Fatalf("late-start warning %v, want %v (events %+v)", warned, tt.wantWarn, obs.events)
+			}
+		})
+	}
+}
+
+func TestReadClock(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	target, err := bench.Open(context.Background(), config(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	c, err := target.ReadClock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same machine, same clock: the offset is within the reading's
+	// uncertainty plus TIME's microsecond resolution.
+	if math.Abs(c.OffsetMS) > c.UncertaintyMS+1 || c.UncertaintyMS > 50 {
+		t.Fatalf("clock offset %.3f ms ± %.3f ms against a server on this host", c.OffsetMS, c.UncertaintyMS)
+	}
+}

@@ -248,7 +248,8 @@ func (p ConnectionPlan) Warning(limit int) string {
 
 // ConnectionPlan says how many connections a run against t opens.
 func (t *Target) ConnectionPlan() ConnectionPlan {
-	p := ConnectionPlan{Workers: t.cfg.Connections}
+	_, workers := t.cfg.SegmentConnections() // a segment opens its share
+	p := ConnectionPlan{Workers: workers}
 	if t.cluster != nil {
 		p.Shards, p.Topology = t.info.Shards, 1
 	}

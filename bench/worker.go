@@ -15,7 +15,12 @@ import (
 // own: the generator, the commands, the log. The only shared state it reads
 // per batch is the stop flag.
 type worker struct {
-	id    int
+	id int
+	// share is the worker's connection number in the whole test, which
+	// may be split between machines (--segment): its place in the schedule
+	// (operations m ≡ share mod conns) and its operation sequence. It is id
+	// unless the run is a segment.
+	share int
 	conns int
 	gen   *workloads.Generator
 	sess  session
@@ -46,6 +51,7 @@ const maxScratch = 16 << 10
 func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recorder, stop *atomic.Bool, pipeline, maxValue int, quota int64) *worker {
 	w := &worker{
 		id:     id,
+		share:  id,
 		conns:  conns,
 		gen:    gen,
 		sess:   sess,
@@ -120,7 +126,7 @@ func (w *worker) runClosed(ctx context.Context) {
 }
 
 // runOpen sends the operations of each step of plan at their due times: the
-// worker's share is operations m ≡ id (mod conns). An operation that is due
+// worker's share is operations m ≡ share (mod conns). An operation that is due
 // while the previous batch is still waiting for its replies goes out as soon
 // as the replies are in, with its response time counted from its due time;
 // with a pipeline, every operation already due joins the batch.
@@ -132,7 +138,7 @@ func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
 		if st == nil {
 			return
 		}
-		for m := uint64(w.id); !w.stop.Load(); {
+		for m := uint64(w.share); !w.stop.Load(); {
 			due, ok := st.due(m)
 			if !ok {
 				break
