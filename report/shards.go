@@ -5,8 +5,6 @@ import (
 	"io"
 	"sort"
 	"strconv"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/amrbench/amrbench/results"
 )
@@ -58,44 +56,57 @@ func shardNames(shards map[string]*results.ShardSummary) []string {
 	return names
 }
 
-// writeShards writes the per-shard table of a cluster run and its spread.
-func writeShards(w io.Writer, s *results.Summary, percentiles []float64) error {
+// ShardTable returns a row per shard of a cluster run, busiest first, nil
+// for other runs: the operations each primary answered (the final reply,
+// after any redirect), their share, response-time percentiles, errors and
+// the redirects it sent.
+func ShardTable(run *results.Run, s *results.Summary, percentiles []float64) *Table {
 	if len(s.Shards) == 0 {
 		return nil
 	}
+	percentiles = reportPercentiles(run.Header, percentiles)
 	var total int64
 	for _, sh := range s.Shards {
 		total += sh.Count
 	}
-	if _, err := io.WriteString(w, "Shards: the operations each primary answered (the final reply, after any redirect), and their response time. Milliseconds.\n"); err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	cols := []string{"SHARD", "OPS/S", "SHARE", "MEAN"}
+	t := &Table{Title: "Shards: the operations each primary answered (the final reply, after any redirect), and their response time. Milliseconds."}
+	t.Columns = []Column{{Name: "SHARD", Key: "shard", Align: AlignLeft}, {Name: "OPS/S", Key: "ops_per_sec"}, {Name: "SHARE", Key: "share_pct"}, {Name: "MEAN", Key: "mean_us"}}
 	for _, p := range percentiles {
-		cols = append(cols, "P"+strconv.FormatFloat(p, 'f', -1, 64))
+		t.Columns = append(t.Columns, Column{Name: "P" + percentileName(p), Key: results.PercentileKey(p)})
 	}
-	cols = append(cols, "MAX", "ERRORS", "REDIRECTS")
-	fmt.Fprintln(tw, strings.Join(cols, "\t")+"\t")
+	t.Columns = append(t.Columns, Column{Name: "MAX", Key: "max_us"}, Column{Name: "ERRORS", Key: "errors"}, Column{Name: "REDIRECTS", Key: "redirects"})
 	names := shardNames(s.Shards)
 	if _, ok := s.Shards[unroutedShard]; ok {
 		names = append(names, unroutedShard)
 	}
 	for _, name := range names {
 		sh := s.Shards[name]
-		row := []string{name, formatCount(sh.OpsPerSec), fmt.Sprintf("%.1f%%", 100*float64(sh.Count)/float64(max(total, 1))), formatMillis(sh.Response.MeanMicros)}
+		share := 100 * float64(sh.Count) / float64(max(total, 1))
+		row := []TableCell{TextCell(name), countCell(sh.OpsPerSec), NumberCell(fmt.Sprintf("%.1f%%", share), strconv.FormatFloat(share, 'f', 3, 64)), millisCell(sh.Response.MeanMicros)}
 		for _, p := range percentiles {
 			v, _ := sh.Response.At(p)
-			row = append(row, formatMillis(float64(v)))
+			row = append(row, millisCell(float64(v)))
 		}
 		var redirects int64
 		for _, n := range sh.Redirects {
 			redirects += n
 		}
-		row = append(row, formatMillis(float64(sh.Response.MaxMicros)), strconv.FormatInt(sh.ErrorCount(), 10), strconv.FormatInt(redirects, 10))
-		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+		row = append(row, millisCell(float64(sh.Response.MaxMicros)), TextCell(strconv.FormatInt(sh.ErrorCount(), 10)), TextCell(strconv.FormatInt(redirects, 10)))
+		t.AddRow(row...)
 	}
-	if err := tw.Flush(); err != nil {
+	return t
+}
+
+// writeShards writes the per-shard table of a cluster run and its spread.
+func writeShards(w io.Writer, run *results.Run, s *results.Summary, percentiles []float64) error {
+	t := ShardTable(run, s, percentiles)
+	if t == nil {
+		return nil
+	}
+	if _, err := fmt.Fprintf(w, "%s\n", t.Title); err != nil {
+		return err
+	}
+	if err := t.WriteText(w); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, describeSpread(s.Shards)+"\n")

@@ -10,7 +10,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/amrbench/amrbench/results"
@@ -21,52 +20,20 @@ import (
 // the percentile columns (nil: the run's own choice).
 func WriteSummary(w io.Writer, run *results.Run, s *results.Summary, percentiles []float64) error {
 	h := run.Header
-	if len(percentiles) == 0 {
-		percentiles = h.Percentiles
-	}
-	if len(percentiles) == 0 {
-		percentiles = results.DefaultPercentiles
-	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "amrbench %s %s\n", h.Tool.Version, runName(h))
-	fmt.Fprintf(&b, "Target    %s\n", describeTarget(h.Target))
-	fmt.Fprintf(&b, "Load      %s\n", describeLoad(h, s))
-	if h.WorkloadText != "" {
-		preset := ""
-		if h.Preset != "" {
-			preset = "preset " + h.Preset + ": "
-		}
-		fmt.Fprintf(&b, "Workload  %s%s\n", preset, h.WorkloadText)
-	}
-	b.WriteString(describeKeySpace(h, s))
-	if run.Truncated || run.Summary == nil {
-		b.WriteString("Note      the result file ends early (the run was killed); this covers every whole interval in it\n")
+	for _, f := range runFacts(run, s) {
+		fmt.Fprintf(&b, "%-10s%s\n", f.name, f.text)
 	}
 	b.WriteString("\n")
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}
-
-	kinds := []struct {
-		title string
-		pick  func(*results.CommandSummary) results.Latency
-	}{
-		{"Service time, from each request's actual send to its reply (closed loop: each connection sends when its previous reply arrives)", func(c *results.CommandSummary) results.Latency { return c.Service }},
-	}
-	if h.Mode == results.ModeOpen {
-		kinds = []struct {
-			title string
-			pick  func(*results.CommandSummary) results.Latency
-		}{
-			{"Response time, from each request's intended start (its place in the schedule) to its reply: what an application would see", func(c *results.CommandSummary) results.Latency { return c.Response }},
-			{"Service time, from each request's actual send to its reply", func(c *results.CommandSummary) results.Latency { return c.Service }},
-		}
-	}
-	for _, k := range kinds {
-		if _, err := fmt.Fprintf(w, "%s. Milliseconds.\n", k.title); err != nil {
+	for _, t := range SummaryTables(run, s, percentiles) {
+		if _, err := fmt.Fprintf(w, "%s\n", t.Title); err != nil {
 			return err
 		}
-		if err := writeTable(w, s, percentiles, k.pick); err != nil {
+		if err := t.WriteText(w); err != nil {
 			return err
 		}
 		if _, err := io.WriteString(w, "\n"); err != nil {
@@ -76,27 +43,43 @@ func WriteSummary(w io.Writer, run *results.Run, s *results.Summary, percentiles
 	if err := writeSteps(w, run, s); err != nil {
 		return err
 	}
-	if err := writeShards(w, s, percentiles); err != nil {
+	if err := writeShards(w, run, s, percentiles); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, describeErrors(s)+describeRedirects(s)+describeRunIntegrity(h, s)+"\n")
 	return err
 }
 
-// writeSteps writes the table of a staircase or a search: each step's target
-// and achieved rate, response-time percentiles, errors and late starts, and
-// against each objective, whether it was met; then the highest rate that met
-// them all.
+// writeSteps writes the table of a staircase or a search (StepsTable), then
+// the verdict.
 func writeSteps(w io.Writer, run *results.Run, s *results.Summary) error {
+	t, verdict, err := StepsTable(run, s)
+	if err != nil || t == nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "%s:\n", t.Title); err != nil {
+		return err
+	}
+	if err := t.WriteText(w); err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, verdict+"\n")
+	return err
+}
+
+// StepsTable returns the table of a staircase or a search, nil for a run of
+// one rate: each step's target and achieved rate, response-time
+// percentiles, errors and late starts, and against each objective, whether
+// it was met. verdict says, in lines, the highest rate that met them all.
+func StepsTable(run *results.Run, s *results.Summary) (t *Table, verdict string, err error) {
 	res := s.SLO
 	if res == nil {
-		var err error
 		if res, err = results.EvaluateSteps(nil, run.Intervals); err != nil {
-			return err
+			return nil, "", err
 		}
 	}
 	if len(res.Steps) == 0 || (len(res.Steps) == 1 && res.Steps[0].Phase == "" && s.SLO == nil) {
-		return nil
+		return nil, "", nil
 	}
 	byPhase := map[string][]*results.Interval{}
 	for _, iv := range run.Intervals {
@@ -106,43 +89,39 @@ func writeSteps(w io.Writer, run *results.Run, s *results.Summary) error {
 	if len(res.Objectives) > 0 {
 		title += ", judged by " + strings.Join(res.Objectives, " and ")
 	}
-	if _, err := fmt.Fprintf(w, "%s (response time, milliseconds):\n", title); err != nil {
-		return err
+	t = &Table{Title: title + " (response time, milliseconds)"}
+	t.Columns = []Column{{Name: "STEP", Key: "step", Align: AlignLeft}, {Name: "TARGET/S", Key: "target_rate"}, {Name: "ACHIEVED/S", Key: "achieved_rate"},
+		{Name: "P50", Key: "p50_us"}, {Name: "P99", Key: "p99_us"}, {Name: "P99.9", Key: "p99.9_us"}, {Name: "MAX", Key: "max_us"},
+		{Name: "ERRORS", Key: "errors"}, {Name: "LATE", Key: "late_starts"}}
+	for _, o := range res.Objectives {
+		t.Columns = append(t.Columns, Column{Name: o, Key: o + " (µs)"})
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	cols := []string{"STEP", "TARGET/S", "ACHIEVED/S", "P50", "P99", "P99.9", "MAX", "ERRORS", "LATE"}
-	cols = append(cols, res.Objectives...)
 	if len(res.Objectives) > 0 {
-		cols = append(cols, "MET")
+		t.Columns = append(t.Columns, Column{Name: "MET", Key: "met"})
 	}
-	fmt.Fprintln(tw, strings.Join(cols, "\t")+"\t")
 	for _, st := range res.Steps {
 		totals, _, err := results.Totals(byPhase[st.Phase])
 		if err != nil {
-			return err
+			return nil, "", err
 		}
 		l := results.LatencyOf(totals[results.AllCommands].Response, []float64{50, 99, 99.9})
 		name := st.Phase
 		if name == "" {
 			name = "all"
 		}
-		row := []string{name, formatCount(st.TargetRate), formatCount(st.AchievedRate)}
+		row := []TableCell{TextCell(name), countCell(st.TargetRate), countCell(st.AchievedRate)}
 		for _, p := range l.Percentiles {
-			row = append(row, formatMillis(float64(p.Micros)))
+			row = append(row, millisCell(float64(p.Micros)))
 		}
-		row = append(row, formatMillis(float64(l.MaxMicros)), strconv.FormatInt(st.Errors, 10), strconv.FormatInt(st.LateStarts, 10))
+		row = append(row, millisCell(float64(l.MaxMicros)), TextCell(strconv.FormatInt(st.Errors, 10)), TextCell(strconv.FormatInt(st.LateStarts, 10)))
 		for _, o := range res.Objectives {
-			row = append(row, formatMillis(float64(st.Measured[o])))
+			row = append(row, millisCell(float64(st.Measured[o])))
 		}
 		if len(res.Objectives) > 0 {
-			row = append(row, map[bool]string{true: "yes", false: "no"}[st.Met])
+			row = append(row, TextCell(map[bool]string{true: "yes", false: "no"}[st.Met]))
 		}
-		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+		t.AddRow(row...)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	verdict := ""
 	switch {
 	case len(res.Objectives) == 0:
 	case res.MaxRate > 0:
@@ -153,8 +132,7 @@ func writeSteps(w io.Writer, run *results.Run, s *results.Summary) error {
 	if len(res.Objectives) > 0 {
 		verdict += fmt.Sprintf("A step meets the objectives when each holds on its operations (all commands together unless it names one), it achieves its target rate within %g%%, and no operation fails.\n", results.RateTolerance*100)
 	}
-	_, err := io.WriteString(w, verdict+"\n")
-	return err
+	return t, verdict, nil
 }
 
 func runName(h *results.Header) string {
@@ -186,9 +164,6 @@ func describeTarget(t results.Target) string {
 		details = append(details, "auth "+t.Auth)
 	}
 	fmt.Fprintf(&b, " (%s)", strings.Join(details, ", "))
-	if t.Embedded != "" {
-		fmt.Fprintf(&b, "\n          embedded default: %s. These numbers describe this machine, not a cache.", t.Embedded)
-	}
 	return b.String()
 }
 
@@ -202,34 +177,6 @@ func describeLoad(h *results.Header, s *results.Summary) string {
 		text += fmt.Sprintf(" after %.1f s of warmup", h.WarmupS)
 	}
 	return text
-}
-
-// writeTable writes one latency table.
-func writeTable(w io.Writer, s *results.Summary, percentiles []float64, pick func(*results.CommandSummary) results.Latency) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	cols := []string{"COMMAND", "OPS/S", "HITS/S", "MISSES/S", "MEAN"}
-	for _, p := range percentiles {
-		cols = append(cols, "P"+strconv.FormatFloat(p, 'f', -1, 64))
-	}
-	cols = append(cols, "MAX", "KB/S", "ERRORS")
-	fmt.Fprintln(tw, strings.Join(cols, "\t")+"\t")
-	for _, name := range results.CommandNames(s.Commands) {
-		c := s.Commands[name]
-		l := pick(c)
-		hits, misses := "-", "-"
-		if name == "GET" || (name == results.AllCommands && c.Hits+c.Misses > 0) {
-			hits, misses = formatCount(rate(c.Hits, s.DurationS)), formatCount(rate(c.Misses, s.DurationS))
-		}
-		row := []string{name, formatCount(c.OpsPerSec), hits, misses, formatMillis(l.MeanMicros)}
-		for _, p := range percentiles {
-			v, _ := l.At(p)
-			row = append(row, formatMillis(float64(v)))
-		}
-		kb := float64(c.BytesSent+c.BytesReceived) / 1024
-		row = append(row, formatMillis(float64(l.MaxMicros)), strconv.FormatFloat(rate1(kb, s.DurationS), 'f', 1, 64), strconv.FormatInt(c.ErrorCount(), 10))
-		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
-	}
-	return tw.Flush()
 }
 
 func describeErrors(s *results.Summary) string {

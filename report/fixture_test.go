@@ -1,0 +1,274 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/amrbench/amrbench/results"
+)
+
+// The -update flag (plan_test.go) also rewrites the fixed result files and
+// the golden renderings of them: go test ./report -run 'Fixture|Golden' -update
+
+// The fixed result files in testdata are made by the builders below, so
+// that what they hold is written down here; -update writes them again, and
+// TestFixturesAreUpToDate fails when a builder and its file part.
+var resultFixtures = map[string]func() *results.Run{
+	"cluster.jsonl":    clusterFixture,
+	"enterprise.jsonl": enterpriseFixture,
+}
+
+var fixtureStart = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// latencyModel draws latencies in µs: a log-normal body around median with
+// the given spread, and a tail of rare slow operations up to tail µs.
+type latencyModel struct {
+	median, spread, tail float64
+	tailShare            float64
+}
+
+func (m latencyModel) draw(r *rand.Rand) int64 {
+	if r.Float64() < m.tailShare {
+		return int64(m.median + r.Float64()*m.tail)
+	}
+	return int64(math.Max(1, m.median*math.Exp(r.NormFloat64()*m.spread)))
+}
+
+// commandStats records count operations drawn from m: samples distinct
+// draws, each standing for count/samples operations.
+func commandStats(r *rand.Rand, count int64, m latencyModel, lateBy latencyModel, sent, received int64) *results.CommandStats {
+	cs := results.NewCommandStats()
+	const samples = 400
+	per := count / samples
+	for i := range samples {
+		n := per
+		if i < int(count%samples) {
+			n++
+		}
+		v := m.draw(r)
+		cs.Service.RecordValues(v, n)
+		late := int64(0)
+		if lateBy.median > 0 {
+			late = lateBy.draw(r)
+		}
+		cs.Response.RecordValues(v+late, n)
+	}
+	cs.Count = count
+	cs.BytesSent, cs.BytesReceived = count*sent, count*received
+	return cs
+}
+
+func fixtureHeader(runID, label string, start time.Time) *results.Header {
+	return &results.Header{
+		Tool:  results.Tool{Name: "amrbench", Version: "v0.6.0", Commit: "4f2a9c1e7b3d5a60"},
+		RunID: runID, Label: label, Start: start, Host: "loadgen-1", Segment: "0/1",
+		IntervalS: 1, Percentiles: []float64{50, 90, 99, 99.9, 99.99}, Seed: 42,
+		Clock: &results.ClockReading{OffsetMS: 0.8, UncertaintyMS: 0.3},
+	}
+}
+
+// clusterFixture is a closed-loop run against a 3-shard OSS-cluster cache:
+// 2 s of warmup, 30 s measured; a slot migration at 8 s brings MOVED and ASK
+// redirects, a few TRYAGAIN errors and slower replies for two intervals, the connections re-AUTH at
+// 15 s, and at 21 s three connections fail and are reopened.
+// (The slot migration's MOVED and ASK replies are followed: redirects, not
+// errors.)
+func clusterFixture() *results.Run {
+	r := rand.New(rand.NewPCG(42, 1))
+	h := fixtureHeader("20261123T120000Z-b10-oss", "b10-oss", fixtureStart.Add(-2*time.Second))
+	h.Target = results.Target{
+		Endpoint: "mycache.westeurope.redis.azure.net:10000", TLS: true, ClusterPolicy: "oss",
+		PolicyReason: "the endpoint answered CLUSTER SLOTS with 3 shards", SKU: "B10", Tier: "Balanced",
+		VCPUs: 4, MemoryGB: 12, MaxConnections: 15000, Auth: "entra", Shards: 3, Server: "redis 7.4.2",
+	}
+	h.Mode, h.WarmupS, h.Connections, h.Pipeline = results.ModeClosed, 2, 50, 1
+	h.Config = json.RawMessage(`{"target":{"host":"mycache.westeurope.redis.azure.net","port":10000,"tls":{"enabled":true},"auth":"entra","cluster_policy":"auto"},"connections":50,"pipeline":1,"duration":30000000000,"warmup":2000000000,"interval":1000000000}`)
+	h.Workload = json.RawMessage(`{"ratio":{"sets":1,"gets":10},"key_prefix":"key:","key_minimum":0,"key_maximum":99999,"key_pattern":{"set":"R","get":"R"},"data_size":1024,"seed":42}`)
+	h.WorkloadText = "SET:GET 1:10, keys key:0..key:99999 (uniform), values 1024 B, seed 42"
+	shards := []string{"10.0.0.4:6379", "10.0.0.5:6379", "10.0.0.6:6379"}
+	run := &results.Run{Header: h}
+	for k := -2; k < 30; k++ {
+		base := latencyModel{median: 480, spread: 0.25, tail: 6000, tailShare: 0.0005}
+		gets := int64(45000 + r.IntN(3000))
+		if k < 0 {
+			gets -= 6000 // connections warming up
+		}
+		iv := &results.Interval{
+			Index: int64(k), Start: fixtureStart.Add(time.Duration(k) * time.Second), End: fixtureStart.Add(time.Duration(k+1) * time.Second),
+			Connections: 50, Commands: map[string]*results.CommandStats{}, Shards: map[string]*results.ShardStats{},
+		}
+		if k < 0 {
+			iv.Phase = results.PhaseWarmup
+		}
+		if k == 8 || k == 9 { // slot migration
+			base.median, base.tail, base.tailShare = 900, 25000, 0.01
+			gets -= 9000
+		}
+		get := commandStats(r, gets, base, latencyModel{}, 31, 930)
+		get.Hits = gets * 9 / 10
+		get.Misses = gets - get.Hits
+		set := commandStats(r, gets/10, latencyModel{median: base.median * 1.1, spread: 0.25, tail: base.tail, tailShare: base.tailShare}, latencyModel{}, 1062, 5)
+		switch k {
+		case 8: // the client follows the redirects; a few commands hit the migration's edge
+			get.Redirects = map[results.ErrorClass]int64{results.ErrMoved: 412, results.ErrAsk: 37}
+			set.Redirects = map[results.ErrorClass]int64{results.ErrMoved: 44}
+			get.Errors = map[results.ErrorClass]int64{results.ErrTryAgain: 6}
+		case 9:
+			get.Redirects = map[results.ErrorClass]int64{results.ErrMoved: 96}
+		case 21:
+			get.Errors = map[results.ErrorClass]int64{results.ErrConnection: 3, results.ErrTimeout: 2}
+			iv.Reconnects = 3
+		}
+		iv.Commands["GET"], iv.Commands["SET"] = get, set
+		total := get.Count + set.Count
+		for i, addr := range shards {
+			share := []float64{0.31, 0.335, 0.355}[i]
+			n := int64(float64(total) * share)
+			ss := &results.ShardStats{Count: n, Response: results.NewHistogram()}
+			m := base
+			m.median *= []float64{0.95, 1.0, 1.12}[i]
+			for range 200 {
+				ss.Response.RecordValues(m.draw(r), max(n/200, 1))
+			}
+			if k == 8 && i == 1 { // the shard the slots moved away from sends the redirects
+				ss.Redirects = map[results.ErrorClass]int64{results.ErrMoved: 456, results.ErrAsk: 37}
+				ss.Errors = map[results.ErrorClass]int64{results.ErrTryAgain: 6}
+			}
+			if k == 9 && i == 1 {
+				ss.Redirects = map[results.ErrorClass]int64{results.ErrMoved: 96}
+			}
+			iv.Shards[addr] = ss
+		}
+		run.Intervals = append(run.Intervals, iv)
+	}
+	at := func(s float64) time.Time { return fixtureStart.Add(time.Duration(s * float64(time.Second))) }
+	run.Events = []*results.Event{
+		{Time: at(8.2), Kind: results.EventTopology, Detail: "slots 10923-16383 moved from 10.0.0.5:6379 to 10.0.0.6:6379; the cluster map was reloaded"},
+		{Time: at(15), Kind: results.EventReauth, Detail: "50 connections re-authenticated with a new Entra ID token", Count: 50},
+		{Time: at(22), Kind: results.EventReconnect, Detail: "3 connections reopened after a connection error", Count: 3},
+	}
+	return run
+}
+
+// enterpriseFixture is an open-loop staircase against an Enterprise-policy
+// cache, judged against p99<2ms: 40k, 60k and 80k ops/s, 8 s each. At 80k
+// the client falls behind its schedule (late starts, response time well
+// above service time) and the step fails.
+func enterpriseFixture() *results.Run {
+	r := rand.New(rand.NewPCG(43, 1))
+	h := fixtureHeader("20261123T130000Z-b10-enterprise", "b10-enterprise", fixtureStart.Add(time.Hour))
+	h.Target = results.Target{
+		Endpoint: "mycache2.westeurope.redis.azure.net:10000", TLS: true, ClusterPolicy: "enterprise",
+		PolicyReason: "given with --cluster-policy", SKU: "B10", Tier: "Balanced", Auth: "password", Server: "redis 7.4.2",
+	}
+	h.Mode, h.Connections, h.Pipeline = results.ModeOpen, 50, 1
+	h.Schedule, h.LateThresholdMS, h.SLO = "staircase 40k to 80k ops/s by 20k, 8s per step", 1, []string{"p99<2ms"}
+	h.WorkloadText = "SET:GET 1:10, keys key:0..key:99999 (uniform), values 1024 B, seed 42"
+	run := &results.Run{Header: h}
+	start := h.Start
+	for k := range 24 {
+		step := k / 8
+		rate := []float64{40000, 60000, 80000}[step]
+		iv := &results.Interval{
+			Index: int64(k), Start: start.Add(time.Duration(k) * time.Second), End: start.Add(time.Duration(k+1) * time.Second),
+			Phase:       []string{"step 1: 40k ops/s", "step 2: 60k ops/s", "step 3: 80k ops/s"}[step],
+			Connections: 50, TargetRate: rate, Commands: map[string]*results.CommandStats{},
+		}
+		base := latencyModel{median: 520 + 60*float64(step), spread: 0.3, tail: 6000, tailShare: 0.0005}
+		late := latencyModel{}
+		achieved := rate
+		if step == 2 {
+			late = latencyModel{median: 1800, spread: 0.7, tail: 30000, tailShare: 0.03}
+			iv.LateStarts = 5200 + int64(r.IntN(400))
+			achieved = rate * 0.93
+		}
+		gets := int64(achieved*10/11) + int64(r.IntN(20)) - 10
+		get := commandStats(r, gets, base, late, 31, 930)
+		get.Hits = gets * 9 / 10
+		get.Misses = gets - get.Hits
+		iv.Commands["GET"] = get
+		iv.Commands["SET"] = commandStats(r, gets/10, base, late, 1062, 5)
+		run.Intervals = append(run.Intervals, iv)
+	}
+	run.Events = []*results.Event{
+		{Time: start.Add(8 * time.Second), Kind: results.EventPhase, Detail: "step 2: 60k ops/s"},
+		{Time: start.Add(16 * time.Second), Kind: results.EventPhase, Detail: "step 3: 80k ops/s"},
+		{Time: start.Add(17 * time.Second), Kind: results.EventWarning, Detail: "the client fell behind its schedule: operations were sent late"},
+	}
+	return run
+}
+
+// encodeFixture writes run as a result file, summary last.
+func encodeFixture(t *testing.T, run *results.Run) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := results.NewWriter(&buf)
+	if err := w.WriteHeader(run.Header); err != nil {
+		t.Fatal(err)
+	}
+	events := run.Events
+	for _, iv := range run.Intervals {
+		for len(events) > 0 && !events[0].Time.After(iv.End) {
+			if err := w.WriteEvent(events[0]); err != nil {
+				t.Fatal(err)
+			}
+			events = events[1:]
+		}
+		if err := w.WriteInterval(iv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, e := range events {
+		if err := w.WriteEvent(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, err := run.Summarize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteSummary(sum); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestFixturesAreUpToDate(t *testing.T) {
+	for name, build := range resultFixtures {
+		path := filepath.Join("testdata", name)
+		want := encodeFixture(t, build())
+		if *update {
+			if err := os.WriteFile(path, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./report -update to write it)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from what its builder makes; run go test ./report -update", path)
+		}
+	}
+}
+
+// readFixture reads a fixed result file.
+func readFixture(t *testing.T, name string) (*results.Run, *results.Summary) {
+	t.Helper()
+	run, err := results.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := run.Summarize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run, sum
+}

@@ -1,0 +1,136 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/amrbench/amrbench/results"
+)
+
+// checkGolden compares got with testdata/name, or writes it there with
+// -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to write it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s: the rendering changed; if that is intended, run go test ./report -update and review the diff.\ngot:\n%s", path, got)
+	}
+}
+
+func TestGoldenRenderings(t *testing.T) {
+	formats := []struct {
+		ext    string
+		render func(io.Writer, *results.Run, *results.Summary, []float64) error
+	}{
+		{"txt", WriteSummary},
+		{"md", WriteSummaryMarkdown},
+		{"csv", WriteSummaryCSV},
+	}
+	for _, fixture := range []string{"cluster", "enterprise"} {
+		run, sum := readFixture(t, fixture+".jsonl")
+		for _, f := range formats {
+			t.Run(fixture+"."+f.ext, func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := f.render(&buf, run, sum, nil); err != nil {
+					t.Fatal(err)
+				}
+				checkGolden(t, fixture+".summary."+f.ext, buf.Bytes())
+			})
+		}
+	}
+}
+
+// The renderings agree with the summary's numbers, whatever the golden
+// files say.
+func TestRenderingsAgreeWithTheSummary(t *testing.T) {
+	run, sum := readFixture(t, "cluster.jsonl")
+	all := sum.Commands[results.AllCommands]
+	if all.Count != run.Summary.Commands[results.AllCommands].Count {
+		t.Fatalf("summary of the intervals %d, summary record %d", all.Count, run.Summary.Commands[results.AllCommands].Count)
+	}
+	var csvOut bytes.Buffer
+	if err := WriteSummaryCSV(&csvOut, run, sum, nil); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&csvOut).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, k := range recs[0] {
+		col[k] = i
+	}
+	found := false
+	for _, rec := range recs[1:] {
+		if rec[col["latency"]] == "service" && rec[col["command"]] == "ALL" {
+			found = true
+			p99, _ := all.Service.At(99)
+			if rec[col["count"]] != itoa(all.Count) || rec[col["p99_us"]] != itoa(p99) || rec[col["errors_moved"]] != itoa(all.Errors[results.ErrMoved]) {
+				t.Fatalf("CSV ALL row %v; summary count %d p99 %d moved %d", rec, all.Count, p99, all.Errors[results.ErrMoved])
+			}
+		}
+	}
+	if !found || len(recs) != 1+2*3 {
+		t.Fatalf("CSV has %d rows, want a header and 6 (2 latencies x SET, GET, ALL)", len(recs))
+	}
+	var md bytes.Buffer
+	if err := WriteSummaryMarkdown(&md, run, sum, []float64{50, 99.999}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "| P99.999 |") || strings.Contains(md.String(), "| P90 |") {
+		t.Fatalf("Markdown does not take the percentile columns it is given:\n%s", md.String())
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestTruncatedFileRenders(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "cluster.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Cut the file in the middle of its 21st line, as a killed run leaves it.
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	cut := bytes.Join(lines[:20], nil)
+	cut = append(cut, lines[20][:len(lines[20])/2]...)
+	run, err := results.Read(bytes.NewReader(cut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !run.Truncated || run.Summary != nil {
+		t.Fatalf("truncated %v, summary %v", run.Truncated, run.Summary != nil)
+	}
+	sum, err := run.Summarize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, page bytes.Buffer
+	if err := WriteSummary(&text, run, sum, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "the result file ends early") {
+		t.Fatalf("no note of the early end:\n%s", text.String())
+	}
+	if err := WriteHTML(&page, run, sum, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.String(), "the result file ends early") || !strings.Contains(page.String(), `id="chart-throughput"`) {
+		t.Fatal("the HTML page of a truncated file lacks its note or its charts")
+	}
+}
