@@ -118,11 +118,12 @@ type Config struct {
 	// a late start (open loop).
 	LateThreshold time.Duration `json:"late_threshold,omitempty"`
 	// Segment is this machine's share of a test split between several
-	// machines (--segment i/n). Connections, Requests and the key range are
-	// those of the whole test; the run opens its share of the connections
-	// (each driven exactly as the same connection of the whole test would
-	// be), sends its connections' share of the requests and preloads its
-	// share of the keys. The zero Segment is the whole test.
+	// machines (--segment i/n). Connections, Requests, Rate and the key range
+	// are those of the whole test; the run opens its share of the
+	// connections, each driven exactly as the same connection of the whole
+	// test would be (its operation sequence, its share of the requests, its
+	// slots of the open-loop schedule, so its share of the rate), and
+	// preloads its share of the keys. The zero Segment is the whole test.
 	Segment results.Segment `json:"segment,omitzero"`
 	// StartAt, when set, is when the measured window begins (--start-at), so
 	// that runs launched independently on several machines measure the same
@@ -207,6 +208,9 @@ func (c *Config) Validate() error {
 		add("--connections %d: at least 1", c.Connections)
 	} else if err := c.Segment.Validate(c.Connections); err != nil {
 		add("--segment %s: %w", c.Segment, err)
+	}
+	if c.FindMax && !c.Segment.IsWhole() {
+		add("--segment with --find-max: each machine would search on its own; split a --rate or a --rate-ramp instead")
 	}
 	if c.ConnectConcurrency < 1 {
 		add("--connect-concurrency %d: at least 1", c.ConnectConcurrency)

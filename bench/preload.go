@@ -117,6 +117,7 @@ func reportProgress(obs Observer, stage string, done *atomic.Int64, total int64)
 	}
 	quit := make(chan struct{})
 	finished := make(chan struct{})
+	p.Progress(stage, done.Load(), total) // the stage's clock starts now, for its rate and time left
 	go func() {
 		defer close(finished)
 		tick := time.NewTicker(200 * time.Millisecond)

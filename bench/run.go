@@ -101,9 +101,12 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		defer stopWatch()
 	}
 	if plan != nil {
+		// A segment sends its connections' share of every step's rate.
+		_, n := cfg.SegmentConnections()
+		share := float64(n) / float64(cfg.Connections)
 		rec.phaseAt = func(at time.Time) (string, float64) {
 			if s := plan.at(at); s != nil {
-				return s.phase, s.rate
+				return s.phase, s.rate * share
 			}
 			return results.PhaseIdle, 0
 		}

@@ -160,14 +160,16 @@ func (m *merger) checkConfigs() {
 	describe := func(h *Header) map[string]string {
 		out := map[string]string{
 			"mode":                  h.Mode,
-			"pipeline":              strconv.Itoa(h.Pipeline),
-			"interval_s":            strconv.FormatFloat(h.IntervalS, 'f', -1, 64),
-			"warmup_s":              strconv.FormatFloat(h.WarmupS, 'f', -1, 64),
 			"target.endpoint":       h.Target.Endpoint,
 			"target.cluster_policy": h.Target.ClusterPolicy,
-			"target.tls":            strconv.FormatBool(h.Target.TLS),
-			"target.auth":           h.Target.Auth,
 			"tool.version":          h.Tool.Version,
+		}
+		if len(h.Config) == 0 { // else the configuration says these, and more
+			out["pipeline"] = strconv.Itoa(h.Pipeline)
+			out["interval_s"] = strconv.FormatFloat(h.IntervalS, 'f', -1, 64)
+			out["warmup_s"] = strconv.FormatFloat(h.WarmupS, 'f', -1, 64)
+			out["target.tls"] = strconv.FormatBool(h.Target.TLS)
+			out["target.auth"] = h.Target.Auth
 		}
 		flattenJSON(h.Config, "config", out)
 		flattenJSON(h.Workload, "workload", out)

@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Runs amrbench's tests: gofmt and go vet, then every test under the race
-# detector. The integration tests start real redis-server processes, so this
-# installs redis-server first when it is missing and the machine allows it.
+# detector. The integration tests start real redis-server processes, and the
+# HTML report is checked in a real headless Chromium, so this installs
+# redis-server and chromium first when they are missing and the machine
+# allows it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v redis-server >/dev/null 2>&1; then
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ -z "${AMRBENCH_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
+  && ! command -v google-chrome >/dev/null 2>&1 && ! command -v google-chrome-stable >/dev/null 2>&1; then
+  missing+=(chromium)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "test.sh: installing redis-server (the integration tests run against it)"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    echo "test.sh: installing ${missing[*]} (the integration tests run against them)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
-    echo "test.sh: installing redis-server with sudo (the integration tests run against it)"
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    echo "test.sh: installing ${missing[*]} with sudo (the integration tests run against them)"
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "test.sh: redis-server is not on PATH; install it (Debian/Ubuntu: apt-get install redis-server, macOS: brew install redis)" >&2
+    echo "test.sh: ${missing[*]} not on PATH; install them (Debian/Ubuntu: apt-get install redis-server chromium, macOS: brew install redis and brew install --cask chromium, then AMRBENCH_CHROMIUM=/path/to/chromium)" >&2
     exit 1
   fi
 fi
@@ -26,3 +34,4 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -race -count=1 ./...
+echo "test.sh: screenshots of the HTML reports, as the browser showed them: build/screenshots/run.png, build/screenshots/compare.png"

@@ -34,6 +34,7 @@ const (
 // environment is what a subcommand may touch of the process, so tests can run
 // subcommands in-process.
 type environment struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	// stderrIsTerminal selects live progress bars over plain lines.
@@ -51,6 +52,8 @@ var commands = map[string]command{
 	"compare": {summary: "put runs side by side, with their differences and whether they exceed the noise", run: compareCommand},
 	"tiers":   {summary: "print the Azure SKU catalog, every figure with its source", run: tiersCommand},
 	"plan":    {summary: "recommend the smallest SKU per tier from measured runs", run: planCommand},
+	"report":  {summary: "render a result file again: text, md, csv, html, hgrm or hlog", run: reportCommand},
+	"merge":   {summary: "merge the results of one test run from several machines", run: mergeCommand},
 	"version": {summary: "print the version", run: versionCommand},
 }
 
@@ -75,10 +78,11 @@ func main() {
 		os.Exit(exitSignaled)
 	}()
 	env := &environment{
+		stdin:            os.Stdin,
 		stdout:           os.Stdout,
 		stderr:           os.Stderr,
 		getenv:           os.Getenv,
-		stderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
+		stderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("TERM") != "dumb",
 	}
 	os.Exit(run(ctx, env, os.Args[1:]))
 }

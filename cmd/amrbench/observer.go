@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -14,11 +15,18 @@ import (
 // liveObserver writes every record to the result file as it is finalized
 // and tells the user how the run goes: a live line per interval, notable
 // events, and progress bars for the long stages before the measured window.
+// On a terminal, a bar under the live lines also shows how far the measured
+// window has come; elsewhere (a pipe, a file, a CI log) every line is plain,
+// with no carriage returns or escape codes.
 type liveObserver struct {
 	env    *environment
 	header *results.Header
 	writer *results.Writer
 	quiet  bool
+	// bound is what ends the measured window: its length, or a number of
+	// operations (from all segments' connections when the run is split).
+	duration time.Duration
+	requests int64
 
 	mu       sync.Mutex
 	bar      *progressbar.ProgressBar
@@ -26,6 +34,10 @@ type liveObserver struct {
 	// lastDecile is the last tenth of a stage printed as a plain line, for
 	// output that is not a terminal.
 	lastDecile int64
+	// runBar shows the measured window's progress on a terminal; measuredOps
+	// counts the operations of the measured window so far.
+	runBar      *progressbar.ProgressBar
+	measuredOps int64
 }
 
 var _ bench.Observer = (*liveObserver)(nil)
@@ -35,8 +47,8 @@ var _ bench.Progress = (*liveObserver)(nil)
 // worth a progress display.
 const connectProgressMin = 500
 
-func newLiveObserver(env *environment, h *results.Header, w *results.Writer, quiet bool) *liveObserver {
-	return &liveObserver{env: env, header: h, writer: w, quiet: quiet, lastDecile: -1}
+func newLiveObserver(env *environment, h *results.Header, w *results.Writer, quiet bool, duration time.Duration, requests int64) *liveObserver {
+	return &liveObserver{env: env, header: h, writer: w, quiet: quiet, lastDecile: -1, duration: duration, requests: requests}
 }
 
 // Interval writes the interval, then prints its live line.
@@ -50,8 +62,70 @@ func (o *liveObserver) Interval(iv *results.Interval) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.endBar()
+	o.clearRunBar()
 	fmt.Fprintln(o.env.stderr, report.LiveLine(o.header, iv))
+	if iv.Measured() {
+		for _, cs := range iv.Commands {
+			o.measuredOps += cs.Count
+		}
+		o.drawRunBar(iv)
+	}
 	return nil
+}
+
+// runBarScale is the run bar's unit for a run bounded by time.
+const runBarScale = time.Millisecond
+
+// drawRunBar shows, on a terminal, how much of the measured window is done.
+// Callers hold o.mu.
+func (o *liveObserver) drawRunBar(iv *results.Interval) {
+	if !o.env.stderrIsTerminal || (o.duration <= 0 && o.requests <= 0) {
+		return
+	}
+	var done, total int64
+	var text string
+	if o.duration > 0 {
+		elapsed := min(iv.End.Sub(o.measuredStart(iv)), o.duration)
+		done, total = int64(elapsed/runBarScale), int64(o.duration/runBarScale)
+		text = fmt.Sprintf("measured %s of %s", elapsed.Round(100*time.Millisecond), o.duration)
+	} else {
+		done, total = min(o.measuredOps, o.requests), o.requests
+		text = fmt.Sprintf("measured %d of %d operations", done, total)
+	}
+	if done >= total { // the run is over: the live line says the rest
+		return
+	}
+	o.runBar = progressbar.NewOptions64(max(total, 1),
+		progressbar.OptionSetWriter(o.env.stderr),
+		progressbar.OptionSetDescription(text),
+		progressbar.OptionThrottle(0),
+		progressbar.OptionSetPredictTime(false),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionClearOnFinish(),
+	)
+	if done > 0 {
+		_ = o.runBar.Set64(done) // draws it
+	} else {
+		_ = o.runBar.RenderBlank()
+	}
+}
+
+// measuredStart returns where interval 0 begins, from an interval of the
+// measured window.
+func (o *liveObserver) measuredStart(iv *results.Interval) time.Time {
+	if !o.header.StartAt.IsZero() {
+		return o.header.StartAt
+	}
+	return iv.End.Add(-time.Duration(float64(iv.Index+1) * o.header.IntervalS * float64(time.Second)))
+}
+
+// clearRunBar removes the run bar from the screen before a line is printed.
+// Callers hold o.mu.
+func (o *liveObserver) clearRunBar() {
+	if o.runBar != nil {
+		_ = o.runBar.Clear()
+		o.runBar = nil
+	}
 }
 
 // Event writes the event and prints the ones people should see at once.
@@ -65,6 +139,7 @@ func (o *liveObserver) Event(e *results.Event) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.endBar()
+	o.clearRunBar()
 	fmt.Fprintf(o.env.stderr, "amrbench: %s: %s\n", e.Kind, e.Detail)
 	return nil
 }
@@ -101,6 +176,7 @@ func (o *liveObserver) Progress(stage string, done, total int64) {
 			progressbar.OptionThrottle(100_000_000),
 			progressbar.OptionClearOnFinish(),
 		)
+		_ = o.bar.RenderBlank() // starts the bar's clock, so its rate counts from here
 	}
 	_ = o.bar.Set64(done)
 	if done >= total {
@@ -121,4 +197,5 @@ func (o *liveObserver) finish() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.endBar()
+	o.clearRunBar()
 }

@@ -78,12 +78,18 @@ func (o *runFiles) finish(env *environment, f *runFlags, h *results.Header) (*re
 	return sum, nil
 }
 
-// renderRunDirectory writes summary.txt, the .hgrm files and intervals.hlog
-// into dir from run, and returns their names.
+// renderRunDirectory writes summary.txt, report.html, the .hgrm files and
+// intervals.hlog into dir from run, and returns their names.
 func renderRunDirectory(dir string, run *results.Run, sum *results.Summary, percentiles []float64) ([]string, error) {
-	names := []string{results.FileName, "summary.txt"}
+	names := []string{results.FileName, "summary.txt", "report.html"}
 	if err := writeFile(filepath.Join(dir, "summary.txt"), func(w io.Writer) error {
 		return report.WriteSummary(w, run, sum, percentiles)
+	}); err != nil {
+		return nil, err
+	}
+	if err := writeFile(filepath.Join(dir, "report.html"), func(w io.Writer) error {
+		t := toolInfo()
+		return report.WriteHTML(w, run, sum, report.HTMLOptions{Percentiles: percentiles, Generator: t.Name + " " + t.Version})
 	}); err != nil {
 		return nil, err
 	}

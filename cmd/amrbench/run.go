@@ -50,6 +50,12 @@ const runExamples = `  # 30 s against a local server started for you
 
   # a skewed key space with expiring keys, reproducibly
   amrbench run -s 10.0.0.4 --key-pattern Z:Z --key-zipf-exp 1.2 --expiry-range 60-600 --seed 7
+
+  # one test of 1,200 connections from three machines: on machine i (0, 1, 2) run
+  amrbench run -s mycache.westeurope.redis.azure.net --connections 1200 --seed 7 \
+      --segment i/3 --start-at 2026-11-23T12:00:00Z --out seg-i
+  # then, with the three run directories on one machine
+  amrbench merge seg-0 seg-1 seg-2 -o merged
 `
 
 // runFlags holds every flag of run.
@@ -98,6 +104,7 @@ type runFlags struct {
 	stepDuration, lateThreshold time.Duration
 	maxRate                     string
 	findMaxSteps                int
+	segment, startAt            string
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet) {
@@ -168,6 +175,9 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.workload, "workload", "", "workload preset ("+strings.Join(workloads.PresetNames(), ", ")+") or preset file; flags override it")
 	fs.StringVar(&f.sku, "sku", "", "Azure SKU of the target (e.g. B10, X3, A250; see amrbench tiers): recorded in the results, connections checked against its limit")
 	fs.StringVar(&f.preloadFill, "preload-fill", "", "size the key range to this share of the --sku's memory, as Microsoft's prefill rule does, and preload it, e.g. 75%")
+	// Several machines.
+	fs.StringVar(&f.segment, "segment", "", "run share i of a test split between n machines (0/3, 1/3, 2/3): its share of the connections and requests, and of the keys to preload; merge the results with 'amrbench merge'")
+	fs.StringVar(&f.startAt, "start-at", "", "begin the measured window at this time (RFC 3339, e.g. 2026-11-23T12:00:00Z), so that runs launched on several machines measure the same window")
 	// Output.
 	fs.StringVar(&f.out, "out", "", "run directory (default amrbench-results/<UTC time>-<label>)")
 	fs.StringVar(&f.label, "label", "", "name of the run (default: the target's host)")
@@ -241,6 +251,9 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 		return nil, err
 	}
 	if err := f.planFill(fs, p); err != nil {
+		return nil, err
+	}
+	if err := f.planSplit(p, time.Now()); err != nil {
 		return nil, err
 	}
 	if f.maxErrorRate != "" {
@@ -587,6 +600,36 @@ func autoBufferSize(pipeline, maxValue int) int {
 	return size
 }
 
+// planSplit reads --segment and --start-at.
+func (f *runFlags) planSplit(p *runPlan, now time.Time) error {
+	if f.segment != "" {
+		seg, err := results.ParseSegment(f.segment)
+		if err != nil {
+			return usagef("--segment: %w", err)
+		}
+		p.cfg.Segment = seg
+	}
+	if f.startAt == "" {
+		return nil
+	}
+	at, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(f.startAt))
+	if err != nil {
+		return usagef("--start-at %q: not an RFC 3339 time such as 2026-11-23T12:00:00Z", f.startAt)
+	}
+	switch {
+	case !at.After(now):
+		return usagef("--start-at %s has passed: give a time far enough ahead for every machine to connect (and preload)", f.startAt)
+	case at.Sub(now) > maxStartAtWait:
+		return usagef("--start-at %s is more than %s away", f.startAt, maxStartAtWait)
+	}
+	p.cfg.StartAt = at.UTC()
+	return nil
+}
+
+// maxStartAtWait bounds how far ahead --start-at may be, to catch a wrong
+// date or time zone before a machine sits idle for days.
+const maxStartAtWait = 24 * time.Hour
+
 // parseShare parses "1%" or "0.5%" (or a bare percentage) into a fraction.
 func parseShare(s string) (float64, error) {
 	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
@@ -677,6 +720,9 @@ func execute(ctx context.Context, env *environment, f *runFlags, p *runPlan) err
 	if err != nil {
 		return err
 	}
+	if clock, err := target.ReadClock(ctx); err == nil {
+		header.Clock = clock
+	}
 	dir, err := runDirectory(f.out, header)
 	if err != nil {
 		return err
@@ -687,10 +733,14 @@ func execute(ctx context.Context, env *environment, f *runFlags, p *runPlan) err
 	}
 	defer out.close()
 
-	fmt.Fprintf(env.stderr, "amrbench: %s; %d connections, %s; results in %s\n",
-		describeTargetLine(info), p.cfg.Connections, describeBound(p.cfg), dir)
+	fmt.Fprintf(env.stderr, "amrbench: %s; %s, %s; results in %s\n",
+		describeTargetLine(info), describeShare(p.cfg), describeBound(p.cfg), dir)
 	describeConnections(env, target, p.cfg.ConnectionLimit)
-	obs := newLiveObserver(env, header, out.writer, f.quiet)
+	if !p.cfg.StartAt.IsZero() {
+		fmt.Fprintf(env.stderr, "amrbench: the measured window begins at %s (--start-at, in %s)\n",
+			p.cfg.StartAt.Format(time.RFC3339Nano), time.Until(p.cfg.StartAt).Round(100*time.Millisecond))
+	}
+	obs := newLiveObserver(env, header, out.writer, f.quiet, p.cfg.Duration, segmentRequests(p.cfg))
 	outcome, runErr := bench.Run(ctx, target, wl, obs)
 	obs.finish()
 	if outcome.Preloaded > 0 {
@@ -739,6 +789,28 @@ func describeConnections(env *environment, target *bench.Target, limit int) {
 	for _, w := range warnings {
 		fmt.Fprintf(env.stderr, "amrbench: warning: %s\n", w)
 	}
+}
+
+// segmentRequests returns the requests this segment's connections send: each
+// connection of the whole test sends Requests/Connections, and the first
+// Requests%Connections one more.
+func segmentRequests(c bench.Config) int64 {
+	if c.Requests <= 0 {
+		return 0
+	}
+	first, n := c.SegmentConnections()
+	conns := int64(c.Connections)
+	return int64(n)*(c.Requests/conns) + max(0, min(int64(first+n), c.Requests%conns)-int64(first))
+}
+
+// describeShare says how many connections the run drives: all of them, or
+// its segment's share.
+func describeShare(c bench.Config) string {
+	if c.Segment.IsWhole() {
+		return fmt.Sprintf("%d connections", c.Connections)
+	}
+	first, n := c.SegmentConnections()
+	return fmt.Sprintf("segment %s: connections %d to %d of %d", c.Segment, first+1, first+n, c.Connections)
 }
 
 func describeBound(c bench.Config) string {
@@ -844,22 +916,28 @@ func newHeader(f *runFlags, p *runPlan, target results.Target) (*results.Header,
 	if p.preset != nil {
 		preset = p.preset.Name
 	}
+	runID := start.Format("20060102T150405Z") + "-" + safeName(label)
+	if !p.cfg.Segment.IsWhole() { // segments launched together on one host get directories of their own
+		runID += fmt.Sprintf("-seg%dof%d", p.cfg.Segment.Index, p.cfg.Segment.Count)
+	}
+	_, conns := p.cfg.SegmentConnections()
 	return &results.Header{
 		Tool:            toolInfo(),
-		RunID:           start.Format("20060102T150405Z") + "-" + safeName(label),
+		RunID:           runID,
 		Label:           label,
 		Start:           start,
 		Host:            host,
-		Segment:         "0/1",
+		Segment:         p.cfg.Segment.String(),
+		StartAt:         p.cfg.StartAt,
 		Target:          target,
 		Mode:            mode,
-		TargetRate:      p.cfg.Rate,
+		TargetRate:      p.cfg.Rate * float64(conns) / float64(p.cfg.Connections),
 		Schedule:        describeSchedule(p.cfg),
 		LateThresholdMS: lateMS,
 		SLO:             objectiveTexts(p.cfg.Objectives),
 		IntervalS:       p.cfg.Interval.Seconds(),
 		WarmupS:         p.cfg.Warmup.Seconds(),
-		Connections:     p.cfg.Connections,
+		Connections:     conns,
 		Pipeline:        p.cfg.Pipeline,
 		Percentiles:     percentiles,
 		Seed:            p.spec.Seed,
