@@ -399,3 +399,35 @@ func TestReadClock(t *testing.T) {
 		t.Fatalf("clock offset %.3f ms ± %.3f ms against a server on this host", c.OffsetMS, c.UncertaintyMS)
 	}
 }
+
+func TestSegmentsShareTheOpenLoopSchedule(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	s.ResetStats(t)
+	cfg := config(s)
+	// 600 operations due at 3,000/s over 6 connections: each connection
+	// sends every 6th, so each of 3 segments sends exactly 200 at 1,000/s.
+	cfg.Connections, cfg.Requests, cfg.Rate = 6, 600, 3000
+	var total int64
+	for i := range 3 {
+		cfg.Segment = results.Segment{Index: i, Count: 3}
+		obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+		var n int64
+		for _, iv := range obs.intervals {
+			for _, cs := range iv.Commands {
+				n += cs.Count
+			}
+			if iv.Measured() && iv.TargetRate != 1000 {
+				t.Fatalf("segment %s: interval target rate %g, want its share 1000", cfg.Segment, iv.TargetRate)
+			}
+		}
+		if n != 200 {
+			t.Fatalf("segment %s sent %d operations, want its 200 of 600", cfg.Segment, n)
+		}
+		total += n
+	}
+	calls := s.CommandCalls(t)
+	if calls["get"]+calls["set"] != total {
+		t.Fatalf("segments sent %d, server counted %d", total, calls["get"]+calls["set"])
+	}
+}

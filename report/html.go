@@ -311,6 +311,9 @@ func runCharts(run *results.Run, s *results.Summary) ([]htmlChart, error) {
 				break
 			}
 		}
+		if errs[len(errs)-1].name == lateStartsSeries {
+			caption += " Dashed: operations sent more than the late-start threshold after their due time (open loop)."
+		}
 		svg, err = timeChart("Errors and redirects", "per second", errs, markers, tl.warmupFrom, tl.end)
 		if err := add("chart-errors", "Errors over time", caption, svg, err); err != nil {
 			return nil, err

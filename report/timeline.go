@@ -169,6 +169,9 @@ func (t *timeline) latency(kind latencyKind) []series {
 	return out
 }
 
+// lateStartsSeries names the late starts on the errors chart.
+const lateStartsSeries = "late starts"
+
 // errors returns failed operations per second by class, and late starts
 // per second, over time; nil when nothing failed and nothing was late.
 func (t *timeline) errors() []series {
@@ -188,7 +191,7 @@ func (t *timeline) errors() []series {
 			out = append(out, s)
 		}
 	}
-	late := series{name: "late starts", color: palette[8], dashed: true}
+	late := series{name: lateStartsSeries, color: palette[8], dashed: true}
 	var total int64
 	for _, iv := range t.ivs {
 		total += iv.LateStarts
