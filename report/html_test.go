@@ -109,6 +109,19 @@ func TestHTMLInBrowser(t *testing.T) {
 		t.Fatalf("a blank chart measures ink %.4f, %d coloured pixels", ink, coloured)
 	}
 
+	// And it hears the console: a page that breaks its own rules is caught.
+	bad := filepath.Join(t.TempDir(), "bad.html")
+	if err := os.WriteFile(bad, []byte(`<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; script-src 'unsafe-inline'"><link rel="icon" href="data:,"></head><body><img src="http://127.0.0.1:9/chart.png"><script>console.error("broken")</script></body></html>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	badPage, err := browser.Open(ctx, bad, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if joined := strings.Join(badPage.Console, "\n"); !strings.Contains(joined, "Content Security Policy") || !strings.Contains(joined, "console.error: broken") {
+		t.Fatalf("a page that loads from elsewhere and runs a script: the console shows %q", badPage.Console)
+	}
+
 	pages := []struct {
 		name   string
 		html   []byte
