@@ -90,6 +90,8 @@ func TestSegmentsStartedTogetherMergeExactly(t *testing.T) {
 			t.Errorf("merged p%g = %d µs; the sum of the runs' histograms says %d µs", p.Percentile, p.Micros, want.Percentiles[i].Micros)
 		}
 	}
+	t.Logf("merged: GET %d + SET %d = %d operations; server commandstats: get %d + set %d", get.Count, set.Count, all.Count, calls["get"], calls["set"])
+	t.Logf("merged percentiles (µs) %v, max %d; from the sum of the three runs' histograms %v, max %d", all.Response.Percentiles, all.Response.MaxMicros, want.Percentiles, sum.Response.Max())
 	if all.Response.MaxMicros != sum.Response.Max() || sum.Count != all.Count {
 		t.Errorf("merged max %d µs, count %d; sum of the runs: %d µs, %d", all.Response.MaxMicros, all.Count, sum.Response.Max(), sum.Count)
 	}
