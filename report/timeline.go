@@ -21,6 +21,7 @@ type timeline struct {
 	header *results.Header
 	origin time.Time // start of the measured window: x = 0
 	ivs    []*results.Interval
+	all    []*results.CommandStats // every command of ivs[i] added up
 	// warmupFrom is where the warmup begins on the x axis (negative), or 0
 	// without warmup; end is where the last interval ends.
 	warmupFrom, end float64
@@ -33,6 +34,10 @@ func newTimeline(run *results.Run) (*timeline, error) {
 		return nil, err
 	}
 	t.ivs = ivs
+	t.all = make([]*results.CommandStats, len(ivs))
+	for i, iv := range ivs {
+		t.all[i] = allOf(iv)
+	}
 	for _, iv := range ivs {
 		if !iv.Measured() {
 			t.warmupFrom = math.Min(t.warmupFrom, t.seconds(iv.Start))
@@ -114,9 +119,9 @@ func (t *timeline) throughput() []series {
 	var out []series
 	all := series{name: "ALL", color: colorAll, width: 2}
 	target := series{name: "target rate", color: palette[3], dashed: true}
-	for _, iv := range t.ivs {
+	for i, iv := range t.ivs {
 		x := t.mid(iv)
-		all.points = append(all.points, plotter.XY{X: x, Y: perSecond(allOf(iv).Count, iv)})
+		all.points = append(all.points, plotter.XY{X: x, Y: perSecond(t.all[i].Count, iv)})
 		if iv.TargetRate > 0 {
 			target.points = append(target.points, plotter.XY{X: x, Y: iv.TargetRate})
 		}
@@ -152,8 +157,8 @@ func (t *timeline) latency(kind latencyKind) []series {
 	for i, p := range latencyPercentiles {
 		out[i] = series{name: "p" + percentileName(p), color: palette[colors[i]]}
 	}
-	for _, iv := range t.ivs {
-		all := allOf(iv)
+	for i, iv := range t.ivs {
+		all := t.all[i]
 		if all.Count == 0 {
 			continue
 		}
@@ -179,11 +184,8 @@ func (t *timeline) errors() []series {
 	for _, class := range results.ErrorClasses {
 		s := series{name: string(class), color: errorColor(class)}
 		var total int64
-		for _, iv := range t.ivs {
-			var n int64
-			for _, cs := range iv.Commands {
-				n += cs.Errors[class]
-			}
+		for i, iv := range t.ivs {
+			n := t.all[i].Errors[class]
 			total += n
 			s.points = append(s.points, plotter.XY{X: t.mid(iv), Y: perSecond(n, iv)})
 		}

@@ -16,8 +16,10 @@ import (
 // processes, --segment 0/3, 1/3 and 2/3, started together with --start-at,
 // then merges them: the merged counts are the server's own, and the merged
 // percentiles are those of one histogram holding the three runs' histograms.
+//
+// It is not parallel: its three processes load the CPU for a few seconds,
+// and the open-loop tests of this package measure rates.
 func TestSegmentsStartedTogetherMergeExactly(t *testing.T) {
-	t.Parallel()
 	s := benchtest.StartServer(t)
 	binary(t) // built before the start time is chosen
 	s.ResetStats(t)

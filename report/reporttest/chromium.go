@@ -454,11 +454,20 @@ func (p *Page) Ink(b Box) (inked float64, coloured int) {
 	if r.Empty() {
 		return 0, 0
 	}
+	pixel := func(x, y int) (int, int, int) {
+		cr, cg, cb, _ := p.Screenshot.At(x, y).RGBA()
+		return int(cr >> 8), int(cg >> 8), int(cb >> 8)
+	}
+	if rgba, ok := p.Screenshot.(*image.RGBA); ok { // what Chromium's PNGs decode to: read the bytes
+		pixel = func(x, y int) (int, int, int) {
+			i := rgba.PixOffset(x, y)
+			return int(rgba.Pix[i]), int(rgba.Pix[i+1]), int(rgba.Pix[i+2])
+		}
+	}
 	var n, ink int
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {
-			cr, cg, cb, _ := p.Screenshot.At(x, y).RGBA()
-			R, G, B := int(cr>>8), int(cg>>8), int(cb>>8)
+			R, G, B := pixel(x, y)
 			n++
 			if R < 245 || G < 245 || B < 245 {
 				ink++
