@@ -17,8 +17,11 @@ import (
 // run against a 3-shard cluster, with errors and events.
 var fixture = filepath.Join("..", "..", "report", "testdata", "cluster.jsonl")
 
+// The tests that render HTML or send load are not parallel: rendering under
+// the race detector takes the CPU for seconds, and the open-loop tests of this
+// package measure rates.
+
 func TestReportRendersEveryFormat(t *testing.T) {
-	t.Parallel()
 	golden := func(ext string) string {
 		b, err := os.ReadFile(filepath.Join("..", "..", "report", "testdata", "cluster.summary."+ext))
 		if err != nil {
@@ -147,7 +150,6 @@ func cliOnTerminal(t *testing.T, terminal bool, args ...string) cliResult {
 }
 
 func TestProgressOnATerminalAndInALog(t *testing.T) {
-	t.Parallel()
 	s := benchtest.StartServer(t)
 	for _, terminal := range []bool{false, true} {
 		dir := filepath.Join(t.TempDir(), "out")
@@ -178,7 +180,6 @@ func TestProgressOnATerminalAndInALog(t *testing.T) {
 // TestRunDirectoryHasTheHTMLReport checks report.html of a real run: its
 // numbers are the run's.
 func TestRunDirectoryHasTheHTMLReport(t *testing.T) {
-	t.Parallel()
 	s := benchtest.StartServer(t)
 	dir := filepath.Join(t.TempDir(), "out")
 	if res := cli(t, nil, runArgs(s, "-n", "3000", "--connections", "3", "--interval", "100ms", "--out", dir, "-q")...); res.code != 0 {
