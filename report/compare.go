@@ -86,6 +86,8 @@ type Comparison struct {
 	// Notes say what differs between the runs' set-ups and so makes the
 	// comparison less like for like.
 	Notes []string
+	// runs are the runs compared, for the renderings that draw them (HTML).
+	runs []NamedRun
 }
 
 // ComparedRun is one run of a comparison.
@@ -127,7 +129,10 @@ func (r ComparedRun) Describe() string {
 		conns = fmt.Sprintf("%d connections x %d shards = %d", h.Connections, t.Shards, r.Connections)
 	}
 	mode := "closed loop"
-	if h.Mode == results.ModeOpen {
+	switch {
+	case h.Mode == results.ModeOpen && h.Schedule != "": // a staircase or a search has no one rate
+		mode = "open loop, " + h.Schedule
+	case h.Mode == results.ModeOpen:
 		mode = fmt.Sprintf("open loop at %s ops/s", formatCount(h.TargetRate))
 	}
 	return fmt.Sprintf("%s, %s, pipeline %d, %s, %.1f s measured in %d intervals", target, conns, h.Pipeline, mode, r.DurationS, r.Intervals)
@@ -229,7 +234,7 @@ func Compare(runs []NamedRun, opts CompareOptions) (*Comparison, error) {
 		}
 		percentiles = results.ReportPercentiles(extra)
 	}
-	c := &Comparison{Command: command, Percentiles: percentiles}
+	c := &Comparison{Command: command, Percentiles: percentiles, runs: runs}
 	data := make([]*runData, len(runs))
 	for i, nr := range runs {
 		d, cr, err := prepareRun(nr, command, percentiles)

@@ -15,6 +15,7 @@ var ComparisonWriters = map[string]func(io.Writer, *Comparison) error{
 	"text": WriteComparisonText,
 	"md":   WriteComparisonMarkdown,
 	"csv":  WriteComparisonCSV,
+	"html": WriteComparisonHTML,
 }
 
 // Marks of the noise test in text and Markdown.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -360,163 +361,149 @@ func shardHistogram(run *results.Run, addr string) *results.Histogram {
 	return h
 }
 
-// CompareRun is one run of a comparison, under the name it is shown by.
-type CompareRun struct {
-	Name    string
-	Run     *results.Run
-	Summary *results.Summary
-}
-
-// CompareTable returns runs side by side: a column per run, a row per fact
-// and figure (target, load, throughput, latency percentiles of the latency
-// each run reports first, errors), each latency row also giving the change
-// from the first run.
-func CompareTable(runs []CompareRun, percentiles []float64) *Table {
-	t := &Table{Title: "The runs side by side. Latencies in milliseconds; in brackets, the change from the first run."}
-	t.Columns = []Column{{Name: "", Key: "metric", Align: AlignLeft}}
-	for _, r := range runs {
-		t.Columns = append(t.Columns, Column{Name: r.Name, Key: r.Name})
+// ComparisonTable returns a comparison's metrics as a Table: a row per
+// metric, a column per run and, after each run but the first, its
+// difference from the first, marked when it is within the runs' noise.
+// Latencies are in milliseconds for people and microseconds for scripts.
+func ComparisonTable(c *Comparison) *Table {
+	t := &Table{Title: fmt.Sprintf("%s: differences are against %s, in percent of its value.", upperFirst(commandTitle(c.Command)), c.Runs[0].Letter)}
+	for i, name := range comparisonColumns(c) {
+		col := Column{Name: name, Key: name}
+		if i == 0 {
+			col.Align, col.Key = AlignLeft, "metric"
+		}
+		t.Columns = append(t.Columns, col)
 	}
-	if len(runs) == 0 {
-		return t
-	}
-	percentiles = reportPercentiles(runs[0].Run.Header, percentiles)
-	row := func(name string, cell func(r CompareRun) TableCell) {
-		cells := []TableCell{TextCell(name)}
-		for _, r := range runs {
-			cells = append(cells, cell(r))
+	for _, row := range c.Rows {
+		texts := comparisonCells(row, " ")
+		cells := []TableCell{NumberCell(texts[0], row.Key)}
+		k := 1
+		for i, cell := range row.Cells {
+			value := ""
+			if cell.Known {
+				value = strconv.FormatFloat(cell.Value, 'f', -1, 64)
+			}
+			cells = append(cells, NumberCell(texts[k], value))
+			k++
+			if i > 0 {
+				diff := ""
+				if cell.DiffKnown {
+					diff = strconv.FormatFloat(cell.DiffPct, 'f', -1, 64)
+				}
+				cells = append(cells, NumberCell(texts[k], diff))
+				k++
+			}
 		}
 		t.AddRow(cells...)
 	}
-	all := func(r CompareRun) *results.CommandSummary {
-		if c := r.Summary.Commands[results.AllCommands]; c != nil {
-			return c
-		}
-		return &results.CommandSummary{}
-	}
-	latency := func(r CompareRun) results.Latency {
-		return latencyKinds(r.Run.Header)[0].pick(all(r))
-	}
-	row("target", func(r CompareRun) TableCell { return TextCell(r.Run.Header.Target.Endpoint) })
-	row("mode", func(r CompareRun) TableCell {
-		if h := r.Run.Header; h.Mode == results.ModeOpen {
-			return NumberCell("open loop at "+formatCount(h.TargetRate)+" ops/s", "open")
-		}
-		return NumberCell("closed loop", "closed")
-	})
-	row("connections × pipeline", func(r CompareRun) TableCell {
-		h := r.Run.Header
-		return NumberCell(fmt.Sprintf("%d × %d", h.Connections, h.Pipeline), strconv.Itoa(h.Connections*h.Pipeline))
-	})
-	row("measured", func(r CompareRun) TableCell {
-		return NumberCell(fmt.Sprintf("%.1f s", r.Summary.DurationS), strconv.FormatFloat(r.Summary.DurationS, 'f', 3, 64))
-	})
-	row("latency", func(r CompareRun) TableCell { return TextCell(latencyKinds(r.Run.Header)[0].key + " time") })
-	row("ops/s", func(r CompareRun) TableCell {
-		c := countCell(all(r).OpsPerSec)
-		c.Text += change(all(runs[0]).OpsPerSec, all(r).OpsPerSec, r.Name == runs[0].Name)
-		return c
-	})
-	latRow := func(name string, pick func(results.Latency) float64) {
-		row(name, func(r CompareRun) TableCell {
-			c := millisCell(pick(latency(r)))
-			c.Text += change(pick(latency(runs[0])), pick(latency(r)), r.Name == runs[0].Name)
-			return c
-		})
-	}
-	latRow("mean", func(l results.Latency) float64 { return l.MeanMicros })
-	for _, p := range percentiles {
-		latRow("p"+percentileName(p), func(l results.Latency) float64 { v, _ := l.At(p); return float64(v) })
-	}
-	latRow("max", func(l results.Latency) float64 { return float64(l.MaxMicros) })
-	row("errors", func(r CompareRun) TableCell {
-		a := all(r)
-		pct := 100 * float64(a.ErrorCount()) / float64(max(a.Count, 1))
-		return NumberCell(fmt.Sprintf("%d (%.3g%%)", a.ErrorCount(), pct), strconv.FormatInt(a.ErrorCount(), 10))
-	})
 	return t
 }
 
-// change says how much b differs from a, in percent, as " (+12.3%)".
-func change(a, b float64, same bool) string {
-	if same || a == 0 {
-		return ""
+func upperFirst(s string) string {
+	if s == "" {
+		return s
 	}
-	return fmt.Sprintf(" (%+.1f%%)", 100*(b-a)/a)
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// WriteCompareHTML writes a comparison of runs as one self-contained HTML
-// page: the runs' percentile spectra on one chart, their throughput and p99
-// over time, and tables side by side (nil: CompareTable's).
-func WriteCompareHTML(w io.Writer, runs []CompareRun, tables []*Table, opts HTMLOptions) error {
-	if len(runs) == 0 {
-		return fmt.Errorf("compare: no runs")
+// onlyCommand returns run with every interval holding just the given
+// command (as ALL, so the timelines draw it), or run itself for ALL.
+func onlyCommand(run *results.Run, command string) *results.Run {
+	if command == "" || command == results.AllCommands {
+		return run
 	}
-	if tables == nil {
-		tables = []*Table{CompareTable(runs, opts.Percentiles)}
+	out := *run
+	out.Intervals = make([]*results.Interval, len(run.Intervals))
+	for i, iv := range run.Intervals {
+		c := *iv
+		c.Commands = map[string]*results.CommandStats{}
+		if cs := iv.Commands[command]; cs != nil {
+			c.Commands[command] = cs
+		}
+		out.Intervals[i] = &c
 	}
-	names := make([]string, len(runs))
-	for i, r := range runs {
-		names[i] = r.Name
+	return &out
+}
+
+// WriteComparisonHTML writes a comparison as one self-contained HTML page:
+// what each run measured, the comparison's table with the noise test, the
+// runs' percentile spectra on one chart, and their throughput and p99 over
+// time.
+func WriteComparisonHTML(w io.Writer, c *Comparison) error {
+	if len(c.Runs) == 0 || len(c.runs) != len(c.Runs) {
+		return errors.New("compare: the comparison holds no runs to draw")
+	}
+	var names []string
+	for _, r := range c.Runs {
+		names = append(names, r.Letter+" "+r.Name)
 	}
 	page := &htmlPage{
-		Title:    "amrbench: " + strings.Join(names, " vs "),
+		Title:    "amrbench compare: " + strings.Join(names, " vs "),
 		Heading:  strings.Join(names, " vs "),
-		Subtitle: fmt.Sprintf("%d runs compared", len(runs)),
-		Footer:   fmt.Sprintf("Rendered by %s from %d result files of schema %s. Every number and chart on this page is computed from the files' intervals.", generator(runs[0].Run.Header, opts), len(runs), results.Schema),
+		Subtitle: fmt.Sprintf("%d runs compared, %s", len(c.Runs), commandTitle(c.Command)),
+		Footer: fmt.Sprintf("Rendered by %s from %d result files of schema %s. Every number and chart on this page is computed from the files' intervals.",
+			generator(c.Runs[0].Header, HTMLOptions{}), len(c.Runs), results.Schema),
 	}
-	for _, r := range runs {
-		page.Facts = append(page.Facts, htmlFact{Name: r.Name, Lines: []string{describeTarget(r.Run.Header.Target), describeLoad(r.Run.Header, r.Summary), r.Run.Header.WorkloadText, describeRun(r.Run.Header)}})
+	for _, r := range c.Runs {
+		page.Facts = append(page.Facts, htmlFact{Name: r.Letter + " " + r.Name, Lines: []string{r.Describe(), r.Header.WorkloadText, r.Source, describeRun(r.Header)}})
 	}
-	for _, t := range tables {
-		page.Tables = append(page.Tables, toHTMLTable(t))
-	}
+	page.Tables = []htmlTable{toHTMLTable(ComparisonTable(c))}
+	page.Notes = append([]string{noiseLegend}, c.Notes...)
+
 	var spectra, tput, p99 []series
 	end := 0.0
-	for i, r := range runs {
+	for i, nr := range c.runs {
+		r := c.Runs[i]
+		name := r.Letter + " " + r.Name
 		color := palette[i%len(palette)]
-		kind := latencyKinds(r.Run.Header)[0]
-		totals, _, err := results.Totals(r.Run.Intervals)
+		kind := latencyKinds(r.Header)[0]
+		run := onlyCommand(nr.Run, c.Command)
+		totals, _, err := results.Totals(run.Intervals)
 		if err != nil {
-			return fmt.Errorf("%s: %w", r.Name, err)
+			return fmt.Errorf("%s: %w", r.Source, err)
 		}
 		hist := totals[results.AllCommands].Service
 		if kind.key == results.LatencyResponse {
 			hist = totals[results.AllCommands].Response
 		}
-		spectra = append(spectra, series{name: r.Name + " (" + kind.key + ")", points: spectrumPoints(hist), color: color, width: 2})
-		tl, err := newTimeline(r.Run)
+		spectra = append(spectra, series{name: name + " (" + kind.key + " time)", points: spectrumPoints(hist), color: color, width: 2})
+		tl, err := newTimeline(run)
 		if err != nil {
-			return fmt.Errorf("%s: %w", r.Name, err)
+			return fmt.Errorf("%s: %w", r.Source, err)
 		}
 		end = max(end, tl.end)
-		ts := tl.throughput()
-		all := ts[len(ts)-1]
-		if all.name != results.AllCommands { // an open loop's target rate comes last
-			all = ts[len(ts)-2]
+		for _, s := range tl.throughput() {
+			if s.name == results.AllCommands {
+				tput = append(tput, series{name: name, points: s.points, color: color, width: 1.5})
+			}
 		}
-		tput = append(tput, series{name: r.Name, points: all.points, color: color, width: 1.5})
-		lat := tl.latency(kind)
-		p99 = append(p99, series{name: r.Name, points: lat[1].points, color: color, width: 1.5})
+		p99 = append(p99, series{name: name, points: tl.latency(kind)[1].points, color: color, width: 1.5})
+	}
+	what := "all commands"
+	if c.Command != "" && c.Command != results.AllCommands {
+		what = c.Command
 	}
 	svg, err := spectrumChart("Latency by percentile", spectra)
 	if err != nil {
 		return err
 	}
-	page.Charts = append(page.Charts, htmlChart{ID: "chart-percentiles", Title: "Latency by percentile", Caption: captionSpectrum + " Each run's curve is of all its commands, in the latency it reports first.", SVG: template.HTML(svg)})
+	page.Charts = append(page.Charts, htmlChart{ID: "chart-percentiles", Title: "Latency by percentile", SVG: template.HTML(svg),
+		Caption: captionSpectrum + " Each run's curve is of " + what + ", in the latency it reports first (response time for an open loop)."})
 	svg, err = timeChart("Throughput", "operations per second", measuredOnly(tput), nil, 0, end)
 	if err != nil {
 		return err
 	}
 	if svg != nil {
-		page.Charts = append(page.Charts, htmlChart{ID: "chart-throughput", Title: "Throughput over time", Caption: "Operations per second of all commands in each interval, each run from the start of its measured window.", SVG: template.HTML(svg)})
+		page.Charts = append(page.Charts, htmlChart{ID: "chart-throughput", Title: "Throughput over time", SVG: template.HTML(svg),
+			Caption: "Operations per second of " + what + " in each interval, each run from the start of its measured window."})
 	}
 	svg, err = timeChart("p99 latency", "latency (ms)", measuredOnly(p99), nil, 0, end)
 	if err != nil {
 		return err
 	}
 	if svg != nil {
-		page.Charts = append(page.Charts, htmlChart{ID: "chart-latency", Title: "p99 over time", Caption: "The 99th percentile of all commands in each interval.", SVG: template.HTML(svg)})
+		page.Charts = append(page.Charts, htmlChart{ID: "chart-latency", Title: "p99 over time", SVG: template.HTML(svg),
+			Caption: "The 99th percentile of " + what + " in each interval, each from the interval's histogram."})
 	}
 	return renderPage(w, page)
 }

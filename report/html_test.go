@@ -29,13 +29,17 @@ func renderRun(t *testing.T, fixture string) []byte {
 
 func renderCompare(t *testing.T, fixtures ...string) []byte {
 	t.Helper()
-	var runs []CompareRun
+	var runs []NamedRun
 	for _, f := range fixtures {
-		run, sum := readFixture(t, f)
-		runs = append(runs, CompareRun{Name: run.Header.Label, Run: run, Summary: sum})
+		run, _ := readFixture(t, f)
+		runs = append(runs, NamedRun{Name: filepath.Join("testdata", f), Run: run})
+	}
+	c, err := Compare(runs, CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := WriteCompareHTML(&buf, runs, nil, HTMLOptions{}); err != nil {
+	if err := ComparisonWriters["html"](&buf, c); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -81,6 +85,17 @@ func TestHTMLIsSelfContained(t *testing.T) {
 	}
 	if !strings.Contains(open, "Response time by percentile") || !strings.Contains(open, "late starts") {
 		t.Error("the open-loop page does not lead with response time or lacks the late starts")
+	}
+	// A comparison draws from the comparison's own model: its columns, its
+	// noise test, its notes.
+	cmp := string(renderCompare(t, "cluster.jsonl", "enterprise.jsonl"))
+	if got := chartIDs(cmp); strings.Join(got, ",") != "chart-percentiles,chart-throughput,chart-latency" {
+		t.Errorf("comparison charts %v", got)
+	}
+	for _, s := range []string{"B vs A", "Welch", "A b10-oss", "B b10-enterprise", "50,638"} {
+		if !strings.Contains(cmp, s) {
+			t.Errorf("the comparison page lacks %q", s)
+		}
 	}
 }
 

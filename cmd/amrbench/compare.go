@@ -31,6 +31,9 @@ const compareExamples = `  # the same workload against the OSS and the Enterpris
 
   # GETs only, as CSV for a spreadsheet (latencies in microseconds)
   amrbench compare a/result.jsonl b/result.jsonl --command GET --format csv
+
+  # one self-contained page: the table, and the runs' percentile spectra and timelines on charts
+  amrbench compare a/ b/ --format html > a-vs-b.html
 `
 
 func compareCommand(_ context.Context, env *environment, args []string) error {

@@ -203,7 +203,7 @@ func TestCompareBadInput(t *testing.T) {
 		{"one run", []string{"compare", dir}, "at least two"},
 		{"missing file", []string{"compare", filepath.Join(dir, "a"), filepath.Join(dir, "b")}, filepath.Join(dir, "a") + ": no such file"},
 		{"not a result file", []string{"compare", notResult, notResult}, "notes.txt: line 1: not an amrbench result file"},
-		{"unknown format", []string{"compare", "a", "b", "--format", "pdf"}, `--format "pdf": use csv, md, text`},
+		{"unknown format", []string{"compare", "a", "b", "--format", "pdf"}, `--format "pdf": use csv, html, md, text`},
 		{"bad percentile", []string{"compare", "a", "b", "--print-percentiles", "101"}, "print-percentiles"},
 	}
 	for _, tt := range tests {

@@ -196,3 +196,17 @@ func TestRunDirectoryHasTheHTMLReport(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareWritesHTML(t *testing.T) {
+	t.Parallel()
+	enterprise := filepath.Join("..", "..", "report", "testdata", "enterprise.jsonl")
+	res := cli(t, nil, "compare", fixture, enterprise, "--format", "html", "--command", "GET")
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	for _, want := range []string{`id="chart-percentiles"`, `id="chart-throughput"`, `id="chart-latency"`, "B vs A", "GET only", "Welch"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("compare --format html lacks %q", want)
+		}
+	}
+}
