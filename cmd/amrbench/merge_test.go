@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,7 +35,9 @@ func TestSegmentsStartedTogetherMergeExactly(t *testing.T) {
 	for i := range 3 {
 		dir := filepath.Join(root, fmt.Sprintf("seg-%d", i))
 		dirs = append(dirs, dir)
-		cmd, stderr := startProcess(t, runArgs(s, "--connections", "7", "--duration", "1500ms", "--interval", "250ms",
+		// An open loop at a modest rate, so as not to saturate a shared
+		// machine: 6,000 ops/s over 7 connections, each segment its share.
+		cmd, stderr := startProcess(t, runArgs(s, "--connections", "7", "--rate", "6000", "--duration", "1500ms", "--interval", "250ms",
 			"--segment", fmt.Sprintf("%d/3", i), "--start-at", startAt, "--seed", "7", "--out", dir, "-q")...)
 		procs = append(procs, proc{func() int { return exitCode(t, cmd, 30*time.Second) }, stderr})
 	}
@@ -85,6 +88,15 @@ func TestSegmentsStartedTogetherMergeExactly(t *testing.T) {
 	}
 	if conns != 7 || run.Header.Connections != 7 {
 		t.Fatalf("the segments opened %d connections, the merged header says %d; want 7", conns, run.Header.Connections)
+	}
+	// The segments' shares of the rate add up to the whole test's.
+	if math.Abs(run.Header.TargetRate-6000) > 1e-6 {
+		t.Errorf("merged target rate %g, want 6000", run.Header.TargetRate)
+	}
+	for _, iv := range run.Intervals {
+		if iv.Index >= 0 && iv.Index < int64(len(run.Intervals))-1 && math.Abs(iv.TargetRate-6000) > 1e-6 {
+			t.Errorf("merged interval %d: target rate %g, want 6000", iv.Index, iv.TargetRate)
+		}
 	}
 	want := results.LatencyOf(sum.Response, run.Header.Percentiles)
 	for i, p := range all.Response.Percentiles {

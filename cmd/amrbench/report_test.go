@@ -153,8 +153,8 @@ func TestProgressOnATerminalAndInALog(t *testing.T) {
 	s := benchtest.StartServer(t)
 	for _, terminal := range []bool{false, true} {
 		dir := filepath.Join(t.TempDir(), "out")
-		res := cliOnTerminal(t, terminal, runArgs(s, "--duration", "1s", "--interval", "250ms", "--connections", "2",
-			"--preload", "--key-maximum", "19999", "--out", dir)...)
+		res := cliOnTerminal(t, terminal, runArgs(s, "--rate", "2000", "--duration", "1s", "--interval", "250ms", "--connections", "2",
+			"--preload", "--key-maximum", "9999", "--out", dir)...)
 		if res.code != 0 {
 			t.Fatalf("terminal %v: exit %d: %s", terminal, res.code, res.stderr)
 		}
@@ -164,7 +164,7 @@ func TestProgressOnATerminalAndInALog(t *testing.T) {
 		}
 		if !terminal {
 			// A log gets whole lines only: no bar redrawn in place.
-			if strings.ContainsAny(res.stderr, "\r\x1b") || !strings.Contains(res.stderr, "preloading keys: 20000 of 20000 (100%)") {
+			if strings.ContainsAny(res.stderr, "\r\x1b") || !strings.Contains(res.stderr, "preloading keys: 10000 of 10000 (100%)") {
 				t.Errorf("plain output has carriage returns or escapes, or no preload progress:\n%q", res.stderr)
 			}
 			continue
@@ -182,7 +182,7 @@ func TestProgressOnATerminalAndInALog(t *testing.T) {
 func TestRunDirectoryHasTheHTMLReport(t *testing.T) {
 	s := benchtest.StartServer(t)
 	dir := filepath.Join(t.TempDir(), "out")
-	if res := cli(t, nil, runArgs(s, "-n", "3000", "--connections", "3", "--interval", "100ms", "--out", dir, "-q")...); res.code != 0 {
+	if res := cli(t, nil, runArgs(s, "--rate", "10000", "-n", "3000", "--connections", "3", "--interval", "100ms", "--out", dir, "-q")...); res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
