@@ -168,7 +168,7 @@ func WriteHTML(w io.Writer, run *results.Run, s *results.Summary, opts HTMLOptio
 	if steps != nil {
 		page.Tables = append(page.Tables, toHTMLTable(steps))
 	}
-	for _, line := range strings.Split(strings.TrimSpace(verdict+describeErrors(s)+describeRunIntegrity(run.Header, s)), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(verdict+describeSpread(s.Shards)+describeErrors(s)+describeRedirects(s)+describeRunIntegrity(run.Header, s)), "\n") {
 		page.Notes = append(page.Notes, line)
 	}
 	charts, err := runCharts(run, s)
@@ -250,6 +250,7 @@ const (
 	captionLatency    = "Percentiles of all commands in each interval, each from the interval's histogram."
 	captionErrors     = "Failed operations per second in each interval, by class."
 	captionShards     = "Each shard's part of the measured window, from the per-shard counts and histograms."
+	captionRedirects  = "MOVED and ASK replies per second that the cluster client followed to another shard while slots moved: not failures, but each such operation's latency includes the detour."
 )
 
 // runCharts draws a run's charts.
@@ -306,17 +307,17 @@ func runCharts(run *results.Run, s *results.Summary) ([]htmlChart, error) {
 	}
 	if errs := tl.errors(); len(errs) > 0 {
 		caption := captionErrors
-		for _, e := range errs {
-			if strings.HasSuffix(e.name, " redirects") {
-				caption += " Dashed: MOVED and ASK replies the cluster client followed to another shard (slots moving), which are not failures."
-				break
-			}
-		}
 		if errs[len(errs)-1].name == lateStartsSeries {
 			caption += " Dashed: operations sent more than the late-start threshold after their due time (open loop)."
 		}
-		svg, err = timeChart("Errors and redirects", "per second", errs, markers, tl.warmupFrom, tl.end)
+		svg, err = timeChart("Errors", "per second", errs, markers, tl.warmupFrom, tl.end)
 		if err := add("chart-errors", "Errors over time", caption, svg, err); err != nil {
+			return nil, err
+		}
+	}
+	if reds := tl.redirects(); len(reds) > 0 {
+		svg, err = timeChart("Redirects", "per second", reds, markers, tl.warmupFrom, tl.end)
+		if err := add("chart-redirects", "Redirects over time", captionRedirects, svg, err); err != nil {
 			return nil, err
 		}
 	}

@@ -66,13 +66,14 @@ func TestHTMLIsSelfContained(t *testing.T) {
 	if !strings.Contains(page, `http-equiv="Content-Security-Policy" content="default-src 'none';`) {
 		t.Error("the page does not forbid loading")
 	}
-	want := []string{"chart-percentiles", "chart-throughput", "chart-latency", "chart-errors", "chart-shard-throughput", "chart-shard-latency"}
+	want := []string{"chart-percentiles", "chart-throughput", "chart-latency", "chart-errors", "chart-redirects", "chart-shard-throughput", "chart-shard-latency"}
 	if got := chartIDs(page); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("charts %v, want %v", got, want)
 	}
 	// The summary's own numbers, the events and the configuration are on it.
 	for _, s := range []string{"50,638", "18.031", "10.0.0.6:6379", "topology change", "re-AUTH", "reconnect",
-		"slots 10923-16383 moved", "mycache.westeurope.redis.azure.net:10000", "&#34;connections&#34;: 50"} {
+		"slots 10923-16383 moved", "mycache.westeurope.redis.azure.net:10000", "&#34;connections&#34;: 50",
+		"MOVED redirects", "Redirects: 552 MOVED and 37 ASK", "Hot shard: the busiest, 10.0.0.6:6379"} {
 		if !strings.Contains(page, s) {
 			t.Errorf("the page lacks %q", s)
 		}
@@ -142,7 +143,7 @@ func TestHTMLInBrowser(t *testing.T) {
 		html   []byte
 		charts int
 	}{
-		{"run", renderRun(t, "cluster.jsonl"), 6},
+		{"run", renderRun(t, "cluster.jsonl"), 7},
 		{"compare", renderCompare(t, "cluster.jsonl", "enterprise.jsonl"), 3},
 	}
 	for _, p := range pages {

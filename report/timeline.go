@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"gonum.org/v1/plot/plotter"
@@ -169,6 +170,25 @@ func (t *timeline) latency(kind latencyKind) []series {
 		vs := h.ValueAtPercentilesSlice(latencyPercentiles)
 		for i := range latencyPercentiles {
 			out[i].points = append(out[i].points, plotter.XY{X: t.mid(iv), Y: float64(vs[i]) / 1000})
+		}
+	}
+	return out
+}
+
+// redirects returns the MOVED and ASK replies per second that a cluster
+// client followed to another shard, over time; nil when there were none.
+func (t *timeline) redirects() []series {
+	var out []series
+	for _, class := range []results.ErrorClass{results.ErrMoved, results.ErrAsk} {
+		s := series{name: strings.ToUpper(string(class)) + " redirects", color: errorColor(class), width: 1.5}
+		var total int64
+		for i, iv := range t.ivs {
+			n := t.all[i].Redirects[class]
+			total += n
+			s.points = append(s.points, plotter.XY{X: t.mid(iv), Y: perSecond(n, iv)})
+		}
+		if total > 0 {
+			out = append(out, s)
 		}
 	}
 	return out
