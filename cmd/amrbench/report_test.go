@@ -197,8 +197,7 @@ func TestRunDirectoryHasTheHTMLReport(t *testing.T) {
 	}
 }
 
-func TestCompareWritesHTML(t *testing.T) {
-	t.Parallel()
+func TestCompareWritesHTML(t *testing.T) { // not parallel: it renders HTML
 	enterprise := filepath.Join("..", "..", "report", "testdata", "enterprise.jsonl")
 	res := cli(t, nil, "compare", fixture, enterprise, "--format", "html", "--command", "GET")
 	if res.code != 0 {
