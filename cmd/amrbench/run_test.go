@@ -289,8 +289,9 @@ func TestTargetDefaults(t *testing.T) {
 	}
 }
 
+// TestRampWithObjectiveWritesTheVerdict measures rates: it runs alone (no
+// t.Parallel).
 func TestRampWithObjectiveWritesTheVerdict(t *testing.T) {
-	t.Parallel()
 	s := benchtest.StartServer(t)
 	dir := filepath.Join(t.TempDir(), "out")
 	res := cli(t, nil, runArgs(s, "--rate-ramp", "500:1k:500:1s", "--interval", "500ms", "--slo", "p99<500ms", "--connections", "4", "--out", dir, "-q")...)
