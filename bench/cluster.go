@@ -35,8 +35,10 @@ type clusterTarget struct {
 // openCluster builds the cluster client over the slot map topo has read and
 // connects once to every primary, so that an address the cluster announces
 // but this machine cannot reach (a private endpoint's shards) fails here,
-// named, before any load is sent.
-func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *topology) (*clusterTarget, error) {
+// named, before any load is sent. With Entra ID (auth not nil) every node's
+// connections subscribe to the token provider, and reauthHook on every node
+// client counts the AUTHs go-redis sends with new tokens.
+func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *topology, auth *entraAuth) (*clusterTarget, error) {
 	ct := &clusterTarget{topo: topo, shards: newShardRegistry()}
 	ct.client = redis.NewClusterClient(&redis.ClusterOptions{
 		Addrs:      []string{cfg.Target.Addr()},
@@ -44,6 +46,9 @@ func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *top
 		Protocol:   node.Protocol,
 		Username:   node.Username,
 		Password:   node.Password,
+		// Entra ID: go-redis authenticates each connection with the current
+		// token and sends it every new one (see auth.go).
+		StreamingCredentialsProvider: node.StreamingCredentialsProvider,
 		// The endpoint's host name, not the shard's address, is what the
 		// certificate of every shard names: Azure announces shards by IP
 		// address (go-redis issue 1698). TLSOptions.Config sets ServerName.
@@ -76,6 +81,9 @@ func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *top
 		// dials loopback addresses of a map given through ClusterSlots as
 		// ":port", the same local listener.)
 		rdb.AddHook(shardHook{shard: int32(ct.shards.indexOf(rdb.NodeAddress()))})
+		if auth != nil {
+			rdb.AddHook(reauthHook{auth: auth})
+		}
 	})
 	masters, err := ct.masters(ctx)
 	if err != nil {

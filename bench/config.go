@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/amrbench/amrbench/bench/entra"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -51,6 +54,46 @@ type TargetConfig struct {
 	Password string `json:"-"`
 	// ClusterPolicy is one of the Policy constants.
 	ClusterPolicy string `json:"cluster_policy"`
+	// Entra configures AuthEntra.
+	Entra EntraConfig `json:"entra,omitzero"`
+}
+
+// Entra ID defaults.
+const (
+	// DefaultEntraScope is the scope of Azure Redis tokens in every cloud.
+	DefaultEntraScope = entra.DefaultScope
+	// DefaultReauthBefore is how long before expiry a token is renewed at the
+	// latest (Microsoft: at least three minutes).
+	DefaultReauthBefore = entra.DefaultRefreshBefore
+)
+
+// EntraConfig is how a target is authenticated with Microsoft Entra ID
+// tokens: the user name is the principal's object ID and the password a
+// token, renewed before it expires and sent again on every open connection
+// (re-AUTH), because the server closes a connection when its token expires.
+type EntraConfig struct {
+	// Credential names the kind of TokenCredential (one of
+	// entra.CredentialKinds), for the record.
+	Credential string `json:"credential"`
+	// ClientID and TenantID are the credential's inputs, for the record.
+	ClientID string `json:"client_id,omitempty"`
+	TenantID string `json:"tenant_id,omitempty"`
+	// Scope is the scope tokens are requested for.
+	Scope string `json:"scope"`
+	// User is the user name sent with the tokens; empty means each token's
+	// oid claim.
+	User string `json:"user,omitempty"`
+	// Reauth sends every new token on every open connection before the old
+	// one expires. Without it, tokens are still renewed for new connections,
+	// and the server closes each connection when its token expires.
+	Reauth bool `json:"reauth"`
+	// ReauthBefore is how long before its expiry a token is renewed at the
+	// latest; tokens are renewed at 70 % of their lifetime when that is
+	// earlier.
+	ReauthBefore time.Duration `json:"reauth_before"`
+	// TokenCredential gets the tokens (entra.NewCredential builds the usual
+	// ones). It is never encoded.
+	TokenCredential azcore.TokenCredential `json:"-"`
 }
 
 // Addr returns host:port.
@@ -196,8 +239,20 @@ func (c *Config) Validate() error {
 	if c.Target.Auth == AuthPassword && c.Target.Password == "" {
 		add("--auth password: no password given (use -a, AMRBENCH_PASSWORD or --password-file)")
 	}
-	if c.Target.Auth == AuthEntra && !c.Target.TLS.Enabled {
-		add("--auth entra needs --tls: Azure accepts Entra ID tokens only over TLS")
+	if c.Target.Auth == AuthEntra {
+		e := c.Target.Entra
+		if !c.Target.TLS.Enabled {
+			add("--auth entra needs --tls: Azure accepts Entra ID tokens only over TLS")
+		}
+		if e.TokenCredential == nil {
+			add("--auth entra: no credential (--entra-credential)")
+		}
+		if e.Scope == "" {
+			add("--entra-scope: empty")
+		}
+		if e.ReauthBefore <= 0 {
+			add("--reauth-before %s: must be above zero", e.ReauthBefore)
+		}
 	}
 	switch c.Target.ClusterPolicy {
 	case PolicyAuto, PolicyOSS, PolicyEnterprise, PolicyNonClustered:

@@ -77,7 +77,18 @@ func preloadConnection(ctx context.Context, sess session, gen *workloads.Generat
 	}
 	cmds := make([]redis.Cmder, depth)
 	var firstErr error
+	// A long preload re-AUTHs like the workers do; it is not measured.
+	as, _ := sess.(authSession)
+	var auth *connAuth
+	if as != nil {
+		auth = as.connAuth()
+	}
 	for done := uint64(0); done < count && ctx.Err() == nil; {
+		if auth != nil && auth.stale() {
+			if r, sent := auth.step(ctx, as); sent && r.err != nil && breaksConnection(Classify(r.err)) {
+				sess.reopen()
+			}
+		}
 		n := int(min(uint64(depth), count-done))
 		for i := range n {
 			gen.Next(&slots[i].op)

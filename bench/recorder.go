@@ -69,6 +69,7 @@ type workerLog struct {
 	shards     []shardLog
 	lateStarts int64
 	reconnects int64
+	reauth     reauthLog
 }
 
 // shard returns the log of shard i, growing the list if needed.
@@ -103,6 +104,7 @@ func (l *workerLog) reset() {
 		*s = shardLog{response: resp}
 	}
 	l.final, l.finishedAt, l.lateStarts, l.reconnects, l.closedLoop = false, time.Time{}, 0, 0, false
+	l.reauth.reset()
 }
 
 // intervalAcc accumulates the logs of every worker for one interval.
@@ -111,6 +113,7 @@ type intervalAcc struct {
 	shards     map[int]*results.ShardStats
 	lateStarts int64
 	reconnects int64
+	reauth     *results.ReauthStats
 }
 
 // addCounts adds per-class counters to m, which it creates when needed.
@@ -130,6 +133,12 @@ func addCounts(m map[results.ErrorClass]int64, counts *[numClasses]int64) map[re
 func (a *intervalAcc) add(l *workerLog) {
 	a.lateStarts += l.lateStarts
 	a.reconnects += l.reconnects
+	if !l.reauth.empty() {
+		if a.reauth == nil {
+			a.reauth = results.NewReauthStats()
+		}
+		l.reauth.addTo(a.reauth)
+	}
 	for k := range l.cmds {
 		c := &l.cmds[k]
 		if c.count == 0 {
@@ -203,6 +212,8 @@ type recorder struct {
 	lateThreshold time.Duration
 	// shards names the shards of a cluster run; nil for one endpoint.
 	shards *shardRegistry
+	// entra, when set, adds re-authentication statistics to every interval.
+	entra *entraAuth
 
 	handoffs  chan *workerLog
 	free      sync.Pool
@@ -431,6 +442,13 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 		acc = &intervalAcc{}
 	}
 	iv.LateStarts, iv.Reconnects = acc.lateStarts, acc.reconnects
+	if r.entra != nil {
+		iv.Reauth = acc.reauth
+		if iv.Reauth == nil {
+			iv.Reauth = results.NewReauthStats()
+		}
+		r.entra.shared.drainInto(iv.Reauth)
+	}
 	for _, kind := range r.kinds {
 		s := acc.cmds[kind]
 		if s == nil {

@@ -44,6 +44,9 @@ type Outcome struct {
 func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (Outcome, error) {
 	cfg := t.cfg
 	var out Outcome
+	t.events.attach(obs)
+	defer t.events.detach()
+	defer func() { t.entra.endWaves(time.Now()) }()
 	sessions, err := openSessions(ctx, t, obs)
 	defer func() {
 		for _, s := range sessions {
@@ -96,6 +99,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	rec := newRecorder(out.Start, out.Measured, cfg.Interval, maxLag, len(sessions), kinds, obs, t.OpenConnections)
 	rec.lateThreshold = cfg.LateThreshold
 	rec.shards = t.shardRegistry()
+	rec.entra = t.entra
 	if t.cluster != nil {
 		stopWatch := watchTopology(ctx, t, obs, out.Start)
 		defer stopWatch()
@@ -423,7 +427,7 @@ func openSessions(ctx context.Context, t *Target, obs Observer) ([]session, erro
 				cancel()
 				if err != nil {
 					errOnce.Do(func() {
-						firstErr = fmt.Errorf("open connection %d of %d: %w", i+1, count, explainConnectError(cfg.Target, err))
+						firstErr = fmt.Errorf("open connection %d of %d: %w", i+1, count, explainConnectError(t.principal(), err))
 					})
 					failed.Store(true)
 					continue

@@ -28,18 +28,30 @@ type Target struct {
 	single   *redis.Client
 	cluster  *clusterTarget
 	warnings []string
+	// events holds the events of authentication until a run reports them.
+	events *eventSink
+	// entra is the Entra ID authentication; nil for other auth modes.
+	entra *entraAuth
 }
 
 // Open builds the client for cfg.Target and verifies it by connecting once:
 // a wrong address, certificate or password fails here, with a message that
 // names the cause, before any load is sent. It asks the endpoint CLUSTER
 // SLOTS to learn (with --cluster-policy auto) or check its clustering
-// policy, and for an OSS cluster connects once to every shard.
+// policy, and for an OSS cluster connects once to every shard. With
+// AuthEntra it gets the first token before it dials anything, and keeps
+// renewing it until Close.
 func Open(ctx context.Context, cfg Config) (*Target, error) {
 	tc := cfg.Target
 	tlsConfig, err := tc.TLS.Config(tc.Host)
 	if err != nil {
 		return nil, fmt.Errorf("TLS: %w", err)
+	}
+	t := &Target{cfg: cfg, events: &eventSink{}}
+	if tc.Auth == AuthEntra {
+		if t.entra, err = startEntra(ctx, tc.Entra, t.events, cfg.Connections); err != nil {
+			return nil, err
+		}
 	}
 	opts := &redis.Options{
 		Addr:       tc.Addr(),
@@ -72,10 +84,17 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 		DisableIdentity: true,
 	}
 	opts.Dialer = lazyDeadlines(redis.NewDialer(opts), cfg.Timeout/10)
+	if t.entra != nil {
+		// Each connection authenticates with the token current as it opens.
+		// Workers send new tokens on their own connections (auth.go); a
+		// cluster's pooled connections get them from go-redis (verify).
+		opts.Username, opts.Password = "", ""
+		opts.CredentialsProviderContext = t.entra.provider.CredentialsContext
+	}
 	client := redis.NewClient(opts)
-	t := &Target{cfg: cfg}
 	if err := t.verify(ctx, client, opts); err != nil {
 		_ = client.Close()
+		t.entra.stop()
 		return nil, err
 	}
 	return t, nil
@@ -89,13 +108,17 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 	vctx, cancel := context.WithTimeout(ctx, t.cfg.ConnectTimeout+t.cfg.Timeout)
 	defer cancel()
 	if err := client.Ping(vctx).Err(); err != nil {
-		return explainConnectError(tc, err)
+		return explainConnectError(t.principal(), err)
 	}
 	t.info = results.Target{
 		Endpoint: tc.Addr(),
 		TLS:      tc.TLS.Enabled,
 		Auth:     tc.Auth,
 		Server:   serverVersion(vctx, client),
+	}
+	if t.entra != nil {
+		cur := t.entra.provider.Current()
+		t.info.Credential, t.info.Principal, t.info.TokenExpires = tc.Entra.Credential, cur.User, cur.Expires.UTC()
 	}
 	found, findErr := findPolicy(client.ClusterSlots(vctx).Result())
 	policy, reason := tc.ClusterPolicy, "given with --cluster-policy"
@@ -118,6 +141,21 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 		t.single = client
 		return nil
 	}
+	if t.entra != nil {
+		// A cluster's connections go back to their pools after every
+		// command: go-redis sends each new token on them as they do
+		// (StreamingCredentialsProvider), and reauthHook counts those AUTHs.
+		streamed := *opts
+		streamed.CredentialsProviderContext = nil
+		streamed.StreamingCredentialsProvider = t.entra.provider
+		opts = &streamed
+		// The verified connection would not get new tokens: read the slot
+		// map over one that does.
+		_ = client.Close()
+		seed := *opts
+		seed.PoolSize = 1
+		client = redis.NewClient(&seed)
+	}
 	// One connection reads the slot map for the whole run: the one just
 	// verified, or, when its node fails, one to another node.
 	nodeOpts := *opts
@@ -130,12 +168,13 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 	if _, err := topo.refresh(vctx); err != nil {
 		return fmt.Errorf("connect to %s: read the cluster's slot map: %w", tc.Addr(), err)
 	}
-	ct, err := openCluster(vctx, t.cfg, opts, topo)
+	ct, err := openCluster(vctx, t.cfg, opts, topo, t.entra)
 	if err != nil {
 		return fmt.Errorf("connect to %s: %w", tc.Addr(), err)
 	}
 	t.cluster = ct
 	t.info.Shards = primaryCount(topo.current())
+	t.entra.reachEvery(t.ConnectionPlan().Total())
 	return nil
 }
 
@@ -152,6 +191,16 @@ func serverVersion(ctx context.Context, c *redis.Client) string {
 		}
 	}
 	return ""
+}
+
+// principal is the target configuration with the user name connections
+// authenticate as: the token's principal for Entra ID.
+func (t *Target) principal() TargetConfig {
+	tc := t.cfg.Target
+	if t.entra != nil {
+		tc.Username = t.entra.provider.Current().User
+	}
+	return tc
 }
 
 // explainConnectError turns the client library's error into one line that
@@ -171,6 +220,8 @@ func explainConnectError(tc TargetConfig, err error) error {
 		return fmt.Errorf("connect to %s: TLS: %w", addr, invalidErr)
 	case errors.As(err, &recordErr):
 		return fmt.Errorf("connect to %s: the server did not answer with TLS (drop --tls, or check the port): %w", addr, err)
+	case Classify(err) == results.ErrAuth && tc.Auth == AuthEntra:
+		return fmt.Errorf("connect to %s: the server refused the Entra ID token of principal %q (is this principal allowed on the cache, under its Authentication settings?): %w", addr, tc.Username, err)
 	case Classify(err) == results.ErrAuth:
 		user := tc.Username
 		if user == "" {
@@ -198,8 +249,9 @@ func (t *Target) OpenConnections() int {
 	return int(t.single.PoolStats().TotalConns)
 }
 
-// Close closes every connection.
+// Close closes every connection and stops renewing tokens.
 func (t *Target) Close() error {
+	defer t.entra.stop()
 	if t.cluster != nil {
 		return t.cluster.close()
 	}
@@ -261,7 +313,7 @@ func (t *Target) newSession() session {
 	if t.cluster != nil {
 		return &clusterSession{ct: t.cluster}
 	}
-	return &connSession{client: t.single}
+	return &connSession{client: t.single, auth: t.entra.newConnAuth()}
 }
 
 // shardRegistry returns the shards of an OSS cluster; nil for one endpoint.
@@ -295,12 +347,23 @@ type connSession struct {
 	client *redis.Client
 	conn   *redis.Conn
 	pipe   redis.Pipeliner
+	// auth is the connection's Entra ID state, nil for other auth modes.
+	auth *connAuth
 }
+
+var _ authSession = (*connSession)(nil)
 
 func (s *connSession) open(ctx context.Context) error {
 	s.conn = s.client.Conn()
 	s.pipe = s.conn.Pipeline()
+	s.auth.connected()
 	return s.conn.Ping(ctx).Err()
+}
+
+func (s *connSession) connAuth() *connAuth { return s.auth }
+
+func (s *connSession) authenticate(ctx context.Context, user, password string) error {
+	return s.conn.AuthACL(ctx, user, password).Err()
 }
 
 func (s *connSession) exec(ctx context.Context, cmds []redis.Cmder) error {
@@ -318,6 +381,7 @@ func (s *connSession) reopen() {
 	_ = s.conn.Close()
 	s.conn = s.client.Conn()
 	s.pipe = s.conn.Pipeline()
+	s.auth.connected()
 }
 
 func (s *connSession) stale() {}

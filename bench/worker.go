@@ -13,7 +13,8 @@ import (
 
 // worker drives one connection. Everything it touches per operation is its
 // own: the generator, the commands, the log. The only shared state it reads
-// per batch is the stop flag.
+// per batch is the stop flag and, with Entra ID, the current token's
+// generation (one atomic load each).
 type worker struct {
 	id int
 	// share is the worker's connection number in the whole test, which
@@ -42,6 +43,10 @@ type worker struct {
 	// Open loop only.
 	waiter        *waiter
 	lateThreshold time.Duration
+	// auth is the connection's Entra ID state and authn sends AUTH on it;
+	// nil for other auth modes.
+	auth  *connAuth
+	authn authenticator
 }
 
 // maxScratch bounds the buffer a worker drains GET values through; larger
@@ -71,6 +76,9 @@ func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recor
 		} else {
 			w.slots[i] = newSlot(scratch)
 		}
+	}
+	if as, ok := sess.(authSession); ok && as.connAuth() != nil {
+		w.auth, w.authn = as.connAuth(), as
 	}
 	return w
 }
@@ -111,6 +119,9 @@ func (w *worker) runClosed(ctx context.Context) {
 	w.log = w.rec.newLog(w.id, w.rec.indexOf(time.Now()))
 	defer func() { w.rec.finish(w.log, time.Now()) }()
 	for !w.stop.Load() && w.quota != 0 {
+		if w.auth != nil && w.auth.stale() {
+			w.reauthenticate(ctx) // between batches, timed apart
+		}
 		n := len(w.slots)
 		if w.quota > 0 && int64(n) > w.quota {
 			n = int(w.quota)
@@ -145,6 +156,9 @@ func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
 			}
 			if !w.sleepUntil(due) {
 				return
+			}
+			if w.auth != nil && w.auth.stale() {
+				w.reauthenticate(ctx) // its time counts in the response times of late operations
 			}
 			now := time.Now()
 			n := 0
@@ -210,7 +224,7 @@ func (w *worker) sleepUntil(t time.Time) bool {
 func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 	service := micros(done.Sub(sent))
 	var perKind [workloads.NumOpKinds]int64
-	broken, stale := false, false
+	broken, stale, expired := false, false, false
 	for i := range n {
 		s := w.slots[i]
 		kind := s.op.Kind
@@ -225,9 +239,14 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 		case outcomeMiss:
 			c.misses++
 		case outcomeError:
-			c.errors[classIndex[class]]++
 			broken = broken || brokenConn
 			stale = stale || staleTopology(class)
+			// A connection lost once its token has expired was closed by
+			// the server for it: an authentication failure.
+			if class == results.ErrConnection && w.auth.expiredAt(done) {
+				class, expired = results.ErrAuth, true
+			}
+			c.errors[classIndex[class]]++
 		}
 		if w.shards != nil {
 			cls := -1
@@ -263,6 +282,9 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 		}
 	}
 	if broken {
+		if expired {
+			w.log.reauth.expired++
+		}
 		w.sess.reopen()
 		w.log.reconnects++
 	}

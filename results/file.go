@@ -188,6 +188,15 @@ func ReadFile(path string) (*Run, error) {
 // FileName is the name of the result file in a run directory.
 const FileName = "result.jsonl"
 
-// Summarize computes the run's summary from its header and intervals (never
-// from a summary record, which a truncated file lacks).
-func (run *Run) Summarize() (*Summary, error) { return Summarize(run.Header, run.Intervals) }
+// Summarize computes the run's summary from its header, intervals and
+// events (never from a summary record, which a truncated file lacks).
+func (run *Run) Summarize() (*Summary, error) {
+	s, err := Summarize(run.Header, run.Intervals)
+	if err != nil {
+		return nil, err
+	}
+	if s.Auth, err = SummarizeAuth(run.Header, run.Intervals, run.Events); err != nil {
+		return nil, err
+	}
+	return s, nil
+}

@@ -90,7 +90,13 @@ type Target struct {
 	MemoryGB       float64 `json:"memory_gb,omitempty"`
 	MaxConnections int     `json:"max_connections,omitempty"`
 	Auth           string  `json:"auth"`
-	Shards         int     `json:"shards,omitempty"`
+	// Credential names the Entra ID credential (auth "entra"), Principal the
+	// object ID the tokens name, and TokenExpires the expiry of the first
+	// token; later tokens are in token-refresh events. Never the token.
+	Credential   string    `json:"credential,omitempty"`
+	Principal    string    `json:"principal,omitempty"`
+	TokenExpires time.Time `json:"token_expires,omitzero"`
+	Shards       int       `json:"shards,omitempty"`
 	// Server is the server's own description (e.g. "redis 7.0.15").
 	Server string `json:"server,omitempty"`
 	// Embedded says which local server amrbench started because none was
@@ -298,6 +304,58 @@ type Interval struct {
 	Reconnects int64                    `json:"reconnects,omitempty"`
 	Commands   map[string]*CommandStats `json:"commands"`
 	Shards     map[string]*ShardStats   `json:"shards,omitempty"`
+	// Reauth is the re-authentication of open connections with fresh
+	// tokens (auth "entra"), kept out of the commands' statistics.
+	Reauth *ReauthStats `json:"reauth,omitempty"`
+}
+
+// ReauthStats is the re-authentication traffic of one interval: AUTH
+// commands sent on open connections with a fresh token, and connections the
+// server closed because their token expired.
+type ReauthStats struct {
+	// Count is the number of AUTH commands sent, Errors the failed ones by
+	// class (a refused token is ErrAuth).
+	Count  int64                `json:"count"`
+	Errors map[ErrorClass]int64 `json:"errors,omitempty"`
+	// Expired counts connections that broke after the token they had
+	// authenticated with expired: the server closed them.
+	Expired int64 `json:"connections_expired,omitempty"`
+	// Latency is the time from sending each AUTH to its reply, µs.
+	Latency *Histogram `json:"latency"`
+}
+
+// NewReauthStats returns empty stats with an empty histogram.
+func NewReauthStats() *ReauthStats { return &ReauthStats{Latency: NewHistogram()} }
+
+// ErrorCount returns the number of failed AUTH commands.
+func (r *ReauthStats) ErrorCount() int64 {
+	var n int64
+	for _, v := range r.Errors {
+		n += v
+	}
+	return n
+}
+
+// Add adds other's counts and histogram to r.
+func (r *ReauthStats) Add(other *ReauthStats) error {
+	if other == nil {
+		return nil
+	}
+	r.Count += other.Count
+	r.Expired += other.Expired
+	for class, n := range other.Errors {
+		if n == 0 {
+			continue
+		}
+		if r.Errors == nil {
+			r.Errors = map[ErrorClass]int64{}
+		}
+		r.Errors[class] += n
+	}
+	if r.Latency == nil {
+		r.Latency = NewHistogram()
+	}
+	return r.Latency.Add(other.Latency)
 }
 
 // Duration returns End - Start.
@@ -306,6 +364,23 @@ func (iv *Interval) Duration() time.Duration { return iv.End.Sub(iv.Start) }
 // Measured reports whether the interval counts in the statistics.
 func (iv *Interval) Measured() bool { return iv.Phase != PhaseWarmup }
 
+// Outcomes of token-refresh and reauth events.
+const (
+	// OutcomeAcquired: the first token of the run.
+	OutcomeAcquired = "acquired"
+	// OutcomeRenewed: a new token.
+	OutcomeRenewed = "renewed"
+	// OutcomeUnchanged: the credential returned the token already held.
+	OutcomeUnchanged = "unchanged"
+	// OutcomeFailed: the request for a token failed and will be retried.
+	OutcomeFailed = "failed"
+	// OutcomeComplete: every connection was re-authenticated with the token.
+	OutcomeComplete = "complete"
+	// OutcomePartial: a wave ended (a newer token, or the run's end) before
+	// every connection was re-authenticated.
+	OutcomePartial = "partial"
+)
+
 // Event is something that happened at one moment of a run.
 type Event struct {
 	Type   string    `json:"type"`
@@ -313,9 +388,24 @@ type Event struct {
 	Kind   string    `json:"kind"`
 	Detail string    `json:"detail"`
 	// Count aggregates identical events (e.g. reconnects of many connections
-	// within one interval).
+	// within one interval; for a reauth wave, the connections
+	// re-authenticated).
 	Count int64 `json:"count,omitempty"`
 	// Source names the run an event of a merged run came from (host and
 	// segment); empty in a measured run.
 	Source string `json:"source,omitempty"`
+	// Outcome is one of the Outcome constants, for token-refresh and reauth
+	// events.
+	Outcome string `json:"outcome,omitempty"`
+	// Principal and TokenExpires describe the token in force after a
+	// token-refresh event; Token numbers it (1 for the run's first).
+	Principal    string    `json:"principal,omitempty"`
+	TokenExpires time.Time `json:"token_expires,omitzero"`
+	Token        uint64    `json:"token,omitempty"`
+	// Attempt counts the failed requests in a row of a failed token-refresh
+	// event; Failed counts the failed AUTH commands of a reauth wave.
+	Attempt int   `json:"attempt,omitempty"`
+	Failed  int64 `json:"failed,omitempty"`
+	// Error is why a token request failed, on one line.
+	Error string `json:"error,omitempty"`
 }

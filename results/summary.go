@@ -164,6 +164,9 @@ type Summary struct {
 	// SLO is the outcome of a staircase of rates judged against latency
 	// objectives (--slo, --find-max); nil for other runs.
 	SLO *SLOResult `json:"slo,omitempty"`
+	// Auth is the Entra ID authentication of the run (SummarizeAuth); nil
+	// for other runs.
+	Auth *AuthSummary `json:"auth,omitempty"`
 }
 
 // SLOResult says which rates of a staircase met every objective.

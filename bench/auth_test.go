@@ -1,0 +1,150 @@
+package bench
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/amrbench/amrbench/bench/benchtest"
+	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/results"
+)
+
+// TestProviderWithGoRedisPoolReauth is the seam a cluster client uses: the
+// provider set as a client's StreamingCredentialsProvider, go-redis sending
+// AUTH on each pooled connection as it returns to the pool, and reauthHook
+// counting those AUTHs into the interval statistics. Connections are taken
+// from the pool per command here, as a redis.ClusterClient does.
+func TestProviderWithGoRedisPoolReauth(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	p := benchtest.StartTokenProxy(t, s, benchtest.WithDelay(5*time.Millisecond))
+	cred := benchtest.NewTokenCredential("5e0c0b3a-2f4d-4a51-9d3c-7b2e1f0a9c88", entra.DefaultScope, 3*time.Second, 4*time.Second)
+	events := &eventSink{}
+	const conns = 6
+	a, err := startEntra(context.Background(), EntraConfig{
+		Credential: "test", Scope: entra.DefaultScope, Reauth: true, ReauthBefore: 2 * time.Second, TokenCredential: cred,
+	}, events, conns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.stop()
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(p.Certs.CAPEM)
+	client := redis.NewClient(&redis.Options{
+		Addr: p.Addr(), Protocol: 2, DisableIdentity: true, PoolSize: conns, MaxRetries: -1, PipelinePoolSize: -1,
+		TLSConfig:                    &tls.Config{RootCAs: roots, ServerName: "localhost", MinVersion: tls.VersionTLS12},
+		StreamingCredentialsProvider: a.provider,
+	})
+	defer client.Close()
+	client.AddHook(reauthHook{auth: a})
+
+	ctx := context.Background()
+	var ops, failed atomic.Int64
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(8 * time.Second)
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				if err := client.Set(ctx, "k", "v", 0).Err(); err != nil {
+					failed.Add(1)
+				}
+				ops.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+
+	st := p.Stats()
+	got := results.NewReauthStats()
+	a.shared.drainInto(got)
+	var proxyAuths int64
+	for _, c := range st.Conns {
+		proxyAuths += c.Auths
+	}
+	if failed.Load() != 0 || st.ClosedExpired != 0 {
+		t.Fatalf("%d of %d commands failed, %d connections closed for expired tokens", failed.Load(), ops.Load(), st.ClosedExpired)
+	}
+	if got.Count == 0 || got.Count != proxyAuths || got.ErrorCount() != 0 {
+		t.Fatalf("the hook counted %d re-AUTHs (%v errors), the proxy accepted %d", got.Count, got.Errors, proxyAuths)
+	}
+	if got.Latency.TotalCount() != got.Count {
+		t.Fatalf("latency histogram holds %d values for %d AUTHs", got.Latency.TotalCount(), got.Count)
+	}
+	// Each open connection is subscribed once; closed ones unsubscribed.
+	if open := int(client.PoolStats().TotalConns); a.provider.Subscribers() != open {
+		t.Fatalf("%d connections subscribed to the provider, %d open", a.provider.Subscribers(), open)
+	}
+	// go-redis (v9.23.0) rejects a connection marked for re-AUTH when a
+	// command asks the pool for one, and after a few rejections dials a new
+	// connection instead, closing surplus ones later: under constant load,
+	// part of the re-authentication is done by reconnecting. Worth knowing
+	// when reading a cluster run's connection counts.
+	t.Logf("%d commands, %d tokens, %d re-AUTHs by go-redis, %d connections dialled for a pool of %d",
+		ops.Load(), cred.Calls(), got.Count, st.Accepted, conns)
+}
+
+func TestWaveTracker(t *testing.T) {
+	t.Parallel()
+	events := &eventSink{}
+	w := &waveTracker{events: events, expected: 3}
+	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	w.begin(2, t0)
+	w.reauthed(2, t0.Add(10*time.Millisecond), time.Millisecond)
+	w.failed(2)
+	w.reauthed(1, t0.Add(11*time.Millisecond), time.Millisecond) // an older token: ignored
+	w.connected(2)                                               // opened with the token
+	w.reauthed(2, t0.Add(30*time.Millisecond), 4*time.Millisecond)
+	w.begin(3, t0.Add(time.Second))
+	w.reauthed(3, t0.Add(time.Second+5*time.Millisecond), time.Millisecond)
+	w.end(t0.Add(2 * time.Second))
+	w.end(t0.Add(3 * time.Second)) // nothing left
+
+	want := []struct {
+		outcome         string
+		token           uint64
+		count, failures int64
+		detail          string
+	}{
+		{results.OutcomeComplete, 2, 2, 1, "token #2 sent on 2 of 3 connections from 10ms to 30ms after its renewal; slowest AUTH 4ms; 1 connections opened with it; 1 AUTH failed"},
+		{results.OutcomePartial, 3, 1, 0, "token #3 sent on 1 of 3 connections from 5ms to 5ms after its renewal; slowest AUTH 1ms; 0 AUTH failed; cut short by the next token or the run's end"},
+	}
+	if len(events.queue) != len(want) {
+		t.Fatalf("%d events, want %d", len(events.queue), len(want))
+	}
+	for i, e := range events.queue {
+		x := want[i]
+		if e.Kind != results.EventReauth || e.Outcome != x.outcome || e.Token != x.token || e.Count != x.count || e.Failed != x.failures || e.Detail != x.detail {
+			t.Errorf("event %d: %+v\nwant %+v", i, *e, x)
+		}
+	}
+	var nilTracker *waveTracker // re-AUTH off: every method is a no-op
+	nilTracker.begin(1, t0)
+	nilTracker.reauthed(1, t0, 0)
+	nilTracker.end(t0)
+}
+
+func TestStaggerDelay(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ left, most time.Duration }{
+		{3 * time.Second, time.Second}, // a third of what is left
+		{time.Hour, maxReauthSpread},   // capped
+		{0, 0},                         // expired: at once
+		{-time.Second, 0},              //
+		{2 * time.Nanosecond, 0},       // too little to spread
+	} {
+		for range 100 {
+			if d := staggerDelay(tt.left); d < 0 || d > tt.most {
+				t.Fatalf("staggerDelay(%s) = %s, want 0 to %s", tt.left, d, tt.most)
+			}
+		}
+	}
+}

@@ -1,0 +1,194 @@
+package bench_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/benchtest"
+	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/workloads"
+)
+
+const testOID = "4f7d2a9c-1b3e-4c5d-8e6f-0a1b2c3d4e5f"
+
+// entraConfig is a run against the token proxy p with tokens from cred.
+func entraConfig(p *benchtest.TokenProxy, cred *benchtest.TokenCredential, conns int, d time.Duration, reauth bool) bench.Config {
+	cfg := bench.DefaultConfig()
+	cfg.Target.Host, cfg.Target.Port = "localhost", p.Port
+	cfg.Target.TLS = bench.TLSOptions{Enabled: true, CAPEM: p.Certs.CAPEM}
+	cfg.Target.Auth = bench.AuthEntra
+	cfg.Target.Entra = bench.EntraConfig{
+		Credential: "test", Scope: bench.DefaultEntraScope, Reauth: reauth,
+		ReauthBefore: bench.DefaultReauthBefore, TokenCredential: cred,
+	}
+	cfg.Connections, cfg.Duration, cfg.Requests = conns, d, 0
+	return cfg
+}
+
+// authTotals adds up what the intervals say about authentication.
+type authTotals struct {
+	dataErrors, authErrors int64
+	reauth                 *results.ReauthStats
+	ops                    int64
+	reconnects             int64
+}
+
+func totalsOf(t *testing.T, obs *collector) authTotals {
+	t.Helper()
+	a := authTotals{reauth: results.NewReauthStats()}
+	for _, iv := range obs.intervals {
+		if iv.Reauth == nil {
+			t.Fatalf("interval %d has no reauth statistics", iv.Index)
+		}
+		if err := a.reauth.Add(iv.Reauth); err != nil {
+			t.Fatal(err)
+		}
+		a.reconnects += iv.Reconnects
+		for _, cs := range iv.Commands {
+			a.ops += cs.Count
+			a.dataErrors += cs.ErrorCount()
+			a.authErrors += cs.Errors[results.ErrAuth]
+		}
+	}
+	return a
+}
+
+func eventsOf(obs *collector, kind, outcome string) []*results.Event {
+	var out []*results.Event
+	for _, e := range obs.events {
+		if e.Kind == kind && (outcome == "" || e.Outcome == outcome) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// TestEntraReauthKeepsEveryConnectionOpen is the acceptance test:
+// tokens living 3 to 5 s, 50 connections, 30 s; the proxy closes any
+// connection whose token expires, and none may be closed.
+func TestEntraReauthKeepsEveryConnectionOpen(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	p := benchtest.StartTokenProxy(t, s, benchtest.WithDelay(10*time.Millisecond))
+	cred := benchtest.NewTokenCredential(testOID, entra.DefaultScope, 3*time.Second, 5*time.Second)
+	cfg := entraConfig(p, cred, 50, 30*time.Second, true)
+	// Renew each token 2 s before it expires (at 1 to 3 s of its 3 to 5 s),
+	// as the default renews real tokens 5 min before: the margin is for the
+	// stagger and for a loaded test machine, not for luck.
+	cfg.Target.Entra.ReauthBefore = 2 * time.Second
+	obs, out := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+	if out.Interrupted {
+		t.Fatal("interrupted")
+	}
+	tot := totalsOf(t, obs)
+	st := p.Stats()
+	if tot.dataErrors != 0 {
+		for _, e := range obs.events {
+			t.Logf("%s %s %s %s", e.Time.Format("15:04:05.000"), e.Kind, e.Outcome, e.Detail)
+		}
+		for _, iv := range obs.intervals {
+			for n, c := range iv.Commands {
+				if c.ErrorCount() > 0 {
+					t.Logf("interval %d %s: %v", iv.Index, n, c.Errors)
+				}
+			}
+		}
+		for i, c := range st.Conns {
+			if c.ClosedExpired || c.Rejected > 0 {
+				t.Logf("proxy conn %d: %+v", i, c)
+			}
+		}
+		t.Logf("proxy %+v", st.ClosedExpired)
+	}
+	if tot.dataErrors != 0 || tot.reauth.ErrorCount() != 0 || tot.reauth.Expired != 0 || tot.reconnects != 0 {
+		t.Fatalf("errors: %d data, %d re-AUTH (%v), %d connections expired, %d reconnects; want none",
+			tot.dataErrors, tot.reauth.ErrorCount(), tot.reauth.Errors, tot.reauth.Expired, tot.reconnects)
+	}
+	if st.ClosedExpired != 0 || st.Rejected != 0 {
+		t.Fatalf("the proxy closed %d connections for expired tokens and refused %d AUTHs", st.ClosedExpired, st.Rejected)
+	}
+	if st.Accepted != 50 {
+		t.Fatalf("the proxy accepted %d connections, want the 50 of the run and no reconnection", st.Accepted)
+	}
+	var proxyAuths int64
+	for i, c := range st.Conns {
+		// HELLO … AUTH as it opened, then AUTH with every new token.
+		if c.HelloAuths != 1 || c.Auths < 2 {
+			t.Errorf("connection %d: %d HELLO AUTH and %d AUTH, want 1 and more than 1", i, c.HelloAuths, c.Auths)
+		}
+		proxyAuths += c.Auths
+	}
+	if tot.reauth.Count != proxyAuths {
+		t.Fatalf("the intervals count %d re-AUTHs, the proxy accepted %d", tot.reauth.Count, proxyAuths)
+	}
+	if n := tot.reauth.Latency.TotalCount(); n != tot.reauth.Count {
+		t.Fatalf("re-AUTH latency histogram holds %d values for %d AUTHs", n, tot.reauth.Count)
+	}
+	if tot.ops == 0 {
+		t.Fatal("no operation")
+	}
+	// Every token was renewed, each renewal is an event, and each wave
+	// reached every connection (the last may be cut by the run's end).
+	renewed := eventsOf(obs, results.EventTokenRefresh, results.OutcomeRenewed)
+	if len(renewed) != cred.Calls()-1 || len(renewed) < 6 {
+		t.Fatalf("%d renewal events for %d token requests", len(renewed), cred.Calls())
+	}
+	if n := len(eventsOf(obs, results.EventTokenRefresh, results.OutcomeAcquired)); n != 1 {
+		t.Fatalf("%d acquired events, want 1", n)
+	}
+	waves := eventsOf(obs, results.EventReauth, "")
+	if len(waves) != len(renewed) {
+		t.Fatalf("%d reauth waves for %d renewals", len(waves), len(renewed))
+	}
+	var waveAuths int64
+	for i, w := range waves {
+		waveAuths += w.Count
+		// Complete: every connection re-AUTHed, or opened with the token
+		// when the first renewal comes while connections are still opening.
+		if w.Outcome == results.OutcomeComplete && w.Failed == 0 {
+			continue
+		}
+		if i == len(waves)-1 && w.Outcome == results.OutcomePartial {
+			continue
+		}
+		t.Errorf("wave %d: %s with %d connections: %s", i, w.Outcome, w.Count, w.Detail)
+	}
+	if waveAuths != proxyAuths {
+		t.Fatalf("the waves count %d AUTHs, the proxy %d", waveAuths, proxyAuths)
+	}
+	t.Logf("%d operations, %d tokens, %d re-AUTHs (p99 %d µs), %d connections, none closed",
+		tot.ops, cred.Calls(), tot.reauth.Count, tot.reauth.Latency.ValueAtQuantile(99), st.Accepted)
+}
+
+// TestEntraWithoutReauthConnectionsAreClosed is the control: with re-AUTH
+// off, the proxy closes every connection when its token expires, and the
+// run counts those as auth errors.
+func TestEntraWithoutReauthConnectionsAreClosed(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	p := benchtest.StartTokenProxy(t, s, benchtest.WithDelay(10*time.Millisecond))
+	cred := benchtest.NewTokenCredential(testOID, entra.DefaultScope, 3*time.Second, 5*time.Second)
+	cfg := entraConfig(p, cred, 20, 8*time.Second, false)
+	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+	tot := totalsOf(t, obs)
+	st := p.Stats()
+	if st.ClosedExpired < 20 {
+		t.Fatalf("the proxy closed %d connections for expired tokens, want every one of the 20 at least once", st.ClosedExpired)
+	}
+	if tot.reauth.Count != 0 {
+		t.Fatalf("%d re-AUTHs with re-AUTH off", tot.reauth.Count)
+	}
+	if tot.reauth.Expired == 0 || tot.reauth.Expired > st.ClosedExpired || tot.authErrors < tot.reauth.Expired {
+		t.Fatalf("%d connections counted as expired, %d auth errors; the proxy closed %d", tot.reauth.Expired, tot.authErrors, st.ClosedExpired)
+	}
+	if tot.reconnects < tot.reauth.Expired {
+		t.Fatalf("%d reconnects for %d expired connections", tot.reconnects, tot.reauth.Expired)
+	}
+	if n := len(eventsOf(obs, results.EventReauth, "")); n != 0 {
+		t.Fatalf("%d reauth waves with re-AUTH off", n)
+	}
+	t.Logf("%d operations, %d auth errors, %d connections closed by the proxy, %d counted as expired", tot.ops, tot.authErrors, st.ClosedExpired, tot.reauth.Expired)
+}
