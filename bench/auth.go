@@ -54,6 +54,10 @@ const (
 	expiryAllowance = time.Second
 	// maxReauthRetry bounds the wait before a failed AUTH is tried again.
 	maxReauthRetry = 10 * time.Second
+	// refusedHold is how long a connection whose token the server refused
+	// waits before it reconnects, unless a new token comes first: without
+	// it, every operation would be a connection attempt.
+	refusedHold = time.Second
 )
 
 // entraAuth is a target's Entra ID authentication.
@@ -168,6 +172,11 @@ type connAuth struct {
 	pending  uint64
 	due      time.Time
 	failures int
+	// hold is set after the server refused the connection's token: it is
+	// not used before holdUntil, or before a token newer than holdToken.
+	hold      bool
+	holdUntil time.Time
+	holdToken uint64
 }
 
 // connected records that the connection is being (re)opened: go-redis
@@ -187,6 +196,31 @@ func (c *connAuth) connected() {
 // re-AUTH is on: one atomic load.
 func (c *connAuth) stale() bool {
 	return c.reauth && c.provider.Current().Generation != c.token
+}
+
+// attention reports whether the connection needs its authentication tended
+// before the next batch: a newer token to send, or a hold.
+func (c *connAuth) attention() bool { return c.hold || c.stale() }
+
+// holdOff makes a connection whose token was refused wait before it
+// reconnects.
+func (c *connAuth) holdOff(now time.Time) {
+	c.hold, c.holdUntil, c.holdToken = true, now.Add(refusedHold), c.provider.Current().Generation
+}
+
+// holding reports whether the connection is still held at now; when the
+// hold ends, the connection will dial with the token current then.
+func (c *connAuth) holding(now time.Time) bool {
+	cur := c.provider.Current()
+	if now.Before(c.holdUntil) && cur.Generation == c.holdToken {
+		return true
+	}
+	c.hold = false
+	c.token, c.expires, c.pending, c.failures = cur.Generation, cur.Expires, 0, 0
+	if w := c.auth.waves; w != nil {
+		w.connected(cur.Generation) // it dials with this token next
+	}
+	return false
 }
 
 // expiredAt reports whether the connection's token had expired at t, so
@@ -254,6 +288,27 @@ func staggerDelay(left time.Duration) time.Duration {
 		return 0
 	}
 	return rand.N(spread)
+}
+
+// tendAuth is the worker's slow path for authentication, taken when
+// attention says so. It reports whether the worker must skip the batch: the
+// connection is held after a refused token, and the worker sleeps a little,
+// handing over its log at interval ends as usual.
+func (w *worker) tendAuth(ctx context.Context) bool {
+	if w.auth.hold {
+		now := time.Now()
+		if !now.Before(w.log.end) {
+			w.log = w.rec.rotate(w.log, now)
+		}
+		if w.auth.holding(now) {
+			time.Sleep(min(w.auth.holdUntil.Sub(now), 50*time.Millisecond))
+			return true
+		}
+	}
+	if w.auth.stale() {
+		w.reauthenticate(ctx) // between batches, timed apart
+	}
+	return false
 }
 
 // reauthenticate sends the newest token on the worker's connection when its
@@ -559,13 +614,16 @@ func (w *waveTracker) report(v *wave, at time.Time, outcome string) {
 // stamp formats a moment for event details, to the millisecond.
 func stamp(t time.Time) string { return t.UTC().Format("15:04:05.000Z") }
 
-// span formats a duration for event details: milliseconds below a minute,
-// seconds above.
+// span formats a duration for event details: to 10 µs below 10 ms, to the
+// millisecond below a minute, to the second above.
 func span(d time.Duration) string {
 	if d < 0 {
 		d = -d
 	}
-	if d < time.Minute {
+	switch {
+	case d < 10*time.Millisecond:
+		return d.Round(10 * time.Microsecond).String()
+	case d < time.Minute:
 		return d.Round(time.Millisecond).String()
 	}
 	return d.Round(time.Second).String()

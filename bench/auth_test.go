@@ -16,6 +16,17 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
+// TestMain silences go-redis's own log lines, as the command does: the pool
+// re-AUTH test makes go-redis log every connection it passes over.
+func TestMain(m *testing.M) {
+	redis.SetLogger(quietLogger{})
+	m.Run()
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
 // TestProviderWithGoRedisPoolReauth is the seam a cluster client uses: the
 // provider set as a client's StreamingCredentialsProvider, go-redis sending
 // AUTH on each pooled connection as it returns to the pool, and reauthHook

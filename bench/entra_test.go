@@ -192,3 +192,73 @@ func TestEntraWithoutReauthConnectionsAreClosed(t *testing.T) {
 	}
 	t.Logf("%d operations, %d auth errors, %d connections closed by the proxy, %d counted as expired", tot.ops, tot.authErrors, st.ClosedExpired, tot.reauth.Expired)
 }
+
+// TestEntraRecoversAfterCredentialOutage: the credential fails until the
+// token has expired and the server has closed every connection, then
+// recovers; the connections come back with the new token and the run ends
+// without errors.
+func TestEntraRecoversAfterCredentialOutage(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	p := benchtest.StartTokenProxy(t, s, benchtest.WithDelay(10*time.Millisecond))
+	cred := benchtest.NewTokenCredential(testOID, entra.DefaultScope, 3*time.Second, 3*time.Second)
+	cfg := entraConfig(p, cred, 5, 13*time.Second, true)
+	cfg.Target.Entra.ReauthBefore = 2 * time.Second // renew 1 s into each 3 s token
+	cfg.Interval = 500 * time.Millisecond
+	outage := make(chan time.Time, 2)
+	go func() {
+		for cred.Calls() < 2 { // the first renewal succeeds
+			time.Sleep(10 * time.Millisecond)
+		}
+		cred.Fail(benchtest.ErrCredentialFailure)
+		outage <- time.Now()
+		time.Sleep(5 * time.Second) // past the token's expiry
+		cred.Fail(nil)
+		outage <- time.Now()
+	}()
+	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+	failedAt, recoveredAt := <-outage, <-outage
+	tot := totalsOf(t, obs)
+	if tot.authErrors == 0 || tot.reauth.Expired == 0 || p.Stats().ClosedExpired == 0 {
+		t.Fatalf("no outage seen: %d auth errors, %d expired connections", tot.authErrors, tot.reauth.Expired)
+	}
+	var renewed *results.Event // the first token after the outage
+	for _, e := range eventsOf(obs, results.EventTokenRefresh, results.OutcomeRenewed) {
+		if e.Time.After(recoveredAt) {
+			renewed = e
+			break
+		}
+	}
+	if renewed == nil || len(eventsOf(obs, results.EventTokenRefresh, results.OutcomeFailed)) < 2 {
+		t.Fatalf("no renewal after the credential recovered at %s", recoveredAt)
+	}
+	// Once the new token is there, everything works again on every
+	// connection: held connections reconnect at once.
+	var after, errorsAfter int64
+	var conns int
+	for _, iv := range obs.intervals {
+		if !iv.Start.After(renewed.Time.Add(100 * time.Millisecond)) {
+			continue
+		}
+		conns = iv.Connections
+		for _, cs := range iv.Commands {
+			after += cs.Count
+			errorsAfter += cs.ErrorCount()
+		}
+	}
+	if after == 0 || errorsAfter != 0 || conns != 5 {
+		for _, e := range obs.events {
+			t.Logf("%s %s %s %s", e.Time.Format("15:04:05.000"), e.Kind, e.Outcome, e.Detail)
+		}
+		for _, iv := range obs.intervals {
+			t.Logf("interval %d %s-%s conns %d reauth %d expired %d", iv.Index, iv.Start.Format("15:04:05.000"), iv.End.Format("15:04:05.000"), iv.Connections, iv.Reauth.Count, iv.Reauth.Expired)
+		}
+		t.Fatalf("after recovery: %d operations, %d errors, %d connections open", after, errorsAfter, conns)
+	}
+	// While no token was valid, each connection tried about once a second,
+	// not once per operation.
+	if limit := int64(5 * 2 * (recoveredAt.Sub(failedAt).Seconds() + 5)); tot.authErrors > limit {
+		t.Fatalf("%d auth errors during a %s outage on 5 connections: reconnecting without pause", tot.authErrors, recoveredAt.Sub(failedAt))
+	}
+	t.Logf("%d auth errors, %d connections expired, %d operations after recovery", tot.authErrors, tot.reauth.Expired, after)
+}

@@ -119,8 +119,10 @@ func (w *worker) runClosed(ctx context.Context) {
 	w.log = w.rec.newLog(w.id, w.rec.indexOf(time.Now()))
 	defer func() { w.rec.finish(w.log, time.Now()) }()
 	for !w.stop.Load() && w.quota != 0 {
-		if w.auth != nil && w.auth.stale() {
-			w.reauthenticate(ctx) // between batches, timed apart
+		if w.auth != nil && w.auth.attention() {
+			if w.tendAuth(ctx) {
+				continue // backing off a refused token: no batch now
+			}
 		}
 		n := len(w.slots)
 		if w.quota > 0 && int64(n) > w.quota {
@@ -157,8 +159,12 @@ func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
 			if !w.sleepUntil(due) {
 				return
 			}
-			if w.auth != nil && w.auth.stale() {
-				w.reauthenticate(ctx) // its time counts in the response times of late operations
+			if w.auth != nil && w.auth.attention() {
+				// Its time counts in the response times of the operations
+				// it delays; a held connection leaves them due.
+				if w.tendAuth(ctx) {
+					continue
+				}
 			}
 			now := time.Now()
 			n := 0
@@ -224,7 +230,7 @@ func (w *worker) sleepUntil(t time.Time) bool {
 func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 	service := micros(done.Sub(sent))
 	var perKind [workloads.NumOpKinds]int64
-	broken, stale, expired := false, false, false
+	broken, stale, expired, refused := false, false, false, false
 	for i := range n {
 		s := w.slots[i]
 		kind := s.op.Kind
@@ -241,10 +247,17 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 		case outcomeError:
 			broken = broken || brokenConn
 			stale = stale || staleTopology(class)
-			// A connection lost once its token has expired was closed by
-			// the server for it: an authentication failure.
-			if class == results.ErrConnection && w.auth.expiredAt(done) {
-				class, expired = results.ErrAuth, true
+			if w.auth != nil {
+				switch {
+				case class == results.ErrConnection && w.auth.expiredAt(done):
+					// Lost once its token had expired: the server closed
+					// it for that, an authentication failure.
+					class, expired = results.ErrAuth, true
+				case class == results.ErrAuth:
+					// The server refused the token (go-redis keeps failing
+					// a Conn whose handshake failed): reconnect later.
+					refused = true
+				}
 			}
 			c.errors[classIndex[class]]++
 		}
@@ -281,12 +294,15 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 			w.shardBatch[i] = 0
 		}
 	}
-	if broken {
+	if broken || refused {
 		if expired {
 			w.log.reauth.expired++
 		}
 		w.sess.reopen()
 		w.log.reconnects++
+		if refused {
+			w.auth.holdOff(done)
+		}
 	}
 	if stale {
 		w.sess.stale()

@@ -36,6 +36,9 @@ func runFacts(run *results.Run, s *results.Summary) []fact {
 			facts = append(facts, fact{strings.TrimSpace(line[:10]), line[10:]})
 		}
 	}
+	if s.Auth != nil {
+		facts = append(facts, fact{"Auth", describeAuth(s.Auth)})
+	}
 	if len(h.Sources) > 0 {
 		facts = append(facts, fact{"Merged", describeSources(h)})
 	} else if h.Segment != "" && h.Segment != results.WholeSegment.String() {
@@ -221,7 +224,7 @@ func WriteSummaryMarkdown(w io.Writer, run *results.Run, s *results.Summary, per
 		}
 		b.WriteString("\n")
 	}
-	for _, line := range strings.Split(strings.TrimSpace(verdict+describeSpread(s.Shards)+describeErrors(s)+describeRedirects(s)+describeRunIntegrity(run.Header, s)), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(verdict+describeSpread(s.Shards)+describeErrors(s)+describeRedirects(s)+describeReauth(s.Auth)+describeRunIntegrity(run.Header, s)), "\n") {
 		b.WriteString(markdownEscape(line) + "\n\n")
 	}
 	_, err = io.WriteString(w, b.String())

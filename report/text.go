@@ -48,7 +48,7 @@ func WriteSummary(w io.Writer, run *results.Run, s *results.Summary, percentiles
 	if err := writeShards(w, run, s, percentiles); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, describeErrors(s)+describeRedirects(s)+describeRunIntegrity(h, s)+"\n")
+	_, err := io.WriteString(w, describeErrors(s)+describeRedirects(s)+describeReauth(s.Auth)+describeRunIntegrity(h, s)+"\n")
 	return err
 }
 
@@ -135,6 +135,68 @@ func StepsTable(run *results.Run, s *results.Summary) (t *Table, verdict string,
 		verdict += fmt.Sprintf("A step meets the objectives when each holds on its operations (all commands together unless it names one), it achieves its target rate within %g%%, and no operation fails.\n", results.RateTolerance*100)
 	}
 	return t, verdict, nil
+}
+
+// describeAuth says who the run authenticated as and with which token; never
+// the token itself.
+func describeAuth(a *results.AuthSummary) string {
+	text := "Entra ID"
+	if a.Credential != "" {
+		text += " (" + a.Credential + " credential)"
+	}
+	text += fmt.Sprintf(", principal %s; %d tokens, the last expiring %s", a.Principal, a.Tokens, a.TokenExpires.UTC().Format(time.RFC3339))
+	return text
+}
+
+// describeReauth says how the connections were kept authenticated: the
+// AUTHs sent on open connections, connections the server closed for an
+// expired token, and failing token requests.
+func describeReauth(a *results.AuthSummary) string {
+	if a == nil {
+		return ""
+	}
+	var b strings.Builder
+	r := a.Reauth
+	if r.Count > 0 {
+		p50, _ := r.Latency.At(50)
+		p99, _ := r.Latency.At(99)
+		fmt.Fprintf(&b, "Re-AUTH: %s sent on open connections with %d AUTH commands, %d failed; AUTH latency p50 %s ms, p99 %s ms, max %s ms (not in the tables above).\n",
+			plural(r.Waves, "renewed token"), r.Count, errorTotal(r.Errors), formatMillis(float64(p50)), formatMillis(float64(p99)), formatMillis(float64(r.Latency.MaxMicros)))
+	} else {
+		b.WriteString("Re-AUTH: no AUTH was sent on an open connection.\n")
+	}
+	if r.ConnectionsExpired > 0 {
+		fmt.Fprintf(&b, "Expired: %d connections were closed by the server because their token expired; their failed operations are counted as auth errors.\n", r.ConnectionsExpired)
+	} else {
+		b.WriteString("Expired: no connection was closed for an expired token.\n")
+	}
+	if a.RefreshFailures > 0 {
+		fmt.Fprintf(&b, "Token requests: %d failed", a.RefreshFailures)
+		if !a.FailingSince.IsZero() {
+			fmt.Fprintf(&b, ", failing from %s to the end of the run, with the last token valid until %s",
+				a.FailingSince.UTC().Format(time.RFC3339), a.TokenExpires.UTC().Format(time.RFC3339))
+		} else {
+			b.WriteString(", then a new token came")
+		}
+		fmt.Fprintf(&b, ". Last error: %s\n", a.LastError)
+	}
+	return b.String()
+}
+
+// plural writes n things, with an s when n is not 1.
+func plural(n int64, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+func errorTotal(m map[results.ErrorClass]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 func runName(h *results.Header) string {
@@ -268,6 +330,12 @@ func LiveLine(h *results.Header, iv *results.Interval) string {
 	}
 	if iv.LateStarts > 0 {
 		line += fmt.Sprintf("  late %d", iv.LateStarts)
+	}
+	if r := iv.Reauth; r != nil && r.Count > 0 {
+		line += fmt.Sprintf("  reauth %d", r.Count)
+	}
+	if r := iv.Reauth; r != nil && r.Expired > 0 {
+		line += fmt.Sprintf("  expired %d", r.Expired)
 	}
 	return line
 }

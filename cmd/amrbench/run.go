@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/entra"
 	"github.com/amrbench/amrbench/bench/localserver"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
@@ -30,7 +32,12 @@ interval and a summary, and write the results (result.jsonl, summary.txt, HdrHis
 a run directory. With no --server or --uri, amrbench starts a local redis-server (or, without one,
 an in-process stand-in) and benchmarks that: its numbers describe this machine, not a cache.
 
-Passwords: prefer AMRBENCH_PASSWORD or --password-file to -a, which other users can see in ps.`
+Passwords: prefer AMRBENCH_PASSWORD or --password-file to -a, which other users can see in ps.
+
+Entra ID (--auth entra, implied by any --entra flag): amrbench gets a token before it opens a
+connection, renews it at 70% of its lifetime (and no later than --reauth-before before it expires),
+and sends each new token on every open connection with AUTH, staggered, so that runs outlast any
+token. Those AUTHs are counted apart from the workload, under "Re-AUTH" in the summary.`
 
 const runExamples = `  # 30 s against a local server started for you
   amrbench run
@@ -47,6 +54,13 @@ const runExamples = `  # 30 s against a local server started for you
 
   # an OSS-policy cache: a cluster client reaching every shard (auto finds this by itself)
   amrbench run -s mycache.westeurope.redis.azure.net --cluster-policy oss --label oss
+
+  # Azure Managed Redis with Entra ID, from a VM's managed identity: a 2 h run outlasts the tokens
+  amrbench run -s mycache.westeurope.redis.azure.net --entra-credential managed-identity --duration 2h
+
+  # ... from AKS with workload identity, or from a laptop logged in with 'az login'
+  amrbench run -s mycache.westeurope.redis.azure.net --entra-credential workload-identity
+  amrbench run -s mycache.westeurope.redis.azure.net --entra-credential azure-cli
 
   # a skewed key space with expiring keys, reproducibly
   amrbench run -s 10.0.0.4 --key-pattern Z:Z --key-zipf-exp 1.2 --expiry-range 60-600 --seed 7
@@ -66,6 +80,12 @@ type runFlags struct {
 	cacert, cert, key, sni      string
 	auth, authenticate, user    string
 	passwordFile                string
+	entraCredential             string
+	entraClientID, entraTenant  string
+	entraCertificate            string
+	entraScope, entraUser       string
+	reauth                      bool
+	reauthBefore                time.Duration
 	db                          int
 	clusterPolicy               string
 	clusterMode                 bool
@@ -120,10 +140,20 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.key, "key", "", "PEM file of the client certificate's key")
 	fs.StringVar(&f.sni, "sni", "", "TLS server name to send and verify (default: the host name)")
 	fs.BoolVar(&f.tlsSkipVerify, "tls-skip-verify", false, "do not verify the server's certificate or its host name")
-	fs.StringVar(&f.auth, "auth", "", "authentication: none or password (default: password when one is given)")
+	fs.StringVar(&f.auth, "auth", "", "authentication: none, password or entra (default: password when one is given, entra when an --entra flag is)")
 	fs.StringVarP(&f.authenticate, "authenticate", "a", "", "[USER:]PASSWORD (or set AMRBENCH_PASSWORD, or use --password-file)")
 	fs.StringVar(&f.user, "user", "", "ACL user name (default: the default user)")
 	fs.StringVar(&f.passwordFile, "password-file", "", "file whose first line is the password")
+	// Entra ID.
+	fs.StringVar(&f.entraCredential, "entra-credential", entra.CredentialDefault, "Entra ID credential: "+strings.Join(entra.CredentialKinds, ", "))
+	fs.StringVar(&f.entraClientID, "entra-client-id", "", "client ID of a user-assigned managed identity (or its resource ID), or of the service principal (default $AZURE_CLIENT_ID for workload-identity, client-secret and client-certificate)")
+	fs.StringVar(&f.entraTenant, "entra-tenant-id", "", "Entra tenant (default $AZURE_TENANT_ID for workload-identity, client-secret and client-certificate)")
+	fs.StringVar(&f.entraCertificate, "entra-certificate", "", "client-certificate: PEM or PKCS#12 file with the certificate and its key (default $AZURE_CLIENT_CERTIFICATE_PATH; password in $AZURE_CLIENT_CERTIFICATE_PASSWORD)")
+	fs.StringVar(&f.entraScope, "entra-scope", bench.DefaultEntraScope, "scope the tokens are requested for")
+	fs.StringVar(&f.entraUser, "entra-user", "", "user name sent with the tokens (default: each token's oid claim, the principal's object ID)")
+	fs.BoolVar(&f.reauth, "reauth", true, "send each new token on every open connection before the old one expires; --reauth=false shows what a client that does not suffers")
+	f.reauthBefore = bench.DefaultReauthBefore
+	fs.Var(secondsOrDuration{&f.reauthBefore}, "reauth-before", "renew each token at 70% of its lifetime, and no later than this before it expires")
 	fs.IntVar(&f.db, "select-db", 0, "database number")
 	fs.StringVar(&f.clusterPolicy, "cluster-policy", bench.PolicyAuto, "auto (ask the endpoint), oss (a cluster client connecting to every shard), enterprise or non-clustered (one endpoint)")
 	fs.BoolVar(&f.clusterMode, "cluster-mode", false, "memtier: the same as --cluster-policy oss")
@@ -389,24 +419,127 @@ func (f *runFlags) planAuth(fs *pflag.FlagSet, env *environment, p *runPlan, uri
 		user = f.user
 	}
 	tc.Username, tc.Password = user, password
+	entraFlag := ""
+	for _, name := range entraFlags {
+		if fs.Changed(name) {
+			entraFlag = name
+			break
+		}
+	}
 	switch f.auth {
 	case "":
-		tc.Auth = bench.AuthNone
-		if password != "" {
+		switch {
+		case entraFlag != "":
+			tc.Auth = bench.AuthEntra
+		case password != "":
 			tc.Auth = bench.AuthPassword
+		default:
+			tc.Auth = bench.AuthNone
 		}
 	case bench.AuthNone:
 		if password != "" {
 			return usagef("--auth none, but a password was given")
 		}
 		tc.Auth = bench.AuthNone
-	case bench.AuthPassword:
-		tc.Auth = bench.AuthPassword
+	case bench.AuthPassword, bench.AuthEntra:
+		tc.Auth = f.auth
 	default:
-		return usagef("--auth %q: use none or password", f.auth)
+		return usagef("--auth %q: use none, password or entra", f.auth)
+	}
+	if entraFlag != "" && tc.Auth != bench.AuthEntra {
+		return usagef("--%s is for --auth entra, not --auth %s", entraFlag, tc.Auth)
+	}
+	if p.embedded && tc.Auth == bench.AuthEntra {
+		return usagef("--auth entra needs --server: the embedded local server takes no Entra ID tokens")
 	}
 	if p.embedded && tc.Auth != bench.AuthNone {
 		return usagef("a password was given but no --server: the embedded local server has none")
+	}
+	if tc.Auth == bench.AuthEntra {
+		if password != "" {
+			return usagef("--auth entra authenticates with Entra ID tokens, but a password was given (-a, --password-file, AMRBENCH_PASSWORD or the URI)")
+		}
+		if user != "" {
+			return usagef("--auth entra: give the user name with --entra-user, not --user, AMRBENCH_USER or the URI (default: the token's oid claim)")
+		}
+		return f.planEntra(env, p)
+	}
+	return nil
+}
+
+// entraFlags are the flags that only mean something with --auth entra.
+var entraFlags = []string{"entra-credential", "entra-client-id", "entra-tenant-id", "entra-certificate", "entra-scope", "entra-user", "reauth", "reauth-before"}
+
+// planEntra builds the Entra ID credential from the flags and the
+// environment azidentity's users know: AZURE_CLIENT_ID, AZURE_TENANT_ID,
+// AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH and _PASSWORD,
+// AZURE_FEDERATED_TOKEN_FILE. Secrets come only from the environment or a
+// file, never from the command line.
+func (f *runFlags) planEntra(env *environment, p *runPlan) error {
+	kind := f.entraCredential
+	if !slices.Contains(entra.CredentialKinds, kind) {
+		return usagef("--entra-credential %q: use one of %s", kind, strings.Join(entra.CredentialKinds, ", "))
+	}
+	o := entra.CredentialOptions{Kind: kind, ClientID: f.entraClientID, TenantID: f.entraTenant}
+	switch kind {
+	case entra.CredentialWorkloadIdentity, entra.CredentialClientSecret, entra.CredentialClientCertificate:
+		if o.ClientID == "" {
+			o.ClientID = env.getenv("AZURE_CLIENT_ID")
+		}
+		if o.TenantID == "" {
+			o.TenantID = env.getenv("AZURE_TENANT_ID")
+		}
+		var missing []string
+		if o.ClientID == "" {
+			missing = append(missing, "a client ID (--entra-client-id or AZURE_CLIENT_ID)")
+		}
+		if o.TenantID == "" {
+			missing = append(missing, "a tenant (--entra-tenant-id or AZURE_TENANT_ID)")
+		}
+		switch kind {
+		case entra.CredentialWorkloadIdentity:
+			if o.TokenFilePath = env.getenv("AZURE_FEDERATED_TOKEN_FILE"); o.TokenFilePath == "" {
+				missing = append(missing, "AZURE_FEDERATED_TOKEN_FILE (set by the workload identity webhook)")
+			}
+		case entra.CredentialClientSecret:
+			if o.ClientSecret = env.getenv("AZURE_CLIENT_SECRET"); o.ClientSecret == "" {
+				missing = append(missing, "AZURE_CLIENT_SECRET")
+			}
+		case entra.CredentialClientCertificate:
+			path := f.entraCertificate
+			if path == "" {
+				path = env.getenv("AZURE_CLIENT_CERTIFICATE_PATH")
+			}
+			if path == "" {
+				missing = append(missing, "a certificate (--entra-certificate or AZURE_CLIENT_CERTIFICATE_PATH)")
+			} else {
+				b, err := os.ReadFile(path)
+				if err != nil {
+					return usagef("--entra-certificate: %w", err)
+				}
+				o.Certificate, o.CertificatePassword = b, env.getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD")
+			}
+		}
+		if len(missing) > 0 {
+			return usagef("--entra-credential %s needs %s", kind, strings.Join(missing, ", "))
+		}
+	}
+	if f.entraCertificate != "" && kind != entra.CredentialClientCertificate {
+		return usagef("--entra-certificate is for --entra-credential client-certificate, not %s", kind)
+	}
+	cred, err := entra.NewCredential(o)
+	if err != nil {
+		return usagef("--entra-credential %s: %w", kind, err)
+	}
+	p.cfg.Target.Entra = bench.EntraConfig{
+		Credential:      kind,
+		ClientID:        o.ClientID,
+		TenantID:        o.TenantID,
+		Scope:           f.entraScope,
+		User:            f.entraUser,
+		Reauth:          f.reauth,
+		ReauthBefore:    f.reauthBefore,
+		TokenCredential: cred,
 	}
 	return nil
 }
