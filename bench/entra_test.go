@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -261,4 +262,52 @@ func TestEntraRecoversAfterCredentialOutage(t *testing.T) {
 		t.Fatalf("%d auth errors during a %s outage on 5 connections: reconnecting without pause", tot.authErrors, recoveredAt.Sub(failedAt))
 	}
 	t.Logf("%d auth errors, %d connections expired, %d operations after recovery", tot.authErrors, tot.reauth.Expired, after)
+}
+
+// TestEntraTokenRefused: a server that refuses the token fails Open with the
+// principal named, the reason, and never the token.
+func TestEntraTokenRefused(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	p := benchtest.StartTokenProxy(t, s)
+	cred := benchtest.NewTokenCredential(testOID, entra.DefaultScope, time.Hour, time.Hour)
+	cfg := entraConfig(p, cred, 2, time.Second, true)
+	cfg.Target.Entra.User = "someone-else" // the token names testOID
+	_, err := bench.Open(context.Background(), cfg)
+	if err == nil {
+		t.Fatal("a token naming another principal was accepted")
+	}
+	if bench.Classify(err) != results.ErrAuth {
+		t.Errorf("classified %q, want auth", bench.Classify(err))
+	}
+	msg := err.Error()
+	for _, want := range []string{`the server refused the Entra ID token of principal "someone-else"`, "WRONGPASS"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "eyJ") {
+		t.Errorf("error %q shows the token", msg)
+	}
+	if st := p.Stats(); st.Rejected == 0 {
+		t.Fatal("the proxy refused nothing")
+	}
+}
+
+// TestEntraCredentialFailsBeforeAnyConnection: Open asks for the token
+// first, and makes no connection without one.
+func TestEntraCredentialFailsBeforeAnyConnection(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	p := benchtest.StartTokenProxy(t, s)
+	cred := benchtest.NewTokenCredential(testOID, entra.DefaultScope, time.Hour, time.Hour)
+	cred.Fail(benchtest.ErrCredentialFailure)
+	cfg := entraConfig(p, cred, 2, time.Second, true)
+	_, err := bench.Open(context.Background(), cfg)
+	if err == nil || !strings.Contains(err.Error(), "Entra ID (test credential): get a token for https://redis.azure.com/.default: AADSTS50058") {
+		t.Fatalf("error %v", err)
+	}
+	if st := p.Stats(); st.Accepted != 0 {
+		t.Fatalf("%d connections without a token", st.Accepted)
+	}
 }
