@@ -311,3 +311,34 @@ func TestEntraCredentialFailsBeforeAnyConnection(t *testing.T) {
 		t.Fatalf("%d connections without a token", st.Accepted)
 	}
 }
+
+// TestEntraOpenLoopIdleConnectionsKeepTheirToken: in an open loop at a low
+// rate a connection sleeps longer between operations than a token has left
+// after its renewal; it must still send the new token in time, or the
+// server closes it and the next operation needs a new connection.
+func TestEntraOpenLoopIdleConnectionsKeepTheirToken(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	p := benchtest.StartTokenProxy(t, s)
+	cred := benchtest.NewTokenCredential(testOID, entra.DefaultScope, 3*time.Second, 3*time.Second)
+	cfg := entraConfig(p, cred, 4, 10*time.Second, true)
+	cfg.Target.Entra.ReauthBefore = 2 * time.Second
+	cfg.Rate = 1 // each connection sends every 4 s; each token has 2 s left when renewed
+	cfg.Interval = 250 * time.Millisecond
+	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+	tot := totalsOf(t, obs)
+	st := p.Stats()
+	// A connection whose worker has sent its last operation (up to 4 s
+	// before the end here) idles until the run closes it, and may be closed
+	// by the proxy meanwhile, harmlessly. One closed while it was still
+	// needed would have been dialled again.
+	if st.Accepted != 4 || tot.dataErrors != 0 || tot.reauth.Expired != 0 || st.ClosedExpired > 4 {
+		for _, e := range obs.events {
+			t.Logf("%s %s %s %s", e.Time.Format("15:04:05.000"), e.Kind, e.Outcome, e.Detail)
+		}
+		t.Fatalf("%d connections dialled for 4, %d closed by the proxy for expired tokens; %d errors", st.Accepted, st.ClosedExpired, tot.dataErrors)
+	}
+	if tot.reauth.Count < 4*5 || tot.ops == 0 {
+		t.Fatalf("%d re-AUTHs and %d operations over 10 s of 3 s tokens on 4 connections", tot.reauth.Count, tot.ops)
+	}
+}

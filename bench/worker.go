@@ -156,7 +156,7 @@ func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
 			if !ok {
 				break
 			}
-			if !w.sleepUntil(due) {
+			if !w.sleepUntil(ctx, due) {
 				return
 			}
 			if w.auth != nil && w.auth.attention() {
@@ -202,12 +202,17 @@ func (w *worker) awaitStep(plan *stepPlan, i int) *step {
 }
 
 // sleepUntil sleeps until t, handing the log over at interval ends on the
-// way. It returns false when the run stops.
-func (w *worker) sleepUntil(t time.Time) bool {
+// way, and sending a new token when its turn comes: an idle connection must
+// not outlive its token. It returns false when the run stops.
+func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 	for !w.stop.Load() {
 		now := time.Now()
 		if !now.Before(w.log.end) {
 			w.log = w.rec.rotate(w.log, now)
+		}
+		if w.auth != nil && w.auth.stale() {
+			w.reauthenticate(ctx)
+			now = time.Now()
 		}
 		if !now.Before(t) {
 			return true
@@ -215,6 +220,9 @@ func (w *worker) sleepUntil(t time.Time) bool {
 		wake := t
 		if w.log.end.Before(wake) {
 			wake = w.log.end
+		}
+		if a := w.auth; a != nil && a.stale() && a.due.Before(wake) {
+			wake = a.due // the connection's turn to send the new token
 		}
 		if err := w.waiter.sleep(wake.Sub(now), w.stop.Load); err != nil {
 			time.Sleep(wake.Sub(now)) // the timerfd failed: fall back to Go's timer
