@@ -147,7 +147,7 @@ func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
 	w.log = w.rec.newLog(w.id, w.rec.indexOf(time.Now()))
 	defer func() { w.rec.finish(w.log, time.Now()) }()
 	for i := 0; ; i++ {
-		st := w.awaitStep(plan, i)
+		st := w.awaitStep(ctx, plan, i)
 		if st == nil {
 			return
 		}
@@ -185,8 +185,8 @@ func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
 
 // awaitStep returns step i of plan once it is published, or nil when the
 // plan is over or the run stops. While it waits, the worker keeps handing
-// its logs over at every interval's end.
-func (w *worker) awaitStep(plan *stepPlan, i int) *step {
+// its logs over at every interval's end, and sends new tokens then.
+func (w *worker) awaitStep(ctx context.Context, plan *stepPlan, i int) *step {
 	for !w.stop.Load() {
 		st, over, changed := plan.get(i)
 		if st != nil || over {
@@ -196,6 +196,9 @@ func (w *worker) awaitStep(plan *stepPlan, i int) *step {
 		case <-changed:
 		case <-time.After(time.Until(w.log.end)):
 			w.log = w.rec.rotate(w.log, time.Now())
+			if w.auth != nil && w.auth.stale() {
+				w.reauthenticate(ctx)
+			}
 		}
 	}
 	return nil
