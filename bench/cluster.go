@@ -30,6 +30,9 @@ type clusterTarget struct {
 	client *redis.ClusterClient
 	topo   *topology
 	shards *shardRegistry
+	// streamed is set when the nodes' connections get Entra ID tokens from
+	// a StreamingCredentialsProvider (see clusterSession.open).
+	streamed bool
 }
 
 // openCluster builds the cluster client over the slot map topo has read and
@@ -39,7 +42,7 @@ type clusterTarget struct {
 // connections subscribe to the token provider, and reauthHook on every node
 // client counts the AUTHs go-redis sends with new tokens.
 func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *topology, auth *entraAuth) (*clusterTarget, error) {
-	ct := &clusterTarget{topo: topo, shards: newShardRegistry()}
+	ct := &clusterTarget{topo: topo, shards: newShardRegistry(), streamed: node.StreamingCredentialsProvider != nil}
 	ct.client = redis.NewClusterClient(&redis.ClusterOptions{
 		Addrs:      []string{cfg.Target.Addr()},
 		ClientName: node.ClientName,
@@ -208,6 +211,17 @@ func (s *clusterSession) open(ctx context.Context) error {
 		return err
 	}
 	for _, m := range masters {
+		if s.ct.streamed {
+			// go-redis v9.23.0's Client.Conn cannot dial a connection when a
+			// StreamingCredentialsProvider is set (a nil pointer in its
+			// initConn), so with Entra ID each shard is reached through its
+			// pool, and the workers' connections open with their first
+			// operations (each authenticated as it opens).
+			if err := m.Ping(ctx).Err(); err != nil {
+				return fmt.Errorf("shard %s: %w", m.NodeAddress(), err)
+			}
+			continue
+		}
 		conn := m.Conn()
 		if err := conn.Ping(ctx).Err(); err != nil {
 			_ = conn.Close()

@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -341,4 +342,101 @@ func TestEntraOpenLoopIdleConnectionsKeepTheirToken(t *testing.T) {
 	if tot.reauth.Count < 4*5 || tot.ops == 0 {
 		t.Fatalf("%d re-AUTHs and %d operations over 10 s of 3 s tokens on 4 connections", tot.reauth.Count, tot.ops)
 	}
+}
+
+// TestEntraClusterNodesGetEveryToken: an OSS cluster of three primaries,
+// each behind its own token proxy and announcing the proxy's port in
+// CLUSTER SLOTS, so that every connection the cluster client and the slot
+// map reader open goes through a proxy. go-redis sends each new token on
+// every pooled connection of every node (the provider is the cluster's
+// StreamingCredentialsProvider); reauthHook counts them all; no connection
+// is closed for an expired token.
+func TestEntraClusterNodesGetEveryToken(t *testing.T) {
+	t.Parallel()
+	c := benchtest.StartCluster(t)
+	certs := benchtest.NewCerts(t, "localhost", "127.0.0.1")
+	ctx := context.Background()
+	proxies := map[string]*benchtest.TokenProxy{}
+	for _, n := range c.Nodes {
+		p := benchtest.StartTokenProxyAt(t, n.Addr(), benchtest.WithProxyCerts(certs), benchtest.WithDelay(5*time.Millisecond))
+		for _, kv := range [][2]string{{"cluster-announce-bus-port", strconv.Itoa(n.BusPort)}, {"cluster-announce-port", strconv.Itoa(p.Port)}} {
+			if err := n.Admin.ConfigSet(ctx, kv[0], kv[1]).Err(); err != nil {
+				t.Fatalf("CONFIG SET %s: %v", kv[0], err)
+			}
+		}
+		proxies[p.Addr()] = p
+	}
+	// Wait until every node announces every primary at its proxy.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		announced := 0
+		for _, n := range c.Nodes {
+			slots, err := n.Admin.ClusterSlots(ctx).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sl := range slots {
+				if proxies[sl.Nodes[0].Addr] != nil {
+					announced++
+				}
+			}
+		}
+		if announced == len(c.Nodes)*len(c.Nodes) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the nodes do not announce their proxies within 20 s (%d of %d)", announced, len(c.Nodes)*len(c.Nodes))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var seed *benchtest.TokenProxy
+	for _, p := range proxies {
+		seed = p
+		break
+	}
+	cred := benchtest.NewTokenCredential(testOID, entra.DefaultScope, 3*time.Second, 3*time.Second)
+	cfg := entraConfig(seed, cred, 4, 10*time.Second, true)
+	cfg.Target.TLS.CAPEM = certs.CAPEM
+	cfg.Target.ClusterPolicy = bench.PolicyOSS
+	cfg.Target.Entra.ReauthBefore = 2 * time.Second
+	target, err := bench.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	if info := target.Info(); info.Shards != 3 || info.Principal != testOID {
+		t.Fatalf("target %+v: want 3 shards and the principal", info)
+	}
+	wl, err := workloads.New(workloads.DefaultSpec(), cfg.Connections)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := &collector{}
+	if _, err := bench.Run(ctx, target, wl, obs); err != nil {
+		t.Fatal(err)
+	}
+	tot := totalsOf(t, obs)
+	var closed, proxyAuths int64
+	for addr, p := range proxies {
+		st := p.Stats()
+		closed += st.ClosedExpired
+		var auths int64
+		for _, pc := range st.Conns {
+			auths += pc.Auths
+		}
+		if auths == 0 {
+			t.Errorf("node behind %s never received a new token", addr)
+		}
+		proxyAuths += auths
+	}
+	if tot.dataErrors != 0 || closed != 0 || tot.ops == 0 {
+		t.Fatalf("%d operations, %d errors; %d connections closed for expired tokens", tot.ops, tot.dataErrors, closed)
+	}
+	if tot.reauth.Count != proxyAuths || tot.reauth.ErrorCount() != 0 {
+		t.Fatalf("the intervals count %d re-AUTHs (%v failed), the proxies accepted %d", tot.reauth.Count, tot.reauth.Errors, proxyAuths)
+	}
+	if n := len(eventsOf(obs, results.EventReauth, "")); n < 5 {
+		t.Fatalf("%d re-AUTH waves over 10 s of 3 s tokens", n)
+	}
+	t.Logf("%d operations, %d tokens, %d re-AUTHs on 3 nodes, none closed", tot.ops, cred.Calls(), tot.reauth.Count)
 }

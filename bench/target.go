@@ -155,6 +155,7 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 		seed := *opts
 		seed.PoolSize = 1
 		client = redis.NewClient(&seed)
+		client.AddHook(reauthHook{auth: t.entra})
 	}
 	// One connection reads the slot map for the whole run: the one just
 	// verified, or, when its node fails, one to another node.
@@ -163,7 +164,11 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 	topo := newTopology(tc.Addr(), client, func(addr string) *redis.Client {
 		o := nodeOpts
 		o.Addr = addr
-		return redis.NewClient(&o)
+		c := redis.NewClient(&o)
+		if t.entra != nil {
+			c.AddHook(reauthHook{auth: t.entra})
+		}
+		return c
 	}, t.cfg.ConnectTimeout+t.cfg.Timeout)
 	if _, err := topo.refresh(vctx); err != nil {
 		return fmt.Errorf("connect to %s: read the cluster's slot map: %w", tc.Addr(), err)

@@ -59,13 +59,28 @@ type ProxyOption func(*TokenProxy)
 // network round trip; it keeps the load of a long test small.
 func WithDelay(d time.Duration) ProxyOption { return func(p *TokenProxy) { p.delay = d } }
 
+// WithProxyCerts makes the proxy use certs (valid for localhost and
+// 127.0.0.1), so that several proxies share one CA.
+func WithProxyCerts(certs *Certs) ProxyOption { return func(p *TokenProxy) { p.Certs = certs } }
+
 // StartTokenProxy starts a proxy in front of backend's plain port and stops
 // it when the test ends.
 func StartTokenProxy(t testing.TB, backend *Server, opts ...ProxyOption) *TokenProxy {
 	t.Helper()
-	p := &TokenProxy{Host: "127.0.0.1", backend: backend.Addr(), Certs: NewCerts(t, "localhost", "127.0.0.1")}
+	return StartTokenProxyAt(t, backend.Addr(), opts...)
+}
+
+// StartTokenProxyAt starts a proxy in front of the plain Redis listener at
+// backend (host:port), such as a cluster node's, and stops it when the test
+// ends.
+func StartTokenProxyAt(t testing.TB, backend string, opts ...ProxyOption) *TokenProxy {
+	t.Helper()
+	p := &TokenProxy{Host: "127.0.0.1", backend: backend}
 	for _, o := range opts {
 		o(p)
+	}
+	if p.Certs == nil {
+		p.Certs = NewCerts(t, "localhost", "127.0.0.1")
 	}
 	pair, err := tls.X509KeyPair(p.Certs.CertPEM, p.Certs.KeyPEM)
 	if err != nil {
