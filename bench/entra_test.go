@@ -416,10 +416,11 @@ func TestEntraClusterNodesGetEveryToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	tot := totalsOf(t, obs)
-	var closed, proxyAuths int64
+	var closed, proxyAuths, accepted int64
 	for addr, p := range proxies {
 		st := p.Stats()
 		closed += st.ClosedExpired
+		accepted += st.Accepted
 		var auths int64
 		for _, pc := range st.Conns {
 			auths += pc.Auths
@@ -429,8 +430,19 @@ func TestEntraClusterNodesGetEveryToken(t *testing.T) {
 		}
 		proxyAuths += auths
 	}
-	if tot.dataErrors != 0 || closed != 0 || tot.ops == 0 {
-		t.Fatalf("%d operations, %d errors; %d connections closed for expired tokens", tot.ops, tot.dataErrors, closed)
+	if tot.dataErrors != 0 || tot.ops == 0 {
+		t.Fatalf("%d operations, %d errors", tot.ops, tot.dataErrors)
+	}
+	// go-redis sends a new token on a pooled connection when it returns to
+	// its pool. It rejects a connection waiting for its AUTH when a command
+	// asks for one and dials another instead (see
+	// TestProviderWithGoRedisPoolReauth), so a pool can end up with more
+	// connections than workers; with the pool's LIFO order a surplus one can
+	// stay idle past its token, be closed by the server, and be dropped by
+	// go-redis when next taken, unnoticed by any operation. Any other
+	// connection closed for its token would have failed an operation.
+	if surplus := accepted - int64(target.ConnectionPlan().Total()); closed > max(surplus, 0) {
+		t.Fatalf("%d connections closed for expired tokens, more than the %d go-redis dialled beyond the plan", closed, surplus)
 	}
 	if tot.reauth.Count != proxyAuths || tot.reauth.ErrorCount() != 0 {
 		t.Fatalf("the intervals count %d re-AUTHs (%v failed), the proxies accepted %d", tot.reauth.Count, tot.reauth.Errors, proxyAuths)
@@ -438,5 +450,6 @@ func TestEntraClusterNodesGetEveryToken(t *testing.T) {
 	if n := len(eventsOf(obs, results.EventReauth, "")); n < 5 {
 		t.Fatalf("%d re-AUTH waves over 10 s of 3 s tokens", n)
 	}
-	t.Logf("%d operations, %d tokens, %d re-AUTHs on 3 nodes, none closed", tot.ops, cred.Calls(), tot.reauth.Count)
+	t.Logf("%d operations, %d tokens, %d re-AUTHs on 3 nodes; %d connections dialled for a plan of %d, %d idle ones closed for their token",
+		tot.ops, cred.Calls(), tot.reauth.Count, accepted, target.ConnectionPlan().Total(), closed)
 }
