@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -54,6 +55,9 @@ const (
 	expiryAllowance = time.Second
 	// maxReauthRetry bounds the wait before a failed AUTH is tried again.
 	maxReauthRetry = 10 * time.Second
+	// reauthSweep is how often connections that wait for the run to start
+	// are checked for a new token to send.
+	reauthSweep = 100 * time.Millisecond
 	// refusedHold is how long a connection whose token the server refused
 	// waits before it reconnects, unless a new token comes first: without
 	// it, every operation would be a connection attempt.
@@ -387,10 +391,10 @@ type sharedReauth struct {
 	log reauthLog
 }
 
-func (s *sharedReauth) record(latency time.Duration, err error) {
+func (s *sharedReauth) record(latency time.Duration, err error, expired bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.log.record(latency, err, false)
+	s.log.record(latency, err, expired)
 }
 
 // drainInto adds what was collected to st and starts afresh.
@@ -427,7 +431,7 @@ func (h reauthHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		start := time.Now()
 		err := next(ctx, cmd)
 		latency := time.Since(start)
-		h.auth.shared.record(latency, err)
+		h.auth.shared.record(latency, err, false)
 		if err == nil {
 			h.auth.waves.reauthed(gen, time.Now(), latency)
 		} else {
@@ -650,4 +654,55 @@ func (a *entraAuth) reachEvery(conns int) {
 	a.waves.mu.Lock()
 	defer a.waves.mu.Unlock()
 	a.waves.expected = conns
+}
+
+// reauthIdle sends the newest token on an idle session's connection when its
+// turn has come, outside a worker (while connections open, or during the
+// preload), counting the AUTH for the first interval written.
+func (a *entraAuth) reauthIdle(ctx context.Context, sess session) {
+	as, ok := sess.(authSession)
+	if a == nil || !ok {
+		return
+	}
+	c := as.connAuth()
+	if c == nil || !c.stale() {
+		return
+	}
+	r, sent := c.step(ctx, as)
+	if !sent {
+		return
+	}
+	a.shared.record(r.done.Sub(r.sent), r.err, r.expired)
+	if r.err != nil && breaksConnection(Classify(r.err)) {
+		sess.reopen()
+	}
+}
+
+// reauthWhileOpening sends new tokens on the sessions marked ready while the
+// others open, checking every reauthSweep, until the returned stop is
+// called. A ready session is idle until the run starts, so this goroutine
+// is its only user.
+func (a *entraAuth) reauthWhileOpening(ctx context.Context, sessions []session, ready []atomic.Bool) (stop func()) {
+	if a == nil || !a.cfg.Reauth {
+		return func() {}
+	}
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(reauthSweep)
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-tick.C:
+			}
+			for i := range sessions {
+				if ready[i].Load() {
+					a.reauthIdle(ctx, sessions[i])
+				}
+			}
+		}
+	}()
+	return func() { close(quit); <-done }
 }

@@ -35,7 +35,7 @@ func (quietLogger) Printf(context.Context, string, ...any) {}
 func TestProviderWithGoRedisPoolReauth(t *testing.T) {
 	t.Parallel()
 	s := benchtest.StartServer(t)
-	p := benchtest.StartTokenProxy(t, s, benchtest.WithDelay(5*time.Millisecond))
+	p := benchtest.StartTokenProxy(t, s, benchtest.WithDelay(10*time.Millisecond))
 	cred := benchtest.NewTokenCredential("5e0c0b3a-2f4d-4a51-9d3c-7b2e1f0a9c88", entra.DefaultScope, 3*time.Second, 4*time.Second)
 	events := &eventSink{}
 	const conns = 6

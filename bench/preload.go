@@ -21,8 +21,9 @@ const minPreloadPipeline = 64
 // preload writes every key of the segment's share of the workload's key
 // range once, as the workload's SETs would (same value sizes, contents and
 // expiry), splitting it between the connections. It reports progress to obs
-// if obs implements Progress, and returns the number of keys written.
-func preload(ctx context.Context, sessions []session, wl *workloads.Workload, seg results.Segment, pipeline int, obs Observer) (int64, error) {
+// if obs implements Progress, and returns the number of keys written. With
+// Entra ID, the connections get new tokens as they go.
+func preload(ctx context.Context, sessions []session, wl *workloads.Workload, seg results.Segment, pipeline int, obs Observer, auth *entraAuth) (int64, error) {
 	spec := wl.Spec()
 	spec.Ratio = workloads.Ratio{Sets: 1}
 	spec.KeyPattern = workloads.KeyPatterns{Set: workloads.Parallel, Get: workloads.Parallel}
@@ -49,7 +50,7 @@ func preload(ctx context.Context, sessions []session, wl *workloads.Workload, se
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := preloadConnection(ctx, sessions[i], loader.Generator(i, int(conns)), count, depth, &written, &failed)
+			err := preloadConnection(ctx, sessions[i], loader.Generator(i, int(conns)), count, depth, &written, &failed, auth)
 			if err != nil {
 				errOnce.Do(func() { firstErr = err })
 			}
@@ -66,7 +67,7 @@ func preload(ctx context.Context, sessions []session, wl *workloads.Workload, se
 	return written.Load(), nil
 }
 
-func preloadConnection(ctx context.Context, sess session, gen *workloads.Generator, count uint64, depth int, written, failed *atomic.Int64) error {
+func preloadConnection(ctx context.Context, sess session, gen *workloads.Generator, count uint64, depth int, written, failed *atomic.Int64, auth *entraAuth) error {
 	slots := make([]*slot, depth)
 	for i := range slots {
 		if sess.shards() != nil {
@@ -77,18 +78,9 @@ func preloadConnection(ctx context.Context, sess session, gen *workloads.Generat
 	}
 	cmds := make([]redis.Cmder, depth)
 	var firstErr error
-	// A long preload re-AUTHs like the workers do; it is not measured.
-	as, _ := sess.(authSession)
-	var auth *connAuth
-	if as != nil {
-		auth = as.connAuth()
-	}
 	for done := uint64(0); done < count && ctx.Err() == nil; {
-		if auth != nil && auth.stale() {
-			if r, sent := auth.step(ctx, as); sent && r.err != nil && breaksConnection(Classify(r.err)) {
-				sess.reopen()
-			}
-		}
+		// A long preload sends new tokens as the workers do.
+		auth.reauthIdle(ctx, sess)
 		n := int(min(uint64(depth), count-done))
 		for i := range n {
 			gen.Next(&slots[i].op)

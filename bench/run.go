@@ -57,7 +57,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		return out, err
 	}
 	if cfg.Preload {
-		n, err := preload(ctx, sessions, wl, cfg.Segment, cfg.Pipeline, obs)
+		n, err := preload(ctx, sessions, wl, cfg.Segment, cfg.Pipeline, obs, t.entra)
 		out.Preloaded = n
 		if err != nil {
 			return out, err
@@ -416,6 +416,10 @@ func openSessions(ctx context.Context, t *Target, obs Observer) ([]session, erro
 	var firstErr error
 	var errOnce sync.Once
 	next := make(chan int)
+	// Opening many connections one after another can outlast a token:
+	// those already open get new tokens while the others open.
+	ready := make([]atomic.Bool, len(sessions))
+	stopReauth := t.entra.reauthWhileOpening(ctx, sessions, ready)
 	var wg sync.WaitGroup
 	for range min(cfg.ConnectConcurrency, count) {
 		wg.Add(1)
@@ -432,6 +436,7 @@ func openSessions(ctx context.Context, t *Target, obs Observer) ([]session, erro
 					failed.Store(true)
 					continue
 				}
+				ready[i].Store(true)
 				n := opened.Add(1)
 				if progress != nil {
 					progress.Progress(StageConnect, n, int64(count))
@@ -452,6 +457,7 @@ feed:
 	}
 	close(next)
 	wg.Wait()
+	stopReauth()
 	// A cluster session holds its connections until every session is
 	// open, so that they are distinct; now they go back to the pools.
 	for _, s := range sessions {

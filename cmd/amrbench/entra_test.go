@@ -94,7 +94,7 @@ func newAzWorld(t *testing.T, env ...string) *azWorld {
 		t.Fatal(err)
 	}
 	s := benchtest.StartServer(t)
-	w.proxy = benchtest.StartTokenProxy(t, s, benchtest.WithDelay(2*time.Millisecond))
+	w.proxy = benchtest.StartTokenProxy(t, s, benchtest.WithDelay(10*time.Millisecond))
 	w.caFile = filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(w.caFile, w.proxy.Certs.CAPEM, 0o600); err != nil {
 		t.Fatal(err)
@@ -162,7 +162,7 @@ func TestEntraAzureCLIEndToEnd(t *testing.T) {
 	t.Parallel()
 	w := newAzWorld(t, "AZ_TOKEN_LIFE=4")
 	dir := filepath.Join(t.TempDir(), "out")
-	code, stdout, stderr := w.run(t, "--reauth-before", "2s", "--duration", "8s", "--connections", "10", "--interval", "500ms", "--out", dir)
+	code, stdout, stderr := w.run(t, "--reauth-before", "2s", "--duration", "8s", "--connections", "6", "--interval", "500ms", "--out", dir)
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
@@ -188,7 +188,7 @@ func TestEntraAzureCLIEndToEnd(t *testing.T) {
 			t.Errorf("connection %d sent %d AUTHs for %d tokens", i, c.Auths, a.Tokens)
 		}
 	}
-	if a.Reauth.Count != proxyAuths || a.Reauth.ConnectionsExpired != 0 || st.ClosedExpired != 0 || st.Accepted != 10 {
+	if a.Reauth.Count != proxyAuths || a.Reauth.ConnectionsExpired != 0 || st.ClosedExpired != 0 || st.Accepted != 6 {
 		t.Fatalf("re-AUTH %d (proxy %d), expired %d (proxy closed %d), %d connections accepted",
 			a.Reauth.Count, proxyAuths, a.Reauth.ConnectionsExpired, st.ClosedExpired, st.Accepted)
 	}
