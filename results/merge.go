@@ -421,6 +421,14 @@ func addInterval(out, iv *Interval) error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
+	if iv.Reauth != nil {
+		if out.Reauth == nil {
+			out.Reauth = NewReauthStats()
+		}
+		if err := out.Reauth.Add(iv.Reauth); err != nil {
+			return fmt.Errorf("reauth: %w", err)
+		}
+	}
 	for addr, ss := range iv.Shards {
 		if out.Shards == nil {
 			out.Shards = map[string]*ShardStats{}
