@@ -73,6 +73,10 @@ func fixtureHeader(runID, label string, start time.Time) *results.Header {
 	}
 }
 
+// fixturePrincipal is the object ID the cluster fixture's Entra ID tokens
+// name.
+const fixturePrincipal = "4a1f0c3e-5b6d-4e7f-8a9b-0c1d2e3f4a5b"
+
 // clusterFixture is a closed-loop run against a 3-shard OSS-cluster cache:
 // 2 s of warmup, 30 s measured; a slot migration at 8 s brings MOVED and ASK
 // redirects, a few TRYAGAIN errors and slower replies for two intervals, the connections re-AUTH at
@@ -86,6 +90,7 @@ func clusterFixture() *results.Run {
 		Endpoint: "mycache.westeurope.redis.azure.net:10000", TLS: true, ClusterPolicy: "oss",
 		PolicyReason: "the endpoint answered CLUSTER SLOTS with 3 shards", SKU: "B10", Tier: "Balanced",
 		VCPUs: 4, MemoryGB: 12, MaxConnections: 15000, Auth: "entra", Shards: 3, Server: "redis 7.4.2",
+		Credential: "managed-identity", Principal: fixturePrincipal, TokenExpires: fixtureStart.Add(20 * time.Second),
 	}
 	h.Mode, h.WarmupS, h.Connections, h.Pipeline = results.ModeClosed, 2, 50, 1
 	h.Config = json.RawMessage(`{"target":{"host":"mycache.westeurope.redis.azure.net","port":10000,"tls":{"enabled":true},"auth":"entra","cluster_policy":"auto"},"connections":50,"pipeline":1,"duration":30000000000,"warmup":2000000000,"interval":1000000000}`)
@@ -126,6 +131,15 @@ func clusterFixture() *results.Run {
 			iv.Reconnects = 3
 		}
 		iv.Commands["GET"], iv.Commands["SET"] = get, set
+		// Token #2 reaches the 151 connections (50 per shard and the slot
+		// map's) from 14.9 s to 15.6 s.
+		iv.Reauth = results.NewReauthStats()
+		if k == 14 || k == 15 {
+			iv.Reauth.Count = map[int]int64{14: 40, 15: 111}[k]
+			for i := range iv.Reauth.Count {
+				iv.Reauth.Latency.RecordValue(420 + i%37*11)
+			}
+		}
 		total := get.Count + set.Count
 		for i, addr := range shards {
 			share := []float64{0.31, 0.335, 0.355}[i]
@@ -149,8 +163,13 @@ func clusterFixture() *results.Run {
 	}
 	at := func(s float64) time.Time { return fixtureStart.Add(time.Duration(s * float64(time.Second))) }
 	run.Events = []*results.Event{
+		{Time: at(-2.5), Kind: results.EventTokenRefresh, Outcome: results.OutcomeAcquired, Principal: fixturePrincipal, Token: 1, TokenExpires: at(20),
+			Detail: "token #1 for principal " + fixturePrincipal + ": expires 12:00:20.000Z (in 22.5s); renewal at 12:00:14.900Z"},
 		{Time: at(8.2), Kind: results.EventTopology, Detail: "slots 10923-16383 moved from 10.0.0.5:6379 to 10.0.0.6:6379; the cluster map was reloaded"},
-		{Time: at(15), Kind: results.EventReauth, Detail: "50 connections re-authenticated with a new Entra ID token", Count: 50},
+		{Time: at(14.9), Kind: results.EventTokenRefresh, Outcome: results.OutcomeRenewed, Principal: fixturePrincipal, Token: 2, TokenExpires: at(3614.9),
+			Detail: "token #2: expires 13:00:14.900Z (in 1h0m0s); renewal at 12:42:14.900Z; sending it on 151 open connections"},
+		{Time: at(15.6), Kind: results.EventReauth, Outcome: results.OutcomeComplete, Token: 2, Count: 151,
+			Detail: "token #2 sent on 151 of 151 connections from 12ms to 702ms after its renewal; slowest AUTH 816µs; 0 AUTH failed"},
 		{Time: at(22), Kind: results.EventReconnect, Detail: "3 connections reopened after a connection error", Count: 3},
 	}
 	return run

@@ -144,7 +144,12 @@ func describeAuth(a *results.AuthSummary) string {
 	if a.Credential != "" {
 		text += " (" + a.Credential + " credential)"
 	}
-	text += fmt.Sprintf(", principal %s; %d tokens, the last expiring %s", a.Principal, a.Tokens, a.TokenExpires.UTC().Format(time.RFC3339))
+	if a.Principal != "" {
+		text += ", principal " + a.Principal
+	}
+	if a.Tokens > 0 {
+		text += fmt.Sprintf("; %d tokens, the last expiring %s", a.Tokens, a.TokenExpires.UTC().Format(time.RFC3339))
+	}
 	return text
 }
 

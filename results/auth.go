@@ -40,9 +40,10 @@ type ReauthSummary struct {
 }
 
 // SummarizeAuth computes the authentication summary of a run that used
-// Entra ID; it returns nil for other runs.
+// Entra ID; it returns nil for other runs, and for files that hold nothing
+// about it (written before amrbench recorded it).
 func SummarizeAuth(h *Header, intervals []*Interval, events []*Event) (*AuthSummary, error) {
-	if h == nil || h.Target.Auth != "entra" {
+	if h == nil || h.Target.Auth != "entra" || !recordsAuth(h, intervals, events) {
 		return nil, nil
 	}
 	a := &AuthSummary{Credential: h.Target.Credential, Principal: h.Target.Principal, TokenExpires: h.Target.TokenExpires}
@@ -85,4 +86,23 @@ func SummarizeAuth(h *Header, intervals []*Interval, events []*Event) (*AuthSumm
 	a.Reauth.ConnectionsExpired = total.Expired
 	a.Reauth.Latency = LatencyOf(total.Latency, ReportPercentiles(h.Percentiles))
 	return a, nil
+}
+
+// recordsAuth reports whether a file holds anything about its Entra ID
+// authentication.
+func recordsAuth(h *Header, intervals []*Interval, events []*Event) bool {
+	if h.Target.Principal != "" {
+		return true
+	}
+	for _, e := range events {
+		if e.Kind == EventTokenRefresh || e.Kind == EventReauth {
+			return true
+		}
+	}
+	for _, iv := range intervals {
+		if iv.Reauth != nil {
+			return true
+		}
+	}
+	return false
 }

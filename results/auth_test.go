@@ -76,6 +76,13 @@ func TestSummarizeAuth(t *testing.T) {
 	if a, err := SummarizeAuth(header(), intervals, nil); a != nil || err != nil {
 		t.Fatalf("a run without Entra ID has an auth summary: %v %v", a, err)
 	}
+	// A file that says auth entra but records nothing about it (written
+	// before amrbench did) has none either.
+	bare := entraHeader()
+	bare.Target.Principal = ""
+	if a, err := SummarizeAuth(bare, []*Interval{interval(0, "", 5)}, nil); a != nil || err != nil {
+		t.Fatalf("a file without authentication records has an auth summary: %+v %v", a, err)
+	}
 }
 
 // TestAuthRecordsRoundTrip checks that reauth statistics, token events and
