@@ -178,7 +178,9 @@ func TestEntraAzureCLIEndToEnd(t *testing.T) {
 	if a.Principal != azOID || a.Credential != "azure-cli" || run.Header.Target.Principal != azOID {
 		t.Fatalf("principal %q (header %q), credential %q", a.Principal, run.Header.Target.Principal, a.Credential)
 	}
-	if calls := w.calls(t); a.Tokens < 3 || int(a.Tokens) != calls || a.RefreshFailures != 0 {
+	// A renewal may be under way when the run ends: az has been called, but
+	// its token arrives after the last record is written.
+	if calls := w.calls(t); a.Tokens < 3 || (calls != int(a.Tokens) && calls != int(a.Tokens)+1) || a.RefreshFailures != 0 {
 		t.Fatalf("%d tokens, %d failures; az was called %d times", a.Tokens, a.RefreshFailures, calls)
 	}
 	var proxyAuths int64
