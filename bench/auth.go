@@ -302,7 +302,7 @@ func (w *worker) tendAuth(ctx context.Context) bool {
 	if w.auth.hold {
 		now := time.Now()
 		if !now.Before(w.log.end) {
-			w.log = w.rec.rotate(w.log, now)
+			w.rotate(now)
 		}
 		if w.auth.holding(now) {
 			time.Sleep(min(w.auth.holdUntil.Sub(now), 50*time.Millisecond))
@@ -323,7 +323,7 @@ func (w *worker) reauthenticate(ctx context.Context) {
 		return
 	}
 	if !r.done.Before(w.log.end) {
-		w.log = w.rec.rotate(w.log, r.done)
+		w.rotate(r.done)
 	}
 	l := &w.log.reauth
 	l.record(r.done.Sub(r.sent), r.err, r.expired)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -312,46 +310,15 @@ func (s *slot) prepareCluster() {
 	c.shard, c.nRedirects = -1, 0
 }
 
-// RESP2 size of a nil bulk reply, "$-1\r\n".
-const nilReplyBytes = 5
-
-// clusterResult reads the outcome of a cluster operation. go-redis reports a
-// miss as redis.Nil, and a value larger than the buffer as an error after
-// reading past it; the buffer then grows for the next operation.
+// clusterResult reads the outcome of a cluster operation. A value larger
+// than the buffer makes the buffer grow for the next operation.
 func (s *slot) clusterResult() (outcome, int64, results.ErrorClass, bool) {
 	c := s.cl
-	err := c.zc.Err()
-	switch {
-	case err == nil:
-		if s.op.Kind == workloads.Get {
-			return outcomeHit, bulkBytes(c.zc.Val()), "", false
-		}
-		return outcomeOK, okReplyBytes, "", false
-	case err == redis.Nil: //nolint:errorlint // go-redis returns the sentinel itself
-		return outcomeMiss, nilReplyBytes, "", false
+	out, received, class, broken, tooLarge := zeroCopyResult(c.zc, s.op.Kind)
+	if tooLarge > 0 {
+		c.readBuf = make([]byte, tooLarge+2) // rare: a value someone else wrote
 	}
-	if n, ok := tooLargeValue(err); ok && s.op.Kind == workloads.Get {
-		c.readBuf = make([]byte, n+2) // rare: a value someone else wrote
-		return outcomeHit, bulkBytes(n), "", false
-	}
-	class := Classify(err)
-	var received int64
-	var rerr redis.Error
-	if asRedisError(err, &rerr) {
-		received = int64(len(rerr.Error())) + 3 // "-" message "\r\n"
-	}
-	return outcomeError, received, class, breaksConnection(class)
-}
-
-// tooLargeValue recognises go-redis's "buffer too small: need N bytes" and
-// returns N.
-func tooLargeValue(err error) (int, bool) {
-	rest, ok := strings.CutPrefix(err.Error(), "redis: buffer too small: need ")
-	if !ok {
-		return 0, false
-	}
-	n, convErr := strconv.Atoi(strings.Fields(rest)[0])
-	return n, convErr == nil
+	return out, received, class, broken
 }
 
 // opCmd is what a worker hands the cluster client: the operation's go-redis

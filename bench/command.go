@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/redis/go-redis/v9"
@@ -20,33 +22,42 @@ import (
 // which alias the operation's bytes (unsafe.String, no copy) and are
 // rewritten before each send.
 //
-// Replies: a GET streams its raw reply into the slot's replySink
-// (RawWriteToCmd), which keeps the first line and counts the bytes. A miss
-// is then not an error inside go-redis — its error path costs some twenty
-// allocations and a chain of error checks per miss — and the reply size is
-// exact. A SET reads its "+OK" into a small buffer (ZeroCopyStringCmd).
-// Neither allocates per operation.
+// Replies: a GET has two commands, and the worker picks the cheaper for
+// what its GETs have been finding. getRaw streams the raw reply into the
+// slot's replySink (RawWriteToCmd), which keeps the first line and counts the
+// bytes: a miss is then not an error inside go-redis, whose error path costs
+// some twenty allocations and a chain of error checks per miss; but a hit
+// costs an allocation and a copy. getInto reads the value into the worker's
+// buffer (ZeroCopyStringCmd): a hit costs nothing, a miss the error path. A
+// SET reads its "+OK" into a small buffer (ZeroCopyStringCmd).
 type slot struct {
-	op    workloads.Op
-	key   string
-	value string
-	ttl   int64
-	reply replySink
-	get   *redis.RawWriteToCmd
-	set   *redis.ZeroCopyStringCmd
-	setex *redis.ZeroCopyStringCmd
-	cmd   redis.Cmder // the command of the current operation
-	sent  int64       // request bytes of the current operation
+	op      workloads.Op
+	key     string
+	value   string
+	ttl     int64
+	reply   replySink
+	getRaw  *redis.RawWriteToCmd
+	getInto *redis.ZeroCopyStringCmd
+	set     *redis.ZeroCopyStringCmd
+	setex   *redis.ZeroCopyStringCmd
+	cmd     redis.Cmder // the command of the current operation
+	sent    int64       // request bytes of the current operation
+	// readInto selects getInto for GETs; tooLarge is set when a value did
+	// not fit the buffer, and getInto must not be used again.
+	readInto, tooLarge bool
 	// cl is the slot's state against an OSS cluster, nil otherwise.
 	cl *clusterOp
 }
 
-// newSlot returns a slot whose GET replies are drained through scratch.
-func newSlot(scratch []byte) *slot {
+// newSlot returns a slot whose GET values are read through buf: drained
+// piecewise by getRaw, read whole by getInto (which needs it to hold the
+// value and its CRLF).
+func newSlot(buf []byte) *slot {
 	s := &slot{}
-	s.reply.scratch = scratch
+	s.reply.scratch = buf
 	ctx := context.Background()
-	s.get = redis.NewRawWriteToCmd(ctx, &s.reply, "get", &s.key)
+	s.getRaw = redis.NewRawWriteToCmd(ctx, &s.reply, "get", &s.key)
+	s.getInto = redis.NewZeroCopyStringCmd(ctx, buf, "get", &s.key)
 	okBuf := make([]byte, 8)
 	s.set = redis.NewZeroCopyStringCmd(ctx, okBuf, "set", &s.key, &s.value)
 	s.setex = redis.NewZeroCopyStringCmd(ctx, okBuf, "set", &s.key, &s.value, "ex", &s.ttl)
@@ -58,9 +69,12 @@ func (s *slot) prepare() {
 	op := &s.op
 	s.key = unsafe.String(unsafe.SliceData(op.Key), len(op.Key))
 	switch {
+	case op.Kind == workloads.Get && s.readInto:
+		s.cmd = s.getInto
+		s.sent = getRequestBytes(len(op.Key))
 	case op.Kind == workloads.Get:
 		s.reply.reset()
-		s.cmd = s.get
+		s.cmd = s.getRaw
 		s.sent = getRequestBytes(len(op.Key))
 	case op.TTL > 0:
 		s.value = unsafe.String(unsafe.SliceData(op.Value), len(op.Value))
@@ -90,21 +104,28 @@ const (
 // result reads the outcome of the slot's last command: the reply bytes, and
 // for a failure its class and whether the connection is broken.
 func (s *slot) result() (out outcome, received int64, class results.ErrorClass, broken bool) {
-	if s.cl != nil {
+	switch {
+	case s.cl != nil:
 		return s.clusterResult()
+	case s.cmd == s.getRaw:
+		return s.rawResult()
 	}
-	if err := s.cmd.Err(); err != nil {
-		// The command failed on the client side (a timeout, a broken
-		// connection), or a SET got an error reply.
+	zc := s.cmd.(*redis.ZeroCopyStringCmd) // getInto, set or setex
+	out, received, class, broken, tooLarge := zeroCopyResult(zc, s.op.Kind)
+	if tooLarge > 0 {
+		// go-redis drops a connection after a value too large for the
+		// buffer, though it read the value out; the worker must reopen it.
+		s.tooLarge, broken = true, true
+	}
+	return out, received, class, broken
+}
+
+// rawResult reads the outcome of a GET by getRaw from the reply's first
+// line.
+func (s *slot) rawResult() (out outcome, received int64, class results.ErrorClass, broken bool) {
+	if err := s.getRaw.Err(); err != nil { // a timeout or a broken connection
 		class = Classify(err)
-		var rerr redis.Error
-		if asRedisError(err, &rerr) {
-			received = int64(len(rerr.Error())) + 3 // "-" message "\r\n"
-		}
-		return outcomeError, received, class, breaksConnection(class)
-	}
-	if s.op.Kind == workloads.Set {
-		return outcomeOK, okReplyBytes, "", false
+		return outcomeError, 0, class, breaksConnection(class)
 	}
 	r := &s.reply
 	head := r.head[:r.headLen]
@@ -119,6 +140,45 @@ func (s *slot) result() (out outcome, received int64, class results.ErrorClass, 
 	default: // a reply GET never gives: count it, do not guess
 		return outcomeError, r.n, results.ErrOther, false
 	}
+}
+
+// zeroCopyResult reads the outcome of a ZeroCopyStringCmd. tooLarge is the
+// size of a GET's value that did not fit the command's buffer: go-redis
+// read and dropped it, so it counts as a hit.
+func zeroCopyResult(cmd *redis.ZeroCopyStringCmd, kind workloads.OpKind) (out outcome, received int64, class results.ErrorClass, broken bool, tooLarge int) {
+	err := cmd.Err()
+	switch {
+	case err == nil && kind == workloads.Get:
+		return outcomeHit, bulkBytes(cmd.Val()), "", false, 0
+	case err == nil:
+		return outcomeOK, okReplyBytes, "", false, 0
+	case err == redis.Nil: //nolint:errorlint // go-redis returns the sentinel itself
+		return outcomeMiss, nilReplyBytes, "", false, 0
+	}
+	if n, ok := tooLargeValue(err); ok && kind == workloads.Get {
+		return outcomeHit, bulkBytes(n), "", false, n
+	}
+	class = Classify(err)
+	var rerr redis.Error
+	if asRedisError(err, &rerr) {
+		received = int64(len(rerr.Error())) + 3 // "-" message "\r\n"
+	}
+	return outcomeError, received, class, breaksConnection(class), 0
+}
+
+// tooLargeValue recognises go-redis's "buffer too small: need N bytes" and
+// returns N.
+func tooLargeValue(err error) (int, bool) {
+	rest, ok := strings.CutPrefix(err.Error(), "redis: buffer too small: need ")
+	if !ok {
+		return 0, false
+	}
+	fields := strings.Fields(rest)
+	if len(fields) == 0 {
+		return 0, false
+	}
+	n, convErr := strconv.Atoi(fields[0])
+	return n, convErr == nil
 }
 
 // asRedisError is errors.As for redis.Error, kept apart so the common path
@@ -156,14 +216,13 @@ func (r *replySink) Write(p []byte) (int, error) {
 }
 
 // ReadFrom drains a value without a buffer of io.Copy's own.
+// It is called for a bulk string's payload only, after the first line has
+// been written, so nothing of it goes into head.
 func (r *replySink) ReadFrom(src io.Reader) (int64, error) {
 	var total int64
 	for {
 		n, err := src.Read(r.scratch)
 		total += int64(n)
-		if r.headLen < len(r.head) {
-			r.headLen += copy(r.head[r.headLen:], r.scratch[:n])
-		}
 		r.n += int64(n)
 		if err == io.EOF {
 			return total, nil
@@ -174,9 +233,11 @@ func (r *replySink) ReadFrom(src io.Reader) (int64, error) {
 	}
 }
 
-// RESP2 sizes, for exact byte accounting of SETs without wrapping the
-// connection.
-const okReplyBytes = 5 // "+OK\r\n"
+// RESP2 sizes, for exact byte accounting without wrapping the connection.
+const (
+	okReplyBytes  = 5 // "+OK\r\n"
+	nilReplyBytes = 5 // "$-1\r\n"
+)
 
 // bulkBytes is the size of a RESP bulk string of n bytes: "$n\r\n" data "\r\n".
 func bulkBytes(n int) int64 { return int64(1 + decimalDigits(uint64(n)) + 2 + n + 2) }

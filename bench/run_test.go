@@ -3,7 +3,9 @@ package bench_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -433,5 +435,48 @@ func TestSegmentsShareTheOpenLoopSchedule(t *testing.T) {
 	calls := s.CommandCalls(t)
 	if calls["get"]+calls["set"] != total {
 		t.Fatalf("segments sent %d, server counted %d", total, calls["get"]+calls["set"])
+	}
+}
+
+// TestGetReadsValuesWhateverTheirSize runs GETs over keys that all exist,
+// some with values far larger than the workload writes: a worker reading
+// values into its buffer (hits dominate) meets one that does not fit and
+// goes on reading raw replies. Every GET is a hit, and the bytes received
+// are exactly the replies' sizes.
+func TestGetReadsValuesWhateverTheirSize(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	ctx := context.Background()
+	var want int64
+	sizes := map[int]int{}
+	for i := range 100 {
+		size := 32
+		if i%25 == 7 {
+			size = 100_000 // larger than any buffer a worker keeps
+		}
+		sizes[i] = size
+		if err := s.Admin.Set(ctx, fmt.Sprintf("big:%d", i), strings.Repeat("v", size), 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := config(s)
+	cfg.Connections = 1
+	cfg.Requests = 2000 // every key 20 times
+	cfg.Interval = 20 * time.Millisecond
+	for i := range 2000 {
+		size := sizes[i%100]
+		want += int64(1 + len(strconv.Itoa(size)) + 2 + size + 2)
+	}
+	spec := workloads.DefaultSpec()
+	spec.Ratio = workloads.Ratio{Gets: 1}
+	spec.KeyPrefix, spec.KeyMinimum, spec.KeyMaximum = "big:", 0, 99
+	spec.KeyPattern = workloads.KeyPatterns{Set: workloads.Sequential, Get: workloads.Sequential}
+	obs, _ := runBench(t, ctx, cfg, spec)
+	get := obs.totals(t)["GET"]
+	if get.Count != 2000 || get.Hits != 2000 || get.ErrorCount() != 0 {
+		t.Fatalf("GET count %d hits %d errors %v", get.Count, get.Hits, get.Errors)
+	}
+	if get.BytesReceived != want {
+		t.Fatalf("received %d bytes, want %d", get.BytesReceived, want)
 	}
 }
