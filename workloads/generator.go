@@ -12,7 +12,6 @@ type Workload struct {
 	spec   Spec
 	values []byte // read-only after New
 	sizes  sizeChooser
-	keys   keyTable
 }
 
 // New validates spec for the given number of connections and builds the
@@ -21,7 +20,7 @@ func New(spec Spec, connections int) (*Workload, error) {
 	if err := spec.Validate(connections); err != nil {
 		return nil, err
 	}
-	w := &Workload{spec: spec, sizes: newSizeChooser(&spec), keys: newKeyTable(&spec)}
+	w := &Workload{spec: spec, sizes: newSizeChooser(&spec)}
 	w.values = newValueBytes(&spec)
 	return w, nil
 }
@@ -108,57 +107,7 @@ func (g *Generator) Next(op *Op) {
 	if g.cycle == g.period {
 		g.cycle = 0
 	}
-	if k, ok := g.w.keys.key(op.KeyIndex); ok {
-		op.Key = k
-		return
-	}
-	op.Key = strconv.AppendUint(append(op.own[:0], s.KeyPrefix...), op.KeyIndex, 10)
-	op.own = op.Key
-}
-
-// keyTable holds every key of a key range spelled out, one after another,
-// so that drawing an operation does not format its key: about a twentieth
-// of the client's work in a pipelined run. It is built for ranges of up to
-// maxTableKeys keys and read-only afterwards.
-type keyTable struct {
-	min  uint64
-	data []byte
-	ends []uint32 // ends[i] is where key min+i ends in data
-}
-
-// Limits of the key table: past them, keys are formatted as drawn.
-const (
-	maxTableKeys  = 1 << 20
-	maxTableBytes = 32 << 20
-)
-
-func newKeyTable(s *Spec) keyTable {
-	n := s.KeyCount()
-	maxLen := uint64(len(s.KeyPrefix) + 20)
-	if n > maxTableKeys || n*maxLen > maxTableBytes {
-		return keyTable{}
-	}
-	t := keyTable{min: s.KeyMinimum, ends: make([]uint32, n)}
-	t.data = make([]byte, 0, n*uint64(len(s.KeyPrefix)+len(strconv.FormatUint(s.KeyMaximum, 10))))
-	for i := range n {
-		t.data = strconv.AppendUint(append(t.data, s.KeyPrefix...), s.KeyMinimum+i, 10)
-		t.ends[i] = uint32(len(t.data))
-	}
-	return t
-}
-
-// key returns key number n, capped so that appending to it cannot touch the
-// next key.
-func (t *keyTable) key(n uint64) ([]byte, bool) {
-	i := n - t.min
-	if t.ends == nil || n < t.min || i >= uint64(len(t.ends)) {
-		return nil, false
-	}
-	start := uint32(0)
-	if i > 0 {
-		start = t.ends[i-1]
-	}
-	return t.data[start:t.ends[i]:t.ends[i]], true
+	op.Key = strconv.AppendUint(append(op.Key[:0], s.KeyPrefix...), op.KeyIndex, 10)
 }
 
 // sizeChooser draws value sizes.

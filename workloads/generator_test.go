@@ -317,33 +317,3 @@ func TestGeneratorNextDoesNotAllocate(t *testing.T) {
 		t.Fatalf("Next allocates %.1f times per call", allocs)
 	}
 }
-
-// TestLargeKeyRangesFormatKeys checks the keys of a range too large for the
-// key table, formatted as drawn, and that the Op's buffer is reused.
-func TestLargeKeyRangesFormatKeys(t *testing.T) {
-	s := DefaultSpec()
-	s.KeyPrefix = "big-"
-	s.KeyMaximum = 50_000_000
-	w := mustWorkload(t, s, 1)
-	if w.keys.ends != nil {
-		t.Fatal("a 50M-key range got a key table")
-	}
-	g := w.Generator(0, 1)
-	var op Op
-	g.Next(&op)
-	for range 1000 {
-		g.Next(&op)
-		if want := "big-" + strconv.FormatUint(op.KeyIndex, 10); string(op.Key) != want {
-			t.Fatalf("key %q, want %q", op.Key, want)
-		}
-	}
-	if allocs := testing.AllocsPerRun(1000, func() { g.Next(&op) }); allocs != 0 {
-		t.Fatalf("Next allocates %.1f times per call without a key table", allocs)
-	}
-	// With a table, a key cannot be appended to over its neighbour.
-	small := mustWorkload(t, DefaultSpec(), 1)
-	k, ok := small.keys.key(5)
-	if !ok || string(k) != "key:5" || cap(k) != len(k) {
-		t.Fatalf("table key %q (cap %d)", k, cap(k))
-	}
-}

@@ -23,9 +23,9 @@ func (k OpKind) String() string {
 	}
 }
 
-// Op is one operation, filled in place by Generator.Next. Key and Value are
-// valid until the next call and must not be modified: they may alias buffers
-// shared by all generators of a Workload.
+// Op is one operation, filled in place by Generator.Next. Key is owned by the
+// Op and rewritten by every call; Value aliases a buffer shared by all
+// generators of a Workload and must not be modified.
 type Op struct {
 	Kind OpKind
 	// KeyIndex is the number the key was built from (Key is KeyPrefix followed
@@ -36,6 +36,4 @@ type Op struct {
 	Value []byte
 	// TTL is the SET expiry in seconds; 0 means no expiry.
 	TTL int64
-	// own is the Op's buffer for keys formatted as drawn.
-	own []byte
 }
