@@ -245,6 +245,9 @@ func describeLoad(h *results.Header, s *results.Summary) string {
 	if h.WarmupS > 0 {
 		text += fmt.Sprintf(" after %.1f s of warmup", h.WarmupS)
 	}
+	if h.Tool.CPUs > 0 {
+		text += fmt.Sprintf(", amrbench on %d CPUs", h.Tool.CPUs)
+	}
 	return text
 }
 

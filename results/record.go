@@ -71,6 +71,8 @@ type Tool struct {
 	Version   string `json:"version"`
 	Commit    string `json:"commit,omitempty"`
 	GoVersion string `json:"go_version,omitempty"`
+	// CPUs is how many CPUs the tool could use at once (GOMAXPROCS).
+	CPUs int `json:"cpus,omitempty"`
 }
 
 // Target describes what was benchmarked.

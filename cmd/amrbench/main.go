@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"sort"
 	"strings"
 	"syscall"
@@ -39,6 +40,10 @@ type environment struct {
 	getenv         func(string) string
 	// stderrIsTerminal selects live progress bars over plain lines.
 	stderrIsTerminal bool
+	// setMaxProcs sets how many CPUs Go may use and returns the previous
+	// setting (runtime.GOMAXPROCS); nil leaves the process alone, as tests
+	// running subcommands in-process need.
+	setMaxProcs func(int) int
 }
 
 // command is one subcommand.
@@ -83,6 +88,7 @@ func main() {
 		stderr:           os.Stderr,
 		getenv:           os.Getenv,
 		stderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("TERM") != "dumb",
+		setMaxProcs:      runtime.GOMAXPROCS,
 	}
 	os.Exit(run(ctx, env, os.Args[1:]))
 }

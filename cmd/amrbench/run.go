@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -217,7 +218,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live line per interval")
 	fs.StringVar(&f.maxErrorRate, "max-error-rate", "", "fail the run (exit 1) when more than this share of operations fail, e.g. 1%")
 	fs.StringVar(&f.cpuProfile, "cpu-profile", "", "write a Go CPU profile of amrbench itself to this file")
-	fs.IntVar(&f.cpus, "cpus", 0, "CPUs amrbench may use at once (GOMAXPROCS; default: all)")
+	fs.IntVar(&f.cpus, "cpus", 0, "CPUs amrbench may use at once (GOMAXPROCS; default: all, or all but one when the server is on this machine)")
 }
 
 // runPlan is a validated run: what to connect to, what to send, where to
@@ -251,8 +252,15 @@ func runCommand(ctx context.Context, env *environment, args []string) error {
 	if f.cpus < 0 {
 		return usagef("--cpus %d: at least 1", f.cpus)
 	}
-	if f.cpus > 0 {
-		runtime.GOMAXPROCS(f.cpus)
+	cpus := f.cpus
+	if cpus == 0 && runtime.NumCPU() > 1 && (plan.embedded || isLoopback(plan.cfg.Target.Host)) {
+		// The server shares this machine: a client using every CPU takes the
+		// server's, and Go's idle threads spin for work on them.
+		cpus = runtime.NumCPU() - 1
+		plan.notes = append(plan.notes, fmt.Sprintf("the server runs on this machine: amrbench uses %d of its %d CPUs and leaves the rest to the server (--cpus to change)", cpus, runtime.NumCPU()))
+	}
+	if cpus > 0 && env.setMaxProcs != nil {
+		defer env.setMaxProcs(env.setMaxProcs(cpus))
 	}
 	if f.cpuProfile != "" {
 		stop, err := startCPUProfile(f.cpuProfile)
@@ -720,6 +728,22 @@ func (f *runFlags) planWorkload(fs *pflag.FlagSet, p *runPlan) error {
 	return nil
 }
 
+// runningTool is toolInfo with the CPUs this run may use.
+func runningTool() results.Tool {
+	t := toolInfo()
+	t.CPUs = runtime.GOMAXPROCS(0)
+	return t
+}
+
+// isLoopback reports whether host names this machine.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // autoBufferSize sizes each connection's read and write buffers to hold a
 // pipeline of the largest operations (so a batch goes out in one write),
 // between 4 KiB and 32 KiB, go-redis's default: thousands of connections
@@ -1055,7 +1079,7 @@ func newHeader(f *runFlags, p *runPlan, target results.Target) (*results.Header,
 	}
 	_, conns := p.cfg.SegmentConnections()
 	return &results.Header{
-		Tool:            toolInfo(),
+		Tool:            runningTool(),
 		RunID:           runID,
 		Label:           label,
 		Start:           start,

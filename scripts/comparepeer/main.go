@@ -65,7 +65,7 @@ func main() {
 	flag.IntVar(&o.keys, "keys", 100000, "key range: keys 1..keys (memtier's key numbers start at 1)")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each run")
 	flag.IntVar(&o.runs, "runs", 5, "runs of each tool")
-	flag.IntVar(&o.threads, "threads", runtime.NumCPU(), "memtier threads, and amrbench --cpus, so both get the same CPUs")
+	flag.IntVar(&o.threads, "threads", max(1, runtime.NumCPU()-1), "memtier threads and amrbench --cpus, so both get the same CPUs (default: all but the one left to redis-server)")
 	flag.StringVar(&o.reference, "reference", "auto", "reference tool: auto, memtier or redis-benchmark")
 	flag.StringVar(&o.amrbench, "amrbench", "", "amrbench binary (default: build ./cmd/amrbench)")
 	flag.StringVar(&o.redisServer, "redis-server", "redis-server", "redis-server binary")
