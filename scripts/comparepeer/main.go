@@ -139,12 +139,30 @@ func run(o options) error {
 		fmt.Printf("  run %d  %-8s %10.0f ops/s  %6.3f CPU s per Mops  %7d KB\n", i+1, ref, m.opsPerSec, m.cpuPerMillion(), m.maxRSSKB)
 	}
 	a, p := medians(amr), medians(peer)
-	fmt.Printf("\nmedians                 %14s %14s %8s\n", "amrbench", ref, "ratio")
-	fmt.Printf("ops/s                   %14.0f %14.0f %8.3f\n", a.opsPerSec, p.opsPerSec, a.opsPerSec/p.opsPerSec)
-	fmt.Printf("CPU s per million ops   %14.3f %14.3f %8.3f\n", a.cpuPerMillion(), p.cpuPerMillion(), a.cpuPerMillion()/p.cpuPerMillion())
-	fmt.Printf("peak RSS (KB)           %14d %14d %8.3f\n", a.maxRSSKB, p.maxRSSKB, float64(a.maxRSSKB)/float64(p.maxRSSKB))
-	fmt.Println("(ops/s ratio above 1 and CPU ratio below 1 favour amrbench)")
+	fmt.Printf("\nmedians                 %14s %14s %8s %12s\n", "amrbench", ref, "ratio", "pair ratio")
+	fmt.Printf("ops/s                   %14.0f %14.0f %8.3f %12.3f\n", a.opsPerSec, p.opsPerSec, a.opsPerSec/p.opsPerSec,
+		pairRatio(amr, peer, func(m measurement) float64 { return m.opsPerSec }))
+	fmt.Printf("CPU s per million ops   %14.3f %14.3f %8.3f %12.3f\n", a.cpuPerMillion(), p.cpuPerMillion(), a.cpuPerMillion()/p.cpuPerMillion(),
+		pairRatio(amr, peer, measurement.cpuPerMillion))
+	fmt.Printf("peak RSS (KB)           %14d %14d %8.3f %12.3f\n", a.maxRSSKB, p.maxRSSKB, float64(a.maxRSSKB)/float64(p.maxRSSKB),
+		pairRatio(amr, peer, func(m measurement) float64 { return float64(m.maxRSSKB) }))
+	fmt.Println("(ops/s ratio above 1 and CPU ratio below 1 favour amrbench; the pair ratio is the median of each run's ratio")
+	fmt.Println(" to the reference run right after it, which cancels slow drifts of a shared machine)")
 	return nil
+}
+
+// pairRatio is the median over runs of amrbench's figure divided by the
+// reference's in the same pair of runs.
+func pairRatio(amr, peer []measurement, get func(measurement) float64) float64 {
+	ratios := make([]float64, len(amr))
+	for i := range amr {
+		ratios[i] = get(amr[i]) / get(peer[i])
+	}
+	sort.Float64s(ratios)
+	if len(ratios)%2 == 1 {
+		return ratios[len(ratios)/2]
+	}
+	return (ratios[len(ratios)/2-1] + ratios[len(ratios)/2]) / 2
 }
 
 // medians takes the median of each figure separately.
