@@ -158,11 +158,16 @@ func pairRatio(amr, peer []measurement, get func(measurement) float64) float64 {
 	for i := range amr {
 		ratios[i] = get(amr[i]) / get(peer[i])
 	}
-	sort.Float64s(ratios)
-	if len(ratios)%2 == 1 {
-		return ratios[len(ratios)/2]
+	return median(ratios)
+}
+
+// median sorts v and returns its median.
+func median(v []float64) float64 {
+	sort.Float64s(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
 	}
-	return (ratios[len(ratios)/2-1] + ratios[len(ratios)/2]) / 2
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
 // medians takes the median of each figure separately.
@@ -172,11 +177,7 @@ func medians(ms []measurement) measurement {
 		for i, m := range ms {
 			v[i] = get(m)
 		}
-		sort.Float64s(v)
-		if len(v)%2 == 1 {
-			return v[len(v)/2]
-		}
-		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+		return median(v)
 	}
 	cpuPerOp := med(func(m measurement) float64 { return m.cpu.Seconds() / float64(m.ops) })
 	const ops = 1e9 // express the median CPU per operation over a nominal count
