@@ -162,11 +162,10 @@ func newFlagSet(env *environment, name, synopsis, examples string) *pflag.FlagSe
 	return fs
 }
 
-// parseFlags parses args, printing the usage for --help.
+// parseFlags parses args; for --help, pflag has printed the usage already.
 func parseFlags(fs *pflag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fs.Usage()
 			return err
 		}
 		return usageError{err}

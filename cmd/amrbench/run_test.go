@@ -234,10 +234,12 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 
 func TestHelpHasExamples(t *testing.T) {
 	t.Parallel()
-	for _, cmd := range []string{"run", "version"} {
-		res := cli(t, nil, cmd, "--help")
-		if res.code != 0 || !strings.Contains(res.stdout, "Examples:") || !strings.Contains(res.stdout, "amrbench "+cmd) {
-			t.Errorf("%s --help: exit %d:\n%s", cmd, res.code, res.stdout)
+	for _, cmd := range []string{"run", "version", "compare", "report", "merge", "tiers", "plan"} {
+		for _, help := range []string{"--help", "-h"} {
+			res := cli(t, nil, cmd, help)
+			if res.code != 0 || strings.Count(res.stdout, "Examples:") != 1 || strings.Count(res.stdout, "Usage:\n  amrbench "+cmd) != 1 {
+				t.Errorf("%s %s: exit %d, want the usage with examples once:\n%s", cmd, help, res.code, res.stdout)
+			}
 		}
 	}
 	if res := cli(t, nil, "version"); res.code != 0 || !strings.HasPrefix(res.stdout, "amrbench ") {
