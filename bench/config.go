@@ -26,6 +26,14 @@ const (
 	DefaultBufferSize         = 32 << 10
 )
 
+// Limits of a Config: beyond them a run cannot be what was meant (a
+// million connections is beyond any Azure cache; a pipeline deeper than
+// MaxPipeline holds more replies than a server answers at once).
+const (
+	MaxConnections = 1 << 20
+	MaxPipeline    = 10_000
+)
+
 // Auth modes.
 const (
 	AuthNone     = "none"
@@ -259,8 +267,8 @@ func (c *Config) Validate() error {
 	default:
 		add("--cluster-policy %q: use auto, oss, enterprise or non-clustered", c.Target.ClusterPolicy)
 	}
-	if c.Connections < 1 {
-		add("--connections %d: at least 1", c.Connections)
+	if c.Connections < 1 || c.Connections > MaxConnections {
+		add("--connections %d: from 1 to %d", c.Connections, MaxConnections)
 	} else if err := c.Segment.Validate(c.Connections); err != nil {
 		add("--segment %s: %w", c.Segment, err)
 	}
@@ -270,8 +278,8 @@ func (c *Config) Validate() error {
 	if c.ConnectConcurrency < 1 {
 		add("--connect-concurrency %d: at least 1", c.ConnectConcurrency)
 	}
-	if c.Pipeline < 1 {
-		add("--pipeline %d: at least 1", c.Pipeline)
+	if c.Pipeline < 1 || c.Pipeline > MaxPipeline {
+		add("--pipeline %d: from 1 to %d", c.Pipeline, MaxPipeline)
 	}
 	switch {
 	case c.Duration < 0:

@@ -125,7 +125,7 @@ func ParseRamp(s string, defaultStep time.Duration) (Ramp, error) {
 	}
 	r.StepDuration = defaultStep
 	if len(parts) == 4 {
-		d, err := time.ParseDuration(parts[3])
+		d, err := ParseDuration(parts[3])
 		if err != nil || d <= 0 {
 			return Ramp{}, fmt.Errorf("%q: step duration %q is not a duration such as 30s", s, parts[3])
 		}
@@ -232,4 +232,24 @@ func roundRate(r float64) float64 {
 	}
 	mag := math.Pow(10, math.Floor(math.Log10(r))-2)
 	return math.Round(r/mag) * mag
+}
+
+// ParseDuration parses a duration such as 30s or 5m, or a bare number of
+// seconds as memtier's --test-time takes it ("90", "0.5"); never negative.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if secs, err := strconv.ParseFloat(s, 64); err == nil {
+		if secs < 0 || math.IsNaN(secs) || secs > math.MaxInt64/float64(time.Second) {
+			return 0, fmt.Errorf("%q is not a duration of zero or more", s)
+		}
+		return time.Duration(secs * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration (for example 30s, 5m or 90)", s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%q: a duration cannot be negative", s)
+	}
+	return d, nil
 }

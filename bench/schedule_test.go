@@ -92,16 +92,17 @@ func TestParseRamp(t *testing.T) {
 	if err != nil || r.StepDuration != 5*time.Second || !slices.Equal(r.Rates(), []float64{100, 200}) {
 		t.Fatalf("ramp without a duration = %+v %v, %v", r, r.Rates(), err)
 	}
-	for _, bad := range []string{"10k:5k:1k", "10k", "1:2:3:soon", "0:10:1", "1:1e6:1"} {
+	r, err = ParseRamp("1k:2k:1k:45", time.Second) // seconds, as --duration takes them
+	if err != nil || r.StepDuration != 45*time.Second {
+		t.Fatalf("ramp with bare seconds = %+v, %v", r, err)
+	}
+	for _, bad := range []string{"10k:5k:1k", "10k", "1:2:3:soon", "0:10:1", "1:1e6:1", "1:2:1:0", "1:2:1:-5"} {
 		if _, err := ParseRamp(bad, time.Second); err == nil {
 			t.Errorf("ParseRamp(%q) accepted", bad)
 		}
 	}
 }
 
-// TestSearchBrackets runs the search against a server whose limit is known:
-// it must double until a step fails, then bisect to within the precision,
-// never reporting a rate above the limit.
 // drive runs a search to its end against a server that meets the
 // objectives up to limit, and returns the rates it tried.
 func drive(s *search, limit float64) []float64 {
@@ -116,6 +117,9 @@ func drive(s *search, limit float64) []float64 {
 	}
 }
 
+// TestSearchBrackets runs the search against a server whose limit is known:
+// it must double until a step fails, then bisect to within the precision,
+// never reporting a rate above the limit.
 func TestSearchBrackets(t *testing.T) {
 	t.Parallel()
 	for _, limit := range []float64{3000, 9130, 50000, 777} {

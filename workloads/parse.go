@@ -68,6 +68,22 @@ func ParseRange(s string) (Range, error) {
 	return Range{Min: lo, Max: hi}, nil
 }
 
+// ParseExpiryRange parses --expiry-range: "MIN-MAX" seconds from 1, or
+// "none" (or "0-0") for no expiry, which turns off a preset's.
+func ParseExpiryRange(s string) (Range, error) {
+	if strings.EqualFold(strings.TrimSpace(s), "none") {
+		return Range{}, nil
+	}
+	r, err := ParseRange(s)
+	if err != nil {
+		return Range{}, err
+	}
+	if r.Min < 1 && !r.IsZero() {
+		return Range{}, fmt.Errorf("%q: an expiry starts at 1 second (none: no expiry)", s)
+	}
+	return r, nil
+}
+
 // ParseSizeList parses memtier's "SIZE:WEIGHT,SIZE:WEIGHT,..." list.
 func ParseSizeList(s string) ([]SizeWeight, error) {
 	var list []SizeWeight

@@ -81,6 +81,29 @@ func TestParseRange(t *testing.T) {
 	}
 }
 
+func TestParseExpiryRange(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    Range
+		wantErr bool
+	}{
+		{in: "60-600", want: Range{60, 600}},
+		{in: "1-1", want: Range{1, 1}},
+		{in: "none", want: Range{}},
+		{in: "0-0", want: Range{}},
+		{in: "0-10", wantErr: true}, // a TTL of 0 would mean no expiry for some SETs
+		{in: "10-1", wantErr: true},
+		{in: "soon", wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := ParseExpiryRange(tt.in)
+		if (err != nil) != tt.wantErr || (!tt.wantErr && got != tt.want) {
+			t.Errorf("ParseExpiryRange(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
 func TestParseSizeList(t *testing.T) {
 	t.Parallel()
 	got, err := ParseSizeList("32:7, 1024:2,4096:1")
@@ -133,6 +156,42 @@ func TestSpecValidate(t *testing.T) {
 			t.Errorf("%s: unexpected error %v", tt.name, err)
 		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 			t.Errorf("%s: error = %v, want containing %q", tt.name, err, tt.wantErr)
+		}
+	}
+}
+
+func TestParseBytesAndPercent(t *testing.T) {
+	t.Parallel()
+	sizes := []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"512", 512, true}, {"4k", 4096, true}, {"4KB", 4096, true}, {"4KiB", 4096, true},
+		{"1m", 1 << 20, true}, {"1 GiB", 1 << 30, true}, {"0", 0, true},
+		{"-1", 0, false}, {"3g", 0, false}, {"lots", 0, false}, {"1.5k", 0, false},
+	}
+	for _, tt := range sizes {
+		got, err := ParseBytes(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+	if _, err := ParseSize("0"); err == nil {
+		t.Error("ParseSize(0) accepted a value of no bytes")
+	}
+	percents := []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"75%", 0.75, true}, {"0.5", 0.005, true}, {" 100% ", 1, true}, {"0%", 0, true},
+		{"101%", 0, false}, {"-1%", 0, false}, {"NaN", 0, false}, {"half", 0, false},
+	}
+	for _, tt := range percents {
+		got, err := ParsePercent(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParsePercent(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
 		}
 	}
 }

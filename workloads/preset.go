@@ -280,9 +280,9 @@ func (p *Preset) set(name, value string) error {
 	case "key-pattern":
 		s.KeyPattern, err = ParseKeyPatterns(value)
 	case "key-stddev":
-		if pct, ok := strings.CutSuffix(value, "%"); ok {
+		if strings.HasSuffix(value, "%") {
 			var share float64
-			share, err = parsePercent(pct)
+			share, err = parseShare(value)
 			p.KeyStddevShare, s.KeyStddev = share, 0
 		} else {
 			s.KeyStddev, err = parsePositive(value)
@@ -315,13 +315,12 @@ func (p *Preset) set(name, value string) error {
 			err = fmt.Errorf("%q is not true or false", value)
 		}
 	case "expiry-range":
-		s.ExpiryRange, err = ParseRange(value)
+		s.ExpiryRange, err = ParseExpiryRange(value)
 	case "preload-fill":
-		pct, ok := strings.CutSuffix(value, "%")
-		if !ok {
+		if !strings.HasSuffix(value, "%") {
 			return fmt.Errorf("%q is not a percentage (for example 75%%)", value)
 		}
-		p.PreloadFill, err = parsePercent(pct)
+		p.PreloadFill, err = parseShare(value)
 	}
 	return err
 }
@@ -342,32 +341,52 @@ func parsePositive(s string) (float64, error) {
 	return v, nil
 }
 
-// parsePercent parses the number of a percentage in (0, 100] into a
-// fraction.
-func parsePercent(s string) (float64, error) {
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || !(v > 0 && v <= 100) {
-		return 0, fmt.Errorf("%s%% is not a percentage above 0 and at most 100", s)
+// ParsePercent parses a percentage, "75%" or "75", from 0 to 100, and
+// returns it as a fraction.
+func ParsePercent(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
+	if err != nil || !(v >= 0 && v <= 100) {
+		return 0, fmt.Errorf("%q is not a percentage between 0%% and 100%%", s)
 	}
 	return v / 100, nil
 }
 
-// ParseSize parses a value size in bytes: 512, 4k, 4KiB, 1m (k = 1024).
-func ParseSize(s string) (int, error) {
+// parseShare parses a percentage above 0, as a fraction.
+func parseShare(s string) (float64, error) {
+	v, err := ParsePercent(s)
+	if err == nil && v == 0 {
+		err = fmt.Errorf("%q: a percentage above 0%% is needed", s)
+	}
+	return v, err
+}
+
+// ParseBytes parses a size in bytes: 512, 4k, 4KB, 4KiB, 1m, 1g (k = 1024),
+// from 0 to 2 GiB.
+func ParseBytes(s string) (int, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
 	mult := 1
 	for _, u := range []struct {
 		suffix string
 		mult   int
-	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"kb", 1 << 10}, {"mb", 1 << 20}, {"k", 1 << 10}, {"m", 1 << 20}, {"b", 1}} {
+	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"b", 1}} {
 		if strings.HasSuffix(t, u.suffix) {
 			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
 			break
 		}
 	}
 	n, err := strconv.Atoi(t)
-	if err != nil || n <= 0 || n > maxValueSize/mult {
-		return 0, fmt.Errorf("%q is not a size between 1 byte and %d MiB (for example 1024 or 4k)", s, maxValueSize>>20)
+	if err != nil || n < 0 || n > math.MaxInt32/mult {
+		return 0, fmt.Errorf("%q is not a size in bytes (for example 32, 1k or 4KiB)", s)
 	}
 	return n * mult, nil
+}
+
+// ParseSize parses a value size: ParseBytes from 1 byte to the largest
+// value a workload sends.
+func ParseSize(s string) (int, error) {
+	n, err := ParseBytes(s)
+	if err != nil || n < 1 || n > maxValueSize {
+		return 0, fmt.Errorf("%q is not a size between 1 byte and %d MiB (for example 1024 or 4k)", s, maxValueSize>>20)
+	}
+	return n, nil
 }

@@ -207,7 +207,7 @@ func TestParsePresetErrors(t *testing.T) {
 		{"bad size", "data-size 0\n", "bad.conf:1: data-size: \"0\" is not a size"},
 		{"two sizes", "data-size 10\ndata-size-list 10:1\n", "bad.conf:2: give one of data-size"},
 		{"bad fill", "preload-fill 75\n", "bad.conf:1: preload-fill: \"75\" is not a percentage"},
-		{"fill above 100", "preload-fill 150%\n", "bad.conf:1: preload-fill: 150% is not a percentage"},
+		{"fill above 100", "preload-fill 150%\n", "bad.conf:1: preload-fill: \"150%\" is not a percentage"},
 		{"zipf too big", "key-zipf-exp 5\n", "bad.conf:1: key-zipf-exp: 5: must be above 0 and below 5"},
 		{"bad bool", "random-data yes please\n", "bad.conf:1: random-data: \"yes please\" is not true or false"},
 		{"unknown base", "description x\nbase nosuch\n", "bad.conf:2: base: unknown preset \"nosuch\" (presets: balanced,"},

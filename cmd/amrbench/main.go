@@ -70,6 +70,10 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
+// errAnswered is a failure the command has already told the user in its
+// output (a plan that no SKU meets): exit status 1 with nothing repeated.
+var errAnswered = errors.New("answered")
+
 func main() {
 	redis.SetLogger(quietLogger{}) // go-redis's own log lines would garble our output
 	ctx, cancel := context.WithCancel(context.Background())
@@ -96,7 +100,11 @@ func main() {
 // run dispatches to a subcommand and maps its error to an exit status, with
 // the error printed as one line.
 func run(ctx context.Context, env *environment, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
+	if len(args) == 0 {
+		printUsage(env.stderr) // no command is a usage error, as with go and git
+		return exitUsage
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
 		printUsage(env.stdout)
 		return exitOK
 	}
@@ -113,6 +121,8 @@ func run(ctx context.Context, env *environment, args []string) int {
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return exitOK
+	case errors.Is(err, errAnswered):
+		return exitFailed
 	case errors.As(err, new(usageError)):
 		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, oneLine(err))
 		return exitUsage
@@ -151,13 +161,15 @@ type quietLogger struct{}
 
 func (quietLogger) Printf(context.Context, string, ...any) {}
 
-// newFlagSet returns a GNU-style flag set whose usage ends with examples.
+// newFlagSet returns a GNU-style flag set whose usage begins with synopsis
+// (the command line, a blank line, what the command does) and ends with
+// examples.
 func newFlagSet(env *environment, name, synopsis, examples string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard) // errors are returned and printed once by run
 	fs.Usage = func() {
-		fmt.Fprintf(env.stdout, "Usage:\n  amrbench %s\n\n%s\n\nFlags:\n%s\nExamples:\n%s", name, synopsis, fs.FlagUsagesWrapped(100), examples)
+		fmt.Fprintf(env.stdout, "Usage:\n  amrbench %s\n\nFlags:\n%s\nExamples:\n%s", synopsis, fs.FlagUsagesWrapped(100), examples)
 	}
 	return fs
 }

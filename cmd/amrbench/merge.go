@@ -44,6 +44,11 @@ func mergeCommand(_ context.Context, env *environment, args []string) error {
 	if fs.NArg() == 0 {
 		return usagef("name the result files or run directories to merge")
 	}
+	if out != "" {
+		if err := checkFreeRunDirectory(out); err != nil { // before the work, not after
+			return err
+		}
+	}
 	var runs []results.NamedRun
 	for _, name := range fs.Args() {
 		if name == "-" {

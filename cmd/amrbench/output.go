@@ -162,6 +162,24 @@ func writeFile(path string, fn func(io.Writer) error) (err error) {
 	return nil
 }
 
+// checkOutputDir checks, before a run, that the directory a file will be
+// written to after it exists, so that a long run does not end in a failed
+// write. An empty path is not written and passes.
+func checkOutputDir(path string) error {
+	if path == "" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("directory %s: %w", dir, errors.Unwrap(err))
+	case !st.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return nil
+}
+
 // startCPUProfile profiles amrbench itself into path until stop is called.
 func startCPUProfile(path string) (stop func(), err error) {
 	f, err := os.Create(path)

@@ -12,6 +12,7 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/workloads"
 )
 
 const planSynopsis = `plan --target-ops OPS --slo OBJECTIVES [--dataset SIZE] [flags] RESULT...
@@ -76,7 +77,7 @@ func planCommand(_ context.Context, env *environment, args []string) error {
 		flag, value string
 		dst         *float64
 	}{{"memory-headroom", *memHeadroom, &in.MemoryHeadroom}, {"throughput-headroom", *tputHeadroom, &in.ThroughputHeadroom}, {"max-error-rate", *maxErr, &in.MaxErrorRate}} {
-		v, err := parseShare(h.value)
+		v, err := workloads.ParsePercent(h.value)
 		if err != nil {
 			return usagef("--%s: %w", h.flag, err)
 		}
@@ -114,7 +115,7 @@ func planCommand(_ context.Context, env *environment, args []string) error {
 		return err
 	}
 	if !p.Possible {
-		return errors.New(p.Answer)
+		return errAnswered // the plan's answer says why
 	}
 	return nil
 }

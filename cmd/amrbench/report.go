@@ -65,6 +65,12 @@ func reportCommand(_ context.Context, env *environment, args []string) error {
 		return usagef("--format %q: use one of %s", f.format, strings.Join(reportFormats, ", "))
 	case f.latency != results.LatencyResponse && f.latency != results.LatencyService:
 		return usagef("--latency %q: use response or service", f.latency)
+	case fs.Changed("command") && f.format != "hgrm":
+		return usagef("--command: only --format hgrm writes one command's distribution")
+	case fs.Changed("latency") && f.format != "hgrm" && f.format != "hlog":
+		return usagef("--latency: only --format hgrm and hlog write one kind of latency")
+	case fs.Changed("print-percentiles") && (f.format == "hgrm" || f.format == "hlog"):
+		return usagef("--print-percentiles: --format %s writes every percentile", f.format)
 	}
 	run, err := readResult(env, fs.Arg(0))
 	if err != nil {

@@ -173,7 +173,6 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	f.timeout, f.connectTimeout = def.Timeout, def.ConnectTimeout
 	fs.Var(secondsOrDuration{&f.timeout}, "timeout", "command timeout")
 	fs.Var(secondsOrDuration{&f.connectTimeout}, "connect-timeout", "timeout to connect, including TLS and AUTH")
-	f.bufferSize = def.ReadBufferSize
 	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection (default: room for a pipeline of the largest values, 4k to 32k)")
 	// Open loop.
 	fs.StringVar(&f.rate, "rate", "", "offered load in ops/s over all connections, e.g. 50k or 1.5M: an open loop whose latency is measured from each operation's due time")
@@ -200,7 +199,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.dataSizeRange, "data-size-range", "", "value sizes drawn uniformly from MIN-MAX bytes")
 	fs.StringVar(&f.dataSizeList, "data-size-list", "", "value sizes drawn by weight: SIZE:WEIGHT,SIZE:WEIGHT,...")
 	fs.BoolVarP(&f.randomData, "random-data", "R", false, "random value bytes instead of a repeated character")
-	fs.StringVar(&f.expiryRange, "expiry-range", "", "SET expiry in seconds, drawn uniformly from MIN-MAX")
+	fs.StringVar(&f.expiryRange, "expiry-range", "", "SET expiry in seconds, drawn uniformly from MIN-MAX (none: no expiry, to turn off a preset's)")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of every connection's operation sequence (default: random, recorded in the results)")
 	fs.BoolVar(&f.preload, "preload", false, "write every key of the key range first, outside the statistics")
 	fs.StringVar(&f.workload, "workload", "", "workload preset ("+strings.Join(workloads.PresetNames(), ", ")+") or preset file; flags override it")
@@ -295,11 +294,16 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 		return nil, err
 	}
 	if f.maxErrorRate != "" {
-		v, err := parseShare(f.maxErrorRate)
+		v, err := workloads.ParsePercent(f.maxErrorRate)
 		if err != nil {
 			return nil, usagef("--max-error-rate: %w", err)
 		}
 		p.maxErrorRate = v
+	}
+	for _, out := range []struct{ flag, path string }{{"json-out-file", f.jsonOut}, {"hdr-file-prefix", f.hdrPrefix}} {
+		if err := checkOutputDir(out.path); err != nil {
+			return nil, usagef("--%s %s: %w", out.flag, out.path, err)
+		}
 	}
 	if !fs.Changed("buffer-size") {
 		p.cfg.ReadBufferSize = autoBufferSize(p.cfg.Pipeline, p.spec.MaxValueSize())
@@ -558,8 +562,8 @@ func (f *runFlags) planLoad(fs *pflag.FlagSet, p *runPlan) error {
 		if fs.Changed("connections") {
 			return usagef("give --connections or memtier's --clients/--threads, not both")
 		}
-		if f.clients < 1 || f.threads < 1 {
-			return usagef("--clients and --threads must be at least 1")
+		if f.clients < 1 || f.threads < 1 || f.clients > bench.MaxConnections/f.threads {
+			return usagef("--clients %d x --threads %d: each at least 1, and at most %d connections in all", f.clients, f.threads, bench.MaxConnections)
 		}
 		c.Connections = f.clients * f.threads
 		p.notes = append(p.notes, fmt.Sprintf("%d connections = %d clients x %d threads, as memtier counts them", c.Connections, f.clients, f.threads))
@@ -716,7 +720,7 @@ func (f *runFlags) planWorkload(fs *pflag.FlagSet, p *runPlan) error {
 		s.RandomData = f.randomData
 	}
 	if fs.Changed("expiry-range") || (p.preset == nil && f.expiryRange != "") {
-		if s.ExpiryRange, err = workloads.ParseRange(f.expiryRange); err != nil {
+		if s.ExpiryRange, err = workloads.ParseExpiryRange(f.expiryRange); err != nil {
 			return usagef("--expiry-range: %w", err)
 		}
 	}
@@ -786,15 +790,6 @@ func (f *runFlags) planSplit(p *runPlan, now time.Time) error {
 // maxStartAtWait bounds how far ahead --start-at may be, to catch a wrong
 // date or time zone before a machine sits idle for days.
 const maxStartAtWait = 24 * time.Hour
-
-// parseShare parses "1%" or "0.5%" (or a bare percentage) into a fraction.
-func parseShare(s string) (float64, error) {
-	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
-	if err != nil || v < 0 || v > 100 {
-		return 0, fmt.Errorf("%q is not a percentage between 0%% and 100%%", s)
-	}
-	return v / 100, nil
-}
 
 // redisURI is a parsed redis:// or rediss:// URI.
 type redisURI struct {
@@ -870,6 +865,9 @@ func execute(ctx context.Context, env *environment, f *runFlags, p *runPlan) err
 		return err
 	}
 	defer target.Close()
+	if err := checkOpenFiles(target.ConnectionPlan().Total()); err != nil {
+		return err
+	}
 
 	info := target.Info()
 	info.Embedded = embeddedText
@@ -1123,11 +1121,35 @@ func runDirectory(out string, h *results.Header) (string, error) {
 	if out == "" {
 		out = filepath.Join("amrbench-results", h.RunID)
 	}
-	if _, err := os.Stat(filepath.Join(out, results.FileName)); err == nil {
-		return "", usagef("--out %s already holds a result; choose another directory", out)
+	if err := checkFreeRunDirectory(out); err != nil {
+		return "", err
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return "", usagef("--out: %w", err)
 	}
 	return out, nil
+}
+
+// checkFreeRunDirectory refuses a directory that already holds a result, so
+// that no run overwrites another.
+func checkFreeRunDirectory(out string) error {
+	if _, err := os.Stat(filepath.Join(out, results.FileName)); err == nil {
+		return usagef("--out %s already holds a result; choose another directory", out)
+	}
+	return nil
+}
+
+// filesBesideConnections is what amrbench keeps open besides its connections:
+// result files, the embedded server's pipes, the runtime's own descriptors.
+const filesBesideConnections = 64
+
+// checkOpenFiles refuses a run whose connections would not fit in the files
+// this process may open, before any of them opens: past the limit every dial
+// fails, and the run would measure the failures.
+func checkOpenFiles(conns int) error {
+	limit, ok := openFileLimit()
+	if !ok || uint64(conns)+filesBesideConnections <= limit {
+		return nil
+	}
+	return usagef("--connections: the run would hold %d connections, but this process may open only %d files; raise the limit (ulimit -n) or lower --connections", conns, limit)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -218,6 +219,13 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		{[]string{"run", "--slo", "p99<2ms"}, 2, "--slo judges the steps"},
 		{[]string{"run", "--rate-ramp", "1k:2k:1k:1500ms"}, 2, "whole number of --interval"},
 		{[]string{"run", "--rate-ramp", "1k:2k:1k", "--duration", "5s"}, 2, "drop --duration"},
+		{[]string{"run", "--connections", "2000000000"}, 2, "--connections 2000000000: from 1 to 1048576"},
+		{[]string{"run", "-c", "100000", "-t", "100000"}, 2, "--clients 100000 x --threads 100000"},
+		{[]string{"run", "-P", "2000000000"}, 2, "--pipeline 2000000000: from 1 to 10000"},
+		{[]string{"run", "--json-out-file", filepath.Join(missing, "x.json")}, 2, "--json-out-file"},
+		{[]string{"run", "--hdr-file-prefix", filepath.Join(missing, "x")}, 2, "--hdr-file-prefix"},
+		{[]string{"run", "--expiry-range", "0-10"}, 2, "an expiry starts at 1 second"},
+		{nil, 2, "amrbench <command> --help"},
 	}
 	for _, tt := range tests {
 		res := cli(t, nil, tt.args...)
@@ -229,6 +237,21 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		if strings.Contains(res.stderr, "topsecret") || strings.Contains(res.stderr, "goroutine") {
 			t.Errorf("%v: stderr shows a secret or a stack trace:\n%s", tt.args, res.stderr)
 		}
+	}
+}
+
+func TestCheckOpenFiles(t *testing.T) {
+	t.Parallel()
+	limit, ok := openFileLimit()
+	if !ok {
+		t.Skip("no open-file limit on this system")
+	}
+	if err := checkOpenFiles(int(limit) - filesBesideConnections); err != nil {
+		t.Errorf("%d connections within a limit of %d files: %v", int(limit)-filesBesideConnections, limit, err)
+	}
+	err := checkOpenFiles(int(limit))
+	if err == nil || !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "ulimit -n") {
+		t.Errorf("%d connections with a limit of %d files: %v, want a usage error naming ulimit -n", limit, limit, err)
 	}
 }
 

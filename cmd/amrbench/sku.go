@@ -67,7 +67,7 @@ func (f *runFlags) planFill(fs *pflag.FlagSet, p *runPlan) error {
 	fill, from := 0.0, ""
 	switch {
 	case fs.Changed("preload-fill"):
-		v, err := parseShare(f.preloadFill)
+		v, err := workloads.ParsePercent(f.preloadFill)
 		if err != nil || v == 0 {
 			return usagef("--preload-fill: %q is not a percentage above 0%% and at most 100%%", f.preloadFill)
 		}

@@ -171,7 +171,7 @@ func TestPlanCommandOnFixtures(t *testing.T) {
 	}
 	// Data beyond the largest size: the plan says so, and exits 1.
 	res = cli(t, nil, "plan", "--target-ops", "500k", "--slo", "p99<2ms", "--dataset", "10TB", filepath.Join(dir, "b10-search.jsonl"))
-	if res.code != 1 || !strings.Contains(res.stdout, "Impossible: 10.0 TB does not fit any Azure Managed Redis size") || !strings.Contains(res.stderr, "Impossible") {
+	if res.code != 1 || !strings.Contains(res.stdout, "Impossible: 10.0 TB does not fit any Azure Managed Redis size") || strings.Count(res.stdout+res.stderr, "Impossible") != 1 {
 		t.Errorf("impossible: exit %d: %s\n%s", res.code, res.stderr, res.stdout)
 	}
 }

@@ -36,7 +36,7 @@ func toolInfo() results.Tool {
 }
 
 func versionCommand(_ context.Context, env *environment, args []string) error {
-	fs := newFlagSet(env, "version", "Print amrbench's version, commit and Go version.", "  amrbench version\n")
+	fs := newFlagSet(env, "version", "version\n\nPrint amrbench's version, commit and Go version.", "  amrbench version\n")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
