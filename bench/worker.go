@@ -112,8 +112,9 @@ func (w *worker) prepare(i int) {
 }
 
 // send sends the first n prepared operations and records them: the log is
-// rotated if an interval ended before the send or before the reply.
-func (w *worker) send(ctx context.Context, n int, closedLoop bool) time.Time {
+// rotated if an interval ended before the send or before the reply, so the
+// operations are recorded in the interval they completed in.
+func (w *worker) send(ctx context.Context, n int, closedLoop bool) {
 	sent := time.Now()
 	if closedLoop {
 		for i := range n {
@@ -129,7 +130,6 @@ func (w *worker) send(ctx context.Context, n int, closedLoop bool) time.Time {
 		w.rotate(done)
 	}
 	w.account(n, closedLoop, sent, done)
-	return sent
 }
 
 // runClosed sends batches until the run stops or the quota is spent: each
@@ -151,8 +151,13 @@ func (w *worker) runClosed(ctx context.Context) {
 		for i := range n {
 			w.prepare(i)
 		}
-		sent := w.send(ctx, n, true)
-		if w.quota > 0 && !sent.Before(w.rec.measured) {
+		w.send(ctx, n, true)
+		// The quota is charged by the rule that decides what is measured:
+		// a batch is recorded in the interval it completed in (send has
+		// rotated the log to it), and measured if that interval is. A batch
+		// sent in the warmup and completed after it is measured, so it is
+		// charged too: the measured count is exactly the quota.
+		if w.quota > 0 && w.log.index >= 0 {
 			w.quota -= int64(n)
 		}
 	}
