@@ -366,7 +366,7 @@ func (w *worker) accountShard(s *slot, c *cmdLog, class int, closedLoop bool, re
 	op := s.cl
 	idx := int(op.shard)
 	if idx < 0 {
-		idx = w.shards.indexOf(unroutedShard)
+		idx = w.shards.indexOf(results.UnroutedShard)
 	}
 	sh := w.log.shard(idx)
 	sh.count++

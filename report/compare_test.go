@@ -265,10 +265,10 @@ func TestComparisonRenderings(t *testing.T) {
 
 func TestShardSpread(t *testing.T) {
 	shards := map[string]*results.ShardSummary{
-		"10.0.0.1:8501": {Count: 300},
-		"10.0.0.2:8502": {Count: 100},
-		"10.0.0.3:8503": {Count: 200},
-		unroutedShard:   {Count: 7},
+		"10.0.0.1:8501":       {Count: 300},
+		"10.0.0.2:8502":       {Count: 100},
+		"10.0.0.3:8503":       {Count: 200},
+		results.UnroutedShard: {Count: 7},
 	}
 	sp, ok := ShardSpread(shards)
 	if !ok || sp.Busiest != "10.0.0.1:8501" || sp.Idlest != "10.0.0.2:8502" || sp.Ratio != 3 || sp.Shards != 3 {
