@@ -477,7 +477,7 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 	if acc.reconnects > 0 {
 		if err := r.obs.Event(&results.Event{
 			Time: iv.End, Kind: results.EventReconnect, Count: acc.reconnects,
-			Detail: fmt.Sprintf("%d connections reopened after a connection error", acc.reconnects),
+			Detail: plural(int(acc.reconnects), "connection") + " reopened after a connection error",
 		}); err != nil {
 			return err
 		}

@@ -127,9 +127,9 @@ func (r ComparedRun) Describe() string {
 		target += ", " + strings.TrimSpace(t.Tier+" "+t.SKU)
 	}
 	target += ")"
-	conns := strconv.Itoa(h.Connections) + " connections"
+	conns := plural(int64(h.Connections), "connection")
 	if r.Connections != h.Connections {
-		conns = fmt.Sprintf("%d connections x %d shards = %d", h.Connections, t.Shards, r.Connections)
+		conns = fmt.Sprintf("%s x %d shards = %d", conns, t.Shards, r.Connections)
 	}
 	mode := "closed loop"
 	switch {
