@@ -345,7 +345,7 @@ func (l *reauthLog) record(latency time.Duration, err error, expired bool) {
 		l.latency = results.NewPackedHDR()
 	}
 	l.count++
-	_ = l.latency.RecordValue(micros(latency))
+	record(l.latency, micros(latency), 1) // bounded by the command timeout: never out of range
 	if err != nil {
 		class := Classify(err)
 		if expired {

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/amrbench/amrbench/results"
@@ -263,6 +264,9 @@ func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 // one intended start, its send, so every operation in it gets the same
 // response and service time and each command kind is recorded once per
 // batch. In an open loop each operation has its own due time.
+//
+// A latency beyond the histograms' range is recorded at its top and counted
+// in the log's outOfRange (see record): neither dropped nor hidden.
 func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 	service := micros(done.Sub(sent))
 	var perKind [workloads.NumOpKinds]int64
@@ -318,21 +322,24 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 			perKind[kind]++
 			continue
 		}
-		// Values are within the histograms' range by construction (7 days).
-		_ = c.response.RecordValue(micros(done.Sub(w.dues[i])))
-		_ = c.service.RecordValue(service)
+		// Service time is at most response time: one operation beyond the
+		// range is counted once, by its response time.
+		if record(c.response, micros(done.Sub(w.dues[i])), 1) {
+			w.log.outOfRange++
+		}
+		record(c.service, service, 1)
 		if sent.Sub(w.dues[i]) > w.lateThreshold {
 			w.log.lateStarts++
 		}
 	}
 	for kind, k := range perKind {
-		if k > 0 { // the response histogram is filled from it at merge
-			_ = w.log.cmds[kind].service.RecordValues(service, k)
+		if k > 0 && record(w.log.cmds[kind].service, service, k) { // the response histogram is filled from it at merge
+			w.log.outOfRange += k
 		}
 	}
 	for i, k := range w.shardBatch {
 		if k > 0 { // closed loop: the response time is the service time
-			_ = w.log.shards[i].response.RecordValues(service, k)
+			record(w.log.shards[i].response, service, k) // counted in the command's
 			w.shardBatch[i] = 0
 		}
 	}
@@ -376,7 +383,7 @@ func (w *worker) accountShard(s *slot, c *cmdLog, class int, closedLoop bool, re
 		}
 		w.shardBatch[idx]++
 	} else {
-		_ = sh.response.RecordValue(response)
+		record(sh.response, response, 1) // counted in the command's
 	}
 	if class >= 0 {
 		sh.errors[class]++
@@ -393,6 +400,20 @@ func (w *worker) accountShard(s *slot, c *cmdLog, class int, closedLoop bool, re
 		c.redirects[rc]++
 		w.log.shard(int(r.shard)).redirects[rc]++
 	}
+}
+
+// record records n latencies of us microseconds in h. A value beyond h's
+// range (7 days and some more: results.HistogramHighest rounded up to h's
+// buckets), which HdrHistogram refuses, is recorded at h's highest trackable
+// value instead and reported with true, for the caller to count: it is never
+// dropped silently. Only that path, never taken in practice, allocates (the
+// refusal's error).
+func record(h *hdrhistogram.PackedHistogram, us, n int64) (outOfRange bool) {
+	if h.RecordValues(us, n) == nil {
+		return false
+	}
+	_ = h.RecordValues(h.HighestTrackableValue(), n)
+	return true
 }
 
 // micros converts a duration to whole microseconds, rounding to nearest.
