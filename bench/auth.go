@@ -345,7 +345,7 @@ func (l *reauthLog) record(latency time.Duration, err error, expired bool) {
 		l.latency = results.NewPackedHDR()
 	}
 	l.count++
-	_ = l.latency.RecordValue(micros(latency))
+	record(l.latency, micros(latency), 1) // bounded by the command timeout: never out of range
 	if err != nil {
 		class := Classify(err)
 		if expired {
@@ -598,12 +598,12 @@ func (w *waveTracker) endLocked(at time.Time) {
 
 func (w *waveTracker) report(v *wave, at time.Time, outcome string) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "token #%d sent on %d of %d connections", v.token, v.reauthed, w.expected)
+	fmt.Fprintf(&b, "token #%d sent on %d of %s", v.token, v.reauthed, plural(w.expected, "connection"))
 	if v.reauthed > 0 {
 		fmt.Fprintf(&b, " from %s to %s after its renewal; slowest AUTH %s", span(v.first), span(v.last), span(v.max))
 	}
 	if v.fresh > 0 {
-		fmt.Fprintf(&b, "; %d connections opened with it", v.fresh)
+		fmt.Fprintf(&b, "; %s opened with it", plural(v.fresh, "connection"))
 	}
 	fmt.Fprintf(&b, "; %d AUTH failed", v.failed)
 	if outcome == results.OutcomePartial {

@@ -125,7 +125,7 @@ func TestWaveTracker(t *testing.T) {
 		count, failures int64
 		detail          string
 	}{
-		{results.OutcomeComplete, 2, 2, 1, "token #2 sent on 2 of 3 connections from 10ms to 30ms after its renewal; slowest AUTH 4ms; 1 connections opened with it; 1 AUTH failed"},
+		{results.OutcomeComplete, 2, 2, 1, "token #2 sent on 2 of 3 connections from 10ms to 30ms after its renewal; slowest AUTH 4ms; 1 connection opened with it; 1 AUTH failed"},
 		{results.OutcomePartial, 3, 1, 0, "token #3 sent on 1 of 3 connections from 5ms to 5ms after its renewal; slowest AUTH 1ms; 0 AUTH failed; cut short by the next token or the run's end"},
 	}
 	if len(events.queue) != len(want) {

@@ -17,10 +17,6 @@ import (
 // default, what an application using it gets.
 const clusterMaxRedirects = 3
 
-// unroutedShard names, in per-shard results, the operations that failed
-// before the client could pick a shard (no slot map at all).
-const unroutedShard = "unrouted"
-
 // clusterTarget is an OSS cluster: a go-redis ClusterClient that reaches
 // every primary directly, fed with slot maps by a topology, and a hook on
 // every node's client that tells each operation which shard answered it.

@@ -85,6 +85,95 @@ func TestRecordDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// eventCollector keeps the events a recorder emits.
+type eventCollector struct {
+	discard
+	events []*results.Event
+}
+
+func (c *eventCollector) Event(e *results.Event) error {
+	c.events = append(c.events, e)
+	return nil
+}
+
+// TestLatencyBeyondRangeIsKept checks that a latency beyond the histograms'
+// range is recorded at their top, never dropped, and counted in a warning;
+// one within it is recorded as it is.
+func TestLatencyBeyondRangeIsKept(t *testing.T) {
+	day := 24 * time.Hour
+	top := results.HistogramHighest // 7 days
+	// The histograms hold up to their buckets' end, beyond 7 days: 8 days
+	// is recorded as it is, 30 days is refused by HdrHistogram.
+	if p := results.NewPackedHDR(); p.RecordValue(int64(8*day/time.Microsecond)) != nil || p.RecordValue(int64(30*day/time.Microsecond)) == nil {
+		t.Fatal("the histograms' range is not what this test assumes")
+	}
+	tests := []struct {
+		name       string
+		closedLoop bool
+		pipeline   int
+		late       time.Duration // due to send (open loop)
+		service    time.Duration // send to reply
+		wantOver   int64
+		wantMax    int64 // µs, of the response histogram
+	}{
+		{"closed loop, in range", true, 4, 0, time.Millisecond, 0, 1000},
+		{"closed loop, 8 days: kept as is", true, 4, 0, 8 * day, 0, int64(8 * day / time.Microsecond)},
+		{"closed loop, 30 days", true, 4, 0, 30 * day, 4, top},
+		{"open loop, 8 days late: kept as is", false, 2, 8 * day, time.Millisecond, 0, int64((8*day + time.Millisecond) / time.Microsecond)},
+		{"open loop, 30 days late", false, 2, 30 * day, time.Millisecond, 2, top},
+		{"open loop, 30 days of service", false, 2, 0, 30 * day, 2, top},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := benchWorker(t, tt.pipeline)
+			sent := time.Now()
+			for i := range w.dues {
+				w.dues[i] = sent.Add(-tt.late)
+			}
+			w.account(tt.pipeline, tt.closedLoop, sent, sent.Add(tt.service))
+			if w.log.outOfRange != tt.wantOver {
+				t.Fatalf("%d out of range, want %d", w.log.outOfRange, tt.wantOver)
+			}
+			var recorded, services int64
+			resp := results.NewHistogram()
+			for _, c := range w.log.cmds {
+				h := c.response
+				if tt.closedLoop {
+					h = c.service // a closed loop records each latency once
+				}
+				recorded += h.TotalCount()
+				services += c.service.TotalCount()
+				h.MergeInto(resp.Histogram)
+			}
+			if recorded != int64(tt.pipeline) || services != int64(tt.pipeline) {
+				t.Fatalf("%d response and %d service times recorded for %d operations", recorded, services, tt.pipeline)
+			}
+			if !resp.ValuesAreEquivalent(resp.Max(), tt.wantMax) {
+				t.Fatalf("max %d µs, want %d", resp.Max(), tt.wantMax)
+			}
+
+			// The recorder says so in a warning of the interval.
+			obs := &eventCollector{}
+			w.rec.obs = obs
+			acc := &intervalAcc{}
+			acc.add(w.log)
+			w.rec.pending[0] = acc
+			if err := w.rec.emit(0, false); err != nil {
+				t.Fatal(err)
+			}
+			var warned int64
+			for _, e := range obs.events {
+				if e.Kind == results.EventWarning && strings.Contains(e.Detail, "recorded as 7 days") {
+					warned += e.Count
+				}
+			}
+			if warned != tt.wantOver {
+				t.Fatalf("warned of %d operations out of range, want %d: %+v", warned, tt.wantOver, obs.events)
+			}
+		})
+	}
+}
+
 // TestPrepareAndNextDoNotAllocate checks the send side: drawing an operation
 // and pointing a reusable command at it.
 func TestPrepareAndNextDoNotAllocate(t *testing.T) {

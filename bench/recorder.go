@@ -69,6 +69,9 @@ type workerLog struct {
 	shards     []shardLog
 	lateStarts int64
 	reconnects int64
+	// outOfRange counts the operations whose latency was beyond the
+	// histograms' range, recorded at its top (worker.record).
+	outOfRange int64
 	reauth     reauthLog
 }
 
@@ -103,7 +106,7 @@ func (l *workerLog) reset() {
 		resp.Reset()
 		*s = shardLog{response: resp}
 	}
-	l.final, l.finishedAt, l.lateStarts, l.reconnects, l.closedLoop = false, time.Time{}, 0, 0, false
+	l.final, l.finishedAt, l.lateStarts, l.reconnects, l.outOfRange, l.closedLoop = false, time.Time{}, 0, 0, 0, false
 	l.reauth.reset()
 }
 
@@ -113,6 +116,7 @@ type intervalAcc struct {
 	shards     map[int]*results.ShardStats
 	lateStarts int64
 	reconnects int64
+	outOfRange int64
 	reauth     *results.ReauthStats
 }
 
@@ -133,6 +137,7 @@ func addCounts(m map[results.ErrorClass]int64, counts *[numClasses]int64) map[re
 func (a *intervalAcc) add(l *workerLog) {
 	a.lateStarts += l.lateStarts
 	a.reconnects += l.reconnects
+	a.outOfRange += l.outOfRange
 	if !l.reauth.empty() {
 		if a.reauth == nil {
 			a.reauth = results.NewReauthStats()
@@ -477,7 +482,16 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 	if acc.reconnects > 0 {
 		if err := r.obs.Event(&results.Event{
 			Time: iv.End, Kind: results.EventReconnect, Count: acc.reconnects,
-			Detail: fmt.Sprintf("%d connections reopened after a connection error", acc.reconnects),
+			Detail: plural(int(acc.reconnects), "connection") + " reopened after a connection error",
+		}); err != nil {
+			return err
+		}
+	}
+	if acc.outOfRange > 0 {
+		if err := r.obs.Event(&results.Event{
+			Time: iv.End, Kind: results.EventWarning, Count: acc.outOfRange,
+			Detail: fmt.Sprintf("%s took longer than the histograms can hold: each was recorded as %g days, so the maximum and the highest percentiles understate them",
+				plural(int(acc.outOfRange), "operation"), float64(results.HistogramHighest)/float64(24*time.Hour/time.Microsecond)),
 		}); err != nil {
 			return err
 		}

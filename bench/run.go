@@ -358,10 +358,10 @@ func describeVerdict(objectives []results.Objective, v results.SLOStep) string {
 		text += fmt.Sprintf(", %s measured %s", o.Text, time.Duration(v.Measured[o.Text])*time.Microsecond)
 	}
 	if v.Errors > 0 {
-		text += fmt.Sprintf(", %d errors", v.Errors)
+		text += ", " + plural(int(v.Errors), "error")
 	}
 	if v.LateStarts > 0 {
-		text += fmt.Sprintf(", %d late starts", v.LateStarts)
+		text += ", " + plural(int(v.LateStarts), "late start")
 	}
 	return text
 }

@@ -270,6 +270,55 @@ func TestWarmupIntervalsAreMarked(t *testing.T) {
 	}
 }
 
+// TestRequestsWithWarmupMeasuresExactly checks that --requests bounds the
+// measured operations exactly when a warmup comes first: the batches in
+// flight when the measured window opens complete in it, so they are charged.
+func TestRequestsWithWarmupMeasuresExactly(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		conns    int
+		pipeline int
+		requests int64
+	}{
+		{"one command per batch", 10, 1, 1000},
+		{"pipeline 4, as reported", 10, 4, 1000},
+		{"pipeline 16, quota not a multiple of it", 7, 16, 1001},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := benchtest.StartServer(t)
+			s.ResetStats(t)
+			cfg := config(s)
+			cfg.Connections, cfg.Pipeline, cfg.Requests = tt.conns, tt.pipeline, tt.requests
+			cfg.Warmup = 300 * time.Millisecond
+			cfg.Interval = 100 * time.Millisecond
+			obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+			var warm, measured int64
+			for _, iv := range obs.intervals {
+				for _, cs := range iv.Commands {
+					if iv.Index < 0 {
+						warm += cs.Count
+					} else {
+						measured += cs.Count
+					}
+				}
+			}
+			if measured != tt.requests {
+				t.Fatalf("measured %d operations (and %d in the warmup), want %d", measured, warm, tt.requests)
+			}
+			if warm == 0 {
+				t.Fatal("no operation in the warmup")
+			}
+			tot := obs.totals(t)
+			calls := s.CommandCalls(t)
+			if get, set := tot["GET"].Count, tot["SET"].Count; calls["get"] != get || calls["set"] != set {
+				t.Fatalf("recorded GET %d SET %d; server counted get %d set %d", get, set, calls["get"], calls["set"])
+			}
+		})
+	}
+}
+
 func TestPreloadWritesEveryKey(t *testing.T) {
 	t.Parallel()
 	s := benchtest.StartServer(t)

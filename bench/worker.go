@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/amrbench/amrbench/results"
@@ -112,8 +113,9 @@ func (w *worker) prepare(i int) {
 }
 
 // send sends the first n prepared operations and records them: the log is
-// rotated if an interval ended before the send or before the reply.
-func (w *worker) send(ctx context.Context, n int, closedLoop bool) time.Time {
+// rotated if an interval ended before the send or before the reply, so the
+// operations are recorded in the interval they completed in.
+func (w *worker) send(ctx context.Context, n int, closedLoop bool) {
 	sent := time.Now()
 	if closedLoop {
 		for i := range n {
@@ -129,7 +131,6 @@ func (w *worker) send(ctx context.Context, n int, closedLoop bool) time.Time {
 		w.rotate(done)
 	}
 	w.account(n, closedLoop, sent, done)
-	return sent
 }
 
 // runClosed sends batches until the run stops or the quota is spent: each
@@ -151,8 +152,13 @@ func (w *worker) runClosed(ctx context.Context) {
 		for i := range n {
 			w.prepare(i)
 		}
-		sent := w.send(ctx, n, true)
-		if w.quota > 0 && !sent.Before(w.rec.measured) {
+		w.send(ctx, n, true)
+		// The quota is charged by the rule that decides what is measured:
+		// a batch is recorded in the interval it completed in (send has
+		// rotated the log to it), and measured if that interval is. A batch
+		// sent in the warmup and completed after it is measured, so it is
+		// charged too: the measured count is exactly the quota.
+		if w.quota > 0 && w.log.index >= 0 {
 			w.quota -= int64(n)
 		}
 	}
@@ -258,6 +264,9 @@ func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 // one intended start, its send, so every operation in it gets the same
 // response and service time and each command kind is recorded once per
 // batch. In an open loop each operation has its own due time.
+//
+// A latency beyond the histograms' range is recorded at its top and counted
+// in the log's outOfRange (see record): neither dropped nor hidden.
 func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 	service := micros(done.Sub(sent))
 	var perKind [workloads.NumOpKinds]int64
@@ -313,21 +322,24 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 			perKind[kind]++
 			continue
 		}
-		// Values are within the histograms' range by construction (7 days).
-		_ = c.response.RecordValue(micros(done.Sub(w.dues[i])))
-		_ = c.service.RecordValue(service)
+		// Service time is at most response time: one operation beyond the
+		// range is counted once, by its response time.
+		if record(c.response, micros(done.Sub(w.dues[i])), 1) {
+			w.log.outOfRange++
+		}
+		record(c.service, service, 1)
 		if sent.Sub(w.dues[i]) > w.lateThreshold {
 			w.log.lateStarts++
 		}
 	}
 	for kind, k := range perKind {
-		if k > 0 { // the response histogram is filled from it at merge
-			_ = w.log.cmds[kind].service.RecordValues(service, k)
+		if k > 0 && record(w.log.cmds[kind].service, service, k) { // the response histogram is filled from it at merge
+			w.log.outOfRange += k
 		}
 	}
 	for i, k := range w.shardBatch {
 		if k > 0 { // closed loop: the response time is the service time
-			_ = w.log.shards[i].response.RecordValues(service, k)
+			record(w.log.shards[i].response, service, k) // counted in the command's
 			w.shardBatch[i] = 0
 		}
 	}
@@ -361,7 +373,7 @@ func (w *worker) accountShard(s *slot, c *cmdLog, class int, closedLoop bool, re
 	op := s.cl
 	idx := int(op.shard)
 	if idx < 0 {
-		idx = w.shards.indexOf(unroutedShard)
+		idx = w.shards.indexOf(results.UnroutedShard)
 	}
 	sh := w.log.shard(idx)
 	sh.count++
@@ -371,7 +383,7 @@ func (w *worker) accountShard(s *slot, c *cmdLog, class int, closedLoop bool, re
 		}
 		w.shardBatch[idx]++
 	} else {
-		_ = sh.response.RecordValue(response)
+		record(sh.response, response, 1) // counted in the command's
 	}
 	if class >= 0 {
 		sh.errors[class]++
@@ -388,6 +400,20 @@ func (w *worker) accountShard(s *slot, c *cmdLog, class int, closedLoop bool, re
 		c.redirects[rc]++
 		w.log.shard(int(r.shard)).redirects[rc]++
 	}
+}
+
+// record records n latencies of us microseconds in h. A value beyond h's
+// range (7 days and some more: results.HistogramHighest rounded up to h's
+// buckets), which HdrHistogram refuses, is recorded at h's highest trackable
+// value instead and reported with true, for the caller to count: it is never
+// dropped silently. Only that path, never taken in practice, allocates (the
+// refusal's error).
+func record(h *hdrhistogram.PackedHistogram, us, n int64) (outOfRange bool) {
+	if h.RecordValues(us, n) == nil {
+		return false
+	}
+	_ = h.RecordValues(h.HighestTrackableValue(), n)
+	return true
 }
 
 // micros converts a duration to whole microseconds, rounding to nearest.

@@ -110,6 +110,9 @@ type ComparedRun struct {
 	Connections int
 	// Truncated is set for a file that ends early (a killed run).
 	Truncated bool
+	// Errors is the number of operations of the command compared that
+	// failed in the measured window.
+	Errors int64
 }
 
 // Describe says what the run measured, in a line.
@@ -124,9 +127,9 @@ func (r ComparedRun) Describe() string {
 		target += ", " + strings.TrimSpace(t.Tier+" "+t.SKU)
 	}
 	target += ")"
-	conns := strconv.Itoa(h.Connections) + " connections"
+	conns := plural(int64(h.Connections), "connection")
 	if r.Connections != h.Connections {
-		conns = fmt.Sprintf("%d connections x %d shards = %d", h.Connections, t.Shards, r.Connections)
+		conns = fmt.Sprintf("%s x %d shards = %d", conns, t.Shards, r.Connections)
 	}
 	mode := "closed loop"
 	switch {
@@ -135,7 +138,8 @@ func (r ComparedRun) Describe() string {
 	case h.Mode == results.ModeOpen:
 		mode = fmt.Sprintf("open loop at %s ops/s", formatCount(h.TargetRate))
 	}
-	return fmt.Sprintf("%s, %s, pipeline %d, %s, %.1f s measured in %d intervals", target, conns, h.Pipeline, mode, r.DurationS, r.Intervals)
+	return fmt.Sprintf("%s, %s, pipeline %d, %s, %.1f s measured in %s, %s", target, conns, h.Pipeline, mode, r.DurationS,
+		plural(int64(r.Intervals), "interval"), plural(r.Errors, "error"))
 }
 
 // ComparisonRow is one metric across the runs.
@@ -144,7 +148,7 @@ type ComparisonRow struct {
 	Key string
 	// Label names it for people: "ops/s", "response p99".
 	Label string
-	// Unit is the unit of the values: "ops/s", "us", "ops", "%".
+	// Unit is the unit of the values: "ops/s", "errors/s", "us", "%".
 	Unit   string
 	Better Better
 	// Cells has one cell per run, in the order of Comparison.Runs.
@@ -300,6 +304,7 @@ func prepareRun(nr NamedRun, command string, percentiles []float64) (*runData, C
 		Intervals:   len(d.intervals),
 		Connections: d.connections,
 		Truncated:   nr.Run.Truncated || nr.Run.Summary == nil,
+		Errors:      cmd.ErrorCount(),
 	}
 	return d, cr, nil
 }
@@ -331,8 +336,11 @@ func metrics(percentiles []float64) []metric {
 	ivRate := func(_ *runData, iv intervalData) (float64, bool) { return float64(iv.cmd.Count) / iv.secs, true }
 	ms := []metric{
 		{key: "ops_per_sec", label: "ops/s", unit: "ops/s", better: HigherIsBetter, value: rate, series: ivRate},
-		{key: "errors", label: "errors", unit: "ops", better: LowerIsBetter,
-			value:  func(r *runData) (float64, bool) { return float64(r.cmd.ErrorCount()), true },
+		// Errors per second, not per run: runs of different lengths with the
+		// same error rate compare equal, as the per-interval series does.
+		// The runs' error counts are in their descriptions.
+		{key: "errors_per_sec", label: "errors/s", unit: "errors/s", better: LowerIsBetter,
+			value:  func(r *runData) (float64, bool) { return float64(r.cmd.ErrorCount()) / r.secs, r.secs > 0 },
 			series: func(_ *runData, iv intervalData) (float64, bool) { return float64(iv.cmd.ErrorCount()) / iv.secs, true }},
 		{key: "error_rate_pct", label: "error rate", unit: "%", better: LowerIsBetter,
 			value: func(r *runData) (float64, bool) {

@@ -165,8 +165,12 @@ func formatValue(unit string, cell Cell) string {
 		return formatMillis(cell.Value)
 	case "%":
 		return strconv.FormatFloat(cell.Value, 'f', 3, 64) + "%"
-	case "ops":
-		return strconv.FormatFloat(cell.Value, 'f', 0, 64)
+	case "errors/s":
+		// Three significant digits below 100: a rare error is not 0.0.
+		if cell.Value < 100 {
+			return strconv.FormatFloat(cell.Value, 'g', 3, 64)
+		}
+		return formatCount(cell.Value)
 	default:
 		return formatCount(cell.Value)
 	}

@@ -105,7 +105,8 @@ func TestCompareValues(t *testing.T) {
 		wantVerdit Verdict
 	}{
 		{"ops_per_sec", 1000, 2000, true, 100, true, Significant},
-		{"errors", 40, 0, true, -100, true, Significant},
+		// 10 errors in each of A's four 1 s intervals.
+		{"errors_per_sec", 10, 0, true, -100, true, Significant},
 		{"error_rate_pct", 1, 0, true, -100, true, Significant},
 		{"response_p99_us", 200, 100, true, -50, true, Significant},
 		{"service_max_us", 200, 100, true, -50, true, Significant},
@@ -137,6 +138,80 @@ func TestCompareValues(t *testing.T) {
 	}
 	if _, err := Compare([]NamedRun{{"a", a}}, CompareOptions{}); err == nil {
 		t.Fatal("one run compared")
+	}
+}
+
+// TestCompareErrorsPerSecond checks that the errors row shows the quantity
+// its noise test judges: runs with the same errors per second but of
+// different lengths do not differ.
+func TestCompareErrorsPerSecond(t *testing.T) {
+	steady := func(n int) []int64 {
+		out := make([]int64, n)
+		for i := range out {
+			out[i] = 1000
+		}
+		return out
+	}
+	tests := []struct {
+		name         string
+		aLen, bLen   int
+		aErrs, bErrs int64 // per 1 s interval
+		wantA, wantB float64
+		wantDiff     float64
+		want         Verdict
+		wantDescribe string // in B's description
+	}{
+		// Twice as long at the same rate: twice the errors, the same errors/s.
+		{"same rate, twice as long", 5, 10, 3, 3, 3, 3, 0, NotSignificant, "10.0 s measured in 10 intervals, 30 errors"},
+		// As long, twice the rate.
+		{"twice the rate", 5, 5, 3, 6, 3, 6, 100, Significant, "5.0 s measured in 5 intervals, 30 errors"},
+		// No errors on either side.
+		{"no errors", 5, 5, 0, 0, 0, 0, 0, NotSignificant, "5.0 s measured in 5 intervals, 0 errors"},
+		{"one error", 2, 1, 0, 1, 0, 1, 0, Untested, "1.0 s measured in 1 interval, 1 error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := syntheticRun("a", steady(tt.aLen), 100, tt.aErrs)
+			b := syntheticRun("b", steady(tt.bLen), 100, tt.bErrs)
+			c, err := Compare([]NamedRun{{"a", a}, {"b", b}}, CompareOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := row(t, c, "errors_per_sec")
+			ca, cb := r.Cells[0], r.Cells[1]
+			if ca.Value != tt.wantA || cb.Value != tt.wantB || cb.Verdict != tt.want {
+				t.Fatalf("errors/s %v, %v (verdict %v); want %v, %v (%v)", ca.Value, cb.Value, cb.Verdict, tt.wantA, tt.wantB, tt.want)
+			}
+			if tt.wantA != 0 || tt.wantB == 0 {
+				if !cb.DiffKnown || cb.DiffPct != tt.wantDiff {
+					t.Fatalf("difference %v%% (known %v), want %v%%", cb.DiffPct, cb.DiffKnown, tt.wantDiff)
+				}
+			}
+			if cb.Mean != tt.wantB {
+				t.Fatalf("B's per-interval mean %v errors/s, its whole-run value %v", cb.Mean, cb.Value)
+			}
+			if got := c.Runs[1].Describe(); !strings.HasSuffix(got, tt.wantDescribe) {
+				t.Fatalf("B described as %q, want it to end %q", got, tt.wantDescribe)
+			}
+		})
+	}
+}
+
+func TestFormatErrorsPerSecond(t *testing.T) {
+	tests := []struct {
+		v    float64
+		want string
+	}{
+		{0, "0"},
+		{0.0333333, "0.0333"}, // one error in 30 s is not 0.0
+		{1.5, "1.5"},
+		{42.25, "42.2"},
+		{12345, "12,345"},
+	}
+	for _, tt := range tests {
+		if got := formatValue("errors/s", Cell{Value: tt.v, Known: true}); got != tt.want {
+			t.Errorf("formatValue(errors/s, %v) = %q, want %q", tt.v, got, tt.want)
+		}
 	}
 }
 
@@ -190,10 +265,10 @@ func TestComparisonRenderings(t *testing.T) {
 
 func TestShardSpread(t *testing.T) {
 	shards := map[string]*results.ShardSummary{
-		"10.0.0.1:8501": {Count: 300},
-		"10.0.0.2:8502": {Count: 100},
-		"10.0.0.3:8503": {Count: 200},
-		unroutedShard:   {Count: 7},
+		"10.0.0.1:8501":       {Count: 300},
+		"10.0.0.2:8502":       {Count: 100},
+		"10.0.0.3:8503":       {Count: 200},
+		results.UnroutedShard: {Count: 7},
 	}
 	sp, ok := ShardSpread(shards)
 	if !ok || sp.Busiest != "10.0.0.1:8501" || sp.Idlest != "10.0.0.2:8502" || sp.Ratio != 3 || sp.Shards != 3 {

@@ -3,12 +3,14 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/amrbench/amrbench/results"
 )
@@ -132,5 +134,54 @@ func TestTruncatedFileRenders(t *testing.T) {
 	}
 	if !strings.Contains(page.String(), "the result file ends early") || !strings.Contains(page.String(), `id="chart-throughput"`) {
 		t.Fatal("the HTML page of a truncated file lacks its note or its charts")
+	}
+}
+
+// TestNothingMeasured checks that a file in which nothing was measured is an
+// error, and that a measured window in which no operation completed shows no
+// latency rather than zeros.
+func TestNothingMeasured(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "cluster.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	first := 1
+	for !bytes.Contains(lines[first], []byte(`"type":"interval"`)) {
+		first++
+	}
+	// Cut inside the first interval: everything before it, half of it.
+	cut := append(bytes.Join(lines[:first], nil), lines[first][:len(lines[first])/2]...)
+	run, err := results.Read(bytes.NewReader(cut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run.Summarize(); !errors.Is(err, results.ErrNoIntervals) {
+		t.Fatalf("summary of a file cut in its first interval: error %v, want ErrNoIntervals", err)
+	}
+
+	run.Intervals = []*results.Interval{{
+		Index: 0, Start: run.Header.Start, End: run.Header.Start.Add(time.Second), Connections: 4,
+		Commands: map[string]*results.CommandStats{"GET": results.NewCommandStats(), "SET": results.NewCommandStats()},
+	}}
+	sum, err := run.Summarize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	if err := WriteSummary(&text, run, sum, nil); err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, l := range strings.Split(text.String(), "\n") {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == results.AllCommands {
+			all = f
+			break
+		}
+	}
+	// ALL, ops/s, hits/s, misses/s, mean, 5 percentiles, max, KB/s, errors.
+	want := []string{"ALL", "0.0", "-", "-", "-", "-", "-", "-", "-", "-", "-", "0.0", "0"}
+	if strings.Join(all, " ") != strings.Join(want, " ") {
+		t.Fatalf("ALL row of an idle window: %q, want %q\n%s", all, want, text.String())
 	}
 }

@@ -9,10 +9,6 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
-// unroutedShard is the name under which a cluster run counts operations
-// that failed before a shard could be chosen (bench names it so).
-const unroutedShard = "unrouted"
-
 // Spread is how unevenly a cluster run's operations fell on its shards:
 // hot-shard detection. Ratio is the busiest shard's operations over the
 // idlest's (1 is an even spread; +Inf when the idlest served none).
@@ -42,7 +38,7 @@ func ShardSpread(shards map[string]*results.ShardSummary) (Spread, bool) {
 func shardNames(shards map[string]*results.ShardSummary) []string {
 	var names []string
 	for name := range shards {
-		if name != unroutedShard {
+		if name != results.UnroutedShard {
 			names = append(names, name)
 		}
 	}
@@ -76,8 +72,8 @@ func ShardTable(run *results.Run, s *results.Summary, percentiles []float64) *Ta
 	}
 	t.Columns = append(t.Columns, Column{Name: "MAX", Key: "max_us"}, Column{Name: "ERRORS", Key: "errors"}, Column{Name: "REDIRECTS", Key: "redirects"})
 	names := shardNames(s.Shards)
-	if _, ok := s.Shards[unroutedShard]; ok {
-		names = append(names, unroutedShard)
+	if _, ok := s.Shards[results.UnroutedShard]; ok {
+		names = append(names, results.UnroutedShard)
 	}
 	for _, name := range names {
 		sh := s.Shards[name]

@@ -53,7 +53,7 @@ func runFacts(run *results.Run, s *results.Summary) []fact {
 func describeSources(h *results.Header) string {
 	parts := make([]string, len(h.Sources))
 	for i, src := range h.Sources {
-		parts[i] = fmt.Sprintf("%s (%s, segment %s, %d connections)", src.File, src.Host, src.Segment, src.Connections)
+		parts[i] = fmt.Sprintf("%s (%s, segment %s, %s)", src.File, src.Host, src.Segment, plural(int64(src.Connections), "connection"))
 	}
 	text := fmt.Sprintf("%d runs: %s", len(h.Sources), strings.Join(parts, ", "))
 	if !h.StartAt.IsZero() {
@@ -120,13 +120,19 @@ func SummaryTables(run *results.Run, s *results.Summary, percentiles []float64) 
 			if name == "GET" || (name == results.AllCommands && c.Hits+c.Misses > 0) {
 				hits, misses = countCell(rate(c.Hits, s.DurationS)), countCell(rate(c.Misses, s.DurationS))
 			}
-			row := []TableCell{TextCell(name), countCell(c.OpsPerSec), hits, misses, millisCell(l.MeanMicros)}
+			// No operation completed: no latency was measured, so none is
+			// shown as if it had been.
+			latency := millisCell
+			if c.Count == 0 {
+				latency = func(float64) TableCell { return TextCell("-") }
+			}
+			row := []TableCell{TextCell(name), countCell(c.OpsPerSec), hits, misses, latency(l.MeanMicros)}
 			for _, p := range percentiles {
 				v, _ := l.At(p)
-				row = append(row, millisCell(float64(v)))
+				row = append(row, latency(float64(v)))
 			}
 			kb := rate1(float64(c.BytesSent+c.BytesReceived)/1024, s.DurationS)
-			row = append(row, millisCell(float64(l.MaxMicros)),
+			row = append(row, latency(float64(l.MaxMicros)),
 				NumberCell(strconv.FormatFloat(kb, 'f', 1, 64), strconv.FormatFloat(kb, 'f', 3, 64)),
 				TextCell(strconv.FormatInt(c.ErrorCount(), 10)))
 			t.AddRow(row...)

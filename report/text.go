@@ -171,7 +171,8 @@ func describeReauth(a *results.AuthSummary) string {
 		b.WriteString("Re-AUTH: no AUTH was sent on an open connection.\n")
 	}
 	if r.ConnectionsExpired > 0 {
-		fmt.Fprintf(&b, "Expired: %d connections were closed by the server because their token expired; their failed operations are counted as auth errors.\n", r.ConnectionsExpired)
+		fmt.Fprintf(&b, "Expired: %s %s closed by the server because their token expired; their failed operations are counted as auth errors.\n",
+			plural(r.ConnectionsExpired, "connection"), were(r.ConnectionsExpired))
 	} else {
 		b.WriteString("Expired: no connection was closed for an expired token.\n")
 	}
@@ -194,6 +195,14 @@ func plural(n int64, thing string) string {
 		return "1 " + thing
 	}
 	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+// were is the verb for n things: "was" for one, "were" for any other number.
+func were(n int64) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
 }
 
 func errorTotal(m map[results.ErrorClass]int64) int64 {
@@ -241,12 +250,12 @@ func describeLoad(h *results.Header, s *results.Summary) string {
 	if h.Mode == results.ModeOpen {
 		mode = "open loop, " + h.Schedule
 	}
-	text := fmt.Sprintf("%s, %d connections, pipeline %d, %.1f s measured", mode, h.Connections, h.Pipeline, s.DurationS)
+	text := fmt.Sprintf("%s, %s, pipeline %d, %.1f s measured", mode, plural(int64(h.Connections), "connection"), h.Pipeline, s.DurationS)
 	if h.WarmupS > 0 {
 		text += fmt.Sprintf(" after %.1f s of warmup", h.WarmupS)
 	}
 	if h.Tool.CPUs > 0 {
-		text += fmt.Sprintf(", amrbench on %d CPUs", h.Tool.CPUs)
+		text += ", amrbench on " + plural(int64(h.Tool.CPUs), "CPU")
 	}
 	return text
 }
@@ -269,10 +278,10 @@ func describeErrors(s *results.Summary) string {
 func describeRunIntegrity(h *results.Header, s *results.Summary) string {
 	var b strings.Builder
 	if s.Reconnects > 0 {
-		fmt.Fprintf(&b, "Reconnects: %d connections were reopened after connection errors.\n", s.Reconnects)
+		fmt.Fprintf(&b, "Reconnects: %s %s reopened after connection errors.\n", plural(s.Reconnects, "connection"), were(s.Reconnects))
 	}
 	if s.LateStarts > 0 {
-		fmt.Fprintf(&b, "Late starts: %d operations were sent more than %g ms after their due time (their connection was waiting for earlier replies, or the client was short of CPU); their response times include the wait.\n", s.LateStarts, h.LateThresholdMS)
+		fmt.Fprintf(&b, "Late starts: %s %s sent more than %g ms after their due time (their connection was waiting for earlier replies, or the client was short of CPU); their response times include the wait.\n", plural(s.LateStarts, "operation"), were(s.LateStarts), h.LateThresholdMS)
 	}
 	return b.String()
 }

@@ -189,7 +189,8 @@ func ReadFile(path string) (*Run, error) {
 const FileName = "result.jsonl"
 
 // Summarize computes the run's summary from its header, intervals and
-// events (never from a summary record, which a truncated file lacks).
+// events (never from a summary record, which a truncated file lacks). It
+// returns ErrNoIntervals when the file holds no measured interval.
 func (run *Run) Summarize() (*Summary, error) {
 	s, err := Summarize(run.Header, run.Intervals)
 	if err != nil {

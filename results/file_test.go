@@ -174,6 +174,52 @@ func TestReadTruncatedFile(t *testing.T) {
 	}
 }
 
+// TestSummarizeWithoutIntervals checks that a file in which nothing was
+// measured is an error, not a summary of zeros.
+func TestSummarizeWithoutIntervals(t *testing.T) {
+	t.Parallel()
+	cutInFirst := func() []byte {
+		data := writeRun(t, interval(0, "", 100))
+		lines := bytes.SplitAfter(data, []byte("\n"))
+		return append(lines[0], lines[1][:len(lines[1])/2]...) // header, half of interval 0
+	}
+	tests := []struct {
+		name    string
+		data    []byte
+		wantErr error
+		wantGet int64
+	}{
+		{"header only", writeRun(t)[:bytes.IndexByte(writeRun(t), '\n')+1], ErrNoIntervals, 0},
+		{"header and an event", writeRun(t), ErrNoIntervals, 0},
+		{"cut inside the first interval", cutInFirst(), ErrNoIntervals, 0},
+		{"killed in the warmup", writeRun(t, interval(-2, PhaseWarmup, 100), interval(-1, PhaseWarmup, 200)), ErrNoIntervals, 0},
+		// One measured interval, even with no operation in it, is a result.
+		{"one measured interval", writeRun(t, interval(-1, PhaseWarmup, 100), interval(0, "", 300)), nil, 1},
+		{"one idle measured interval", writeRun(t, interval(0, "")), nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run, err := Read(bytes.NewReader(tt.data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := run.Summarize()
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("error %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr != nil {
+				if s != nil || err.Error() != "no complete interval" {
+					t.Fatalf("summary %v, error %q", s, err)
+				}
+				return
+			}
+			if got := s.Commands["GET"].Count; got != tt.wantGet {
+				t.Fatalf("GET count %d, want %d", got, tt.wantGet)
+			}
+		})
+	}
+}
+
 func TestReadRejects(t *testing.T) {
 	t.Parallel()
 	good := writeRun(t, interval(0, "", 100))

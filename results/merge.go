@@ -38,7 +38,8 @@ var ErrNothingToMerge = errors.New("no runs to merge")
 // Merge does not refuse runs that disagree; it returns warnings, one line
 // each, when their configurations differ, when their clocks disagree (read
 // against the server's clock), when their measured windows do not line up,
-// or when segments are missing or given twice.
+// when segments are missing or given twice, or when a run is given twice
+// (the same run id and host), whatever the number of segments.
 func Merge(runs []NamedRun) (*Run, []string, error) {
 	if len(runs) == 0 {
 		return nil, nil, ErrNothingToMerge
@@ -90,8 +91,8 @@ func secondsDuration(s float64) time.Duration {
 	return time.Duration(math.Round(s * float64(time.Second)))
 }
 
-// checkSegments warns about segments that are missing, given twice, or from
-// different splits, and sets the merged run's segment.
+// checkSegments warns about runs given twice, segments that are missing,
+// given twice, or from different splits, and sets the merged run's segment.
 func (m *merger) checkSegments() {
 	type part struct {
 		seg  Segment
@@ -99,9 +100,20 @@ func (m *merger) checkSegments() {
 	}
 	var parts []part
 	counts := map[int]bool{}
+	// A run is known by its id and host: the id names its start, label and
+	// segment, which runs on two machines may share.
+	type runKey struct{ id, host string }
+	runs := map[runKey]string{}
 	for _, nr := range m.runs {
-		seg, err := ParseSegment(nr.Run.Header.Segment)
-		if nr.Run.Header.Segment == "" {
+		h := nr.Run.Header
+		key := runKey{h.RunID, h.Host}
+		if other, dup := runs[key]; dup && h.RunID != "" {
+			m.warnf("%s and %s are the same run (%s on %s): its operations are counted twice", other, nr.Name, h.RunID, h.Host)
+			continue // one warning for the pair, not another for its segment
+		}
+		runs[key] = nr.Name
+		seg, err := ParseSegment(h.Segment)
+		if h.Segment == "" {
 			seg, err = WholeSegment, nil
 		}
 		if err != nil {
@@ -121,8 +133,10 @@ func (m *merger) checkSegments() {
 	seen := map[Segment]string{}
 	var strs []string
 	for _, p := range parts {
-		if p.seg.Count > 1 {
-			if other, dup := seen[p.seg]; dup {
+		if other, dup := seen[p.seg]; dup {
+			if p.seg.Count == 1 {
+				m.warnf("%s and %s both ran the whole test (segment %s): its load is counted twice", other, p.name, p.seg)
+			} else {
 				m.warnf("%s and %s both ran segment %s: that share of the load is counted twice", other, p.name, p.seg)
 			}
 		}

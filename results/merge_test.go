@@ -25,6 +25,7 @@ func (s splitRun) build() *Run {
 	r := rand.New(rand.NewPCG(s.seed, 1))
 	h := header()
 	h.Host, h.Segment, h.Clock, h.StartAt = s.host, s.segment, s.clock, s.startAt
+	h.RunID = "run-" + s.host + "-" + s.segment
 	h.Start = s.measured.Add(-time.Duration(s.warmup) * time.Second)
 	pipeline := max(s.pipeline, 1)
 	h.Config = json.RawMessage(`{"connections":12,"segment":"` + s.segment + `","pipeline":` + string(rune('0'+pipeline)) + `}`)
@@ -189,6 +190,13 @@ func TestMergeWarnings(t *testing.T) {
 	}{
 		{"missing segment", []splitRun{base("a", "0/3", 1), base("b", "2/3", 2)}, nil, "segment 1/3 is missing"},
 		{"segment twice", []splitRun{base("a", "0/2", 1), base("b", "0/2", 2), base("c", "1/2", 3)}, nil, "both ran segment 0/2"},
+		// Unsplit runs: the duplicate check does not depend on the split.
+		{"unsplit run given twice", []splitRun{base("a", "0/1", 1), base("a", "0/1", 1)}, nil,
+			"a.jsonl and a.jsonl are the same run (run-a-0/1 on a)"},
+		{"whole test twice", []splitRun{base("a", "0/1", 1), base("b", "0/1", 2)}, nil, "both ran the whole test (segment 0/1)"},
+		{"no segment given twice", []splitRun{base("a", "", 1), base("b", "", 2)}, nil, "both ran the whole test (segment 0/1)"},
+		{"split run given twice", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2), base("a", "0/2", 1)}, nil,
+			"a.jsonl and a.jsonl are the same run (run-a-0/2 on a)"},
 		{"different splits", []splitRun{base("a", "0/2", 1), base("b", "1/3", 2)}, nil, "different splits"},
 		{"configurations differ", []splitRun{base("a", "0/2", 1), func() splitRun { s := base("b", "1/2", 2); s.pipeline = 4; return s }()}, nil,
 			"config.pipeline is 1 in a.jsonl but 4 in b.jsonl"},

@@ -264,6 +264,12 @@ type ShardStats struct {
 	Response  *Histogram           `json:"response"`
 }
 
+// UnroutedShard is the name, in place of a shard's address, under which a
+// cluster run counts the operations that failed before the client could
+// pick a shard (it had no slot map at all). It is not a shard: reports
+// leave it out of the spread between shards.
+const UnroutedShard = "unrouted"
+
 // NewShardStats returns empty shard stats with an empty histogram.
 func NewShardStats() *ShardStats { return &ShardStats{Response: NewHistogram()} }
 

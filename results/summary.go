@@ -3,6 +3,7 @@ package results
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -258,8 +259,18 @@ func allClasses(m map[ErrorClass]int64) map[ErrorClass]int64 {
 	return out
 }
 
-// Summarize computes the summary of a run from its header and intervals.
+// ErrNoIntervals is returned by Summarize for a run without a measured
+// interval: its file holds only a header, is cut inside its first interval,
+// or ends in the warmup. Nothing was measured, and a summary of it would
+// show zero latencies as if they had been.
+var ErrNoIntervals = errors.New("no complete interval")
+
+// Summarize computes the summary of a run from its header and intervals. It
+// returns ErrNoIntervals when no interval is measured.
 func Summarize(h *Header, intervals []*Interval) (*Summary, error) {
+	if !slices.ContainsFunc(intervals, (*Interval).Measured) {
+		return nil, ErrNoIntervals
+	}
 	percentiles := ReportPercentiles(h.Percentiles)
 	totals, span, err := Totals(intervals)
 	if err != nil {

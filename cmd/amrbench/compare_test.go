@@ -108,7 +108,7 @@ func TestCompareClusterWithSingleNode(t *testing.T) {
 			want   float64
 		}{
 			{"ops_per_sec", all.OpsPerSec},
-			{"errors", float64(all.ErrorCount())},
+			{"errors_per_sec", float64(all.ErrorCount()) / r.Summary.DurationS},
 			{"response_mean_us", math.Round(all.Response.MeanMicros*10) / 10},
 			{"service_max_us", float64(all.Service.MaxMicros)},
 			{"ops_per_sec_per_connection", all.OpsPerSec / float64(r.Header.Connections*max(r.Header.Target.Shards, 1))},
