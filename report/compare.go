@@ -127,7 +127,7 @@ func (r ComparedRun) Describe() string {
 		target += ", " + strings.TrimSpace(t.Tier+" "+t.SKU)
 	}
 	target += ")"
-	conns := plural(int64(h.Connections), "connection")
+	conns := Plural(int64(h.Connections), "connection")
 	if r.Connections != h.Connections {
 		conns = fmt.Sprintf("%s x %d shards = %d", conns, t.Shards, r.Connections)
 	}
@@ -139,7 +139,7 @@ func (r ComparedRun) Describe() string {
 		mode = fmt.Sprintf("open loop at %s ops/s", formatCount(h.TargetRate))
 	}
 	return fmt.Sprintf("%s, %s, pipeline %d, %s, %.1f s measured in %s, %s", target, conns, h.Pipeline, mode, r.DurationS,
-		plural(int64(r.Intervals), "interval"), plural(r.Errors, "error"))
+		Plural(int64(r.Intervals), "interval"), Plural(r.Errors, "error"))
 }
 
 // ComparisonRow is one metric across the runs.

@@ -53,7 +53,7 @@ func runFacts(run *results.Run, s *results.Summary) []fact {
 func describeSources(h *results.Header) string {
 	parts := make([]string, len(h.Sources))
 	for i, src := range h.Sources {
-		parts[i] = fmt.Sprintf("%s (%s, segment %s, %s)", src.File, src.Host, src.Segment, plural(int64(src.Connections), "connection"))
+		parts[i] = fmt.Sprintf("%s (%s, segment %s, %s)", src.File, src.Host, src.Segment, Plural(int64(src.Connections), "connection"))
 	}
 	text := fmt.Sprintf("%d runs: %s", len(h.Sources), strings.Join(parts, ", "))
 	if !h.StartAt.IsZero() {

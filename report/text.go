@@ -166,13 +166,13 @@ func describeReauth(a *results.AuthSummary) string {
 		p50, _ := r.Latency.At(50)
 		p99, _ := r.Latency.At(99)
 		fmt.Fprintf(&b, "Re-AUTH: %s sent on open connections with %d AUTH commands, %d failed; AUTH latency p50 %s ms, p99 %s ms, max %s ms (not in the tables above).\n",
-			plural(r.Waves, "renewed token"), r.Count, errorTotal(r.Errors), formatMillis(float64(p50)), formatMillis(float64(p99)), formatMillis(float64(r.Latency.MaxMicros)))
+			Plural(r.Waves, "renewed token"), r.Count, errorTotal(r.Errors), formatMillis(float64(p50)), formatMillis(float64(p99)), formatMillis(float64(r.Latency.MaxMicros)))
 	} else {
 		b.WriteString("Re-AUTH: no AUTH was sent on an open connection.\n")
 	}
 	if r.ConnectionsExpired > 0 {
 		fmt.Fprintf(&b, "Expired: %s %s closed by the server because their token expired; their failed operations are counted as auth errors.\n",
-			plural(r.ConnectionsExpired, "connection"), were(r.ConnectionsExpired))
+			Plural(r.ConnectionsExpired, "connection"), were(r.ConnectionsExpired))
 	} else {
 		b.WriteString("Expired: no connection was closed for an expired token.\n")
 	}
@@ -189,8 +189,9 @@ func describeReauth(a *results.AuthSummary) string {
 	return b.String()
 }
 
-// plural writes n things, with an s when n is not 1.
-func plural(n int64, thing string) string {
+// Plural writes n things, with an s when n is not 1: "1 connection",
+// "50 connections".
+func Plural(n int64, thing string) string {
 	if n == 1 {
 		return "1 " + thing
 	}
@@ -250,12 +251,12 @@ func describeLoad(h *results.Header, s *results.Summary) string {
 	if h.Mode == results.ModeOpen {
 		mode = "open loop, " + h.Schedule
 	}
-	text := fmt.Sprintf("%s, %s, pipeline %d, %.1f s measured", mode, plural(int64(h.Connections), "connection"), h.Pipeline, s.DurationS)
+	text := fmt.Sprintf("%s, %s, pipeline %d, %.1f s measured", mode, Plural(int64(h.Connections), "connection"), h.Pipeline, s.DurationS)
 	if h.WarmupS > 0 {
 		text += fmt.Sprintf(" after %.1f s of warmup", h.WarmupS)
 	}
 	if h.Tool.CPUs > 0 {
-		text += ", amrbench on " + plural(int64(h.Tool.CPUs), "CPU")
+		text += ", amrbench on " + Plural(int64(h.Tool.CPUs), "CPU")
 	}
 	return text
 }
@@ -278,10 +279,10 @@ func describeErrors(s *results.Summary) string {
 func describeRunIntegrity(h *results.Header, s *results.Summary) string {
 	var b strings.Builder
 	if s.Reconnects > 0 {
-		fmt.Fprintf(&b, "Reconnects: %s %s reopened after connection errors.\n", plural(s.Reconnects, "connection"), were(s.Reconnects))
+		fmt.Fprintf(&b, "Reconnects: %s %s reopened after connection errors.\n", Plural(s.Reconnects, "connection"), were(s.Reconnects))
 	}
 	if s.LateStarts > 0 {
-		fmt.Fprintf(&b, "Late starts: %s %s sent more than %g ms after their due time (their connection was waiting for earlier replies, or the client was short of CPU); their response times include the wait.\n", plural(s.LateStarts, "operation"), were(s.LateStarts), h.LateThresholdMS)
+		fmt.Fprintf(&b, "Late starts: %s %s sent more than %g ms after their due time (their connection was waiting for earlier replies, or the client was short of CPU); their response times include the wait.\n", Plural(s.LateStarts, "operation"), were(s.LateStarts), h.LateThresholdMS)
 	}
 	return b.String()
 }

@@ -46,7 +46,7 @@ func TestPlural(t *testing.T) {
 		{1000, "1000 errors were"},
 	}
 	for _, tt := range tests {
-		if got := plural(tt.n, "error") + " " + were(tt.n); got != tt.want {
+		if got := Plural(tt.n, "error") + " " + were(tt.n); got != tt.want {
 			t.Errorf("%d: %q, want %q", tt.n, got, tt.want)
 		}
 	}

@@ -47,6 +47,9 @@ func (o *runFiles) finish(env *environment, f *runFlags, h *results.Header) (*re
 		return nil, fmt.Errorf("read back the results: %w", err)
 	}
 	sum, err := run.Summarize()
+	if errors.Is(err, results.ErrNoIntervals) {
+		return nil, fmt.Errorf("the run stopped before its first measured interval ended: nothing was measured (%s holds the header and any warmup)", filepath.Join(o.dir, results.FileName))
+	}
 	if err != nil {
 		return nil, err
 	}

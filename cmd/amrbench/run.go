@@ -962,7 +962,7 @@ func segmentRequests(c bench.Config) int64 {
 // its segment's share.
 func describeShare(c bench.Config) string {
 	if c.Segment.IsWhole() {
-		return fmt.Sprintf("%d connections", c.Connections)
+		return report.Plural(int64(c.Connections), "connection")
 	}
 	first, n := c.SegmentConnections()
 	return fmt.Sprintf("segment %s: connections %d to %d of %d", c.Segment, first+1, first+n, c.Connections)
@@ -976,7 +976,7 @@ func describeBound(c bench.Config) string {
 	bound := fmt.Sprintf(", %s measured", c.Duration)
 	switch {
 	case c.Requests > 0:
-		bound = fmt.Sprintf(", %d requests", c.Requests)
+		bound = ", " + report.Plural(c.Requests, "request")
 	case c.Steps():
 		bound = ""
 	}
