@@ -166,7 +166,7 @@ func describeReauth(a *results.AuthSummary) string {
 		p50, _ := r.Latency.At(50)
 		p99, _ := r.Latency.At(99)
 		fmt.Fprintf(&b, "Re-AUTH: %s sent on open connections with %d AUTH commands, %d failed; AUTH latency p50 %s ms, p99 %s ms, max %s ms (not in the tables above).\n",
-			Plural(r.Waves, "renewed token"), r.Count, errorTotal(r.Errors), formatMillis(float64(p50)), formatMillis(float64(p99)), formatMillis(float64(r.Latency.MaxMicros)))
+			Plural(r.Waves, "renewed token"), r.Count, results.TotalErrors(r.Errors), formatMillis(float64(p50)), formatMillis(float64(p99)), formatMillis(float64(r.Latency.MaxMicros)))
 	} else {
 		b.WriteString("Re-AUTH: no AUTH was sent on an open connection.\n")
 	}
@@ -206,13 +206,6 @@ func were(n int64) string {
 	return "were"
 }
 
-func errorTotal(m map[results.ErrorClass]int64) int64 {
-	var n int64
-	for _, v := range m {
-		n += v
-	}
-	return n
-}
 
 func runName(h *results.Header) string {
 	name := h.RunID

@@ -181,13 +181,7 @@ func (t *timeline) redirects() []series {
 	var out []series
 	for _, class := range []results.ErrorClass{results.ErrMoved, results.ErrAsk} {
 		s := series{name: strings.ToUpper(string(class)) + " redirects", color: errorColor(class), width: 1.5}
-		var total int64
-		for i, iv := range t.ivs {
-			n := t.all[i].Redirects[class]
-			total += n
-			s.points = append(s.points, plotter.XY{X: t.mid(iv), Y: perSecond(n, iv)})
-		}
-		if total > 0 {
+		if t.fillRates(&s, func(i int) int64 { return t.all[i].Redirects[class] }) {
 			out = append(out, s)
 		}
 	}
@@ -203,26 +197,28 @@ func (t *timeline) errors() []series {
 	var out []series
 	for _, class := range results.ErrorClasses {
 		s := series{name: string(class), color: errorColor(class)}
-		var total int64
-		for i, iv := range t.ivs {
-			n := t.all[i].Errors[class]
-			total += n
-			s.points = append(s.points, plotter.XY{X: t.mid(iv), Y: perSecond(n, iv)})
-		}
-		if total > 0 {
+		if t.fillRates(&s, func(i int) int64 { return t.all[i].Errors[class] }) {
 			out = append(out, s)
 		}
 	}
 	late := series{name: lateStartsSeries, color: palette[8], dashed: true}
-	var total int64
-	for _, iv := range t.ivs {
-		total += iv.LateStarts
-		late.points = append(late.points, plotter.XY{X: t.mid(iv), Y: perSecond(iv.LateStarts, iv)})
-	}
-	if total > 0 {
+	if t.fillRates(&late, func(i int) int64 { return t.ivs[i].LateStarts }) {
 		out = append(out, late)
 	}
 	return out
+}
+
+// fillRates gives s a point per interval: count(i), the count of interval
+// i, per second. It reports whether any count was above zero, so that
+// charts leave out what never happened.
+func (t *timeline) fillRates(s *series, count func(i int) int64) bool {
+	var total int64
+	for i, iv := range t.ivs {
+		n := count(i)
+		total += n
+		s.points = append(s.points, plotter.XY{X: t.mid(iv), Y: perSecond(n, iv)})
+	}
+	return total > 0
 }
 
 // eventLabels name the kinds of event in the charts' legends.

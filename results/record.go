@@ -207,11 +207,7 @@ func NewCommandStats() *CommandStats {
 
 // ErrorCount returns the number of failed operations over all classes.
 func (c *CommandStats) ErrorCount() int64 {
-	var n int64
-	for _, v := range c.Errors {
-		n += v
-	}
-	return n
+	return TotalErrors(c.Errors)
 }
 
 // Add adds other's counts and histograms to c.
@@ -237,6 +233,16 @@ func (c *CommandStats) Add(other *CommandStats) error {
 
 // addCounts adds the non-zero counts of from to to, which it creates when
 // needed, and returns to.
+// TotalErrors returns the number of failed operations over all classes of
+// counts by class.
+func TotalErrors(m map[ErrorClass]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
 func addCounts(to, from map[ErrorClass]int64) map[ErrorClass]int64 {
 	for class, n := range from {
 		if n == 0 {
@@ -286,11 +292,7 @@ func (s *ShardStats) Add(other *ShardStats) error {
 
 // ErrorCount returns the number of failed operations over all classes.
 func (s *ShardStats) ErrorCount() int64 {
-	var n int64
-	for _, v := range s.Errors {
-		n += v
-	}
-	return n
+	return TotalErrors(s.Errors)
 }
 
 // Interval is one slice of a run's time.
@@ -337,11 +339,7 @@ func NewReauthStats() *ReauthStats { return &ReauthStats{Latency: NewHistogram()
 
 // ErrorCount returns the number of failed AUTH commands.
 func (r *ReauthStats) ErrorCount() int64 {
-	var n int64
-	for _, v := range r.Errors {
-		n += v
-	}
-	return n
+	return TotalErrors(r.Errors)
 }
 
 // Add adds other's counts and histogram to r.

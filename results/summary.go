@@ -125,11 +125,7 @@ type CommandSummary struct {
 
 // ErrorCount returns the number of failed operations over all classes.
 func (c *CommandSummary) ErrorCount() int64 {
-	var n int64
-	for _, v := range c.Errors {
-		n += v
-	}
-	return n
+	return TotalErrors(c.Errors)
 }
 
 // ShardSummary is the whole-run result of one shard of a cluster.
@@ -143,11 +139,7 @@ type ShardSummary struct {
 
 // ErrorCount returns the number of failed operations over all classes.
 func (s *ShardSummary) ErrorCount() int64 {
-	var n int64
-	for _, v := range s.Errors {
-		n += v
-	}
-	return n
+	return TotalErrors(s.Errors)
 }
 
 // Summary is the last record of a result file. Everything in it is computed
