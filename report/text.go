@@ -206,7 +206,6 @@ func were(n int64) string {
 	return "were"
 }
 
-
 func runName(h *results.Header) string {
 	name := h.RunID
 	if h.Label != "" && !strings.Contains(name, h.Label) {
