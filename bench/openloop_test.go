@@ -38,6 +38,7 @@ func TestOpenLoopRateIsAccurate(t *testing.T) {
 	if math.Abs(achieved-2000)/2000 > 0.01 {
 		t.Fatalf("achieved %.1f ops/s over %s (%d operations), want 2000 within 1%%", achieved, span, all.Count)
 	}
+	t.Logf("target 2000 ops/s, achieved %.2f ops/s over %s (%d operations)", achieved, span, all.Count)
 	for _, iv := range obs.intervals {
 		if iv.TargetRate != 2000 {
 			t.Fatalf("interval %d carries target %v", iv.Index, iv.TargetRate)
@@ -82,6 +83,7 @@ func TestStallShowsInOpenLoopOnly(t *testing.T) {
 	t.Parallel()
 	openP999, openLate, openObs := stallRun(t, 2000)
 	closedP999, closedLate, _ := stallRun(t, 0)
+	t.Logf("a 500 ms stall: open loop p99.9 %d µs with %d late starts; closed loop p99.9 %d µs", openP999, openLate, closedP999)
 	if openP999 < 400_000 {
 		t.Errorf("open loop: p99.9 of response time %d µs, want the 500 ms stall (at least 400 ms)", openP999)
 	}
@@ -148,6 +150,16 @@ func TestFindMax(t *testing.T) {
 	if len(res.Steps) < 4 {
 		t.Fatalf("only %d steps: %+v", len(res.Steps), res.Steps)
 	}
+	for _, st := range res.Steps {
+		t.Logf("%s: achieved %.0f ops/s, p99 %d µs, met %v", st.Phase, st.AchievedRate, st.Measured["p99<25ms"], st.Met)
+		// A step holds its own operations only: one the client fell behind
+		// in is finished before the next begins, so no step achieves more
+		// than it offered.
+		if st.AchievedRate > st.TargetRate*1.01 {
+			t.Errorf("%s achieved %.0f ops/s, more than its target: operations of an earlier step spilled into it", st.Phase, st.AchievedRate)
+		}
+	}
+	t.Logf("highest rate that met p99<25ms: %.0f ops/s; lowest that failed: %.0f ops/s", res.MaxRate, lowestFail)
 	// Every step is a phase of its own, and idle intervals separate them.
 	phases := map[string]bool{}
 	for _, iv := range obs.intervals {
@@ -186,5 +198,46 @@ func TestRampStepsArePhases(t *testing.T) {
 	}
 	if phaseEvents != 3 {
 		t.Errorf("%d phase events, want one per step", phaseEvents)
+	}
+}
+
+// TestFindMaxStepsKeepTheirOwnOperations stalls the server for a second
+// early in --find-max's first step, at 20,000 ops/s: the 16,000 operations
+// due in the stall are sent when it ends, and the connection is still
+// working through them some 100 ms intervals after the step has ended. The next step must begin only once they
+// are done, so that it holds its own operations and no more: its achieved
+// rate is its offered rate, not that plus the last step's leftovers.
+func TestFindMaxStepsKeepTheirOwnOperations(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	cfg := config(s)
+	cfg.Requests = 0
+	cfg.Connections = 1
+	cfg.Interval = 100 * time.Millisecond
+	cfg.Timeout = 10 * time.Second
+	cfg.FindMax = true
+	cfg.Rate = 20000
+	cfg.StepDuration = time.Second
+	cfg.MaxSteps = 2
+	slo, err := results.ParseObjective("p99<25ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Objectives = []results.Objective{slo}
+	time.AfterFunc(200*time.Millisecond+openDelay, func() {
+		_ = s.Admin.Do(context.Background(), "DEBUG", "SLEEP", "1").Err()
+	})
+	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+	res, err := results.EvaluateSteps(cfg.Objectives, obs.intervals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Steps) != 2 || res.Steps[0].Met {
+		t.Fatalf("want two steps, the first failed by the stall: %+v", res.Steps)
+	}
+	second := res.Steps[1]
+	t.Logf("%s after a stalled step: achieved %.0f ops/s, p99 %d µs", second.Phase, second.AchievedRate, second.Measured["p99<25ms"])
+	if second.AchievedRate > second.TargetRate*1.01 {
+		t.Errorf("%s achieved %.0f ops/s: the first step's leftovers spilled into it", second.Phase, second.AchievedRate)
 	}
 }

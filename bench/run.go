@@ -171,7 +171,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	if cfg.FindMax {
 		go func() {
 			defer close(searchDone)
-			runSearch(&cfg, plan, tap, out.Measured, rec, &stop)
+			runSearch(&cfg, plan, tap, out.Measured, rec, &stop, len(workers))
 		}()
 	} else {
 		close(searchDone)
@@ -314,8 +314,11 @@ func (t *stepTap) phase(p string) []*results.Interval {
 
 // runSearch runs the steps of --find-max: each step starts at an interval
 // boundary, runs StepDuration, and is judged once its intervals are written;
-// the judgment picks the next rate.
-func runSearch(cfg *Config, plan *stepPlan, tap *stepTap, measured time.Time, rec *recorder, stop *atomic.Bool) {
+// the judgment picks the next rate. The next step waits until all workers
+// have finished the last one: a step the client or the server could not
+// keep up with leaves operations due, and sent after it ended they would
+// count, with their long response times and as achieved rate, in the next.
+func runSearch(cfg *Config, plan *stepPlan, tap *stepTap, measured time.Time, rec *recorder, stop *atomic.Bool, workers int) {
 	defer plan.finish()
 	s := &search{start: cfg.Rate, precision: cfg.Precision, maxSteps: cfg.MaxSteps, cap: cfg.MaxRate}
 	if s.start == 0 {
@@ -342,9 +345,24 @@ func runSearch(cfg *Config, plan *stepPlan, tap *stepTap, measured time.Time, re
 		}
 		s.record(rate, verdict.Met)
 		_ = tap.Event(&results.Event{Time: st.end, Kind: results.EventPhase, Detail: describeVerdict(cfg.Objectives, verdict)})
+		if !awaitFinished(st, workers, stop) {
+			return
+		}
 		// The next step starts at the next interval boundary.
 		next = rec.startOf(rec.indexOf(time.Now()) + 1)
 	}
+}
+
+// awaitFinished waits until every worker has finished st, or the run stops;
+// it reports whether st was finished.
+func awaitFinished(st *step, workers int, stop *atomic.Bool) bool {
+	for !stop.Load() {
+		if int(st.finished.Load()) >= workers {
+			return true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return false
 }
 
 // describeVerdict says in a line how a step did against the objectives.

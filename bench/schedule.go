@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,6 +25,10 @@ type step struct {
 	start time.Time
 	end   time.Time // zero: no end in time
 	count uint64    // zero: no limit in operations
+	// finished counts the workers that have sent every operation due in
+	// the step and received its reply: a worker that fell behind is still
+	// sending them after end.
+	finished atomic.Int32
 }
 
 // due returns when operation m is due, and false when m is past the step.
