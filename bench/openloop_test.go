@@ -204,7 +204,8 @@ func TestRampStepsArePhases(t *testing.T) {
 // TestFindMaxStepsKeepTheirOwnOperations stalls the server for a second
 // early in --find-max's first step, at 20,000 ops/s: the 16,000 operations
 // due in the stall are sent when it ends, and the connection is still
-// working through them some 100 ms intervals after the step has ended. The next step must begin only once they
+// working through them some 100 ms intervals after the step has ended.
+// They are the stalled step's: it is judged with them. The next step must begin only once they
 // are done, so that it holds its own operations and no more: its achieved
 // rate is its offered rate, not that plus the last step's leftovers.
 func TestFindMaxStepsKeepTheirOwnOperations(t *testing.T) {
@@ -234,6 +235,12 @@ func TestFindMaxStepsKeepTheirOwnOperations(t *testing.T) {
 	}
 	if len(res.Steps) != 2 || res.Steps[0].Met {
 		t.Fatalf("want two steps, the first failed by the stall: %+v", res.Steps)
+	}
+	// The stalled step keeps its late operations, with their response
+	// times: all 20,000 of them, over the one second they were offered in.
+	first := res.Steps[0]
+	if math.Abs(first.AchievedRate-20000) > 200 || first.Measured["p99<25ms"] < 400_000 {
+		t.Errorf("%s: achieved %.0f ops/s, p99 %d µs; want all 20,000 operations in it, the stall in its p99", first.Phase, first.AchievedRate, first.Measured["p99<25ms"])
 	}
 	second := res.Steps[1]
 	t.Logf("%s after a stalled step: achieved %.0f ops/s, p99 %d µs", second.Phase, second.AchievedRate, second.Measured["p99<25ms"])

@@ -94,7 +94,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 			tap = &stepTap{Observer: obs, notify: make(chan struct{}, 1)}
 			obs = tap
 		}
-		plan = newStepPlan()
+		plan = newStepPlan(len(sessions))
 	}
 	rec := newRecorder(out.Start, out.Measured, cfg.Interval, maxLag, len(sessions), kinds, obs, t.OpenConnections)
 	rec.lateThreshold = cfg.LateThreshold
@@ -109,10 +109,14 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		_, n := cfg.SegmentConnections()
 		share := float64(n) / float64(cfg.Connections)
 		rec.phaseAt = func(at time.Time) (string, float64) {
-			if s := plan.at(at); s != nil {
+			switch s, draining := plan.at(at); {
+			case s == nil:
+				return results.PhaseIdle, 0
+			case draining: // the step's late operations; none is due
+				return s.phase, 0
+			default:
 				return s.phase, s.rate * share
 			}
-			return results.PhaseIdle, 0
 		}
 		end := planFixedSteps(plan, &cfg, out.Start, out.Measured)
 		if !end.IsZero() {
@@ -171,7 +175,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	if cfg.FindMax {
 		go func() {
 			defer close(searchDone)
-			runSearch(&cfg, plan, tap, out.Measured, rec, &stop, len(workers))
+			runSearch(&cfg, plan, tap, out.Measured, rec, &stop)
 		}()
 	} else {
 		close(searchDone)
@@ -313,12 +317,13 @@ func (t *stepTap) phase(p string) []*results.Interval {
 }
 
 // runSearch runs the steps of --find-max: each step starts at an interval
-// boundary, runs StepDuration, and is judged once its intervals are written;
-// the judgment picks the next rate. The next step waits until all workers
-// have finished the last one: a step the client or the server could not
-// keep up with leaves operations due, and sent after it ended they would
-// count, with their long response times and as achieved rate, in the next.
-func runSearch(cfg *Config, plan *stepPlan, tap *stepTap, measured time.Time, rec *recorder, stop *atomic.Bool, workers int) {
+// boundary, runs StepDuration, and is judged once all its operations are
+// done and their intervals written; the judgment picks the next rate. A step
+// the client or the server could not keep up with leaves operations due when
+// it ends: the intervals in which they are done are the step's too (plan.at),
+// so it is judged with them, and the next step begins only after them. The
+// first step waits in the same way for the warmup's operations.
+func runSearch(cfg *Config, plan *stepPlan, tap *stepTap, measured time.Time, rec *recorder, stop *atomic.Bool) {
 	defer plan.finish()
 	s := &search{start: cfg.Rate, precision: cfg.Precision, maxSteps: cfg.MaxSteps, cap: cfg.MaxRate}
 	if s.start == 0 {
@@ -328,6 +333,12 @@ func runSearch(cfg *Config, plan *stepPlan, tap *stepTap, measured time.Time, re
 		s.ramp = cfg.Ramp.Rates()
 	}
 	next := measured
+	if warmup, _, _ := plan.get(0); warmup != nil {
+		if _, ok := awaitDone(warmup, tap, rec, stop); !ok {
+			return
+		}
+		next = later(next, rec.startOf(rec.indexOf(time.Now())+1))
+	}
 	for i := 0; !stop.Load(); i++ {
 		rate, ok := s.next()
 		if !ok {
@@ -335,7 +346,8 @@ func runSearch(cfg *Config, plan *stepPlan, tap *stepTap, measured time.Time, re
 		}
 		st := &step{phase: stepPhase(i, rate), rate: rate, start: next, end: next.Add(cfg.StepDuration)}
 		plan.add(st)
-		if !tap.awaitThrough(st.end, stop) {
+		end, ok := awaitDone(st, tap, rec, stop)
+		if !ok {
 			return
 		}
 		verdict, err := results.EvaluateStep(cfg.Objectives, st.phase, tap.phase(st.phase))
@@ -344,25 +356,31 @@ func runSearch(cfg *Config, plan *stepPlan, tap *stepTap, measured time.Time, re
 			return
 		}
 		s.record(rate, verdict.Met)
-		_ = tap.Event(&results.Event{Time: st.end, Kind: results.EventPhase, Detail: describeVerdict(cfg.Objectives, verdict)})
-		if !awaitFinished(st, workers, stop) {
-			return
-		}
+		_ = tap.Event(&results.Event{Time: end, Kind: results.EventPhase, Detail: describeVerdict(cfg.Objectives, verdict)})
 		// The next step starts at the next interval boundary.
 		next = rec.startOf(rec.indexOf(time.Now()) + 1)
 	}
 }
 
-// awaitFinished waits until every worker has finished st, or the run stops;
-// it reports whether st was finished.
-func awaitFinished(st *step, workers int, stop *atomic.Bool) bool {
+// awaitDone waits until every operation of st is done and the intervals
+// that hold them are written, and returns where the last of those intervals
+// ends: st's end, or later when the workers fell behind. It returns false if
+// the run stops.
+func awaitDone(st *step, tap *stepTap, rec *recorder, stop *atomic.Bool) (time.Time, bool) {
+	if !tap.awaitThrough(st.end, stop) {
+		return time.Time{}, false
+	}
 	for !stop.Load() {
-		if int(st.finished.Load()) >= workers {
-			return true
+		if done, ok := st.finishedAt(); ok {
+			end := st.end
+			if done.After(end) {
+				end = rec.startOf(rec.indexOf(done) + 1)
+			}
+			return end, tap.awaitThrough(end, stop)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	return false
+	return time.Time{}, false
 }
 
 // describeVerdict says in a line how a step did against the objectives.

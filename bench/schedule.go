@@ -27,8 +27,31 @@ type step struct {
 	count uint64    // zero: no limit in operations
 	// finished counts the workers that have sent every operation due in
 	// the step and received its reply: a worker that fell behind is still
-	// sending them after end.
-	finished atomic.Int32
+	// sending them after end. lastFinish is when the last of them finished
+	// (Unix nanoseconds; 0 until then).
+	finished   atomic.Int32
+	lastFinish atomic.Int64
+}
+
+// finishWorker notes that one more of the run's workers has done every
+// operation of the step, at now.
+func (s *step) finishWorker(now time.Time, workers int) {
+	if int(s.finished.Add(1)) == workers {
+		s.lastFinish.Store(now.UnixNano())
+	}
+}
+
+// doneBy reports whether every worker had finished the step by t.
+func (s *step) doneBy(t time.Time) bool {
+	f := s.lastFinish.Load()
+	return f != 0 && f <= t.UnixNano()
+}
+
+// finishedAt returns when the last worker finished the step, and false
+// while one has not.
+func (s *step) finishedAt() (time.Time, bool) {
+	f := s.lastFinish.Load()
+	return time.Unix(0, f), f != 0
 }
 
 // due returns when operation m is due, and false when m is past the step.
@@ -47,13 +70,16 @@ func (s *step) due(m uint64) (time.Time, bool) {
 // for a constant rate or a staircase, one at a time for a search that picks
 // each rate after judging the last step. Workers wait for the next step.
 type stepPlan struct {
+	workers int // the workers that run the steps
 	mu      sync.Mutex
 	steps   []*step
 	changed chan struct{} // closed when a step is added or the plan ends
 	over    bool
 }
 
-func newStepPlan() *stepPlan { return &stepPlan{changed: make(chan struct{})} }
+func newStepPlan(workers int) *stepPlan {
+	return &stepPlan{workers: workers, changed: make(chan struct{})}
+}
 
 // add publishes the next step.
 func (p *stepPlan) add(s *step) {
@@ -85,16 +111,27 @@ func (p *stepPlan) get(i int) (s *step, over bool, changed <-chan struct{}) {
 	return nil, p.over, p.changed
 }
 
-// at returns the step whose time span holds t, or nil.
-func (p *stepPlan) at(t time.Time) *step {
+// at returns the step whose operations are done at t: the step whose time
+// span holds t, or else the last step begun by t while its workers are
+// still sending its operations (they fell behind: draining is true, and no
+// new operation is due); nil when there is none.
+func (p *stepPlan) at(t time.Time) (s *step, draining bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	var last *step
 	for _, s := range p.steps {
-		if !t.Before(s.start) && (s.end.IsZero() || t.Before(s.end)) {
-			return s
+		if t.Before(s.start) {
+			continue
 		}
+		if s.end.IsZero() || t.Before(s.end) {
+			return s, false
+		}
+		last = s
 	}
-	return nil
+	if last != nil && !last.doneBy(t) {
+		return last, true
+	}
+	return nil, false
 }
 
 // Ramp is a staircase of rates: From, From+Step, ... up to To, each held

@@ -180,7 +180,7 @@ func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
 		for m := uint64(w.share); !w.stop.Load(); {
 			due, ok := st.due(m)
 			if !ok {
-				st.finished.Add(1) // every operation of the step is done
+				st.finishWorker(time.Now(), plan.workers)
 				break
 			}
 			if !w.sleepUntil(ctx, due) {

@@ -241,6 +241,11 @@ const RateTolerance = 0.02
 // the objectives. A step meets them when every objective holds (on the
 // operations of its command, or of all commands together), the achieved
 // rate is within RateTolerance of the target, and no operation failed.
+//
+// The achieved rate is the step's operations over the time they were offered
+// in: the intervals with a target rate. Intervals of the phase without one
+// hold the operations a client that fell behind sent after the step's end;
+// they count, with their response times, but add no time.
 func EvaluateStep(objectives []Objective, phase string, intervals []*Interval) (SLOStep, error) {
 	step := SLOStep{Phase: phase, Measured: map[string]int64{}}
 	totals, span, err := Totals(intervals)
@@ -248,9 +253,16 @@ func EvaluateStep(objectives []Objective, phase string, intervals []*Interval) (
 		return step, err
 	}
 	all := totals[AllCommands]
+	var offered time.Duration
 	for _, iv := range intervals {
 		step.TargetRate = max(step.TargetRate, iv.TargetRate)
 		step.LateStarts += iv.LateStarts
+		if iv.TargetRate > 0 {
+			offered += iv.End.Sub(iv.Start)
+		}
+	}
+	if offered > 0 {
+		span = offered
 	}
 	if secs := span.Seconds(); secs > 0 {
 		step.AchievedRate = float64(all.Count) / secs

@@ -62,6 +62,23 @@ func stepIntervals(p string, target float64, latencies []int64, errors int64) []
 	return out
 }
 
+// withDrain appends to a step's intervals one more of its phase, with no
+// target rate, holding late operations of the given latencies.
+func withDrain(ivs []*Interval, late []int64) []*Interval {
+	last := ivs[len(ivs)-1]
+	cs := NewCommandStats()
+	for _, v := range late {
+		cs.Count++
+		cs.Response.RecordValue(v)
+		cs.Service.RecordValue(v / 4)
+	}
+	return append(ivs, &Interval{
+		Index: last.Index + 1, Phase: last.Phase,
+		Start: last.End, End: last.End.Add(time.Second),
+		Commands: map[string]*CommandStats{"GET": cs},
+	})
+}
+
 func latencies(n int, v int64, tail int, tailV int64) []int64 {
 	out := make([]int64, 0, n)
 	for i := range n {
@@ -91,6 +108,12 @@ func TestEvaluateStep(t *testing.T) {
 		// Only 900 of a 1000 ops/s target: the load was not offered.
 		{"rate not achieved", stepIntervals("s", 1000, latencies(900, 500, 0, 0), 0), false, 500},
 		{"errors", stepIntervals("s", 1000, latencies(1000, 500, 0, 0), 3), false, 500},
+		// 950 ops/s offered on time, and the last 100 done late, in an
+		// interval after the step (no target): the rate is achieved over
+		// the 2 s offered, and the late ones make p99.
+		{"late operations count", withDrain(stepIntervals("s", 1000, latencies(950, 500, 0, 0), 0), latencies(100, 40_000, 0, 0)), false, 40_000},
+		// A trailing interval with the last few replies adds no time.
+		{"trailing replies", withDrain(stepIntervals("s", 1000, latencies(998, 500, 0, 0), 0), latencies(4, 600, 0, 0)), true, 500},
 	}
 	for _, tt := range tests {
 		got, err := EvaluateStep([]Objective{p99, svc}, "s", tt.intervals)
