@@ -403,18 +403,16 @@ func (w *worker) accountShard(s *slot, c *cmdLog, class int, closedLoop bool, re
 	}
 }
 
-// record records n latencies of us microseconds in h. A value beyond h's
-// range (7 days and some more: results.HistogramHighest rounded up to h's
-// buckets), which HdrHistogram refuses, is recorded at h's highest trackable
-// value instead and reported with true, for the caller to count: it is never
-// dropped silently. Only that path, never taken in practice, allocates (the
-// refusal's error).
+// record records n latencies of us microseconds in h. A value above the
+// histograms' range (results.HistogramHighest, 7 days) is recorded at its
+// top instead and reported with true, for the caller to count: never dropped
+// silently, and never recorded lower than a smaller value out of range.
 func record(h *hdrhistogram.PackedHistogram, us, n int64) (outOfRange bool) {
-	if h.RecordValues(us, n) == nil {
-		return false
+	if us > results.HistogramHighest {
+		us, outOfRange = results.HistogramHighest, true
 	}
-	_ = h.RecordValues(h.HighestTrackableValue(), n)
-	return true
+	_ = h.RecordValues(us, n) // within the range, it cannot fail
+	return outOfRange
 }
 
 // micros converts a duration to whole microseconds, rounding to nearest.

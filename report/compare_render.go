@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -166,9 +167,18 @@ func formatValue(unit string, cell Cell) string {
 	case "%":
 		return strconv.FormatFloat(cell.Value, 'f', 3, 64) + "%"
 	case "errors/s":
-		// Three significant digits below 100: a rare error is not 0.0.
+		// Three significant digits below 100, never in exponent form: a
+		// rare error is not 0.0, and not 9.26e-05 either.
+		if cell.Value <= 0 {
+			return "0"
+		}
 		if cell.Value < 100 {
-			return strconv.FormatFloat(cell.Value, 'g', 3, 64)
+			decimals := max(0, 2-int(math.Floor(math.Log10(cell.Value))))
+			v := strconv.FormatFloat(cell.Value, 'f', decimals, 64)
+			if strings.Contains(v, ".") {
+				v = strings.TrimRight(strings.TrimRight(v, "0"), ".")
+			}
+			return v
 		}
 		return formatCount(cell.Value)
 	default:

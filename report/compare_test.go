@@ -207,6 +207,8 @@ func TestFormatErrorsPerSecond(t *testing.T) {
 		{1.5, "1.5"},
 		{42.25, "42.2"},
 		{12345, "12,345"},
+		{1.0 / (3 * 3600), "0.0000926"}, // one error in 3 hours
+		{2, "2"},
 	}
 	for _, tt := range tests {
 		if got := formatValue("errors/s", Cell{Value: tt.v, Known: true}); got != tt.want {

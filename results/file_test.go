@@ -208,7 +208,7 @@ func TestSummarizeWithoutIntervals(t *testing.T) {
 				t.Fatalf("error %v, want %v", err, tt.wantErr)
 			}
 			if tt.wantErr != nil {
-				if s != nil || err.Error() != "no complete interval" {
+				if s != nil || err.Error() != "no measured interval" {
 					t.Fatalf("summary %v, error %q", s, err)
 				}
 				return

@@ -11,10 +11,10 @@ import (
 
 // Histogram geometry shared by every histogram amrbench writes, so that any
 // two can be merged exactly: microseconds, 1 µs to 7 days, 3 significant
-// digits. The range is far beyond any plausible latency so nothing is ever
-// clamped; an open-loop run that falls hours behind still records the truth.
-// A value beyond it, which HdrHistogram refuses, is recorded at the highest
-// trackable value and reported in a warning event, never dropped silently.
+// digits. The range is far beyond any plausible latency: an open-loop run
+// that falls hours behind still records the truth. A value beyond it is
+// recorded at 7 days and reported in a warning event, never dropped
+// silently.
 const (
 	HistogramLowest  = 1
 	HistogramHighest = int64(7 * 24 * time.Hour / time.Microsecond)

@@ -255,7 +255,7 @@ func allClasses(m map[ErrorClass]int64) map[ErrorClass]int64 {
 // interval: its file holds only a header, is cut inside its first interval,
 // or ends in the warmup. Nothing was measured, and a summary of it would
 // show zero latencies as if they had been.
-var ErrNoIntervals = errors.New("no complete interval")
+var ErrNoIntervals = errors.New("no measured interval")
 
 // Summarize computes the summary of a run from its header and intervals. It
 // returns ErrNoIntervals when no interval is measured.

@@ -361,7 +361,7 @@ func parseShare(s string) (float64, error) {
 }
 
 // ParseBytes parses a size in bytes: 512, 4k, 4KB, 4KiB, 1m, 1g (k = 1024),
-// from 0 to 2 GiB.
+// from 0 to 2 GiB less one byte (2,147,483,647).
 func ParseBytes(s string) (int, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
 	mult := 1

@@ -22,7 +22,7 @@ percentiles are those of every operation of every machine, never an average of p
 
 The merge warns, and still merges, when the runs' configurations differ, when their hosts' clocks
 disagree (each run reads its host's clock against the server's), when their measured windows do not
-line up, or when a segment is missing or given twice.`
+line up, when a segment is missing or given twice, or when one run is given twice.`
 
 const mergeExamples = `  # three machines ran --segment 0/3, 1/3 and 2/3 with one --start-at; their run directories are here
   amrbench merge seg-0 seg-1 seg-2 -o b10-merged
@@ -72,12 +72,15 @@ func mergeCommand(_ context.Context, env *environment, args []string) error {
 	if len(percentiles) > 0 {
 		merged.Header.Percentiles = percentiles
 	}
+	sum, err := merged.Summarize() // before the directory, so a failure leaves none
+	if err != nil {
+		return err
+	}
 	dir, err := runDirectory(out, merged.Header)
 	if err != nil {
 		return err
 	}
-	sum, err := writeMergedRun(dir, merged)
-	if err != nil {
+	if err := writeMergedRun(dir, merged, sum); err != nil {
 		return err
 	}
 	merged.Summary = sum
@@ -93,21 +96,18 @@ func mergeCommand(_ context.Context, env *environment, args []string) error {
 }
 
 // writeMergedRun writes the merged run's result file: the header, then its
-// intervals and events in time order, then the summary computed from them.
-func writeMergedRun(dir string, run *results.Run) (*results.Summary, error) {
-	sum, err := run.Summarize()
-	if err != nil {
-		return nil, err
-	}
+// intervals and events in time order, then sum, the summary computed from
+// them.
+func writeMergedRun(dir string, run *results.Run, sum *results.Summary) error {
 	path := filepath.Join(dir, results.FileName)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("create result file: %w", err)
+		return fmt.Errorf("create result file: %w", err)
 	}
 	defer f.Close()
 	w := results.NewWriter(f)
 	if err := w.WriteHeader(run.Header); err != nil {
-		return nil, err
+		return err
 	}
 	type record struct {
 		at    time.Time
@@ -123,14 +123,14 @@ func writeMergedRun(dir string, run *results.Run) (*results.Summary, error) {
 	sort.SliceStable(recs, func(i, j int) bool { return recs[i].at.Before(recs[j].at) })
 	for _, r := range recs {
 		if err := r.write(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := w.WriteSummary(sum); err != nil {
-		return nil, err
+		return err
 	}
 	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("write result file: %w", err)
+		return fmt.Errorf("write result file: %w", err)
 	}
-	return sum, nil
+	return nil
 }

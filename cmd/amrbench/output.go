@@ -48,7 +48,7 @@ func (o *runFiles) finish(env *environment, f *runFlags, h *results.Header) (*re
 	}
 	sum, err := run.Summarize()
 	if errors.Is(err, results.ErrNoIntervals) {
-		return nil, fmt.Errorf("the run stopped before its first measured interval ended: nothing was measured (%s holds the header and any warmup)", filepath.Join(o.dir, results.FileName))
+		return nil, fmt.Errorf("the run stopped before its measured window began: nothing was measured (%s holds the header and any warmup)", filepath.Join(o.dir, results.FileName))
 	}
 	if err != nil {
 		return nil, err

@@ -842,7 +842,7 @@ func parseRedisURI(s string) (redisURI, error) {
 // execute runs a validated plan: start the embedded server if needed, open
 // the target, run, and write every result file.
 func execute(ctx context.Context, env *environment, f *runFlags, p *runPlan) error {
-	embeddedText := ""
+	embeddedText, filesPerConn := "", 1
 	if p.embedded {
 		srv, err := localserver.Start(ctx)
 		if err != nil {
@@ -851,6 +851,9 @@ func execute(ctx context.Context, env *environment, f *runFlags, p *runPlan) err
 		defer srv.Close()
 		p.cfg.Target.Host, p.cfg.Target.Port = srv.Host, srv.Port
 		embeddedText = srv.Description()
+		if srv.Kind == localserver.KindInProcess {
+			filesPerConn = 2 // the server's end of each connection is in this process too
+		}
 		fmt.Fprintf(env.stderr, "amrbench: no --server given: benchmarking %s at %s; its numbers describe this machine, not a cache\n", embeddedText, srv.Addr())
 	}
 	for _, n := range p.notes {
@@ -865,7 +868,7 @@ func execute(ctx context.Context, env *environment, f *runFlags, p *runPlan) err
 		return err
 	}
 	defer target.Close()
-	if err := checkOpenFiles(target.ConnectionPlan().Total()); err != nil {
+	if err := checkOpenFiles(filesPerConn * target.ConnectionPlan().Total()); err != nil {
 		return err
 	}
 
@@ -1144,12 +1147,14 @@ func checkFreeRunDirectory(out string) error {
 const filesBesideConnections = 64
 
 // checkOpenFiles refuses a run whose connections would not fit in the files
-// this process may open, before any of them opens: past the limit every dial
-// fails, and the run would measure the failures.
-func checkOpenFiles(conns int) error {
+// this process may open (files of them: one per connection, two when the
+// server is in this process too), before any of them opens: past the limit
+// every dial fails, and the run would measure the failures. It is this
+// machine's limit, not a wrong flag: exit status 1.
+func checkOpenFiles(files int) error {
 	limit, ok := openFileLimit()
-	if !ok || uint64(conns)+filesBesideConnections <= limit {
+	if !ok || uint64(files)+filesBesideConnections <= limit {
 		return nil
 	}
-	return usagef("--connections: the run would hold %d connections, but this process may open only %d files; raise the limit (ulimit -n) or lower --connections", conns, limit)
+	return fmt.Errorf("--connections: the run needs %d open files for its connections, but this process may open only %d; raise the limit (ulimit -n) or lower --connections", files, limit)
 }

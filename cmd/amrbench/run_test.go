@@ -250,8 +250,8 @@ func TestCheckOpenFiles(t *testing.T) {
 		t.Errorf("%d connections within a limit of %d files: %v", int(limit)-filesBesideConnections, limit, err)
 	}
 	err := checkOpenFiles(int(limit))
-	if err == nil || !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "ulimit -n") {
-		t.Errorf("%d connections with a limit of %d files: %v, want a usage error naming ulimit -n", limit, limit, err)
+	if err == nil || errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "ulimit -n") {
+		t.Errorf("%d connections with a limit of %d files: %v, want a failure (exit 1, not a usage error) naming ulimit -n", limit, limit, err)
 	}
 }
 
