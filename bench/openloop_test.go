@@ -105,30 +105,45 @@ func TestStallShowsInOpenLoopOnly(t *testing.T) {
 	}
 }
 
+// findMaxConfig returns a --find-max run of one connection against s for
+// p99<25ms: 1 s steps from rate, at most steps of them.
+func findMaxConfig(t *testing.T, s *benchtest.Server, rate float64, interval time.Duration, steps int) bench.Config {
+	t.Helper()
+	cfg := config(s)
+	cfg.Requests = 0
+	cfg.Connections = 1
+	cfg.Interval = interval
+	cfg.FindMax = true
+	cfg.Rate = rate
+	cfg.StepDuration = time.Second
+	cfg.MaxSteps = steps
+	slo, err := results.ParseObjective("p99<25ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Objectives = []results.Objective{slo}
+	return cfg
+}
+
+// runFindMax runs cfg and judges its steps as the summary does.
+func runFindMax(t *testing.T, cfg bench.Config) (*collector, *results.SLOResult) {
+	t.Helper()
+	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+	res, err := results.EvaluateSteps(cfg.Objectives, obs.intervals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return obs, res
+}
+
 // TestFindMax searches the highest rate one connection sustains with p99
 // under 25 ms: below its capacity (a round trip at a time) the objective
 // holds, above it the queue grows without bound and it fails.
 func TestFindMax(t *testing.T) {
 	t.Parallel()
 	s := benchtest.StartServer(t)
-	cfg := config(s)
-	cfg.Requests = 0
-	cfg.Connections = 1
-	cfg.Interval = 250 * time.Millisecond
-	cfg.FindMax = true
-	cfg.Rate = 2000
-	cfg.StepDuration = time.Second
-	cfg.MaxSteps = 12
-	slo, err := results.ParseObjective("p99<25ms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Objectives = []results.Objective{slo}
-	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
-	res, err := results.EvaluateSteps(cfg.Objectives, obs.intervals)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := findMaxConfig(t, s, 2000, 250*time.Millisecond, 12)
+	obs, res := runFindMax(t, cfg)
 	if res.MaxRate == 0 {
 		t.Fatalf("no step met p99<25ms: %+v", res.Steps)
 	}
@@ -205,34 +220,18 @@ func TestRampStepsArePhases(t *testing.T) {
 // early in --find-max's first step, at 20,000 ops/s: the 16,000 operations
 // due in the stall are sent when it ends, and the connection is still
 // working through them some 100 ms intervals after the step has ended.
-// They are the stalled step's: it is judged with them. The next step must begin only once they
-// are done, so that it holds its own operations and no more: its achieved
-// rate is its offered rate, not that plus the last step's leftovers.
+// They are the stalled step's: it is judged with them. The next step must
+// begin only once they are done, so that it holds its own operations and no
+// more: its achieved rate is its offered rate, not that plus the leftovers.
 func TestFindMaxStepsKeepTheirOwnOperations(t *testing.T) {
 	t.Parallel()
 	s := benchtest.StartServer(t)
-	cfg := config(s)
-	cfg.Requests = 0
-	cfg.Connections = 1
-	cfg.Interval = 100 * time.Millisecond
+	cfg := findMaxConfig(t, s, 20000, 100*time.Millisecond, 2)
 	cfg.Timeout = 10 * time.Second
-	cfg.FindMax = true
-	cfg.Rate = 20000
-	cfg.StepDuration = time.Second
-	cfg.MaxSteps = 2
-	slo, err := results.ParseObjective("p99<25ms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Objectives = []results.Objective{slo}
 	time.AfterFunc(200*time.Millisecond+openDelay, func() {
 		_ = s.Admin.Do(context.Background(), "DEBUG", "SLEEP", "1").Err()
 	})
-	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
-	res, err := results.EvaluateSteps(cfg.Objectives, obs.intervals)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, res := runFindMax(t, cfg)
 	if len(res.Steps) != 2 || res.Steps[0].Met {
 		t.Fatalf("want two steps, the first failed by the stall: %+v", res.Steps)
 	}
