@@ -138,6 +138,8 @@ type Config struct {
 	// ReadBufferSize and WriteBufferSize size each connection's buffers.
 	ReadBufferSize  int `json:"read_buffer_size"`
 	WriteBufferSize int `json:"write_buffer_size"`
+	// ReplyWait is how connections wait for replies (--reply-wait).
+	ReplyWait ReplyWait `json:"reply_wait"`
 	// Preload writes every key of the key range before the run, outside the
 	// statistics.
 	Preload bool `json:"preload,omitempty"`
@@ -221,6 +223,7 @@ func DefaultConfig() Config {
 		ConnectTimeout:     DefaultConnectTimeout,
 		ReadBufferSize:     DefaultBufferSize,
 		WriteBufferSize:    DefaultBufferSize,
+		ReplyWait:          ReplyWaitAuto,
 		StepDuration:       DefaultStepDuration,
 		MaxSteps:           DefaultMaxSteps,
 		MaxRate:            DefaultMaxRate,

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"context"
 	"net"
 	"time"
 )
@@ -18,17 +17,6 @@ type deadlineConn struct {
 	net.Conn
 	slack       time.Duration
 	read, write time.Time // the deadlines in force
-}
-
-// lazyDeadlines wraps dial so that its connections move deadlines lazily.
-func lazyDeadlines(dial func(ctx context.Context, network, addr string) (net.Conn, error), slack time.Duration) func(context.Context, string, string) (net.Conn, error) {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := dial(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		return &deadlineConn{Conn: c, slack: slack}, nil
-	}
 }
 
 // keep reports whether the deadline in force, cur, can stand for t.

@@ -277,11 +277,18 @@ func BenchmarkHotPath(b *testing.B) {
 		name     string
 		pipeline int
 		ratio    workloads.Ratio
+		// into reads GET values into the worker's buffer; hit stores
+		// every key first.
+		into, hit bool
 	}{
-		{"get-miss", 1, workloads.Ratio{Gets: 1}},
-		{"set", 1, workloads.Ratio{Sets: 1}},
-		{"mix-1:10", 1, workloads.Ratio{Sets: 1, Gets: 10}},
-		{"mix-1:10-pipeline-16", 16, workloads.Ratio{Sets: 1, Gets: 10}},
+		{"get-miss-raw", 1, workloads.Ratio{Gets: 1}, false, false},
+		{"get-miss-into", 1, workloads.Ratio{Gets: 1}, true, false},
+		{"get-hit-raw", 1, workloads.Ratio{Gets: 1}, false, true},
+		{"get-hit-into", 1, workloads.Ratio{Gets: 1}, true, true},
+		{"set", 1, workloads.Ratio{Sets: 1}, false, false},
+		{"mix-1:10", 1, workloads.Ratio{Sets: 1, Gets: 10}, false, false},
+		{"mix-1:10-pipeline-16", 16, workloads.Ratio{Sets: 1, Gets: 10}, false, false},
+		{"mix-1:10-pipeline-16-hits", 16, workloads.Ratio{Sets: 1, Gets: 10}, true, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			s := benchtest.StartServer(b)
@@ -296,9 +303,19 @@ func BenchmarkHotPath(b *testing.B) {
 			spec := workloads.DefaultSpec()
 			spec.Ratio = tc.ratio
 			spec.KeyPrefix = "hot:"
+			spec.KeyMinimum, spec.KeyMaximum = 1, 1000
 			wl, err := workloads.New(spec, 1)
 			if err != nil {
 				b.Fatal(err)
+			}
+			if tc.hit {
+				pipe := s.Admin.Pipeline()
+				for k := spec.KeyMinimum; k <= spec.KeyMaximum; k++ {
+					pipe.Set(context.Background(), spec.KeyPrefix+strconv.FormatUint(k, 10), strings.Repeat("v", 32), 0)
+				}
+				if _, err := pipe.Exec(context.Background()); err != nil {
+					b.Fatal(err)
+				}
 			}
 			sess := target.newSession()
 			if err := sess.open(context.Background()); err != nil {
@@ -311,6 +328,9 @@ func BenchmarkHotPath(b *testing.B) {
 			w := newWorker(0, 1, wl.Generator(0, 1), sess, rec, &stop, tc.pipeline, 32, -1)
 			w.log = rec.newLog(0, 0)
 			w.log.end = farFuture
+			for _, sl := range w.slots {
+				sl.readInto = tc.into
+			}
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()

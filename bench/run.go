@@ -33,6 +33,9 @@ type Outcome struct {
 	Interrupted bool
 	// Preloaded is the number of keys written by the preload.
 	Preloaded int64
+	// ReplyWaits tells how the connections waited for replies (zero when
+	// they always parked).
+	ReplyWaits ReplyWaitStats
 }
 
 // Run opens cfg.Connections connections to t (its segment's share of them),
@@ -215,6 +218,14 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		recErr = <-recDone
 	}
 	out.End = rec.runEnd
+	out.ReplyWaits = t.waits.summary()
+	if rw := out.ReplyWaits; rw.Spells > 0 {
+		t.events.emit(&results.Event{
+			Time: out.End.UTC(), Kind: results.EventReplyWait, Count: int64(rw.Spells),
+			Detail: fmt.Sprintf("replies came too slowly for polling: it stopped %s (at worst %d polls found nothing and %d found a reply), and %.1f %% of reads waited parked",
+				plural(rw.Spells, "time"), rw.WorstEmpties, rw.WorstReads, 100*rw.ParkedShare()),
+		})
+	}
 	if recErr != nil {
 		return out, fmt.Errorf("record results: %w", recErr)
 	}

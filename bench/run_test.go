@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -527,5 +528,71 @@ func TestGetReadsValuesWhateverTheirSize(t *testing.T) {
 	}
 	if get.BytesReceived != want {
 		t.Fatalf("received %d bytes, want %d", get.BytesReceived, want)
+	}
+}
+
+// TestRepliesPolledFromALocalServer runs with --reply-wait poll and auto
+// against a local server: the connections poll, and every operation is
+// still counted as the server counted it.
+func TestRepliesPolledFromALocalServer(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []bench.ReplyWait{bench.ReplyWaitPoll, bench.ReplyWaitAuto} {
+		t.Run(string(mode), func(t *testing.T) {
+			s := benchtest.StartServer(t)
+			s.ResetStats(t)
+			cfg := config(s)
+			cfg.ReplyWait = mode
+			cfg.Pipeline = 4
+			obs, out := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+			assertCountsMatchServer(t, s, obs, 20000)
+			rw := out.ReplyWaits
+			if rw.Polled == 0 {
+				t.Fatalf("no read polled: %+v", rw)
+			}
+			if mode == bench.ReplyWaitPoll && (rw.Parked != 0 || rw.Spells != 0) {
+				t.Fatalf("--reply-wait poll parked: %+v", rw)
+			}
+		})
+	}
+}
+
+// TestRepliesFromADistantServerPark puts 2 ms between the server and the
+// client: polls would mostly find nothing, so the connections park; and
+// with --reply-wait park they never poll.
+func TestRepliesFromADistantServerPark(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []bench.ReplyWait{bench.ReplyWaitAuto, bench.ReplyWaitPark} {
+		t.Run(string(mode), func(t *testing.T) {
+			s := benchtest.StartServer(t)
+			proxy := benchtest.StartDelayProxy(t, net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), 2*time.Millisecond)
+			s.ResetStats(t)
+			cfg := config(s)
+			cfg.Target.Host, cfg.Target.Port = proxy.Host, proxy.Port
+			cfg.ReplyWait = mode
+			cfg.Connections = 16
+			cfg.Requests = 8000
+			obs, out := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+			assertCountsMatchServer(t, s, obs, 8000)
+			rw := out.ReplyWaits
+			if mode == bench.ReplyWaitPark {
+				if rw != (bench.ReplyWaitStats{}) {
+					t.Fatalf("--reply-wait park: %+v", rw)
+				}
+				return
+			}
+			if rw.Spells == 0 || rw.ParkedShare() < 0.5 || rw.WorstEmptyPerRead() <= 4 {
+				t.Fatalf("polling went on against a server 2 ms away: %+v (%.0f %% parked)", rw, 100*rw.ParkedShare())
+			}
+			var ev *results.Event
+			for _, e := range obs.events {
+				if e.Kind == results.EventReplyWait {
+					ev = e
+				}
+			}
+			if ev == nil || ev.Count != int64(rw.Spells) || !strings.Contains(ev.Detail, "of reads waited parked") {
+				t.Fatalf("reply-wait event %+v; want one counting %d spells", ev, rw.Spells)
+			}
+			t.Logf("%+v: %.1f %% of reads parked; %s", rw, 100*rw.ParkedShare(), ev.Detail)
+		})
 	}
 }

@@ -32,6 +32,8 @@ type Target struct {
 	events *eventSink
 	// entra is the Entra ID authentication; nil for other auth modes.
 	entra *entraAuth
+	// waits is how the connections wait for replies; nil: they park.
+	waits *replyWaits
 }
 
 // Open builds the client for cfg.Target and verifies it by connecting once:
@@ -48,6 +50,7 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 		return nil, fmt.Errorf("TLS: %w", err)
 	}
 	t := &Target{cfg: cfg, events: &eventSink{}}
+	t.waits = newReplyWaits(cfg.ReplyWait, cfg.OpenLoop())
 	if tc.Auth == AuthEntra {
 		if t.entra, err = startEntra(ctx, tc.Entra, t.events, cfg.Connections); err != nil {
 			return nil, err
@@ -83,7 +86,7 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 		// connection and tells the server nothing a benchmark needs.
 		DisableIdentity: true,
 	}
-	opts.Dialer = lazyDeadlines(redis.NewDialer(opts), cfg.Timeout/10)
+	opts.Dialer = dialer(cfg.ConnectTimeout, tlsConfig, t.waits, cfg.Timeout/10)
 	if t.entra != nil {
 		// Each connection authenticates with the token current as it opens.
 		// Workers send new tokens on their own connections (auth.go); a

@@ -91,11 +91,16 @@ func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recor
 
 // rotate hands the log over at an interval's end. On the way it chooses how
 // GETs read their replies for the next interval, from what the last one
-// found: read into the buffer when at most 1 in 50 GETs missed (a hit then
-// costs nothing; a miss costs go-redis's error path), raw otherwise.
+// found, for the fewer allocations (see slot): into the buffer when a raw
+// read's allocation per hit would cost more than go-redis's error path per
+// miss (21 allocations alone, 2 in a pipeline), raw otherwise.
 func (w *worker) rotate(now time.Time) {
 	get := &w.log.cmds[workloads.Get]
-	into := w.readInto && get.hits > 0 && get.misses*50 <= get.hits
+	missCost := int64(21)
+	if len(w.slots) > 1 {
+		missCost = 2
+	}
+	into := w.readInto && get.hits > 0 && get.misses*missCost <= get.hits
 	if into != w.slots[0].readInto {
 		for _, s := range w.slots {
 			s.readInto = into

@@ -230,6 +230,7 @@ var eventLabels = map[string]string{
 	results.EventError:        "error",
 	results.EventPhase:        "phase",
 	results.EventWarning:      "warning",
+	results.EventReplyWait:    "reply wait",
 }
 
 func eventLabel(kind string) string {

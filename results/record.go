@@ -63,6 +63,9 @@ const (
 	EventError        = "error"
 	EventPhase        = "phase"
 	EventWarning      = "warning"
+	// EventReplyWait: the connections stopped polling for their replies,
+	// which came too slowly, for some of the run (--reply-wait auto).
+	EventReplyWait = "reply-wait"
 )
 
 // Tool identifies the program that wrote a file.

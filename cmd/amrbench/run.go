@@ -99,6 +99,7 @@ type runFlags struct {
 	warmup, interval            time.Duration
 	timeout, connectTimeout     time.Duration
 	bufferSize                  int
+	replyWait                   string
 	ratio, keyPrefix            string
 	keyMin, keyMax              uint64
 	keyPattern                  string
@@ -174,6 +175,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Var(secondsOrDuration{&f.timeout}, "timeout", "command timeout")
 	fs.Var(secondsOrDuration{&f.connectTimeout}, "connect-timeout", "timeout to connect, including TLS and AUTH")
 	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection (default: room for a pipeline of the largest values, 4k to 32k)")
+	fs.StringVar(&f.replyWait, "reply-wait", string(bench.ReplyWaitAuto), "how connections wait for replies: auto (a closed loop polls while replies come within a round of the others, as an event loop does; parks otherwise) or park (always in Go's network poller)")
 	// Open loop.
 	fs.StringVar(&f.rate, "rate", "", "offered load in ops/s over all connections, e.g. 50k or 1.5M: an open loop whose latency is measured from each operation's due time")
 	fs.IntVar(&f.rateLimiting, "rate-limiting", 0, "memtier: ops/s per connection (the total is this times the connections)")
@@ -595,6 +597,11 @@ func (f *runFlags) planLoad(fs *pflag.FlagSet, p *runPlan) error {
 	c.Warmup, c.Interval = f.warmup, f.interval
 	c.Timeout, c.ConnectTimeout = f.timeout, f.connectTimeout
 	c.ReadBufferSize, c.WriteBufferSize = f.bufferSize, f.bufferSize
+	wait, err := bench.ParseReplyWait(f.replyWait)
+	if err != nil {
+		return usagef("--reply-wait %w", err)
+	}
+	c.ReplyWait = wait
 	c.Preload = f.preload
 	return f.planOpenLoop(fs, p)
 }
@@ -853,6 +860,9 @@ func execute(ctx context.Context, env *environment, f *runFlags, p *runPlan) err
 		embeddedText = srv.Description()
 		if srv.Kind == localserver.KindInProcess {
 			filesPerConn = 2 // the server's end of each connection is in this process too
+			// Its goroutines wait in Go's network poller: connections
+			// that polled would starve them.
+			p.cfg.ReplyWait = bench.ReplyWaitPark
 		}
 		fmt.Fprintf(env.stderr, "amrbench: no --server given: benchmarking %s at %s; its numbers describe this machine, not a cache\n", embeddedText, srv.Addr())
 	}

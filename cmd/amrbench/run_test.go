@@ -225,6 +225,7 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		{[]string{"run", "--json-out-file", filepath.Join(missing, "x.json")}, 2, "--json-out-file"},
 		{[]string{"run", "--hdr-file-prefix", filepath.Join(missing, "x")}, 2, "--hdr-file-prefix"},
 		{[]string{"run", "--expiry-range", "0-10"}, 2, "an expiry starts at 1 second"},
+		{[]string{"run", "--reply-wait", "spin"}, 2, `--reply-wait "spin": want auto, park or poll`},
 		{nil, 2, "amrbench <command> --help"},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,16 @@
+//go:build !linux
+
+package bench
+
+import "net"
+
+// pollingSupported says connections can poll here: not on this platform,
+// where they always park.
+const pollingSupported = false
+
+// pollConn is not used on this platform (replyWaits is always nil).
+type pollConn struct{ net.Conn }
+
+func newPollConn(c net.Conn, _ *replyWaits) net.Conn { return c }
+
+func (c *pollConn) kick() {}
