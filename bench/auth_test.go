@@ -17,8 +17,12 @@ import (
 )
 
 // TestMain silences go-redis's own log lines, as the command does: the pool
-// re-AUTH test makes go-redis log every connection it passes over.
+// re-AUTH test makes go-redis log every connection it passes over. Started
+// as a delay proxy (benchtest.StartDelayProxy), the binary is one instead.
 func TestMain(m *testing.M) {
+	if benchtest.DelayProxyMain() {
+		return
+	}
 	redis.SetLogger(quietLogger{})
 	m.Run()
 }

@@ -26,6 +26,7 @@ func clusterConfig(c *benchtest.Cluster) bench.Config {
 	cfg.Duration = 0
 	cfg.Requests = 12000
 	cfg.Interval = 200 * time.Millisecond
+	cfg.ReplyWait = bench.ReplyWaitPark // see config
 	return cfg
 }
 

@@ -297,6 +297,11 @@ func (c *Config) Validate() error {
 		add("--duration and --requests both bound the run: give one")
 	}
 	errs = append(errs, c.validateOpenLoop()...)
+	if _, err := ParseReplyWait(string(c.ReplyWait)); err != nil {
+		add("--reply-wait %v", err)
+	} else if c.ReplyWait == ReplyWaitPoll && c.OpenLoop() {
+		add("--reply-wait poll: an open loop's workers wait on timers that polling connections would starve; use auto or park")
+	}
 	if c.Warmup < 0 {
 		add("--warmup %s: cannot be negative", c.Warmup)
 	}

@@ -27,6 +27,7 @@ func entraConfig(p *benchtest.TokenProxy, cred *benchtest.TokenCredential, conns
 		ReauthBefore: bench.DefaultReauthBefore, TokenCredential: cred,
 	}
 	cfg.Connections, cfg.Duration, cfg.Requests = conns, d, 0
+	cfg.ReplyWait = bench.ReplyWaitPark // see config; the proxy is in this process too
 	return cfg
 }
 

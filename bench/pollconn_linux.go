@@ -17,12 +17,14 @@ import (
 // pollingSupported says connections can poll here (replyWaits).
 const pollingSupported = true
 
-// pollConn is a TCP connection that polls for what it reads while its run's
-// replyWaits say so, and reads as any connection does otherwise.
+// pollConn is a TCP connection that polls for what it reads and writes
+// while its run's replyWaits say so, and waits as any connection does
+// otherwise.
 //
 // A read that parks while the run switches to polling is woken by a read
 // deadline in the past (kick); the deadline asked for is put back and the
-// read polls. A connection is read by one goroutine at a time.
+// read polls. A connection is read by one goroutine at a time, and written
+// by one at a time.
 type pollConn struct {
 	net.Conn
 	raw   syscall.RawConn
@@ -31,12 +33,17 @@ type pollConn struct {
 	// yields first, as the reply cannot be in yet. (Atomic: TLS may write
 	// an alert from another goroutine.)
 	sent atomic.Bool
-	// readRaw is c.readOnce as a func value, made once: a closure per poll
-	// would be an allocation per operation.
-	readRaw func(fd uintptr) bool
-	buf     []byte
-	n       int
-	errno   error
+	// readRaw and writeRaw are readOnce and writeOnce as func values, made
+	// once: a closure per poll would be an allocation per operation. They
+	// work on buf and leave n and errno (rbuf... for reads, wbuf... for
+	// writes, which may run at the same time).
+	readRaw, writeRaw func(fd uintptr) bool
+	rbuf, wbuf        []byte
+	rn, wn            int
+	rerrno, werrno    error
+	// polled, parked and empties are counted here (replyWaits.count) and
+	// added to the run's window every flushEvery events.
+	polled, parked, empties int64
 
 	mu       sync.Mutex
 	kicked   bool      // the read deadline is in the past, to wake a parked read
@@ -54,44 +61,61 @@ func newPollConn(c net.Conn, w *replyWaits) net.Conn {
 		return c
 	}
 	pc := &pollConn{Conn: c, raw: raw, waits: w}
-	pc.readRaw = pc.readOnce
+	pc.readRaw, pc.writeRaw = pc.readOnce, pc.writeOnce
 	w.add(pc)
 	return pc
 }
 
-// Write sends p.
+// Write sends p: polling while the run polls, as any connection otherwise.
+// A write the socket cannot take (its buffer is full) counts as an empty
+// poll, so that a run whose writes keep waiting parks.
 func (c *pollConn) Write(p []byte) (int, error) {
 	c.sent.Store(true)
-	return c.Conn.Write(p)
+	written := 0
+	for written < len(p) && c.waits.polling.Load() {
+		n, again, err := c.pollWrite(p[written:])
+		written += n
+		if err != nil {
+			return written, err
+		}
+		if again {
+			c.tally(0, 0, 1)
+			runtime.Gosched()
+		}
+	}
+	if written == len(p) {
+		return written, nil
+	}
+	n, err := c.Conn.Write(p[written:])
+	return written + n, err
 }
 
 // Read reads what has come in: polling while the run polls, parking
-// otherwise.
+// otherwise. A read polls for as long as the run does: one that parked
+// while the others poll would wait for the scheduler's 10 ms poll of the
+// kernel, and a run whose replies are slow stops polling (replyWaits).
 func (c *pollConn) Read(p []byte) (int, error) {
 	yield := c.sent.Swap(false)
 	for {
-		for range maxPollsPerRead {
-			if !c.waits.polling.Load() {
-				break
-			}
+		if c.waits.polling.Load() {
 			if yield {
 				runtime.Gosched()
 			}
-			n, err, again := c.poll(p)
-			c.waits.read(!again)
-			switch {
-			case !again && err != nil && c.unkick():
-				// kicked while not parked: the deadline is back, poll on
-			case !again:
-				return n, err
+			n, again, err := c.poll(p)
+			if again {
+				c.tally(0, 0, 1)
+				yield = true
+				continue
 			}
-			yield = true
+			c.tally(1, 0, 0)
+			if err != nil && c.woken(err) {
+				continue // kicked between two polls: the deadline is back
+			}
+			return n, err
 		}
-		if !c.waits.polling.Load() {
-			c.waits.read(true) // parked reads count too: windows end, polling is tried again
-		}
+		c.tally(0, 1, 0) // parked reads count too: windows end, polling is tried again
 		n, err := c.Conn.Read(p)
-		if err != nil && c.unkick() {
+		if err != nil && c.woken(err) {
 			yield = false
 			continue // woken to poll
 		}
@@ -99,34 +123,89 @@ func (c *pollConn) Read(p []byte) (int, error) {
 	}
 }
 
-// poll reads once without waiting; again reports that nothing had come in.
-func (c *pollConn) poll(p []byte) (n int, err error, again bool) {
-	c.buf = p
-	err = c.raw.Read(c.readRaw)
-	c.buf = nil
-	if err != nil {
-		return 0, err, false // closed, or past the read deadline
-	}
-	switch n, errno := c.n, c.errno; {
-	case errors.Is(errno, syscall.EAGAIN):
-		return 0, nil, true
-	case errno != nil:
-		return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: os.NewSyscallError("read", errno)}, false
-	case n == 0 && len(p) > 0:
-		return 0, io.EOF, false
-	default:
-		return n, nil, false
+// tally counts reads that returned something (polled or parked) and empty
+// polls, and adds them to the run's window every flushEvery.
+func (c *pollConn) tally(polled, parked, empties int64) {
+	c.polled += polled
+	c.parked += parked
+	c.empties += empties
+	if c.polled+c.parked+c.empties >= flushEvery {
+		c.waits.count(c.polled, c.parked, c.empties)
+		c.polled, c.parked, c.empties = 0, 0, 0
 	}
 }
 
-// readOnce is the raw read: once, whatever it finds.
+// poll reads once without waiting; again reports that nothing had come in.
+func (c *pollConn) poll(p []byte) (n int, again bool, err error) {
+	c.rbuf = p
+	err = c.raw.Read(c.readRaw)
+	c.rbuf = nil
+	if err != nil {
+		return 0, false, asOpError("read", err) // closed, or past the read deadline
+	}
+	switch n, errno := c.rn, c.rerrno; {
+	case errno == syscall.EAGAIN:
+		return 0, true, nil
+	case errno != nil:
+		return 0, false, c.opError("read", errno)
+	case n == 0 && len(p) > 0:
+		return 0, false, io.EOF
+	default:
+		return n, false, nil
+	}
+}
+
+// pollWrite writes once without waiting; again reports that the socket
+// took nothing.
+func (c *pollConn) pollWrite(p []byte) (n int, again bool, err error) {
+	c.wbuf = p
+	err = c.raw.Write(c.writeRaw)
+	c.wbuf = nil
+	if err != nil {
+		return 0, false, asOpError("write", err) // closed, or past the write deadline
+	}
+	switch n, errno := c.wn, c.werrno; {
+	case errno == syscall.EAGAIN:
+		return 0, true, nil
+	case errno != nil:
+		return 0, false, c.opError("write", errno)
+	default:
+		return max(n, 0), false, nil
+	}
+}
+
+// readOnce and writeOnce are the raw calls: once, whatever they find.
 func (c *pollConn) readOnce(fd uintptr) bool {
 	for {
-		c.n, c.errno = syscall.Read(int(fd), c.buf)
-		if c.errno != syscall.EINTR {
+		c.rn, c.rerrno = syscall.Read(int(fd), c.rbuf)
+		if c.rerrno != syscall.EINTR {
 			return true
 		}
 	}
+}
+
+func (c *pollConn) writeOnce(fd uintptr) bool {
+	for {
+		c.wn, c.werrno = syscall.Write(int(fd), c.wbuf)
+		if c.werrno != syscall.EINTR {
+			return true
+		}
+	}
+}
+
+// opError wraps a failed system call as the net package would.
+func (c *pollConn) opError(op string, errno error) error {
+	return &net.OpError{Op: op, Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: os.NewSyscallError(op, errno)}
+}
+
+// asOpError names a raw read's or write's failure as a plain read's or
+// write's: the net package calls it "raw-read".
+func asOpError(op string, err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		oe.Op = op
+	}
+	return err
 }
 
 // kick wakes a parked read by moving the read deadline into the past.
@@ -139,9 +218,9 @@ func (c *pollConn) kick() {
 	}
 }
 
-// unkick puts the read deadline asked for back after a kick, and reports
-// whether there was one (the read's error was the kick's doing).
-func (c *pollConn) unkick() bool {
+// woken puts the read deadline asked for back after a kick, and reports
+// whether err was the kick's doing (a deadline error while kicked).
+func (c *pollConn) woken(err error) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.kicked {
@@ -149,7 +228,7 @@ func (c *pollConn) unkick() bool {
 	}
 	c.kicked = false
 	_ = c.Conn.SetReadDeadline(c.deadline)
-	return true
+	return errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // SetReadDeadline sets the read deadline (after a kick, once it is over).

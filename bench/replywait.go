@@ -57,30 +57,41 @@ func ParseReplyWait(s string) (ReplyWait, error) {
 // workers. Against a distant server, or a stalled one, most polls would find
 // nothing and burn the CPU. So each window of pollWindow reads counts the
 // polls that found nothing: more than maxEmptyPerRead per reply in every
-// window for minBadTime, and the connections park; polling is tried again
-// after a back-off of 100 ms, doubling to 16 s while it keeps failing. A
-// pause of the machine's shorter than minBadTime is polled through.
+// window for minBadTime, and the connections park. Polling is tried again
+// after a back-off of 100 ms, doubling to 16 s while it keeps failing; a try
+// ends at its first bad window. A pause of the machine's shorter than
+// minBadTime is polled through (a stall of the server costs at most that
+// much CPU). Writes poll too: a write that cannot go out (the socket's
+// buffer is full) yields, tries again, and counts as an empty poll.
 //
 // Polling needs every wait in the process that matters to be one for a
 // reply: the open loop's workers sleep on a timer read through the network
 // poller, so an open-loop run parks; so does a run against a server in this
 // process (the embedded miniredis), whose goroutines the polls would starve.
+// Connecting waits in the network poller too, so polling starts only with
+// the load (start). Some waits are left to be slowed, by up to 10 ms each:
+// a reconnection during the run, and Entra ID token requests, which are made
+// well ahead of need.
 type replyWaits struct {
 	polling atomic.Bool
-	// reads counts the window's reads that returned something, empties
-	// its polls that found nothing; a parked read counts as a read.
-	reads, empties atomic.Int64
+	_       [63]byte // polling is read by every poll: a cache line of its own
+	// polled and parked count the window's reads that returned something,
+	// made polling and parked; empties its polls that found nothing.
+	// Connections add their counts every flushEvery events.
+	polled, parked, empties atomic.Int64
 
-	mu sync.Mutex // held to judge a window and to kick connections
+	mu sync.Mutex // held to judge a window and to change modes
 	// fixed is set when the mode never changes (--reply-wait poll).
 	fixed bool
 	// bad is the number of polling windows in a row that found too little,
 	// the first of them ending at badSince; retry is when parked
-	// connections try polling again, after backoff.
+	// connections try polling again, after backoff; trial is set while a
+	// try after a back-off has not yet had a good window.
 	bad      int
 	badSince time.Time
 	retry    time.Time
 	backoff  time.Duration
+	trial    bool
 	conns    map[*pollConn]struct{}
 	// stats sums the windows judged so far.
 	stats ReplyWaitStats
@@ -116,6 +127,9 @@ func (s ReplyWaitStats) ParkedShare() float64 {
 const (
 	// pollWindow is the number of reads and empty polls in a window.
 	pollWindow = 1024
+	// flushEvery is the number of reads and empty polls a connection counts
+	// before it adds them to the window: fewer writes to shared memory.
+	flushEvery = 64
 	// maxEmptyPerRead: above this many empty polls per reply, polling costs
 	// more than parking. An empty poll is a yield and a read that finds
 	// nothing; a park is that read, a park, a share of a kernel poll and a
@@ -124,24 +138,21 @@ const (
 	maxEmptyPerRead = 4
 	// badWindows and minBadTime are how many windows in a row, and for how
 	// long, polling must find too little to be switched off.
-	badWindows = 2
-	minBadTime = 50 * time.Millisecond
-	// maxPollsPerRead bounds one read's empty polls; past it the read
-	// parks (the window will soon be judged).
-	maxPollsPerRead = 256
-	firstBackoff    = 100 * time.Millisecond
-	maxBackoff      = 16 * time.Second
+	badWindows   = 2
+	minBadTime   = 50 * time.Millisecond
+	firstBackoff = 100 * time.Millisecond
+	maxBackoff   = 16 * time.Second
 )
 
 // newReplyWaits returns the waits of a run, or nil when its connections
 // always park: --reply-wait park, an open loop, or a platform where reads
-// cannot poll. With auto the connections start parked (connecting is round
-// trips that polling would only slow) and poll from the first window on.
+// cannot poll. With auto the connections park until start, and poll from
+// then on; with poll they poll from the first.
 func newReplyWaits(mode ReplyWait, openLoop bool) *replyWaits {
 	if mode == ReplyWaitPark || openLoop || !pollingSupported {
 		return nil
 	}
-	w := &replyWaits{conns: map[*pollConn]struct{}{}, backoff: firstBackoff}
+	w := &replyWaits{conns: map[*pollConn]struct{}{}, backoff: firstBackoff, retry: farFuture}
 	if mode == ReplyWaitPoll {
 		w.fixed = true
 		w.polling.Store(true)
@@ -149,17 +160,29 @@ func newReplyWaits(mode ReplyWait, openLoop bool) *replyWaits {
 	return w
 }
 
-// read counts a read that returned something (got) or a poll that found
-// nothing, and judges the window when it is full.
-func (w *replyWaits) read(got bool) {
-	var n int64
-	if got {
-		n = w.reads.Add(1) + w.empties.Load()
-	} else {
-		n = w.empties.Add(1) + w.reads.Load()
+// start begins polling: the connections are open and the load begins.
+func (w *replyWaits) start() {
+	if w == nil {
+		return
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.retry = time.Time{}
+	if !w.fixed && !w.polling.Load() {
+		w.stats.Polled += w.polled.Swap(0)
+		w.stats.Parked += w.parked.Swap(0) // connecting
+		w.empties.Store(0)
+		w.set(true)
+	}
+}
+
+// count adds a connection's reads that returned something (polled and
+// parked) and empty polls to the window, and judges the window when it is
+// full.
+func (w *replyWaits) count(polled, parked, empties int64) {
+	n := w.polled.Add(polled) + w.parked.Add(parked) + w.empties.Add(empties)
 	if n >= pollWindow && w.mu.TryLock() {
-		if w.reads.Load()+w.empties.Load() >= pollWindow {
+		if w.polled.Load()+w.parked.Load()+w.empties.Load() >= pollWindow {
 			w.judge(time.Now())
 		}
 		w.mu.Unlock()
@@ -169,37 +192,41 @@ func (w *replyWaits) read(got bool) {
 // judge ends a window and chooses the mode of the next one. The caller
 // holds w.mu.
 func (w *replyWaits) judge(now time.Time) {
-	reads, empties := w.reads.Swap(0), w.empties.Swap(0)
+	polled, parked, empties := w.polled.Swap(0), w.parked.Swap(0), w.empties.Swap(0)
+	reads := polled + parked
+	w.stats.Polled += polled
+	w.stats.Parked += parked
 	polling := w.polling.Load()
-	if polling {
-		w.stats.Polled += reads
-	} else {
-		w.stats.Parked += reads
-	}
 	switch {
 	case w.fixed:
 	case !polling:
 		if !now.Before(w.retry) {
+			w.trial = !w.retry.IsZero()
 			w.set(true)
 		}
 	case empties <= maxEmptyPerRead*max(reads, 1):
-		w.bad, w.backoff = 0, firstBackoff
+		w.bad, w.backoff, w.trial = 0, firstBackoff, false
 	default:
 		if w.bad++; w.bad == 1 {
 			w.badSince = now
 		}
-		if w.bad < badWindows || now.Sub(w.badSince) < minBadTime {
-			return
+		if w.trial || (w.bad >= badWindows && now.Sub(w.badSince) >= minBadTime) {
+			w.park(now, reads, empties)
 		}
-		w.bad = 0
-		w.stats.Spells++
-		if empties*max(w.stats.WorstReads, 1) >= w.stats.WorstEmpties*max(reads, 1) {
-			w.stats.WorstEmpties, w.stats.WorstReads = empties, reads
-		}
-		w.retry = now.Add(w.backoff)
-		w.backoff = min(2*w.backoff, maxBackoff)
-		w.set(false)
 	}
+}
+
+// park stops polling for slow replies, until the back-off has passed; reads
+// and empties are the counts that showed it. The caller holds w.mu.
+func (w *replyWaits) park(now time.Time, reads, empties int64) {
+	w.bad, w.trial = 0, false
+	w.stats.Spells++
+	if empties*max(w.stats.WorstReads, 1) >= w.stats.WorstEmpties*max(reads, 1) {
+		w.stats.WorstEmpties, w.stats.WorstReads = empties, reads
+	}
+	w.retry = now.Add(w.backoff)
+	w.backoff = min(2*w.backoff, maxBackoff)
+	w.set(false)
 }
 
 // summary returns the counts so far.
@@ -210,22 +237,30 @@ func (w *replyWaits) summary() ReplyWaitStats {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	s := w.stats
-	if w.polling.Load() {
-		s.Polled += w.reads.Load()
-	} else {
-		s.Parked += w.reads.Load()
-	}
+	s.Polled += w.polled.Load()
+	s.Parked += w.parked.Load()
 	return s
 }
 
 // set switches every connection to polling or to parking. The caller holds
-// w.mu.
+// w.mu. The reads parked when polling starts are woken, from another
+// goroutine: a run may have many connections.
 func (w *replyWaits) set(poll bool) {
 	w.polling.Store(poll)
 	if poll {
-		for c := range w.conns {
-			c.kick()
-		}
+		go w.kickAll()
+	}
+}
+
+// kickAll wakes every parked read, to poll.
+func (w *replyWaits) kickAll() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.polling.Load() {
+		return
+	}
+	for c := range w.conns {
+		c.kick()
 	}
 }
 

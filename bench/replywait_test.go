@@ -16,69 +16,98 @@ import (
 // TestJudge follows the choice of mode through windows of reads and empty
 // polls.
 func TestJudge(t *testing.T) {
+	if !pollingSupported {
+		t.Skip("reads do not poll on this platform")
+	}
 	t0 := time.Unix(1000, 0)
+	const ms = time.Millisecond
 	type window struct {
 		at             time.Duration // since t0
 		reads, empties int64
 		wantPolling    bool
 	}
+	good, bad := [2]int64{1000, 24}, [2]int64{20, 1004}
+	w := func(at time.Duration, counts [2]int64, polling bool) window {
+		return window{at, counts[0], counts[1], polling}
+	}
 	tests := []struct {
 		name       string
+		started    bool
 		windows    []window
 		wantSpells int
 	}{
-		{"parked at first, polling after the first window", []window{
-			{0, 1024, 0, true},
-			{10 * time.Millisecond, 1000, 24, true},
+		{"parked until the load starts", false, []window{
+			w(0, good, false),
+			w(5000*ms, good, false),
 		}, 0},
-		{"one bad window is polled through", []window{
-			{0, 1024, 0, true},
-			{10 * time.Millisecond, 20, 1004, true},
-			{20 * time.Millisecond, 1000, 24, true},
-			{30 * time.Millisecond, 20, 1004, true},
+		{"polling from the start of the load", true, []window{
+			w(0, good, true),
+			w(10*ms, good, true),
 		}, 0},
-		{"bad windows for less than minBadTime are polled through", []window{
-			{0, 1024, 0, true},
-			{10 * time.Millisecond, 20, 1004, true},
-			{20 * time.Millisecond, 20, 1004, true},
-			{30 * time.Millisecond, 20, 1004, true},
+		{"one bad window is polled through", true, []window{
+			w(0, good, true),
+			w(10*ms, bad, true),
+			w(20*ms, good, true),
+			w(30*ms, bad, true),
 		}, 0},
-		{"bad for minBadTime: park, and poll again after the back-off", []window{
-			{0, 1024, 0, true},
-			{10 * time.Millisecond, 20, 1004, true},
-			{40 * time.Millisecond, 100, 924, true},
-			{60 * time.Millisecond, 100, 924, false},
-			{100 * time.Millisecond, 1024, 0, false}, // back-off: 100 ms from 60
-			{160 * time.Millisecond, 1024, 0, true},
-		}, 1},
-		{"exactly maxEmptyPerRead per reply still polls", []window{
-			{0, 1024, 0, true},
-			{10 * time.Millisecond, 204, 816, true},
-			{100 * time.Millisecond, 204, 816, true},
+		{"bad windows for less than minBadTime are polled through", true, []window{
+			w(0, good, true),
+			w(10*ms, bad, true),
+			w(20*ms, bad, true),
+			w(30*ms, bad, true),
 		}, 0},
-		{"the back-off doubles while polling keeps failing", []window{
-			{0, 1024, 0, true},
-			{10 * time.Millisecond, 2, 1022, true},
-			{60 * time.Millisecond, 2, 1022, false}, // parked until 160 ms
-			{160 * time.Millisecond, 1024, 0, true},
-			{170 * time.Millisecond, 2, 1022, true},
-			{220 * time.Millisecond, 2, 1022, false}, // parked until 420 ms
-			{400 * time.Millisecond, 1024, 0, false},
-			{420 * time.Millisecond, 1024, 0, true},
+		{"exactly maxEmptyPerRead per reply still polls", true, []window{
+			w(0, good, true),
+			w(10*ms, [2]int64{204, 816}, true),
+			w(100*ms, [2]int64{204, 816}, true),
+		}, 0},
+		{"bad for minBadTime: park, and try again after the back-off", true, []window{
+			w(0, good, true),
+			w(10*ms, bad, true),
+			w(40*ms, bad, true),
+			w(60*ms, bad, false), // bad since 10 ms: park until 160 ms
+			w(100*ms, good, false),
+			w(160*ms, good, true), // the try
+			w(170*ms, good, true), // it holds: the back-off is back to 100 ms
+			w(180*ms, bad, true),
+			w(230*ms, bad, false),
+			w(320*ms, good, false),
+			w(330*ms, good, true),
 		}, 2},
+		{"a try ends at its first bad window, and the back-off doubles", true, []window{
+			w(0, good, true),
+			w(10*ms, bad, true),
+			w(60*ms, bad, false), // park until 160 ms
+			w(160*ms, good, true),
+			w(170*ms, bad, false), // park until 370 ms
+			w(360*ms, good, false),
+			w(370*ms, good, true),
+			w(380*ms, bad, false), // park until 780 ms
+			w(770*ms, good, false),
+			w(780*ms, good, true),
+		}, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newReplyWaits(ReplyWaitAuto, false)
+			rw := newReplyWaits(ReplyWaitAuto, false)
+			if tt.started {
+				rw.start()
+			}
 			for i, win := range tt.windows {
-				w.reads.Store(win.reads)
-				w.empties.Store(win.empties)
-				w.judge(t0.Add(win.at))
-				if got := w.polling.Load(); got != win.wantPolling {
+				if rw.polling.Load() {
+					rw.polled.Store(win.reads)
+				} else {
+					rw.parked.Store(win.reads)
+				}
+				rw.empties.Store(win.empties)
+				rw.mu.Lock()
+				rw.judge(t0.Add(win.at))
+				rw.mu.Unlock()
+				if got := rw.polling.Load(); got != win.wantPolling {
 					t.Fatalf("after window %d (%+v): polling %v, want %v", i, win, got, win.wantPolling)
 				}
 			}
-			if s := w.summary(); s.Spells != tt.wantSpells {
+			if s := rw.summary(); s.Spells != tt.wantSpells {
 				t.Fatalf("spells %d, want %d", s.Spells, tt.wantSpells)
 			}
 		})
@@ -86,6 +115,9 @@ func TestJudge(t *testing.T) {
 }
 
 func TestNewReplyWaits(t *testing.T) {
+	if !pollingSupported {
+		t.Skip("reads do not poll on this platform")
+	}
 	tests := []struct {
 		mode        ReplyWait
 		openLoop    bool
@@ -114,8 +146,9 @@ func TestNewReplyWaits(t *testing.T) {
 }
 
 // TestKickWakesAParkedRead parks a read on a stalled server, switches the
-// run to polling, and checks that the read goes on to return the reply, not
-// the kick's deadline; then that a real deadline still fails a read.
+// run to polling, and checks that the read wakes and polls, and goes on to
+// return the reply, not the kick's deadline; then that a real deadline
+// still fails a read.
 func TestKickWakesAParkedRead(t *testing.T) {
 	if !pollingSupported {
 		t.Skip("reads do not poll on this platform")
@@ -151,6 +184,13 @@ func TestKickWakesAParkedRead(t *testing.T) {
 	r := <-got
 	if r.err != nil || r.line != "+OK\r\n" {
 		t.Fatalf("read after the kick: %q, %v; want +OK", r.line, r.err)
+	}
+	// Woken, the read polled, in vain while the server slept: a parked
+	// read that was not woken would not have. (One connection adds its
+	// counts every flushEvery polls, and some 200 ms of polling make
+	// windows enough to stop polling.)
+	if s := w.summary(); s.Spells == 0 {
+		t.Fatalf("after the kick the read did not poll: %+v", s)
 	}
 	if el := time.Since(start); el < 250*time.Millisecond {
 		t.Fatalf("the reply came after %v, before the server's 300 ms sleep ended", el)

@@ -157,6 +157,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 
 	recDone := make(chan error, 1)
 	go func() { recDone <- rec.run() }()
+	t.waits.start() // the connections are open: polling may begin
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Add(1)
@@ -219,17 +220,29 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	}
 	out.End = rec.runEnd
 	out.ReplyWaits = t.waits.summary()
-	if rw := out.ReplyWaits; rw.Spells > 0 {
-		t.events.emit(&results.Event{
-			Time: out.End.UTC(), Kind: results.EventReplyWait, Count: int64(rw.Spells),
-			Detail: fmt.Sprintf("replies came too slowly for polling: it stopped %s (at worst %d polls found nothing and %d found a reply), and %.1f %% of reads waited parked",
-				plural(rw.Spells, "time"), rw.WorstEmpties, rw.WorstReads, 100*rw.ParkedShare()),
-		})
+	if e := replyWaitEvent(out.ReplyWaits, out.End); e != nil {
+		t.events.emit(e)
 	}
 	if recErr != nil {
 		return out, fmt.Errorf("record results: %w", recErr)
 	}
 	return out, nil
+}
+
+// replyWaitEvent tells how a run's connections waited for their replies:
+// nil when they always parked.
+func replyWaitEvent(rw ReplyWaitStats, at time.Time) *results.Event {
+	if rw.Polled == 0 && rw.Spells == 0 {
+		return nil
+	}
+	e := &results.Event{Time: at.UTC(), Kind: results.EventReplyWait, Count: int64(rw.Spells)}
+	if rw.Spells == 0 {
+		e.Detail = fmt.Sprintf("the connections polled for their replies: %.1f %% of reads", 100*(1-rw.ParkedShare()))
+		return e
+	}
+	e.Detail = fmt.Sprintf("replies came too slowly for polling: it stopped %s (at worst %d polls found nothing and %d found a reply), and %.1f %% of reads waited parked",
+		plural(rw.Spells, "time"), rw.WorstEmpties, rw.WorstReads, 100*rw.ParkedShare())
+	return e
 }
 
 // planFixedSteps publishes the steps known before the run: a warmup step,

@@ -63,8 +63,9 @@ const (
 	EventError        = "error"
 	EventPhase        = "phase"
 	EventWarning      = "warning"
-	// EventReplyWait: the connections stopped polling for their replies,
-	// which came too slowly, for some of the run (--reply-wait auto).
+	// EventReplyWait tells, at a closed-loop run's end, how its
+	// connections waited for their replies (--reply-wait): polling, and
+	// how often and for how much of the run they parked instead.
 	EventReplyWait = "reply-wait"
 )
 

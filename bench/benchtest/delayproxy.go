@@ -1,7 +1,14 @@
 package benchtest
 
 import (
+	"bufio"
+	"fmt"
+	"io"
 	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +17,9 @@ import (
 // DelayProxy is a TCP proxy that holds back everything the server sends for
 // a fixed time, so that a local redis-server answers as a distant one would:
 // each reply arrives delay after the server wrote it. Requests pass at once.
+// It runs in a process of its own (the test binary, started again), as a
+// distant server would: a proxy in the test's process would share its Go
+// scheduler with the client under test.
 type DelayProxy struct {
 	// Host and Port are where the proxy accepts connections.
 	Host string
@@ -23,20 +33,75 @@ type DelayProxy struct {
 	conns   []net.Conn
 }
 
-// StartDelayProxy starts a proxy in front of backend (host:port) that
-// delays the server's replies by delay; it stops with the test.
+// delayProxyEnv, set to "backend delay", makes the test binary a delay
+// proxy (DelayProxyMain).
+const delayProxyEnv = "AMRBENCH_DELAY_PROXY"
+
+// StartDelayProxy starts a proxy process in front of backend (host:port)
+// that delays the server's replies by delay; it stops with the test. The
+// test binary's TestMain must call DelayProxyMain first.
 func StartDelayProxy(t testing.TB, backend string, delay time.Duration) *DelayProxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), delayProxyEnv+"="+backend+" "+delay.String())
+	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatalf("delay proxy: %v", err)
 	}
-	addr := ln.Addr().(*net.TCPAddr)
-	p := &DelayProxy{Host: addr.IP.String(), Port: addr.Port, backend: backend, delay: delay, ln: ln}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatalf("delay proxy: %v", err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("delay proxy: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = stdin.Close() // the proxy stops when its input ends
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("delay proxy: %v", err)
+		}
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("delay proxy: no address: %v", err)
+	}
+	host, port, err := net.SplitHostPort(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("delay proxy: address %q: %v", line, err)
+	}
+	p := &DelayProxy{Host: host, backend: backend, delay: delay}
+	if p.Port, err = strconv.Atoi(port); err != nil {
+		t.Fatalf("delay proxy: port %q: %v", port, err)
+	}
+	return p
+}
+
+// DelayProxyMain runs the delay proxy when the test binary was started as
+// one by StartDelayProxy, until its standard input ends, and then reports
+// true: TestMain must then return without running the tests.
+func DelayProxyMain() bool {
+	spec, ok := os.LookupEnv(delayProxyEnv)
+	if !ok {
+		return false
+	}
+	backend, d, _ := strings.Cut(spec, " ")
+	delay, err := time.ParseDuration(d)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "delay proxy: %s=%q: %v\n", delayProxyEnv, spec, err)
+		return true
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "delay proxy: %v\n", err)
+		return true
+	}
+	p := &DelayProxy{backend: backend, delay: delay, ln: ln}
 	p.wg.Add(1)
 	go p.accept()
-	t.Cleanup(p.close)
-	return p
+	fmt.Println(ln.Addr().String())
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	p.close()
+	return true
 }
 
 func (p *DelayProxy) accept() {
@@ -91,13 +156,19 @@ func forward(dst, src net.Conn, delay time.Duration) {
 		}
 	}
 	queue := make(chan chunk, 4096)
+	done := make(chan struct{})
+	defer close(done)
 	go func() {
 		defer close(queue)
 		for {
 			buf := make([]byte, 32<<10)
 			n, err := src.Read(buf)
 			if n > 0 {
-				queue <- chunk{data: buf[:n], due: time.Now().Add(delay)}
+				select {
+				case queue <- chunk{data: buf[:n], due: time.Now().Add(delay)}:
+				case <-done:
+					return
+				}
 			}
 			if err != nil {
 				return

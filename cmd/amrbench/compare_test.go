@@ -27,7 +27,7 @@ func TestCompareClusterWithSingleNode(t *testing.T) {
 	seedHost, seedPort := cluster.Seed()
 	workload := []string{"--connections", "3", "--duration", "1s", "--interval", "100ms", "--key-maximum", "999", "-q"}
 
-	res := cli(t, nil, append([]string{"run", "-s", seedHost, "-p", strconv.Itoa(seedPort), "--label", "oss", "--out", ossDir}, workload...)...)
+	res := cli(t, nil, append([]string{"run", "-s", seedHost, "-p", strconv.Itoa(seedPort), "--label", "oss", "--out", ossDir, "--reply-wait", "park"}, workload...)...)
 	if res.code != 0 {
 		t.Fatalf("cluster run: exit %d: %s", res.code, res.stderr)
 	}
@@ -42,7 +42,7 @@ func TestCompareClusterWithSingleNode(t *testing.T) {
 	if !strings.Contains(res.stdout, "Hot shard: the busiest") {
 		t.Errorf("no hot-shard line in the summary:\n%s", res.stdout)
 	}
-	res = cli(t, nil, append([]string{"run", "-s", single.Host, "-p", strconv.Itoa(single.Port), "--label", "single", "--out", singleDir}, workload...)...)
+	res = cli(t, nil, append([]string{"run", "-s", single.Host, "-p", strconv.Itoa(single.Port), "--label", "single", "--out", singleDir, "--reply-wait", "park"}, workload...)...)
 	if res.code != 0 {
 		t.Fatalf("single run: exit %d: %s", res.code, res.stderr)
 	}

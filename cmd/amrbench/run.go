@@ -175,7 +175,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Var(secondsOrDuration{&f.timeout}, "timeout", "command timeout")
 	fs.Var(secondsOrDuration{&f.connectTimeout}, "connect-timeout", "timeout to connect, including TLS and AUTH")
 	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection (default: room for a pipeline of the largest values, 4k to 32k)")
-	fs.StringVar(&f.replyWait, "reply-wait", string(bench.ReplyWaitAuto), "how connections wait for replies: auto (a closed loop polls while replies come within a round of the others, as an event loop does; parks otherwise) or park (always in Go's network poller)")
+	fs.StringVar(&f.replyWait, "reply-wait", string(bench.ReplyWaitAuto), "how connections wait for replies: auto (a closed loop polls while replies come within a round of the others, as an event loop does, and parks in Go's network poller otherwise), park, or poll (a closed loop only)")
 	// Open loop.
 	fs.StringVar(&f.rate, "rate", "", "offered load in ops/s over all connections, e.g. 50k or 1.5M: an open loop whose latency is measured from each operation's due time")
 	fs.IntVar(&f.rateLimiting, "rate-limiting", 0, "memtier: ops/s per connection (the total is this times the connections)")
@@ -862,6 +862,9 @@ func execute(ctx context.Context, env *environment, f *runFlags, p *runPlan) err
 			filesPerConn = 2 // the server's end of each connection is in this process too
 			// Its goroutines wait in Go's network poller: connections
 			// that polled would starve them.
+			if p.cfg.ReplyWait == bench.ReplyWaitPoll {
+				fmt.Fprintf(env.stderr, "amrbench: --reply-wait %s: connections park, as the in-process server's goroutines would starve if they polled\n", p.cfg.ReplyWait)
+			}
 			p.cfg.ReplyWait = bench.ReplyWaitPark
 		}
 		fmt.Fprintf(env.stderr, "amrbench: no --server given: benchmarking %s at %s; its numbers describe this machine, not a cache\n", embeddedText, srv.Addr())

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -30,9 +31,11 @@ func cli(t *testing.T, env map[string]string, args ...string) cliResult {
 	return cliResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
-// runArgs returns "run" against s, followed by extra.
+// runArgs returns "run" against s, followed by extra. Its connections park
+// for replies: polling ones would starve the network waits of the tests
+// running beside them in this process (TestRunPollsForReplies polls).
 func runArgs(s *benchtest.Server, extra ...string) []string {
-	return append([]string{"run", "-s", s.Host, "-p", strconv.Itoa(s.Port)}, extra...)
+	return append([]string{"run", "-s", s.Host, "-p", strconv.Itoa(s.Port), "--reply-wait", "park"}, extra...)
 }
 
 func readRun(t *testing.T, dir string) *results.Run {
@@ -127,12 +130,12 @@ func TestTLSFlagsAndHostnameVerification(t *testing.T) {
 	t.Parallel()
 	s := benchtest.StartServer(t, benchtest.WithTLS("localhost"))
 	files := s.Certs.WriteFiles(t, t.TempDir())
-	base := []string{"run", "-s", "localhost", "-p", strconv.Itoa(s.TLSPort), "--tls", "--cacert", files.CA, "-n", "2000", "--connections", "2", "-q"}
+	base := []string{"run", "-s", "localhost", "-p", strconv.Itoa(s.TLSPort), "--tls", "--cacert", files.CA, "-n", "2000", "--connections", "2", "-q", "--reply-wait", "park"}
 	if res := cli(t, nil, append(base, "--out", filepath.Join(t.TempDir(), "a"))...); res.code != 0 {
 		t.Fatalf("verified TLS run: exit %d: %s", res.code, res.stderr)
 	}
 	// 127.0.0.1 is not a name the certificate holds.
-	bad := []string{"run", "-s", "127.0.0.1", "-p", strconv.Itoa(s.TLSPort), "--tls", "--cacert", files.CA, "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "b")}
+	bad := []string{"run", "-s", "127.0.0.1", "-p", strconv.Itoa(s.TLSPort), "--tls", "--cacert", files.CA, "-n", "100", "-q", "--reply-wait", "park", "--out", filepath.Join(t.TempDir(), "b")}
 	res := cli(t, nil, bad...)
 	if res.code != 1 || !strings.Contains(res.stderr, "TLS") || strings.Count(strings.TrimSpace(res.stderr), "\n") > 1 {
 		t.Fatalf("wrong host: exit %d, stderr:\n%s", res.code, res.stderr)
@@ -226,6 +229,7 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		{[]string{"run", "--hdr-file-prefix", filepath.Join(missing, "x")}, 2, "--hdr-file-prefix"},
 		{[]string{"run", "--expiry-range", "0-10"}, 2, "an expiry starts at 1 second"},
 		{[]string{"run", "--reply-wait", "spin"}, 2, `--reply-wait "spin": want auto, park or poll`},
+		{[]string{"run", "--reply-wait", "poll", "--rate", "1k"}, 2, "--reply-wait poll: an open loop's workers wait on timers"},
 		{nil, 2, "amrbench <command> --help"},
 	}
 	for _, tt := range tests {
@@ -350,4 +354,34 @@ func TestConnectionsOverTheSKULimitWarn(t *testing.T) {
 	if res.code != 0 || !strings.Contains(res.stderr, "warning: 257 connections exceed the target's limit of 256") {
 		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
 	}
+}
+
+// TestRunPollsForReplies runs the command as a user would, with the default
+// --reply-wait auto: the result file's header records the choice, and its
+// closing event says how the connections waited. It runs alone (no
+// t.Parallel): polling connections would starve the tests beside it.
+func TestRunPollsForReplies(t *testing.T) {
+	s := benchtest.StartServer(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	res := cli(t, nil, "run", "-s", s.Host, "-p", strconv.Itoa(s.Port), "-n", "20000", "--connections", "20", "--out", dir, "-q")
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	run := readRun(t, dir)
+	var cfg struct {
+		ReplyWait string `json:"reply_wait"`
+	}
+	if err := json.Unmarshal(run.Header.Config, &cfg); err != nil || cfg.ReplyWait != "auto" {
+		t.Fatalf("header config reply_wait %q (%v), want auto", cfg.ReplyWait, err)
+	}
+	var waits []*results.Event
+	for _, e := range run.Events {
+		if e.Kind == results.EventReplyWait {
+			waits = append(waits, e)
+		}
+	}
+	if len(waits) != 1 || !strings.Contains(waits[0].Detail, "poll") {
+		t.Fatalf("reply-wait events %+v, want one telling how the connections polled", waits)
+	}
+	t.Log(waits[0].Detail)
 }
