@@ -41,9 +41,9 @@ type pollConn struct {
 	rbuf, wbuf        []byte
 	rn, wn            int
 	rerrno, werrno    error
-	// polled, parked and empties are counted here (replyWaits.count) and
-	// added to the run's window every flushEvery events.
-	polled, parked, empties int64
+	// polled, parked and empties are reads counted here (replyWaits.count)
+	// in mode, and added to the run's window every flushEvery events.
+	mode, polled, parked, empties int64
 
 	mu       sync.Mutex
 	kicked   bool      // the read deadline is in the past, to wake a parked read
@@ -79,7 +79,7 @@ func (c *pollConn) Write(p []byte) (int, error) {
 			return written, err
 		}
 		if again {
-			c.tally(0, 0, 1)
+			c.waits.count(c.waits.mode.Load(), 0, 0, 1) // rare; and a writer's, not the reader's, counts
 			runtime.Gosched()
 		}
 	}
@@ -107,18 +107,18 @@ func (c *pollConn) Read(p []byte) (int, error) {
 				yield = true
 				continue
 			}
-			c.tally(1, 0, 0)
 			if err != nil && c.woken(err) {
 				continue // kicked between two polls: the deadline is back
 			}
+			c.tally(1, 0, 0)
 			return n, err
 		}
-		c.tally(0, 1, 0) // parked reads count too: windows end, polling is tried again
 		n, err := c.Conn.Read(p)
 		if err != nil && c.woken(err) {
 			yield = false
 			continue // woken to poll
 		}
+		c.tally(0, 1, 0) // parked reads count too: windows end, polling is tried again
 		return n, err
 	}
 }
@@ -126,11 +126,22 @@ func (c *pollConn) Read(p []byte) (int, error) {
 // tally counts reads that returned something (polled or parked) and empty
 // polls, and adds them to the run's window every flushEvery.
 func (c *pollConn) tally(polled, parked, empties int64) {
+	if mode := c.waits.mode.Load(); mode != c.mode {
+		c.flush()
+		c.mode = mode
+	}
 	c.polled += polled
 	c.parked += parked
 	c.empties += empties
 	if c.polled+c.parked+c.empties >= flushEvery {
-		c.waits.count(c.polled, c.parked, c.empties)
+		c.flush()
+	}
+}
+
+// flush adds the counts to the run's.
+func (c *pollConn) flush() {
+	if c.polled+c.parked+c.empties > 0 {
+		c.waits.count(c.mode, c.polled, c.parked, c.empties)
 		c.polled, c.parked, c.empties = 0, 0, 0
 	}
 }

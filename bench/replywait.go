@@ -74,7 +74,12 @@ func ParseReplyWait(s string) (ReplyWait, error) {
 // well ahead of need.
 type replyWaits struct {
 	polling atomic.Bool
-	_       [63]byte // polling is read by every poll: a cache line of its own
+	// mode counts the changes of mode: a connection's counts made before
+	// the latest change go to the totals, not to the window.
+	mode atomic.Int64
+	// loadMode is mode when the load began (start).
+	loadMode atomic.Int64
+	_        [48]byte // polling and mode are read by every poll: not on the counters' cache line
 	// polled and parked count the window's reads that returned something,
 	// made polling and parked; empties its polls that found nothing.
 	// Connections add their counts every flushEvery events.
@@ -168,18 +173,40 @@ func (w *replyWaits) start() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.retry = time.Time{}
-	if !w.fixed && !w.polling.Load() {
-		w.stats.Polled += w.polled.Swap(0)
-		w.stats.Parked += w.parked.Swap(0) // connecting
-		w.empties.Store(0)
-		w.set(true)
+	w.polled.Store(0) // connecting and preloading are not the load
+	w.parked.Store(0)
+	w.empties.Store(0)
+	w.set(true)
+	w.loadMode.Store(w.mode.Load())
+}
+
+// stop ends polling for good: the load is over.
+func (w *replyWaits) stop() {
+	if w == nil {
+		return
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.fixed = false
+	w.retry = farFuture
+	w.set(false)
 }
 
 // count adds a connection's reads that returned something (polled and
 // parked) and empty polls to the window, and judges the window when it is
-// full.
-func (w *replyWaits) count(polled, parked, empties int64) {
+// full. Counts made in an earlier mode (mode is not the current one) go to
+// the run's totals only: they would make the window look like that mode.
+func (w *replyWaits) count(mode, polled, parked, empties int64) {
+	if mode != w.mode.Load() {
+		if mode < w.loadMode.Load() {
+			return // counted before the load
+		}
+		w.mu.Lock()
+		w.stats.Polled += polled
+		w.stats.Parked += parked
+		w.mu.Unlock()
+		return
+	}
 	n := w.polled.Add(polled) + w.parked.Add(parked) + w.empties.Add(empties)
 	if n >= pollWindow && w.mu.TryLock() {
 		if w.polled.Load()+w.parked.Load()+w.empties.Load() >= pollWindow {
@@ -193,10 +220,13 @@ func (w *replyWaits) count(polled, parked, empties int64) {
 // holds w.mu.
 func (w *replyWaits) judge(now time.Time) {
 	polled, parked, empties := w.polled.Swap(0), w.parked.Swap(0), w.empties.Swap(0)
-	reads := polled + parked
 	w.stats.Polled += polled
 	w.stats.Parked += parked
 	polling := w.polling.Load()
+	reads := parked
+	if polling {
+		reads = polled // a polling window is judged on its polls alone
+	}
 	switch {
 	case w.fixed:
 	case !polling:
@@ -229,7 +259,8 @@ func (w *replyWaits) park(now time.Time, reads, empties int64) {
 	w.set(false)
 }
 
-// summary returns the counts so far.
+// summary returns the counts so far (but for each connection's last
+// flushEvery or fewer).
 func (w *replyWaits) summary() ReplyWaitStats {
 	if w == nil {
 		return ReplyWaitStats{}
@@ -246,6 +277,7 @@ func (w *replyWaits) summary() ReplyWaitStats {
 // w.mu. The reads parked when polling starts are woken, from another
 // goroutine: a run may have many connections.
 func (w *replyWaits) set(poll bool) {
+	w.mode.Add(1)
 	w.polling.Store(poll)
 	if poll {
 		go w.kickAll()

@@ -164,7 +164,7 @@ func TestKickWakesAParkedRead(t *testing.T) {
 	if err := conn.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.Write([]byte("DEBUG SLEEP 0.3\r\n")); err != nil {
+	if _, err := conn.Write([]byte("DEBUG SLEEP 1\r\n")); err != nil {
 		t.Fatal(err)
 	}
 	type reply struct {
@@ -185,25 +185,27 @@ func TestKickWakesAParkedRead(t *testing.T) {
 	if r.err != nil || r.line != "+OK\r\n" {
 		t.Fatalf("read after the kick: %q, %v; want +OK", r.line, r.err)
 	}
-	// Woken, the read polled, in vain while the server slept: a parked
-	// read that was not woken would not have. (One connection adds its
-	// counts every flushEvery polls, and some 200 ms of polling make
-	// windows enough to stop polling.)
+	// Woken, the read polled, in vain while the server slept, until
+	// polling stopped: a parked read that was not woken would not have.
 	if s := w.summary(); s.Spells == 0 {
 		t.Fatalf("after the kick the read did not poll: %+v", s)
 	}
-	if el := time.Since(start); el < 250*time.Millisecond {
-		t.Fatalf("the reply came after %v, before the server's 300 ms sleep ended", el)
+	if el := time.Since(start); el < 900*time.Millisecond {
+		t.Fatalf("the reply came after %v, before the server's 1 s sleep ended", el)
 	}
-	// A deadline that passes still fails the read, polling or not.
+	// A deadline that passes still fails a polling read.
+	w.mu.Lock()
+	w.set(true)
+	w.mu.Unlock()
 	if err := conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.Write([]byte("DEBUG SLEEP 0.3\r\n")); err != nil {
+	if _, err := conn.Write([]byte("DEBUG SLEEP 0.5\r\n")); err != nil {
 		t.Fatal(err)
 	}
+	start = time.Now()
 	buf := make([]byte, 16)
-	if _, err := conn.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("read past its deadline: %v, want a deadline error", err)
+	if _, err := conn.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) || time.Since(start) > 400*time.Millisecond {
+		t.Fatalf("read past its deadline: %v after %v, want a deadline error at 50 ms", err, time.Since(start))
 	}
 }

@@ -214,6 +214,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		}
 	}
 	<-workersDone
+	t.waits.stop() // the load is over
 	<-searchDone
 	if recDone != nil {
 		recErr = <-recDone

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -543,6 +544,9 @@ func TestGetReadsValuesWhateverTheirSize(t *testing.T) {
 // it, kicks and switches of mode included. It runs alone: polling
 // connections would starve the tests beside it.
 func TestRepliesPolledFromALocalServer(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("connections poll on Linux only")
+	}
 	for _, tc := range []struct {
 		mode     bench.ReplyWait
 		tls      bool
@@ -589,23 +593,26 @@ func TestRepliesPolledFromALocalServer(t *testing.T) {
 	}
 }
 
-// TestRepliesFromADistantServerPark puts 2 ms between the server and the
+// TestRepliesFromADistantServerPark puts 10 ms between the server and the
 // client: polls would mostly find nothing, so the connections park; and
-// with --reply-wait park they never poll. It runs alone (the proxy is in
-// this process, and polling connections starve it until they park).
+// with --reply-wait park they never poll. It runs alone (polling
+// connections would starve the tests beside it).
 func TestRepliesFromADistantServerPark(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("connections poll on Linux only")
+	}
 	for _, mode := range []bench.ReplyWait{bench.ReplyWaitAuto, bench.ReplyWaitPark} {
 		t.Run(string(mode), func(t *testing.T) {
 			s := benchtest.StartServer(t)
-			proxy := benchtest.StartDelayProxy(t, net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), 2*time.Millisecond)
+			proxy := benchtest.StartDelayProxy(t, net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), 10*time.Millisecond)
 			s.ResetStats(t)
 			cfg := config(s)
 			cfg.Target.Host, cfg.Target.Port = proxy.Host, proxy.Port
 			cfg.ReplyWait = mode
 			cfg.Connections = 16
-			cfg.Requests = 8000
+			cfg.Requests = 4000
 			obs, out := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
-			assertCountsMatchServer(t, s, obs, 8000)
+			assertCountsMatchServer(t, s, obs, 4000)
 			rw := out.ReplyWaits
 			if mode == bench.ReplyWaitPark {
 				if rw != (bench.ReplyWaitStats{}) || lastEvent(obs, results.EventReplyWait) != nil {
@@ -613,8 +620,8 @@ func TestRepliesFromADistantServerPark(t *testing.T) {
 				}
 				return
 			}
-			if rw.Spells == 0 || rw.ParkedShare() < 0.5 || rw.WorstEmptyPerRead() <= 4 {
-				t.Fatalf("polling went on against a server 2 ms away: %+v (%.0f %% parked)", rw, 100*rw.ParkedShare())
+			if rw.Spells == 0 || rw.ParkedShare() < 0.8 {
+				t.Fatalf("polling went on against a server 10 ms away: %+v (%.0f %% parked)", rw, 100*rw.ParkedShare())
 			}
 			ev := lastEvent(obs, results.EventReplyWait)
 			if ev == nil || ev.Count != int64(rw.Spells) || !strings.Contains(ev.Detail, "of reads waited parked") {

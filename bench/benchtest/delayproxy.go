@@ -31,6 +31,7 @@ type DelayProxy struct {
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	conns   []net.Conn
+	closed  bool
 }
 
 // delayProxyEnv, set to "backend delay", makes the test binary a delay
@@ -42,8 +43,13 @@ const delayProxyEnv = "AMRBENCH_DELAY_PROXY"
 // test binary's TestMain must call DelayProxyMain first.
 func StartDelayProxy(t testing.TB, backend string, delay time.Duration) *DelayProxy {
 	t.Helper()
-	cmd := exec.Command(os.Args[0])
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatalf("delay proxy: %v", err)
+	}
+	cmd := exec.Command(self, "-test.run=^$") // should the hook be missing, no tests run
 	cmd.Env = append(os.Environ(), delayProxyEnv+"="+backend+" "+delay.String())
+	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatalf("delay proxy: %v", err)
@@ -57,8 +63,17 @@ func StartDelayProxy(t testing.TB, backend string, delay time.Duration) *DelayPr
 	}
 	t.Cleanup(func() {
 		_ = stdin.Close() // the proxy stops when its input ends
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("delay proxy: %v", err)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("delay proxy: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+			t.Errorf("delay proxy: still running 5 s after its input ended; killed")
 		}
 	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
@@ -117,6 +132,11 @@ func (p *DelayProxy) accept() {
 			continue
 		}
 		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			_, _ = client.Close(), server.Close()
+			return
+		}
 		p.conns = append(p.conns, client, server)
 		p.mu.Unlock()
 		p.wg.Add(2)
@@ -186,6 +206,7 @@ func forward(dst, src net.Conn, delay time.Duration) {
 func (p *DelayProxy) close() {
 	_ = p.ln.Close()
 	p.mu.Lock()
+	p.closed = true
 	for _, c := range p.conns {
 		_ = c.Close()
 	}
