@@ -151,19 +151,11 @@ func (c *pollConn) poll(p []byte) (n int, again bool, err error) {
 	c.rbuf = p
 	err = c.raw.Read(c.readRaw)
 	c.rbuf = nil
-	if err != nil {
-		return 0, false, asOpError("read", err) // closed, or past the read deadline
-	}
-	switch n, errno := c.rn, c.rerrno; {
-	case errno == syscall.EAGAIN:
-		return 0, true, nil
-	case errno != nil:
-		return 0, false, c.opError("read", errno)
-	case n == 0 && len(p) > 0:
+	n, again, err = c.outcome("read", err, c.rn, c.rerrno)
+	if err == nil && !again && n == 0 && len(p) > 0 {
 		return 0, false, io.EOF
-	default:
-		return n, false, nil
 	}
+	return n, again, err
 }
 
 // pollWrite writes once without waiting; again reports that the socket
@@ -172,17 +164,21 @@ func (c *pollConn) pollWrite(p []byte) (n int, again bool, err error) {
 	c.wbuf = p
 	err = c.raw.Write(c.writeRaw)
 	c.wbuf = nil
-	if err != nil {
-		return 0, false, asOpError("write", err) // closed, or past the write deadline
-	}
-	switch n, errno := c.wn, c.werrno; {
+	return c.outcome("write", err, c.wn, c.werrno)
+}
+
+// outcome reads a raw call's result: err from the runtime (the connection
+// is closed, or past its deadline), else the system call's n and errno.
+func (c *pollConn) outcome(op string, err error, n int, errno error) (int, bool, error) {
+	switch {
+	case err != nil:
+		return 0, false, asOpError(op, err)
 	case errno == syscall.EAGAIN:
 		return 0, true, nil
 	case errno != nil:
-		return 0, false, c.opError("write", errno)
-	default:
-		return max(n, 0), false, nil
+		return 0, false, c.opError(op, errno)
 	}
+	return max(n, 0), false, nil
 }
 
 // readOnce and writeOnce are the raw calls: once, whatever they find.
