@@ -301,6 +301,8 @@ func (c *Config) Validate() error {
 		add("--reply-wait %v", err)
 	} else if c.ReplyWait == ReplyWaitPoll && c.OpenLoop() {
 		add("--reply-wait poll: an open loop's workers wait on timers that polling connections would starve; use auto or park")
+	} else if c.ReplyWait == ReplyWaitPoll && c.Target.Auth == AuthEntra {
+		add("--reply-wait poll: Entra ID's token requests would be starved by polling connections; use auto or park")
 	}
 	if c.Warmup < 0 {
 		add("--warmup %s: cannot be negative", c.Warmup)

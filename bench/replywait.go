@@ -66,12 +66,12 @@ func ParseReplyWait(s string) (ReplyWait, error) {
 //
 // Polling needs every wait in the process that matters to be one for a
 // reply: the open loop's workers sleep on a timer read through the network
-// poller, so an open-loop run parks; so does a run against a server in this
-// process (the embedded miniredis), whose goroutines the polls would starve.
+// poller, so an open-loop run parks; so does a run with Entra ID, whose
+// token requests wait there too, and one against a server in this process
+// (the embedded miniredis), whose goroutines the polls would starve.
 // Connecting waits in the network poller too, so polling starts only with
 // the load (start). Some waits are left to be slowed, by up to 10 ms each:
-// a reconnection during the run, and Entra ID token requests, which are made
-// well ahead of need.
+// a reconnection during the run, and a name looked up in DNS.
 type replyWaits struct {
 	polling atomic.Bool
 	// mode counts the changes of mode: a connection's counts made before

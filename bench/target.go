@@ -50,7 +50,11 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 		return nil, fmt.Errorf("TLS: %w", err)
 	}
 	t := &Target{cfg: cfg, events: &eventSink{}}
-	t.waits = newReplyWaits(cfg.ReplyWait, cfg.OpenLoop())
+	// Entra ID's token requests wait in the network poller (HTTP, the az
+	// command's pipes), as the open loop's timers do: neither may be
+	// starved by polling connections. (An Azure cache is not near enough
+	// for polling to pay anyway.)
+	t.waits = newReplyWaits(cfg.ReplyWait, cfg.OpenLoop() || tc.Auth == AuthEntra)
 	if tc.Auth == AuthEntra {
 		if t.entra, err = startEntra(ctx, tc.Entra, t.events, cfg.Connections); err != nil {
 			return nil, err

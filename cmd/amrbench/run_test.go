@@ -232,6 +232,7 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		{[]string{"run", "--expiry-range", "0-10"}, 2, "an expiry starts at 1 second"},
 		{[]string{"run", "--reply-wait", "spin"}, 2, `--reply-wait "spin": want auto, park or poll`},
 		{[]string{"run", "--reply-wait", "poll", "--rate", "1k"}, 2, "--reply-wait poll: an open loop's workers wait on timers"},
+		{[]string{"run", "-s", "c.westeurope.redis.azure.net", "--auth", "entra", "--reply-wait", "poll"}, 2, "--reply-wait poll: Entra ID's token requests"},
 		{nil, 2, "amrbench <command> --help"},
 	}
 	for _, tt := range tests {
