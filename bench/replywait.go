@@ -187,7 +187,6 @@ func (w *replyWaits) stop() {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.fixed = false
 	w.retry = farFuture
 	w.set(false)
 }
@@ -231,7 +230,7 @@ func (w *replyWaits) judge(now time.Time) {
 	case w.fixed:
 	case !polling:
 		if !now.Before(w.retry) {
-			w.trial = !w.retry.IsZero()
+			w.trial = true // polling stopped once: this is a try
 			w.set(true)
 		}
 	case empties <= maxEmptyPerRead*max(reads, 1):
