@@ -115,12 +115,6 @@ type ReplyWaitStats struct {
 	WorstEmpties, WorstReads int64
 }
 
-// WorstEmptyPerRead is the most polls that found nothing per reply in a
-// window that stopped polling.
-func (s ReplyWaitStats) WorstEmptyPerRead() float64 {
-	return float64(s.WorstEmpties) / float64(max(s.WorstReads, 1))
-}
-
 // ParkedShare is the share of reads made while parked.
 func (s ReplyWaitStats) ParkedShare() float64 {
 	if s.Polled+s.Parked == 0 {
