@@ -4,8 +4,9 @@
 # local redis-server: A B A B, medians and ratios of ops/s, client CPU per
 # operation and peak RSS. Flags: see `scripts/compare-peer.sh -h`.
 #
-#   scripts/compare-peer.sh                          # 50 connections, 1:10, 32 B, keys 0..99999
+#   scripts/compare-peer.sh                          # 50 connections, 1:10, 32 B, keys 1..100000
 #   scripts/compare-peer.sh --pipeline 16
+#   scripts/compare-peer.sh --pipeline 16 --sets 4   # then the median and range of the 4 sets' ratios
 #   scripts/compare-peer.sh --rss-only --connections 10000 --duration 30s --buffer-size 4k
 set -euo pipefail
 cd "$(dirname "$0")/.."

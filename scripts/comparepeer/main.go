@@ -5,7 +5,8 @@
 // with the same connections, pipeline, ratio, value size and key range, and
 // prints the medians and the ratios of throughput, client CPU per operation
 // (user + system, from the kernel's accounting of each child process) and
-// peak RSS.
+// peak RSS. With --sets N it does so N times and closes with the median and
+// the range of the sets' ratios: on a shared machine one set can drift.
 //
 // With --rss-only it runs amrbench alone at 1 connection and at
 // --connections, and reports peak RSS and RSS per connection.
@@ -25,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,6 +36,7 @@ import (
 
 type options struct {
 	connections, pipeline, dataSize, runs, threads int
+	sets                                           int
 	keys                                           int
 	ratio, reference, amrbench, redisServer        string
 	duration                                       time.Duration
@@ -64,7 +67,8 @@ func main() {
 	flag.IntVar(&o.dataSize, "data-size", 32, "value size in bytes")
 	flag.IntVar(&o.keys, "keys", 100000, "key range: keys 1..keys (memtier's key numbers start at 1)")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each run")
-	flag.IntVar(&o.runs, "runs", 5, "runs of each tool")
+	flag.IntVar(&o.runs, "runs", 5, "runs of each tool per set")
+	flag.IntVar(&o.sets, "sets", 1, "sets of runs: with more than one, the median and range of each set's ratios close the report (a shared machine drifts between sets)")
 	flag.IntVar(&o.threads, "threads", max(1, runtime.NumCPU()-1), "memtier threads and amrbench --cpus, so both get the same CPUs (default: all but the one left to redis-server)")
 	flag.StringVar(&o.reference, "reference", "auto", "reference tool: auto, memtier or redis-benchmark")
 	flag.StringVar(&o.amrbench, "amrbench", "", "amrbench binary (default: build ./cmd/amrbench)")
@@ -72,6 +76,10 @@ func main() {
 	flag.BoolVar(&o.rssOnly, "rss-only", false, "measure amrbench's memory at --connections against 1 connection, without a reference")
 	flag.StringVar(&o.bufferSize, "buffer-size", "", "amrbench --buffer-size (default: amrbench's)")
 	flag.Parse()
+	if o.runs < 1 || o.sets < 1 {
+		fmt.Fprintln(os.Stderr, "comparepeer: --runs and --sets must be at least 1")
+		os.Exit(2)
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "comparepeer:", err)
 		os.Exit(1)
@@ -113,42 +121,70 @@ func run(o options) error {
 	}
 	fmt.Printf("amrbench vs %s: %d connections, pipeline %d, ratio %s, %d-byte values, keys 1..%d, %s per run, %d runs each, %d CPUs each, A B A B\n",
 		ref, o.connections, o.pipeline, o.ratio, o.dataSize, o.keys, o.duration, o.runs, o.threads)
+	var opsRatios, cpuRatios []float64
+	for set := 1; set <= o.sets; set++ {
+		if o.sets > 1 {
+			fmt.Printf("\nset %d of %d, %s\n", set, o.sets, time.Now().UTC().Format("15:04 MST"))
+		}
+		dir := filepath.Join(tmp, fmt.Sprintf("set-%d", set))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			return err
+		}
+		opsRatio, cpuRatio, err := compareSet(o, ref, addr, port, dir)
+		if err != nil {
+			return err
+		}
+		opsRatios, cpuRatios = append(opsRatios, opsRatio), append(cpuRatios, cpuRatio)
+	}
+	if o.sets > 1 {
+		fmt.Printf("\nover %d sets, each set's ratio of medians: ops/s %.3f (%.3f–%.3f), CPU per op %.3f (%.3f–%.3f)\n",
+			o.sets, median(opsRatios), slices.Min(opsRatios), slices.Max(opsRatios),
+			median(cpuRatios), slices.Min(cpuRatios), slices.Max(cpuRatios))
+	}
+	return nil
+}
+
+// compareSet runs the two tools in turn, o.runs times each, prints each run
+// and the medians, and returns the ratios of the medians (amrbench over the
+// reference) of ops/s and of CPU per operation. Its runs write under dir.
+func compareSet(o options, ref, addr string, port int, dir string) (opsRatio, cpuRatio float64, err error) {
 	var amr, peer []measurement
 	for i := 0; i < o.runs; i++ {
 		if err := flushAll(addr); err != nil {
-			return err
+			return 0, 0, err
 		}
-		m, err := runAmrbench(o, addr, filepath.Join(tmp, fmt.Sprintf("amr-%d", i)), o.connections)
+		m, err := runAmrbench(o, addr, filepath.Join(dir, fmt.Sprintf("amr-%d", i)), o.connections)
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
 		amr = append(amr, m)
 		fmt.Printf("  run %d  amrbench %10.0f ops/s  %6.3f CPU s per Mops  %7d KB\n", i+1, m.opsPerSec, m.cpuPerMillion(), m.maxRSSKB)
 		if err := flushAll(addr); err != nil {
-			return err
+			return 0, 0, err
 		}
 		if ref == "memtier" {
-			m, err = runMemtier(o, addr, filepath.Join(tmp, fmt.Sprintf("memtier-%d.json", i)))
+			m, err = runMemtier(o, addr, filepath.Join(dir, fmt.Sprintf("memtier-%d.json", i)))
 		} else {
 			m, err = runRedisBenchmark(o, port)
 		}
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
 		peer = append(peer, m)
 		fmt.Printf("  run %d  %-8s %10.0f ops/s  %6.3f CPU s per Mops  %7d KB\n", i+1, ref, m.opsPerSec, m.cpuPerMillion(), m.maxRSSKB)
 	}
 	a, p := medians(amr), medians(peer)
+	opsRatio, cpuRatio = a.opsPerSec/p.opsPerSec, a.cpuPerMillion()/p.cpuPerMillion()
 	fmt.Printf("\nmedians                 %14s %14s %8s %12s\n", "amrbench", ref, "ratio", "pair ratio")
-	fmt.Printf("ops/s                   %14.0f %14.0f %8.3f %12.3f\n", a.opsPerSec, p.opsPerSec, a.opsPerSec/p.opsPerSec,
+	fmt.Printf("ops/s                   %14.0f %14.0f %8.3f %12.3f\n", a.opsPerSec, p.opsPerSec, opsRatio,
 		pairRatio(amr, peer, func(m measurement) float64 { return m.opsPerSec }))
-	fmt.Printf("CPU s per million ops   %14.3f %14.3f %8.3f %12.3f\n", a.cpuPerMillion(), p.cpuPerMillion(), a.cpuPerMillion()/p.cpuPerMillion(),
+	fmt.Printf("CPU s per million ops   %14.3f %14.3f %8.3f %12.3f\n", a.cpuPerMillion(), p.cpuPerMillion(), cpuRatio,
 		pairRatio(amr, peer, measurement.cpuPerMillion))
 	fmt.Printf("peak RSS (KB)           %14d %14d %8.3f %12.3f\n", a.maxRSSKB, p.maxRSSKB, float64(a.maxRSSKB)/float64(p.maxRSSKB),
 		pairRatio(amr, peer, func(m measurement) float64 { return float64(m.maxRSSKB) }))
 	fmt.Println("(ops/s ratio above 1 and CPU ratio below 1 favour amrbench; the pair ratio is the median of each run's ratio")
 	fmt.Println(" to the reference run right after it, which cancels slow drifts of a shared machine)")
-	return nil
+	return opsRatio, cpuRatio, nil
 }
 
 // pairRatio is the median over runs of amrbench's figure divided by the
