@@ -1,0 +1,62 @@
+package main
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []float64
+		want float64
+	}{
+		{"one", []float64{3}, 3},
+		{"odd, unsorted", []float64{5, 1, 3}, 3},
+		{"even: the mean of the middle two", []float64{4, 1, 3, 2}, 2.5},
+		{"ratios around one", []float64{1.087, 0.824, 1.005, 0.968, 1.015}, 1.005},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := median(tt.in); got != tt.want {
+				t.Errorf("median = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRatios checks the two ratios a set reports: the ratio of the medians,
+// each figure's median taken on its own, and the median of the pairs' ratios.
+func TestRatios(t *testing.T) {
+	run := func(ops int64, seconds float64, cpu time.Duration) measurement {
+		return measurement{ops: ops, opsPerSec: float64(ops) / seconds, cpu: cpu}
+	}
+	amr := []measurement{
+		run(1_000_000, 10, 1200*time.Millisecond), // 100k ops/s, 1.2 CPU s per Mops
+		run(1_200_000, 10, 1200*time.Millisecond), // 120k ops/s, 1.0
+		run(900_000, 10, 1350*time.Millisecond),   // 90k ops/s, 1.5
+	}
+	peer := []measurement{
+		run(1_000_000, 10, 1400*time.Millisecond), // 100k, 1.4
+		run(1_000_000, 10, 1100*time.Millisecond), // 100k, 1.1
+		run(1_000_000, 10, 1000*time.Millisecond), // 100k, 1.0
+	}
+	a, p := medians(amr), medians(peer)
+	if a.opsPerSec != 100_000 || p.opsPerSec != 100_000 {
+		t.Errorf("median ops/s = %v and %v, want 100000 and 100000", a.opsPerSec, p.opsPerSec)
+	}
+	if got := a.cpuPerMillion(); math.Abs(got-1.2) > 1e-9 {
+		t.Errorf("amrbench's median CPU s per Mops = %v, want 1.2", got)
+	}
+	if got := p.cpuPerMillion(); math.Abs(got-1.1) > 1e-9 {
+		t.Errorf("the reference's median CPU s per Mops = %v, want 1.1", got)
+	}
+	// Pairs: 100/100, 120/100, 90/100 -> median 1.0; CPU 1.2/1.4, 1.0/1.1, 1.5/1.0 -> median 1.0/1.1.
+	if got := pairRatio(amr, peer, func(m measurement) float64 { return m.opsPerSec }); math.Abs(got-1) > 1e-9 {
+		t.Errorf("ops/s pair ratio = %v, want 1", got)
+	}
+	if got, want := pairRatio(amr, peer, measurement.cpuPerMillion), 1.0/1.1; math.Abs(got-want) > 1e-9 {
+		t.Errorf("CPU pair ratio = %v, want %v", got, want)
+	}
+}
