@@ -4,43 +4,32 @@ package bench
 
 import (
 	"errors"
-	"io"
 	"net"
 	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
 // pollingSupported says connections can poll here (replyWaits).
 const pollingSupported = true
 
-// pollConn is a TCP connection that polls for what it reads and writes
-// while its run's replyWaits say so, and waits as any connection does
-// otherwise.
+// pollConn is a TCP connection (rawConn) that polls for what it reads and
+// writes while its run's replyWaits say so, and waits as any connection
+// does otherwise.
 //
 // A read that parks while the run switches to polling is woken by a read
 // deadline in the past (kick); the deadline asked for is put back and the
 // read polls. A connection is read by one goroutine at a time, and written
 // by one at a time.
 type pollConn struct {
-	net.Conn
-	raw   syscall.RawConn
+	*rawConn
 	waits *replyWaits
 	// sent says a request went out since the last read: the first poll
 	// yields first, as the reply cannot be in yet. (Atomic: TLS may write
 	// an alert from another goroutine.)
 	sent atomic.Bool
-	// readRaw and writeRaw are readOnce and writeOnce as func values, made
-	// once: a closure per poll would be an allocation per operation. They
-	// work on buf and leave n and errno (rbuf... for reads, wbuf... for
-	// writes, which may run at the same time).
-	readRaw, writeRaw func(fd uintptr) bool
-	rbuf, wbuf        []byte
-	rn, wn            int
-	rerrno, werrno    error
 	// polled, parked and empties are reads counted here (replyWaits.count)
 	// in mode, and added to the run's window every flushEvery events.
 	mode, polled, parked, empties int64
@@ -52,16 +41,11 @@ type pollConn struct {
 
 // newPollConn wraps c, unless it offers no raw file descriptor.
 func newPollConn(c net.Conn, w *replyWaits) net.Conn {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
+	rc := newRawConn(c)
+	if rc == nil {
 		return c
 	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return c
-	}
-	pc := &pollConn{Conn: c, raw: raw, waits: w}
-	pc.readRaw, pc.writeRaw = pc.readOnce, pc.writeOnce
+	pc := &pollConn{rawConn: rc, waits: w}
 	w.add(pc)
 	return pc
 }
@@ -73,7 +57,7 @@ func (c *pollConn) Write(p []byte) (int, error) {
 	c.sent.Store(true)
 	written := 0
 	for written < len(p) && c.waits.polling.Load() {
-		n, again, err := c.pollWrite(p[written:])
+		n, again, err := c.tryWrite(p[written:])
 		written += n
 		if err != nil {
 			return written, err
@@ -86,7 +70,7 @@ func (c *pollConn) Write(p []byte) (int, error) {
 	if written == len(p) {
 		return written, nil
 	}
-	n, err := c.Conn.Write(p[written:])
+	n, err := c.rawConn.Write(p[written:])
 	return written + n, err
 }
 
@@ -101,7 +85,7 @@ func (c *pollConn) Read(p []byte) (int, error) {
 			if yield {
 				runtime.Gosched()
 			}
-			n, again, err := c.poll(p)
+			n, again, err := c.tryRead(p)
 			if again {
 				c.tally(0, 0, 1)
 				yield = true
@@ -113,7 +97,7 @@ func (c *pollConn) Read(p []byte) (int, error) {
 			c.tally(1, 0, 0)
 			return n, err
 		}
-		n, err := c.Conn.Read(p)
+		n, err := c.rawConn.Read(p)
 		if err != nil && c.woken(err) {
 			yield = false
 			continue // woken to poll
@@ -144,75 +128,6 @@ func (c *pollConn) flush() {
 		c.waits.count(c.mode, c.polled, c.parked, c.empties)
 		c.polled, c.parked, c.empties = 0, 0, 0
 	}
-}
-
-// poll reads once without waiting; again reports that nothing had come in.
-func (c *pollConn) poll(p []byte) (n int, again bool, err error) {
-	c.rbuf = p
-	err = c.raw.Read(c.readRaw)
-	c.rbuf = nil
-	n, again, err = c.outcome("read", err, c.rn, c.rerrno)
-	if err == nil && !again && n == 0 && len(p) > 0 {
-		return 0, false, io.EOF
-	}
-	return n, again, err
-}
-
-// pollWrite writes once without waiting; again reports that the socket
-// took nothing.
-func (c *pollConn) pollWrite(p []byte) (n int, again bool, err error) {
-	c.wbuf = p
-	err = c.raw.Write(c.writeRaw)
-	c.wbuf = nil
-	return c.outcome("write", err, c.wn, c.werrno)
-}
-
-// outcome reads a raw call's result: err from the runtime (the connection
-// is closed, or past its deadline), else the system call's n and errno.
-func (c *pollConn) outcome(op string, err error, n int, errno error) (int, bool, error) {
-	switch {
-	case err != nil:
-		return 0, false, asOpError(op, err)
-	case errno == syscall.EAGAIN:
-		return 0, true, nil
-	case errno != nil:
-		return 0, false, c.opError(op, errno)
-	}
-	return max(n, 0), false, nil
-}
-
-// readOnce and writeOnce are the raw calls: once, whatever they find.
-func (c *pollConn) readOnce(fd uintptr) bool {
-	for {
-		c.rn, c.rerrno = syscall.Read(int(fd), c.rbuf)
-		if c.rerrno != syscall.EINTR {
-			return true
-		}
-	}
-}
-
-func (c *pollConn) writeOnce(fd uintptr) bool {
-	for {
-		c.wn, c.werrno = syscall.Write(int(fd), c.wbuf)
-		if c.werrno != syscall.EINTR {
-			return true
-		}
-	}
-}
-
-// opError wraps a failed system call as the net package would.
-func (c *pollConn) opError(op string, errno error) error {
-	return &net.OpError{Op: op, Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: os.NewSyscallError(op, errno)}
-}
-
-// asOpError names a raw read's or write's failure as a plain read's or
-// write's: the net package calls it "raw-read".
-func asOpError(op string, err error) error {
-	var oe *net.OpError
-	if errors.As(err, &oe) {
-		oe.Op = op
-	}
-	return err
 }
 
 // kick wakes a parked read by moving the read deadline into the past.

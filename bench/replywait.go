@@ -302,7 +302,8 @@ func (w *replyWaits) remove(c *pollConn) {
 	w.mu.Unlock()
 }
 
-// dialer returns a dial function for go-redis: TCP, and TLS over it, whose
+// dialer returns a dial function for go-redis: TCP with raw reads and
+// writes where the platform has them (rawConn), and TLS over it, whose
 // connections wait for replies as w says (nil: park) and move their
 // deadlines lazily (slack: see deadlineConn).
 func dialer(timeout time.Duration, tlsConfig *tls.Config, w *replyWaits, slack time.Duration) func(context.Context, string, string) (net.Conn, error) {
@@ -317,6 +318,8 @@ func dialer(timeout time.Duration, tlsConfig *tls.Config, w *replyWaits, slack t
 		}
 		if w != nil {
 			c = newPollConn(c, w)
+		} else {
+			c = rawIO(c)
 		}
 		if tlsConfig != nil {
 			if c, err = handshake(ctx, c, addr, tlsConfig, timeout); err != nil {
