@@ -50,6 +50,9 @@ type measurement struct {
 	opsPerSec float64
 	cpu       time.Duration // user + system
 	maxRSSKB  int64
+	// steal is the share of the machine's CPU time that its host took
+	// (steal time) during the run; -1 where the kernel does not say.
+	steal float64
 }
 
 func (m measurement) cpuPerMillion() float64 {
@@ -158,7 +161,7 @@ func compareSet(o options, ref, addr string, port int, dir string) (opsRatio, cp
 			return 0, 0, err
 		}
 		amr = append(amr, m)
-		fmt.Printf("  run %d  amrbench %10.0f ops/s  %6.3f CPU s per Mops  %7d KB\n", i+1, m.opsPerSec, m.cpuPerMillion(), m.maxRSSKB)
+		fmt.Printf("  run %d  amrbench %10.0f ops/s  %6.3f CPU s per Mops  %7d KB%s\n", i+1, m.opsPerSec, m.cpuPerMillion(), m.maxRSSKB, stealNote(m))
 		if err := flushAll(addr); err != nil {
 			return 0, 0, err
 		}
@@ -171,7 +174,7 @@ func compareSet(o options, ref, addr string, port int, dir string) (opsRatio, cp
 			return 0, 0, err
 		}
 		peer = append(peer, m)
-		fmt.Printf("  run %d  %-8s %10.0f ops/s  %6.3f CPU s per Mops  %7d KB\n", i+1, ref, m.opsPerSec, m.cpuPerMillion(), m.maxRSSKB)
+		fmt.Printf("  run %d  %-8s %10.0f ops/s  %6.3f CPU s per Mops  %7d KB%s\n", i+1, ref, m.opsPerSec, m.cpuPerMillion(), m.maxRSSKB, stealNote(m))
 	}
 	a, p := medians(amr), medians(peer)
 	opsRatio, cpuRatio = a.opsPerSec/p.opsPerSec, a.cpuPerMillion()/p.cpuPerMillion()
@@ -182,6 +185,9 @@ func compareSet(o options, ref, addr string, port int, dir string) (opsRatio, cp
 		pairRatio(amr, peer, measurement.cpuPerMillion))
 	fmt.Printf("peak RSS (KB)           %14d %14d %8.3f %12.3f\n", a.maxRSSKB, p.maxRSSKB, float64(a.maxRSSKB)/float64(p.maxRSSKB),
 		pairRatio(amr, peer, func(m measurement) float64 { return float64(m.maxRSSKB) }))
+	if all := medians(append(slices.Clone(amr), peer...)); all.steal >= 0 {
+		fmt.Printf("host steal time, median of the runs: %.0f %% of the machine's CPU time (a busy host slows both tools)\n", 100*all.steal)
+	}
 	fmt.Println("(ops/s ratio above 1 and CPU ratio below 1 favour amrbench; the pair ratio is the median of each run's ratio")
 	fmt.Println(" to the reference run right after it, which cancels slow drifts of a shared machine)")
 	return opsRatio, cpuRatio, nil
@@ -222,20 +228,73 @@ func medians(ms []measurement) measurement {
 		opsPerSec: med(func(m measurement) float64 { return m.opsPerSec }),
 		cpu:       time.Duration(cpuPerOp * ops * float64(time.Second)),
 		maxRSSKB:  int64(med(func(m measurement) float64 { return float64(m.maxRSSKB) })),
+		steal:     med(func(m measurement) float64 { return m.steal }),
 	}
 }
 
-// runMeasured runs cmd and reads its CPU time and peak RSS from the kernel.
+// runMeasured runs cmd and reads its CPU time and peak RSS from the kernel,
+// and the host's steal time over the run from /proc/stat.
 func runMeasured(cmd *exec.Cmd) (measurement, []byte, error) {
+	before, okBefore := readCPUTimes()
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return measurement{}, out, fmt.Errorf("%s: %v\n%s", filepath.Base(cmd.Path), err, tail(out))
 	}
+	after, okAfter := readCPUTimes()
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return measurement{
+	m := measurement{
 		cpu:      time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
 		maxRSSKB: ru.Maxrss,
-	}, out, nil
+		steal:    -1,
+	}
+	if okBefore && okAfter && after.total > before.total {
+		m.steal = float64(after.steal-before.steal) / float64(after.total-before.total)
+	}
+	return m, out, nil
+}
+
+// cpuTimes are the machine's CPU times since boot, in clock ticks: all of
+// them, and the time its hypervisor ran something else (steal).
+type cpuTimes struct{ total, steal uint64 }
+
+// readCPUTimes reads the machine's CPU times from /proc/stat.
+func readCPUTimes() (cpuTimes, bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuTimes{}, false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return parseCPUTimes(line)
+}
+
+// parseCPUTimes reads the "cpu" line of /proc/stat: user, nice, system,
+// idle, iowait, irq, softirq, steal, then guest times (already counted in
+// user and nice).
+func parseCPUTimes(line string) (cpuTimes, bool) {
+	fields := strings.Fields(line)
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return cpuTimes{}, false
+	}
+	var t cpuTimes
+	for i, f := range fields[1:9] {
+		v, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			return cpuTimes{}, false
+		}
+		t.total += v
+		if i == 7 {
+			t.steal = v
+		}
+	}
+	return t, true
+}
+
+// stealNote says how much CPU time the host took during a run.
+func stealNote(m measurement) string {
+	if m.steal < 0 {
+		return ""
+	}
+	return fmt.Sprintf("  host steal %3.0f %%", 100*m.steal)
 }
 
 func runAmrbench(o options, addr, dir string, conns int) (measurement, error) {

@@ -60,3 +60,31 @@ func TestRatios(t *testing.T) {
 		t.Errorf("CPU pair ratio = %v, want %v", got, want)
 	}
 }
+
+// TestParseCPUTimes reads /proc/stat's first line: the total of its first
+// eight times and the eighth (steal); guest times are left out, as user
+// already counts them.
+func TestParseCPUTimes(t *testing.T) {
+	tests := []struct {
+		name   string
+		line   string
+		want   cpuTimes
+		wantOK bool
+	}{
+		{"a VM with steal and guest times", "cpu  1822320 3253 810373 2979658 9091 0 357921 175968 7 9",
+			cpuTimes{total: 1822320 + 3253 + 810373 + 2979658 + 9091 + 0 + 357921 + 175968, steal: 175968}, true},
+		{"no steal", "cpu 10 0 5 85 0 0 0 0", cpuTimes{total: 100}, true},
+		{"a single CPU's line", "cpu0 10 0 5 85 0 0 0 0", cpuTimes{}, false},
+		{"too few fields (an old kernel)", "cpu 10 0 5 85 0 0 0", cpuTimes{}, false},
+		{"not a number", "cpu 10 0 5 85 0 0 x 0", cpuTimes{}, false},
+		{"empty", "", cpuTimes{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := parseCPUTimes(tt.line)
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("parseCPUTimes(%q) = %+v, %v; want %+v, %v", tt.line, got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
