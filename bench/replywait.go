@@ -42,8 +42,9 @@ func ParseReplyWait(s string) (ReplyWait, error) {
 // Polling is what an event loop such as memtier's amounts to: after sending,
 // a worker yields the CPU to the others and reads when its turn comes round
 // again; by then its reply is usually in, and if not it yields again. Against
-// a local redis-server on one CPU, polling gives some 15 % more operations
-// per second for 10-20 % less CPU per operation, and a lower p99.
+// a local redis-server on one CPU, unpipelined, polling gives some 10-20 %
+// more operations per second for 5-15 % less CPU per operation, and a lower
+// p99.
 //
 // Polling is all or nothing. A parked goroutine wakes only when the
 // scheduler polls the kernel, which it does when no goroutine can run, or
