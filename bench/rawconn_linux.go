@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -27,11 +28,14 @@ import (
 // non-blocking read or write never waits, so nothing is lost by keeping the
 // slot through it.
 //
-// A connection is read by one goroutine at a time, and written by one at a
-// time; a read and a write may run at once.
+// Like any net.Conn it may be read and written from several goroutines: a
+// read and a write may run at once, and reads (writes) take turns.
 type rawConn struct {
 	net.Conn
 	raw syscall.RawConn
+	// rmu and wmu are held by a read and by a write: they own the fields of
+	// their direction below.
+	rmu, wmu sync.Mutex
 	// The raw calls are func values made once: a method value made per
 	// call would be an allocation per operation. They work on rbuf (reads)
 	// and wbuf (writes) and leave their results in rn, rerrno and wn,
@@ -70,6 +74,8 @@ func rawIO(c net.Conn) net.Conn {
 // Read reads what has come in, waiting in the network poller until
 // something has.
 func (c *rawConn) Read(p []byte) (int, error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
 	c.rbuf = p
 	err := c.raw.Read(c.readOrWait)
 	c.rbuf = nil
@@ -83,6 +89,8 @@ func (c *rawConn) Read(p []byte) (int, error) {
 // Write writes all of p, waiting in the network poller while the socket's
 // buffer is full.
 func (c *rawConn) Write(p []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	c.wbuf, c.wrote, c.werrno = p, 0, 0
 	err := c.raw.Write(c.writeOrWait)
 	c.wbuf = nil
@@ -93,6 +101,8 @@ func (c *rawConn) Write(p []byte) (int, error) {
 // tryRead reads once without waiting; again reports that nothing had come
 // in.
 func (c *rawConn) tryRead(p []byte) (n int, again bool, err error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
 	c.rbuf = p
 	err = c.raw.Read(c.readOnce)
 	c.rbuf = nil
@@ -106,6 +116,8 @@ func (c *rawConn) tryRead(p []byte) (n int, again bool, err error) {
 // tryWrite writes once without waiting; again reports that the socket took
 // nothing.
 func (c *rawConn) tryWrite(p []byte) (n int, again bool, err error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	c.wbuf = p
 	err = c.raw.Write(c.writeOnce)
 	c.wbuf = nil
@@ -163,6 +175,9 @@ func (c *rawConn) writeOrWaitCall(fd uintptr) bool {
 		case c.werrno == syscall.EAGAIN:
 			return false
 		case c.werrno != 0:
+			return true
+		case c.wn == 0:
+			c.werrno = syscall.EIO // a write that takes nothing and says nothing: never spin on it
 			return true
 		}
 		c.wbuf = c.wbuf[c.wn:]
