@@ -74,15 +74,7 @@ func rawIO(c net.Conn) net.Conn {
 // Read reads what has come in, waiting in the network poller until
 // something has.
 func (c *rawConn) Read(p []byte) (int, error) {
-	c.rmu.Lock()
-	defer c.rmu.Unlock()
-	c.rbuf = p
-	err := c.raw.Read(c.readOrWait)
-	c.rbuf = nil
-	n, _, err := c.outcome("read", err, c.rn, c.rerrno)
-	if err == nil && n == 0 && len(p) > 0 {
-		return 0, io.EOF
-	}
+	n, _, err := c.read(p, c.readOrWait)
 	return n, err
 }
 
@@ -101,10 +93,16 @@ func (c *rawConn) Write(p []byte) (int, error) {
 // tryRead reads once without waiting; again reports that nothing had come
 // in.
 func (c *rawConn) tryRead(p []byte) (n int, again bool, err error) {
+	return c.read(p, c.readOnce)
+}
+
+// read reads into p with call (readOnce or readOrWait); an empty read of a
+// non-empty p is the peer's close.
+func (c *rawConn) read(p []byte, call func(fd uintptr) bool) (n int, again bool, err error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	c.rbuf = p
-	err = c.raw.Read(c.readOnce)
+	err = c.raw.Read(call)
 	c.rbuf = nil
 	n, again, err = c.outcome("read", err, c.rn, c.rerrno)
 	if err == nil && !again && n == 0 && len(p) > 0 {
