@@ -446,11 +446,15 @@ func TestEntraClusterNodesGetEveryToken(t *testing.T) {
 	if surplus := accepted - int64(target.ConnectionPlan().Total()); closed > max(surplus, 0) {
 		t.Fatalf("%d connections closed for expired tokens, more than the %d go-redis dialled beyond the plan", closed, surplus)
 	}
-	// Every AUTH sent is counted. One may fail on a connection go-redis
-	// closes as it sends it (its surplus connections, above), after the
-	// proxy accepted it; none may be refused.
+	// Every AUTH sent during the run is counted. One may fail on a
+	// connection go-redis closes as it sends it (its surplus connections,
+	// above), after the proxy accepted it; none may be refused. go-redis
+	// sends a pooled connection's AUTH from a goroutine of its own as the
+	// connection returns to its pool, so one that returns as the run ends
+	// may send it after the last interval: at most one per connection the
+	// workers use.
 	failed := tot.reauth.ErrorCount()
-	if tot.reauth.Count-failed > proxyAuths || proxyAuths > tot.reauth.Count || tot.reauth.Errors[results.ErrAuth] != 0 || failed*20 > tot.reauth.Count {
+	if tot.reauth.Count-failed > proxyAuths || proxyAuths > tot.reauth.Count+int64(target.ConnectionPlan().Total()) || tot.reauth.Errors[results.ErrAuth] != 0 || failed*20 > tot.reauth.Count {
 		t.Fatalf("the intervals count %d re-AUTHs (%v failed), the proxies accepted %d", tot.reauth.Count, tot.reauth.Errors, proxyAuths)
 	}
 	if n := len(eventsOf(obs, results.EventReauth, "")); n < 5 {
