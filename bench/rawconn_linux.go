@@ -81,13 +81,8 @@ func (c *rawConn) Read(p []byte) (int, error) {
 // Write writes all of p, waiting in the network poller while the socket's
 // buffer is full.
 func (c *rawConn) Write(p []byte) (int, error) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.wbuf, c.wrote, c.werrno = p, 0, 0
-	err := c.raw.Write(c.writeOrWait)
-	c.wbuf = nil
-	_, _, err = c.outcome("write", err, 0, c.werrno)
-	return c.wrote, err
+	n, _, err := c.write(p, c.writeOrWait)
+	return n, err
 }
 
 // tryRead reads once without waiting; again reports that nothing had come
@@ -114,12 +109,19 @@ func (c *rawConn) read(p []byte, call func(fd uintptr) bool) (n int, again bool,
 // tryWrite writes once without waiting; again reports that the socket took
 // nothing.
 func (c *rawConn) tryWrite(p []byte) (n int, again bool, err error) {
+	return c.write(p, c.writeOnce)
+}
+
+// write writes p with call (writeOnce or writeOrWait) and returns what went
+// out, also when it fails part way.
+func (c *rawConn) write(p []byte, call func(fd uintptr) bool) (n int, again bool, err error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	c.wbuf = p
-	err = c.raw.Write(c.writeOnce)
+	c.wbuf, c.wrote, c.werrno = p, 0, 0
+	err = c.raw.Write(call)
 	c.wbuf = nil
-	return c.outcome("write", err, c.wn, c.werrno)
+	_, again, err = c.outcome("write", err, 0, c.werrno)
+	return c.wrote, again, err
 }
 
 // outcome reads a raw call's result: err from the runtime (the connection
@@ -163,6 +165,7 @@ func (c *rawConn) readOrWaitCall(fd uintptr) bool {
 // while the socket takes nothing.
 func (c *rawConn) writeCall(fd uintptr) bool {
 	c.wn, c.werrno = rawSyscallIO(syscall.SYS_WRITE, fd, c.wbuf)
+	c.wrote += c.wn
 	return true
 }
 
@@ -179,7 +182,6 @@ func (c *rawConn) writeOrWaitCall(fd uintptr) bool {
 			return true
 		}
 		c.wbuf = c.wbuf[c.wn:]
-		c.wrote += c.wn
 	}
 	return true
 }
