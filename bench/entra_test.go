@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
-	"github.com/amrbench/amrbench/bench/benchtest"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amrbench/amrbench/bench/benchtest"
+	"github.com/amrbench/amrbench/internal/benchtest"
 )
 
 // TestJudge follows the choice of mode through windows of reads and empty

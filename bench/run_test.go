@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
-	"github.com/amrbench/amrbench/bench/benchtest"
+	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )

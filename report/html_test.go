@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amrbench/amrbench/report/reporttest"
+	"github.com/amrbench/amrbench/internal/reporttest"
 )
 
 // externalRef finds anything a page would load from elsewhere: a src or

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/amrbench/amrbench/bench/benchtest"
+	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 )
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amrbench/amrbench/bench/benchtest"
+	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 )
 

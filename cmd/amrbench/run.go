@@ -20,7 +20,7 @@ import (
 
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/entra"
-	"github.com/amrbench/amrbench/bench/localserver"
+	"github.com/amrbench/amrbench/internal/localserver"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/amrbench/amrbench/bench/benchtest"
+	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/workloads"
 )
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/amrbench/amrbench/bench/benchtest"
+	"github.com/amrbench/amrbench/internal/benchtest"
 )
 
 // proxyClient returns a one-connection client of the proxy that sends

@@ -20,7 +20,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/amrbench/amrbench/bench/localserver"
+	"github.com/amrbench/amrbench/internal/localserver"
 )
 
 // Server is a redis-server process owned by a test.

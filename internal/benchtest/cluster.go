@@ -13,7 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/amrbench/amrbench/bench/localserver"
+	"github.com/amrbench/amrbench/internal/localserver"
 )
 
 // slotCount is the number of hash slots of a Redis Cluster.
