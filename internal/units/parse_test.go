@@ -1,0 +1,110 @@
+package units
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseBytes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"512", 512, true}, {"4k", 4096, true}, {"4KB", 4096, true}, {"4KiB", 4096, true},
+		{"1m", 1 << 20, true}, {"1 GiB", 1 << 30, true}, {"0", 0, true}, {"7b", 7, true},
+		{" 2MiB ", 2 << 20, true}, {"2147483647", math.MaxInt32, true}, {"1g", 1 << 30, true},
+		{"-1", 0, false}, {"3g", 0, false}, {"lots", 0, false}, {"1.5k", 0, false}, {"", 0, false},
+		{"2147483648", 0, false}, {"kb", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := ParseBytes(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), `"`+tt.in+`"`) {
+			t.Errorf("ParseBytes(%q): error %q does not quote the input", tt.in, err)
+		}
+	}
+}
+
+func TestParseDataSize(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"80GB", 80e9, true}, {"1.5TB", 1.5e12, true}, {"500mb", 500e6, true}, {"1 kB", 1e3, true},
+		{"2GiB", 2 << 30, true}, {"1TiB", 1 << 40, true}, {"3KiB", 3 << 10, true}, {"4MiB", 4 << 20, true},
+		{"100b", 100, true}, {" 80 GB ", 80e9, true},
+		{"80", 0, false}, {"0GB", 0, false}, {"-1GB", 0, false}, {"GB", 0, false}, {"lots", 0, false},
+		{"1e400GB", 0, false}, {"NaNGB", 0, false}, {"80G", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := ParseDataSize(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseDataSize(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestParsePercent(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"75%", 0.75, true}, {"0.5", 0.005, true}, {" 100% ", 1, true}, {"0%", 0, true}, {"20", 0.2, true},
+		{"101%", 0, false}, {"-1%", 0, false}, {"NaN", 0, false}, {"half", 0, false}, {"", 0, false}, {"%", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := ParsePercent(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParsePercent(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"50000", 50000, true}, {"50k", 50000, true}, {"1.5M", 1.5e6, true}, {"2.5K", 2500, true},
+		{"3m", 3e6, true}, {" 10k ", 10000, true}, {"1000M", MaxRate, true}, {"0.5", 0.5, true},
+		{"0", 0, false}, {"-5", 0, false}, {"fast", 0, false}, {"5G", 0, false}, {"1001M", 0, false},
+		{"Inf", 0, false}, {"NaN", 0, false}, {"k", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := ParseRate(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseRate(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"30s", 30 * time.Second, true}, {"5m", 5 * time.Minute, true}, {"1h30m", 90 * time.Minute, true},
+		{"90", 90 * time.Second, true}, {"0.5", 500 * time.Millisecond, true}, {"0", 0, true}, {" 2s ", 2 * time.Second, true},
+		{"-1", 0, false}, {"-1s", 0, false}, {"soon", 0, false}, {"NaN", 0, false}, {"1e300", 0, false}, {"", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := ParseDuration(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}

@@ -1,0 +1,56 @@
+package units
+
+import (
+	"net"
+	"strconv"
+	"strings"
+)
+
+// Integer is any integer type: what Plural counts with.
+type Integer interface {
+	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64
+}
+
+// Plural writes n things, with an s when n is not 1: "1 connection",
+// "50 connections", "0 errors".
+func Plural[N Integer](n N, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return formatInteger(n) + " " + thing + "s"
+}
+
+func formatInteger[N Integer](n N) string {
+	if n < 0 {
+		return strconv.FormatInt(int64(n), 10)
+	}
+	return strconv.FormatUint(uint64(n), 10)
+}
+
+// OneLine writes an error on one line, for a terminal or a result file:
+// each line of its text with its runs of white space made one space, and
+// the lines that are not blank joined with "; " (errors.Join puts one
+// error on each line).
+func OneLine(err error) string {
+	if err == nil {
+		return ""
+	}
+	var lines []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if f := strings.Fields(line); len(f) > 0 {
+			lines = append(lines, strings.Join(f, " "))
+		}
+	}
+	return strings.Join(lines, "; ")
+}
+
+// IsLoopback reports whether host, a name or an IP address without a port,
+// names this machine: "localhost" in any case, or a loopback address
+// (127.0.0.0/8, ::1).
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
