@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -438,7 +439,7 @@ func tickLabel(v, step float64) string {
 		decimals = int(math.Ceil(-math.Log10(step) - 1e-9))
 	}
 	if decimals == 0 && math.Abs(v) >= 10000 {
-		return formatCount(v)
+		return units.FormatThroughput(v)
 	}
 	return strconv.FormatFloat(v, 'f', decimals, 64)
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -87,7 +88,7 @@ type Comparison struct {
 	// comparison less like for like.
 	Notes []string
 	// runs are the runs compared, for the renderings that draw them (HTML).
-	runs []NamedRun
+	runs []results.NamedRun
 }
 
 // ComparedRun is one run of a comparison.
@@ -127,7 +128,7 @@ func (r ComparedRun) Describe() string {
 		target += ", " + strings.TrimSpace(t.Tier+" "+t.SKU)
 	}
 	target += ")"
-	conns := Plural(int64(h.Connections), "connection")
+	conns := units.Plural(int64(h.Connections), "connection")
 	if r.Connections != h.Connections {
 		conns = fmt.Sprintf("%s x %d shards = %d", conns, t.Shards, r.Connections)
 	}
@@ -136,10 +137,10 @@ func (r ComparedRun) Describe() string {
 	case h.Mode == results.ModeOpen && h.Schedule != "": // a staircase or a search has no one rate
 		mode = "open loop, " + h.Schedule
 	case h.Mode == results.ModeOpen:
-		mode = fmt.Sprintf("open loop at %s ops/s", formatCount(h.TargetRate))
+		mode = fmt.Sprintf("open loop at %s ops/s", units.FormatThroughput(h.TargetRate))
 	}
 	return fmt.Sprintf("%s, %s, pipeline %d, %s, %.1f s measured in %s, %s", target, conns, h.Pipeline, mode, r.DurationS,
-		Plural(int64(r.Intervals), "interval"), Plural(r.Errors, "error"))
+		units.Plural(int64(r.Intervals), "interval"), units.Plural(r.Errors, "error"))
 }
 
 // ComparisonRow is one metric across the runs.
@@ -222,7 +223,7 @@ func summarizeLatency(cs *results.CommandStats, percentiles []float64) [2]result
 }
 
 // Compare computes the comparison of runs (at least two) against the first.
-func Compare(runs []NamedRun, opts CompareOptions) (*Comparison, error) {
+func Compare(runs []results.NamedRun, opts CompareOptions) (*Comparison, error) {
 	if len(runs) < 2 {
 		return nil, errors.New("compare needs at least two runs")
 	}
@@ -265,7 +266,7 @@ func columnLetter(i int) string {
 }
 
 // prepareRun totals a run and splits it into intervals for the noise test.
-func prepareRun(nr NamedRun, command string, percentiles []float64) (*runData, ComparedRun, error) {
+func prepareRun(nr results.NamedRun, command string, percentiles []float64) (*runData, ComparedRun, error) {
 	h := nr.Run.Header
 	totals, span, err := results.Totals(nr.Run.Intervals)
 	if err != nil {

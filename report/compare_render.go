@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/amrbench/amrbench/internal/units"
 )
 
 // ComparisonWriters maps the names of --format to the renderings of a
@@ -163,7 +165,7 @@ func formatValue(unit string, cell Cell) string {
 	}
 	switch unit {
 	case "us":
-		return formatMillis(cell.Value)
+		return units.FormatMillis(cell.Value)
 	case "%":
 		return strconv.FormatFloat(cell.Value, 'f', 3, 64) + "%"
 	case "errors/s":
@@ -180,9 +182,9 @@ func formatValue(unit string, cell Cell) string {
 			}
 			return v
 		}
-		return formatCount(cell.Value)
+		return units.FormatThroughput(cell.Value)
 	default:
-		return formatCount(cell.Value)
+		return units.FormatThroughput(cell.Value)
 	}
 }
 

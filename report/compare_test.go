@@ -67,7 +67,7 @@ func TestCompareVerdicts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Compare([]NamedRun{{"a", syntheticRun("a", steady, 100, 0)}, {"b", syntheticRun("b", tt.b, 100, 0)}}, CompareOptions{})
+			c, err := Compare([]results.NamedRun{{Name: "a", Run: syntheticRun("a", steady, 100, 0)}, {Name: "b", Run: syntheticRun("b", tt.b, 100, 0)}}, CompareOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,7 +86,7 @@ func TestCompareValues(t *testing.T) {
 	a := syntheticRun("same", []int64{1000, 1000, 1000, 1000}, 200, 10)
 	b := syntheticRun("same", []int64{2000, 2000, 2000, 2000}, 100, 0)
 	b.Header.Target = results.Target{Endpoint: "10.0.0.1:10000", ClusterPolicy: "oss", Shards: 3, VCPUs: 8, SKU: "B20", Tier: "Balanced"}
-	c, err := Compare([]NamedRun{{"x/a/result.jsonl", a}, {"x/b/result.jsonl", b}}, CompareOptions{Command: "GET"})
+	c, err := Compare([]results.NamedRun{{Name: "x/a/result.jsonl", Run: a}, {Name: "x/b/result.jsonl", Run: b}}, CompareOptions{Command: "GET"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,10 +133,10 @@ func TestCompareValues(t *testing.T) {
 			t.Errorf("%s: verdict %v, want %v", tt.key, cb.Verdict, tt.wantVerdit)
 		}
 	}
-	if _, err := Compare([]NamedRun{{"a", a}, {"b", b}}, CompareOptions{Command: "SET"}); err == nil || !strings.Contains(err.Error(), "no SET operations") {
+	if _, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, CompareOptions{Command: "SET"}); err == nil || !strings.Contains(err.Error(), "no SET operations") {
 		t.Fatalf("comparing a command neither run has: %v", err)
 	}
-	if _, err := Compare([]NamedRun{{"a", a}}, CompareOptions{}); err == nil {
+	if _, err := Compare([]results.NamedRun{{Name: "a", Run: a}}, CompareOptions{}); err == nil {
 		t.Fatal("one run compared")
 	}
 }
@@ -173,7 +173,7 @@ func TestCompareErrorsPerSecond(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := syntheticRun("a", steady(tt.aLen), 100, tt.aErrs)
 			b := syntheticRun("b", steady(tt.bLen), 100, tt.bErrs)
-			c, err := Compare([]NamedRun{{"a", a}, {"b", b}}, CompareOptions{})
+			c, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, CompareOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -231,7 +231,7 @@ func TestTCritical(t *testing.T) {
 func TestComparisonRenderings(t *testing.T) {
 	a := syntheticRun("before", []int64{1000, 1010, 990, 1000}, 250, 0)
 	b := syntheticRun("after", []int64{1500, 1490, 1510, 1500}, 125, 0)
-	c, err := Compare([]NamedRun{{"before.jsonl", a}, {"after.jsonl", b}}, CompareOptions{})
+	c, err := Compare([]results.NamedRun{{Name: "before.jsonl", Run: a}, {Name: "after.jsonl", Run: b}}, CompareOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

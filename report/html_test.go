@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/internal/reporttest"
+	"github.com/amrbench/amrbench/results"
 )
 
 // externalRef finds anything a page would load from elsewhere: a src or
@@ -29,10 +30,10 @@ func renderRun(t *testing.T, fixture string) []byte {
 
 func renderCompare(t *testing.T, fixtures ...string) []byte {
 	t.Helper()
-	var runs []NamedRun
+	var runs []results.NamedRun
 	for _, f := range fixtures {
 		run, _ := readFixture(t, f)
-		runs = append(runs, NamedRun{Name: filepath.Join("testdata", f), Run: run})
+		runs = append(runs, results.NamedRun{Name: filepath.Join("testdata", f), Run: run})
 	}
 	c, err := Compare(runs, CompareOptions{})
 	if err != nil {

@@ -7,9 +7,9 @@ import (
 	"math"
 	"net"
 	"sort"
-	"strconv"
 	"strings"
 
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -152,7 +152,7 @@ type Plan struct {
 }
 
 // NewPlan reads the runs and plans for in against the catalog.
-func NewPlan(c *Catalog, in PlanInput, runs []NamedRun) (*Plan, error) {
+func NewPlan(c *Catalog, in PlanInput, runs []results.NamedRun) (*Plan, error) {
 	if in.TargetOps <= 0 {
 		return nil, fmt.Errorf("target throughput %v: must be above zero", in.TargetOps)
 	}
@@ -187,7 +187,7 @@ func NewPlan(c *Catalog, in PlanInput, runs []NamedRun) (*Plan, error) {
 func (p *Plan) objectivesText() string { return strings.Join(p.Objectives, ", ") }
 
 // readRun finds what one run tells about the rate that meets the objectives.
-func (p *Plan) readRun(c *Catalog, nr NamedRun) *PlanRun {
+func (p *Plan) readRun(c *Catalog, nr results.NamedRun) *PlanRun {
 	h := nr.Run.Header
 	pr := &PlanRun{Name: nr.Name, workload: workloadShape(h)}
 	if host, _, err := net.SplitHostPort(h.Target.Endpoint); err == nil {
@@ -317,12 +317,12 @@ func lowestStep(steps []results.SLOStep) string {
 	}
 	var parts []string
 	for k, v := range low.Measured {
-		parts = append(parts, fmt.Sprintf("%s: %s ms", k, formatMillis(float64(v))))
+		parts = append(parts, fmt.Sprintf("%s: %s ms", k, units.FormatMillis(float64(v))))
 	}
 	sort.Strings(parts)
-	text := fmt.Sprintf("; the lowest step, %s ops/s", formatWhole(low.TargetRate))
+	text := fmt.Sprintf("; the lowest step, %s ops/s", units.FormatWhole(low.TargetRate))
 	if low.Errors > 0 {
-		text += fmt.Sprintf(", had %s failed operations", formatWhole(float64(low.Errors)))
+		text += fmt.Sprintf(", had %s failed operations", units.FormatWhole(float64(low.Errors)))
 	}
 	if len(parts) > 0 {
 		text += ", measured " + strings.Join(parts, ", ")
@@ -342,12 +342,12 @@ func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, pr *PlanRu
 	rate := sum.AchievedRate
 	if ok && rate > 0 {
 		pr.Rate, pr.Evidence = rate, EvidenceLowerBound
-		pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved; it did not search higher, so the capacity is at least that", p.objectivesText(), text, formatWhole(rate))
+		pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved; it did not search higher, so the capacity is at least that", p.objectivesText(), text, units.FormatWhole(rate))
 		return
 	}
 	pr.Evidence = EvidenceMissed
 	pr.How = fmt.Sprintf("%s at %s ops/s misses %s; that says nothing about lower rates: search for the highest rate that meets it (open loop, --slo '%s' --find-max)",
-		text, formatWhole(rate), p.objectivesText(), strings.Join(p.Objectives, ","))
+		text, units.FormatWhole(rate), p.objectivesText(), strings.Join(p.Objectives, ","))
 }
 
 // judge measures every objective on totals and checks the error share.
@@ -362,13 +362,13 @@ func (p *Plan) judge(totals map[string]*results.CommandStats) (bool, string) {
 		if !o.MetBy(v) {
 			ok = false
 		}
-		parts = append(parts, fmt.Sprintf("%s %s ms", strings.SplitN(o.String(), "<", 2)[0], formatMillis(float64(v))))
+		parts = append(parts, fmt.Sprintf("%s %s ms", strings.SplitN(o.String(), "<", 2)[0], units.FormatMillis(float64(v))))
 	}
 	if all := totals[results.AllCommands]; all != nil && all.Count > 0 {
 		share := float64(all.ErrorCount()) / float64(all.Count)
 		if share > p.Input.MaxErrorRate {
 			ok = false
-			parts = append(parts, fmt.Sprintf("%s of operations failed", formatPercent(share)))
+			parts = append(parts, fmt.Sprintf("%s of operations failed", units.FormatPercent(share)))
 		}
 	}
 	return ok, strings.Join(parts, ", ")
@@ -394,7 +394,7 @@ func (p *Plan) checkRuns() {
 		for _, b := range p.Runs {
 			if a.Tier != "" && a.Tier == b.Tier && a.Rate > 0 && b.Rate > 0 && a.sku.MemoryGB.Value < b.sku.MemoryGB.Value && a.Rate > b.Rate {
 				p.Warnings = append(p.Warnings, fmt.Sprintf("%s measured less on %s (%s ops/s) than %s on the smaller %s (%s ops/s): the client, the network or the connection count may have limited the larger run",
-					b.Name, b.SKU, formatWhole(b.Rate), a.Name, a.SKU, formatWhole(a.Rate)))
+					b.Name, b.SKU, units.FormatWhole(b.Rate), a.Name, a.SKU, units.FormatWhole(a.Rate)))
 			}
 		}
 	}
@@ -510,8 +510,8 @@ func (p *Plan) planTier(c *Catalog, tier string) *TierPlan {
 		if len(tooSmall) > 1 {
 			names += " to " + last.Name
 		}
-		tp.TooSmall = fmt.Sprintf("%s do not hold %s: %s allows %s × (1 − %s) = %s for data", names, formatBytes(p.Input.DatasetBytes), last.Name,
-			formatGB(cap.Value), formatPercent(p.Input.MemoryHeadroom), formatGB(cap.Value*(1-p.Input.MemoryHeadroom)))
+		tp.TooSmall = fmt.Sprintf("%s do not hold %s: %s allows %s × (1 − %s) = %s for data", names, units.FormatBytes(p.Input.DatasetBytes), last.Name,
+			units.FormatGB(cap.Value), units.FormatPercent(p.Input.MemoryHeadroom), units.FormatGB(cap.Value*(1-p.Input.MemoryHeadroom)))
 	}
 
 	measured := len(caps) > 0
@@ -530,7 +530,7 @@ func (p *Plan) planTier(c *Catalog, tier string) *TierPlan {
 			what = "total (usable not published)"
 		}
 		tp.Verdict = fmt.Sprintf("%s does not fit any %s size: the largest, %s, has %s %s, of which the plan lets data take %s",
-			formatBytes(p.Input.DatasetBytes), tier, largest.Name, formatGB(cap.Value), what, formatGB(cap.Value*(1-p.Input.MemoryHeadroom)))
+			units.FormatBytes(p.Input.DatasetBytes), tier, largest.Name, units.FormatGB(cap.Value), what, units.FormatGB(cap.Value*(1-p.Input.MemoryHeadroom)))
 	case tp.Recommended != "":
 		cand := fitting[len(fitting)-1]
 		tp.Verdict = fmt.Sprintf("%s: %s", tp.Recommended, describeBasis(cand))
@@ -560,10 +560,10 @@ func (p *Plan) planTier(c *Catalog, tier string) *TierPlan {
 		}
 		switch {
 		case !anyConns(fitting):
-			tp.Verdict = fmt.Sprintf("no %s size that holds the data accepts %s connections", tier, formatWhole(float64(p.Input.Connections)))
+			tp.Verdict = fmt.Sprintf("no %s size that holds the data accepts %s connections", tier, units.FormatWhole(float64(p.Input.Connections)))
 		default:
 			tp.Verdict = fmt.Sprintf("no %s size reaches %s ops/s at %s: the highest estimate is %s, %s ops/s (%s)", tier,
-				formatWhole(p.NeededOps), p.objectivesText(), best.SKU, formatWhole(best.Capacity), best.Basis)
+				units.FormatWhole(p.NeededOps), p.objectivesText(), best.SKU, units.FormatWhole(best.Capacity), best.Basis)
 		}
 	}
 	return tp
@@ -582,7 +582,7 @@ func describeBasis(c *Candidate) string {
 	switch c.Basis {
 	case BasisMeasured:
 		if c.AtLeast {
-			return "measured (at least " + formatWhole(c.Capacity) + " ops/s)"
+			return "measured (at least " + units.FormatWhole(c.Capacity) + " ops/s)"
 		}
 		return "measured"
 	case BasisExtrapolated:
@@ -677,29 +677,29 @@ func extrapolate(ref *SKU, rate float64, s *SKU, pivot *SKU) (float64, string) {
 	var ms []method
 	if ref.GetRPS.Known() && s.GetRPS.Known() {
 		v := rate * s.GetRPS.Value / ref.GetRPS.Value
-		ms = append(ms, method{"Microsoft's GET scaling", v, fmt.Sprintf("%s × %s / %s", formatWhole(rate), formatWhole(s.GetRPS.Value), formatWhole(ref.GetRPS.Value))})
+		ms = append(ms, method{"Microsoft's GET scaling", v, fmt.Sprintf("%s × %s / %s", units.FormatWhole(rate), units.FormatWhole(s.GetRPS.Value), units.FormatWhole(ref.GetRPS.Value))})
 	}
 	if ref.GetRPS.Known() && pivot != nil && pivot != ref && s.VCPUs.Known() && pivot.VCPUs.Known() {
 		atPivot := rate * pivot.GetRPS.Value / ref.GetRPS.Value
 		v := atPivot / pivot.VCPUs.Value * s.VCPUs.Value
-		text := fmt.Sprintf("%s × %s / %s / %s × %s", formatWhole(rate), formatWhole(pivot.GetRPS.Value), formatWhole(ref.GetRPS.Value),
-			formatWhole(pivot.VCPUs.Value), formatWhole(s.VCPUs.Value))
+		text := fmt.Sprintf("%s × %s / %s / %s × %s", units.FormatWhole(rate), units.FormatWhole(pivot.GetRPS.Value), units.FormatWhole(ref.GetRPS.Value),
+			units.FormatWhole(pivot.VCPUs.Value), units.FormatWhole(s.VCPUs.Value))
 		if pivot.PrimaryShards.Known() && s.PrimaryShards.Known() {
 			if vs := atPivot / pivot.PrimaryShards.Value * s.PrimaryShards.Value; vs < v {
 				v = vs
-				text = fmt.Sprintf("%s × %s / %s / %s × %s", formatWhole(rate), formatWhole(pivot.GetRPS.Value), formatWhole(ref.GetRPS.Value),
-					formatWhole(pivot.PrimaryShards.Value), formatWhole(s.PrimaryShards.Value))
+				text = fmt.Sprintf("%s × %s / %s / %s × %s", units.FormatWhole(rate), units.FormatWhole(pivot.GetRPS.Value), units.FormatWhole(ref.GetRPS.Value),
+					units.FormatWhole(pivot.PrimaryShards.Value), units.FormatWhole(s.PrimaryShards.Value))
 			}
 		}
 		ms = append(ms, method{"Microsoft's GET scaling to " + pivot.Name + ", then linear", v, text})
 	}
 	if ref.VCPUs.Known() && s.VCPUs.Known() {
 		v := rate / ref.VCPUs.Value * s.VCPUs.Value
-		ms = append(ms, method{"per vCPU", v, fmt.Sprintf("%s / %s × %s", formatWhole(rate), formatWhole(ref.VCPUs.Value), formatWhole(s.VCPUs.Value))})
+		ms = append(ms, method{"per vCPU", v, fmt.Sprintf("%s / %s × %s", units.FormatWhole(rate), units.FormatWhole(ref.VCPUs.Value), units.FormatWhole(s.VCPUs.Value))})
 	}
 	if ref.PrimaryShards.Known() && s.PrimaryShards.Known() {
 		v := rate / ref.PrimaryShards.Value * s.PrimaryShards.Value
-		ms = append(ms, method{"per shard", v, fmt.Sprintf("%s / %s × %s", formatWhole(rate), formatWhole(ref.PrimaryShards.Value), formatWhole(s.PrimaryShards.Value))})
+		ms = append(ms, method{"per shard", v, fmt.Sprintf("%s / %s × %s", units.FormatWhole(rate), units.FormatWhole(ref.PrimaryShards.Value), units.FormatWhole(s.PrimaryShards.Value))})
 	}
 	if len(ms) == 0 {
 		return 0, ""
@@ -710,7 +710,7 @@ func extrapolate(ref *SKU, rate float64, s *SKU, pivot *SKU) (float64, string) {
 		if m.value < low.value {
 			low = m
 		}
-		parts = append(parts, fmt.Sprintf("%s %s = %s", m.name, m.text, formatWhole(m.value)))
+		parts = append(parts, fmt.Sprintf("%s %s = %s", m.name, m.text, units.FormatWhole(m.value)))
 	}
 	return low.value, "lowest of: " + strings.Join(parts, "; ")
 }
@@ -749,13 +749,8 @@ func (p *Plan) answer(c *Catalog) {
 	if allTooBig && largest != nil {
 		cap, _ := largest.DataCapacity()
 		p.Answer = fmt.Sprintf("Impossible: %s does not fit any Azure Managed Redis size. The largest, %s, has %s usable, of which the plan lets data take %s. Split the data over several caches, or lower --memory-headroom.",
-			formatBytes(p.Input.DatasetBytes), largest.Name, formatGB(cap.Value), formatGB(cap.Value*(1-p.Input.MemoryHeadroom)))
+			units.FormatBytes(p.Input.DatasetBytes), largest.Name, units.FormatGB(cap.Value), units.FormatGB(cap.Value*(1-p.Input.MemoryHeadroom)))
 		return
 	}
 	p.Answer = "No size can be recommended: " + strings.Join(none, ", ") + " (see above)."
-}
-
-// formatGB formats a figure in GB.
-func formatGB(v float64) string {
-	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64) + " GB"
 }

@@ -138,15 +138,15 @@ func TestPlanFixtures(t *testing.T) {
 	}
 }
 
-func loadRuns(t *testing.T, files ...string) []NamedRun {
+func loadRuns(t *testing.T, files ...string) []results.NamedRun {
 	t.Helper()
-	var runs []NamedRun
+	var runs []results.NamedRun
 	for _, f := range files {
 		run, err := results.ReadFile(filepath.Join("testdata", "plan", f))
 		if err != nil {
 			t.Fatal(err)
 		}
-		runs = append(runs, NamedRun{Name: f, Run: run})
+		runs = append(runs, results.NamedRun{Name: f, Run: run})
 	}
 	return runs
 }
@@ -161,7 +161,7 @@ func planInput(t *testing.T, ops float64, slo string, datasetGB float64, conns i
 		MemoryHeadroom: DefaultMemoryHeadroom, ThroughputHeadroom: DefaultThroughputHeadroom, MaxErrorRate: DefaultPlanErrorRate}
 }
 
-func mustPlan(t *testing.T, in PlanInput, runs []NamedRun) *Plan {
+func mustPlan(t *testing.T, in PlanInput, runs []results.NamedRun) *Plan {
 	t.Helper()
 	p, err := NewPlan(catalog(t), in, runs)
 	if err != nil {
@@ -337,7 +337,7 @@ func TestPlanImpossible(t *testing.T) {
 	tests := []struct {
 		name   string
 		in     PlanInput
-		runs   []NamedRun
+		runs   []results.NamedRun
 		tier   string
 		want   string // in the tier's verdict
 		answer string // in the answer; "" when a plan is possible

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/amrbench/amrbench/internal/units"
 )
 
 // WritePlan writes a capacity plan as text (FormatText) or JSON
@@ -27,23 +29,23 @@ func WritePlan(w io.Writer, p *Plan, format string) error {
 func writePlanText(w io.Writer, p *Plan) error {
 	in := p.Input
 	var b strings.Builder
-	fmt.Fprintf(&b, "Capacity plan: %s ops/s at %s", formatWhole(in.TargetOps), p.objectivesText())
+	fmt.Fprintf(&b, "Capacity plan: %s ops/s at %s", units.FormatWhole(in.TargetOps), p.objectivesText())
 	if in.DatasetBytes > 0 {
-		fmt.Fprintf(&b, ", %s of data", formatBytes(in.DatasetBytes))
+		fmt.Fprintf(&b, ", %s of data", units.FormatBytes(in.DatasetBytes))
 	}
 	if in.Connections > 0 {
-		fmt.Fprintf(&b, ", %s connections", formatWhole(float64(in.Connections)))
+		fmt.Fprintf(&b, ", %s connections", units.FormatWhole(float64(in.Connections)))
 	}
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "Each size must sustain %s / (1 − %s throughput headroom) = %s ops/s while meeting %s",
-		formatWhole(in.TargetOps), formatPercent(in.ThroughputHeadroom), formatWhole(p.NeededOps), p.objectivesText())
+		units.FormatWhole(in.TargetOps), units.FormatPercent(in.ThroughputHeadroom), units.FormatWhole(p.NeededOps), p.objectivesText())
 	if in.DatasetBytes > 0 {
-		fmt.Fprintf(&b, ",\nand hold %s in its usable memory × (1 − %s memory headroom)", formatBytes(in.DatasetBytes), formatPercent(in.MemoryHeadroom))
+		fmt.Fprintf(&b, ",\nand hold %s in its usable memory × (1 − %s memory headroom)", units.FormatBytes(in.DatasetBytes), units.FormatPercent(in.MemoryHeadroom))
 	} else {
 		b.WriteString(";\nmemory not checked (no --dataset)")
 	}
 	if in.Connections > 0 {
-		fmt.Fprintf(&b, ", with %s connections under its limit.\n", formatWhole(float64(in.Connections)))
+		fmt.Fprintf(&b, ", with %s connections under its limit.\n", units.FormatWhole(float64(in.Connections)))
 	} else {
 		b.WriteString("; connections not checked (no --connections).\n")
 	}
@@ -56,15 +58,15 @@ func writePlanText(w io.Writer, p *Plan) error {
 	for _, r := range p.Runs {
 		rate, perV, perS := "-", "-", "-"
 		if r.Rate > 0 {
-			rate = formatWhole(r.Rate)
+			rate = units.FormatWhole(r.Rate)
 			if r.Evidence == EvidenceLowerBound {
 				rate = "≥ " + rate
 			}
 			if r.PerVCPU > 0 {
-				perV = formatWhole(r.PerVCPU)
+				perV = units.FormatWhole(r.PerVCPU)
 			}
 			if r.PerShard > 0 {
-				perS = formatWhole(r.PerShard)
+				perS = units.FormatWhole(r.PerShard)
 			}
 		}
 		sku := r.SKU
@@ -104,11 +106,11 @@ func writePlanText(w io.Writer, p *Plan) error {
 		for _, c := range t.Candidates {
 			mem := "-"
 			if in.DatasetBytes > 0 {
-				mem = fmt.Sprintf("%s × %s = %s %s", formatGB(c.DataCapacityGB), formatWhole(100*(1-in.MemoryHeadroom))+" %", formatGB(c.DataLimitGB), mark(c.FitsMemory))
+				mem = fmt.Sprintf("%s × %s = %s %s", units.FormatGB(c.DataCapacityGB), units.FormatWhole(100*(1-in.MemoryHeadroom))+" %", units.FormatGB(c.DataLimitGB), mark(c.FitsMemory))
 			}
 			conns := "not published"
 			if c.MaxConnections > 0 {
-				conns = "limit " + formatWhole(c.MaxConnections)
+				conns = "limit " + units.FormatWhole(c.MaxConnections)
 				if in.Connections > 0 {
 					conns += " " + mark(c.FitsConns)
 				}
@@ -116,7 +118,7 @@ func writePlanText(w io.Writer, p *Plan) error {
 			capText := "no estimate"
 			switch c.Basis {
 			case BasisMeasured:
-				capText = formatWhole(c.Capacity) + " measured"
+				capText = units.FormatWhole(c.Capacity) + " measured"
 				if c.AtLeast {
 					capText = "≥ " + capText
 				}
@@ -124,7 +126,7 @@ func writePlanText(w io.Writer, p *Plan) error {
 					capText = "never met (measured)"
 				}
 			case BasisExtrapolated:
-				capText = "≈ " + formatWhole(c.Capacity) + " extrapolated from " + c.From
+				capText = "≈ " + units.FormatWhole(c.Capacity) + " extrapolated from " + c.From
 				if c.AtLeast {
 					capText = "≥ " + capText
 				}
@@ -139,7 +141,7 @@ func writePlanText(w io.Writer, p *Plan) error {
 		}
 		for _, c := range t.Candidates {
 			if c.Arithmetic != "" {
-				fmt.Fprintf(&b, "  %s ≈ %s: %s\n", c.SKU, formatWhole(c.Capacity), c.Arithmetic)
+				fmt.Fprintf(&b, "  %s ≈ %s: %s\n", c.SKU, units.FormatWhole(c.Capacity), c.Arithmetic)
 			}
 		}
 	}
@@ -160,5 +162,5 @@ func wholeOrDash(v float64) string {
 	if v <= 0 {
 		return "-"
 	}
-	return formatWhole(v)
+	return units.FormatWhole(v)
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -53,7 +54,7 @@ func runFacts(run *results.Run, s *results.Summary) []fact {
 func describeSources(h *results.Header) string {
 	parts := make([]string, len(h.Sources))
 	for i, src := range h.Sources {
-		parts[i] = fmt.Sprintf("%s (%s, segment %s, %s)", src.File, src.Host, src.Segment, Plural(int64(src.Connections), "connection"))
+		parts[i] = fmt.Sprintf("%s (%s, segment %s, %s)", src.File, src.Host, src.Segment, units.Plural(int64(src.Connections), "connection"))
 	}
 	text := fmt.Sprintf("%d runs: %s", len(h.Sources), strings.Join(parts, ", "))
 	if !h.StartAt.IsZero() {
@@ -145,13 +146,13 @@ func SummaryTables(run *results.Run, s *results.Summary, percentiles []float64) 
 // countCell shows a rate with thousands separators and keeps one decimal
 // for scripts.
 func countCell(x float64) TableCell {
-	return NumberCell(formatCount(x), strconv.FormatFloat(x, 'f', 1, 64))
+	return NumberCell(units.FormatThroughput(x), strconv.FormatFloat(x, 'f', 1, 64))
 }
 
 // millisCell shows microseconds as milliseconds and keeps microseconds for
 // scripts.
 func millisCell(us float64) TableCell {
-	return NumberCell(formatMillis(us), strconv.FormatFloat(us, 'f', -1, 64))
+	return NumberCell(units.FormatMillis(us), strconv.FormatFloat(us, 'f', -1, 64))
 }
 
 // SummaryCSV returns the summary as one table for scripts: a row per

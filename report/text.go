@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -127,7 +128,7 @@ func StepsTable(run *results.Run, s *results.Summary) (t *Table, verdict string,
 	switch {
 	case len(res.Objectives) == 0:
 	case res.MaxRate > 0:
-		verdict = fmt.Sprintf("Highest rate meeting %s: %s ops/s.\n", strings.Join(res.Objectives, " and "), formatCount(res.MaxRate))
+		verdict = fmt.Sprintf("Highest rate meeting %s: %s ops/s.\n", strings.Join(res.Objectives, " and "), units.FormatThroughput(res.MaxRate))
 	default:
 		verdict = fmt.Sprintf("No step met %s.\n", strings.Join(res.Objectives, " and "))
 	}
@@ -166,13 +167,13 @@ func describeReauth(a *results.AuthSummary) string {
 		p50, _ := r.Latency.At(50)
 		p99, _ := r.Latency.At(99)
 		fmt.Fprintf(&b, "Re-AUTH: %s sent on open connections with %d AUTH commands, %d failed; AUTH latency p50 %s ms, p99 %s ms, max %s ms (not in the tables above).\n",
-			Plural(r.Waves, "renewed token"), r.Count, results.TotalErrors(r.Errors), formatMillis(float64(p50)), formatMillis(float64(p99)), formatMillis(float64(r.Latency.MaxMicros)))
+			units.Plural(r.Waves, "renewed token"), r.Count, results.TotalErrors(r.Errors), units.FormatMillis(float64(p50)), units.FormatMillis(float64(p99)), units.FormatMillis(float64(r.Latency.MaxMicros)))
 	} else {
 		b.WriteString("Re-AUTH: no AUTH was sent on an open connection.\n")
 	}
 	if r.ConnectionsExpired > 0 {
 		fmt.Fprintf(&b, "Expired: %s %s closed by the server because their token expired; their failed operations are counted as auth errors.\n",
-			Plural(r.ConnectionsExpired, "connection"), were(r.ConnectionsExpired))
+			units.Plural(r.ConnectionsExpired, "connection"), were(r.ConnectionsExpired))
 	} else {
 		b.WriteString("Expired: no connection was closed for an expired token.\n")
 	}
@@ -191,12 +192,9 @@ func describeReauth(a *results.AuthSummary) string {
 
 // Plural writes n things, with an s when n is not 1: "1 connection",
 // "50 connections".
-func Plural(n int64, thing string) string {
-	if n == 1 {
-		return "1 " + thing
-	}
-	return fmt.Sprintf("%d %ss", n, thing)
-}
+//
+// Deprecated: moved to internal/units; removed when bench/run.go switch over.
+func Plural(n int64, thing string) string { return units.Plural(n, thing) }
 
 // were is the verb for n things: "was" for one, "were" for any other number.
 func were(n int64) string {
@@ -243,12 +241,12 @@ func describeLoad(h *results.Header, s *results.Summary) string {
 	if h.Mode == results.ModeOpen {
 		mode = "open loop, " + h.Schedule
 	}
-	text := fmt.Sprintf("%s, %s, pipeline %d, %.1f s measured", mode, Plural(int64(h.Connections), "connection"), h.Pipeline, s.DurationS)
+	text := fmt.Sprintf("%s, %s, pipeline %d, %.1f s measured", mode, units.Plural(int64(h.Connections), "connection"), h.Pipeline, s.DurationS)
 	if h.WarmupS > 0 {
 		text += fmt.Sprintf(" after %.1f s of warmup", h.WarmupS)
 	}
 	if h.Tool.CPUs > 0 {
-		text += ", amrbench on " + Plural(int64(h.Tool.CPUs), "CPU")
+		text += ", amrbench on " + units.Plural(int64(h.Tool.CPUs), "CPU")
 	}
 	return text
 }
@@ -271,10 +269,10 @@ func describeErrors(s *results.Summary) string {
 func describeRunIntegrity(h *results.Header, s *results.Summary) string {
 	var b strings.Builder
 	if s.Reconnects > 0 {
-		fmt.Fprintf(&b, "Reconnects: %s %s reopened after connection errors.\n", Plural(s.Reconnects, "connection"), were(s.Reconnects))
+		fmt.Fprintf(&b, "Reconnects: %s %s reopened after connection errors.\n", units.Plural(s.Reconnects, "connection"), were(s.Reconnects))
 	}
 	if s.LateStarts > 0 {
-		fmt.Fprintf(&b, "Late starts: %s %s sent more than %g ms after their due time (their connection was waiting for earlier replies, or the client was short of CPU); their response times include the wait.\n", Plural(s.LateStarts, "operation"), were(s.LateStarts), h.LateThresholdMS)
+		fmt.Fprintf(&b, "Late starts: %s %s sent more than %g ms after their due time (their connection was waiting for earlier replies, or the client was short of CPU); their response times include the wait.\n", units.Plural(s.LateStarts, "operation"), were(s.LateStarts), h.LateThresholdMS)
 	}
 	return b.String()
 }
@@ -286,27 +284,6 @@ func rate1(x, secs float64) float64 {
 		return 0
 	}
 	return x / secs
-}
-
-// formatMillis formats microseconds as milliseconds with microsecond
-// precision.
-func formatMillis(us float64) string { return strconv.FormatFloat(us/1000, 'f', 3, 64) }
-
-// formatCount formats a rate with thousands separators and one decimal
-// below 100.
-func formatCount(x float64) string {
-	if x < 100 {
-		return strconv.FormatFloat(x, 'f', 1, 64)
-	}
-	s := strconv.FormatInt(int64(x+0.5), 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 // LiveLine is the one-line account of an interval printed while a run goes
@@ -333,10 +310,10 @@ func LiveLine(h *results.Header, iv *results.Interval) string {
 		prefix = fmt.Sprintf("[%6.1fs %s]", elapsed, iv.Phase)
 	}
 	line := fmt.Sprintf("%s %10s ops/s  p50 %s ms  p99 %s ms  errors %d  conns %d",
-		prefix, formatCount(rate(total.Count, secs)), formatMillis(float64(p.Percentiles[0].Micros)),
-		formatMillis(float64(p.Percentiles[1].Micros)), total.ErrorCount(), iv.Connections)
+		prefix, units.FormatThroughput(rate(total.Count, secs)), units.FormatMillis(float64(p.Percentiles[0].Micros)),
+		units.FormatMillis(float64(p.Percentiles[1].Micros)), total.ErrorCount(), iv.Connections)
 	if iv.TargetRate > 0 {
-		line += fmt.Sprintf("  target %s ops/s", formatCount(iv.TargetRate))
+		line += fmt.Sprintf("  target %s ops/s", units.FormatThroughput(iv.TargetRate))
 	}
 	if iv.LateStarts > 0 {
 		line += fmt.Sprintf("  late %d", iv.LateStarts)

@@ -3,6 +3,7 @@ package report
 import (
 	"testing"
 
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -46,7 +47,7 @@ func TestPlural(t *testing.T) {
 		{1000, "1000 errors were"},
 	}
 	for _, tt := range tests {
-		if got := Plural(tt.n, "error") + " " + were(tt.n); got != tt.want {
+		if got := units.Plural(tt.n, "error") + " " + were(tt.n); got != tt.want {
 			t.Errorf("%d: %q, want %q", tt.n, got, tt.want)
 		}
 	}

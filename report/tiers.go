@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/amrbench/amrbench/internal/units"
 )
 
 // Catalog output formats.
@@ -54,7 +55,7 @@ func figureCell(f Figure, count bool) string {
 	}
 	s := strconv.FormatFloat(f.Value, 'f', -1, 64)
 	if count {
-		s = formatWhole(f.Value)
+		s = units.FormatWhole(f.Value)
 	}
 	if f.Kind() == Derived {
 		s += "~"
@@ -222,12 +223,4 @@ func skuNotes(skus []*SKU) string {
 		}
 	}
 	return b.String()
-}
-
-// formatWhole formats a whole number with thousands separators.
-func formatWhole(x float64) string {
-	if x < 100 {
-		return strconv.FormatFloat(math.Round(x), 'f', 0, 64)
-	}
-	return formatCount(x)
 }

@@ -78,6 +78,13 @@ type Run struct {
 	Truncated bool
 }
 
+// NamedRun is a run and the name it is shown under: usually the file or run
+// directory it was read from. Merge, compare and plan take runs so named.
+type NamedRun struct {
+	Name string
+	Run  *Run
+}
+
 // ErrNotResultFile is returned when the first record is not an amrbench
 // header.
 var ErrNotResultFile = errors.New("not an amrbench result file")

@@ -12,12 +12,6 @@ import (
 	"time"
 )
 
-// NamedRun is a run read from a file, under the name it was given by.
-type NamedRun struct {
-	Name string
-	Run  *Run
-}
-
 // ErrNothingToMerge is returned by Merge when it is given no runs.
 var ErrNothingToMerge = errors.New("no runs to merge")
 

@@ -3,9 +3,10 @@ package results
 import (
 	"errors"
 	"fmt"
-	"math/bits"
 	"strconv"
 	"strings"
+
+	"github.com/amrbench/amrbench/internal/units"
 )
 
 // Segment is one machine's share of a test split between Count machines:
@@ -79,7 +80,7 @@ var ErrSegmentTooSmall = errors.New("a segment with no connections")
 // The ranges of the segments of one n are disjoint and cover 0..total-1.
 func (s Segment) Share(total uint64) (lo, hi uint64) {
 	s = s.norm()
-	return mulDiv(total, uint64(s.Index), uint64(s.Count)), mulDiv(total, uint64(s.Index+1), uint64(s.Count))
+	return units.MulDiv(total, uint64(s.Index), uint64(s.Count)), units.MulDiv(total, uint64(s.Index+1), uint64(s.Count))
 }
 
 // Validate checks that every segment of s's split has at least one of total
@@ -90,11 +91,4 @@ func (s Segment) Validate(total int) error {
 		return fmt.Errorf("%w: %d connections cannot be split between %d segments (each needs at least one)", ErrSegmentTooSmall, total, s.Count)
 	}
 	return nil
-}
-
-// mulDiv returns a*b/c rounded down, exactly, for b <= c.
-func mulDiv(a, b, c uint64) uint64 {
-	hi, lo := bits.Mul64(a, b)
-	q, _ := bits.Div64(hi, lo, c) // hi < c because b <= c
-	return q
 }

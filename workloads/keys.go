@@ -3,6 +3,8 @@ package workloads
 import (
 	"math"
 	"math/rand/v2"
+
+	"github.com/amrbench/amrbench/internal/units"
 )
 
 // KeyPattern is how keys are drawn from the key range, with memtier's letters.
@@ -52,17 +54,9 @@ type keyChooser struct {
 // [min, min+n) that the P pattern gives connection conn of conns: slices are
 // disjoint and together cover the range.
 func ParallelSlice(min, n uint64, conn, conns int) (lo, count uint64) {
-	start := mulDiv(n, uint64(conn), uint64(conns))
-	end := mulDiv(n, uint64(conn+1), uint64(conns))
+	start := units.MulDiv(n, uint64(conn), uint64(conns))
+	end := units.MulDiv(n, uint64(conn+1), uint64(conns))
 	return min + start, end - start
-}
-
-// mulDiv returns a*b/c without overflowing for a*b beyond 64 bits.
-func mulDiv(a, b, c uint64) uint64 {
-	if a == 0 || b <= math.MaxUint64/a {
-		return a * b / c
-	}
-	return uint64(float64(a) / float64(c) * float64(b))
 }
 
 func newKeyChooser(s *Spec, p KeyPattern, conn, conns int) keyChooser {

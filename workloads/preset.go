@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/amrbench/amrbench/internal/units"
 )
 
 // The built-in presets are data files in the same format users write, so
@@ -301,7 +303,7 @@ func (p *Preset) set(name, value string) error {
 			err = fmt.Errorf("%s: must be above 0 and below 5", value)
 		}
 	case "data-size":
-		s.DataSize, err = ParseSize(value)
+		s.DataSize, err = parseValueSize(value)
 		s.DataSizeRange, s.DataSizeList = Range{}, nil
 	case "data-size-range":
 		s.DataSizeRange, err = ParseRange(value)
@@ -343,48 +345,23 @@ func parsePositive(s string) (float64, error) {
 
 // ParsePercent parses a percentage, "75%" or "75", from 0 to 100, and
 // returns it as a fraction.
-func ParsePercent(s string) (float64, error) {
-	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
-	if err != nil || !(v >= 0 && v <= 100) {
-		return 0, fmt.Errorf("%q is not a percentage between 0%% and 100%%", s)
-	}
-	return v / 100, nil
-}
+//
+// Deprecated: moved to internal/units; removed when bench/run.go switch over.
+func ParsePercent(s string) (float64, error) { return units.ParsePercent(s) }
 
 // parseShare parses a percentage above 0, as a fraction.
 func parseShare(s string) (float64, error) {
-	v, err := ParsePercent(s)
+	v, err := units.ParsePercent(s)
 	if err == nil && v == 0 {
 		err = fmt.Errorf("%q: a percentage above 0%% is needed", s)
 	}
 	return v, err
 }
 
-// ParseBytes parses a size in bytes: 512, 4k, 4KB, 4KiB, 1m, 1g (k = 1024),
-// from 0 to 2 GiB less one byte (2,147,483,647).
-func ParseBytes(s string) (int, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	mult := 1
-	for _, u := range []struct {
-		suffix string
-		mult   int
-	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"b", 1}} {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
-			break
-		}
-	}
-	n, err := strconv.Atoi(t)
-	if err != nil || n < 0 || n > math.MaxInt32/mult {
-		return 0, fmt.Errorf("%q is not a size in bytes (for example 32, 1k or 4KiB)", s)
-	}
-	return n * mult, nil
-}
-
-// ParseSize parses a value size: ParseBytes from 1 byte to the largest
-// value a workload sends.
-func ParseSize(s string) (int, error) {
-	n, err := ParseBytes(s)
+// parseValueSize parses a value size: units.ParseBytes from 1 byte to the
+// largest value a workload sends.
+func parseValueSize(s string) (int, error) {
+	n, err := units.ParseBytes(s)
 	if err != nil || n < 1 || n > maxValueSize {
 		return 0, fmt.Errorf("%q is not a size between 1 byte and %d MiB (for example 1024 or 4k)", s, maxValueSize>>20)
 	}

@@ -52,7 +52,7 @@ func compareCommand(_ context.Context, env *environment, args []string) error {
 	if !ok {
 		return usagef("--format %q: use %s", *format, strings.Join(comparisonFormats(), ", "))
 	}
-	var runs []report.NamedRun
+	var runs []results.NamedRun
 	for _, path := range flags.Args() {
 		run, err := results.ReadFile(path)
 		if err != nil {
@@ -62,7 +62,7 @@ func compareCommand(_ context.Context, env *environment, args []string) error {
 			}
 			return usageError{err}
 		}
-		runs = append(runs, report.NamedRun{Name: path, Run: run})
+		runs = append(runs, results.NamedRun{Name: path, Run: run})
 	}
 	c, err := report.Compare(runs, report.CompareOptions{Command: strings.ToUpper(*command), Percentiles: percentiles})
 	if err != nil {

@@ -6,8 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/amrbench/amrbench/bench"
-	"github.com/amrbench/amrbench/workloads"
+	"github.com/amrbench/amrbench/internal/units"
 )
 
 // secondsOrDuration is a duration flag that also takes a bare number of
@@ -26,7 +25,7 @@ func (f secondsOrDuration) String() string {
 func (f secondsOrDuration) Type() string { return "duration" }
 
 func (f secondsOrDuration) Set(s string) error {
-	d, err := bench.ParseDuration(s)
+	d, err := units.ParseDuration(s)
 	if err != nil {
 		return err
 	}
@@ -50,7 +49,7 @@ func (f byteSize) String() string {
 func (f byteSize) Type() string { return "bytes" }
 
 func (f byteSize) Set(s string) error {
-	n, err := workloads.ParseBytes(s)
+	n, err := units.ParseBytes(s)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
+
+	"github.com/amrbench/amrbench/internal/units"
 )
 
 // Exit statuses (DESIGN.md): 0 success, 1 the run or a check failed, 2 a
@@ -124,17 +126,12 @@ func run(ctx context.Context, env *environment, args []string) int {
 	case errors.Is(err, errAnswered):
 		return exitFailed
 	case errors.As(err, new(usageError)):
-		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, oneLine(err))
+		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(err))
 		return exitUsage
 	default:
-		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, oneLine(err))
+		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(err))
 		return exitFailed
 	}
-}
-
-// oneLine joins a multi-line error (errors.Join) into one line.
-func oneLine(err error) string {
-	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
 }
 
 func commandNames() []string {

@@ -4,15 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os"
-	"strconv"
-	"strings"
 
-	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
-	"github.com/amrbench/amrbench/workloads"
 )
 
 const planSynopsis = `plan --target-ops OPS --slo OBJECTIVES [--dataset SIZE] [flags] RESULT...
@@ -55,7 +51,7 @@ func planCommand(_ context.Context, env *environment, args []string) error {
 	if !fs.Changed("target-ops") {
 		return usagef("--target-ops is required (for example --target-ops 500k)")
 	}
-	if in.TargetOps, err = bench.ParseRate(*targetOps); err != nil {
+	if in.TargetOps, err = units.ParseRate(*targetOps); err != nil {
 		return usagef("--target-ops: %w", err)
 	}
 	if len(slos) == 0 {
@@ -65,7 +61,7 @@ func planCommand(_ context.Context, env *environment, args []string) error {
 		return usagef("--slo: %w", err)
 	}
 	if *dataset != "" {
-		if in.DatasetBytes, err = parseDataSize(*dataset); err != nil {
+		if in.DatasetBytes, err = units.ParseDataSize(*dataset); err != nil {
 			return usagef("--dataset: %w", err)
 		}
 	}
@@ -77,7 +73,7 @@ func planCommand(_ context.Context, env *environment, args []string) error {
 		flag, value string
 		dst         *float64
 	}{{"memory-headroom", *memHeadroom, &in.MemoryHeadroom}, {"throughput-headroom", *tputHeadroom, &in.ThroughputHeadroom}, {"max-error-rate", *maxErr, &in.MaxErrorRate}} {
-		v, err := workloads.ParsePercent(h.value)
+		v, err := units.ParsePercent(h.value)
 		if err != nil {
 			return usagef("--%s: %w", h.flag, err)
 		}
@@ -92,7 +88,7 @@ func planCommand(_ context.Context, env *environment, args []string) error {
 	if fs.NArg() == 0 {
 		return usagef("give the result files or run directories of measured runs (amrbench run --sku ...)")
 	}
-	var runs []report.NamedRun
+	var runs []results.NamedRun
 	for _, path := range fs.Args() {
 		run, err := results.ReadFile(path)
 		if err != nil {
@@ -101,7 +97,7 @@ func planCommand(_ context.Context, env *environment, args []string) error {
 			}
 			return usageError{fmt.Errorf("%s: %w", path, err)}
 		}
-		runs = append(runs, report.NamedRun{Name: path, Run: run})
+		runs = append(runs, results.NamedRun{Name: path, Run: run})
 	}
 	c, err := report.DefaultCatalog()
 	if err != nil {
@@ -118,23 +114,4 @@ func planCommand(_ context.Context, env *environment, args []string) error {
 		return errAnswered // the plan's answer says why
 	}
 	return nil
-}
-
-// parseDataSize parses a data size with a unit: decimal (kB, MB, GB, TB, as
-// Azure's sizes count) or binary (KiB, MiB, GiB, TiB).
-func parseDataSize(s string) (float64, error) {
-	t := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))
-	for _, u := range []struct {
-		suffix string
-		mult   float64
-	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40}, {"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12}, {"b", 1}} {
-		if num, ok := strings.CutSuffix(t, u.suffix); ok {
-			v, err := strconv.ParseFloat(num, 64)
-			if err != nil || !(v > 0) || math.IsInf(v, 0) {
-				break
-			}
-			return v * u.mult, nil
-		}
-	}
-	return 0, fmt.Errorf("%q is not a size with a unit (for example 80GB, 1.5TB or 500MB)", s)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -67,7 +68,7 @@ func (f *runFlags) planFill(fs *pflag.FlagSet, p *runPlan) error {
 	fill, from := 0.0, ""
 	switch {
 	case fs.Changed("preload-fill"):
-		v, err := workloads.ParsePercent(f.preloadFill)
+		v, err := units.ParsePercent(f.preloadFill)
 		if err != nil || v == 0 {
 			return usagef("--preload-fill: %q is not a percentage above 0%% and at most 100%%", f.preloadFill)
 		}
@@ -85,7 +86,7 @@ func (f *runFlags) planFill(fs *pflag.FlagSet, p *runPlan) error {
 			p.notes = append(p.notes, fmt.Sprintf("--key-maximum replaces the key range that preset %s sizes from the SKU (preload-fill %s)", p.preset.Name, pct))
 		case p.sku == nil:
 			p.notes = append(p.notes, fmt.Sprintf("preset %s sizes its key space to %s of the SKU's memory, but no --sku was given: keeping its %s keys",
-				p.preset.Name, pct, formatInt(float64(s.KeyCount()))))
+				p.preset.Name, pct, units.FormatWhole(float64(s.KeyCount()))))
 		default:
 			fill, from = p.preset.PreloadFill, "preset "+p.preset.Name+": preload-fill "+pct
 		}
@@ -109,8 +110,8 @@ func (f *runFlags) planFill(fs *pflag.FlagSet, p *runPlan) error {
 		}
 		p.notes = append(p.notes, fmt.Sprintf("%s of %s (%s GB, %s): %s B × %s / (%s B + %d B per key) = %s keys, Microsoft's prefill rule; keys %s%d..%s%d",
 			from, p.sku.Name, strconv.FormatFloat(mem.Value, 'f', -1, 64), mem.Kind(),
-			formatInt(mem.Value*report.BytesPerGB), strconv.FormatFloat(fill, 'f', -1, 64), formatInt(value), report.PrefillOverheadBytes,
-			formatInt(float64(keys)), s.KeyPrefix, s.KeyMinimum, s.KeyPrefix, s.KeyMaximum))
+			units.FormatWhole(mem.Value*report.BytesPerGB), strconv.FormatFloat(fill, 'f', -1, 64), units.FormatWhole(value), report.PrefillOverheadBytes,
+			units.FormatWhole(float64(keys)), s.KeyPrefix, s.KeyMinimum, s.KeyPrefix, s.KeyMaximum))
 	}
 	if p.preset != nil && !fs.Changed("key-stddev") {
 		p.preset.Finish(s)
@@ -173,22 +174,4 @@ func loadWorkload(arg string) (*workloads.Preset, error) {
 		return nil, fmt.Errorf("%q is neither a file nor a preset (presets: %s)", arg, strings.Join(workloads.PresetNames(), ", "))
 	}
 	return p, err
-}
-
-// formatInt formats a whole number with thousands separators.
-func formatInt(x float64) string {
-	s := strconv.FormatFloat(x, 'f', 0, 64)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/amrbench/amrbench/internal/benchtest"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/workloads"
 )
 
@@ -212,7 +213,7 @@ func TestSKURunAndPlan(t *testing.T) {
 		}
 		summary, _ := os.ReadFile(filepath.Join(dirs[sku], "summary.txt"))
 		wantKS := "Key space 10,000 keys × (1,024 B + 300 B per key) = 13.2 MB: "
-		wantHits := "Hits      100.00 % of GETs found their key (" + formatInt(float64(get.Hits)) + " hits, 0 misses; measured)"
+		wantHits := "Hits      100.00 % of GETs found their key (" + units.FormatWhole(float64(get.Hits)) + " hits, 0 misses; measured)"
 		if !strings.Contains(string(summary), wantKS) || !strings.Contains(string(summary), wantHits) {
 			t.Errorf("%s: summary.txt lacks %q or %q:\n%s", sku, wantKS, wantHits, summary)
 		}
