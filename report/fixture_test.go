@@ -13,7 +13,7 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
-// The -update flag (plan_test.go) also rewrites the fixed result files and
+// The -update flag (golden_test.go) rewrites the fixed result files and
 // the golden renderings of them: go test ./report -run 'Fixture|Golden' -update
 
 // The fixed result files in testdata are made by the builders below, so

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/amrbench/amrbench/results"
 )
+
+var update = flag.Bool("update", false, "rewrite the fixed result files and the golden renderings under testdata")
 
 // checkGolden compares got with testdata/name, or writes it there with
 // -update.

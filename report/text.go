@@ -190,12 +190,6 @@ func describeReauth(a *results.AuthSummary) string {
 	return b.String()
 }
 
-// Plural writes n things, with an s when n is not 1: "1 connection",
-// "50 connections".
-//
-// Deprecated: moved to internal/units; removed when bench/run.go switch over.
-func Plural(n int64, thing string) string { return units.Plural(n, thing) }
-
 // were is the verb for n things: "was" for one, "were" for any other number.
 func were(n int64) string {
 	if n == 1 {

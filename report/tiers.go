@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/amrbench/amrbench/internal/units"
+	"github.com/amrbench/amrbench/report/catalog"
 )
 
 // Catalog output formats.
@@ -24,32 +24,32 @@ const (
 // tierColumn is one figure column of the tier table.
 type tierColumn struct {
 	title string
-	pick  func(*SKU) Figure
+	pick  func(*catalog.SKU) catalog.Figure
 	count bool // thousands separators, no decimals
 }
 
-func tierColumns(skus []*SKU) []tierColumn {
+func tierColumns(skus []*catalog.SKU) []tierColumn {
 	cols := []tierColumn{
-		{"MEMORY GB", func(s *SKU) Figure { return s.MemoryGB }, false},
-		{"USABLE GB", func(s *SKU) Figure { return s.UsableGB }, false},
+		{"MEMORY GB", func(s *catalog.SKU) catalog.Figure { return s.MemoryGB }, false},
+		{"USABLE GB", func(s *catalog.SKU) catalog.Figure { return s.UsableGB }, false},
 	}
 	for _, s := range skus {
 		if s.RAMGB.Known() {
-			cols = append(cols, tierColumn{"RAM GB", func(s *SKU) Figure { return s.RAMGB }, false})
+			cols = append(cols, tierColumn{"RAM GB", func(s *catalog.SKU) catalog.Figure { return s.RAMGB }, false})
 			break
 		}
 	}
 	return append(cols,
-		tierColumn{"VCPUS", func(s *SKU) Figure { return s.VCPUs }, true},
-		tierColumn{"SHARDS", func(s *SKU) Figure { return s.PrimaryShards }, true},
-		tierColumn{"MAX CONNS", func(s *SKU) Figure { return s.MaxConnections }, true},
-		tierColumn{"GET/S (MICROSOFT)", func(s *SKU) Figure { return s.GetRPS }, true},
+		tierColumn{"VCPUS", func(s *catalog.SKU) catalog.Figure { return s.VCPUs }, true},
+		tierColumn{"SHARDS", func(s *catalog.SKU) catalog.Figure { return s.PrimaryShards }, true},
+		tierColumn{"MAX CONNS", func(s *catalog.SKU) catalog.Figure { return s.MaxConnections }, true},
+		tierColumn{"GET/S (MICROSOFT)", func(s *catalog.SKU) catalog.Figure { return s.GetRPS }, true},
 	)
 }
 
 // figureCell formats a figure for the text and Markdown tables: derived
 // figures end in "~", unknown ones are "-".
-func figureCell(f Figure, count bool) string {
+func figureCell(f catalog.Figure, count bool) string {
 	if !f.Known() {
 		return "-"
 	}
@@ -57,7 +57,7 @@ func figureCell(f Figure, count bool) string {
 	if count {
 		s = units.FormatWhole(f.Value)
 	}
-	if f.Kind() == Derived {
+	if f.Kind() == catalog.Derived {
 		s += "~"
 	}
 	return s
@@ -67,7 +67,7 @@ func figureCell(f Figure, count bool) string {
 // the source of every figure: text and Markdown mark derived figures and
 // list the sources they cite; CSV and JSON give each figure's kind and
 // source key (JSON also the citations).
-func WriteTiers(w io.Writer, c *Catalog, skus []*SKU, format string) error {
+func WriteTiers(w io.Writer, c *catalog.Catalog, skus []*catalog.SKU, format string) error {
 	switch format {
 	case FormatText, "":
 		return writeTiersText(w, c, skus)
@@ -81,7 +81,7 @@ func WriteTiers(w io.Writer, c *Catalog, skus []*SKU, format string) error {
 	return fmt.Errorf("format %q: use text, md, csv or json", format)
 }
 
-func writeTiersText(w io.Writer, c *Catalog, skus []*SKU) error {
+func writeTiersText(w io.Writer, c *catalog.Catalog, skus []*catalog.SKU) error {
 	cols := tierColumns(skus)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	head := []string{"SKU", "TIER", "STATUS"}
@@ -106,14 +106,14 @@ func writeTiersText(w io.Writer, c *Catalog, skus []*SKU) error {
 		b.WriteString("\nNotes:\n" + notes)
 	}
 	b.WriteString("\nSources:\n")
-	for _, src := range usedSources(c, skus) {
+	for _, src := range c.SourcesOf(skus) {
 		fmt.Fprintf(&b, "  %-22s %-9s %s\n", src.Key, src.Kind, src.Citation)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-func writeTiersMarkdown(w io.Writer, c *Catalog, skus []*SKU) error {
+func writeTiersMarkdown(w io.Writer, c *catalog.Catalog, skus []*catalog.SKU) error {
 	cols := tierColumns(skus)
 	var b strings.Builder
 	head := []string{"SKU", "Tier", "Status"}
@@ -137,26 +137,26 @@ func writeTiersMarkdown(w io.Writer, c *Catalog, skus []*SKU) error {
 		}
 	}
 	b.WriteString("\nSources:\n\n")
-	for _, src := range usedSources(c, skus) {
+	for _, src := range c.SourcesOf(skus) {
 		fmt.Fprintf(&b, "- `%s` (%s): %s\n", src.Key, src.Kind, src.Citation)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-func writeTiersCSV(w io.Writer, skus []*SKU) error {
+func writeTiersCSV(w io.Writer, skus []*catalog.SKU) error {
 	cw := csv.NewWriter(w)
 	figs := []struct {
 		name string
-		pick func(*SKU) Figure
+		pick func(*catalog.SKU) catalog.Figure
 	}{
-		{"memory_gb", func(s *SKU) Figure { return s.MemoryGB }},
-		{"usable_gb", func(s *SKU) Figure { return s.UsableGB }},
-		{"ram_gb", func(s *SKU) Figure { return s.RAM() }},
-		{"vcpus", func(s *SKU) Figure { return s.VCPUs }},
-		{"primary_shards", func(s *SKU) Figure { return s.PrimaryShards }},
-		{"max_connections", func(s *SKU) Figure { return s.MaxConnections }},
-		{"get_rps", func(s *SKU) Figure { return s.GetRPS }},
+		{"memory_gb", func(s *catalog.SKU) catalog.Figure { return s.MemoryGB }},
+		{"usable_gb", func(s *catalog.SKU) catalog.Figure { return s.UsableGB }},
+		{"ram_gb", func(s *catalog.SKU) catalog.Figure { return s.RAM() }},
+		{"vcpus", func(s *catalog.SKU) catalog.Figure { return s.VCPUs }},
+		{"primary_shards", func(s *catalog.SKU) catalog.Figure { return s.PrimaryShards }},
+		{"max_connections", func(s *catalog.SKU) catalog.Figure { return s.MaxConnections }},
+		{"get_rps", func(s *catalog.SKU) catalog.Figure { return s.GetRPS }},
 	}
 	head := []string{"sku", "family", "tier", "status"}
 	for _, f := range figs {
@@ -172,7 +172,7 @@ func writeTiersCSV(w io.Writer, skus []*SKU) error {
 			if fig.Known() {
 				row = append(row, strconv.FormatFloat(fig.Value, 'f', -1, 64), string(fig.Kind()), fig.Source.Key)
 			} else {
-				row = append(row, "", string(Unknown), "")
+				row = append(row, "", string(catalog.Unknown), "")
 			}
 		}
 		if err := cw.Write(append(row, s.Note)); err != nil {
@@ -183,39 +183,17 @@ func writeTiersCSV(w io.Writer, skus []*SKU) error {
 	return cw.Error()
 }
 
-func writeTiersJSON(w io.Writer, c *Catalog, skus []*SKU) error {
+func writeTiersJSON(w io.Writer, c *catalog.Catalog, skus []*catalog.SKU) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(struct {
-		SKUs    []*SKU    `json:"skus"`
-		Sources []*Source `json:"sources"`
-	}{skus, usedSources(c, skus)})
+		SKUs    []*catalog.SKU    `json:"skus"`
+		Sources []*catalog.Source `json:"sources"`
+	}{skus, c.SourcesOf(skus)})
 }
 
-// usedSources returns the sources the SKUs cite, sorted by key.
-func usedSources(c *Catalog, skus []*SKU) []*Source {
-	seen := map[string]bool{}
-	var out []*Source
-	add := func(key string) {
-		if s := c.Sources[key]; s != nil && !seen[key] {
-			seen[key] = true
-			out = append(out, s)
-		}
-	}
-	for _, s := range skus {
-		add(s.StatusSource)
-		for _, f := range []Figure{s.MemoryGB, s.UsableGB, s.RAMGB, s.VCPUs, s.PrimaryShards, s.MaxConnections, s.GetRPS} {
-			if f.Known() {
-				add(f.Source.Key)
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out
-}
-
-func skuNotes(skus []*SKU) string {
+func skuNotes(skus []*catalog.SKU) string {
 	var b strings.Builder
 	for _, s := range skus {
 		if s.Note != "" {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report"
+	"github.com/amrbench/amrbench/report/capacity"
+	"github.com/amrbench/amrbench/report/catalog"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -46,7 +48,7 @@ func planCommand(_ context.Context, env *environment, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	in := report.PlanInput{}
+	in := capacity.Input{}
 	var err error
 	if !fs.Changed("target-ops") {
 		return usagef("--target-ops is required (for example --target-ops 500k)")
@@ -99,15 +101,19 @@ func planCommand(_ context.Context, env *environment, args []string) error {
 		}
 		runs = append(runs, results.NamedRun{Name: path, Run: run})
 	}
-	c, err := report.DefaultCatalog()
+	c, err := catalog.DefaultCatalog()
 	if err != nil {
 		return fmt.Errorf("the tier catalog: %w", err)
 	}
-	p, err := report.NewPlan(c, in, runs)
+	p, err := capacity.NewPlan(c, in, runs)
 	if err != nil {
 		return usageError{err}
 	}
-	if err := report.WritePlan(env.stdout, p, *format); err != nil {
+	write := p.WriteText
+	if *format == report.FormatJSON {
+		write = p.WriteJSON
+	}
+	if err := write(env.stdout); err != nil {
 		return err
 	}
 	if !p.Possible {

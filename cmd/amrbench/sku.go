@@ -10,9 +10,8 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/internal/units"
-	"github.com/amrbench/amrbench/report"
+	"github.com/amrbench/amrbench/report/catalog"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -24,16 +23,16 @@ func (f *runFlags) planSKU(fs *pflag.FlagSet, p *runPlan) error {
 	if !fs.Changed("sku") {
 		return nil
 	}
-	catalog, err := report.DefaultCatalog()
+	skus, err := catalog.DefaultCatalog()
 	if err != nil {
 		return fmt.Errorf("the tier catalog: %w", err)
 	}
-	sku, err := catalog.Lookup(f.sku)
+	sku, err := skus.Lookup(f.sku)
 	if err != nil {
 		return usagef("--sku: %w", err)
 	}
 	p.sku = sku
-	if az, ok := bench.AzureDefaults(p.cfg.Target.Host); ok && !skuMatchesService(sku, az.Service) {
+	if az, ok := catalog.AzureDefaults(p.cfg.Target.Host); ok && !sku.SoldBy(az.Service) {
 		return usagef("--sku %s is %s %s, but %s is %s: the results would be labelled with the wrong size",
 			f.sku, sku.Family, sku.Tier, p.cfg.Target.Host, az.Service)
 	}
@@ -44,20 +43,6 @@ func (f *runFlags) planSKU(fs *pflag.FlagSet, p *runPlan) error {
 	}
 	p.cfg.ConnectionLimit = int(limit.Value)
 	return nil
-}
-
-// skuMatchesService reports whether sku is sold by the Azure service whose
-// host names the endpoint has (bench.AzureDefaults).
-func skuMatchesService(sku *report.SKU, service string) bool {
-	switch service {
-	case "Azure Managed Redis":
-		return sku.Family == report.FamilyAMR
-	case "Azure Cache for Redis Enterprise":
-		return strings.HasPrefix(sku.Tier, "Enterprise")
-	case "Azure Cache for Redis":
-		return sku.Family == report.FamilyACR && !strings.HasPrefix(sku.Tier, "Enterprise")
-	}
-	return true
 }
 
 // planFill sizes the key range from the SKU's memory by Microsoft's prefill
@@ -100,7 +85,7 @@ func (f *runFlags) planFill(fs *pflag.FlagSet, p *runPlan) error {
 			return usagef("%s: the size of %s is not published", from, p.sku.Name)
 		}
 		value := s.MeanValueSize()
-		keys := report.PrefillKeys(mem.Value, fill, value)
+		keys := catalog.PrefillKeys(mem.Value, fill, value)
 		if keys == 0 {
 			return usagef("%s: no key fits", from)
 		}
@@ -108,9 +93,9 @@ func (f *runFlags) planFill(fs *pflag.FlagSet, p *runPlan) error {
 		if !fs.Changed("preload") {
 			p.cfg.Preload = true
 		}
-		p.notes = append(p.notes, fmt.Sprintf("%s of %s (%s GB, %s): %s B × %s / (%s B + %d B per key) = %s keys, Microsoft's prefill rule; keys %s%d..%s%d",
-			from, p.sku.Name, strconv.FormatFloat(mem.Value, 'f', -1, 64), mem.Kind(),
-			units.FormatWhole(mem.Value*report.BytesPerGB), strconv.FormatFloat(fill, 'f', -1, 64), units.FormatWhole(value), report.PrefillOverheadBytes,
+		p.notes = append(p.notes, fmt.Sprintf("%s of %s (%s, %s): %s B × %s / (%s B + %d B per key) = %s keys, Microsoft's prefill rule; keys %s%d..%s%d",
+			from, p.sku.Name, units.FormatGB(mem.Value), mem.Kind(),
+			units.FormatWhole(mem.Value*catalog.BytesPerGB), strconv.FormatFloat(fill, 'f', -1, 64), units.FormatWhole(value), catalog.PrefillOverheadBytes,
 			units.FormatWhole(float64(keys)), s.KeyPrefix, s.KeyMinimum, s.KeyPrefix, s.KeyMaximum))
 	}
 	if p.preset != nil && !fs.Changed("key-stddev") {
@@ -124,12 +109,12 @@ func (f *runFlags) planFill(fs *pflag.FlagSet, p *runPlan) error {
 
 // keySpaceOf relates the workload's key space to the SKU's RAM (sku may be
 // nil).
-func keySpaceOf(s *workloads.Spec, sku *report.SKU) *results.KeySpace {
-	perKey := s.MeanValueSize() + report.PrefillOverheadBytes
+func keySpaceOf(s *workloads.Spec, sku *catalog.SKU) *results.KeySpace {
+	perKey := s.MeanValueSize() + catalog.PrefillOverheadBytes
 	ks := &results.KeySpace{
 		Keys:                s.KeyCount(),
 		MeanValueBytes:      s.MeanValueSize(),
-		PerKeyOverheadBytes: report.PrefillOverheadBytes,
+		PerKeyOverheadBytes: catalog.PrefillOverheadBytes,
 		Bytes:               float64(s.KeyCount()) * perKey,
 		Distribution:        s.GetDistribution(),
 	}
@@ -141,14 +126,13 @@ func keySpaceOf(s *workloads.Spec, sku *report.SKU) *results.KeySpace {
 	if !ram.Known() {
 		return ks
 	}
-	ks.RAMBytes = ram.Value * report.BytesPerGB
+	ks.RAMBytes = ram.Value * catalog.BytesPerGB
 	if sku.UsableGB.Known() {
-		ks.UsableBytes = sku.UsableGB.Value * report.BytesPerGB
+		ks.UsableBytes = sku.UsableGB.Value * catalog.BytesPerGB
 	}
-	gb := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) + " GB" }
-	ks.RAMNote = fmt.Sprintf("%s, %s", gb(ram.Value), ram.Kind())
+	ks.RAMNote = fmt.Sprintf("%s, %s", units.FormatGB(ram.Value), ram.Kind())
 	if ks.Flash {
-		ks.RAMNote = fmt.Sprintf("%s of its %s, %s", gb(ram.Value), gb(mem.Value), ram.Kind())
+		ks.RAMNote = fmt.Sprintf("%s of its %s, %s", units.FormatGB(ram.Value), units.FormatGB(mem.Value), ram.Kind())
 	}
 	ks.KeysInRAM = min(ks.Keys, uint64(ks.RAMBytes/perKey))
 	if s.Ratio.Gets > 0 {

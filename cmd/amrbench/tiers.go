@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/amrbench/amrbench/report"
+	"github.com/amrbench/amrbench/report/catalog"
 )
 
 const tiersSynopsis = `tiers [flags] [SKU...]
@@ -35,7 +36,7 @@ func tiersCommand(_ context.Context, env *environment, args []string) error {
 	default:
 		return usagef("--format %q: use text, md, csv or json", *format)
 	}
-	c, err := report.DefaultCatalog()
+	c, err := catalog.DefaultCatalog()
 	if err != nil {
 		return fmt.Errorf("the tier catalog: %w", err)
 	}

@@ -1,4 +1,4 @@
-package report
+package catalog
 
 import (
 	"bytes"
@@ -8,15 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
 )
 
-// The catalog is data: catalog/skus.csv and catalog/sources.csv, embedded,
-// so a change to a figure is a one-line diff that names its source.
+// The catalog is data: skus.csv and sources.csv, embedded, so a change to a
+// figure is a one-line diff that names its source.
 //
-//go:embed catalog/skus.csv catalog/sources.csv
+//go:embed skus.csv sources.csv
 var catalogFiles embed.FS
 
 // FigureKind says where a catalog figure comes from.
@@ -143,12 +144,12 @@ var (
 // DefaultCatalog returns the embedded catalog.
 func DefaultCatalog() (*Catalog, error) {
 	defaultCatalogOnce.Do(func() {
-		skus, err := catalogFiles.ReadFile("catalog/skus.csv")
+		skus, err := catalogFiles.ReadFile("skus.csv")
 		if err != nil {
 			defaultCatalogErr = err
 			return
 		}
-		sources, err := catalogFiles.ReadFile("catalog/sources.csv")
+		sources, err := catalogFiles.ReadFile("sources.csv")
 		if err != nil {
 			defaultCatalogErr = err
 			return
@@ -158,8 +159,8 @@ func DefaultCatalog() (*Catalog, error) {
 	return defaultCatalog, defaultCatalogErr
 }
 
-// ParseCatalog reads a catalog in the format of catalog/skus.csv and
-// catalog/sources.csv. Errors name the file and line.
+// ParseCatalog reads a catalog in the format of skus.csv and sources.csv.
+// Errors name the file and line.
 func ParseCatalog(skus, sources io.Reader) (*Catalog, error) {
 	c := &Catalog{Sources: map[string]*Source{}, byName: map[string]*SKU{}}
 	err := readCSV(sources, "sources.csv", []string{"key", "kind", "citation"}, func(line int, rec map[string]string) error {
@@ -347,6 +348,29 @@ func (c *Catalog) TierSKUs(tier string) []*SKU {
 		}
 	}
 	return skus
+}
+
+// SourcesOf returns the sources skus cite, for their status or any known
+// figure, sorted by key.
+func (c *Catalog) SourcesOf(skus []*SKU) []*Source {
+	seen := map[string]bool{}
+	var out []*Source
+	add := func(key string) {
+		if s := c.Sources[key]; s != nil && !seen[key] {
+			seen[key] = true
+			out = append(out, s)
+		}
+	}
+	for _, s := range skus {
+		add(s.StatusSource)
+		for _, f := range []Figure{s.MemoryGB, s.UsableGB, s.RAMGB, s.VCPUs, s.PrimaryShards, s.MaxConnections, s.GetRPS} {
+			if f.Known() {
+				add(f.Source.Key)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
 }
 
 // squash lowercases s and drops everything but letters and digits, so tier

@@ -1,4 +1,4 @@
-package report
+package capacity
 
 import (
 	"encoding/json"
@@ -10,23 +10,19 @@ import (
 	"github.com/amrbench/amrbench/internal/units"
 )
 
-// WritePlan writes a capacity plan as text (FormatText) or JSON
-// (FormatJSON). The text shows every figure's arithmetic and says which
-// capacities were measured and which extrapolated.
-func WritePlan(w io.Writer, p *Plan, format string) error {
-	switch format {
-	case FormatJSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(p)
-	case FormatText, "":
-		return writePlanText(w, p)
-	}
-	return fmt.Errorf("format %q: use text or json", format)
+// WriteJSON writes the plan as indented JSON: the input, the runs read, and
+// per tier the candidates with their arithmetic and the verdict.
+func (p *Plan) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(p)
 }
 
-func writePlanText(w io.Writer, p *Plan) error {
+// WriteText writes the plan as text for a terminal. It shows every figure's
+// arithmetic and says which capacities were measured and which
+// extrapolated.
+func (p *Plan) WriteText(w io.Writer) error {
 	in := p.Input
 	var b strings.Builder
 	fmt.Fprintf(&b, "Capacity plan: %s ops/s at %s", units.FormatWhole(in.TargetOps), p.objectivesText())

@@ -1,4 +1,4 @@
-package report
+package capacity
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/amrbench/amrbench/internal/units"
+	"github.com/amrbench/amrbench/report/catalog"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -21,16 +22,16 @@ const (
 	// DefaultThroughputHeadroom is the share of a SKU's capacity a plan keeps
 	// free: Microsoft advises keeping Server Load below 80 %.
 	DefaultThroughputHeadroom = 0.20
-	// DefaultPlanErrorRate is the largest share of failed operations a run or
+	// DefaultMaxErrorRate is the largest share of failed operations a run or
 	// step may have and still count as meeting the objectives.
-	DefaultPlanErrorRate = 0.001
+	DefaultMaxErrorRate = 0.001
 	// farExtrapolation is the vCPU ratio beyond which an extrapolation is
 	// called out as far from its measurement.
 	farExtrapolation = 4
 )
 
-// PlanInput is what a capacity plan is asked for.
-type PlanInput struct {
+// Input is what a capacity plan is asked for.
+type Input struct {
 	// TargetOps is the throughput to plan for, in operations per second.
 	TargetOps float64 `json:"target_ops"`
 	// Objectives are the latency objectives every recommended SKU must meet.
@@ -72,8 +73,8 @@ const (
 	EvidenceUnusable Evidence = "unusable"
 )
 
-// PlanRun is one measured run as the plan reads it.
-type PlanRun struct {
+// MeasuredRun is one measured run as the plan reads it.
+type MeasuredRun struct {
 	Name     string   `json:"name"`
 	SKU      string   `json:"sku,omitempty"`
 	Tier     string   `json:"tier,omitempty"`
@@ -87,7 +88,7 @@ type PlanRun struct {
 	PerShard  float64 `json:"per_shard,omitempty"`
 	How       string  `json:"how"`
 	workload  string
-	sku       *SKU
+	sku       *catalog.SKU
 	localhost bool
 }
 
@@ -120,7 +121,7 @@ type Candidate struct {
 	Arithmetic string  `json:"arithmetic,omitempty"`
 	Far        bool    `json:"far,omitempty"`
 	Meets      bool    `json:"meets_throughput"`
-	sku        *SKU
+	sku        *catalog.SKU
 }
 
 // TierPlan is the plan's answer for one tier.
@@ -138,21 +139,21 @@ type TierPlan struct {
 // SKU that meets the throughput, the objectives, the memory and the
 // connections, with the arithmetic.
 type Plan struct {
-	Input      PlanInput   `json:"input"`
-	Objectives []string    `json:"objectives"`
-	NeededOps  float64     `json:"needed_ops"`
-	Runs       []*PlanRun  `json:"runs"`
-	Tiers      []*TierPlan `json:"tiers"`
-	Warnings   []string    `json:"warnings,omitempty"`
+	Input      Input          `json:"input"`
+	Objectives []string       `json:"objectives"`
+	NeededOps  float64        `json:"needed_ops"`
+	Runs       []*MeasuredRun `json:"runs"`
+	Tiers      []*TierPlan    `json:"tiers"`
+	Warnings   []string       `json:"warnings,omitempty"`
 	// Possible is false when no tier has a recommendation.
 	Possible bool   `json:"possible"`
 	Answer   string `json:"answer"`
 	// tierSKUs are the SKUs of the tier being planned.
-	tierSKUs []*SKU
+	tierSKUs []*catalog.SKU
 }
 
 // NewPlan reads the runs and plans for in against the catalog.
-func NewPlan(c *Catalog, in PlanInput, runs []results.NamedRun) (*Plan, error) {
+func NewPlan(c *catalog.Catalog, in Input, runs []results.NamedRun) (*Plan, error) {
 	if in.TargetOps <= 0 {
 		return nil, fmt.Errorf("target throughput %v: must be above zero", in.TargetOps)
 	}
@@ -173,7 +174,7 @@ func NewPlan(c *Catalog, in PlanInput, runs []results.NamedRun) (*Plan, error) {
 
 	tiers := []string{}
 	for _, t := range c.Tiers() {
-		if c.TierSKUs(t)[0].Family == FamilyAMR || p.measuredTier(t) {
+		if c.TierSKUs(t)[0].Family == catalog.FamilyAMR || p.measuredTier(t) {
 			tiers = append(tiers, t)
 		}
 	}
@@ -187,12 +188,11 @@ func NewPlan(c *Catalog, in PlanInput, runs []results.NamedRun) (*Plan, error) {
 func (p *Plan) objectivesText() string { return strings.Join(p.Objectives, ", ") }
 
 // readRun finds what one run tells about the rate that meets the objectives.
-func (p *Plan) readRun(c *Catalog, nr results.NamedRun) *PlanRun {
+func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 	h := nr.Run.Header
-	pr := &PlanRun{Name: nr.Name, workload: workloadShape(h)}
+	pr := &MeasuredRun{Name: nr.Name, workload: workloadShape(h)}
 	if host, _, err := net.SplitHostPort(h.Target.Endpoint); err == nil {
-		ip := net.ParseIP(host)
-		pr.localhost = host == "localhost" || (ip != nil && ip.IsLoopback()) || h.Target.Embedded != ""
+		pr.localhost = units.IsLoopback(host) || h.Target.Embedded != ""
 	}
 	if h.Target.SKU == "" {
 		pr.Evidence, pr.How = EvidenceUnusable, "no SKU: run it with --sku so the plan knows what it measured"
@@ -253,7 +253,7 @@ func stepped(ivs []*results.Interval) bool {
 // judged its steps by the plan's objectives, or else every step judged
 // again from its own intervals by the plan's objectives, with the rules
 // run --find-max uses (results.EvaluateSteps).
-func (p *Plan) readSteps(run *results.Run, slo *results.SLOResult, pr *PlanRun) error {
+func (p *Plan) readSteps(run *results.Run, slo *results.SLOResult, pr *MeasuredRun) error {
 	if slo != nil && sameObjectives(slo.Objectives, p.Objectives) {
 		pr.Rate = slo.MaxRate
 		if pr.Rate > 0 {
@@ -332,7 +332,7 @@ func lowestStep(steps []results.SLOStep) string {
 
 // readSingleRate reads a run at one rate (closed loop, or open loop without
 // a search).
-func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, pr *PlanRun) {
+func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, pr *MeasuredRun) {
 	totals, _, err := results.Totals(run.Intervals)
 	if err != nil {
 		pr.Evidence, pr.How = EvidenceUnusable, err.Error()
@@ -473,11 +473,11 @@ func (p *Plan) measuredCapacities(tier string) map[string]*skuCapacity {
 }
 
 // planTier walks a tier from its smallest size up.
-func (p *Plan) planTier(c *Catalog, tier string) *TierPlan {
+func (p *Plan) planTier(c *catalog.Catalog, tier string) *TierPlan {
 	tp := &TierPlan{Tier: tier}
 	skus := c.TierSKUs(tier)
 	caps := p.measuredCapacities(tier)
-	var refs []*SKU // measured SKUs with a positive rate
+	var refs []*catalog.SKU // measured SKUs with a positive rate
 	for _, s := range skus {
 		if cp := caps[s.Name]; cp != nil && cp.rate > 0 {
 			refs = append(refs, s)
@@ -485,7 +485,7 @@ func (p *Plan) planTier(c *Catalog, tier string) *TierPlan {
 	}
 
 	p.tierSKUs = skus
-	var tooSmall []*SKU
+	var tooSmall []*catalog.SKU
 	var fitting []*Candidate
 	for _, s := range skus {
 		cand := p.candidate(s, caps, refs)
@@ -596,20 +596,20 @@ func describeBasis(c *Candidate) string {
 }
 
 // candidate checks one SKU; nil when its size is unknown.
-func (p *Plan) candidate(s *SKU, caps map[string]*skuCapacity, refs []*SKU) *Candidate {
+func (p *Plan) candidate(s *catalog.SKU, caps map[string]*skuCapacity, refs []*catalog.SKU) *Candidate {
 	capFig, _ := s.DataCapacity()
 	if !capFig.Known() {
 		return nil
 	}
 	c := &Candidate{SKU: s.Name, sku: s, DataCapacityGB: capFig.Value, DataLimitGB: round3(capFig.Value * (1 - p.Input.MemoryHeadroom))}
-	c.FitsMemory = c.DataLimitGB*BytesPerGB >= p.Input.DatasetBytes
+	c.FitsMemory = c.DataLimitGB*catalog.BytesPerGB >= p.Input.DatasetBytes
 	c.MaxConnections = s.MaxConnections.Value
 	c.FitsConns = p.Input.Connections == 0 || !s.MaxConnections.Known() || float64(p.Input.Connections) <= s.MaxConnections.Value
 	if m := caps[s.Name]; m != nil {
 		c.Capacity, c.Basis, c.AtLeast = m.rate, BasisMeasured, m.atLeast
 	} else if ref := nearest(s, refs); ref != nil {
 		m := caps[ref.Name]
-		c.Capacity, c.Arithmetic = extrapolate(ref, m.rate, s, s.pivot(p.tierSKUs))
+		c.Capacity, c.Arithmetic = extrapolate(ref, m.rate, s, pivot(s, p.tierSKUs))
 		c.Basis, c.From, c.AtLeast = BasisExtrapolated, ref.Name, m.atLeast
 		if c.Capacity == 0 {
 			c.Basis = BasisNone
@@ -625,8 +625,8 @@ func (p *Plan) candidate(s *SKU, caps map[string]*skuCapacity, refs []*SKU) *Can
 
 // nearest returns the measured SKU closest to s in vCPUs (on a log scale),
 // preferring the larger on a tie.
-func nearest(s *SKU, refs []*SKU) *SKU {
-	var best *SKU
+func nearest(s *catalog.SKU, refs []*catalog.SKU) *catalog.SKU {
+	var best *catalog.SKU
 	bestDist := math.Inf(1)
 	for _, r := range refs {
 		if !r.VCPUs.Known() || !s.VCPUs.Known() {
@@ -640,14 +640,14 @@ func nearest(s *SKU, refs []*SKU) *SKU {
 	return best
 }
 
-// pivot returns the SKU of tiers whose published GET throughput is nearest
+// pivot returns the SKU of tier whose published GET throughput is nearest
 // s in vCPUs, for extrapolating past the sizes Microsoft measured; nil when
 // s has its own published figure or none of the tier has one.
-func (s *SKU) pivot(tier []*SKU) *SKU {
+func pivot(s *catalog.SKU, tier []*catalog.SKU) *catalog.SKU {
 	if s.GetRPS.Known() || !s.VCPUs.Known() {
 		return nil
 	}
-	var best *SKU
+	var best *catalog.SKU
 	for _, t := range tier {
 		if !t.GetRPS.Known() || !t.VCPUs.Known() {
 			continue
@@ -668,7 +668,7 @@ func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 // per vCPU and linear scaling per primary shard. Taking the lowest keeps the
 // estimate conservative: throughput grows less than linearly with size in
 // Microsoft's own figures.
-func extrapolate(ref *SKU, rate float64, s *SKU, pivot *SKU) (float64, string) {
+func extrapolate(ref *catalog.SKU, rate float64, s *catalog.SKU, pivot *catalog.SKU) (float64, string) {
 	type method struct {
 		name  string
 		value float64
@@ -716,7 +716,7 @@ func extrapolate(ref *SKU, rate float64, s *SKU, pivot *SKU) (float64, string) {
 }
 
 // answer writes the one-paragraph answer.
-func (p *Plan) answer(c *Catalog) {
+func (p *Plan) answer(c *catalog.Catalog) {
 	var picks, none []string
 	for _, t := range p.Tiers {
 		if t.Recommended != "" {
@@ -734,9 +734,9 @@ func (p *Plan) answer(c *Catalog) {
 		return
 	}
 	// Say the one reason that rules everything out, when there is one.
-	var largest *SKU
+	var largest *catalog.SKU
 	for _, s := range c.SKUs {
-		if s.Family == FamilyAMR && (largest == nil || s.MemoryGB.Value > largest.MemoryGB.Value) {
+		if s.Family == catalog.FamilyAMR && (largest == nil || s.MemoryGB.Value > largest.MemoryGB.Value) {
 			largest = s
 		}
 	}

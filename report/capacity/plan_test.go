@@ -1,4 +1,4 @@
-package report
+package capacity
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/amrbench/amrbench/report/catalog"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -133,9 +134,18 @@ func TestPlanFixtures(t *testing.T) {
 		}
 		got, err := os.ReadFile(path)
 		if err != nil || !bytes.Equal(got, data) {
-			t.Errorf("%s differs from its fixture (%v): run go test ./report -run TestPlanFixtures -update", path, err)
+			t.Errorf("%s differs from its fixture (%v): run go test ./report/capacity -run TestPlanFixtures -update", path, err)
 		}
 	}
+}
+
+func defaultCatalog(t *testing.T) *catalog.Catalog {
+	t.Helper()
+	c, err := catalog.DefaultCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func loadRuns(t *testing.T, files ...string) []results.NamedRun {
@@ -151,19 +161,19 @@ func loadRuns(t *testing.T, files ...string) []results.NamedRun {
 	return runs
 }
 
-func planInput(t *testing.T, ops float64, slo string, datasetGB float64, conns int) PlanInput {
+func planInput(t *testing.T, ops float64, slo string, datasetGB float64, conns int) Input {
 	t.Helper()
 	objs, err := results.ParseObjectives([]string{slo})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return PlanInput{TargetOps: ops, Objectives: objs, DatasetBytes: datasetGB * 1e9, Connections: conns,
-		MemoryHeadroom: DefaultMemoryHeadroom, ThroughputHeadroom: DefaultThroughputHeadroom, MaxErrorRate: DefaultPlanErrorRate}
+	return Input{TargetOps: ops, Objectives: objs, DatasetBytes: datasetGB * 1e9, Connections: conns,
+		MemoryHeadroom: DefaultMemoryHeadroom, ThroughputHeadroom: DefaultThroughputHeadroom, MaxErrorRate: DefaultMaxErrorRate}
 }
 
-func mustPlan(t *testing.T, in PlanInput, runs []results.NamedRun) *Plan {
+func mustPlan(t *testing.T, in Input, runs []results.NamedRun) *Plan {
 	t.Helper()
-	p, err := NewPlan(catalog(t), in, runs)
+	p, err := NewPlan(defaultCatalog(t), in, runs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +202,7 @@ func candidate(t *testing.T, tp *TierPlan, sku string) *Candidate {
 	return nil
 }
 
-func runOf(t *testing.T, p *Plan, name string) *PlanRun {
+func runOf(t *testing.T, p *Plan, name string) *MeasuredRun {
 	t.Helper()
 	for _, r := range p.Runs {
 		if r.Name == name {
@@ -282,7 +292,7 @@ func TestPlanArithmetic(t *testing.T) {
 	}
 
 	var text bytes.Buffer
-	if err := WritePlan(&text, p, FormatText); err != nil {
+	if err := p.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -297,7 +307,7 @@ func TestPlanArithmetic(t *testing.T) {
 		}
 	}
 	var js bytes.Buffer
-	if err := WritePlan(&js, p, FormatJSON); err != nil {
+	if err := p.WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
 	var back Plan
@@ -336,7 +346,7 @@ func TestPlanImpossible(t *testing.T) {
 	runs := loadRuns(t, "b10-search.jsonl", "x10-search.jsonl")
 	tests := []struct {
 		name   string
-		in     PlanInput
+		in     Input
 		runs   []results.NamedRun
 		tier   string
 		want   string // in the tier's verdict
