@@ -23,6 +23,24 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 // arithmetic and says which capacities were measured and which
 // extrapolated.
 func (p *Plan) WriteText(w io.Writer) error {
+	if _, err := io.WriteString(w, p.headline()+"\nMeasured\n"); err != nil {
+		return err
+	}
+	if err := p.writeRuns(w); err != nil {
+		return err
+	}
+	for _, t := range p.Tiers {
+		if err := p.writeTier(w, t); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(w, "\n%s\n%s\n", p.Answer, "Measured capacities come from runs on that SKU; extrapolated ones are estimates from the nearest "+
+		"measured size of the same tier, never across tiers. Catalog figures: amrbench tiers.")
+	return err
+}
+
+// headline says what the plan was asked and what each size must do.
+func (p *Plan) headline() string {
 	in := p.Input
 	var b strings.Builder
 	fmt.Fprintf(&b, "Capacity plan: %s ops/s at %s", units.FormatWhole(in.TargetOps), p.objectivesText())
@@ -45,10 +63,12 @@ func (p *Plan) WriteText(w io.Writer) error {
 	} else {
 		b.WriteString("; connections not checked (no --connections).\n")
 	}
-	if _, err := io.WriteString(w, b.String()+"\nMeasured\n"); err != nil {
-		return err
-	}
+	return b.String()
+}
 
+// writeRuns writes the table of the runs read, how each was read, and the
+// warnings about them.
+func (p *Plan) writeRuns(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  RUN\tSKU\tVCPUS\tSHARDS\tOPS/S MEETING SLO\tPER VCPU\tPER SHARD\tEVIDENCE")
 	for _, r := range p.Runs {
@@ -74,7 +94,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	b.Reset()
+	var b strings.Builder
 	for _, r := range p.Runs {
 		fmt.Fprintf(&b, "  %s: %s\n", r.Name, r.How)
 	}
@@ -84,67 +104,77 @@ func (p *Plan) WriteText(w io.Writer) error {
 	for _, warn := range p.Warnings {
 		fmt.Fprintf(&b, "  Warning: %s\n", warn)
 	}
-
-	for _, t := range p.Tiers {
-		fmt.Fprintf(&b, "\n%s: %s\n", t.Tier, t.Verdict)
-		if t.TooSmall != "" {
-			fmt.Fprintf(&b, "  %s\n", t.TooSmall)
-		}
-		if _, err := io.WriteString(w, b.String()); err != nil {
-			return err
-		}
-		b.Reset()
-		if len(t.Candidates) == 0 {
-			continue
-		}
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  SKU\tDATA LIMIT\tCONNECTIONS\tOPS/S MEETING SLO\t")
-		for _, c := range t.Candidates {
-			mem := "-"
-			if in.DatasetBytes > 0 {
-				mem = fmt.Sprintf("%s × %s = %s %s", units.FormatGB(c.DataCapacityGB), units.FormatWhole(100*(1-in.MemoryHeadroom))+" %", units.FormatGB(c.DataLimitGB), mark(c.FitsMemory))
-			}
-			conns := "not published"
-			if c.MaxConnections > 0 {
-				conns = "limit " + units.FormatWhole(c.MaxConnections)
-				if in.Connections > 0 {
-					conns += " " + mark(c.FitsConns)
-				}
-			}
-			capText := "no estimate"
-			switch c.Basis {
-			case BasisMeasured:
-				capText = units.FormatWhole(c.Capacity) + " measured"
-				if c.AtLeast {
-					capText = "≥ " + capText
-				}
-				if c.Capacity == 0 {
-					capText = "never met (measured)"
-				}
-			case BasisExtrapolated:
-				capText = "≈ " + units.FormatWhole(c.Capacity) + " extrapolated from " + c.From
-				if c.AtLeast {
-					capText = "≥ " + capText
-				}
-			}
-			if c.Basis != BasisNone {
-				capText += " " + mark(c.Meets)
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t\n", c.SKU, mem, conns, capText)
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-		for _, c := range t.Candidates {
-			if c.Arithmetic != "" {
-				fmt.Fprintf(&b, "  %s ≈ %s: %s\n", c.SKU, units.FormatWhole(c.Capacity), c.Arithmetic)
-			}
-		}
-	}
-	fmt.Fprintf(&b, "\n%s\n", p.Answer)
-	b.WriteString("Measured capacities come from runs on that SKU; extrapolated ones are estimates from the nearest measured size of the same tier, never across tiers. Catalog figures: amrbench tiers.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeTier writes one tier's verdict, its candidates and the arithmetic of
+// their extrapolations.
+func (p *Plan) writeTier(w io.Writer, t *TierPlan) error {
+	text := fmt.Sprintf("\n%s: %s\n", t.Tier, t.Verdict)
+	if t.TooSmall != "" {
+		text += fmt.Sprintf("  %s\n", t.TooSmall)
+	}
+	if _, err := io.WriteString(w, text); err != nil {
+		return err
+	}
+	if len(t.Candidates) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  SKU\tDATA LIMIT\tCONNECTIONS\tOPS/S MEETING SLO\t")
+	for _, c := range t.Candidates {
+		mem, conns, capText := p.candidateCells(c)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t\n", c.SKU, mem, conns, capText)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, c := range t.Candidates {
+		if c.Arithmetic != "" {
+			fmt.Fprintf(&b, "  %s ≈ %s: %s\n", c.SKU, units.FormatWhole(c.Capacity), c.Arithmetic)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// candidateCells returns a candidate's data limit, connection limit and
+// capacity cells, each with ✓ or ✗ where the plan checked it.
+func (p *Plan) candidateCells(c *Candidate) (mem, conns, capText string) {
+	in := p.Input
+	mem = "-"
+	if in.DatasetBytes > 0 {
+		mem = fmt.Sprintf("%s × %s = %s %s", units.FormatGB(c.DataCapacityGB), units.FormatWhole(100*(1-in.MemoryHeadroom))+" %", units.FormatGB(c.DataLimitGB), mark(c.FitsMemory))
+	}
+	conns = "not published"
+	if c.MaxConnections > 0 {
+		conns = "limit " + units.FormatWhole(c.MaxConnections)
+		if in.Connections > 0 {
+			conns += " " + mark(c.FitsConns)
+		}
+	}
+	capText = "no estimate"
+	switch c.Basis {
+	case BasisMeasured:
+		capText = units.FormatWhole(c.Capacity) + " measured"
+		if c.AtLeast {
+			capText = "≥ " + capText
+		}
+		if c.Capacity == 0 {
+			capText = "never met (measured)"
+		}
+	case BasisExtrapolated:
+		capText = "≈ " + units.FormatWhole(c.Capacity) + " extrapolated from " + c.From
+		if c.AtLeast {
+			capText = "≥ " + capText
+		}
+	}
+	if c.Basis != BasisNone {
+		capText += " " + mark(c.Meets)
+	}
+	return mem, conns, capText
 }
 
 func mark(ok bool) string {

@@ -1,0 +1,251 @@
+package capacity
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+
+	"github.com/amrbench/amrbench/internal/units"
+	"github.com/amrbench/amrbench/report/catalog"
+	"github.com/amrbench/amrbench/results"
+)
+
+// This file reads runs: what each tells about the rate that meets the
+// plan's objectives, and what makes runs hard to compare.
+
+// readRun finds what one run tells about the rate that meets the objectives.
+func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
+	h := nr.Run.Header
+	pr := &MeasuredRun{Name: nr.Name, workload: workloadShape(h)}
+	if host, _, err := net.SplitHostPort(h.Target.Endpoint); err == nil {
+		pr.localhost = units.IsLoopback(host) || h.Target.Embedded != ""
+	}
+	if h.Target.SKU == "" {
+		pr.Evidence, pr.How = EvidenceUnusable, "no SKU: run it with --sku so the plan knows what it measured"
+		return pr
+	}
+	sku, err := c.Lookup(h.Target.SKU)
+	if err != nil {
+		pr.SKU, pr.Evidence, pr.How = h.Target.SKU, EvidenceUnusable, err.Error()
+		return pr
+	}
+	pr.sku, pr.SKU, pr.Tier = sku, sku.Name, sku.Tier
+	pr.VCPUs, pr.Shards = sku.VCPUs.Value, sku.PrimaryShards.Value
+	sum := nr.Run.Summary
+	cut := sum == nil
+	if cut {
+		s, err := nr.Run.Summarize() // judges the steps it has, when the header lists objectives
+		if err != nil {
+			pr.Evidence, pr.How = EvidenceUnusable, err.Error()
+			return pr
+		}
+		sum = s
+	}
+	if (sum.SLO != nil && len(sum.SLO.Steps) > 0) || stepped(nr.Run.Intervals) {
+		if err := p.readSteps(nr.Run, sum.SLO, pr); err != nil {
+			pr.Evidence, pr.How = EvidenceUnusable, err.Error()
+			return pr
+		}
+		if cut && pr.Rate > 0 {
+			pr.Evidence = EvidenceLowerBound
+			pr.How += "; the run was cut short, so its search may not have reached the highest rate: at least that"
+		}
+	} else {
+		p.readSingleRate(nr.Run, sum, pr)
+	}
+	if pr.Rate > 0 {
+		if pr.VCPUs > 0 {
+			pr.PerVCPU = pr.Rate / pr.VCPUs
+		}
+		if pr.Shards > 0 {
+			pr.PerShard = pr.Rate / pr.Shards
+		}
+	}
+	return pr
+}
+
+// stepped reports whether the measured intervals belong to steps of a
+// staircase of rates.
+func stepped(ivs []*results.Interval) bool {
+	for _, iv := range ivs {
+		if iv.Measured() && iv.Phase != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// readSteps reads a staircase of rates: the run's own verdict when it
+// judged its steps by the plan's objectives, or else every step judged
+// again from its own intervals by the plan's objectives, with the rules
+// run --find-max uses (results.EvaluateSteps).
+func (p *Plan) readSteps(run *results.Run, slo *results.SLOResult, pr *MeasuredRun) error {
+	if slo != nil && sameObjectives(slo.Objectives, p.Objectives) {
+		pr.Rate = slo.MaxRate
+		if pr.Rate > 0 {
+			pr.Evidence = EvidenceSearched
+			pr.How = fmt.Sprintf("its own search for %s: summary.slo.max_rate", p.objectivesText())
+			return nil
+		}
+		pr.Evidence = EvidenceNeverMet
+		pr.How = fmt.Sprintf("its own search: no step met %s%s", p.objectivesText(), lowestStep(slo.Steps))
+		return nil
+	}
+	again, err := results.EvaluateSteps(p.Input.Objectives, run.Intervals)
+	if err != nil {
+		return err
+	}
+	if len(again.Steps) == 0 {
+		return errors.New("its staircase has no measured steps")
+	}
+	searched := "a staircase without objectives"
+	if slo != nil && len(slo.Objectives) > 0 {
+		searched = "it searched for " + strings.Join(slo.Objectives, ", ")
+	}
+	pr.Rate = again.MaxRate
+	if pr.Rate > 0 {
+		pr.Evidence = EvidenceRecomputed
+		pr.How = fmt.Sprintf("its %d steps judged again for %s as run --find-max judges them (%s)", len(again.Steps), p.objectivesText(), searched)
+		return nil
+	}
+	pr.Evidence = EvidenceNeverMet
+	pr.How = fmt.Sprintf("none of its %d steps met %s (%s)%s", len(again.Steps), p.objectivesText(), searched, lowestStep(again.Steps))
+	return nil
+}
+
+// sameObjectives reports whether the run's objectives (as given) mean the
+// same as the plan's (canonical).
+func sameObjectives(run, plan []string) bool {
+	var a []string
+	for _, text := range run {
+		o, err := results.ParseObjective(text)
+		if err != nil {
+			return false
+		}
+		a = append(a, o.String())
+	}
+	b := append([]string(nil), plan...)
+	sort.Strings(a)
+	sort.Strings(b)
+	return strings.Join(a, ",") == strings.Join(b, ",")
+}
+
+// lowestStep describes the lowest step of a search, for "never met".
+func lowestStep(steps []results.SLOStep) string {
+	var low *results.SLOStep
+	for i := range steps {
+		if low == nil || steps[i].TargetRate < low.TargetRate {
+			low = &steps[i]
+		}
+	}
+	if low == nil {
+		return ""
+	}
+	var parts []string
+	for k, v := range low.Measured {
+		parts = append(parts, fmt.Sprintf("%s: %s ms", k, units.FormatMillis(float64(v))))
+	}
+	sort.Strings(parts)
+	text := fmt.Sprintf("; the lowest step, %s ops/s", units.FormatWhole(low.TargetRate))
+	if low.Errors > 0 {
+		text += fmt.Sprintf(", had %s failed operations", units.FormatWhole(float64(low.Errors)))
+	}
+	if len(parts) > 0 {
+		text += ", measured " + strings.Join(parts, ", ")
+	}
+	return text
+}
+
+// readSingleRate reads a run at one rate (closed loop, or open loop without
+// a search).
+func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, pr *MeasuredRun) {
+	totals, _, err := results.Totals(run.Intervals)
+	if err != nil {
+		pr.Evidence, pr.How = EvidenceUnusable, err.Error()
+		return
+	}
+	ok, text := p.judge(totals)
+	rate := sum.AchievedRate
+	if ok && rate > 0 {
+		pr.Rate, pr.Evidence = rate, EvidenceLowerBound
+		pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved; it did not search higher, so the capacity is at least that", p.objectivesText(), text, units.FormatWhole(rate))
+		return
+	}
+	pr.Evidence = EvidenceMissed
+	pr.How = fmt.Sprintf("%s at %s ops/s misses %s; that says nothing about lower rates: search for the highest rate that meets it (open loop, --slo '%s' --find-max)",
+		text, units.FormatWhole(rate), p.objectivesText(), strings.Join(p.Objectives, ","))
+}
+
+// judge measures every objective on totals and checks the error share.
+func (p *Plan) judge(totals map[string]*results.CommandStats) (bool, string) {
+	ok := true
+	var parts []string
+	for _, o := range p.Input.Objectives {
+		v, err := o.MeasureTotals(totals)
+		if err != nil {
+			return false, err.Error()
+		}
+		if !o.MetBy(v) {
+			ok = false
+		}
+		parts = append(parts, fmt.Sprintf("%s %s ms", strings.SplitN(o.String(), "<", 2)[0], units.FormatMillis(float64(v))))
+	}
+	if all := totals[results.AllCommands]; all != nil && all.Count > 0 {
+		share := float64(all.ErrorCount()) / float64(all.Count)
+		if share > p.Input.MaxErrorRate {
+			ok = false
+			parts = append(parts, fmt.Sprintf("%s of operations failed", units.FormatPercent(share)))
+		}
+	}
+	return ok, strings.Join(parts, ", ")
+}
+
+// checkRuns warns about what makes runs hard to compare or to trust.
+func (p *Plan) checkRuns() {
+	shapes := map[string][]string{}
+	var order []string
+	for _, r := range p.Runs {
+		if r.Evidence == EvidenceUnusable {
+			continue
+		}
+		if _, ok := shapes[r.workload]; !ok {
+			order = append(order, r.workload)
+		}
+		shapes[r.workload] = append(shapes[r.workload], r.Name)
+		if r.localhost {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s measured a server on this machine (loopback or embedded), not an Azure cache: its figures stand in for %s only for trying the plan out", r.Name, r.SKU))
+		}
+	}
+	for _, a := range p.Runs {
+		for _, b := range p.Runs {
+			if a.Tier != "" && a.Tier == b.Tier && a.Rate > 0 && b.Rate > 0 && a.sku.MemoryGB.Value < b.sku.MemoryGB.Value && a.Rate > b.Rate {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("%s measured less on %s (%s ops/s) than %s on the smaller %s (%s ops/s): the client, the network or the connection count may have limited the larger run",
+					b.Name, b.SKU, units.FormatWhole(b.Rate), a.Name, a.SKU, units.FormatWhole(a.Rate)))
+			}
+		}
+	}
+	if len(shapes) > 1 {
+		var parts []string
+		for _, shape := range order {
+			parts = append(parts, fmt.Sprintf("%s: %s", strings.Join(shapes[shape], ", "), shape))
+		}
+		p.Warnings = append(p.Warnings, "the runs measured different workloads, and the plan treats them as one: "+strings.Join(parts, "; "))
+	}
+}
+
+// workloadShape describes what makes two runs' workloads comparable: the
+// workload without its key range (sized per SKU by --preload-fill) and seed,
+// plus pipeline depth, TLS and cluster policy.
+func workloadShape(h *results.Header) string {
+	var w map[string]any
+	_ = json.Unmarshal(h.Workload, &w) // a header without a workload has the empty shape
+	for _, k := range []string{"key_minimum", "key_maximum", "seed", "key_stddev", "key_median"} {
+		delete(w, k)
+	}
+	b, _ := json.Marshal(w) // map keys are sorted
+	policy := h.Target.ClusterPolicy
+	return fmt.Sprintf("%s, pipeline %d, TLS %v, cluster policy %s", b, h.Pipeline, h.Target.TLS, policy)
+}
