@@ -4,7 +4,9 @@
 // (one Table model behind every format), and self-contained HTML pages with
 // charts of a run or of runs compared. Every rendering works from a result
 // file alone, so a live run, a finished file, a truncated file and a merge
-// of files are rendered by the same code.
+// of files are rendered by the same code. It also renders the tier table of
+// the SKU catalog, whose figures live in report/catalog; the capacity
+// planner, which writes its own verdicts, is report/capacity.
 package report
 
 import (
