@@ -164,7 +164,7 @@ func TestTiersCommand(t *testing.T) {
 
 func TestPlanCommandOnFixtures(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join("..", "..", "report", "testdata", "plan")
+	dir := filepath.Join("..", "..", "report", "capacity", "testdata", "plan")
 	res := cli(t, nil, "plan", "--target-ops", "500k", "--slo", "p99<2ms", "--dataset", "5GB", "--connections", "1000",
 		filepath.Join(dir, "b10-search.jsonl"), filepath.Join(dir, "x10-search.jsonl"))
 	if res.code != 0 || !strings.Contains(res.stdout, "Balanced: B20: extrapolated from B10") || !strings.Contains(res.stdout, "Compute Optimized: X10: measured") {
