@@ -48,7 +48,7 @@ func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *top
 		StreamingCredentialsProvider: node.StreamingCredentialsProvider,
 		// The endpoint's host name, not the shard's address, is what the
 		// certificate of every shard names: Azure announces shards by IP
-		// address (go-redis issue 1698). TLSOptions.Config sets ServerName.
+		// address (go-redis issue 1698). transport.TLSOptions.Config sets ServerName.
 		TLSConfig:     node.TLSConfig,
 		DialTimeout:   node.DialTimeout,
 		Dialer:        node.Dialer, // lazy deadlines, as for one endpoint

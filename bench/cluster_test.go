@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -26,7 +27,7 @@ func clusterConfig(c *benchtest.Cluster) bench.Config {
 	cfg.Duration = 0
 	cfg.Requests = 12000
 	cfg.Interval = 200 * time.Millisecond
-	cfg.ReplyWait = bench.ReplyWaitPark // see config
+	cfg.ReplyWait = transport.ReplyWaitPark // see config
 	return cfg
 }
 
@@ -233,7 +234,7 @@ func TestTLSClusterVerifiesShardsByTheEndpointsName(t *testing.T) {
 	c.ResetStats(t)
 	cfg := clusterConfig(c)
 	cfg.Target.Host = "localhost"
-	cfg.Target.TLS = bench.TLSOptions{Enabled: true, CAPEM: c.Certs.CAPEM}
+	cfg.Target.TLS = transport.TLSOptions{Enabled: true, CAPEM: c.Certs.CAPEM}
 	cfg.Requests = 3000
 	cfg.Pipeline = 8
 	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())

@@ -10,6 +10,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/bench/openloop"
+	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -51,10 +53,10 @@ const (
 
 // TargetConfig says where to connect and how to authenticate.
 type TargetConfig struct {
-	Host string     `json:"host"`
-	Port int        `json:"port"`
-	DB   int        `json:"db,omitempty"`
-	TLS  TLSOptions `json:"tls"`
+	Host string               `json:"host"`
+	Port int                  `json:"port"`
+	DB   int                  `json:"db,omitempty"`
+	TLS  transport.TLSOptions `json:"tls"`
 	// Auth is AuthNone, AuthPassword or AuthEntra.
 	Auth     string `json:"auth"`
 	Username string `json:"username,omitempty"`
@@ -139,7 +141,7 @@ type Config struct {
 	ReadBufferSize  int `json:"read_buffer_size"`
 	WriteBufferSize int `json:"write_buffer_size"`
 	// ReplyWait is how connections wait for replies (--reply-wait).
-	ReplyWait ReplyWait `json:"reply_wait"`
+	ReplyWait transport.ReplyWait `json:"reply_wait"`
 	// Preload writes every key of the key range before the run, outside the
 	// statistics.
 	Preload bool `json:"preload,omitempty"`
@@ -153,7 +155,7 @@ type Config struct {
 	Rate float64 `json:"rate,omitempty"`
 	// Ramp runs a staircase of rates instead of one rate; each step is a
 	// phase of its own.
-	Ramp *Ramp `json:"ramp,omitempty"`
+	Ramp *openloop.Ramp `json:"ramp,omitempty"`
 	// FindMax searches for the highest rate whose step meets every
 	// objective: it climbs (Ramp's rates, or doubling from Rate) until a
 	// step fails, then bisects.
@@ -223,7 +225,7 @@ func DefaultConfig() Config {
 		ConnectTimeout:     DefaultConnectTimeout,
 		ReadBufferSize:     DefaultBufferSize,
 		WriteBufferSize:    DefaultBufferSize,
-		ReplyWait:          ReplyWaitAuto,
+		ReplyWait:          transport.ReplyWaitAuto,
 		StepDuration:       DefaultStepDuration,
 		MaxSteps:           DefaultMaxSteps,
 		MaxRate:            DefaultMaxRate,
@@ -297,11 +299,11 @@ func (c *Config) Validate() error {
 		add("--duration and --requests both bound the run: give one")
 	}
 	errs = append(errs, c.validateOpenLoop()...)
-	if _, err := ParseReplyWait(string(c.ReplyWait)); err != nil {
+	if _, err := transport.ParseReplyWait(string(c.ReplyWait)); err != nil {
 		add("--reply-wait %v", err)
-	} else if c.ReplyWait == ReplyWaitPoll && c.OpenLoop() {
+	} else if c.ReplyWait == transport.ReplyWaitPoll && c.OpenLoop() {
 		add("--reply-wait poll: an open loop's workers wait on timers that polling connections would starve; use auto or park")
-	} else if c.ReplyWait == ReplyWaitPoll && c.Target.Auth == AuthEntra {
+	} else if c.ReplyWait == transport.ReplyWaitPoll && c.Target.Auth == AuthEntra {
 		add("--reply-wait poll: Entra ID's token requests would be starved by polling connections; use auto or park")
 	}
 	if c.Warmup < 0 {

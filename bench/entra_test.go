@@ -9,6 +9,7 @@ import (
 
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -20,14 +21,14 @@ const testOID = "4f7d2a9c-1b3e-4c5d-8e6f-0a1b2c3d4e5f"
 func entraConfig(p *benchtest.TokenProxy, cred *benchtest.TokenCredential, conns int, d time.Duration, reauth bool) bench.Config {
 	cfg := bench.DefaultConfig()
 	cfg.Target.Host, cfg.Target.Port = "localhost", p.Port
-	cfg.Target.TLS = bench.TLSOptions{Enabled: true, CAPEM: p.Certs.CAPEM}
+	cfg.Target.TLS = transport.TLSOptions{Enabled: true, CAPEM: p.Certs.CAPEM}
 	cfg.Target.Auth = bench.AuthEntra
 	cfg.Target.Entra = bench.EntraConfig{
 		Credential: "test", Scope: bench.DefaultEntraScope, Reauth: reauth,
 		ReauthBefore: bench.DefaultReauthBefore, TokenCredential: cred,
 	}
 	cfg.Connections, cfg.Duration, cfg.Requests = conns, d, 0
-	cfg.ReplyWait = bench.ReplyWaitPark // see config; the proxy is in this process too
+	cfg.ReplyWait = transport.ReplyWaitPark // see config; the proxy is in this process too
 	return cfg
 }
 

@@ -9,6 +9,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -520,6 +521,6 @@ func (r *recorder) warnLate(iv *results.Interval) error {
 	return r.obs.Event(&results.Event{
 		Time: iv.End, Kind: results.EventWarning, Count: iv.LateStarts,
 		Detail: fmt.Sprintf("%d of %d operations were sent more than %s after their due time, their connection still waiting for earlier replies or the client short of CPU; their response times include the wait. If it lasts, the client cannot keep up with %s ops/s (add connections, or client CPU) or the server is stalling",
-			iv.LateStarts, ops, r.lateThreshold, FormatRate(iv.TargetRate)),
+			iv.LateStarts, ops, r.lateThreshold, openloop.FormatRate(iv.TargetRate)),
 	})
 }

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/amrbench/amrbench/bench/openloop"
+	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -35,7 +37,7 @@ type Outcome struct {
 	Preloaded int64
 	// ReplyWaits tells how the connections waited for replies (zero when
 	// they always parked).
-	ReplyWaits ReplyWaitStats
+	ReplyWaits transport.ReplyWaitStats
 }
 
 // Run opens cfg.Connections connections to t (its segment's share of them),
@@ -90,14 +92,14 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	}
 	// No command can be stuck longer than a reconnect and a write and a read.
 	maxLag := cfg.ConnectTimeout + 2*cfg.Timeout + time.Second
-	var plan *stepPlan
+	var plan *openloop.Plan
 	var tap *stepTap
 	if cfg.OpenLoop() {
 		if cfg.FindMax {
 			tap = &stepTap{Observer: obs, notify: make(chan struct{}, 1)}
 			obs = tap
 		}
-		plan = newStepPlan(len(sessions))
+		plan = openloop.NewPlan(len(sessions))
 	}
 	rec := newRecorder(out.Start, out.Measured, cfg.Interval, maxLag, len(sessions), kinds, obs, t.OpenConnections)
 	rec.lateThreshold = cfg.LateThreshold
@@ -112,13 +114,13 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		_, n := cfg.SegmentConnections()
 		share := float64(n) / float64(cfg.Connections)
 		rec.phaseAt = func(at time.Time) (string, float64) {
-			switch s, draining := plan.at(at); {
+			switch s, draining := plan.At(at); {
 			case s == nil:
 				return results.PhaseIdle, 0
 			case draining: // the step's late operations; none is due
-				return s.phase, 0
+				return s.Phase, 0
 			default:
-				return s.phase, s.rate * share
+				return s.Phase, s.Rate * share
 			}
 		}
 		end := planFixedSteps(plan, &cfg, out.Start, out.Measured)
@@ -146,10 +148,10 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		w := newWorker(i, cfg.Connections, wl.Generator(conn, cfg.Connections), sess, rec, &stop, cfg.Pipeline, spec.MaxValueSize(), quota)
 		w.share = conn
 		if plan != nil {
-			if w.waiter, err = newWaiter(); err != nil {
+			if w.waiter, err = openloop.NewWaiter(); err != nil {
 				return out, err
 			}
-			defer w.waiter.close()
+			defer w.waiter.Close()
 			w.lateThreshold = cfg.LateThreshold
 		}
 		workers[i] = w
@@ -157,7 +159,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 
 	recDone := make(chan error, 1)
 	go func() { recDone <- rec.run() }()
-	t.waits.start() // the connections are open: polling may begin
+	t.waits.Start() // the connections are open: polling may begin
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Add(1)
@@ -208,19 +210,19 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	}
 	stop.Store(true)
 	if plan != nil {
-		plan.finish()
+		plan.Finish()
 		for _, w := range workers {
-			w.waiter.interrupt()
+			w.waiter.Interrupt()
 		}
 	}
 	<-workersDone
-	t.waits.stop() // the load is over
+	t.waits.Stop() // the load is over
 	<-searchDone
 	if recDone != nil {
 		recErr = <-recDone
 	}
 	out.End = rec.runEnd
-	out.ReplyWaits = t.waits.summary()
+	out.ReplyWaits = t.waits.Summary()
 	if e := replyWaitEvent(out.ReplyWaits, out.End); e != nil {
 		t.events.emit(e)
 	}
@@ -232,7 +234,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 
 // replyWaitEvent tells how a run's connections waited for their replies:
 // nil when they always parked.
-func replyWaitEvent(rw ReplyWaitStats, at time.Time) *results.Event {
+func replyWaitEvent(rw transport.ReplyWaitStats, at time.Time) *results.Event {
 	if rw.Polled == 0 && rw.Spells == 0 {
 		return nil
 	}
@@ -255,7 +257,7 @@ func replyWaitEvent(rw ReplyWaitStats, at time.Time) *results.Event {
 // --start-at) starts each step's schedule when it starts, not in the past:
 // operations due before the run could send anything are not sent in one
 // burst. The steps still end when they would have.
-func planFixedSteps(plan *stepPlan, cfg *Config, start, measured time.Time) time.Time {
+func planFixedSteps(plan *openloop.Plan, cfg *Config, start, measured time.Time) time.Time {
 	first := cfg.Rate
 	if cfg.Ramp != nil {
 		first = cfg.Ramp.From
@@ -264,7 +266,7 @@ func planFixedSteps(plan *stepPlan, cfg *Config, start, measured time.Time) time
 		first = DefaultSearchStart
 	}
 	if cfg.Warmup > 0 {
-		plan.add(&step{phase: results.PhaseWarmup, rate: first, start: start, end: measured})
+		plan.Add(&openloop.Step{Phase: results.PhaseWarmup, Rate: first, Start: start, End: measured})
 	}
 	switch {
 	case cfg.FindMax:
@@ -272,19 +274,19 @@ func planFixedSteps(plan *stepPlan, cfg *Config, start, measured time.Time) time
 	case cfg.Ramp != nil:
 		at := measured
 		for i, r := range cfg.Ramp.Rates() {
-			plan.add(&step{phase: stepPhase(i, r), rate: r, start: later(at, start), end: at.Add(cfg.Ramp.StepDuration)})
+			plan.Add(&openloop.Step{Phase: openloop.PhaseName(i, r), Rate: r, Start: later(at, start), End: at.Add(cfg.Ramp.StepDuration)})
 			at = at.Add(cfg.Ramp.StepDuration)
 		}
-		plan.finish()
+		plan.Finish()
 		return at
 	default:
-		s := &step{rate: cfg.Rate, start: later(measured, start), count: uint64(cfg.Requests)}
+		s := &openloop.Step{Rate: cfg.Rate, Start: later(measured, start), Count: uint64(cfg.Requests)}
 		if cfg.Duration > 0 {
-			s.end = measured.Add(cfg.Duration)
+			s.End = measured.Add(cfg.Duration)
 		}
-		plan.add(s)
-		plan.finish()
-		return s.end
+		plan.Add(s)
+		plan.Finish()
+		return s.End
 	}
 }
 
@@ -348,39 +350,39 @@ func (t *stepTap) phase(p string) []*results.Interval {
 // it ends: the intervals in which they are done are the step's too (plan.at),
 // so it is judged with them, and the next step begins only after them. The
 // first step waits in the same way for the warmup's operations.
-func runSearch(cfg *Config, plan *stepPlan, tap *stepTap, measured time.Time, rec *recorder, stop *atomic.Bool) {
-	defer plan.finish()
-	s := &search{start: cfg.Rate, precision: cfg.Precision, maxSteps: cfg.MaxSteps, cap: cfg.MaxRate}
-	if s.start == 0 {
-		s.start = DefaultSearchStart
+func runSearch(cfg *Config, plan *openloop.Plan, tap *stepTap, measured time.Time, rec *recorder, stop *atomic.Bool) {
+	defer plan.Finish()
+	s := &openloop.Search{Start: cfg.Rate, Precision: cfg.Precision, MaxSteps: cfg.MaxSteps, Cap: cfg.MaxRate}
+	if s.Start == 0 {
+		s.Start = DefaultSearchStart
 	}
 	if cfg.Ramp != nil {
-		s.ramp = cfg.Ramp.Rates()
+		s.Ramp = cfg.Ramp.Rates()
 	}
 	next := measured
-	if warmup, _, _ := plan.get(0); warmup != nil {
+	if warmup, _, _ := plan.Get(0); warmup != nil {
 		if _, ok := awaitDone(warmup, tap, rec, stop); !ok {
 			return
 		}
 		next = later(next, rec.startOf(rec.indexOf(time.Now())+1))
 	}
 	for i := 0; !stop.Load(); i++ {
-		rate, ok := s.next()
+		rate, ok := s.Next()
 		if !ok {
 			break
 		}
-		st := &step{phase: stepPhase(i, rate), rate: rate, start: next, end: next.Add(cfg.StepDuration)}
-		plan.add(st)
+		st := &openloop.Step{Phase: openloop.PhaseName(i, rate), Rate: rate, Start: next, End: next.Add(cfg.StepDuration)}
+		plan.Add(st)
 		end, ok := awaitDone(st, tap, rec, stop)
 		if !ok {
 			return
 		}
-		verdict, err := results.EvaluateStep(cfg.Objectives, st.phase, tap.phase(st.phase))
+		verdict, err := results.EvaluateStep(cfg.Objectives, st.Phase, tap.phase(st.Phase))
 		if err != nil {
-			_ = tap.Event(&results.Event{Time: time.Now(), Kind: results.EventError, Detail: fmt.Sprintf("judge %s: %v", st.phase, err)})
+			_ = tap.Event(&results.Event{Time: time.Now(), Kind: results.EventError, Detail: fmt.Sprintf("judge %s: %v", st.Phase, err)})
 			return
 		}
-		s.record(rate, verdict.Met)
+		s.Record(rate, verdict.Met)
 		_ = tap.Event(&results.Event{Time: end, Kind: results.EventPhase, Detail: describeVerdict(cfg.Objectives, verdict)})
 		// The next step starts at the next interval boundary.
 		next = rec.startOf(rec.indexOf(time.Now()) + 1)
@@ -391,13 +393,13 @@ func runSearch(cfg *Config, plan *stepPlan, tap *stepTap, measured time.Time, re
 // that hold them are written, and returns where the last of those intervals
 // ends: st's end, or later when the workers fell behind. It returns false if
 // the run stops.
-func awaitDone(st *step, tap *stepTap, rec *recorder, stop *atomic.Bool) (time.Time, bool) {
-	if !tap.awaitThrough(st.end, stop) {
+func awaitDone(st *openloop.Step, tap *stepTap, rec *recorder, stop *atomic.Bool) (time.Time, bool) {
+	if !tap.awaitThrough(st.End, stop) {
 		return time.Time{}, false
 	}
 	for !stop.Load() {
-		if done, ok := st.finishedAt(); ok {
-			end := st.end
+		if done, ok := st.FinishedAt(); ok {
+			end := st.End
 			if done.After(end) {
 				end = rec.startOf(rec.indexOf(done) + 1)
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -33,7 +34,7 @@ type Target struct {
 	// entra is the Entra ID authentication; nil for other auth modes.
 	entra *entraAuth
 	// waits is how the connections wait for replies; nil: they park.
-	waits *replyWaits
+	waits *transport.Waits
 }
 
 // Open builds the client for cfg.Target and verifies it by connecting once:
@@ -54,7 +55,7 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 	// command's pipes), as the open loop's timers do: neither may be
 	// starved by polling connections. (An Azure cache is not near enough
 	// for polling to pay anyway.)
-	t.waits = newReplyWaits(cfg.ReplyWait, cfg.OpenLoop() || tc.Auth == AuthEntra)
+	t.waits = transport.NewWaits(cfg.ReplyWait, cfg.OpenLoop() || tc.Auth == AuthEntra)
 	if tc.Auth == AuthEntra {
 		if t.entra, err = startEntra(ctx, tc.Entra, t.events, cfg.Connections); err != nil {
 			return nil, err
@@ -90,7 +91,7 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 		// connection and tells the server nothing a benchmark needs.
 		DisableIdentity: true,
 	}
-	opts.Dialer = dialer(cfg.ConnectTimeout, tlsConfig, t.waits, cfg.Timeout/10)
+	opts.Dialer = transport.Dialer(transport.DialOptions{Timeout: cfg.ConnectTimeout, TLS: tlsConfig, Waits: t.waits, DeadlineSlack: cfg.Timeout / 10})
 	if t.entra != nil {
 		// Each connection authenticates with the token current as it opens.
 		// Workers send new tokens on their own connections (auth.go); a

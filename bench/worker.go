@@ -8,6 +8,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -45,7 +46,7 @@ type worker struct {
 	// run is bounded by time (closed loop).
 	quota int64
 	// Open loop only.
-	waiter        *waiter
+	waiter        *openloop.Waiter
 	lateThreshold time.Duration
 	// auth is the connection's Entra ID state and authn sends AUTH on it;
 	// nil for other auth modes.
@@ -174,7 +175,7 @@ func (w *worker) runClosed(ctx context.Context) {
 // while the previous batch is still waiting for its replies goes out as soon
 // as the replies are in, with its response time counted from its due time;
 // with a pipeline, every operation already due joins the batch.
-func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
+func (w *worker) runOpen(ctx context.Context, plan *openloop.Plan) {
 	w.log = w.rec.newLog(w.id, w.rec.indexOf(time.Now()))
 	defer func() { w.rec.finish(w.log, time.Now()) }()
 	for i := 0; ; i++ {
@@ -183,9 +184,9 @@ func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
 			return
 		}
 		for m := uint64(w.share); !w.stop.Load(); {
-			due, ok := st.due(m)
+			due, ok := st.Due(m)
 			if !ok {
-				st.finishWorker(time.Now(), plan.workers)
+				st.FinishWorker(time.Now(), plan.Workers)
 				break
 			}
 			if !w.sleepUntil(ctx, due) {
@@ -201,7 +202,7 @@ func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
 			now := time.Now()
 			n := 0
 			for n < len(w.slots) {
-				d, ok := st.due(m)
+				d, ok := st.Due(m)
 				if !ok || (n > 0 && d.After(now)) {
 					break
 				}
@@ -218,9 +219,9 @@ func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
 // awaitStep returns step i of plan once it is published, or nil when the
 // plan is over or the run stops. While it waits, the worker keeps handing
 // its logs over at every interval's end, and sends new tokens then.
-func (w *worker) awaitStep(ctx context.Context, plan *stepPlan, i int) *step {
+func (w *worker) awaitStep(ctx context.Context, plan *openloop.Plan, i int) *openloop.Step {
 	for !w.stop.Load() {
-		st, over, changed := plan.get(i)
+		st, over, changed := plan.Get(i)
 		if st != nil || over {
 			return st
 		}
@@ -259,7 +260,7 @@ func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 		if a := w.auth; a != nil && a.stale() && a.due.Before(wake) {
 			wake = a.due // the connection's turn to send the new token
 		}
-		if err := w.waiter.sleep(wake.Sub(now), w.stop.Load); err != nil {
+		if err := w.waiter.Sleep(wake.Sub(now), w.stop.Load); err != nil {
 			time.Sleep(wake.Sub(now)) // the timerfd failed: fall back to Go's timer
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/workloads"
 )
 
@@ -26,7 +26,7 @@ func (f secondsOrDuration) String() string {
 func (f secondsOrDuration) Type() string { return "duration" }
 
 func (f secondsOrDuration) Set(s string) error {
-	d, err := bench.ParseDuration(s)
+	d, err := openloop.ParseDuration(s)
 	if err != nil {
 		return err
 	}

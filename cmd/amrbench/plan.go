@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -55,7 +55,7 @@ func planCommand(_ context.Context, env *environment, args []string) error {
 	if !fs.Changed("target-ops") {
 		return usagef("--target-ops is required (for example --target-ops 500k)")
 	}
-	if in.TargetOps, err = bench.ParseRate(*targetOps); err != nil {
+	if in.TargetOps, err = openloop.ParseRate(*targetOps); err != nil {
 		return usagef("--target-ops: %w", err)
 	}
 	if len(slos) == 0 {

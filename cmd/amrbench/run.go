@@ -20,6 +20,8 @@ import (
 
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/bench/openloop"
+	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/localserver"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
@@ -175,7 +177,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Var(secondsOrDuration{&f.timeout}, "timeout", "command timeout")
 	fs.Var(secondsOrDuration{&f.connectTimeout}, "connect-timeout", "timeout to connect, including TLS and AUTH")
 	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection (default: room for a pipeline of the largest values, 4k to 32k)")
-	fs.StringVar(&f.replyWait, "reply-wait", string(bench.ReplyWaitAuto), "how connections wait for replies: auto (a closed loop polls while replies come within a round of the others, as an event loop does, and parks in Go's network poller otherwise), park, or poll (a closed loop only)")
+	fs.StringVar(&f.replyWait, "reply-wait", string(transport.ReplyWaitAuto), "how connections wait for replies: auto (a closed loop polls while replies come within a round of the others, as an event loop does, and parks in Go's network poller otherwise), park, or poll (a closed loop only)")
 	// Open loop.
 	fs.StringVar(&f.rate, "rate", "", "offered load in ops/s over all connections, e.g. 50k or 1.5M: an open loop whose latency is measured from each operation's due time")
 	fs.IntVar(&f.rateLimiting, "rate-limiting", 0, "memtier: ops/s per connection (the total is this times the connections)")
@@ -184,7 +186,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.findMax, "find-max", false, "search for the highest rate that meets every --slo: climb from --rate (or the --rate-ramp), then bisect")
 	f.stepDuration, f.lateThreshold = def.StepDuration, def.LateThreshold
 	fs.Var(secondsOrDuration{&f.stepDuration}, "step-duration", "length of each step of --find-max, and of --rate-ramp when it gives none")
-	fs.StringVar(&f.maxRate, "max-rate", bench.FormatRate(def.MaxRate), "highest rate --find-max tries")
+	fs.StringVar(&f.maxRate, "max-rate", openloop.FormatRate(def.MaxRate), "highest rate --find-max tries")
 	fs.IntVar(&f.findMaxSteps, "find-max-steps", def.MaxSteps, "most steps --find-max runs")
 	fs.Var(secondsOrDuration{&f.lateThreshold}, "late-threshold", "an operation sent later than this after its due time is a late start")
 	// Workload.
@@ -597,7 +599,7 @@ func (f *runFlags) planLoad(fs *pflag.FlagSet, p *runPlan) error {
 	c.Warmup, c.Interval = f.warmup, f.interval
 	c.Timeout, c.ConnectTimeout = f.timeout, f.connectTimeout
 	c.ReadBufferSize, c.WriteBufferSize = f.bufferSize, f.bufferSize
-	wait, err := bench.ParseReplyWait(f.replyWait)
+	wait, err := transport.ParseReplyWait(f.replyWait)
 	if err != nil {
 		return usagef("--reply-wait %w", err)
 	}
@@ -615,18 +617,18 @@ func (f *runFlags) planOpenLoop(fs *pflag.FlagSet, p *runPlan) error {
 	case f.rate != "" && f.rateLimiting > 0:
 		return usagef("give --rate or memtier's --rate-limiting, not both")
 	case f.rate != "":
-		if c.Rate, err = bench.ParseRate(f.rate); err != nil {
+		if c.Rate, err = openloop.ParseRate(f.rate); err != nil {
 			return usagef("--rate: %w", err)
 		}
 	case f.rateLimiting > 0:
 		c.Rate = float64(f.rateLimiting * c.Connections)
-		p.notes = append(p.notes, fmt.Sprintf("--rate-limiting %d per connection x %d connections = %s ops/s in all", f.rateLimiting, c.Connections, bench.FormatRate(c.Rate)))
+		p.notes = append(p.notes, fmt.Sprintf("--rate-limiting %d per connection x %d connections = %s ops/s in all", f.rateLimiting, c.Connections, openloop.FormatRate(c.Rate)))
 	case fs.Changed("rate-limiting"):
 		return usagef("--rate-limiting %d: at least 1", f.rateLimiting)
 	}
 	c.StepDuration, c.LateThreshold = f.stepDuration, f.lateThreshold
 	if f.rateRamp != "" {
-		ramp, err := bench.ParseRamp(f.rateRamp, f.stepDuration)
+		ramp, err := openloop.ParseRamp(f.rateRamp, f.stepDuration)
 		if err != nil {
 			return usagef("--rate-ramp: %w", err)
 		}
@@ -647,7 +649,7 @@ func (f *runFlags) planOpenLoop(fs *pflag.FlagSet, p *runPlan) error {
 		return usagef("--slo judges the steps of --rate-ramp or --find-max (or one --rate): give one of them")
 	}
 	c.FindMax = f.findMax
-	if c.MaxRate, err = bench.ParseRate(f.maxRate); err != nil {
+	if c.MaxRate, err = openloop.ParseRate(f.maxRate); err != nil {
 		return usagef("--max-rate: %w", err)
 	}
 	c.MaxSteps = f.findMaxSteps
@@ -862,10 +864,10 @@ func execute(ctx context.Context, env *environment, f *runFlags, p *runPlan) err
 			filesPerConn = 2 // the server's end of each connection is in this process too
 			// Its goroutines wait in Go's network poller: connections
 			// that polled would starve them.
-			if p.cfg.ReplyWait == bench.ReplyWaitPoll {
+			if p.cfg.ReplyWait == transport.ReplyWaitPoll {
 				fmt.Fprintf(env.stderr, "amrbench: --reply-wait %s: connections park, as the in-process server's goroutines would starve if they polled\n", p.cfg.ReplyWait)
 			}
-			p.cfg.ReplyWait = bench.ReplyWaitPark
+			p.cfg.ReplyWait = transport.ReplyWaitPark
 		}
 		fmt.Fprintf(env.stderr, "amrbench: no --server given: benchmarking %s at %s; its numbers describe this machine, not a cache\n", embeddedText, srv.Addr())
 	}
@@ -1010,15 +1012,15 @@ func describeSchedule(c bench.Config) string {
 		if from == 0 {
 			from = bench.DefaultSearchStart
 		}
-		climb := fmt.Sprintf("doubling from %s ops/s", bench.FormatRate(from))
+		climb := fmt.Sprintf("doubling from %s ops/s", openloop.FormatRate(from))
 		if c.Ramp != nil {
-			climb = fmt.Sprintf("climbing %s to %s ops/s by %s", bench.FormatRate(c.Ramp.From), bench.FormatRate(c.Ramp.To), bench.FormatRate(c.Ramp.Step))
+			climb = fmt.Sprintf("climbing %s to %s ops/s by %s", openloop.FormatRate(c.Ramp.From), openloop.FormatRate(c.Ramp.To), openloop.FormatRate(c.Ramp.Step))
 		}
 		return fmt.Sprintf("search for the highest rate meeting %s, %s then bisecting, steps of %s", strings.Join(objectiveTexts(c.Objectives), " and "), climb, c.StepDuration)
 	case c.Ramp != nil:
-		return fmt.Sprintf("staircase %s to %s ops/s by %s, %s per step", bench.FormatRate(c.Ramp.From), bench.FormatRate(c.Ramp.To), bench.FormatRate(c.Ramp.Step), c.Ramp.StepDuration)
+		return fmt.Sprintf("staircase %s to %s ops/s by %s, %s per step", openloop.FormatRate(c.Ramp.From), openloop.FormatRate(c.Ramp.To), openloop.FormatRate(c.Ramp.Step), c.Ramp.StepDuration)
 	case c.Rate > 0:
-		return fmt.Sprintf("%s ops/s", bench.FormatRate(c.Rate))
+		return fmt.Sprintf("%s ops/s", openloop.FormatRate(c.Rate))
 	}
 	return ""
 }
