@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
@@ -89,14 +90,14 @@ func TestClusterRunCountsEveryShardAsItsNodeDoes(t *testing.T) {
 	c := benchtest.StartCluster(t)
 	c.ResetStats(t)
 	cfg := clusterConfig(c)
-	cfg.Target.ClusterPolicy = bench.PolicyAuto
+	cfg.Target.ClusterPolicy = cluster.PolicyAuto
 	target, err := bench.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer target.Close()
 	info := target.Info()
-	if info.ClusterPolicy != bench.PolicyOSS || info.Shards != 3 || !strings.Contains(info.PolicyReason, "CLUSTER SLOTS with 3 shards") {
+	if info.ClusterPolicy != string(cluster.PolicyOSS) || info.Shards != 3 || !strings.Contains(info.PolicyReason, "CLUSTER SLOTS with 3 shards") {
 		t.Fatalf("auto found %q (%q), %d shards; want oss with 3 shards", info.ClusterPolicy, info.PolicyReason, info.Shards)
 	}
 	plan := target.ConnectionPlan()
@@ -162,7 +163,7 @@ func TestClusterRunCountsEveryShardAsItsNodeDoes(t *testing.T) {
 
 func TestAutoPolicy(t *testing.T) {
 	t.Parallel()
-	cluster := benchtest.StartCluster(t, benchtest.WithPrimaries(2))
+	oss := benchtest.StartCluster(t, benchtest.WithPrimaries(2))
 	plain := benchtest.StartServer(t)
 	enterprise := benchtest.StartEnterpriseStandIn(t)
 	at := func(host string, port int) bench.Config {
@@ -171,17 +172,17 @@ func TestAutoPolicy(t *testing.T) {
 		cfg.Connections = 2
 		return cfg
 	}
-	seedHost, seedPort := cluster.Seed()
+	seedHost, seedPort := oss.Seed()
 	tests := []struct {
 		name       string
 		cfg        bench.Config
-		wantPolicy string
+		wantPolicy cluster.Policy
 		wantReason string
 		wantShards int
 	}{
-		{"a cluster answers CLUSTER SLOTS", at(seedHost, seedPort), bench.PolicyOSS, "answered CLUSTER SLOTS with 2 shards", 2},
-		{"a plain server has cluster support disabled", at(plain.Host, plain.Port), bench.PolicyNonClustered, "cluster support is disabled", 0},
-		{"an Enterprise-policy proxy refuses CLUSTER", at(enterprise.Host, enterprise.Port), bench.PolicyEnterprise, "refuses CLUSTER SLOTS", 0},
+		{"a cluster answers CLUSTER SLOTS", at(seedHost, seedPort), cluster.PolicyOSS, "answered CLUSTER SLOTS with 2 shards", 2},
+		{"a plain server has cluster support disabled", at(plain.Host, plain.Port), cluster.PolicyNonClustered, "cluster support is disabled", 0},
+		{"an Enterprise-policy proxy refuses CLUSTER", at(enterprise.Host, enterprise.Port), cluster.PolicyEnterprise, "refuses CLUSTER SLOTS", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -191,7 +192,7 @@ func TestAutoPolicy(t *testing.T) {
 			}
 			defer target.Close()
 			info := target.Info()
-			if info.ClusterPolicy != tt.wantPolicy || !strings.Contains(info.PolicyReason, tt.wantReason) || info.Shards != tt.wantShards {
+			if cluster.Policy(info.ClusterPolicy) != tt.wantPolicy || !strings.Contains(info.PolicyReason, tt.wantReason) || info.Shards != tt.wantShards {
 				t.Fatalf("policy %q because %q, %d shards; want %q because ...%q..., %d shards",
 					info.ClusterPolicy, info.PolicyReason, info.Shards, tt.wantPolicy, tt.wantReason, tt.wantShards)
 			}
@@ -199,7 +200,7 @@ func TestAutoPolicy(t *testing.T) {
 	}
 	t.Run("oss given for a plain server", func(t *testing.T) {
 		cfg := at(plain.Host, plain.Port)
-		cfg.Target.ClusterPolicy = bench.PolicyOSS
+		cfg.Target.ClusterPolicy = cluster.PolicyOSS
 		_, err := bench.Open(context.Background(), cfg)
 		if err == nil || !strings.Contains(err.Error(), "--cluster-policy oss, but the endpoint is not an OSS cluster") {
 			t.Fatalf("error %v", err)
@@ -207,7 +208,7 @@ func TestAutoPolicy(t *testing.T) {
 	})
 	t.Run("enterprise given for a cluster warns of MOVED", func(t *testing.T) {
 		cfg := at(seedHost, seedPort)
-		cfg.Target.ClusterPolicy = bench.PolicyEnterprise
+		cfg.Target.ClusterPolicy = cluster.PolicyEnterprise
 		target, err := bench.Open(context.Background(), cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -216,7 +217,7 @@ func TestAutoPolicy(t *testing.T) {
 		if w := target.Warnings(); len(w) != 1 || !strings.Contains(w[0], "MOVED") {
 			t.Fatalf("warnings %q", w)
 		}
-		if target.Info().ClusterPolicy != bench.PolicyEnterprise {
+		if target.Info().ClusterPolicy != string(cluster.PolicyEnterprise) {
 			t.Fatalf("policy %q", target.Info().ClusterPolicy)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
+	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
 	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/bench/transport"
@@ -43,14 +44,6 @@ const (
 	AuthEntra    = "entra"
 )
 
-// Cluster policies.
-const (
-	PolicyAuto         = "auto"
-	PolicyOSS          = "oss"
-	PolicyEnterprise   = "enterprise"
-	PolicyNonClustered = "non-clustered"
-)
-
 // TargetConfig says where to connect and how to authenticate.
 type TargetConfig struct {
 	Host string               `json:"host"`
@@ -62,8 +55,9 @@ type TargetConfig struct {
 	Username string `json:"username,omitempty"`
 	// Password is the password of AuthPassword. It is never encoded.
 	Password string `json:"-"`
-	// ClusterPolicy is one of the Policy constants.
-	ClusterPolicy string `json:"cluster_policy"`
+	// ClusterPolicy is how the endpoint spreads its keys; cluster.PolicyAuto
+	// asks it.
+	ClusterPolicy cluster.Policy `json:"cluster_policy"`
 	// Entra configures AuthEntra.
 	Entra EntraConfig `json:"entra,omitzero"`
 }
@@ -215,7 +209,7 @@ func (c *Config) Steps() bool { return c.Ramp != nil || c.FindMax }
 // DefaultConfig returns a closed-loop configuration against localhost.
 func DefaultConfig() Config {
 	return Config{
-		Target:             TargetConfig{Host: "127.0.0.1", Port: DefaultPort, Auth: AuthNone, ClusterPolicy: PolicyAuto},
+		Target:             TargetConfig{Host: "127.0.0.1", Port: DefaultPort, Auth: AuthNone, ClusterPolicy: cluster.PolicyAuto},
 		Connections:        DefaultConnections,
 		ConnectConcurrency: DefaultConnectConcurrency,
 		Pipeline:           DefaultPipeline,
@@ -267,9 +261,7 @@ func (c *Config) Validate() error {
 			add("--reauth-before %s: must be above zero", e.ReauthBefore)
 		}
 	}
-	switch c.Target.ClusterPolicy {
-	case PolicyAuto, PolicyOSS, PolicyEnterprise, PolicyNonClustered:
-	default:
+	if _, err := cluster.ParsePolicy(string(c.Target.ClusterPolicy)); err != nil {
 		add("--cluster-policy %q: use auto, oss, enterprise or non-clustered", c.Target.ClusterPolicy)
 	}
 	if c.Connections < 1 || c.Connections > MaxConnections {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/benchtest"
@@ -400,7 +401,7 @@ func TestEntraClusterNodesGetEveryToken(t *testing.T) {
 	cred := benchtest.NewTokenCredential(testOID, entra.DefaultScope, 3*time.Second, 3*time.Second)
 	cfg := entraConfig(seed, cred, 4, 10*time.Second, true)
 	cfg.Target.TLS.CAPEM = certs.CAPEM
-	cfg.Target.ClusterPolicy = bench.PolicyOSS
+	cfg.Target.ClusterPolicy = cluster.PolicyOSS
 	cfg.Target.Entra.ReauthBefore = 2 * time.Second
 	target, err := bench.Open(ctx, cfg)
 	if err != nil {

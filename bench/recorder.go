@@ -9,6 +9,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -217,7 +218,7 @@ type recorder struct {
 	phaseAt       func(time.Time) (string, float64)
 	lateThreshold time.Duration
 	// shards names the shards of a cluster run; nil for one endpoint.
-	shards *shardRegistry
+	shards *cluster.Registry
 	// entra, when set, adds re-authentication statistics to every interval.
 	entra *entraAuth
 
@@ -471,7 +472,7 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 	if r.shards != nil {
 		iv.Shards = make(map[string]*results.ShardStats, len(acc.shards))
 		for i, s := range acc.shards {
-			iv.Shards[r.shards.name(i)] = s
+			iv.Shards[r.shards.Name(i)] = s
 		}
 	}
 	if err := r.obs.Interval(iv); err != nil {

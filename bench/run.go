@@ -536,23 +536,3 @@ feed:
 	}
 	return sessions, nil
 }
-
-// watchTopology reports an OSS cluster's slot map at the start of the run and
-// every change of it as events, and keeps the cluster client's map fresh
-// until the returned stop is called.
-func watchTopology(ctx context.Context, t *Target, obs Observer, start time.Time) (stop func()) {
-	ct := t.cluster
-	_ = obs.Event(&results.Event{Time: start.UTC(), Kind: results.EventTopology, Detail: "at the start: " + describeTopology(ct.topo.current())})
-	ct.topo.setEvents(func(e *results.Event) { _ = obs.Event(e) })
-	wctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		ct.topo.watch(wctx, t.cfg.Interval, func() { ct.client.ReloadState(wctx) })
-	}()
-	return func() {
-		cancel()
-		<-done
-		ct.topo.setEvents(nil)
-	}
-}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/bench/cluster"
+	"github.com/amrbench/amrbench/bench/entra"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
 )
@@ -128,13 +130,13 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 		cur := t.entra.provider.Current()
 		t.info.Credential, t.info.Principal, t.info.TokenExpires = tc.Entra.Credential, cur.User, cur.Expires.UTC()
 	}
-	found, findErr := findPolicy(client.ClusterSlots(vctx).Result())
+	found, findErr := cluster.Detect(cluster.ReadSlots(vctx, client))
 	policy, reason := tc.ClusterPolicy, "given with --cluster-policy"
-	if policy == PolicyAuto {
+	if policy == cluster.PolicyAuto {
 		if findErr != nil {
 			return fmt.Errorf("connect to %s: find its clustering policy (or give --cluster-policy): %w", tc.Addr(), findErr)
 		}
-		policy, reason = found.policy, found.reason
+		policy, reason = found.Policy, found.Reason
 	} else {
 		warning, err := checkGivenPolicy(policy, found, findErr)
 		if err != nil {
@@ -144,8 +146,8 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 			t.warnings = append(t.warnings, warning)
 		}
 	}
-	t.info.ClusterPolicy, t.info.PolicyReason = policy, reason
-	if policy != PolicyOSS {
+	t.info.ClusterPolicy, t.info.PolicyReason = string(policy), reason
+	if policy != cluster.PolicyOSS {
 		t.single = client
 		return nil
 	}
@@ -169,7 +171,7 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 	// verified, or, when its node fails, one to another node.
 	nodeOpts := *opts
 	nodeOpts.PoolSize = 1
-	topo := newTopology(tc.Addr(), client, func(addr string) *redis.Client {
+	topo := cluster.NewTopology(tc.Addr(), client, func(addr string) *redis.Client {
 		o := nodeOpts
 		o.Addr = addr
 		c := redis.NewClient(&o)
@@ -178,7 +180,7 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 		}
 		return c
 	}, t.cfg.ConnectTimeout+t.cfg.Timeout)
-	if _, err := topo.refresh(vctx); err != nil {
+	if _, err := topo.Refresh(vctx); err != nil {
 		return fmt.Errorf("connect to %s: read the cluster's slot map: %w", tc.Addr(), err)
 	}
 	ct, err := openCluster(vctx, t.cfg, opts, topo, t.entra)
@@ -186,7 +188,7 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 		return fmt.Errorf("connect to %s: %w", tc.Addr(), err)
 	}
 	t.cluster = ct
-	t.info.Shards = primaryCount(topo.current())
+	t.info.Shards = cluster.PrimaryCount(topo.Current())
 	t.entra.reachEvery(t.ConnectionPlan().Total())
 	return nil
 }
@@ -330,7 +332,7 @@ func (t *Target) newSession() session {
 }
 
 // shardRegistry returns the shards of an OSS cluster; nil for one endpoint.
-func (t *Target) shardRegistry() *shardRegistry {
+func (t *Target) shardRegistry() *cluster.Registry {
 	if t.cluster == nil {
 		return nil
 	}
@@ -346,11 +348,11 @@ type session interface {
 	exec(ctx context.Context, cmds []redis.Cmder) error
 	// reopen drops a broken connection; the next exec dials a new one.
 	reopen()
-	// stale says the target answered as if its topology changed (the
-	// cluster is down); a cluster session reads the slot map again.
-	stale()
+	// suspectTopology says the target answered as if its topology changed
+	// (the cluster is down); a cluster session reads the slot map again.
+	suspectTopology()
 	// shards returns the cluster's shards, or nil for one endpoint.
-	shards() *shardRegistry
+	shards() *cluster.Registry
 	close()
 }
 
@@ -361,7 +363,7 @@ type connSession struct {
 	conn   *redis.Conn
 	pipe   redis.Pipeliner
 	// auth is the connection's Entra ID state, nil for other auth modes.
-	auth *connAuth
+	auth *entra.Conn
 }
 
 var _ authSession = (*connSession)(nil)
@@ -369,11 +371,11 @@ var _ authSession = (*connSession)(nil)
 func (s *connSession) open(ctx context.Context) error {
 	s.conn = s.client.Conn()
 	s.pipe = s.conn.Pipeline()
-	s.auth.connected()
+	s.auth.Connected()
 	return s.conn.Ping(ctx).Err()
 }
 
-func (s *connSession) connAuth() *connAuth { return s.auth }
+func (s *connSession) connAuth() *entra.Conn { return s.auth }
 
 func (s *connSession) authenticate(ctx context.Context, user, password string) error {
 	return s.conn.AuthACL(ctx, user, password).Err()
@@ -394,12 +396,12 @@ func (s *connSession) reopen() {
 	_ = s.conn.Close()
 	s.conn = s.client.Conn()
 	s.pipe = s.conn.Pipeline()
-	s.auth.connected()
+	s.auth.Connected()
 }
 
-func (s *connSession) stale() {}
+func (s *connSession) suspectTopology() {}
 
-func (s *connSession) shards() *shardRegistry { return nil }
+func (s *connSession) shards() *cluster.Registry { return nil }
 
 func (s *connSession) close() {
 	if s.conn != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
 	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/bench/transport"
@@ -159,7 +160,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	f.reauthBefore = bench.DefaultReauthBefore
 	fs.Var(secondsOrDuration{&f.reauthBefore}, "reauth-before", "renew each token at 70% of its lifetime, and no later than this before it expires")
 	fs.IntVar(&f.db, "select-db", 0, "database number")
-	fs.StringVar(&f.clusterPolicy, "cluster-policy", bench.PolicyAuto, "auto (ask the endpoint), oss (a cluster client connecting to every shard), enterprise or non-clustered (one endpoint)")
+	fs.StringVar(&f.clusterPolicy, "cluster-policy", string(cluster.PolicyAuto), "auto (ask the endpoint), oss (a cluster client connecting to every shard), enterprise or non-clustered (one endpoint)")
 	fs.BoolVar(&f.clusterMode, "cluster-mode", false, "memtier: the same as --cluster-policy oss")
 	// Load.
 	fs.IntVar(&f.connections, "connections", def.Connections, "connections, each driven by its own worker")
@@ -392,12 +393,12 @@ func (f *runFlags) planTarget(fs *pflag.FlagSet, env *environment, p *runPlan) e
 	if _, err := tc.TLS.Config(tc.Host); err != nil {
 		return usagef("TLS: %w", err)
 	}
-	tc.ClusterPolicy = f.clusterPolicy
+	tc.ClusterPolicy = cluster.Policy(f.clusterPolicy)
 	if f.clusterMode {
-		if fs.Changed("cluster-policy") && f.clusterPolicy != bench.PolicyOSS {
+		if fs.Changed("cluster-policy") && cluster.Policy(f.clusterPolicy) != cluster.PolicyOSS {
 			return usagef("--cluster-mode means --cluster-policy oss, not %s: give one", f.clusterPolicy)
 		}
-		tc.ClusterPolicy = bench.PolicyOSS
+		tc.ClusterPolicy = cluster.PolicyOSS
 	}
 	return f.planAuth(fs, env, p, uriUser, uriPassword)
 }
