@@ -82,7 +82,7 @@ func startEntra(ctx context.Context, cfg EntraConfig, events *eventSink, conns i
 			what += " (" + cfg.Credential + " credential)"
 		}
 		if errors.Is(err, entra.ErrNoPrincipal) {
-			return nil, fmt.Errorf("%s: %w; give the principal's object ID with --entra-user", what, err)
+			return nil, fieldErrorf([]string{"target.entra.user"}, "%s: %w; give the principal's object ID with {target.entra.user}", what, err)
 		}
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}

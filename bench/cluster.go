@@ -87,7 +87,7 @@ func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *clu
 	for _, m := range masters {
 		if err := m.Ping(ctx).Err(); err != nil {
 			_ = ct.client.Close()
-			return nil, fmt.Errorf("shard %s, announced by CLUSTER SLOTS: %w (is every shard reachable from this machine? with a private endpoint the shard addresses may not be: --cluster-policy enterprise drives the endpoint alone)", m.NodeAddress(), explainConnectError(cfg.Target, err))
+			return nil, fieldErrorf([]string{"target.cluster_policy"}, "shard %s, announced by CLUSTER SLOTS: %w (is every shard reachable from this machine? with a private endpoint the shard addresses may not be: {target.cluster_policy} enterprise drives the endpoint alone)", m.NodeAddress(), explainConnectError(cfg.Target, err))
 		}
 	}
 	return ct, nil

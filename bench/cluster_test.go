@@ -104,11 +104,11 @@ func TestClusterRunCountsEveryShardAsItsNodeDoes(t *testing.T) {
 	if plan.Total() != 4*3+1 || !strings.Contains(plan.String(), "4 per shard") {
 		t.Fatalf("connection plan %q, total %d; want 4 per shard x 3 + 1", plan, plan.Total())
 	}
-	if w := plan.Warning(12); !strings.Contains(w, "13 connections exceed the target's limit of 12") {
-		t.Errorf("no warning over a limit of 12: %q", w)
+	if w := plan.Warning(12); w == nil || !strings.Contains(w.Error(), "13 connections exceed the target's limit of 12") {
+		t.Errorf("no warning over a limit of 12: %v", w)
 	}
-	if w := plan.Warning(13); w != "" {
-		t.Errorf("warning at the limit: %q", w)
+	if w := plan.Warning(13); w != nil {
+		t.Errorf("warning at the limit: %v", w)
 	}
 	wl, err := workloads.New(workloads.DefaultSpec(), cfg.Connections)
 	if err != nil {
@@ -214,7 +214,7 @@ func TestAutoPolicy(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer target.Close()
-		if w := target.Warnings(); len(w) != 1 || !strings.Contains(w[0], "MOVED") {
+		if w := target.Warnings(); len(w) != 1 || !strings.Contains(w[0].Error(), "MOVED") {
 			t.Fatalf("warnings %q", w)
 		}
 		if target.Info().ClusterPolicy != string(cluster.PolicyEnterprise) {

@@ -6,21 +6,22 @@ import (
 	"github.com/amrbench/amrbench/bench/cluster"
 )
 
-// checkGivenPolicy compares the policy given with --cluster-policy with what
+// checkGivenPolicy compares the policy given in the configuration with what
 // the endpoint answered. It returns an error when the given policy cannot
 // work (oss against an endpoint that is no cluster), and a warning when it
 // works badly (one endpoint driven against an OSS cluster gets MOVED for
 // every key of the other shards).
-func checkGivenPolicy(given cluster.Policy, found cluster.Finding, findErr error) (warning string, err error) {
+func checkGivenPolicy(given cluster.Policy, found cluster.Finding, findErr error) (warning, err error) {
+	field := []string{"target.cluster_policy"}
 	switch {
 	case given == cluster.PolicyOSS && findErr != nil:
-		return "", fmt.Errorf("--cluster-policy oss: %w", findErr)
+		return nil, fieldErrorf(field, "{target.cluster_policy} oss: %w", findErr)
 	case given == cluster.PolicyOSS && found.Policy != cluster.PolicyOSS:
-		return "", fmt.Errorf("--cluster-policy oss, but the endpoint is not an OSS cluster: %s", found.Reason)
+		return nil, fieldErrorf(field, "{target.cluster_policy} oss, but the endpoint is not an OSS cluster: %s", found.Reason)
 	case given != cluster.PolicyOSS && found.Policy == cluster.PolicyOSS && found.Shards > 1:
-		return fmt.Sprintf("--cluster-policy %s, but %s: operations on keys of the other shards will fail with MOVED; use --cluster-policy oss (or auto) to reach every shard", given, found.Reason), nil
+		return fieldErrorf(field, "{target.cluster_policy} %s, but %s: operations on keys of the other shards will fail with MOVED; use {target.cluster_policy} oss (or auto) to reach every shard", given, found.Reason), nil
 	}
-	return "", nil
+	return nil, nil
 }
 
 // plural writes n and the noun, in the plural unless n is 1.

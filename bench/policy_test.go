@@ -20,7 +20,7 @@ func TestCheckGivenPolicy(t *testing.T) {
 	}{
 		{"oss for a cluster", cluster.PolicyOSS, oss, nil, "", ""},
 		{"oss for a plain server fails", cluster.PolicyOSS, single, nil, "", "not an OSS cluster"},
-		{"oss when nobody answered fails", cluster.PolicyOSS, cluster.Finding{}, cluster.ErrNoAnswer, "", "--cluster-policy oss"},
+		{"oss when nobody answered fails", cluster.PolicyOSS, cluster.Finding{}, cluster.ErrNoAnswer, "", "target.cluster_policy oss"},
 		{"enterprise for a cluster warns of MOVED", cluster.PolicyEnterprise, oss, nil, "MOVED", ""},
 		{"non-clustered for a single-shard cluster is fine", cluster.PolicyNonClustered, cluster.Finding{Policy: cluster.PolicyOSS, Shards: 1}, nil, "", ""},
 		{"enterprise for a proxy", cluster.PolicyEnterprise, cluster.Finding{Policy: cluster.PolicyEnterprise}, nil, "", ""},
@@ -38,8 +38,12 @@ func TestCheckGivenPolicy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if (tt.wantWarning == "") != (warning == "") || !strings.Contains(warning, tt.wantWarning) {
-				t.Fatalf("warning %q, want %q", warning, tt.wantWarning)
+			text := ""
+			if warning != nil {
+				text = warning.Error()
+			}
+			if (tt.wantWarning == "") != (text == "") || !strings.Contains(text, tt.wantWarning) {
+				t.Fatalf("warning %q, want %q", text, tt.wantWarning)
 			}
 		})
 	}

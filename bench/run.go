@@ -46,6 +46,9 @@ type Outcome struct {
 // reporting every interval to obs. A cancelled ctx ends the run
 // cleanly: operations in flight complete and are recorded, and every
 // interval up to that point is reported.
+//
+// Run is long on purpose: it is the run's one sequence of stages, read top
+// to bottom.
 func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (Outcome, error) {
 	cfg := t.cfg
 	var out Outcome
@@ -109,52 +112,12 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		stopWatch := watchTopology(ctx, t, obs, out.Start)
 		defer stopWatch()
 	}
-	if plan != nil {
-		// A segment sends its connections' share of every step's rate.
-		_, n := cfg.SegmentConnections()
-		share := float64(n) / float64(cfg.Connections)
-		rec.phaseAt = func(at time.Time) (string, float64) {
-			switch s, draining := plan.At(at); {
-			case s == nil:
-				return results.PhaseIdle, 0
-			case draining: // the step's late operations; none is due
-				return s.Phase, 0
-			default:
-				return s.Phase, s.Rate * share
-			}
-		}
-		end := planFixedSteps(plan, &cfg, out.Start, out.Measured)
-		if !end.IsZero() {
-			rec.stopAt(end)
-		}
-	} else if cfg.Duration > 0 {
-		// Known in advance, so no worker starts an interval past the end.
-		rec.stopAt(out.Measured.Add(cfg.Duration))
-	}
+	scheduleEnd(&cfg, plan, rec, out.Start, out.Measured)
 	var stop atomic.Bool
-	workers := make([]*worker, len(sessions))
-	firstConn, _ := cfg.SegmentConnections()
-	for i, sess := range sessions {
-		// Connection conn of the whole test: a segment's connections send
-		// exactly what the same connections of an unsplit run would.
-		conn := firstConn + i
-		quota := int64(-1)
-		if cfg.Requests > 0 && !cfg.OpenLoop() {
-			quota = cfg.Requests / int64(cfg.Connections)
-			if int64(conn) < cfg.Requests%int64(cfg.Connections) {
-				quota++
-			}
-		}
-		w := newWorker(i, cfg.Connections, wl.Generator(conn, cfg.Connections), sess, rec, &stop, cfg.Pipeline, spec.MaxValueSize(), quota)
-		w.share = conn
-		if plan != nil {
-			if w.waiter, err = openloop.NewWaiter(); err != nil {
-				return out, err
-			}
-			defer w.waiter.Close()
-			w.lateThreshold = cfg.LateThreshold
-		}
-		workers[i] = w
+	workers, closeWorkers, err := newWorkers(&cfg, sessions, wl, rec, &stop, plan != nil)
+	defer closeWorkers()
+	if err != nil {
+		return out, err
 	}
 
 	recDone := make(chan error, 1)
@@ -232,6 +195,64 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	return out, nil
 }
 
+// scheduleEnd tells the recorder the phase of every moment of an open loop
+// and, when it is known in advance, the run's end, so that no worker starts
+// an interval past it.
+func scheduleEnd(cfg *Config, plan *openloop.Plan, rec *recorder, start, measured time.Time) {
+	if plan == nil {
+		if cfg.Duration > 0 {
+			rec.stopAt(measured.Add(cfg.Duration))
+		}
+		return
+	}
+	// A segment sends its connections' share of every step's rate.
+	share := cfg.SegmentShare()
+	rec.phaseAt = func(at time.Time) (string, float64) {
+		switch s, draining := plan.At(at); {
+		case s == nil:
+			return results.PhaseIdle, 0
+		case draining: // the step's late operations; none is due
+			return s.Phase, 0
+		default:
+			return s.Phase, s.Rate * share
+		}
+	}
+	if end := planFixedSteps(plan, cfg, start, measured); !end.IsZero() {
+		rec.stopAt(end)
+	}
+}
+
+// newWorkers makes one worker per session, each driving connection
+// firstConn+i of the whole test: a segment's connections send exactly what
+// the same connections of an unsplit run would. An open loop's workers get
+// a Waiter each; closeAll releases them.
+func newWorkers(cfg *Config, sessions []session, wl *workloads.Workload, rec *recorder, stop *atomic.Bool, openLoop bool) (workers []*worker, closeAll func(), err error) {
+	workers = make([]*worker, 0, len(sessions))
+	closeAll = func() {
+		for _, w := range workers {
+			if w.waiter != nil {
+				w.waiter.Close()
+			}
+		}
+	}
+	firstConn, _ := cfg.SegmentConnections()
+	spec := wl.Spec()
+	maxValue := spec.MaxValueSize()
+	for i, sess := range sessions {
+		conn := firstConn + i
+		w := newWorker(i, cfg.Connections, wl.Generator(conn, cfg.Connections), sess, rec, stop, cfg.Pipeline, maxValue, cfg.ConnRequests(conn))
+		w.testConn = conn
+		if openLoop {
+			if w.waiter, err = openloop.NewWaiter(); err != nil {
+				return workers, closeAll, err
+			}
+			w.lateThreshold = cfg.LateThreshold
+		}
+		workers = append(workers, w)
+	}
+	return workers, closeAll, nil
+}
+
 // replyWaitEvent tells how a run's connections waited for their replies:
 // nil when they always parked.
 func replyWaitEvent(rw transport.ReplyWaitStats, at time.Time) *results.Event {
@@ -258,13 +279,7 @@ func replyWaitEvent(rw transport.ReplyWaitStats, at time.Time) *results.Event {
 // operations due before the run could send anything are not sent in one
 // burst. The steps still end when they would have.
 func planFixedSteps(plan *openloop.Plan, cfg *Config, start, measured time.Time) time.Time {
-	first := cfg.Rate
-	if cfg.Ramp != nil {
-		first = cfg.Ramp.From
-	}
-	if cfg.FindMax && first == 0 {
-		first = DefaultSearchStart
-	}
+	first := cfg.FirstRate()
 	if cfg.Warmup > 0 {
 		plan.Add(&openloop.Step{Phase: results.PhaseWarmup, Rate: first, Start: start, End: measured})
 	}
@@ -352,10 +367,7 @@ func (t *stepTap) phase(p string) []*results.Interval {
 // first step waits in the same way for the warmup's operations.
 func runSearch(cfg *Config, plan *openloop.Plan, tap *stepTap, measured time.Time, rec *recorder, stop *atomic.Bool) {
 	defer plan.Finish()
-	s := &openloop.Search{Start: cfg.Rate, Precision: cfg.Precision, MaxSteps: cfg.MaxSteps, Cap: cfg.MaxRate}
-	if s.Start == 0 {
-		s.Start = DefaultSearchStart
-	}
+	s := &openloop.Search{Start: cfg.SearchStart(), Precision: cfg.Precision, MaxSteps: cfg.MaxSteps, Cap: cfg.MaxRate}
 	if cfg.Ramp != nil {
 		s.Ramp = cfg.Ramp.Rates()
 	}

@@ -30,7 +30,7 @@ type Target struct {
 	// Redis); cluster serves an OSS cluster. Exactly one is set.
 	single   *redis.Client
 	cluster  *clusterTarget
-	warnings []string
+	warnings []error
 	// events holds the events of authentication until a run reports them.
 	events *eventSink
 	// entra is the Entra ID authentication; nil for other auth modes.
@@ -134,7 +134,7 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 	policy, reason := tc.ClusterPolicy, "given with --cluster-policy"
 	if policy == cluster.PolicyAuto {
 		if findErr != nil {
-			return fmt.Errorf("connect to %s: find its clustering policy (or give --cluster-policy): %w", tc.Addr(), findErr)
+			return fmt.Errorf("connect to %s: %w", tc.Addr(), fieldErrorf([]string{"target.cluster_policy"}, "find its clustering policy (or give {target.cluster_policy}): %w", findErr))
 		}
 		policy, reason = found.Policy, found.Reason
 	} else {
@@ -142,7 +142,7 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 		if err != nil {
 			return fmt.Errorf("connect to %s: %w", tc.Addr(), err)
 		}
-		if warning != "" {
+		if warning != nil {
 			t.warnings = append(t.warnings, warning)
 		}
 	}
@@ -228,13 +228,13 @@ func explainConnectError(tc TargetConfig, err error) error {
 	var recordErr tls.RecordHeaderError
 	switch {
 	case errors.As(err, &hostErr):
-		return fmt.Errorf("connect to %s: TLS: %w (name the certificate's host with --sni, or skip verification with --tls-skip-verify)", addr, hostErr)
+		return fmt.Errorf("connect to %s: TLS: %w", addr, fieldErrorf([]string{"target.tls.sni", "target.tls.skip_verify"}, "%w (name the certificate's host with {target.tls.sni}, or skip verification with {target.tls.skip_verify})", hostErr))
 	case errors.As(err, &authorityErr):
-		return fmt.Errorf("connect to %s: TLS: the server's certificate is signed by an authority this machine does not trust (give its CA with --cacert, or skip verification with --tls-skip-verify): %w", addr, err)
+		return fmt.Errorf("connect to %s: TLS: %w", addr, fieldErrorf([]string{"target.tls.ca", "target.tls.skip_verify"}, "the server's certificate is signed by an authority this machine does not trust (give its CA with {target.tls.ca}, or skip verification with {target.tls.skip_verify}): %w", err))
 	case errors.As(err, &invalidErr):
 		return fmt.Errorf("connect to %s: TLS: %w", addr, invalidErr)
 	case errors.As(err, &recordErr):
-		return fmt.Errorf("connect to %s: the server did not answer with TLS (drop --tls, or check the port): %w", addr, err)
+		return fmt.Errorf("connect to %s: %w", addr, fieldErrorf([]string{"target.tls.enabled"}, "the server did not answer with TLS (drop {target.tls.enabled}, or check the port): %w", err))
 	case Classify(err) == results.ErrAuth && tc.Auth == AuthEntra:
 		return fmt.Errorf("connect to %s: the server refused the Entra ID token of principal %q (is this principal allowed on the cache, under its Authentication settings?): %w", addr, tc.Username, err)
 	case Classify(err) == results.ErrAuth:
@@ -244,7 +244,7 @@ func explainConnectError(tc TargetConfig, err error) error {
 		}
 		return fmt.Errorf("connect to %s: authentication failed for user %q: %w", addr, user, err)
 	case Classify(err) == results.ErrTimeout:
-		return fmt.Errorf("connect to %s: timed out (see --connect-timeout and --timeout): %w", addr, err)
+		return fmt.Errorf("connect to %s: %w", addr, fieldErrorf([]string{"connect_timeout", "timeout"}, "timed out (see {connect_timeout} and {timeout}): %w", err))
 	}
 	return fmt.Errorf("connect to %s: %w", addr, err)
 }
@@ -253,8 +253,9 @@ func explainConnectError(tc TargetConfig, err error) error {
 func (t *Target) Info() results.Target { return t.info }
 
 // Warnings are what the user should know before the run about how the
-// target will be driven (a policy given that does not fit the endpoint).
-func (t *Target) Warnings() []string { return t.warnings }
+// target will be driven (a policy given that does not fit the endpoint),
+// as FieldErrors.
+func (t *Target) Warnings() []error { return t.warnings }
 
 // OpenConnections returns the number of connections the client holds open.
 func (t *Target) OpenConnections() int {
@@ -304,13 +305,13 @@ func (p ConnectionPlan) String() string {
 		plural(p.Total(), "connection"), p.Workers, plural(p.Shards, "shard"), p.Topology, pool)
 }
 
-// Warning returns a warning when Total exceeds limit (the SKU's connection
-// limit; 0 means unknown), and "" otherwise.
-func (p ConnectionPlan) Warning(limit int) string {
+// Warning returns a warning, as a FieldError, when Total exceeds limit (the
+// SKU's connection limit; 0 means unknown), and nil otherwise.
+func (p ConnectionPlan) Warning(limit int) error {
 	if limit <= 0 || p.Total() <= limit {
-		return ""
+		return nil
 	}
-	return fmt.Sprintf("%s exceed the target's limit of %d: the cache will refuse connections beyond it; lower --connections", plural(p.Total(), "connection"), limit)
+	return fieldErrorf([]string{"connections"}, "%s exceed the target's limit of %d: the cache will refuse connections beyond it; lower {connections}", plural(p.Total(), "connection"), limit)
 }
 
 // ConnectionPlan says how many connections a run against t opens.

@@ -21,20 +21,20 @@ import (
 // generation (one atomic load each).
 type worker struct {
 	id int
-	// share is the worker's connection number in the whole test, which
+	// testConn is the worker's connection number in the whole test, which
 	// may be split between machines (--segment): its place in the schedule
-	// (operations m ≡ share mod conns) and its operation sequence. It is id
+	// (operations m ≡ testConn mod conns) and its operation sequence. It is id
 	// unless the run is a segment.
-	share int
-	conns int
-	gen   *workloads.Generator
-	sess  session
-	rec   *recorder
-	stop  *atomic.Bool
-	calls []*call
-	cmds  []redis.Cmder
-	dues  []time.Time // intended start of each operation of the batch
-	log   *workerLog
+	testConn int
+	conns    int
+	gen      *workloads.Generator
+	sess     session
+	rec      *recorder
+	stop     *atomic.Bool
+	calls    []*call
+	cmds     []redis.Cmder
+	dues     []time.Time // intended start of each operation of the batch
+	log      *workerLog
 	// readInto says GETs may read values into the worker's buffer (it holds
 	// the largest value; a cluster's commands are made per operation).
 	readInto bool
@@ -62,17 +62,17 @@ const maxValueBuffer = 16 << 10
 
 func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recorder, stop *atomic.Bool, pipeline, maxValue int, quota int64) *worker {
 	w := &worker{
-		id:     id,
-		share:  id,
-		conns:  conns,
-		gen:    gen,
-		sess:   sess,
-		rec:    rec,
-		stop:   stop,
-		quota:  quota,
-		cmds:   make([]redis.Cmder, pipeline),
-		dues:   make([]time.Time, pipeline),
-		shards: sess.shards(),
+		id:       id,
+		testConn: id,
+		conns:    conns,
+		gen:      gen,
+		sess:     sess,
+		rec:      rec,
+		stop:     stop,
+		quota:    quota,
+		cmds:     make([]redis.Cmder, pipeline),
+		dues:     make([]time.Time, pipeline),
+		shards:   sess.shards(),
 	}
 	// +2: go-redis reads the CRLF along with the value.
 	buf := make([]byte, min(maxValue+2, maxValueBuffer))
@@ -173,7 +173,7 @@ func (w *worker) runClosed(ctx context.Context) {
 }
 
 // runOpen sends the operations of each step of plan at their due times: the
-// worker's share is operations m ≡ share (mod conns). An operation that is due
+// worker's share is operations m ≡ testConn (mod conns). An operation that is due
 // while the previous batch is still waiting for its replies goes out as soon
 // as the replies are in, with its response time counted from its due time;
 // with a pipeline, every operation already due joins the batch.
@@ -185,7 +185,7 @@ func (w *worker) runOpen(ctx context.Context, plan *openloop.Plan) {
 		if st == nil {
 			return
 		}
-		for m := uint64(w.share); !w.stop.Load(); {
+		for m := uint64(w.testConn); !w.stop.Load(); {
 			due, ok := st.Due(m)
 			if !ok {
 				st.FinishWorker(time.Now(), plan.Workers)
