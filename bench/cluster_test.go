@@ -202,7 +202,7 @@ func TestAutoPolicy(t *testing.T) {
 		cfg := at(plain.Host, plain.Port)
 		cfg.Target.ClusterPolicy = cluster.PolicyOSS
 		_, err := bench.Open(context.Background(), cfg)
-		if err == nil || !strings.Contains(err.Error(), "--cluster-policy oss, but the endpoint is not an OSS cluster") {
+		if err == nil || !strings.Contains(err.Error(), "target.cluster_policy oss, but the endpoint is not an OSS cluster") {
 			t.Fatalf("error %v", err)
 		}
 	})

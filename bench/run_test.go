@@ -165,7 +165,7 @@ func TestCertificateForAnotherHost(t *testing.T) {
 	if err == nil {
 		t.Fatal("a certificate for other.example was accepted for 127.0.0.1")
 	}
-	for _, want := range []string{"certificate is valid for other.example", "--tls-skip-verify"} {
+	for _, want := range []string{"certificate is valid for other.example", "target.tls.skip_verify"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
