@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,39 +29,23 @@ import (
 //     returns to its pool during the run, so go-redis's own re-AUTH (done by a
 //     pool hook when a connection is returned) would never reach it. The
 //     worker does it instead: between two batches it sees, with one atomic
-//     load, that a newer token exists, waits a delay drawn at random within a
-//     third of the time its current token has left (at most maxReauthSpread),
-//     and then sends AUTH on its own connection, timed and counted apart from
-//     the workload (interval "reauth" statistics).
+//     load, that a newer token exists, waits its turn (entra.Conn), and then
+//     sends AUTH on its own connection, timed and counted apart from the
+//     workload (interval "reauth" statistics).
 //   - A client whose connections go back to the pool after each command (a
 //     redis.ClusterClient) subscribes them to the provider with
 //     StreamingCredentialsProvider and lets go-redis send AUTH; reauthHook,
 //     added to each node client, counts and times those AUTHs into the same
 //     statistics.
 //
-// Each new token starts a wave; a reauth event reports it once every
-// connection has the token (or when the next token or the run's end cuts it
+// Each new token starts a wave (entra.Waves); a reauth event reports it once
+// every connection has the token (or when the next token or the run's end cuts it
 // short). A connection that breaks after its token has expired was closed by
 // the server for that reason: its errors count as ErrAuth.
 
-// Re-AUTH timing.
-const (
-	// maxReauthSpread bounds the window over which connections spread their
-	// AUTH with a new token.
-	maxReauthSpread = 30 * time.Second
-	// expiryAllowance is how early before a token's expiry a broken
-	// connection counts as closed for its token: clocks differ a little.
-	expiryAllowance = time.Second
-	// maxReauthRetry bounds the wait before a failed AUTH is tried again.
-	maxReauthRetry = 10 * time.Second
-	// reauthSweep is how often connections that wait for the run to start
-	// are checked for a new token to send.
-	reauthSweep = 100 * time.Millisecond
-	// refusedHold is how long a connection whose token the server refused
-	// waits before it reconnects, unless a new token comes first: without
-	// it, every operation would be a connection attempt.
-	refusedHold = time.Second
-)
+// reauthSweep is how often connections that wait for the run to start are
+// checked for a new token to send.
+const reauthSweep = 100 * time.Millisecond
 
 // entraAuth is a target's Entra ID authentication.
 type entraAuth struct {
@@ -70,7 +53,7 @@ type entraAuth struct {
 	provider *entra.Provider
 	events   *eventSink
 	// waves is nil when re-AUTH is off.
-	waves *waveTracker
+	waves *entra.Waves
 	// shared collects the AUTHs reauthHook sees.
 	shared sharedReauth
 }
@@ -80,7 +63,7 @@ type entraAuth struct {
 func startEntra(ctx context.Context, cfg EntraConfig, events *eventSink, conns int) (*entraAuth, error) {
 	a := &entraAuth{cfg: cfg, events: events}
 	if cfg.Reauth {
-		a.waves = &waveTracker{events: events, expected: conns}
+		a.waves = entra.NewWaves(conns, a.waveEvent)
 	}
 	p, err := entra.New(entra.Options{
 		Credential: cfg.TokenCredential,
@@ -99,7 +82,7 @@ func startEntra(ctx context.Context, cfg EntraConfig, events *eventSink, conns i
 			what += " (" + cfg.Credential + " credential)"
 		}
 		if errors.Is(err, entra.ErrNoPrincipal) {
-			return nil, fmt.Errorf("%s: %w; give the principal's object ID with --entra-user", what, err)
+			return nil, fieldErrorf([]string{"target.entra.user"}, "%s: %w; give the principal's object ID with {target.entra.user}", what, err)
 		}
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
@@ -131,7 +114,7 @@ func (a *entraAuth) notice(n entra.Notice) {
 	case entra.Renewed:
 		e.Detail = fmt.Sprintf("token #%d: expires %s (in %s); renewal at %s", c.Generation, stamp(c.Expires), span(c.Expires.Sub(n.Time)), stamp(n.Next))
 		if a.waves != nil {
-			e.Detail += fmt.Sprintf("; sending it on %d open connections", a.waves.size())
+			e.Detail += fmt.Sprintf("; sending it on %d open connections", a.waves.Size())
 		}
 	case entra.Unchanged:
 		e.Detail = fmt.Sprintf("the credential returned token #%d again (credentials that cache tokens renew them shortly before expiry); asking again at %s",
@@ -147,90 +130,18 @@ func (a *entraAuth) notice(n entra.Notice) {
 	// The wave begins before the event is out, so that connections cannot
 	// report to a wave that does not exist yet.
 	if n.Kind == entra.Renewed && a.waves != nil {
-		a.waves.begin(c.Generation, n.Time)
+		a.waves.Begin(c.Generation, n.Time)
 	}
 	a.events.emit(e)
 }
 
 // newConnAuth returns the authentication state of a new connection, or nil
 // when the target does not use Entra ID.
-func (a *entraAuth) newConnAuth() *connAuth {
+func (a *entraAuth) newConnAuth() *entra.Conn {
 	if a == nil {
 		return nil
 	}
-	return &connAuth{auth: a, provider: a.provider, reauth: a.cfg.Reauth}
-}
-
-// connAuth is the authentication state of one connection, owned by the
-// goroutine that uses the connection.
-type connAuth struct {
-	auth     *entraAuth
-	provider *entra.Provider
-	reauth   bool
-	// token and expires are the generation and expiry of the token the
-	// connection authenticated with last.
-	token   uint64
-	expires time.Time
-	// pending is the newer token waiting for its turn at due; failures
-	// counts its failed AUTHs.
-	pending  uint64
-	due      time.Time
-	failures int
-	// hold is set after the server refused the connection's token: it is
-	// not used before holdUntil, or before a token newer than holdToken.
-	hold      bool
-	holdUntil time.Time
-	holdToken uint64
-}
-
-// connected records that the connection is being (re)opened: go-redis
-// authenticates it with the current token.
-func (c *connAuth) connected() {
-	if c == nil {
-		return
-	}
-	cur := c.provider.Current()
-	c.token, c.expires, c.pending, c.failures = cur.Generation, cur.Expires, 0, 0
-	if w := c.auth.waves; w != nil {
-		w.connected(cur.Generation)
-	}
-}
-
-// stale reports whether a newer token than the connection's exists and
-// re-AUTH is on: one atomic load.
-func (c *connAuth) stale() bool {
-	return c.reauth && c.provider.Current().Generation != c.token
-}
-
-// attention reports whether the connection needs its authentication tended
-// before the next batch: a newer token to send, or a hold.
-func (c *connAuth) attention() bool { return c.hold || c.stale() }
-
-// holdOff makes a connection whose token was refused wait before it
-// reconnects.
-func (c *connAuth) holdOff(now time.Time) {
-	c.hold, c.holdUntil, c.holdToken = true, now.Add(refusedHold), c.provider.Current().Generation
-}
-
-// holding reports whether the connection is still held at now; when the
-// hold ends, the connection will dial with the token current then.
-func (c *connAuth) holding(now time.Time) bool {
-	cur := c.provider.Current()
-	if now.Before(c.holdUntil) && cur.Generation == c.holdToken {
-		return true
-	}
-	c.hold = false
-	c.token, c.expires, c.pending, c.failures = cur.Generation, cur.Expires, 0, 0
-	if w := c.auth.waves; w != nil {
-		w.connected(cur.Generation) // it dials with this token next
-	}
-	return false
-}
-
-// expiredAt reports whether the connection's token had expired at t, so
-// that a connection breaking then was closed by the server for it.
-func (c *connAuth) expiredAt(t time.Time) bool {
-	return c != nil && !t.Before(c.expires.Add(-expiryAllowance))
+	return entra.NewConn(a.provider, a.waves, a.cfg.Reauth)
 }
 
 // authenticator sends AUTH on a session's own connection.
@@ -243,94 +154,25 @@ type authenticator interface {
 type authSession interface {
 	authenticator
 	// connAuth returns the connection's authentication state, or nil.
-	connAuth() *connAuth
+	connAuth() *entra.Conn
 }
 
-// reauthResult is one AUTH sent by step.
+// reauthResult is one AUTH sent on a connection, and whether it failed
+// because the server had closed the connection for its expired token.
 type reauthResult struct {
-	sent, done time.Time
-	err        error
-	// expired is set when the AUTH failed because the server had closed the
-	// connection for its expired token.
+	entra.Attempt
 	expired bool
 }
 
-// step sends the newest token on the connection if its turn has come; it
-// reports whether it sent one. The caller checks stale first.
-func (c *connAuth) step(ctx context.Context, a authenticator) (reauthResult, bool) {
-	cur := c.provider.Current()
-	now := time.Now()
-	if c.pending != cur.Generation {
-		c.pending, c.failures = cur.Generation, 0
-		c.due = now.Add(staggerDelay(c.expires.Sub(now)))
+// sendNewToken sends the newest token on the connection of a if its turn
+// has come (entra.Conn.Turn), and reports whether it sent one.
+func sendNewToken(ctx context.Context, c *entra.Conn, a authenticator) (reauthResult, bool) {
+	at, sent := c.Turn(ctx, a.authenticate)
+	r := reauthResult{Attempt: at}
+	if sent && at.Err != nil {
+		r.expired = Classify(at.Err) == results.ErrConnection && c.ExpiredAt(at.Done)
 	}
-	if now.Before(c.due) {
-		return reauthResult{}, false
-	}
-	user, token := cur.BasicAuth()
-	r := reauthResult{sent: time.Now()}
-	r.err = a.authenticate(ctx, user, token)
-	r.done = time.Now()
-	waves := c.auth.waves
-	if r.err == nil {
-		c.token, c.expires, c.pending = cur.Generation, cur.Expires, 0
-		waves.reauthed(cur.Generation, r.done, r.done.Sub(r.sent))
-		return r, true
-	}
-	waves.failed(cur.Generation)
-	r.expired = Classify(r.err) == results.ErrConnection && c.expiredAt(r.done)
-	c.failures++
-	c.due = r.done.Add(min(time.Duration(c.failures)*time.Second, maxReauthRetry))
-	return r, true
-}
-
-// staggerDelay draws the wait before a connection sends a new token: up to a
-// third of the time its current token has left, at most maxReauthSpread.
-func staggerDelay(left time.Duration) time.Duration {
-	spread := min(left/3, maxReauthSpread)
-	if spread <= 0 {
-		return 0
-	}
-	return rand.N(spread)
-}
-
-// tendAuth is the worker's slow path for authentication, taken when
-// attention says so. It reports whether the worker must skip the batch: the
-// connection is held after a refused token, and the worker sleeps a little,
-// handing over its log at interval ends as usual.
-func (w *worker) tendAuth(ctx context.Context) bool {
-	if w.auth.hold {
-		now := time.Now()
-		if !now.Before(w.log.end) {
-			w.rotate(now)
-		}
-		if w.auth.holding(now) {
-			time.Sleep(min(w.auth.holdUntil.Sub(now), 50*time.Millisecond))
-			return true
-		}
-	}
-	if w.auth.stale() {
-		w.reauthenticate(ctx) // between batches, timed apart
-	}
-	return false
-}
-
-// reauthenticate sends the newest token on the worker's connection when its
-// turn has come, and records the AUTH apart from the workload.
-func (w *worker) reauthenticate(ctx context.Context) {
-	r, sent := w.auth.step(ctx, w.authn)
-	if !sent {
-		return
-	}
-	if !r.done.Before(w.log.end) {
-		w.rotate(r.done)
-	}
-	l := &w.log.reauth
-	l.record(r.done.Sub(r.sent), r.err, r.expired)
-	if r.err != nil && breaksConnection(Classify(r.err)) {
-		w.sess.reopen()
-		w.log.reconnects++
-	}
+	return r, sent
 }
 
 // reauthLog is a worker's re-AUTH record for one interval.
@@ -433,9 +275,9 @@ func (h reauthHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		latency := time.Since(start)
 		h.auth.shared.record(latency, err, false)
 		if err == nil {
-			h.auth.waves.reauthed(gen, time.Now(), latency)
+			h.auth.waves.Reauthed(gen, time.Now(), latency)
 		} else {
-			h.auth.waves.failed(gen)
+			h.auth.waves.Failed(gen)
 		}
 		return err
 	}
@@ -490,128 +332,25 @@ func (s *eventSink) detach() error {
 	return err
 }
 
-// waveTracker follows each token from its renewal until every connection has
-// it, and reports each wave as a reauth event. Its methods are safe on a nil
-// tracker (re-AUTH off).
-type waveTracker struct {
-	mu       sync.Mutex
-	events   *eventSink
-	expected int
-	cur      *wave
-}
-
-// wave is the spread of one token over the connections.
-type wave struct {
-	token            uint64
-	start            time.Time
-	reauthed, fresh  int
-	failed           int64
-	first, last, max time.Duration // first and last AUTH after start; slowest AUTH
-}
-
-// size returns the number of connections each token must reach.
-func (w *waveTracker) size() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.expected
-}
-
-// begin starts the wave of a new token, ending the previous one.
-func (w *waveTracker) begin(token uint64, at time.Time) {
-	if w == nil {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.endLocked(at)
-	w.cur = &wave{token: token, start: at}
-}
-
-// reauthed records a connection that sent the token.
-func (w *waveTracker) reauthed(token uint64, at time.Time, latency time.Duration) {
-	if w == nil {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	v := w.cur
-	if v == nil || v.token != token {
-		return
-	}
-	after := at.Sub(v.start)
-	if v.reauthed == 0 {
-		v.first = after
-	}
-	v.reauthed++
-	v.last, v.max = after, max(v.max, latency)
-	w.completeLocked(at)
-}
-
-// connected records a connection opened with the token: it needs no AUTH.
-func (w *waveTracker) connected(token uint64) {
-	if w == nil {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if v := w.cur; v != nil && v.token == token {
-		v.fresh++
-		w.completeLocked(time.Now())
-	}
-}
-
-// failed records a failed AUTH with the token.
-func (w *waveTracker) failed(token uint64) {
-	if w == nil {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if v := w.cur; v != nil && v.token == token {
-		v.failed++
-	}
-}
-
-// end reports the wave in progress, if any, as cut short by the run's end.
-func (w *waveTracker) end(at time.Time) {
-	if w == nil {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.endLocked(at)
-}
-
-func (w *waveTracker) completeLocked(at time.Time) {
-	if v := w.cur; v != nil && v.reauthed+v.fresh >= w.expected {
-		w.report(v, at, results.OutcomeComplete)
-		w.cur = nil
-	}
-}
-
-func (w *waveTracker) endLocked(at time.Time) {
-	if v := w.cur; v != nil {
-		w.report(v, at, results.OutcomePartial)
-		w.cur = nil
-	}
-}
-
-func (w *waveTracker) report(v *wave, at time.Time, outcome string) {
+// waveEvent reports a wave of re-AUTHs as a reauth event.
+func (a *entraAuth) waveEvent(v entra.Wave) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "token #%d sent on %d of %s", v.token, v.reauthed, plural(w.expected, "connection"))
-	if v.reauthed > 0 {
-		fmt.Fprintf(&b, " from %s to %s after its renewal; slowest AUTH %s", span(v.first), span(v.last), span(v.max))
+	fmt.Fprintf(&b, "token #%d sent on %d of %s", v.Token, v.Reauthed, plural(v.Expected, "connection"))
+	if v.Reauthed > 0 {
+		fmt.Fprintf(&b, " from %s to %s after its renewal; slowest AUTH %s", span(v.First), span(v.Last), span(v.Slowest))
 	}
-	if v.fresh > 0 {
-		fmt.Fprintf(&b, "; %s opened with it", plural(v.fresh, "connection"))
+	if v.Fresh > 0 {
+		fmt.Fprintf(&b, "; %s opened with it", plural(v.Fresh, "connection"))
 	}
-	fmt.Fprintf(&b, "; %d AUTH failed", v.failed)
-	if outcome == results.OutcomePartial {
+	fmt.Fprintf(&b, "; %d AUTH failed", v.Failed)
+	outcome := results.OutcomeComplete
+	if !v.Complete {
+		outcome = results.OutcomePartial
 		b.WriteString("; cut short by the next token or the run's end")
 	}
-	w.events.emit(&results.Event{
-		Time: at.UTC(), Kind: results.EventReauth, Outcome: outcome, Token: v.token,
-		Count: int64(v.reauthed), Failed: v.failed, Detail: b.String(),
+	a.events.emit(&results.Event{
+		Time: v.End.UTC(), Kind: results.EventReauth, Outcome: outcome, Token: v.Token,
+		Count: int64(v.Reauthed), Failed: v.Failed, Detail: b.String(),
 	})
 }
 
@@ -641,19 +380,16 @@ func oneLine(err error) string {
 // endWaves reports the wave in progress as cut short.
 func (a *entraAuth) endWaves(at time.Time) {
 	if a != nil {
-		a.waves.end(at)
+		a.waves.End(at)
 	}
 }
 
 // reachEvery sets the number of connections each token must reach: every
 // pooled connection of a cluster, rather than one per worker.
 func (a *entraAuth) reachEvery(conns int) {
-	if a == nil || a.waves == nil {
-		return
+	if a != nil {
+		a.waves.SetSize(conns)
 	}
-	a.waves.mu.Lock()
-	defer a.waves.mu.Unlock()
-	a.waves.expected = conns
 }
 
 // reauthIdle sends the newest token on an idle session's connection when its
@@ -665,15 +401,15 @@ func (a *entraAuth) reauthIdle(ctx context.Context, sess session) {
 		return
 	}
 	c := as.connAuth()
-	if c == nil || !c.stale() {
+	if c == nil || !c.NewerToken() {
 		return
 	}
-	r, sent := c.step(ctx, as)
+	r, sent := sendNewToken(ctx, c, as)
 	if !sent {
 		return
 	}
-	a.shared.record(r.done.Sub(r.sent), r.err, r.expired)
-	if r.err != nil && breaksConnection(Classify(r.err)) {
+	a.shared.record(r.Done.Sub(r.Sent), r.Err, r.expired)
+	if r.Err != nil && breaksConnection(Classify(r.Err)) {
 		sess.reopen()
 	}
 }

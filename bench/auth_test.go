@@ -117,21 +117,24 @@ func TestProviderWithGoRedisPoolReauth(t *testing.T) {
 		ops.Load(), cred.Calls(), got.Count, st.Accepted, conns)
 }
 
-func TestWaveTracker(t *testing.T) {
+// TestWaveEvents checks the reauth events that report waves of re-AUTHs
+// (entra.Waves follows the waves).
+func TestWaveEvents(t *testing.T) {
 	t.Parallel()
 	events := &eventSink{}
-	w := &waveTracker{events: events, expected: 3}
+	a := &entraAuth{events: events}
+	w := entra.NewWaves(3, a.waveEvent)
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	w.begin(2, t0)
-	w.reauthed(2, t0.Add(10*time.Millisecond), time.Millisecond)
-	w.failed(2)
-	w.reauthed(1, t0.Add(11*time.Millisecond), time.Millisecond) // an older token: ignored
-	w.connected(2)                                               // opened with the token
-	w.reauthed(2, t0.Add(30*time.Millisecond), 4*time.Millisecond)
-	w.begin(3, t0.Add(time.Second))
-	w.reauthed(3, t0.Add(time.Second+5*time.Millisecond), time.Millisecond)
-	w.end(t0.Add(2 * time.Second))
-	w.end(t0.Add(3 * time.Second)) // nothing left
+	w.Begin(2, t0)
+	w.Reauthed(2, t0.Add(10*time.Millisecond), time.Millisecond)
+	w.Failed(2)
+	w.Reauthed(1, t0.Add(11*time.Millisecond), time.Millisecond) // an older token: ignored
+	w.Connected(2)                                               // opened with the token
+	w.Reauthed(2, t0.Add(30*time.Millisecond), 4*time.Millisecond)
+	w.Begin(3, t0.Add(time.Second))
+	w.Reauthed(3, t0.Add(time.Second+5*time.Millisecond), time.Millisecond)
+	w.End(t0.Add(2 * time.Second))
+	w.End(t0.Add(3 * time.Second)) // nothing left
 
 	want := []struct {
 		outcome         string
@@ -149,27 +152,6 @@ func TestWaveTracker(t *testing.T) {
 		x := want[i]
 		if e.Kind != results.EventReauth || e.Outcome != x.outcome || e.Token != x.token || e.Count != x.count || e.Failed != x.failures || e.Detail != x.detail {
 			t.Errorf("event %d: %+v\nwant %+v", i, *e, x)
-		}
-	}
-	var nilTracker *waveTracker // re-AUTH off: every method is a no-op
-	nilTracker.begin(1, t0)
-	nilTracker.reauthed(1, t0, 0)
-	nilTracker.end(t0)
-}
-
-func TestStaggerDelay(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct{ left, most time.Duration }{
-		{3 * time.Second, time.Second}, // a third of what is left
-		{time.Hour, maxReauthSpread},   // capped
-		{0, 0},                         // expired: at once
-		{-time.Second, 0},              //
-		{2 * time.Nanosecond, 0},       // too little to spread
-	} {
-		for range 100 {
-			if d := staggerDelay(tt.left); d < 0 || d > tt.most {
-				t.Fatalf("staggerDelay(%s) = %s, want 0 to %s", tt.left, d, tt.most)
-			}
 		}
 	}
 }

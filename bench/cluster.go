@@ -5,25 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
-
-// clusterMaxRedirects is how many MOVED or ASK redirects an operation
-// follows before its last redirect is counted as its failure: go-redis's
-// default, what an application using it gets.
-const clusterMaxRedirects = 3
 
 // clusterTarget is an OSS cluster: a go-redis ClusterClient that reaches
 // every primary directly, fed with slot maps by a topology, and a hook on
 // every node's client that tells each operation which shard answered it.
 type clusterTarget struct {
 	client *redis.ClusterClient
-	topo   *topology
-	shards *shardRegistry
+	topo   *cluster.Topology
+	shards *cluster.Registry
 	// streamed is set when the nodes' connections get Entra ID tokens from
 	// a StreamingCredentialsProvider (see clusterSession.open).
 	streamed bool
@@ -35,8 +32,8 @@ type clusterTarget struct {
 // named, before any load is sent. With Entra ID (auth not nil) every node's
 // connections subscribe to the token provider, and reauthHook on every node
 // client counts the AUTHs go-redis sends with new tokens.
-func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *topology, auth *entraAuth) (*clusterTarget, error) {
-	ct := &clusterTarget{topo: topo, shards: newShardRegistry(), streamed: node.StreamingCredentialsProvider != nil}
+func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *cluster.Topology, auth *entraAuth) (*clusterTarget, error) {
+	ct := &clusterTarget{topo: topo, shards: cluster.NewRegistry(), streamed: node.StreamingCredentialsProvider != nil}
 	ct.client = redis.NewClusterClient(&redis.ClusterOptions{
 		Addrs:      []string{cfg.Target.Addr()},
 		ClientName: node.ClientName,
@@ -48,7 +45,7 @@ func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *top
 		StreamingCredentialsProvider: node.StreamingCredentialsProvider,
 		// The endpoint's host name, not the shard's address, is what the
 		// certificate of every shard names: Azure announces shards by IP
-		// address (go-redis issue 1698). TLSOptions.Config sets ServerName.
+		// address (go-redis issue 1698). transport.TLSOptions.Config sets ServerName.
 		TLSConfig:     node.TLSConfig,
 		DialTimeout:   node.DialTimeout,
 		Dialer:        node.Dialer, // lazy deadlines, as for one endpoint
@@ -58,7 +55,7 @@ func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *top
 		// MOVED and ASK are followed, as every cluster client does, and
 		// counted; nothing else is retried (the workers' commands say
 		// NoRetry), so every failure is counted once.
-		MaxRedirects: clusterMaxRedirects,
+		MaxRedirects: cluster.MaxRedirects,
 		MaxRetries:   -1,
 		// Per shard: one connection per worker, and no pipeline pool of its
 		// own (go-redis v9.23 opens up to 10 more per node otherwise).
@@ -71,13 +68,13 @@ func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *top
 		// Keyed GET and SET route by slot; the routing-policy layer would
 		// fetch COMMAND from the cluster for nothing.
 		DisableRoutingPolicies: true,
-		ClusterSlots:           topo.clusterSlots,
+		ClusterSlots:           topo.ClusterSlots,
 	})
 	ct.client.OnNewNode(func(rdb *redis.Client) {
 		// NodeAddress is the address CLUSTER SLOTS announced. (go-redis
 		// dials loopback addresses of a map given through ClusterSlots as
 		// ":port", the same local listener.)
-		rdb.AddHook(shardHook{shard: int32(ct.shards.indexOf(rdb.NodeAddress()))})
+		rdb.AddHook(cluster.Hook{Shard: int32(ct.shards.IndexOf(rdb.NodeAddress()))})
 		if auth != nil {
 			rdb.AddHook(reauthHook{auth: auth})
 		}
@@ -90,7 +87,7 @@ func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *top
 	for _, m := range masters {
 		if err := m.Ping(ctx).Err(); err != nil {
 			_ = ct.client.Close()
-			return nil, fmt.Errorf("shard %s, announced by CLUSTER SLOTS: %w (is every shard reachable from this machine? with a private endpoint the shard addresses may not be: --cluster-policy enterprise drives the endpoint alone)", m.NodeAddress(), explainConnectError(cfg.Target, err))
+			return nil, fieldErrorf([]string{"target.cluster_policy"}, "shard %s, announced by CLUSTER SLOTS: %w (is every shard reachable from this machine? with a private endpoint the shard addresses may not be: {target.cluster_policy} enterprise drives the endpoint alone)", m.NodeAddress(), explainConnectError(cfg.Target, err))
 		}
 	}
 	return ct, nil
@@ -113,75 +110,13 @@ func (ct *clusterTarget) masters(ctx context.Context) ([]*redis.Client, error) {
 }
 
 func (ct *clusterTarget) close() error {
-	return errors.Join(ct.client.Close(), ct.topo.close())
+	return errors.Join(ct.client.Close(), ct.topo.Close())
 }
 
 // openConnections counts the connections of every shard's pool and the
 // topology's own.
 func (ct *clusterTarget) openConnections() int {
-	return int(ct.client.PoolStats().TotalConns) + ct.topo.openConnections()
-}
-
-// shardRegistry numbers the nodes (shards) a cluster run meets, so that
-// workers count per shard in slices and the recorder can name them. Indexes
-// are never reused.
-type shardRegistry struct {
-	mu    sync.Mutex
-	names []string
-	index map[string]int
-}
-
-func newShardRegistry() *shardRegistry { return &shardRegistry{index: map[string]int{}} }
-
-// indexOf returns the index of the shard name, registering it if new.
-func (r *shardRegistry) indexOf(name string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if i, ok := r.index[name]; ok {
-		return i
-	}
-	r.names = append(r.names, name)
-	r.index[name] = len(r.names) - 1
-	return len(r.names) - 1
-}
-
-// name returns the name of shard i.
-func (r *shardRegistry) name(i int) string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.names[i]
-}
-
-// shardHook tells each worker operation which node answered it, attempt by
-// attempt, and which replies redirected it. It sits on every node client of
-// the cluster client, so it sees MOVED and ASK replies that the cluster
-// client then follows.
-type shardHook struct{ shard int32 }
-
-var _ redis.Hook = shardHook{}
-
-func (h shardHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h shardHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := next(ctx, cmd)
-		if c, ok := cmd.(*opCmd); ok {
-			c.slot.attempt(h.shard, err)
-		}
-		return err
-	}
-}
-
-func (h shardHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		err := next(ctx, cmds)
-		for _, cmd := range cmds {
-			if c, ok := cmd.(*opCmd); ok {
-				c.slot.attempt(h.shard, c.ZeroCopyStringCmd.Err())
-			}
-		}
-		return err
-	}
+	return int(ct.client.PoolStats().TotalConns) + ct.topo.OpenConnections()
 }
 
 // clusterSession is a worker's way into an OSS cluster. The worker shares
@@ -248,17 +183,17 @@ func (s *clusterSession) exec(ctx context.Context, cmds []redis.Cmder) error {
 // reopen: the pool drops a broken connection itself and dials a new one
 // when next needed; a broken connection to a shard may also mean the shard
 // failed, so the slot map is read again.
-func (s *clusterSession) reopen() { s.ct.topo.nudge() }
+func (s *clusterSession) reopen() { s.ct.topo.Nudge() }
 
-func (s *clusterSession) stale() { s.ct.topo.nudge() }
+func (s *clusterSession) suspectTopology() { s.ct.topo.Nudge() }
 
-func (s *clusterSession) shards() *shardRegistry { return s.ct.shards }
+func (s *clusterSession) shards() *cluster.Registry { return s.ct.shards }
 
 func (s *clusterSession) close() { s.release() }
 
-// clusterOp is a slot's state against an OSS cluster.
+// clusterOp is a call's state against an OSS cluster.
 //
-// The slot's reusable commands cannot serve a cluster: go-redis caches a
+// The call's reusable commands cannot serve a cluster: go-redis caches a
 // command's hash slot in it the first time it routes it, and would route
 // every later key of the command by the first one's slot. So a fresh
 // command is made per operation (two small allocations), handed to the
@@ -266,30 +201,28 @@ func (s *clusterSession) close() { s.release() }
 // which shard answered and which replies redirected it. And a GET cannot
 // stream its raw reply as it does against one endpoint: the cluster client
 // must see MOVED and ASK as errors to follow them. So GETs read their value
-// into the slot's own buffer (ZeroCopyStringCmd; a pipeline's commands are
+// into the call's own buffer (ZeroCopyStringCmd; a pipeline's commands are
 // read by several shards' goroutines at once), and a miss takes go-redis's
 // error path, as it does in any application using its cluster client.
 type clusterOp struct {
 	readBuf []byte
 	zc      *redis.ZeroCopyStringCmd // this operation's command
 	wrapped opCmd
-	// shard is the shard whose reply was final (-1 before any);
-	// redirects are the MOVED and ASK replies on the way.
-	shard      int32
-	redirects  [clusterMaxRedirects + 1]redirect
-	nRedirects uint8
+	// route is the shard whose reply was final and the MOVED and ASK
+	// replies on the way.
+	route cluster.Route
 }
 
-// newClusterSlot returns a slot for a cluster whose GET values are read
+// newClusterCall returns a call for a cluster whose GET values are read
 // into a buffer of bufSize bytes of its own (grown when a larger one comes).
-func newClusterSlot(bufSize int) *slot {
-	s := &slot{cl: &clusterOp{readBuf: make([]byte, bufSize)}}
-	s.cl.wrapped.slot = s
+func newClusterCall(bufSize int) *call {
+	s := &call{cl: &clusterOp{readBuf: make([]byte, bufSize)}}
+	s.cl.wrapped.route = &s.cl.route
 	return s
 }
 
 // prepareCluster makes the operation's fresh command.
-func (s *slot) prepareCluster() {
+func (s *call) prepareCluster() {
 	c := s.cl
 	ctx := context.Background()
 	switch {
@@ -303,12 +236,12 @@ func (s *slot) prepareCluster() {
 	c.zc.SetFirstKeyPos(1)
 	c.wrapped.ZeroCopyStringCmd = c.zc
 	s.cmd = &c.wrapped
-	c.shard, c.nRedirects = -1, 0
+	c.route.Reset()
 }
 
 // clusterResult reads the outcome of a cluster operation. A value larger
 // than the buffer makes the buffer grow for the next operation.
-func (s *slot) clusterResult() (outcome, int64, results.ErrorClass, bool) {
+func (s *call) clusterResult() (outcome, int64, results.ErrorClass, bool) {
 	c := s.cl
 	out, received, class, broken, tooLarge := zeroCopyResult(c.zc, s.op.Kind)
 	if tooLarge > 0 {
@@ -318,35 +251,35 @@ func (s *slot) clusterResult() (outcome, int64, results.ErrorClass, bool) {
 }
 
 // opCmd is what a worker hands the cluster client: the operation's go-redis
-// command, and the way back to its slot for the node hook.
+// command, and its route for the node hook (cluster.Hook) to fill in.
 type opCmd struct {
 	*redis.ZeroCopyStringCmd
-	slot *slot
+	route *cluster.Route
 }
 
-// redirect is one MOVED or ASK reply an operation met.
-type redirect struct {
-	shard int32
-	ask   bool
-}
+var _ cluster.Routed = (*opCmd)(nil)
 
-// attempt records that shard answered the slot's operation with err.
-func (s *slot) attempt(shard int32, err error) {
-	c := s.cl
-	c.shard = shard
-	if err == nil || err == redis.Nil { //nolint:errorlint // go-redis returns the sentinel itself; this is the hot path of every miss
-		return
-	}
-	var rerr redis.Error
-	if !errors.As(err, &rerr) || int(c.nRedirects) == len(c.redirects) {
-		return
-	}
-	switch classifyReply(rerr.Error()) {
-	case results.ErrMoved:
-		c.redirects[c.nRedirects] = redirect{shard: shard}
-		c.nRedirects++
-	case results.ErrAsk:
-		c.redirects[c.nRedirects] = redirect{shard: shard, ask: true}
-		c.nRedirects++
+// Route returns the operation's route.
+func (c *opCmd) Route() *cluster.Route { return c.route }
+
+// watchTopology reports an OSS cluster's slot map at the start of the run and
+// every change of it as events, and keeps the cluster client's map fresh
+// until the returned stop is called.
+func watchTopology(ctx context.Context, t *Target, obs Observer, start time.Time) (stop func()) {
+	ct := t.cluster
+	_ = obs.Event(&results.Event{Time: start.UTC(), Kind: results.EventTopology, Detail: "at the start: " + cluster.Describe(ct.topo.Current())})
+	ct.topo.SetEvents(func(at time.Time, detail string) {
+		_ = obs.Event(&results.Event{Time: at.UTC(), Kind: results.EventTopology, Detail: detail})
+	})
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ct.topo.Watch(wctx, t.cfg.Interval, func() { ct.client.ReloadState(wctx) })
+	}()
+	return func() {
+		cancel()
+		<-done
+		ct.topo.SetEvents(nil)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/cluster"
+	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -26,7 +28,7 @@ func clusterConfig(c *benchtest.Cluster) bench.Config {
 	cfg.Duration = 0
 	cfg.Requests = 12000
 	cfg.Interval = 200 * time.Millisecond
-	cfg.ReplyWait = bench.ReplyWaitPark // see config
+	cfg.ReplyWait = transport.ReplyWaitPark // see config
 	return cfg
 }
 
@@ -88,25 +90,25 @@ func TestClusterRunCountsEveryShardAsItsNodeDoes(t *testing.T) {
 	c := benchtest.StartCluster(t)
 	c.ResetStats(t)
 	cfg := clusterConfig(c)
-	cfg.Target.ClusterPolicy = bench.PolicyAuto
+	cfg.Target.ClusterPolicy = cluster.PolicyAuto
 	target, err := bench.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer target.Close()
 	info := target.Info()
-	if info.ClusterPolicy != bench.PolicyOSS || info.Shards != 3 || !strings.Contains(info.PolicyReason, "CLUSTER SLOTS with 3 shards") {
+	if info.ClusterPolicy != string(cluster.PolicyOSS) || info.Shards != 3 || !strings.Contains(info.PolicyReason, "CLUSTER SLOTS with 3 shards") {
 		t.Fatalf("auto found %q (%q), %d shards; want oss with 3 shards", info.ClusterPolicy, info.PolicyReason, info.Shards)
 	}
 	plan := target.ConnectionPlan()
 	if plan.Total() != 4*3+1 || !strings.Contains(plan.String(), "4 per shard") {
 		t.Fatalf("connection plan %q, total %d; want 4 per shard x 3 + 1", plan, plan.Total())
 	}
-	if w := plan.Warning(12); !strings.Contains(w, "13 connections exceed the target's limit of 12") {
-		t.Errorf("no warning over a limit of 12: %q", w)
+	if w := plan.Warning(12); w == nil || !strings.Contains(w.Error(), "13 connections exceed the target's limit of 12") {
+		t.Errorf("no warning over a limit of 12: %v", w)
 	}
-	if w := plan.Warning(13); w != "" {
-		t.Errorf("warning at the limit: %q", w)
+	if w := plan.Warning(13); w != nil {
+		t.Errorf("warning at the limit: %v", w)
 	}
 	wl, err := workloads.New(workloads.DefaultSpec(), cfg.Connections)
 	if err != nil {
@@ -161,7 +163,7 @@ func TestClusterRunCountsEveryShardAsItsNodeDoes(t *testing.T) {
 
 func TestAutoPolicy(t *testing.T) {
 	t.Parallel()
-	cluster := benchtest.StartCluster(t, benchtest.WithPrimaries(2))
+	oss := benchtest.StartCluster(t, benchtest.WithPrimaries(2))
 	plain := benchtest.StartServer(t)
 	enterprise := benchtest.StartEnterpriseStandIn(t)
 	at := func(host string, port int) bench.Config {
@@ -170,17 +172,17 @@ func TestAutoPolicy(t *testing.T) {
 		cfg.Connections = 2
 		return cfg
 	}
-	seedHost, seedPort := cluster.Seed()
+	seedHost, seedPort := oss.Seed()
 	tests := []struct {
 		name       string
 		cfg        bench.Config
-		wantPolicy string
+		wantPolicy cluster.Policy
 		wantReason string
 		wantShards int
 	}{
-		{"a cluster answers CLUSTER SLOTS", at(seedHost, seedPort), bench.PolicyOSS, "answered CLUSTER SLOTS with 2 shards", 2},
-		{"a plain server has cluster support disabled", at(plain.Host, plain.Port), bench.PolicyNonClustered, "cluster support is disabled", 0},
-		{"an Enterprise-policy proxy refuses CLUSTER", at(enterprise.Host, enterprise.Port), bench.PolicyEnterprise, "refuses CLUSTER SLOTS", 0},
+		{"a cluster answers CLUSTER SLOTS", at(seedHost, seedPort), cluster.PolicyOSS, "answered CLUSTER SLOTS with 2 shards", 2},
+		{"a plain server has cluster support disabled", at(plain.Host, plain.Port), cluster.PolicyNonClustered, "cluster support is disabled", 0},
+		{"an Enterprise-policy proxy refuses CLUSTER", at(enterprise.Host, enterprise.Port), cluster.PolicyEnterprise, "refuses CLUSTER SLOTS", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,7 +192,7 @@ func TestAutoPolicy(t *testing.T) {
 			}
 			defer target.Close()
 			info := target.Info()
-			if info.ClusterPolicy != tt.wantPolicy || !strings.Contains(info.PolicyReason, tt.wantReason) || info.Shards != tt.wantShards {
+			if cluster.Policy(info.ClusterPolicy) != tt.wantPolicy || !strings.Contains(info.PolicyReason, tt.wantReason) || info.Shards != tt.wantShards {
 				t.Fatalf("policy %q because %q, %d shards; want %q because ...%q..., %d shards",
 					info.ClusterPolicy, info.PolicyReason, info.Shards, tt.wantPolicy, tt.wantReason, tt.wantShards)
 			}
@@ -198,24 +200,24 @@ func TestAutoPolicy(t *testing.T) {
 	}
 	t.Run("oss given for a plain server", func(t *testing.T) {
 		cfg := at(plain.Host, plain.Port)
-		cfg.Target.ClusterPolicy = bench.PolicyOSS
+		cfg.Target.ClusterPolicy = cluster.PolicyOSS
 		_, err := bench.Open(context.Background(), cfg)
-		if err == nil || !strings.Contains(err.Error(), "--cluster-policy oss, but the endpoint is not an OSS cluster") {
+		if err == nil || !strings.Contains(err.Error(), "target.cluster_policy oss, but the endpoint is not an OSS cluster") {
 			t.Fatalf("error %v", err)
 		}
 	})
 	t.Run("enterprise given for a cluster warns of MOVED", func(t *testing.T) {
 		cfg := at(seedHost, seedPort)
-		cfg.Target.ClusterPolicy = bench.PolicyEnterprise
+		cfg.Target.ClusterPolicy = cluster.PolicyEnterprise
 		target, err := bench.Open(context.Background(), cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer target.Close()
-		if w := target.Warnings(); len(w) != 1 || !strings.Contains(w[0], "MOVED") {
+		if w := target.Warnings(); len(w) != 1 || !strings.Contains(w[0].Error(), "MOVED") {
 			t.Fatalf("warnings %q", w)
 		}
-		if target.Info().ClusterPolicy != bench.PolicyEnterprise {
+		if target.Info().ClusterPolicy != string(cluster.PolicyEnterprise) {
 			t.Fatalf("policy %q", target.Info().ClusterPolicy)
 		}
 	})
@@ -233,7 +235,7 @@ func TestTLSClusterVerifiesShardsByTheEndpointsName(t *testing.T) {
 	c.ResetStats(t)
 	cfg := clusterConfig(c)
 	cfg.Target.Host = "localhost"
-	cfg.Target.TLS = bench.TLSOptions{Enabled: true, CAPEM: c.Certs.CAPEM}
+	cfg.Target.TLS = transport.TLSOptions{Enabled: true, CAPEM: c.Certs.CAPEM}
 	cfg.Requests = 3000
 	cfg.Pipeline = 8
 	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())

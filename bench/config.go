@@ -2,14 +2,16 @@ package bench
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"strconv"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
+	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/bench/openloop"
+	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -41,27 +43,20 @@ const (
 	AuthEntra    = "entra"
 )
 
-// Cluster policies.
-const (
-	PolicyAuto         = "auto"
-	PolicyOSS          = "oss"
-	PolicyEnterprise   = "enterprise"
-	PolicyNonClustered = "non-clustered"
-)
-
 // TargetConfig says where to connect and how to authenticate.
 type TargetConfig struct {
-	Host string     `json:"host"`
-	Port int        `json:"port"`
-	DB   int        `json:"db,omitempty"`
-	TLS  TLSOptions `json:"tls"`
+	Host string               `json:"host"`
+	Port int                  `json:"port"`
+	DB   int                  `json:"db,omitempty"`
+	TLS  transport.TLSOptions `json:"tls"`
 	// Auth is AuthNone, AuthPassword or AuthEntra.
 	Auth     string `json:"auth"`
 	Username string `json:"username,omitempty"`
 	// Password is the password of AuthPassword. It is never encoded.
 	Password string `json:"-"`
-	// ClusterPolicy is one of the Policy constants.
-	ClusterPolicy string `json:"cluster_policy"`
+	// ClusterPolicy is how the endpoint spreads its keys; cluster.PolicyAuto
+	// asks it.
+	ClusterPolicy cluster.Policy `json:"cluster_policy"`
 	// Entra configures AuthEntra.
 	Entra EntraConfig `json:"entra,omitzero"`
 }
@@ -139,7 +134,7 @@ type Config struct {
 	ReadBufferSize  int `json:"read_buffer_size"`
 	WriteBufferSize int `json:"write_buffer_size"`
 	// ReplyWait is how connections wait for replies (--reply-wait).
-	ReplyWait ReplyWait `json:"reply_wait"`
+	ReplyWait transport.ReplyWait `json:"reply_wait"`
 	// Preload writes every key of the key range before the run, outside the
 	// statistics.
 	Preload bool `json:"preload,omitempty"`
@@ -153,7 +148,7 @@ type Config struct {
 	Rate float64 `json:"rate,omitempty"`
 	// Ramp runs a staircase of rates instead of one rate; each step is a
 	// phase of its own.
-	Ramp *Ramp `json:"ramp,omitempty"`
+	Ramp *openloop.Ramp `json:"ramp,omitempty"`
 	// FindMax searches for the highest rate whose step meets every
 	// objective: it climbs (Ramp's rates, or doubling from Rate) until a
 	// step fails, then bisects.
@@ -193,6 +188,67 @@ func (c *Config) SegmentConnections() (first, n int) {
 	return int(lo), int(hi - lo)
 }
 
+// SegmentShare is the fraction of the whole test's connections that this
+// run's segment drives: its share of every step's rate.
+func (c *Config) SegmentShare() float64 {
+	_, n := c.SegmentConnections()
+	return float64(n) / float64(c.Connections)
+}
+
+// SegmentRate is this run's segment's share of Rate.
+func (c *Config) SegmentRate() float64 {
+	_, n := c.SegmentConnections()
+	return c.Rate * float64(n) / float64(c.Connections)
+}
+
+// ConnRequests returns the measured operations connection conn of the
+// whole test sends in a closed loop bounded by Requests: each sends
+// Requests/Connections, and the first Requests%Connections one more. It is
+// -1 when the run is not bounded so.
+func (c *Config) ConnRequests(conn int) int64 {
+	if c.Requests <= 0 || c.OpenLoop() {
+		return -1
+	}
+	quota := c.Requests / int64(c.Connections)
+	if int64(conn) < c.Requests%int64(c.Connections) {
+		quota++
+	}
+	return quota
+}
+
+// SegmentRequests returns the requests this run's segment's connections
+// send (ConnRequests summed over them); 0 when Requests is not set.
+func (c *Config) SegmentRequests() int64 {
+	if c.Requests <= 0 {
+		return 0
+	}
+	first, n := c.SegmentConnections()
+	conns := int64(c.Connections)
+	return int64(n)*(c.Requests/conns) + max(0, min(int64(first+n), c.Requests%conns)-int64(first))
+}
+
+// FirstRate is the rate an open loop starts at: Rate, the staircase's
+// first, or DefaultSearchStart for a search given neither.
+func (c *Config) FirstRate() float64 {
+	first := c.Rate
+	if c.Ramp != nil {
+		first = c.Ramp.From
+	}
+	if c.FindMax && first == 0 {
+		first = DefaultSearchStart
+	}
+	return first
+}
+
+// SearchStart is the rate a search doubles from when it climbs no
+// staircase: Rate, or DefaultSearchStart.
+func (c *Config) SearchStart() float64 {
+	if c.Rate == 0 {
+		return DefaultSearchStart
+	}
+	return c.Rate
+}
+
 // Defaults of an open-loop run.
 const (
 	DefaultStepDuration  = 10 * time.Second
@@ -213,7 +269,7 @@ func (c *Config) Steps() bool { return c.Ramp != nil || c.FindMax }
 // DefaultConfig returns a closed-loop configuration against localhost.
 func DefaultConfig() Config {
 	return Config{
-		Target:             TargetConfig{Host: "127.0.0.1", Port: DefaultPort, Auth: AuthNone, ClusterPolicy: PolicyAuto},
+		Target:             TargetConfig{Host: "127.0.0.1", Port: DefaultPort, Auth: AuthNone, ClusterPolicy: cluster.PolicyAuto},
 		Connections:        DefaultConnections,
 		ConnectConcurrency: DefaultConnectConcurrency,
 		Pipeline:           DefaultPipeline,
@@ -223,7 +279,7 @@ func DefaultConfig() Config {
 		ConnectTimeout:     DefaultConnectTimeout,
 		ReadBufferSize:     DefaultBufferSize,
 		WriteBufferSize:    DefaultBufferSize,
-		ReplyWait:          ReplyWaitAuto,
+		ReplyWait:          transport.ReplyWaitAuto,
 		StepDuration:       DefaultStepDuration,
 		MaxSteps:           DefaultMaxSteps,
 		MaxRate:            DefaultMaxRate,
@@ -232,120 +288,142 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate checks the configuration. Errors name the flag a value came from.
+// Validate checks the configuration. Its errors are FieldErrors, which name
+// the fields in the configuration's terms.
 func (c *Config) Validate() error {
 	var errs []error
-	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	add := func(fields []string, format string, args ...any) {
+		errs = append(errs, fieldErrorf(fields, format, args...))
+	}
+	type f = []string
 	if c.Target.Host == "" {
-		add("--server: empty host name")
+		add(f{"target.host"}, "{target.host}: empty host name")
 	}
 	if c.Target.Port <= 0 || c.Target.Port > 65535 {
-		add("--port %d: must be between 1 and 65535", c.Target.Port)
+		add(f{"target.port"}, "{target.port} %d: must be between 1 and 65535", c.Target.Port)
 	}
-	switch c.Target.Auth {
-	case AuthNone, AuthPassword, AuthEntra:
-	default:
-		add("--auth %q: use none, password or entra", c.Target.Auth)
-	}
-	if c.Target.Auth == AuthPassword && c.Target.Password == "" {
-		add("--auth password: no password given (use -a, AMRBENCH_PASSWORD or --password-file)")
-	}
-	if c.Target.Auth == AuthEntra {
-		e := c.Target.Entra
-		if !c.Target.TLS.Enabled {
-			add("--auth entra needs --tls: Azure accepts Entra ID tokens only over TLS")
-		}
-		if e.TokenCredential == nil {
-			add("--auth entra: no credential (--entra-credential)")
-		}
-		if e.Scope == "" {
-			add("--entra-scope: empty")
-		}
-		if e.ReauthBefore <= 0 {
-			add("--reauth-before %s: must be above zero", e.ReauthBefore)
-		}
-	}
-	switch c.Target.ClusterPolicy {
-	case PolicyAuto, PolicyOSS, PolicyEnterprise, PolicyNonClustered:
-	default:
-		add("--cluster-policy %q: use auto, oss, enterprise or non-clustered", c.Target.ClusterPolicy)
+	errs = append(errs, c.validateAuth()...)
+	if _, err := cluster.ParsePolicy(string(c.Target.ClusterPolicy)); err != nil {
+		add(f{"target.cluster_policy"}, "{target.cluster_policy} %w", err)
 	}
 	if c.Connections < 1 || c.Connections > MaxConnections {
-		add("--connections %d: from 1 to %d", c.Connections, MaxConnections)
+		add(f{"connections"}, "{connections} %d: from 1 to %d", c.Connections, MaxConnections)
 	} else if err := c.Segment.Validate(c.Connections); err != nil {
-		add("--segment %s: %w", c.Segment, err)
+		add(f{"segment"}, "{segment} %s: %w", c.Segment, err)
 	}
 	if c.FindMax && !c.Segment.IsWhole() {
-		add("--segment with --find-max: each machine would search on its own; split a --rate or a --rate-ramp instead")
+		add(f{"segment", "find_max", "rate", "ramp"}, "{segment} with {find_max}: each machine would search on its own; split a {rate} or a {ramp} instead")
 	}
 	if c.ConnectConcurrency < 1 {
-		add("--connect-concurrency %d: at least 1", c.ConnectConcurrency)
+		add(f{"connect_concurrency"}, "{connect_concurrency} %d: at least 1", c.ConnectConcurrency)
 	}
 	if c.Pipeline < 1 || c.Pipeline > MaxPipeline {
-		add("--pipeline %d: from 1 to %d", c.Pipeline, MaxPipeline)
+		add(f{"pipeline"}, "{pipeline} %d: from 1 to %d", c.Pipeline, MaxPipeline)
 	}
+	bounds := f{"duration", "requests"}
 	switch {
 	case c.Duration < 0:
-		add("--duration %s: cannot be negative", c.Duration)
+		add(f{"duration"}, "{duration} %s: cannot be negative", c.Duration)
 	case c.Requests < 0:
-		add("--requests %d: cannot be negative", c.Requests)
+		add(f{"requests"}, "{requests} %d: cannot be negative", c.Requests)
 	case c.Steps() && (c.Duration > 0 || c.Requests > 0):
-		add("--rate-ramp and --find-max set the run's length by their steps: drop --duration and --requests")
+		add(f{"ramp", "find_max", "duration", "requests"}, "{ramp} and {find_max} set the run's length by their steps: drop {duration} and {requests}")
 	case !c.Steps() && c.Duration == 0 && c.Requests == 0:
-		add("give --duration or --requests")
+		add(bounds, "give {duration} or {requests}")
 	case c.Duration > 0 && c.Requests > 0:
-		add("--duration and --requests both bound the run: give one")
+		add(bounds, "{duration} and {requests} both bound the run: give one")
 	}
 	errs = append(errs, c.validateOpenLoop()...)
-	if _, err := ParseReplyWait(string(c.ReplyWait)); err != nil {
-		add("--reply-wait %v", err)
-	} else if c.ReplyWait == ReplyWaitPoll && c.OpenLoop() {
-		add("--reply-wait poll: an open loop's workers wait on timers that polling connections would starve; use auto or park")
-	} else if c.ReplyWait == ReplyWaitPoll && c.Target.Auth == AuthEntra {
-		add("--reply-wait poll: Entra ID's token requests would be starved by polling connections; use auto or park")
+	if _, err := transport.ParseReplyWait(string(c.ReplyWait)); err != nil {
+		add(f{"reply_wait"}, "{reply_wait} %w", err)
+	} else if c.ReplyWait == transport.ReplyWaitPoll && c.OpenLoop() {
+		add(f{"reply_wait"}, "{reply_wait} poll: an open loop's workers wait on timers that polling connections would starve; use auto or park")
+	} else if c.ReplyWait == transport.ReplyWaitPoll && c.Target.Auth == AuthEntra {
+		add(f{"reply_wait"}, "{reply_wait} poll: Entra ID's token requests would be starved by polling connections; use auto or park")
 	}
 	if c.Warmup < 0 {
-		add("--warmup %s: cannot be negative", c.Warmup)
+		add(f{"warmup"}, "{warmup} %s: cannot be negative", c.Warmup)
 	}
 	if c.Interval < 10*time.Millisecond {
-		add("--interval %s: at least 10ms", c.Interval)
+		add(f{"interval"}, "{interval} %s: at least 10ms", c.Interval)
 	}
 	if c.Timeout <= 0 {
-		add("--timeout %s: must be above zero", c.Timeout)
+		add(f{"timeout"}, "{timeout} %s: must be above zero", c.Timeout)
 	}
 	if c.ConnectTimeout <= 0 {
-		add("--connect-timeout %s: must be above zero", c.ConnectTimeout)
+		add(f{"connect_timeout"}, "{connect_timeout} %s: must be above zero", c.ConnectTimeout)
 	}
-	if c.ReadBufferSize < 512 || c.WriteBufferSize < 512 {
-		add("--buffer-size: at least 512 bytes")
+	if c.ReadBufferSize < 512 {
+		add(f{"read_buffer_size"}, "{read_buffer_size}: at least 512 bytes")
+	} else if c.WriteBufferSize < 512 {
+		add(f{"write_buffer_size"}, "{write_buffer_size}: at least 512 bytes")
 	}
 	return errors.Join(errs...)
 }
 
+// validateAuth checks the target's authentication.
+func (c *Config) validateAuth() []error {
+	var errs []error
+	add := func(fields []string, format string, args ...any) {
+		errs = append(errs, fieldErrorf(fields, format, args...))
+	}
+	type f = []string
+	switch c.Target.Auth {
+	case AuthNone, AuthPassword, AuthEntra:
+	default:
+		add(f{"target.auth"}, "{target.auth} %q: use none, password or entra", c.Target.Auth)
+	}
+	if c.Target.Auth == AuthPassword && c.Target.Password == "" {
+		e := fieldErrorf(f{"target.auth"}, "{target.auth} password: no password given")
+		e.Hint = "target.password"
+		errs = append(errs, e)
+	}
+	if c.Target.Auth != AuthEntra {
+		return errs
+	}
+	e := c.Target.Entra
+	if !c.Target.TLS.Enabled {
+		add(f{"target.auth", "target.tls.enabled"}, "{target.auth} entra needs {target.tls.enabled}: Azure accepts Entra ID tokens only over TLS")
+	}
+	if e.TokenCredential == nil {
+		add(f{"target.auth", "target.entra.credential"}, "{target.auth} entra: no credential ({target.entra.credential})")
+	}
+	if e.Scope == "" {
+		add(f{"target.entra.scope"}, "{target.entra.scope}: empty")
+	}
+	if e.ReauthBefore <= 0 {
+		add(f{"target.entra.reauth_before"}, "{target.entra.reauth_before} %s: must be above zero", e.ReauthBefore)
+	}
+	return errs
+}
+
 func (c *Config) validateOpenLoop() []error {
 	var errs []error
-	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	add := func(fields []string, format string, args ...any) {
+		errs = append(errs, fieldErrorf(fields, format, args...))
+	}
+	type f = []string
 	if c.Rate < 0 {
-		add("--rate %g: cannot be negative", c.Rate)
+		add(f{"rate"}, "{rate} %g: cannot be negative", c.Rate)
 	}
 	if c.FindMax && len(c.Objectives) == 0 {
-		add("--find-max needs at least one --slo to judge the steps by")
+		add(f{"find_max", "objectives"}, "{find_max} needs at least one {objectives} to judge the steps by")
 	}
 	if c.Ramp != nil && c.Rate > 0 {
-		add("--rate and --rate-ramp both set the rate: give one")
+		add(f{"rate", "ramp"}, "{rate} and {ramp} both set the rate: give one")
 	}
-	stepLen := c.StepDuration
+	stepLen, stepField := c.StepDuration, "step_duration"
 	if c.Ramp != nil {
-		stepLen = c.Ramp.StepDuration
+		stepLen, stepField = c.Ramp.StepDuration, "ramp"
 	}
 	if c.Steps() && c.Interval > 0 && (stepLen < c.Interval || stepLen%c.Interval != 0) {
-		add("step duration %s must be a whole number of --interval %s, so each interval belongs to one step", stepLen, c.Interval)
+		add(f{stepField, "interval"}, "step duration %s must be a whole number of {interval} %s, so each interval belongs to one step", stepLen, c.Interval)
 	}
 	if c.FindMax && (c.MaxSteps < 1 || c.Precision <= 0 || c.Precision >= 1 || c.MaxRate <= 0) {
-		add("--find-max: bad search limits (steps %d, precision %g, maximum rate %g)", c.MaxSteps, c.Precision, c.MaxRate)
+		add(f{"find_max"}, "{find_max}: bad search limits (steps %d, precision %g, maximum rate %g)", c.MaxSteps, c.Precision, c.MaxRate)
 	}
 	if c.OpenLoop() && c.LateThreshold <= 0 {
-		add("--late-threshold %s: must be above zero", c.LateThreshold)
+		add(f{"late_threshold"}, "{late_threshold} %s: must be above zero", c.LateThreshold)
 	}
 	return errs
 }

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -20,14 +22,14 @@ const testOID = "4f7d2a9c-1b3e-4c5d-8e6f-0a1b2c3d4e5f"
 func entraConfig(p *benchtest.TokenProxy, cred *benchtest.TokenCredential, conns int, d time.Duration, reauth bool) bench.Config {
 	cfg := bench.DefaultConfig()
 	cfg.Target.Host, cfg.Target.Port = "localhost", p.Port
-	cfg.Target.TLS = bench.TLSOptions{Enabled: true, CAPEM: p.Certs.CAPEM}
+	cfg.Target.TLS = transport.TLSOptions{Enabled: true, CAPEM: p.Certs.CAPEM}
 	cfg.Target.Auth = bench.AuthEntra
 	cfg.Target.Entra = bench.EntraConfig{
 		Credential: "test", Scope: bench.DefaultEntraScope, Reauth: reauth,
 		ReauthBefore: bench.DefaultReauthBefore, TokenCredential: cred,
 	}
 	cfg.Connections, cfg.Duration, cfg.Requests = conns, d, 0
-	cfg.ReplyWait = bench.ReplyWaitPark // see config; the proxy is in this process too
+	cfg.ReplyWait = transport.ReplyWaitPark // see config; the proxy is in this process too
 	return cfg
 }
 
@@ -399,7 +401,7 @@ func TestEntraClusterNodesGetEveryToken(t *testing.T) {
 	cred := benchtest.NewTokenCredential(testOID, entra.DefaultScope, 3*time.Second, 3*time.Second)
 	cfg := entraConfig(seed, cred, 4, 10*time.Second, true)
 	cfg.Target.TLS.CAPEM = certs.CAPEM
-	cfg.Target.ClusterPolicy = bench.PolicyOSS
+	cfg.Target.ClusterPolicy = cluster.PolicyOSS
 	cfg.Target.Entra.ReauthBefore = 2 * time.Second
 	target, err := bench.Open(ctx, cfg)
 	if err != nil {

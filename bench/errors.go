@@ -67,9 +67,9 @@ func breaksConnection(c results.ErrorClass) bool {
 	return c == results.ErrTimeout || c == results.ErrConnection
 }
 
-// staleTopology reports whether a failure of this class says the cluster's
+// topologySuspect reports whether a failure of this class says the cluster's
 // topology may have changed under the client: the cluster is down, as it is
 // while a failed primary is being replaced.
-func staleTopology(c results.ErrorClass) bool {
+func topologySuspect(c results.ErrorClass) bool {
 	return c == results.ErrClusterDown
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -190,7 +191,7 @@ func TestRampStepsArePhases(t *testing.T) {
 	cfg := config(s)
 	cfg.Requests = 0
 	cfg.Interval = 250 * time.Millisecond
-	cfg.Ramp = &bench.Ramp{From: 500, To: 1500, Step: 500, StepDuration: time.Second}
+	cfg.Ramp = &openloop.Ramp{From: 500, To: 1500, Step: 500, StepDuration: time.Second}
 	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
 	res, err := results.EvaluateSteps(nil, obs.intervals)
 	if err != nil {

@@ -68,12 +68,12 @@ func preload(ctx context.Context, sessions []session, wl *workloads.Workload, se
 }
 
 func preloadConnection(ctx context.Context, sess session, gen *workloads.Generator, count uint64, depth int, written, failed *atomic.Int64, auth *entraAuth) error {
-	slots := make([]*slot, depth)
-	for i := range slots {
+	calls := make([]*call, depth)
+	for i := range calls {
 		if sess.shards() != nil {
-			slots[i] = newClusterSlot(64) // SET replies are "+OK"
+			calls[i] = newClusterCall(64) // SET replies are "+OK"
 		} else {
-			slots[i] = newSlot(nil) // SETs only: no GET value to drain
+			calls[i] = newCall(nil) // SETs only: no GET value to drain
 		}
 	}
 	cmds := make([]redis.Cmder, depth)
@@ -83,27 +83,27 @@ func preloadConnection(ctx context.Context, sess session, gen *workloads.Generat
 		auth.reauthIdle(ctx, sess)
 		n := int(min(uint64(depth), count-done))
 		for i := range n {
-			gen.Next(&slots[i].op)
-			slots[i].prepare()
-			cmds[i] = slots[i].cmd
+			gen.Next(&calls[i].op)
+			calls[i].prepare()
+			cmds[i] = calls[i].cmd
 		}
 		_ = sess.exec(ctx, cmds[:n])
-		broken, stale := false, false
+		broken, clusterDown := false, false
 		for i := range n {
-			if out, _, class, brokenConn := slots[i].result(); out == outcomeError {
+			if out, _, class, brokenConn := calls[i].result(); out == outcomeError {
 				failed.Add(1)
 				if firstErr == nil {
-					firstErr = slots[i].cmd.Err()
+					firstErr = calls[i].cmd.Err()
 				}
 				broken = broken || brokenConn
-				stale = stale || staleTopology(class)
+				clusterDown = clusterDown || topologySuspect(class)
 			}
 		}
 		if broken {
 			sess.reopen()
 		}
-		if stale {
-			sess.stale()
+		if clusterDown {
+			sess.suspectTopology()
 		}
 		written.Add(int64(n))
 		done += uint64(n)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -22,8 +23,8 @@ type nopSession struct{}
 func (nopSession) open(context.Context) error                { return nil }
 func (nopSession) exec(context.Context, []redis.Cmder) error { return nil }
 func (nopSession) reopen()                                   {}
-func (nopSession) stale()                                    {}
-func (nopSession) shards() *shardRegistry                    { return nil }
+func (nopSession) suspectTopology()                          {}
+func (nopSession) shards() *cluster.Registry                 { return nil }
 func (nopSession) close()                                    {}
 
 type discard struct{}
@@ -31,7 +32,7 @@ type discard struct{}
 func (discard) Interval(*results.Interval) error { return nil }
 func (discard) Event(*results.Event) error       { return nil }
 
-// benchWorker returns a worker whose slots hold prepared operations and
+// benchWorker returns a worker whose calls hold prepared operations and
 // whose log never rotates.
 func benchWorker(t testing.TB, pipeline int) *worker {
 	wl, err := workloads.New(workloads.DefaultSpec(), 1)
@@ -44,7 +45,7 @@ func benchWorker(t testing.TB, pipeline int) *worker {
 	w := newWorker(0, 1, wl.Generator(0, 1), nopSession{}, rec, &stop, pipeline, 32, -1)
 	w.log = rec.newLog(0, 0)
 	w.log.end = farFuture
-	for _, s := range w.slots {
+	for _, s := range w.calls {
 		w.gen.Next(&s.op)
 		s.prepare()
 		if s.op.Kind == workloads.Get {
@@ -175,7 +176,7 @@ func TestLatencyBeyondRangeIsKept(t *testing.T) {
 func TestPrepareAndNextDoNotAllocate(t *testing.T) {
 	w := benchWorker(t, 4)
 	allocs := testing.AllocsPerRun(2000, func() {
-		for i, s := range w.slots {
+		for i, s := range w.calls {
 			w.gen.Next(&s.op)
 			s.prepare()
 			w.cmds[i] = s.cmd
@@ -224,7 +225,7 @@ func BenchmarkRecord(b *testing.B) {
 // BenchmarkPrepare measures drawing and preparing one operation.
 func BenchmarkPrepare(b *testing.B) {
 	w := benchWorker(b, 1)
-	s := w.slots[0]
+	s := w.calls[0]
 	b.ReportAllocs()
 	for range b.N {
 		w.gen.Next(&s.op)
@@ -249,7 +250,7 @@ func TestGetReplies(t *testing.T) {
 		{"-ERR unknown command\r\n", outcomeError, results.ErrOther},
 	}
 	for _, tt := range tests {
-		s := newSlot(make([]byte, 4))
+		s := newCall(make([]byte, 4))
 		s.op = workloads.Op{Kind: workloads.Get, Key: []byte("k")}
 		s.prepare()
 		// Feed the reply as go-redis does: the first line, then the value
@@ -328,7 +329,7 @@ func BenchmarkHotPath(b *testing.B) {
 			w := newWorker(0, 1, wl.Generator(0, 1), sess, rec, &stop, tc.pipeline, 32, -1)
 			w.log = rec.newLog(0, 0)
 			w.log.end = farFuture
-			for _, sl := range w.slots {
+			for _, sl := range w.calls {
 				sl.readInto = tc.into
 			}
 			ctx := context.Background()

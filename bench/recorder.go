@@ -9,6 +9,8 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/amrbench/amrbench/bench/cluster"
+	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -216,7 +218,7 @@ type recorder struct {
 	phaseAt       func(time.Time) (string, float64)
 	lateThreshold time.Duration
 	// shards names the shards of a cluster run; nil for one endpoint.
-	shards *shardRegistry
+	shards *cluster.Registry
 	// entra, when set, adds re-authentication statistics to every interval.
 	entra *entraAuth
 
@@ -470,7 +472,7 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 	if r.shards != nil {
 		iv.Shards = make(map[string]*results.ShardStats, len(acc.shards))
 		for i, s := range acc.shards {
-			iv.Shards[r.shards.name(i)] = s
+			iv.Shards[r.shards.Name(i)] = s
 		}
 	}
 	if err := r.obs.Interval(iv); err != nil {
@@ -520,6 +522,6 @@ func (r *recorder) warnLate(iv *results.Interval) error {
 	return r.obs.Event(&results.Event{
 		Time: iv.End, Kind: results.EventWarning, Count: iv.LateStarts,
 		Detail: fmt.Sprintf("%d of %d operations were sent more than %s after their due time, their connection still waiting for earlier replies or the client short of CPU; their response times include the wait. If it lasts, the client cannot keep up with %s ops/s (add connections, or client CPU) or the server is stalling",
-			iv.LateStarts, ops, r.lateThreshold, FormatRate(iv.TargetRate)),
+			iv.LateStarts, ops, r.lateThreshold, openloop.FormatRate(iv.TargetRate)),
 	})
 }

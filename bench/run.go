@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/amrbench/amrbench/bench/openloop"
+	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -35,7 +37,7 @@ type Outcome struct {
 	Preloaded int64
 	// ReplyWaits tells how the connections waited for replies (zero when
 	// they always parked).
-	ReplyWaits ReplyWaitStats
+	ReplyWaits transport.ReplyWaitStats
 }
 
 // Run opens cfg.Connections connections to t (its segment's share of them),
@@ -44,6 +46,9 @@ type Outcome struct {
 // reporting every interval to obs. A cancelled ctx ends the run
 // cleanly: operations in flight complete and are recorded, and every
 // interval up to that point is reported.
+//
+// Run is long on purpose: it is the run's one sequence of stages, read top
+// to bottom.
 func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (Outcome, error) {
 	cfg := t.cfg
 	var out Outcome
@@ -90,14 +95,14 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	}
 	// No command can be stuck longer than a reconnect and a write and a read.
 	maxLag := cfg.ConnectTimeout + 2*cfg.Timeout + time.Second
-	var plan *stepPlan
+	var plan *openloop.Plan
 	var tap *stepTap
 	if cfg.OpenLoop() {
 		if cfg.FindMax {
 			tap = &stepTap{Observer: obs, notify: make(chan struct{}, 1)}
 			obs = tap
 		}
-		plan = newStepPlan(len(sessions))
+		plan = openloop.NewPlan(len(sessions))
 	}
 	rec := newRecorder(out.Start, out.Measured, cfg.Interval, maxLag, len(sessions), kinds, obs, t.OpenConnections)
 	rec.lateThreshold = cfg.LateThreshold
@@ -107,57 +112,17 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		stopWatch := watchTopology(ctx, t, obs, out.Start)
 		defer stopWatch()
 	}
-	if plan != nil {
-		// A segment sends its connections' share of every step's rate.
-		_, n := cfg.SegmentConnections()
-		share := float64(n) / float64(cfg.Connections)
-		rec.phaseAt = func(at time.Time) (string, float64) {
-			switch s, draining := plan.at(at); {
-			case s == nil:
-				return results.PhaseIdle, 0
-			case draining: // the step's late operations; none is due
-				return s.phase, 0
-			default:
-				return s.phase, s.rate * share
-			}
-		}
-		end := planFixedSteps(plan, &cfg, out.Start, out.Measured)
-		if !end.IsZero() {
-			rec.stopAt(end)
-		}
-	} else if cfg.Duration > 0 {
-		// Known in advance, so no worker starts an interval past the end.
-		rec.stopAt(out.Measured.Add(cfg.Duration))
-	}
+	scheduleEnd(&cfg, plan, rec, out.Start, out.Measured)
 	var stop atomic.Bool
-	workers := make([]*worker, len(sessions))
-	firstConn, _ := cfg.SegmentConnections()
-	for i, sess := range sessions {
-		// Connection conn of the whole test: a segment's connections send
-		// exactly what the same connections of an unsplit run would.
-		conn := firstConn + i
-		quota := int64(-1)
-		if cfg.Requests > 0 && !cfg.OpenLoop() {
-			quota = cfg.Requests / int64(cfg.Connections)
-			if int64(conn) < cfg.Requests%int64(cfg.Connections) {
-				quota++
-			}
-		}
-		w := newWorker(i, cfg.Connections, wl.Generator(conn, cfg.Connections), sess, rec, &stop, cfg.Pipeline, spec.MaxValueSize(), quota)
-		w.share = conn
-		if plan != nil {
-			if w.waiter, err = newWaiter(); err != nil {
-				return out, err
-			}
-			defer w.waiter.close()
-			w.lateThreshold = cfg.LateThreshold
-		}
-		workers[i] = w
+	workers, closeWorkers, err := newWorkers(&cfg, sessions, wl, rec, &stop, plan != nil)
+	defer closeWorkers()
+	if err != nil {
+		return out, err
 	}
 
 	recDone := make(chan error, 1)
 	go func() { recDone <- rec.run() }()
-	t.waits.start() // the connections are open: polling may begin
+	t.waits.Start() // the connections are open: polling may begin
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Add(1)
@@ -208,19 +173,19 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	}
 	stop.Store(true)
 	if plan != nil {
-		plan.finish()
+		plan.Finish()
 		for _, w := range workers {
-			w.waiter.interrupt()
+			w.waiter.Interrupt()
 		}
 	}
 	<-workersDone
-	t.waits.stop() // the load is over
+	t.waits.Stop() // the load is over
 	<-searchDone
 	if recDone != nil {
 		recErr = <-recDone
 	}
 	out.End = rec.runEnd
-	out.ReplyWaits = t.waits.summary()
+	out.ReplyWaits = t.waits.Summary()
 	if e := replyWaitEvent(out.ReplyWaits, out.End); e != nil {
 		t.events.emit(e)
 	}
@@ -230,9 +195,67 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	return out, nil
 }
 
+// scheduleEnd tells the recorder the phase of every moment of an open loop
+// and, when it is known in advance, the run's end, so that no worker starts
+// an interval past it.
+func scheduleEnd(cfg *Config, plan *openloop.Plan, rec *recorder, start, measured time.Time) {
+	if plan == nil {
+		if cfg.Duration > 0 {
+			rec.stopAt(measured.Add(cfg.Duration))
+		}
+		return
+	}
+	// A segment sends its connections' share of every step's rate.
+	share := cfg.SegmentShare()
+	rec.phaseAt = func(at time.Time) (string, float64) {
+		switch s, draining := plan.At(at); {
+		case s == nil:
+			return results.PhaseIdle, 0
+		case draining: // the step's late operations; none is due
+			return s.Phase, 0
+		default:
+			return s.Phase, s.Rate * share
+		}
+	}
+	if end := planFixedSteps(plan, cfg, start, measured); !end.IsZero() {
+		rec.stopAt(end)
+	}
+}
+
+// newWorkers makes one worker per session, each driving connection
+// firstConn+i of the whole test: a segment's connections send exactly what
+// the same connections of an unsplit run would. An open loop's workers get
+// a Waiter each; closeAll releases them.
+func newWorkers(cfg *Config, sessions []session, wl *workloads.Workload, rec *recorder, stop *atomic.Bool, openLoop bool) (workers []*worker, closeAll func(), err error) {
+	workers = make([]*worker, 0, len(sessions))
+	closeAll = func() {
+		for _, w := range workers {
+			if w.waiter != nil {
+				w.waiter.Close()
+			}
+		}
+	}
+	firstConn, _ := cfg.SegmentConnections()
+	spec := wl.Spec()
+	maxValue := spec.MaxValueSize()
+	for i, sess := range sessions {
+		conn := firstConn + i
+		w := newWorker(i, cfg.Connections, wl.Generator(conn, cfg.Connections), sess, rec, stop, cfg.Pipeline, maxValue, cfg.ConnRequests(conn))
+		w.testConn = conn
+		if openLoop {
+			if w.waiter, err = openloop.NewWaiter(); err != nil {
+				return workers, closeAll, err
+			}
+			w.lateThreshold = cfg.LateThreshold
+		}
+		workers = append(workers, w)
+	}
+	return workers, closeAll, nil
+}
+
 // replyWaitEvent tells how a run's connections waited for their replies:
 // nil when they always parked.
-func replyWaitEvent(rw ReplyWaitStats, at time.Time) *results.Event {
+func replyWaitEvent(rw transport.ReplyWaitStats, at time.Time) *results.Event {
 	if rw.Polled == 0 && rw.Spells == 0 {
 		return nil
 	}
@@ -255,16 +278,10 @@ func replyWaitEvent(rw ReplyWaitStats, at time.Time) *results.Event {
 // --start-at) starts each step's schedule when it starts, not in the past:
 // operations due before the run could send anything are not sent in one
 // burst. The steps still end when they would have.
-func planFixedSteps(plan *stepPlan, cfg *Config, start, measured time.Time) time.Time {
-	first := cfg.Rate
-	if cfg.Ramp != nil {
-		first = cfg.Ramp.From
-	}
-	if cfg.FindMax && first == 0 {
-		first = DefaultSearchStart
-	}
+func planFixedSteps(plan *openloop.Plan, cfg *Config, start, measured time.Time) time.Time {
+	first := cfg.FirstRate()
 	if cfg.Warmup > 0 {
-		plan.add(&step{phase: results.PhaseWarmup, rate: first, start: start, end: measured})
+		plan.Add(&openloop.Step{Phase: results.PhaseWarmup, Rate: first, Start: start, End: measured})
 	}
 	switch {
 	case cfg.FindMax:
@@ -272,19 +289,19 @@ func planFixedSteps(plan *stepPlan, cfg *Config, start, measured time.Time) time
 	case cfg.Ramp != nil:
 		at := measured
 		for i, r := range cfg.Ramp.Rates() {
-			plan.add(&step{phase: stepPhase(i, r), rate: r, start: later(at, start), end: at.Add(cfg.Ramp.StepDuration)})
+			plan.Add(&openloop.Step{Phase: openloop.PhaseName(i, r), Rate: r, Start: later(at, start), End: at.Add(cfg.Ramp.StepDuration)})
 			at = at.Add(cfg.Ramp.StepDuration)
 		}
-		plan.finish()
+		plan.Finish()
 		return at
 	default:
-		s := &step{rate: cfg.Rate, start: later(measured, start), count: uint64(cfg.Requests)}
+		s := &openloop.Step{Rate: cfg.Rate, Start: later(measured, start), Count: uint64(cfg.Requests)}
 		if cfg.Duration > 0 {
-			s.end = measured.Add(cfg.Duration)
+			s.End = measured.Add(cfg.Duration)
 		}
-		plan.add(s)
-		plan.finish()
-		return s.end
+		plan.Add(s)
+		plan.Finish()
+		return s.End
 	}
 }
 
@@ -348,39 +365,36 @@ func (t *stepTap) phase(p string) []*results.Interval {
 // it ends: the intervals in which they are done are the step's too (plan.at),
 // so it is judged with them, and the next step begins only after them. The
 // first step waits in the same way for the warmup's operations.
-func runSearch(cfg *Config, plan *stepPlan, tap *stepTap, measured time.Time, rec *recorder, stop *atomic.Bool) {
-	defer plan.finish()
-	s := &search{start: cfg.Rate, precision: cfg.Precision, maxSteps: cfg.MaxSteps, cap: cfg.MaxRate}
-	if s.start == 0 {
-		s.start = DefaultSearchStart
-	}
+func runSearch(cfg *Config, plan *openloop.Plan, tap *stepTap, measured time.Time, rec *recorder, stop *atomic.Bool) {
+	defer plan.Finish()
+	s := &openloop.Search{Start: cfg.SearchStart(), Precision: cfg.Precision, MaxSteps: cfg.MaxSteps, Cap: cfg.MaxRate}
 	if cfg.Ramp != nil {
-		s.ramp = cfg.Ramp.Rates()
+		s.Ramp = cfg.Ramp.Rates()
 	}
 	next := measured
-	if warmup, _, _ := plan.get(0); warmup != nil {
+	if warmup, _, _ := plan.Get(0); warmup != nil {
 		if _, ok := awaitDone(warmup, tap, rec, stop); !ok {
 			return
 		}
 		next = later(next, rec.startOf(rec.indexOf(time.Now())+1))
 	}
 	for i := 0; !stop.Load(); i++ {
-		rate, ok := s.next()
+		rate, ok := s.Next()
 		if !ok {
 			break
 		}
-		st := &step{phase: stepPhase(i, rate), rate: rate, start: next, end: next.Add(cfg.StepDuration)}
-		plan.add(st)
+		st := &openloop.Step{Phase: openloop.PhaseName(i, rate), Rate: rate, Start: next, End: next.Add(cfg.StepDuration)}
+		plan.Add(st)
 		end, ok := awaitDone(st, tap, rec, stop)
 		if !ok {
 			return
 		}
-		verdict, err := results.EvaluateStep(cfg.Objectives, st.phase, tap.phase(st.phase))
+		verdict, err := results.EvaluateStep(cfg.Objectives, st.Phase, tap.phase(st.Phase))
 		if err != nil {
-			_ = tap.Event(&results.Event{Time: time.Now(), Kind: results.EventError, Detail: fmt.Sprintf("judge %s: %v", st.phase, err)})
+			_ = tap.Event(&results.Event{Time: time.Now(), Kind: results.EventError, Detail: fmt.Sprintf("judge %s: %v", st.Phase, err)})
 			return
 		}
-		s.record(rate, verdict.Met)
+		s.Record(rate, verdict.Met)
 		_ = tap.Event(&results.Event{Time: end, Kind: results.EventPhase, Detail: describeVerdict(cfg.Objectives, verdict)})
 		// The next step starts at the next interval boundary.
 		next = rec.startOf(rec.indexOf(time.Now()) + 1)
@@ -391,13 +405,13 @@ func runSearch(cfg *Config, plan *stepPlan, tap *stepTap, measured time.Time, re
 // that hold them are written, and returns where the last of those intervals
 // ends: st's end, or later when the workers fell behind. It returns false if
 // the run stops.
-func awaitDone(st *step, tap *stepTap, rec *recorder, stop *atomic.Bool) (time.Time, bool) {
-	if !tap.awaitThrough(st.end, stop) {
+func awaitDone(st *openloop.Step, tap *stepTap, rec *recorder, stop *atomic.Bool) (time.Time, bool) {
+	if !tap.awaitThrough(st.End, stop) {
 		return time.Time{}, false
 	}
 	for !stop.Load() {
-		if done, ok := st.finishedAt(); ok {
-			end := st.end
+		if done, ok := st.FinishedAt(); ok {
+			end := st.End
 			if done.After(end) {
 				end = rec.startOf(rec.indexOf(done) + 1)
 			}
@@ -533,24 +547,4 @@ feed:
 		return sessions, errors.Join(errors.New("interrupted while opening connections"), err)
 	}
 	return sessions, nil
-}
-
-// watchTopology reports an OSS cluster's slot map at the start of the run and
-// every change of it as events, and keeps the cluster client's map fresh
-// until the returned stop is called.
-func watchTopology(ctx context.Context, t *Target, obs Observer, start time.Time) (stop func()) {
-	ct := t.cluster
-	_ = obs.Event(&results.Event{Time: start.UTC(), Kind: results.EventTopology, Detail: "at the start: " + describeTopology(ct.topo.current())})
-	ct.topo.setEvents(func(e *results.Event) { _ = obs.Event(e) })
-	wctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		ct.topo.watch(wctx, t.cfg.Interval, func() { ct.client.ReloadState(wctx) })
-	}()
-	return func() {
-		cancel()
-		<-done
-		ct.topo.setEvents(nil)
-	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -68,7 +69,7 @@ func config(s *benchtest.Server) bench.Config {
 	cfg.Duration = 0
 	cfg.Requests = 20000
 	cfg.Interval = 200 * time.Millisecond
-	cfg.ReplyWait = bench.ReplyWaitPark
+	cfg.ReplyWait = transport.ReplyWaitPark
 	return cfg
 }
 
@@ -148,7 +149,7 @@ func TestTLSRunMatchesServerCountsWithHostnameVerified(t *testing.T) {
 	s.ResetStats(t)
 	cfg := config(s)
 	cfg.Target.Host, cfg.Target.Port = "localhost", s.TLSPort
-	cfg.Target.TLS = bench.TLSOptions{Enabled: true, CAPEM: s.Certs.CAPEM}
+	cfg.Target.TLS = transport.TLSOptions{Enabled: true, CAPEM: s.Certs.CAPEM}
 	cfg.Pipeline = 4
 	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
 	assertCountsMatchServer(t, s, obs, 20000)
@@ -159,12 +160,12 @@ func TestCertificateForAnotherHost(t *testing.T) {
 	s := benchtest.StartServer(t, benchtest.WithTLS("other.example"))
 	cfg := config(s)
 	cfg.Target.Host, cfg.Target.Port = "localhost", s.TLSPort
-	cfg.Target.TLS = bench.TLSOptions{Enabled: true, CAPEM: s.Certs.CAPEM}
+	cfg.Target.TLS = transport.TLSOptions{Enabled: true, CAPEM: s.Certs.CAPEM}
 	_, err := bench.Open(context.Background(), cfg)
 	if err == nil {
 		t.Fatal("a certificate for other.example was accepted for 127.0.0.1")
 	}
-	for _, want := range []string{"certificate is valid for other.example", "--tls-skip-verify"} {
+	for _, want := range []string{"certificate is valid for other.example", "target.tls.skip_verify"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
@@ -176,7 +177,7 @@ func TestCertificateForAnotherHost(t *testing.T) {
 	}
 	target.Close()
 	// Naming the certificate's host with SNI verifies it properly.
-	cfg.Target.TLS = bench.TLSOptions{Enabled: true, CAPEM: s.Certs.CAPEM, SNI: "other.example"}
+	cfg.Target.TLS = transport.TLSOptions{Enabled: true, CAPEM: s.Certs.CAPEM, SNI: "other.example"}
 	target, err = bench.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("with --sni other.example: %v", err)
@@ -548,15 +549,15 @@ func TestRepliesPolledFromALocalServer(t *testing.T) {
 		t.Skip("connections poll on Linux only")
 	}
 	for _, tc := range []struct {
-		mode     bench.ReplyWait
+		mode     transport.ReplyWait
 		tls      bool
 		pipeline int
 	}{
-		{bench.ReplyWaitPoll, false, 1},
-		{bench.ReplyWaitAuto, false, 1},
-		{bench.ReplyWaitAuto, false, 16},
-		{bench.ReplyWaitAuto, true, 1},
-		{bench.ReplyWaitPoll, true, 4},
+		{transport.ReplyWaitPoll, false, 1},
+		{transport.ReplyWaitAuto, false, 1},
+		{transport.ReplyWaitAuto, false, 16},
+		{transport.ReplyWaitAuto, true, 1},
+		{transport.ReplyWaitPoll, true, 4},
 	} {
 		t.Run(fmt.Sprintf("%s-tls=%v-pipeline=%d", tc.mode, tc.tls, tc.pipeline), func(t *testing.T) {
 			var s *benchtest.Server
@@ -565,7 +566,7 @@ func TestRepliesPolledFromALocalServer(t *testing.T) {
 				s = benchtest.StartServer(t, benchtest.WithTLS("localhost", "127.0.0.1"))
 				cfg = config(s)
 				cfg.Target.Host, cfg.Target.Port = "localhost", s.TLSPort
-				cfg.Target.TLS = bench.TLSOptions{Enabled: true, CAPEM: s.Certs.CAPEM}
+				cfg.Target.TLS = transport.TLSOptions{Enabled: true, CAPEM: s.Certs.CAPEM}
 			} else {
 				s = benchtest.StartServer(t)
 				cfg = config(s)
@@ -579,7 +580,7 @@ func TestRepliesPolledFromALocalServer(t *testing.T) {
 			// machine: auto must try it, poll must never stop.
 			rw := out.ReplyWaits
 			t.Logf("%+v", rw)
-			if rw.Polled == 0 || (tc.mode == bench.ReplyWaitPoll && (rw.Parked != 0 || rw.Spells != 0)) {
+			if rw.Polled == 0 || (tc.mode == transport.ReplyWaitPoll && (rw.Parked != 0 || rw.Spells != 0)) {
 				t.Fatalf("%s: %+v", tc.mode, rw)
 			}
 			want := "polled for their replies"
@@ -601,7 +602,7 @@ func TestRepliesFromADistantServerPark(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("connections poll on Linux only")
 	}
-	for _, mode := range []bench.ReplyWait{bench.ReplyWaitAuto, bench.ReplyWaitPark} {
+	for _, mode := range []transport.ReplyWait{transport.ReplyWaitAuto, transport.ReplyWaitPark} {
 		t.Run(string(mode), func(t *testing.T) {
 			s := benchtest.StartServer(t)
 			proxy := benchtest.StartDelayProxy(t, net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), 10*time.Millisecond)
@@ -614,8 +615,8 @@ func TestRepliesFromADistantServerPark(t *testing.T) {
 			obs, out := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
 			assertCountsMatchServer(t, s, obs, 4000)
 			rw := out.ReplyWaits
-			if mode == bench.ReplyWaitPark {
-				if rw != (bench.ReplyWaitStats{}) || lastEvent(obs, results.EventReplyWait) != nil {
+			if mode == transport.ReplyWaitPark {
+				if rw != (transport.ReplyWaitStats{}) || lastEvent(obs, results.EventReplyWait) != nil {
 					t.Fatalf("--reply-wait park: %+v", rw)
 				}
 				return

@@ -10,6 +10,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/bench/cluster"
+	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -27,13 +30,13 @@ type Target struct {
 	// Redis); cluster serves an OSS cluster. Exactly one is set.
 	single   *redis.Client
 	cluster  *clusterTarget
-	warnings []string
+	warnings []error
 	// events holds the events of authentication until a run reports them.
 	events *eventSink
 	// entra is the Entra ID authentication; nil for other auth modes.
 	entra *entraAuth
 	// waits is how the connections wait for replies; nil: they park.
-	waits *replyWaits
+	waits *transport.Waits
 }
 
 // Open builds the client for cfg.Target and verifies it by connecting once:
@@ -54,7 +57,7 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 	// command's pipes), as the open loop's timers do: neither may be
 	// starved by polling connections. (An Azure cache is not near enough
 	// for polling to pay anyway.)
-	t.waits = newReplyWaits(cfg.ReplyWait, cfg.OpenLoop() || tc.Auth == AuthEntra)
+	t.waits = transport.NewWaits(cfg.ReplyWait, cfg.OpenLoop() || tc.Auth == AuthEntra)
 	if tc.Auth == AuthEntra {
 		if t.entra, err = startEntra(ctx, tc.Entra, t.events, cfg.Connections); err != nil {
 			return nil, err
@@ -90,7 +93,7 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 		// connection and tells the server nothing a benchmark needs.
 		DisableIdentity: true,
 	}
-	opts.Dialer = dialer(cfg.ConnectTimeout, tlsConfig, t.waits, cfg.Timeout/10)
+	opts.Dialer = transport.Dialer(transport.DialOptions{Timeout: cfg.ConnectTimeout, TLS: tlsConfig, Waits: t.waits, DeadlineSlack: cfg.Timeout / 10})
 	if t.entra != nil {
 		// Each connection authenticates with the token current as it opens.
 		// Workers send new tokens on their own connections (auth.go); a
@@ -127,24 +130,24 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 		cur := t.entra.provider.Current()
 		t.info.Credential, t.info.Principal, t.info.TokenExpires = tc.Entra.Credential, cur.User, cur.Expires.UTC()
 	}
-	found, findErr := findPolicy(client.ClusterSlots(vctx).Result())
+	found, findErr := cluster.Detect(cluster.ReadSlots(vctx, client))
 	policy, reason := tc.ClusterPolicy, "given with --cluster-policy"
-	if policy == PolicyAuto {
+	if policy == cluster.PolicyAuto {
 		if findErr != nil {
-			return fmt.Errorf("connect to %s: find its clustering policy (or give --cluster-policy): %w", tc.Addr(), findErr)
+			return fmt.Errorf("connect to %s: %w", tc.Addr(), fieldErrorf([]string{"target.cluster_policy"}, "find its clustering policy (or give {target.cluster_policy}): %w", findErr))
 		}
-		policy, reason = found.policy, found.reason
+		policy, reason = found.Policy, found.Reason
 	} else {
 		warning, err := checkGivenPolicy(policy, found, findErr)
 		if err != nil {
 			return fmt.Errorf("connect to %s: %w", tc.Addr(), err)
 		}
-		if warning != "" {
+		if warning != nil {
 			t.warnings = append(t.warnings, warning)
 		}
 	}
-	t.info.ClusterPolicy, t.info.PolicyReason = policy, reason
-	if policy != PolicyOSS {
+	t.info.ClusterPolicy, t.info.PolicyReason = string(policy), reason
+	if policy != cluster.PolicyOSS {
 		t.single = client
 		return nil
 	}
@@ -168,7 +171,7 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 	// verified, or, when its node fails, one to another node.
 	nodeOpts := *opts
 	nodeOpts.PoolSize = 1
-	topo := newTopology(tc.Addr(), client, func(addr string) *redis.Client {
+	topo := cluster.NewTopology(tc.Addr(), client, func(addr string) *redis.Client {
 		o := nodeOpts
 		o.Addr = addr
 		c := redis.NewClient(&o)
@@ -177,7 +180,7 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 		}
 		return c
 	}, t.cfg.ConnectTimeout+t.cfg.Timeout)
-	if _, err := topo.refresh(vctx); err != nil {
+	if _, err := topo.Refresh(vctx); err != nil {
 		return fmt.Errorf("connect to %s: read the cluster's slot map: %w", tc.Addr(), err)
 	}
 	ct, err := openCluster(vctx, t.cfg, opts, topo, t.entra)
@@ -185,7 +188,7 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 		return fmt.Errorf("connect to %s: %w", tc.Addr(), err)
 	}
 	t.cluster = ct
-	t.info.Shards = primaryCount(topo.current())
+	t.info.Shards = cluster.PrimaryCount(topo.Current())
 	t.entra.reachEvery(t.ConnectionPlan().Total())
 	return nil
 }
@@ -225,13 +228,13 @@ func explainConnectError(tc TargetConfig, err error) error {
 	var recordErr tls.RecordHeaderError
 	switch {
 	case errors.As(err, &hostErr):
-		return fmt.Errorf("connect to %s: TLS: %w (name the certificate's host with --sni, or skip verification with --tls-skip-verify)", addr, hostErr)
+		return fmt.Errorf("connect to %s: TLS: %w", addr, fieldErrorf([]string{"target.tls.sni", "target.tls.skip_verify"}, "%w (name the certificate's host with {target.tls.sni}, or skip verification with {target.tls.skip_verify})", hostErr))
 	case errors.As(err, &authorityErr):
-		return fmt.Errorf("connect to %s: TLS: the server's certificate is signed by an authority this machine does not trust (give its CA with --cacert, or skip verification with --tls-skip-verify): %w", addr, err)
+		return fmt.Errorf("connect to %s: TLS: %w", addr, fieldErrorf([]string{"target.tls.ca", "target.tls.skip_verify"}, "the server's certificate is signed by an authority this machine does not trust (give its CA with {target.tls.ca}, or skip verification with {target.tls.skip_verify}): %w", err))
 	case errors.As(err, &invalidErr):
 		return fmt.Errorf("connect to %s: TLS: %w", addr, invalidErr)
 	case errors.As(err, &recordErr):
-		return fmt.Errorf("connect to %s: the server did not answer with TLS (drop --tls, or check the port): %w", addr, err)
+		return fmt.Errorf("connect to %s: %w", addr, fieldErrorf([]string{"target.tls.enabled"}, "the server did not answer with TLS (drop {target.tls.enabled}, or check the port): %w", err))
 	case Classify(err) == results.ErrAuth && tc.Auth == AuthEntra:
 		return fmt.Errorf("connect to %s: the server refused the Entra ID token of principal %q (is this principal allowed on the cache, under its Authentication settings?): %w", addr, tc.Username, err)
 	case Classify(err) == results.ErrAuth:
@@ -241,7 +244,7 @@ func explainConnectError(tc TargetConfig, err error) error {
 		}
 		return fmt.Errorf("connect to %s: authentication failed for user %q: %w", addr, user, err)
 	case Classify(err) == results.ErrTimeout:
-		return fmt.Errorf("connect to %s: timed out (see --connect-timeout and --timeout): %w", addr, err)
+		return fmt.Errorf("connect to %s: %w", addr, fieldErrorf([]string{"connect_timeout", "timeout"}, "timed out (see {connect_timeout} and {timeout}): %w", err))
 	}
 	return fmt.Errorf("connect to %s: %w", addr, err)
 }
@@ -250,8 +253,9 @@ func explainConnectError(tc TargetConfig, err error) error {
 func (t *Target) Info() results.Target { return t.info }
 
 // Warnings are what the user should know before the run about how the
-// target will be driven (a policy given that does not fit the endpoint).
-func (t *Target) Warnings() []string { return t.warnings }
+// target will be driven (a policy given that does not fit the endpoint),
+// as FieldErrors.
+func (t *Target) Warnings() []error { return t.warnings }
 
 // OpenConnections returns the number of connections the client holds open.
 func (t *Target) OpenConnections() int {
@@ -301,13 +305,13 @@ func (p ConnectionPlan) String() string {
 		plural(p.Total(), "connection"), p.Workers, plural(p.Shards, "shard"), p.Topology, pool)
 }
 
-// Warning returns a warning when Total exceeds limit (the SKU's connection
-// limit; 0 means unknown), and "" otherwise.
-func (p ConnectionPlan) Warning(limit int) string {
+// Warning returns a warning, as a FieldError, when Total exceeds limit (the
+// SKU's connection limit; 0 means unknown), and nil otherwise.
+func (p ConnectionPlan) Warning(limit int) error {
 	if limit <= 0 || p.Total() <= limit {
-		return ""
+		return nil
 	}
-	return fmt.Sprintf("%s exceed the target's limit of %d: the cache will refuse connections beyond it; lower --connections", plural(p.Total(), "connection"), limit)
+	return fieldErrorf([]string{"connections"}, "%s exceed the target's limit of %d: the cache will refuse connections beyond it; lower {connections}", plural(p.Total(), "connection"), limit)
 }
 
 // ConnectionPlan says how many connections a run against t opens.
@@ -329,7 +333,7 @@ func (t *Target) newSession() session {
 }
 
 // shardRegistry returns the shards of an OSS cluster; nil for one endpoint.
-func (t *Target) shardRegistry() *shardRegistry {
+func (t *Target) shardRegistry() *cluster.Registry {
 	if t.cluster == nil {
 		return nil
 	}
@@ -345,11 +349,11 @@ type session interface {
 	exec(ctx context.Context, cmds []redis.Cmder) error
 	// reopen drops a broken connection; the next exec dials a new one.
 	reopen()
-	// stale says the target answered as if its topology changed (the
-	// cluster is down); a cluster session reads the slot map again.
-	stale()
+	// suspectTopology says the target answered as if its topology changed
+	// (the cluster is down); a cluster session reads the slot map again.
+	suspectTopology()
 	// shards returns the cluster's shards, or nil for one endpoint.
-	shards() *shardRegistry
+	shards() *cluster.Registry
 	close()
 }
 
@@ -360,7 +364,7 @@ type connSession struct {
 	conn   *redis.Conn
 	pipe   redis.Pipeliner
 	// auth is the connection's Entra ID state, nil for other auth modes.
-	auth *connAuth
+	auth *entra.Conn
 }
 
 var _ authSession = (*connSession)(nil)
@@ -368,11 +372,11 @@ var _ authSession = (*connSession)(nil)
 func (s *connSession) open(ctx context.Context) error {
 	s.conn = s.client.Conn()
 	s.pipe = s.conn.Pipeline()
-	s.auth.connected()
+	s.auth.Connected()
 	return s.conn.Ping(ctx).Err()
 }
 
-func (s *connSession) connAuth() *connAuth { return s.auth }
+func (s *connSession) connAuth() *entra.Conn { return s.auth }
 
 func (s *connSession) authenticate(ctx context.Context, user, password string) error {
 	return s.conn.AuthACL(ctx, user, password).Err()
@@ -393,12 +397,12 @@ func (s *connSession) reopen() {
 	_ = s.conn.Close()
 	s.conn = s.client.Conn()
 	s.pipe = s.conn.Pipeline()
-	s.auth.connected()
+	s.auth.Connected()
 }
 
-func (s *connSession) stale() {}
+func (s *connSession) suspectTopology() {}
 
-func (s *connSession) shards() *shardRegistry { return nil }
+func (s *connSession) shards() *cluster.Registry { return nil }
 
 func (s *connSession) close() {
 	if s.conn != nil {

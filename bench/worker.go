@@ -8,6 +8,9 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/bench/cluster"
+	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -18,26 +21,26 @@ import (
 // generation (one atomic load each).
 type worker struct {
 	id int
-	// share is the worker's connection number in the whole test, which
+	// testConn is the worker's connection number in the whole test, which
 	// may be split between machines (--segment): its place in the schedule
-	// (operations m ≡ share mod conns) and its operation sequence. It is id
+	// (operations m ≡ testConn mod conns) and its operation sequence. It is id
 	// unless the run is a segment.
-	share int
-	conns int
-	gen   *workloads.Generator
-	sess  session
-	rec   *recorder
-	stop  *atomic.Bool
-	slots []*slot
-	cmds  []redis.Cmder
-	dues  []time.Time // intended start of each operation of the batch
-	log   *workerLog
+	testConn int
+	conns    int
+	gen      *workloads.Generator
+	sess     session
+	rec      *recorder
+	stop     *atomic.Bool
+	calls    []*call
+	cmds     []redis.Cmder
+	dues     []time.Time // intended start of each operation of the batch
+	log      *workerLog
 	// readInto says GETs may read values into the worker's buffer (it holds
 	// the largest value; a cluster's commands are made per operation).
 	readInto bool
 	// shards are a cluster's shards, for the per-shard counts; nil for one
 	// endpoint.
-	shards *shardRegistry
+	shards *cluster.Registry
 	// shardBatch counts, per shard, the operations of the current
 	// closed-loop batch, to record their latency once per shard.
 	shardBatch []int64
@@ -45,11 +48,11 @@ type worker struct {
 	// run is bounded by time (closed loop).
 	quota int64
 	// Open loop only.
-	waiter        *waiter
+	waiter        *openloop.Waiter
 	lateThreshold time.Duration
 	// auth is the connection's Entra ID state and authn sends AUTH on it;
 	// nil for other auth modes.
-	auth  *connAuth
+	auth  *entra.Conn
 	authn authenticator
 }
 
@@ -59,28 +62,28 @@ const maxValueBuffer = 16 << 10
 
 func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recorder, stop *atomic.Bool, pipeline, maxValue int, quota int64) *worker {
 	w := &worker{
-		id:     id,
-		share:  id,
-		conns:  conns,
-		gen:    gen,
-		sess:   sess,
-		rec:    rec,
-		stop:   stop,
-		quota:  quota,
-		cmds:   make([]redis.Cmder, pipeline),
-		dues:   make([]time.Time, pipeline),
-		shards: sess.shards(),
+		id:       id,
+		testConn: id,
+		conns:    conns,
+		gen:      gen,
+		sess:     sess,
+		rec:      rec,
+		stop:     stop,
+		quota:    quota,
+		cmds:     make([]redis.Cmder, pipeline),
+		dues:     make([]time.Time, pipeline),
+		shards:   sess.shards(),
 	}
 	// +2: go-redis reads the CRLF along with the value.
 	buf := make([]byte, min(maxValue+2, maxValueBuffer))
 	w.readInto = maxValue+2 <= maxValueBuffer
-	w.slots = make([]*slot, pipeline)
-	for i := range w.slots {
+	w.calls = make([]*call, pipeline)
+	for i := range w.calls {
 		if w.shards != nil {
-			w.slots[i] = newClusterSlot(maxValue + 2)
+			w.calls[i] = newClusterCall(maxValue + 2)
 			w.readInto = false
 		} else {
-			w.slots[i] = newSlot(buf)
+			w.calls[i] = newCall(buf)
 		}
 	}
 	if as, ok := sess.(authSession); ok && as.connAuth() != nil {
@@ -91,27 +94,27 @@ func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recor
 
 // rotate hands the log over at an interval's end. On the way it chooses how
 // GETs read their replies for the next interval, from what the last one
-// found, for the fewer allocations (see slot): into the buffer when a raw
+// found, for the fewer allocations (see call): into the buffer when a raw
 // read's allocation per hit would cost more than go-redis's error path per
 // miss (21 allocations alone, 2 in a pipeline), raw otherwise.
 func (w *worker) rotate(now time.Time) {
 	get := &w.log.cmds[workloads.Get]
 	missCost := int64(21)
-	if len(w.slots) > 1 {
+	if len(w.calls) > 1 {
 		missCost = 2
 	}
 	into := w.readInto && get.hits > 0 && get.misses*missCost <= get.hits
-	if into != w.slots[0].readInto {
-		for _, s := range w.slots {
+	if into != w.calls[0].readInto {
+		for _, s := range w.calls {
 			s.readInto = into
 		}
 	}
 	w.log = w.rec.rotate(w.log, now)
 }
 
-// prepare draws the next operation into slot i.
+// prepare draws the next operation into call i (its pipeline position).
 func (w *worker) prepare(i int) {
-	s := w.slots[i]
+	s := w.calls[i]
 	w.gen.Next(&s.op)
 	s.prepare()
 	w.cmds[i] = s.cmd
@@ -145,12 +148,12 @@ func (w *worker) runClosed(ctx context.Context) {
 	w.log = w.rec.newLog(w.id, w.rec.indexOf(time.Now()))
 	defer func() { w.rec.finish(w.log, time.Now()) }()
 	for !w.stop.Load() && w.quota != 0 {
-		if w.auth != nil && w.auth.attention() {
+		if w.auth != nil && w.auth.NeedsAttention() {
 			if w.tendAuth(ctx) {
 				continue // backing off a refused token: no batch now
 			}
 		}
-		n := len(w.slots)
+		n := len(w.calls)
 		if w.quota > 0 && int64(n) > w.quota {
 			n = int(w.quota)
 		}
@@ -170,11 +173,11 @@ func (w *worker) runClosed(ctx context.Context) {
 }
 
 // runOpen sends the operations of each step of plan at their due times: the
-// worker's share is operations m ≡ share (mod conns). An operation that is due
+// worker's share is operations m ≡ testConn (mod conns). An operation that is due
 // while the previous batch is still waiting for its replies goes out as soon
 // as the replies are in, with its response time counted from its due time;
 // with a pipeline, every operation already due joins the batch.
-func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
+func (w *worker) runOpen(ctx context.Context, plan *openloop.Plan) {
 	w.log = w.rec.newLog(w.id, w.rec.indexOf(time.Now()))
 	defer func() { w.rec.finish(w.log, time.Now()) }()
 	for i := 0; ; i++ {
@@ -182,16 +185,16 @@ func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
 		if st == nil {
 			return
 		}
-		for m := uint64(w.share); !w.stop.Load(); {
-			due, ok := st.due(m)
+		for m := uint64(w.testConn); !w.stop.Load(); {
+			due, ok := st.Due(m)
 			if !ok {
-				st.finishWorker(time.Now(), plan.workers)
+				st.FinishWorker(time.Now(), plan.Workers)
 				break
 			}
 			if !w.sleepUntil(ctx, due) {
 				return
 			}
-			if w.auth != nil && w.auth.attention() {
+			if w.auth != nil && w.auth.NeedsAttention() {
 				// Its time counts in the response times of the operations
 				// it delays; a held connection leaves them due.
 				if w.tendAuth(ctx) {
@@ -200,8 +203,8 @@ func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
 			}
 			now := time.Now()
 			n := 0
-			for n < len(w.slots) {
-				d, ok := st.due(m)
+			for n < len(w.calls) {
+				d, ok := st.Due(m)
 				if !ok || (n > 0 && d.After(now)) {
 					break
 				}
@@ -218,9 +221,9 @@ func (w *worker) runOpen(ctx context.Context, plan *stepPlan) {
 // awaitStep returns step i of plan once it is published, or nil when the
 // plan is over or the run stops. While it waits, the worker keeps handing
 // its logs over at every interval's end, and sends new tokens then.
-func (w *worker) awaitStep(ctx context.Context, plan *stepPlan, i int) *step {
+func (w *worker) awaitStep(ctx context.Context, plan *openloop.Plan, i int) *openloop.Step {
 	for !w.stop.Load() {
-		st, over, changed := plan.get(i)
+		st, over, changed := plan.Get(i)
 		if st != nil || over {
 			return st
 		}
@@ -228,7 +231,7 @@ func (w *worker) awaitStep(ctx context.Context, plan *stepPlan, i int) *step {
 		case <-changed:
 		case <-time.After(time.Until(w.log.end)):
 			w.rotate(time.Now())
-			if w.auth != nil && w.auth.stale() {
+			if w.auth != nil && w.auth.NewerToken() {
 				w.reauthenticate(ctx)
 			}
 		}
@@ -245,7 +248,7 @@ func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 		if !now.Before(w.log.end) {
 			w.rotate(now)
 		}
-		if w.auth != nil && w.auth.stale() {
+		if w.auth != nil && w.auth.NewerToken() {
 			w.reauthenticate(ctx)
 			now = time.Now()
 		}
@@ -256,10 +259,10 @@ func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 		if w.log.end.Before(wake) {
 			wake = w.log.end
 		}
-		if a := w.auth; a != nil && a.stale() && a.due.Before(wake) {
-			wake = a.due // the connection's turn to send the new token
+		if a := w.auth; a != nil && a.NewerToken() && a.TurnDue().Before(wake) {
+			wake = a.TurnDue() // the connection's turn to send the new token
 		}
-		if err := w.waiter.sleep(wake.Sub(now), w.stop.Load); err != nil {
+		if err := w.waiter.Sleep(wake.Sub(now), w.stop.Load); err != nil {
 			time.Sleep(wake.Sub(now)) // the timerfd failed: fall back to Go's timer
 		}
 	}
@@ -276,9 +279,9 @@ func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 	service := micros(done.Sub(sent))
 	var perKind [workloads.NumOpKinds]int64
-	broken, stale, expired, refused := false, false, false, false
+	broken, clusterDown, expired, refused := false, false, false, false
 	for i := range n {
-		s := w.slots[i]
+		s := w.calls[i]
 		kind := s.op.Kind
 		c := &w.log.cmds[kind]
 		c.count++
@@ -291,17 +294,17 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 			c.hits++
 			if s.tooLarge { // values larger than the buffer: raw reads from now on
 				w.readInto = false
-				for _, other := range w.slots {
+				for _, other := range w.calls {
 					other.readInto, other.tooLarge = false, false
 				}
 			}
 		case outcomeMiss:
 			c.misses++
 		case outcomeError:
-			stale = stale || staleTopology(class)
+			clusterDown = clusterDown || topologySuspect(class)
 			if w.auth != nil {
 				switch {
-				case class == results.ErrConnection && w.auth.expiredAt(done):
+				case class == results.ErrConnection && w.auth.ExpiredAt(done):
 					// Lost once its token had expired: the server closed
 					// it for that, an authentication failure.
 					class, expired = results.ErrAuth, true
@@ -356,11 +359,11 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 		w.sess.reopen()
 		w.log.reconnects++
 		if refused {
-			w.auth.holdOff(done)
+			w.auth.HoldOff(done)
 		}
 	}
-	if stale {
-		w.sess.stale()
+	if clusterDown {
+		w.sess.suspectTopology()
 	}
 }
 
@@ -375,11 +378,11 @@ var (
 // and ASK replies it followed on the way under the shards that sent them. A
 // redirect that was the final reply (the redirect limit was reached) is the
 // operation's error, not a redirect followed.
-func (w *worker) accountShard(s *slot, c *cmdLog, class int, closedLoop bool, response int64) {
-	op := s.cl
-	idx := int(op.shard)
+func (w *worker) accountShard(s *call, c *cmdLog, class int, closedLoop bool, response int64) {
+	route := &s.cl.route
+	idx := int(route.Shard)
 	if idx < 0 {
-		idx = w.shards.indexOf(results.UnroutedShard)
+		idx = w.shards.IndexOf(results.UnroutedShard)
 	}
 	sh := w.log.shard(idx)
 	sh.count++
@@ -394,17 +397,17 @@ func (w *worker) accountShard(s *slot, c *cmdLog, class int, closedLoop bool, re
 	if class >= 0 {
 		sh.errors[class]++
 	}
-	followed := int(op.nRedirects)
-	if followed > 0 && (class == classMoved || class == classAsk) {
-		followed--
+	followed := route.Redirects()
+	if len(followed) > 0 && (class == classMoved || class == classAsk) {
+		followed = followed[:len(followed)-1]
 	}
-	for _, r := range op.redirects[:followed] {
+	for _, r := range followed {
 		rc := classMoved
-		if r.ask {
+		if r.Ask {
 			rc = classAsk
 		}
 		c.redirects[rc]++
-		w.log.shard(int(r.shard)).redirects[rc]++
+		w.log.shard(int(r.Shard)).redirects[rc]++
 	}
 }
 
@@ -426,4 +429,44 @@ func micros(d time.Duration) int64 {
 		return 0
 	}
 	return int64((d + 500*time.Nanosecond) / time.Microsecond)
+}
+
+// tendAuth is the worker's slow path for authentication, taken when
+// attention says so. It reports whether the worker must skip the batch: the
+// connection is held after a refused token, and the worker sleeps a little,
+// handing over its log at interval ends as usual.
+func (w *worker) tendAuth(ctx context.Context) bool {
+	if w.auth.Held() {
+		now := time.Now()
+		if !now.Before(w.log.end) {
+			w.rotate(now)
+		}
+		if w.auth.HeldAt(now) {
+			time.Sleep(min(w.auth.HoldUntil().Sub(now), 50*time.Millisecond))
+			return true
+		}
+		w.auth.EndHold() // it dials with the token current now
+	}
+	if w.auth.NewerToken() {
+		w.reauthenticate(ctx) // between batches, timed apart
+	}
+	return false
+}
+
+// reauthenticate sends the newest token on the worker's connection when its
+// turn has come, and records the AUTH apart from the workload.
+func (w *worker) reauthenticate(ctx context.Context) {
+	r, sent := sendNewToken(ctx, w.auth, w.authn)
+	if !sent {
+		return
+	}
+	if !r.Done.Before(w.log.end) {
+		w.rotate(r.Done)
+	}
+	l := &w.log.reauth
+	l.record(r.Done.Sub(r.Sent), r.Err, r.expired)
+	if r.Err != nil && breaksConnection(Classify(r.Err)) {
+		w.sess.reopen()
+		w.log.reconnects++
+	}
 }

@@ -41,7 +41,7 @@ func (o *runFiles) close() { _ = o.file.Close() }
 // finish reads the result file back, appends the summary computed from it,
 // and renders every other file of the run directory from it, so that the
 // files always agree with result.jsonl. It prints the summary on stdout.
-func (o *runFiles) finish(env *environment, f *runFlags, h *results.Header) (*results.Summary, error) {
+func (o *runFiles) finish(env *environment, out outputPlan, h *results.Header) (*results.Summary, error) {
 	run, err := results.ReadFile(filepath.Join(o.dir, results.FileName))
 	if err != nil {
 		return nil, fmt.Errorf("read back the results: %w", err)
@@ -60,20 +60,20 @@ func (o *runFiles) finish(env *environment, f *runFlags, h *results.Header) (*re
 		return nil, fmt.Errorf("write result file: %w", err)
 	}
 	run.Summary = sum
-	if err := report.WriteSummary(env.stdout, run, sum, f.percentiles); err != nil {
+	if err := report.WriteSummary(env.stdout, run, sum, out.percentiles); err != nil {
 		return nil, err
 	}
-	files, err := renderRunDirectory(o.dir, run, sum, f.percentiles)
+	files, err := renderRunDirectory(o.dir, run, sum, out.percentiles)
 	if err != nil {
 		return nil, err
 	}
-	if f.hdrPrefix != "" {
-		if _, err := writeHDRFiles(f.hdrPrefix+"_", f.hdrPrefix+".hlog", run); err != nil {
+	if out.hdrPrefix != "" {
+		if _, err := writeHDRFiles(out.hdrPrefix+"_", out.hdrPrefix+".hlog", run); err != nil {
 			return nil, fmt.Errorf("--hdr-file-prefix: %w", err)
 		}
 	}
-	if f.jsonOut != "" {
-		if err := writeJSONFile(f.jsonOut, sum); err != nil {
+	if out.jsonOut != "" {
+		if err := writeJSONFile(out.jsonOut, sum); err != nil {
 			return nil, fmt.Errorf("--json-out-file: %w", err)
 		}
 	}

@@ -1,4 +1,4 @@
-package bench
+package transport
 
 import (
 	"bufio"
@@ -89,9 +89,9 @@ func TestJudge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rw := newReplyWaits(ReplyWaitAuto, false)
+			rw := NewWaits(ReplyWaitAuto, false)
 			if tt.started {
-				rw.start()
+				rw.Start()
 			}
 			for i, win := range tt.windows {
 				if rw.polling.Load() {
@@ -107,7 +107,7 @@ func TestJudge(t *testing.T) {
 					t.Fatalf("after window %d (%+v): polling %v, want %v", i, win, got, win.wantPolling)
 				}
 			}
-			if s := rw.summary(); s.Spells != tt.wantSpells {
+			if s := rw.Summary(); s.Spells != tt.wantSpells {
 				t.Fatalf("spells %d, want %d", s.Spells, tt.wantSpells)
 			}
 		})
@@ -131,7 +131,7 @@ func TestNewReplyWaits(t *testing.T) {
 		{ReplyWaitPoll, true, true, false},
 	}
 	for _, tt := range tests {
-		w := newReplyWaits(tt.mode, tt.openLoop)
+		w := NewWaits(tt.mode, tt.openLoop)
 		if (w == nil) != tt.wantNil {
 			t.Errorf("%s, open loop %v: nil %v, want %v", tt.mode, tt.openLoop, w == nil, tt.wantNil)
 			continue
@@ -154,8 +154,8 @@ func TestKickWakesAParkedRead(t *testing.T) {
 		t.Skip("reads do not poll on this platform")
 	}
 	s := benchtest.StartServer(t)
-	w := newReplyWaits(ReplyWaitAuto, false)
-	dial := dialer(time.Second, nil, w, 0)
+	w := NewWaits(ReplyWaitAuto, false)
+	dial := Dialer(DialOptions{Timeout: time.Second, Waits: w})
 	conn, err := dial(context.Background(), "tcp", net.JoinHostPort(s.Host, strconv.Itoa(s.Port)))
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +187,7 @@ func TestKickWakesAParkedRead(t *testing.T) {
 	}
 	// Woken, the read polled, in vain while the server slept, until
 	// polling stopped: a parked read that was not woken would not have.
-	if s := w.summary(); s.Spells == 0 {
+	if s := w.Summary(); s.Spells == 0 {
 		t.Fatalf("after the kick the read did not poll: %+v", s)
 	}
 	if el := time.Since(start); el < 900*time.Millisecond {

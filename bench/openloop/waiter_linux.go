@@ -1,4 +1,4 @@
-package bench
+package openloop
 
 import (
 	"fmt"
@@ -8,28 +8,29 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// waiter puts an open-loop worker to sleep until an operation is due. Go's
+// Waiter puts an open-loop worker to sleep until an operation is due. Go's
 // timers wake a sleeping process up to a millisecond late (the runtime's
 // epoll wait has millisecond resolution when nothing else runs), and in an
 // open loop that lateness would be counted in every response time. A timerfd
 // read through Go's poller wakes within tens of microseconds.
-type waiter struct {
+type Waiter struct {
 	file *os.File
 	fd   int
 	buf  [8]byte
 }
 
-func newWaiter() (*waiter, error) {
+// NewWaiter returns a waiter; Close releases it.
+func NewWaiter() (*Waiter, error) {
 	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("create timerfd: %w", err)
 	}
-	return &waiter{file: os.NewFile(uintptr(fd), "timerfd"), fd: fd}, nil
+	return &Waiter{file: os.NewFile(uintptr(fd), "timerfd"), fd: fd}, nil
 }
 
-// sleep waits d, or until interrupt; stopped is checked once the timer is
+// Sleep waits d, or until Interrupt; stopped is checked once the timer is
 // armed, so an interrupt cannot be lost between the two.
-func (w *waiter) sleep(d time.Duration, stopped func() bool) error {
+func (w *Waiter) Sleep(d time.Duration, stopped func() bool) error {
 	if d <= 0 {
 		return nil
 	}
@@ -46,10 +47,11 @@ func (w *waiter) sleep(d time.Duration, stopped func() bool) error {
 	return nil
 }
 
-// interrupt wakes a sleeping worker now.
-func (w *waiter) interrupt() {
+// Interrupt wakes a sleeping worker now.
+func (w *Waiter) Interrupt() {
 	spec := unix.ItimerSpec{Value: unix.Timespec{Nsec: 1}}
 	_ = unix.TimerfdSettime(w.fd, 0, &spec, nil)
 }
 
-func (w *waiter) close() { _ = w.file.Close() }
+// Close releases the waiter.
+func (w *Waiter) Close() { _ = w.file.Close() }

@@ -1,4 +1,4 @@
-package bench
+package cluster
 
 import (
 	"errors"
@@ -37,7 +37,7 @@ func TestFindPolicy(t *testing.T) {
 		name       string
 		slots      []redis.ClusterSlot
 		err        error
-		wantPolicy string
+		wantPolicy Policy
 		wantReason string
 		wantErr    string
 	}{
@@ -50,7 +50,7 @@ func TestFindPolicy(t *testing.T) {
 		{"command not allowed", nil, reply("ERR command is not allowed"), PolicyEnterprise, "Enterprise clustering policy", ""},
 		// The user may not ask: driven as one endpoint, and told how to
 		// say otherwise.
-		{"ACL forbids", nil, reply("NOPERM this user has no permissions to run the 'cluster|slots' command"), PolicyNonClustered, "--cluster-policy oss", ""},
+		{"ACL forbids", nil, reply("NOPERM this user has no permissions to run the 'cluster|slots' command"), PolicyNonClustered, "cluster policy to oss", ""},
 		// A cluster node without slots cannot be benchmarked.
 		{"no slots", []redis.ClusterSlot{}, nil, "", "", "no slots are assigned"},
 		// No answer at all is an error, not a policy.
@@ -58,7 +58,7 @@ func TestFindPolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := findPolicy(tt.slots, tt.err)
+			got, err := Detect(tt.slots, tt.err)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
@@ -68,46 +68,8 @@ func TestFindPolicy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.policy != tt.wantPolicy || !strings.Contains(got.reason, tt.wantReason) {
-				t.Fatalf("got %q (%q), want %q (...%q...)", got.policy, got.reason, tt.wantPolicy, tt.wantReason)
-			}
-		})
-	}
-}
-
-func TestCheckGivenPolicy(t *testing.T) {
-	oss := policyFinding{policy: PolicyOSS, reason: "3 shards", shards: 3}
-	single := policyFinding{policy: PolicyNonClustered, reason: "cluster support is disabled"}
-	tests := []struct {
-		name        string
-		given       string
-		found       policyFinding
-		findErr     error
-		wantWarning string
-		wantErr     string
-	}{
-		{"oss for a cluster", PolicyOSS, oss, nil, "", ""},
-		{"oss for a plain server fails", PolicyOSS, single, nil, "", "not an OSS cluster"},
-		{"oss when nobody answered fails", PolicyOSS, policyFinding{}, errNoClusterAnswer, "", "--cluster-policy oss"},
-		{"enterprise for a cluster warns of MOVED", PolicyEnterprise, oss, nil, "MOVED", ""},
-		{"non-clustered for a single-shard cluster is fine", PolicyNonClustered, policyFinding{policy: PolicyOSS, shards: 1}, nil, "", ""},
-		{"enterprise for a proxy", PolicyEnterprise, policyFinding{policy: PolicyEnterprise}, nil, "", ""},
-		{"enterprise when the question failed", PolicyEnterprise, policyFinding{}, errNoClusterAnswer, "", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			warning, err := checkGivenPolicy(tt.given, tt.found, tt.findErr)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if (tt.wantWarning == "") != (warning == "") || !strings.Contains(warning, tt.wantWarning) {
-				t.Fatalf("warning %q, want %q", warning, tt.wantWarning)
+			if got.Policy != tt.wantPolicy || !strings.Contains(got.Reason, tt.wantReason) {
+				t.Fatalf("got %q (%q), want %q (...%q...)", got.Policy, got.Reason, tt.wantPolicy, tt.wantReason)
 			}
 		})
 	}
@@ -146,8 +108,8 @@ func TestDescribeTopologyChange(t *testing.T) {
 			}
 		})
 	}
-	if got := describeTopology(before); got != "3 shards: a:1 slots 0-5460 (replicas d:4); b:2 slots 5461-10921; c:3 slots 10922-16383" {
-		t.Errorf("describeTopology = %q", got)
+	if got := Describe(before); got != "3 shards: a:1 slots 0-5460 (replicas d:4); b:2 slots 5461-10921; c:3 slots 10922-16383" {
+		t.Errorf("Describe = %q", got)
 	}
 }
 
@@ -185,31 +147,21 @@ func TestNormalizeAddr(t *testing.T) {
 	}
 }
 
-// TestAttemptRecordsRedirects checks what the node hook records per
+// TestRouteRecordsRedirects checks what the node hook records per
 // attempt: the shard of the last reply, and each MOVED or ASK.
-func TestAttemptRecordsRedirects(t *testing.T) {
-	s := newClusterSlot(8)
-	s.prepare()
-	s.attempt(2, reply("MOVED 3999 127.0.0.1:7002"))
-	s.attempt(5, reply("ASK 3999 127.0.0.1:7005"))
-	s.attempt(5, errors.New("EOF"))
-	s.attempt(7, nil)
-	c := s.cl
-	if c.shard != 7 || c.nRedirects != 2 || c.redirects[0] != (redirect{shard: 2}) || c.redirects[1] != (redirect{shard: 5, ask: true}) {
-		t.Fatalf("shard %d, redirects %v", c.shard, c.redirects[:c.nRedirects])
+func TestRouteRecordsRedirects(t *testing.T) {
+	var r Route
+	r.Reset()
+	r.Answered(2, reply("MOVED 3999 127.0.0.1:7002"))
+	r.Answered(5, reply("ASK 3999 127.0.0.1:7005"))
+	r.Answered(5, errors.New("EOF"))
+	r.Answered(7, nil)
+	got := r.Redirects()
+	if r.Shard != 7 || len(got) != 2 || got[0] != (Redirect{Shard: 2}) || got[1] != (Redirect{Shard: 5, Ask: true}) {
+		t.Fatalf("shard %d, redirects %v", r.Shard, got)
 	}
-	s.prepare()
-	if c.shard != -1 || c.nRedirects != 0 {
-		t.Fatal("prepare did not reset the redirects")
-	}
-}
-
-// TestClusterPrepareAllocatesOnlyTheCommand bounds the cost of the fresh
-// command a cluster operation needs: the command and its argument list.
-func TestClusterPrepareAllocatesOnlyTheCommand(t *testing.T) {
-	s := newClusterSlot(64)
-	s.op.Key = []byte("key:1")
-	if allocs := testing.AllocsPerRun(1000, s.prepare); allocs > 2 {
-		t.Fatalf("%.1f allocations per cluster operation, want at most 2", allocs)
+	r.Reset()
+	if r.Shard != -1 || len(r.Redirects()) != 0 {
+		t.Fatal("Reset did not reset the redirects")
 	}
 }

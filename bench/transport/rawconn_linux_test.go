@@ -1,6 +1,6 @@
 //go:build linux
 
-package bench
+package transport
 
 import (
 	"bytes"
@@ -104,7 +104,7 @@ func TestConnConcurrentWrites(t *testing.T) {
 	}{
 		{"raw", func(rc *rawConn) net.Conn { return rc }},
 		{"polling", func(rc *rawConn) net.Conn {
-			return &pollConn{rawConn: rc, waits: newReplyWaits(ReplyWaitPoll, false)}
+			return &pollConn{rawConn: rc, waits: NewWaits(ReplyWaitPoll, false)}
 		}},
 	}
 	const writers, size = 4, 1 << 20

@@ -1,4 +1,4 @@
-package bench
+package transport
 
 import (
 	"crypto/tls"
@@ -49,7 +49,7 @@ func (o TLSOptions) Config(host string) (*tls.Config, error) {
 	}
 	if len(o.CertPEM) > 0 || len(o.KeyPEM) > 0 {
 		if len(o.CertPEM) == 0 || len(o.KeyPEM) == 0 {
-			return nil, errors.New("a client certificate needs both --cert and --key")
+			return nil, errors.New("a client certificate needs both its certificate and its key")
 		}
 		pair, err := tls.X509KeyPair(o.CertPEM, o.KeyPEM)
 		if err != nil {

@@ -1,6 +1,6 @@
 //go:build linux
 
-package bench
+package transport
 
 import (
 	"errors"
@@ -12,11 +12,11 @@ import (
 	"time"
 )
 
-// pollingSupported says connections can poll here (replyWaits).
+// pollingSupported says connections can poll here (Waits).
 const pollingSupported = true
 
 // pollConn is a TCP connection (rawConn) that polls for what it reads and
-// writes while its run's replyWaits say so, and waits as any connection
+// writes while its run's Waits say so, and waits as any connection
 // does otherwise.
 //
 // A read that parks while the run switches to polling is woken by a read
@@ -25,12 +25,12 @@ const pollingSupported = true
 // by one at a time.
 type pollConn struct {
 	*rawConn
-	waits *replyWaits
+	waits *Waits
 	// sent says a request went out since the last read: the first poll
 	// yields first, as the reply cannot be in yet. (Atomic: TLS may write
 	// an alert from another goroutine.)
 	sent atomic.Bool
-	// polled, parked and empties are reads counted here (replyWaits.count)
+	// polled, parked and empties are reads counted here (Waits.count)
 	// in mode, and added to the run's window every flushEvery events.
 	mode, polled, parked, empties int64
 
@@ -40,7 +40,7 @@ type pollConn struct {
 }
 
 // newPollConn wraps c, unless it offers no raw file descriptor.
-func newPollConn(c net.Conn, w *replyWaits) net.Conn {
+func newPollConn(c net.Conn, w *Waits) net.Conn {
 	rc := newRawConn(c)
 	if rc == nil {
 		return c
@@ -77,7 +77,7 @@ func (c *pollConn) Write(p []byte) (int, error) {
 // Read reads what has come in: polling while the run polls, parking
 // otherwise. A read polls for as long as the run does: one that parked
 // while the others poll would wait for the scheduler's 10 ms poll of the
-// kernel, and a run whose replies are slow stops polling (replyWaits).
+// kernel, and a run whose replies are slow stops polling (Waits).
 func (c *pollConn) Read(p []byte) (int, error) {
 	yield := c.sent.Swap(false)
 	for {

@@ -1,4 +1,4 @@
-package bench
+package openloop
 
 import (
 	"math"
@@ -10,7 +10,7 @@ import (
 func TestStepDueIsAbsolute(t *testing.T) {
 	t.Parallel()
 	t0 := time.Unix(1000, 0)
-	s := &step{rate: 4000, start: t0, end: t0.Add(time.Second)}
+	s := &Step{Rate: 4000, Start: t0, End: t0.Add(time.Second)}
 	tests := []struct {
 		m    uint64
 		want time.Duration
@@ -23,17 +23,17 @@ func TestStepDueIsAbsolute(t *testing.T) {
 		{1 << 40, 0, false},
 	}
 	for _, tt := range tests {
-		due, ok := s.due(tt.m)
+		due, ok := s.Due(tt.m)
 		if ok != tt.ok || (ok && due.Sub(t0) != tt.want) {
 			t.Errorf("due(%d) = %v, %v; want +%v, %v", tt.m, due.Sub(t0), ok, tt.want, tt.ok)
 		}
 	}
 	// A count-bounded step ends after count operations.
-	c := &step{rate: 10, start: t0, count: 3}
-	if _, ok := c.due(2); !ok {
+	c := &Step{Rate: 10, Start: t0, Count: 3}
+	if _, ok := c.Due(2); !ok {
 		t.Error("operation 2 of 3 refused")
 	}
-	if _, ok := c.due(3); ok {
+	if _, ok := c.Due(3); ok {
 		t.Error("operation 3 of 3 accepted")
 	}
 	// Striping: N connections together send every operation exactly once.
@@ -41,7 +41,7 @@ func TestStepDueIsAbsolute(t *testing.T) {
 	seen := map[uint64]bool{}
 	for i := range conns {
 		for m := uint64(i); ; m += conns {
-			if _, ok := s.due(m); !ok {
+			if _, ok := s.Due(m); !ok {
 				break
 			}
 			seen[m] = true
@@ -105,15 +105,15 @@ func TestParseRamp(t *testing.T) {
 
 // drive runs a search to its end against a server that meets the
 // objectives up to limit, and returns the rates it tried.
-func drive(s *search, limit float64) []float64 {
+func drive(s *Search, limit float64) []float64 {
 	var tried []float64
 	for {
-		r, ok := s.next()
+		r, ok := s.Next()
 		if !ok {
 			return tried
 		}
 		tried = append(tried, r)
-		s.record(r, r <= limit)
+		s.Record(r, r <= limit)
 	}
 }
 
@@ -123,7 +123,7 @@ func drive(s *search, limit float64) []float64 {
 func TestSearchBrackets(t *testing.T) {
 	t.Parallel()
 	for _, limit := range []float64{3000, 9130, 50000, 777} {
-		s := &search{start: 1000, precision: 0.02, maxSteps: 30, cap: 1e7}
+		s := &Search{Start: 1000, Precision: 0.02, MaxSteps: 30, Cap: 1e7}
 		tried := drive(s, limit)
 		if s.highest > limit || s.lowest <= limit || (s.lowest-s.highest) > 0.02*s.lowest+1 {
 			t.Errorf("limit %v: bracket [%v, %v] after %v", limit, s.highest, s.lowest, tried)
@@ -133,13 +133,13 @@ func TestSearchBrackets(t *testing.T) {
 		}
 	}
 	// A staircase is climbed first, then the search bisects.
-	s := &search{ramp: []float64{10, 20, 30, 40}, start: 10, precision: 0.05, maxSteps: 20, cap: 1e6}
+	s := &Search{Ramp: []float64{10, 20, 30, 40}, Start: 10, Precision: 0.05, MaxSteps: 20, Cap: 1e6}
 	tried := drive(s, 25)
 	if !slices.Equal(tried[:3], []float64{10, 20, 30}) || s.highest < 24 || s.highest > 25 {
 		t.Fatalf("ramp then bisection tried %v, found %v", tried, s.highest)
 	}
 	// The climb stops at the cap.
-	s = &search{start: 1000, precision: 0.02, maxSteps: 30, cap: 5000}
+	s = &Search{Start: 1000, Precision: 0.02, MaxSteps: 30, Cap: 5000}
 	if tried := drive(s, 1e12); slices.Max(tried) > 5000 {
 		t.Fatalf("search tried %v, above its cap", tried)
 	}

@@ -1,21 +1,22 @@
-package bench
+package transport
 
 import (
-	"context"
-	"crypto/tls"
 	"fmt"
-	"net"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
 )
+
+// farFuture is a moment that never comes: no retry of polling.
+var farFuture = time.Unix(math.MaxInt64/4, 0)
 
 // ReplyWait is how a run's connections wait for their replies.
 type ReplyWait string
 
 const (
 	// ReplyWaitAuto lets a closed-loop run poll for replies when polling
-	// costs less CPU per reply than parking (see replyWaits).
+	// costs less CPU per reply than parking (see Waits).
 	ReplyWaitAuto ReplyWait = "auto"
 	// ReplyWaitPark always waits in Go's network poller.
 	ReplyWaitPark ReplyWait = "park"
@@ -23,7 +24,7 @@ const (
 	ReplyWaitPoll ReplyWait = "poll"
 )
 
-// ParseReplyWait reads --reply-wait.
+// ParseReplyWait reads a ReplyWait from its name.
 func ParseReplyWait(s string) (ReplyWait, error) {
 	switch w := ReplyWait(s); w {
 	case ReplyWaitAuto, ReplyWaitPark, ReplyWaitPoll:
@@ -32,7 +33,7 @@ func ParseReplyWait(s string) (ReplyWait, error) {
 	return "", fmt.Errorf("%q: want auto, park or poll", s)
 }
 
-// replyWaits chooses, for all of a run's connections at once, how they wait
+// Waits chooses, for all of a run's connections at once, how they wait
 // for their replies: they poll, or they park.
 //
 // Go's way is to park: a goroutine whose read finds nothing parks, and the
@@ -73,7 +74,7 @@ func ParseReplyWait(s string) (ReplyWait, error) {
 // Connecting waits in the network poller too, so polling starts only with
 // the load (start). Some waits are left to be slowed, by up to 10 ms each:
 // a reconnection during the run, and a name looked up in DNS.
-type replyWaits struct {
+type Waits struct {
 	polling atomic.Bool
 	// mode counts the changes of mode: a connection's counts made before
 	// the latest change go to the totals, not to the window.
@@ -144,15 +145,15 @@ const (
 	maxBackoff   = 16 * time.Second
 )
 
-// newReplyWaits returns the waits of a run, or nil when its connections
+// NewWaits returns the waits of a run, or nil when its connections
 // always park: --reply-wait park, an open loop, or a platform where reads
 // cannot poll. With auto the connections park until start, and poll from
 // then on; with poll they poll from the first.
-func newReplyWaits(mode ReplyWait, openLoop bool) *replyWaits {
+func NewWaits(mode ReplyWait, openLoop bool) *Waits {
 	if mode == ReplyWaitPark || openLoop || !pollingSupported {
 		return nil
 	}
-	w := &replyWaits{conns: map[*pollConn]struct{}{}, backoff: firstBackoff, retry: farFuture}
+	w := &Waits{conns: map[*pollConn]struct{}{}, backoff: firstBackoff, retry: farFuture}
 	if mode == ReplyWaitPoll {
 		w.fixed = true
 		w.polling.Store(true)
@@ -161,7 +162,7 @@ func newReplyWaits(mode ReplyWait, openLoop bool) *replyWaits {
 }
 
 // start begins polling: the connections are open and the load begins.
-func (w *replyWaits) start() {
+func (w *Waits) Start() {
 	if w == nil {
 		return
 	}
@@ -176,7 +177,7 @@ func (w *replyWaits) start() {
 }
 
 // stop ends polling for good: the load is over.
-func (w *replyWaits) stop() {
+func (w *Waits) Stop() {
 	if w == nil {
 		return
 	}
@@ -190,7 +191,7 @@ func (w *replyWaits) stop() {
 // parked) and empty polls to the window, and judges the window when it is
 // full. Counts made in an earlier mode (mode is not the current one) go to
 // the run's totals only: they would make the window look like that mode.
-func (w *replyWaits) count(mode, polled, parked, empties int64) {
+func (w *Waits) count(mode, polled, parked, empties int64) {
 	if mode != w.mode.Load() {
 		if mode < w.loadMode.Load() {
 			return // counted before the load
@@ -212,7 +213,7 @@ func (w *replyWaits) count(mode, polled, parked, empties int64) {
 
 // judge ends a window and chooses the mode of the next one. The caller
 // holds w.mu.
-func (w *replyWaits) judge(now time.Time) {
+func (w *Waits) judge(now time.Time) {
 	polled, parked, empties := w.polled.Swap(0), w.parked.Swap(0), w.empties.Swap(0)
 	w.stats.Polled += polled
 	w.stats.Parked += parked
@@ -242,7 +243,7 @@ func (w *replyWaits) judge(now time.Time) {
 
 // park stops polling for slow replies, until the back-off has passed; reads
 // and empties are the counts that showed it. The caller holds w.mu.
-func (w *replyWaits) park(now time.Time, reads, empties int64) {
+func (w *Waits) park(now time.Time, reads, empties int64) {
 	w.bad, w.trial = 0, false
 	w.stats.Spells++
 	if empties*max(w.stats.WorstReads, 1) >= w.stats.WorstEmpties*max(reads, 1) {
@@ -255,7 +256,7 @@ func (w *replyWaits) park(now time.Time, reads, empties int64) {
 
 // summary returns the counts so far (but for each connection's last
 // flushEvery or fewer).
-func (w *replyWaits) summary() ReplyWaitStats {
+func (w *Waits) Summary() ReplyWaitStats {
 	if w == nil {
 		return ReplyWaitStats{}
 	}
@@ -270,7 +271,7 @@ func (w *replyWaits) summary() ReplyWaitStats {
 // set switches every connection to polling or to parking. The caller holds
 // w.mu. The reads parked when polling starts are woken, from another
 // goroutine: a run may have many connections.
-func (w *replyWaits) set(poll bool) {
+func (w *Waits) set(poll bool) {
 	w.mode.Add(1)
 	w.polling.Store(poll)
 	if poll {
@@ -279,7 +280,7 @@ func (w *replyWaits) set(poll bool) {
 }
 
 // kickAll wakes every parked read, to poll.
-func (w *replyWaits) kickAll() {
+func (w *Waits) kickAll() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.polling.Load() {
@@ -291,63 +292,14 @@ func (w *replyWaits) kickAll() {
 }
 
 // add and remove keep the set of open connections, to kick.
-func (w *replyWaits) add(c *pollConn) {
+func (w *Waits) add(c *pollConn) {
 	w.mu.Lock()
 	w.conns[c] = struct{}{}
 	w.mu.Unlock()
 }
 
-func (w *replyWaits) remove(c *pollConn) {
+func (w *Waits) remove(c *pollConn) {
 	w.mu.Lock()
 	delete(w.conns, c)
 	w.mu.Unlock()
-}
-
-// dialer returns a dial function for go-redis: TCP with raw reads and
-// writes where the platform has them (rawConn), and TLS over it, whose
-// connections wait for replies as w says (nil: park) and move their
-// deadlines lazily (slack: see deadlineConn).
-func dialer(timeout time.Duration, tlsConfig *tls.Config, w *replyWaits, slack time.Duration) func(context.Context, string, string) (net.Conn, error) {
-	nd := &net.Dialer{
-		Timeout:         timeout,
-		KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3},
-	}
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := nd.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		if w != nil {
-			c = newPollConn(c, w)
-		} else {
-			c = rawIO(c)
-		}
-		if tlsConfig != nil {
-			if c, err = handshake(ctx, c, addr, tlsConfig, timeout); err != nil {
-				return nil, err
-			}
-		}
-		return &deadlineConn{Conn: c, slack: slack}, nil
-	}
-}
-
-// handshake runs the TLS client handshake over c within timeout; it closes c
-// when the handshake fails.
-func handshake(ctx context.Context, c net.Conn, addr string, cfg *tls.Config, timeout time.Duration) (net.Conn, error) {
-	if cfg.ServerName == "" {
-		host, _, _ := net.SplitHostPort(addr)
-		cfg = cfg.Clone()
-		cfg.ServerName = host
-	}
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
-	tc := tls.Client(c, cfg)
-	if err := tc.HandshakeContext(ctx); err != nil {
-		_ = c.Close()
-		return nil, err
-	}
-	return tc, nil
 }

@@ -14,24 +14,24 @@ import (
 	"github.com/amrbench/amrbench/workloads"
 )
 
-// slot is one operation of a worker's pipeline, with the go-redis commands it
+// call is one operation of a worker's pipeline: one pipeline position, with the go-redis commands it
 // reuses from one operation to the next.
 //
 // go-redis writes a command's arguments when the command is sent; the
-// arguments here are pointers to the slot's own key, value and TTL fields,
+// arguments here are pointers to the call's own key, value and TTL fields,
 // which alias the operation's bytes (unsafe.String, no copy) and are
 // rewritten before each send.
 //
 // Replies: a GET has two commands, and the worker picks the cheaper for
 // what its GETs have been finding. getRaw streams the raw reply into the
-// slot's replySink (RawWriteToCmd), which keeps the first line and counts the
+// call's replySink (RawWriteToCmd), which keeps the first line and counts the
 // bytes: a miss is then not an error inside go-redis; but a hit costs an
 // allocation and a copy. getInto reads the value into the worker's buffer
 // (ZeroCopyStringCmd): a hit costs nothing, a miss go-redis's error path,
 // which allocates 21 times for a command sent alone and twice for one in a
 // pipeline (BenchmarkHotPath). A SET reads its "+OK" into a small buffer
 // (ZeroCopyStringCmd).
-type slot struct {
+type call struct {
 	op      workloads.Op
 	key     string
 	value   string
@@ -46,15 +46,15 @@ type slot struct {
 	// readInto selects getInto for GETs; tooLarge is set when a value did
 	// not fit the buffer, and getInto must not be used again.
 	readInto, tooLarge bool
-	// cl is the slot's state against an OSS cluster, nil otherwise.
+	// cl is the call's state against an OSS cluster, nil otherwise.
 	cl *clusterOp
 }
 
-// newSlot returns a slot whose GET values are read through buf: drained
+// newCall returns a call whose GET values are read through buf: drained
 // piecewise by getRaw, read whole by getInto (which needs it to hold the
 // value and its CRLF).
-func newSlot(buf []byte) *slot {
-	s := &slot{}
+func newCall(buf []byte) *call {
+	s := &call{}
 	s.reply.scratch = buf
 	ctx := context.Background()
 	s.getRaw = redis.NewRawWriteToCmd(ctx, &s.reply, "get", &s.key)
@@ -65,8 +65,8 @@ func newSlot(buf []byte) *slot {
 	return s
 }
 
-// prepare points the slot's arguments at s.op and chooses its command.
-func (s *slot) prepare() {
+// prepare points the call's arguments at s.op and chooses its command.
+func (s *call) prepare() {
 	op := &s.op
 	s.key = unsafe.String(unsafe.SliceData(op.Key), len(op.Key))
 	switch {
@@ -102,9 +102,9 @@ const (
 	outcomeError
 )
 
-// result reads the outcome of the slot's last command: the reply bytes, and
+// result reads the outcome of the call's last command: the reply bytes, and
 // for a failure its class and whether the connection is broken.
-func (s *slot) result() (out outcome, received int64, class results.ErrorClass, broken bool) {
+func (s *call) result() (out outcome, received int64, class results.ErrorClass, broken bool) {
 	switch {
 	case s.cl != nil:
 		return s.clusterResult()
@@ -123,7 +123,7 @@ func (s *slot) result() (out outcome, received int64, class results.ErrorClass, 
 
 // rawResult reads the outcome of a GET by getRaw from the reply's first
 // line.
-func (s *slot) rawResult() (out outcome, received int64, class results.ErrorClass, broken bool) {
+func (s *call) rawResult() (out outcome, received int64, class results.ErrorClass, broken bool) {
 	if err := s.getRaw.Err(); err != nil { // a timeout or a broken connection
 		class = Classify(err)
 		return outcomeError, 0, class, breaksConnection(class)

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package bench
+package transport
 
 import "net"
 
@@ -8,10 +8,10 @@ import "net"
 // where they always park.
 const pollingSupported = false
 
-// pollConn is not used on this platform (replyWaits is always nil).
+// pollConn is not used on this platform (Waits is always nil).
 type pollConn struct{ net.Conn }
 
-func newPollConn(c net.Conn, _ *replyWaits) net.Conn { return c }
+func newPollConn(c net.Conn, _ *Waits) net.Conn { return c }
 
 // rawIO leaves c alone: raw reads and writes are for Linux (rawConn).
 func rawIO(c net.Conn) net.Conn { return c }

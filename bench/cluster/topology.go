@@ -1,4 +1,4 @@
-package bench
+package cluster
 
 import (
 	"context"
@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/amrbench/amrbench/results"
 )
 
 // minTopologyRefresh is the least time between two CLUSTER SLOTS asked by a
@@ -23,12 +21,12 @@ import (
 // after connection failures; within this time they share one answer.
 const minTopologyRefresh = 100 * time.Millisecond
 
-// topology keeps an OSS cluster's slot map for the cluster client (its
-// ClusterSlots function) and reports every change of it as an event. It
+// Topology keeps an OSS cluster's slot map for the cluster client (its
+// ClusterSlots method) and reports every change of it as an event. It
 // asks CLUSTER SLOTS over a single connection of its own, to the endpoint
 // first and, when that fails, to any node it has seen in a slot map, so a
 // failed primary never leaves the run without a map.
-type topology struct {
+type Topology struct {
 	// newClient returns a one-connection client of the node at addr.
 	newClient func(addr string) *redis.Client
 	timeout   time.Duration
@@ -40,15 +38,16 @@ type topology struct {
 	slots      []redis.ClusterSlot
 	fetched    time.Time
 	failing    bool
-	events     func(*results.Event)
+	events     func(at time.Time, detail string)
 
 	nudges chan struct{}
 }
 
-// newTopology returns a topology that asks seed first, over seedClient (which
-// it then owns).
-func newTopology(seed string, seedClient *redis.Client, newClient func(string) *redis.Client, timeout time.Duration) *topology {
-	return &topology{
+// NewTopology returns a topology that asks seed first, over seedClient
+// (which it then owns); newClient makes a one-connection client of another
+// node, and timeout bounds each question.
+func NewTopology(seed string, seedClient *redis.Client, newClient func(string) *redis.Client, timeout time.Duration) *Topology {
+	return &Topology{
 		newClient:  newClient,
 		timeout:    timeout,
 		seed:       seed,
@@ -58,23 +57,25 @@ func newTopology(seed string, seedClient *redis.Client, newClient func(string) *
 	}
 }
 
-// setEvents directs topology change events to fn (nil: none).
-func (tp *topology) setEvents(fn func(*results.Event)) {
+// SetEvents directs topology changes to fn, told when and what changed
+// (nil: none).
+func (tp *Topology) SetEvents(fn func(at time.Time, detail string)) {
 	tp.mu.Lock()
 	defer tp.mu.Unlock()
 	tp.events = fn
 }
 
-// current returns the last slot map read.
-func (tp *topology) current() []redis.ClusterSlot {
+// Current returns the last slot map read.
+func (tp *Topology) Current() []redis.ClusterSlot {
 	tp.mu.Lock()
 	defer tp.mu.Unlock()
 	return tp.slots
 }
 
-// clusterSlots is the cluster client's ClusterSlots function: the slot map,
-// read again unless it was read a moment ago.
-func (tp *topology) clusterSlots(ctx context.Context) ([]redis.ClusterSlot, error) {
+// ClusterSlots is the cluster client's ClusterSlots function
+// (redis.ClusterOptions): the slot map, read again unless it was read a
+// moment ago.
+func (tp *Topology) ClusterSlots(ctx context.Context) ([]redis.ClusterSlot, error) {
 	tp.mu.Lock()
 	defer tp.mu.Unlock()
 	if tp.slots != nil && time.Since(tp.fetched) < minTopologyRefresh {
@@ -89,9 +90,9 @@ func (tp *topology) clusterSlots(ctx context.Context) ([]redis.ClusterSlot, erro
 	return tp.slots, nil
 }
 
-// refresh reads the slot map unless it was read a moment ago, and reports
+// Refresh reads the slot map unless it was read a moment ago, and reports
 // whether it changed.
-func (tp *topology) refresh(ctx context.Context) (bool, error) {
+func (tp *Topology) Refresh(ctx context.Context) (bool, error) {
 	tp.mu.Lock()
 	defer tp.mu.Unlock()
 	if tp.slots != nil && time.Since(tp.fetched) < minTopologyRefresh {
@@ -100,7 +101,7 @@ func (tp *topology) refresh(ctx context.Context) (bool, error) {
 	return tp.refreshLocked(ctx)
 }
 
-func (tp *topology) refreshLocked(ctx context.Context) (bool, error) {
+func (tp *Topology) refreshLocked(ctx context.Context) (bool, error) {
 	slots, err := tp.ask(ctx)
 	tp.fetched = time.Now()
 	if err != nil {
@@ -125,16 +126,16 @@ func (tp *topology) refreshLocked(ctx context.Context) (bool, error) {
 }
 
 // emit sends a topology event. Callers hold tp.mu.
-func (tp *topology) emit(detail string) {
+func (tp *Topology) emit(detail string) {
 	if tp.events != nil {
-		tp.events(&results.Event{Time: time.Now().UTC(), Kind: results.EventTopology, Detail: detail})
+		tp.events(time.Now(), detail)
 	}
 }
 
 // ask reads CLUSTER SLOTS from the node it last asked, or else from the
 // endpoint and every node of the last map, switching to the first that
 // answers. Callers hold tp.mu.
-func (tp *topology) ask(ctx context.Context) ([]redis.ClusterSlot, error) {
+func (tp *Topology) ask(ctx context.Context) ([]redis.ClusterSlot, error) {
 	candidates := []string{tp.clientAddr}
 	for _, addr := range append([]string{tp.seed}, nodeAddrs(tp.slots)...) {
 		if !slices.Contains(candidates, addr) {
@@ -148,7 +149,7 @@ func (tp *topology) ask(ctx context.Context) ([]redis.ClusterSlot, error) {
 			client = tp.newClient(addr)
 		}
 		actx, cancel := context.WithTimeout(ctx, tp.timeout)
-		slots, err := client.ClusterSlots(actx).Result()
+		slots, err := ReadSlots(actx, client)
 		cancel()
 		if err == nil && len(slots) == 0 {
 			err = errors.New("no slots assigned")
@@ -169,19 +170,19 @@ func (tp *topology) ask(ctx context.Context) ([]redis.ClusterSlot, error) {
 	return nil, errors.Join(errs...)
 }
 
-// nudge asks the watcher to read the slot map soon: a connection failed or
+// Nudge asks the watcher to read the slot map soon: a connection failed or
 // the cluster said it is down, as it does while a failed primary is
 // replaced. It never blocks.
-func (tp *topology) nudge() {
+func (tp *Topology) Nudge() {
 	select {
 	case tp.nudges <- struct{}{}:
 	default:
 	}
 }
 
-// watch reads the slot map every period and after nudges, and calls reload
+// Watch reads the slot map every period and after nudges, and calls reload
 // when it changed, until ctx is done.
-func (tp *topology) watch(ctx context.Context, period time.Duration, reload func()) {
+func (tp *Topology) Watch(ctx context.Context, period time.Duration, reload func()) {
 	tick := time.NewTicker(period)
 	defer tick.Stop()
 	for {
@@ -191,7 +192,7 @@ func (tp *topology) watch(ctx context.Context, period time.Duration, reload func
 		case <-tick.C:
 		case <-tp.nudges:
 		}
-		if changed, _ := tp.refresh(ctx); changed {
+		if changed, _ := tp.Refresh(ctx); changed {
 			reload()
 		}
 		select { // a storm of nudges is one refresh per minTopologyRefresh
@@ -202,15 +203,15 @@ func (tp *topology) watch(ctx context.Context, period time.Duration, reload func
 	}
 }
 
-// close closes the topology's connection.
-func (tp *topology) close() error {
+// Close closes the topology's connection.
+func (tp *Topology) Close() error {
 	tp.mu.Lock()
 	defer tp.mu.Unlock()
 	return tp.client.Close()
 }
 
-// openConnections is the number of connections the topology holds.
-func (tp *topology) openConnections() int {
+// OpenConnections is the number of connections the topology holds.
+func (tp *Topology) OpenConnections() int {
 	tp.mu.Lock()
 	defer tp.mu.Unlock()
 	return int(tp.client.PoolStats().TotalConns)
@@ -279,8 +280,8 @@ func nodeAddrs(slots []redis.ClusterSlot) []string {
 	return append(primaries, replicas...)
 }
 
-// primaryCount returns the number of distinct primaries of a slot map.
-func primaryCount(slots []redis.ClusterSlot) int {
+// PrimaryCount returns the number of distinct primaries of a slot map.
+func PrimaryCount(slots []redis.ClusterSlot) int {
 	seen := map[string]bool{}
 	for _, s := range slots {
 		if len(s.Nodes) > 0 {
@@ -319,9 +320,9 @@ func viewOf(slots []redis.ClusterSlot) *slotView {
 	return v
 }
 
-// describeTopology says what a slot map holds: its primaries, their slots
-// and replicas.
-func describeTopology(slots []redis.ClusterSlot) string {
+// Describe says what a slot map holds: its primaries, their slots and
+// replicas.
+func Describe(slots []redis.ClusterSlot) string {
 	v := viewOf(slots)
 	bySlots := map[string][]int{}
 	var primaries []string

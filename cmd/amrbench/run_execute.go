@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/transport"
+	"github.com/amrbench/amrbench/internal/localserver"
+	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/workloads"
+)
+
+// execute runs a validated plan: start the embedded server if needed, open
+// the target, run, and write every result file.
+func execute(ctx context.Context, env *environment, p *runPlan) error {
+	embeddedText, filesPerConn := "", 1
+	if p.embedded {
+		srv, err := localserver.Start(ctx)
+		if err != nil {
+			return fmt.Errorf("start the embedded default server: %w", err)
+		}
+		defer srv.Close()
+		p.cfg.Target.Host, p.cfg.Target.Port = srv.Host, srv.Port
+		embeddedText = srv.Description()
+		if srv.Kind == localserver.KindInProcess {
+			filesPerConn = 2 // the server's end of each connection is in this process too
+			// Its goroutines wait in Go's network poller: connections
+			// that polled would starve them.
+			if p.cfg.ReplyWait == transport.ReplyWaitPoll {
+				fmt.Fprintf(env.stderr, "amrbench: --reply-wait %s: connections park, as the in-process server's goroutines would starve if they polled\n", p.cfg.ReplyWait)
+			}
+			p.cfg.ReplyWait = transport.ReplyWaitPark
+		}
+		fmt.Fprintf(env.stderr, "amrbench: no --server given: benchmarking %s at %s; its numbers describe this machine, not a cache\n", embeddedText, srv.Addr())
+	}
+	for _, n := range p.notes {
+		fmt.Fprintf(env.stderr, "amrbench: %s\n", n)
+	}
+	wl, err := workloads.New(p.spec, p.cfg.Connections)
+	if err != nil {
+		return usageError{err}
+	}
+	target, err := bench.Open(ctx, p.cfg)
+	if err != nil {
+		return err
+	}
+	defer target.Close()
+	if err := checkOpenFiles(filesPerConn * target.ConnectionPlan().Total()); err != nil {
+		return err
+	}
+
+	info := target.Info()
+	info.Embedded = embeddedText
+	header, err := newHeader(p, info)
+	if err != nil {
+		return err
+	}
+	if clock, err := target.ReadClock(ctx); err == nil {
+		header.Clock = clock
+	}
+	dir, err := runDirectory(p.out.dir, header)
+	if err != nil {
+		return err
+	}
+	out, err := createRunFiles(dir, header)
+	if err != nil {
+		return err
+	}
+	defer out.close()
+
+	fmt.Fprintf(env.stderr, "amrbench: %s; %s, %s; results in %s\n",
+		describeTargetLine(info), describeShare(p.cfg), describeBound(p.cfg), dir)
+	describeConnections(env, target, p.cfg.ConnectionLimit)
+	if !p.cfg.StartAt.IsZero() {
+		fmt.Fprintf(env.stderr, "amrbench: the measured window begins at %s (--start-at, in %s)\n",
+			p.cfg.StartAt.Format(time.RFC3339Nano), time.Until(p.cfg.StartAt).Round(100*time.Millisecond))
+	}
+	obs := newLiveObserver(env, header, out.writer, p.out.quiet, p.cfg.Duration, p.cfg.SegmentRequests())
+	outcome, runErr := bench.Run(ctx, target, wl, obs)
+	obs.finish()
+	if outcome.Preloaded > 0 {
+		fmt.Fprintf(env.stderr, "amrbench: preloaded %d keys\n", outcome.Preloaded)
+	}
+	if runErr != nil && outcome.Start.IsZero() {
+		return runErr // nothing was measured
+	}
+	sum, err := out.finish(env, p.out, header)
+	if err != nil {
+		return errors.Join(runErr, err)
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if outcome.Interrupted {
+		fmt.Fprintf(env.stderr, "amrbench: interrupted after %.1f s measured; every finished interval is in %s\n", sum.DurationS, dir)
+	}
+	return checkErrorBudget(sum, p.maxErrorRate)
+}
+
+// checkErrorBudget fails the run when the share of failed operations is
+// above the budget, or when nothing succeeded at all.
+func checkErrorBudget(s *results.Summary, budget float64) error {
+	all := s.Commands[results.AllCommands]
+	if all == nil || all.Count == 0 {
+		return errors.New("no operation completed in the measured window")
+	}
+	failed := all.ErrorCount()
+	if failed == all.Count {
+		return fmt.Errorf("every one of the %d operations failed", all.Count)
+	}
+	share := float64(failed) / float64(all.Count)
+	if budget >= 0 && share > budget {
+		return fmt.Errorf("%.3g%% of operations failed, above --max-error-rate %.3g%%", 100*share, 100*budget)
+	}
+	return nil
+}
+
+// filesBesideConnections is what amrbench keeps open besides its connections:
+// result files, the embedded server's pipes, the runtime's own descriptors.
+const filesBesideConnections = 64
+
+// checkOpenFiles refuses a run whose connections would not fit in the files
+// this process may open (files of them: one per connection, two when the
+// server is in this process too), before any of them opens: past the limit
+// every dial fails, and the run would measure the failures. It is this
+// machine's limit, not a wrong flag: exit status 1.
+func checkOpenFiles(files int) error {
+	limit, ok := openFileLimit()
+	if !ok || uint64(files)+filesBesideConnections <= limit {
+		return nil
+	}
+	return fmt.Errorf("--connections: the run needs %d open files for its connections, but this process may open only %d; raise the limit (ulimit -n) or lower --connections", files, limit)
+}

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/openloop"
+	"github.com/amrbench/amrbench/report"
+	"github.com/amrbench/amrbench/results"
+)
+
+func describeTargetLine(t results.Target) string {
+	s := "target " + t.Endpoint
+	var parts []string
+	if t.Server != "" {
+		parts = append(parts, t.Server)
+	}
+	if t.TLS {
+		parts = append(parts, "TLS")
+	}
+	parts = append(parts, t.ClusterPolicy+": "+t.PolicyReason)
+	return s + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// describeConnections tells the user, before the run, how many connections
+// the target will take (what counts against an Azure cache's limit), and
+// any warning. (A cluster's shards and slots follow as the run's first
+// topology event.)
+func describeConnections(env *environment, target *bench.Target, limit int) {
+	plan := target.ConnectionPlan()
+	fmt.Fprintf(env.stderr, "amrbench: %s\n", plan)
+	warnings := target.Warnings()
+	if w := plan.Warning(limit); w != nil {
+		warnings = append(warnings, w)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(env.stderr, "amrbench: warning: %s\n", flagText(w))
+	}
+}
+
+// describeShare says how many connections the run drives: all of them, or
+// its segment's share.
+func describeShare(c bench.Config) string {
+	if c.Segment.IsWhole() {
+		return report.Plural(int64(c.Connections), "connection")
+	}
+	first, n := c.SegmentConnections()
+	return fmt.Sprintf("segment %s: connections %d to %d of %d", c.Segment, first+1, first+n, c.Connections)
+}
+
+func describeBound(c bench.Config) string {
+	mode := "closed loop"
+	if c.OpenLoop() {
+		mode = "open loop: " + describeSchedule(c)
+	}
+	bound := fmt.Sprintf(", %s measured", c.Duration)
+	switch {
+	case c.Requests > 0:
+		bound = ", " + report.Plural(c.Requests, "request")
+	case c.Steps():
+		bound = ""
+	}
+	if c.Warmup > 0 {
+		bound += fmt.Sprintf(" after %s of warmup", c.Warmup)
+	}
+	return mode + ", pipeline " + strconv.Itoa(c.Pipeline) + bound
+}
+
+// describeSchedule says what load an open-loop run offers.
+func describeSchedule(c bench.Config) string {
+	switch {
+	case c.FindMax:
+		climb := fmt.Sprintf("doubling from %s ops/s", openloop.FormatRate(c.SearchStart()))
+		if c.Ramp != nil {
+			climb = fmt.Sprintf("climbing %s to %s ops/s by %s", openloop.FormatRate(c.Ramp.From), openloop.FormatRate(c.Ramp.To), openloop.FormatRate(c.Ramp.Step))
+		}
+		return fmt.Sprintf("search for the highest rate meeting %s, %s then bisecting, steps of %s", strings.Join(objectiveTexts(c.Objectives), " and "), climb, c.StepDuration)
+	case c.Ramp != nil:
+		return fmt.Sprintf("staircase %s to %s ops/s by %s, %s per step", openloop.FormatRate(c.Ramp.From), openloop.FormatRate(c.Ramp.To), openloop.FormatRate(c.Ramp.Step), c.Ramp.StepDuration)
+	case c.Rate > 0:
+		return fmt.Sprintf("%s ops/s", openloop.FormatRate(c.Rate))
+	}
+	return ""
+}
+
+func objectiveTexts(objectives []results.Objective) []string {
+	var texts []string
+	for _, o := range objectives {
+		texts = append(texts, o.Text)
+	}
+	return texts
+}
+
+// newHeader builds the result header. The configuration it embeds has every
+// secret removed: bench.Config never encodes passwords or key material.
+func newHeader(p *runPlan, target results.Target) (*results.Header, error) {
+	cfgJSON, err := json.Marshal(p.cfg)
+	if err != nil {
+		return nil, fmt.Errorf("encode configuration: %w", err)
+	}
+	specJSON, err := json.Marshal(p.spec)
+	if err != nil {
+		return nil, fmt.Errorf("encode workload: %w", err)
+	}
+	host, _ := os.Hostname()
+	start := time.Now().UTC()
+	label := p.out.label
+	if label == "" {
+		label = "embedded"
+		if !p.embedded {
+			label = p.cfg.Target.Host
+		}
+	}
+	percentiles := p.out.percentiles
+	if len(percentiles) == 0 {
+		percentiles = results.DefaultPercentiles
+	}
+	mode, lateMS := results.ModeClosed, 0.0
+	if p.cfg.OpenLoop() {
+		mode, lateMS = results.ModeOpen, float64(p.cfg.LateThreshold)/float64(time.Millisecond)
+	}
+	if p.sku != nil {
+		target.SKU, target.Tier = p.sku.Name, p.sku.Tier
+		target.VCPUs = int(p.sku.VCPUs.Value)
+		target.MemoryGB = p.sku.MemoryGB.Value
+		target.MaxConnections = int(p.sku.MaxConnections.Value)
+	}
+	preset := ""
+	if p.preset != nil {
+		preset = p.preset.Name
+	}
+	runID := start.Format("20060102T150405Z") + "-" + safeName(label)
+	if !p.cfg.Segment.IsWhole() { // segments launched together on one host get directories of their own
+		runID += fmt.Sprintf("-seg%dof%d", p.cfg.Segment.Index, p.cfg.Segment.Count)
+	}
+	_, conns := p.cfg.SegmentConnections()
+	return &results.Header{
+		Tool:            runningTool(),
+		RunID:           runID,
+		Label:           label,
+		Start:           start,
+		Host:            host,
+		Segment:         p.cfg.Segment.String(),
+		StartAt:         p.cfg.StartAt,
+		Target:          target,
+		Mode:            mode,
+		TargetRate:      p.cfg.SegmentRate(),
+		Schedule:        describeSchedule(p.cfg),
+		LateThresholdMS: lateMS,
+		SLO:             objectiveTexts(p.cfg.Objectives),
+		IntervalS:       p.cfg.Interval.Seconds(),
+		WarmupS:         p.cfg.Warmup.Seconds(),
+		Connections:     conns,
+		Pipeline:        p.cfg.Pipeline,
+		Percentiles:     percentiles,
+		Seed:            p.spec.Seed,
+		Config:          cfgJSON,
+		Workload:        specJSON,
+		WorkloadText:    p.spec.Describe(),
+		Preset:          preset,
+		KeySpace:        p.keySpace,
+	}, nil
+}
+
+var unsafeNameChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// safeName makes s usable in a file name.
+func safeName(s string) string {
+	s = strings.Trim(unsafeNameChars.ReplaceAllString(s, "-"), "-.")
+	if s == "" {
+		return "run"
+	}
+	return s
+}
+
+// runDirectory returns the run directory: --out, or
+// amrbench-results/<run id>.
+func runDirectory(out string, h *results.Header) (string, error) {
+	if out == "" {
+		out = filepath.Join("amrbench-results", h.RunID)
+	}
+	if err := checkFreeRunDirectory(out); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", usagef("--out: %w", err)
+	}
+	return out, nil
+}
+
+// checkFreeRunDirectory refuses a directory that already holds a result, so
+// that no run overwrites another.
+func checkFreeRunDirectory(out string) error {
+	if _, err := os.Stat(filepath.Join(out, results.FileName)); err == nil {
+		return usagef("--out %s already holds a result; choose another directory", out)
+	}
+	return nil
+}

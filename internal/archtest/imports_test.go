@@ -1,0 +1,180 @@
+package archtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/amrbench/amrbench"
+
+// pkg is what go list says of one package.
+type pkg struct {
+	ImportPath string
+	Imports    []string // direct imports of its non-test files
+	Deps       []string // every package it depends on, transitively
+}
+
+// listPackages runs go list over the whole module.
+func listPackages(t *testing.T) map[string]pkg {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-json", module+"/...").Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("go list: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatalf("go list: %v", err)
+	}
+	pkgs := map[string]pkg{}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("decode go list: %v", err)
+		}
+		pkgs[strings.TrimPrefix(p.ImportPath, module+"/")] = p
+	}
+	if len(pkgs) < 10 {
+		t.Fatalf("go list found %d packages: %v", len(pkgs), pkgs)
+	}
+	return pkgs
+}
+
+// own returns the module's packages among paths, relative to the module.
+func own(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if rel, ok := strings.CutPrefix(p, module+"/"); ok {
+			out = append(out, rel)
+		} else if p == module {
+			out = append(out, ".")
+		}
+	}
+	return out
+}
+
+// under reports whether rel is dir or a package below it.
+func under(rel, dir string) bool { return rel == dir || strings.HasPrefix(rel, dir+"/") }
+
+// leaf reports whether rel is a leaf package for parsing and formatting
+// units (sizes, rates, percentages): any package may use it, and it uses
+// nothing of the project.
+func leaf(rel string) bool { return rel == "internal/units" || rel == "units" }
+
+// TestImportRules asserts who may import whom, on every package's
+// dependencies (transitive, non-test files).
+func TestImportRules(t *testing.T) {
+	pkgs := listPackages(t)
+	rules := []struct {
+		name string
+		// applies selects the packages the rule is about.
+		applies func(rel string) bool
+		// allowed says which of the project's packages they may depend on.
+		allowed func(dep string) bool
+	}{
+		{"bench/transport imports nothing of the project",
+			func(r string) bool { return under(r, "bench/transport") },
+			func(d string) bool { return under(d, "bench/transport") }},
+		{"bench/openloop imports nothing of the project but a leaf",
+			func(r string) bool { return under(r, "bench/openloop") },
+			func(d string) bool { return under(d, "bench/openloop") || leaf(d) }},
+		{"bench/cluster imports nothing of the project but a leaf",
+			func(r string) bool { return under(r, "bench/cluster") },
+			func(d string) bool { return under(d, "bench/cluster") || leaf(d) }},
+		{"bench/entra imports nothing of bench",
+			func(r string) bool { return under(r, "bench/entra") },
+			func(d string) bool { return !under(d, "bench") || under(d, "bench/entra") }},
+		{"bench imports only workloads, results, its own subpackages and a leaf",
+			func(r string) bool { return under(r, "bench") },
+			func(d string) bool {
+				return under(d, "bench") || under(d, "workloads") || under(d, "results") || leaf(d)
+			}},
+		{"report imports only results, its own subpackages and a leaf",
+			func(r string) bool { return under(r, "report") },
+			func(d string) bool { return under(d, "report") || under(d, "results") || leaf(d) }},
+		{"report/catalog imports nothing of the project but a leaf",
+			func(r string) bool { return under(r, "report/catalog") },
+			func(d string) bool { return under(d, "report/catalog") || leaf(d) }},
+		{"results imports nothing of the project but a leaf",
+			func(r string) bool { return under(r, "results") },
+			func(d string) bool { return under(d, "results") || leaf(d) }},
+		{"workloads imports nothing of the project but a leaf",
+			func(r string) bool { return under(r, "workloads") },
+			func(d string) bool { return under(d, "workloads") || leaf(d) }},
+		{"a leaf imports nothing of the project",
+			leaf,
+			func(string) bool { return false }},
+		{"nothing imports cmd",
+			func(string) bool { return true },
+			func(d string) bool { return !under(d, "cmd") }},
+	}
+	checked := map[string]int{}
+	for rel, p := range pkgs {
+		for _, r := range rules {
+			if !r.applies(rel) {
+				continue
+			}
+			checked[r.name]++
+			for _, d := range own(p.Deps) {
+				if d != rel && !r.allowed(d) {
+					t.Errorf("%s depends on %s: %s", rel, d, r.name)
+				}
+			}
+		}
+	}
+	// A rule that applies to no package checks nothing: the packages it
+	// names must exist (but for the optional leaf and catalog).
+	for _, r := range rules {
+		if checked[r.name] == 0 && !strings.Contains(r.name, "leaf imports") && !strings.HasPrefix(r.name, "report/catalog") {
+			t.Errorf("rule %q applies to no package", r.name)
+		}
+	}
+}
+
+// TestNoImportCycles walks the direct imports of every package: none may
+// lead back to itself. (The compiler refuses a cycle in a build; this
+// states the rule for the whole module at once.)
+func TestNoImportCycles(t *testing.T) {
+	pkgs := listPackages(t)
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := map[string]int{}
+	var path []string
+	var visit func(rel string)
+	visit = func(rel string) {
+		switch state[rel] {
+		case visiting:
+			i := slices.Index(path, rel)
+			t.Errorf("import cycle: %s", strings.Join(append(path[i:], rel), " → "))
+			return
+		case done:
+			return
+		}
+		state[rel] = visiting
+		path = append(path, rel)
+		for _, d := range own(pkgs[rel].Imports) {
+			if _, ok := pkgs[d]; ok {
+				visit(d)
+			}
+		}
+		path = path[:len(path)-1]
+		state[rel] = done
+	}
+	for rel := range pkgs {
+		visit(rel)
+	}
+	if len(state) != len(pkgs) {
+		t.Fatalf("visited %d of %d packages", len(state), len(pkgs))
+	}
+}
