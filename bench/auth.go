@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -120,7 +121,7 @@ func (a *entraAuth) notice(n entra.Notice) {
 		e.Detail = fmt.Sprintf("the credential returned token #%d again (credentials that cache tokens renew them shortly before expiry); asking again at %s",
 			c.Generation, stamp(n.Next))
 	case entra.Failed:
-		e.Attempt, e.Error = n.Attempt, oneLine(n.Err)
+		e.Attempt, e.Error = n.Attempt, units.OneLine(n.Err)
 		state := fmt.Sprintf("token #%d expires in %s", c.Generation, span(c.Expires.Sub(n.Time)))
 		if !n.Time.Before(c.Expires) {
 			state = fmt.Sprintf("token #%d expired %s ago: the server closes its connections and refuses new ones", c.Generation, span(n.Time.Sub(c.Expires)))
@@ -335,12 +336,12 @@ func (s *eventSink) detach() error {
 // waveEvent reports a wave of re-AUTHs as a reauth event.
 func (a *entraAuth) waveEvent(v entra.Wave) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "token #%d sent on %d of %s", v.Token, v.Reauthed, plural(v.Expected, "connection"))
+	fmt.Fprintf(&b, "token #%d sent on %d of %s", v.Token, v.Reauthed, units.Plural(v.Expected, "connection"))
 	if v.Reauthed > 0 {
 		fmt.Fprintf(&b, " from %s to %s after its renewal; slowest AUTH %s", span(v.First), span(v.Last), span(v.Slowest))
 	}
 	if v.Fresh > 0 {
-		fmt.Fprintf(&b, "; %s opened with it", plural(v.Fresh, "connection"))
+		fmt.Fprintf(&b, "; %s opened with it", units.Plural(v.Fresh, "connection"))
 	}
 	fmt.Fprintf(&b, "; %d AUTH failed", v.Failed)
 	outcome := results.OutcomeComplete
@@ -370,11 +371,6 @@ func span(d time.Duration) string {
 		return d.Round(time.Millisecond).String()
 	}
 	return d.Round(time.Second).String()
-}
-
-// oneLine joins a multi-line error into one line.
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 // endWaves reports the wave in progress as cut short.

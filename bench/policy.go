@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"fmt"
-
 	"github.com/amrbench/amrbench/bench/cluster"
 )
 
@@ -22,12 +20,4 @@ func checkGivenPolicy(given cluster.Policy, found cluster.Finding, findErr error
 		return fieldErrorf(field, "{target.cluster_policy} %s, but %s: operations on keys of the other shards will fail with MOVED; use {target.cluster_policy} oss (or auto) to reach every shard", given, found.Reason), nil
 	}
 	return nil, nil
-}
-
-// plural writes n and the noun, in the plural unless n is 1.
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -10,7 +10,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/amrbench/amrbench/bench/cluster"
-	"github.com/amrbench/amrbench/bench/openloop"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -484,7 +484,7 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 	if acc.reconnects > 0 {
 		if err := r.obs.Event(&results.Event{
 			Time: iv.End, Kind: results.EventReconnect, Count: acc.reconnects,
-			Detail: plural(int(acc.reconnects), "connection") + " reopened after a connection error",
+			Detail: units.Plural(int(acc.reconnects), "connection") + " reopened after a connection error",
 		}); err != nil {
 			return err
 		}
@@ -493,7 +493,7 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 		if err := r.obs.Event(&results.Event{
 			Time: iv.End, Kind: results.EventWarning, Count: acc.outOfRange,
 			Detail: fmt.Sprintf("%s took longer than the histograms can hold: each was recorded as %g days, so the maximum and the highest percentiles understate them",
-				plural(int(acc.outOfRange), "operation"), float64(results.HistogramHighest)/float64(24*time.Hour/time.Microsecond)),
+				units.Plural(int(acc.outOfRange), "operation"), float64(results.HistogramHighest)/float64(24*time.Hour/time.Microsecond)),
 		}); err != nil {
 			return err
 		}
@@ -522,6 +522,6 @@ func (r *recorder) warnLate(iv *results.Interval) error {
 	return r.obs.Event(&results.Event{
 		Time: iv.End, Kind: results.EventWarning, Count: iv.LateStarts,
 		Detail: fmt.Sprintf("%d of %d operations were sent more than %s after their due time, their connection still waiting for earlier replies or the client short of CPU; their response times include the wait. If it lasts, the client cannot keep up with %s ops/s (add connections, or client CPU) or the server is stalling",
-			iv.LateStarts, ops, r.lateThreshold, openloop.FormatRate(iv.TargetRate)),
+			iv.LateStarts, ops, r.lateThreshold, units.FormatRate(iv.TargetRate)),
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/bench/transport"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -265,7 +266,7 @@ func replyWaitEvent(rw transport.ReplyWaitStats, at time.Time) *results.Event {
 		return e
 	}
 	e.Detail = fmt.Sprintf("replies came too slowly for polling: it stopped %s (at worst %d polls found nothing and %d found a reply), and %.1f %% of reads waited parked",
-		plural(rw.Spells, "time"), rw.WorstEmpties, rw.WorstReads, 100*rw.ParkedShare())
+		units.Plural(rw.Spells, "time"), rw.WorstEmpties, rw.WorstReads, 100*rw.ParkedShare())
 	return e
 }
 
@@ -433,10 +434,10 @@ func describeVerdict(objectives []results.Objective, v results.SLOStep) string {
 		text += fmt.Sprintf(", %s measured %s", o.Text, time.Duration(v.Measured[o.Text])*time.Microsecond)
 	}
 	if v.Errors > 0 {
-		text += ", " + plural(int(v.Errors), "error")
+		text += ", " + units.Plural(int(v.Errors), "error")
 	}
 	if v.LateStarts > 0 {
-		text += ", " + plural(int(v.LateStarts), "late start")
+		text += ", " + units.Plural(int(v.LateStarts), "late start")
 	}
 	return text
 }

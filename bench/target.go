@@ -13,6 +13,7 @@ import (
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
 	"github.com/amrbench/amrbench/bench/transport"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -299,10 +300,10 @@ func (p ConnectionPlan) Total() int {
 func (p ConnectionPlan) String() string {
 	const pool = "go-redis's separate pipeline pool is off"
 	if p.Shards == 0 {
-		return fmt.Sprintf("%s, one per worker (%s)", plural(p.Total(), "connection"), pool)
+		return fmt.Sprintf("%s, one per worker (%s)", units.Plural(p.Total(), "connection"), pool)
 	}
 	return fmt.Sprintf("%s: %d per shard (one per worker) × %s, plus %d reading the slot map (%s)",
-		plural(p.Total(), "connection"), p.Workers, plural(p.Shards, "shard"), p.Topology, pool)
+		units.Plural(p.Total(), "connection"), p.Workers, units.Plural(p.Shards, "shard"), p.Topology, pool)
 }
 
 // Warning returns a warning, as a FieldError, when Total exceeds limit (the
@@ -311,7 +312,7 @@ func (p ConnectionPlan) Warning(limit int) error {
 	if limit <= 0 || p.Total() <= limit {
 		return nil
 	}
-	return fieldErrorf([]string{"connections"}, "%s exceed the target's limit of %d: the cache will refuse connections beyond it; lower {connections}", plural(p.Total(), "connection"), limit)
+	return fieldErrorf([]string{"connections"}, "%s exceed the target's limit of %d: the cache will refuse connections beyond it; lower {connections}", units.Plural(p.Total(), "connection"), limit)
 }
 
 // ConnectionPlan says how many connections a run against t opens.

@@ -343,12 +343,6 @@ func parsePositive(s string) (float64, error) {
 	return v, nil
 }
 
-// ParsePercent parses a percentage, "75%" or "75", from 0 to 100, and
-// returns it as a fraction.
-//
-// Deprecated: moved to internal/units; removed when bench/run.go switch over.
-func ParsePercent(s string) (float64, error) { return units.ParsePercent(s) }
-
 // parseShare parses a percentage above 0, as a fraction.
 func parseShare(s string) (float64, error) {
 	v, err := units.ParsePercent(s)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -78,7 +79,7 @@ func Detect(slots []redis.ClusterSlot, err error) (Finding, error) {
 		}
 		return Finding{
 			Policy: PolicyOSS,
-			Reason: fmt.Sprintf("the endpoint answered CLUSTER SLOTS with %s", plural(len(primaries), "shard")),
+			Reason: fmt.Sprintf("the endpoint answered CLUSTER SLOTS with %s", units.Plural(len(primaries), "shard")),
 			Shards: len(primaries),
 		}, nil
 	}
@@ -94,14 +95,6 @@ func Detect(slots []redis.ClusterSlot, err error) (Finding, error) {
 		return Finding{Policy: PolicyNonClustered, Reason: fmt.Sprintf("this user may not run CLUSTER SLOTS (%s), so it is driven as one endpoint; set the cluster policy to oss if it is an OSS cluster", clip(msg, 60))}, nil
 	}
 	return Finding{Policy: PolicyEnterprise, Reason: fmt.Sprintf("the endpoint refuses CLUSTER SLOTS (%q), as a proxy with the Enterprise clustering policy does: one endpoint routes every key", clip(msg, 60))}, nil
-}
-
-// plural writes n and the noun, in the plural unless n is 1.
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // clip shortens s to at most n runes, marking the cut.

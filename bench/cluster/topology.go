@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -247,20 +248,13 @@ func normalizeAddr(addr, origin string) string {
 	switch {
 	case host == "" || host == "?":
 		host = oHost
-	case isLoopback(host) && !isLoopback(oHost):
+	case units.IsLoopback(host) && !units.IsLoopback(oHost):
 		host = oHost
 	}
 	if port == "0" {
 		port = oPort
 	}
 	return net.JoinHostPort(host, port)
-}
-
-func isLoopback(host string) bool {
-	if ip := net.ParseIP(host); ip != nil {
-		return ip.IsLoopback()
-	}
-	return strings.EqualFold(host, "localhost")
 }
 
 // nodeAddrs returns every node address of a slot map, primaries first.
@@ -343,7 +337,7 @@ func Describe(slots []redis.ClusterSlot) string {
 		}
 		parts = append(parts, part)
 	}
-	return fmt.Sprintf("%s: %s", plural(len(primaries), "shard"), strings.Join(parts, "; "))
+	return fmt.Sprintf("%s: %s", units.Plural(len(primaries), "shard"), strings.Join(parts, "; "))
 }
 
 // describeTopologyChange says how a slot map changed, or returns "" when it
@@ -367,7 +361,7 @@ func describeTopologyChange(old, new []redis.ClusterSlot) string {
 	var changes []string
 	for _, m := range order {
 		slots := moved[m]
-		what := fmt.Sprintf("%s %s", plural(len(slots), "slot"), slotRanges(slots))
+		what := fmt.Sprintf("%s %s", units.Plural(len(slots), "slot"), slotRanges(slots))
 		switch {
 		case m.to == "":
 			changes = append(changes, fmt.Sprintf("%s of %s are no longer served", what, m.from))

@@ -52,36 +52,6 @@ func TestStepDueIsAbsolute(t *testing.T) {
 	}
 }
 
-func TestParseRate(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in   string
-		want float64
-		ok   bool
-	}{
-		{"50000", 50000, true},
-		{"50k", 50000, true},
-		{"1.5M", 1.5e6, true},
-		{"2.5K", 2500, true},
-		{"0", 0, false},
-		{"-5", 0, false},
-		{"fast", 0, false},
-		{"5G", 0, false},
-	}
-	for _, tt := range tests {
-		got, err := ParseRate(tt.in)
-		if (err == nil) != tt.ok || (tt.ok && got != tt.want) {
-			t.Errorf("ParseRate(%q) = %v, %v", tt.in, got, err)
-		}
-	}
-	for _, r := range []float64{50000, 1.5e6, 1234, 9130} {
-		back, err := ParseRate(FormatRate(r))
-		if err != nil || back != r {
-			t.Errorf("FormatRate(%v) = %q reads back as %v, %v", r, FormatRate(r), back, err)
-		}
-	}
-}
-
 func TestParseRamp(t *testing.T) {
 	t.Parallel()
 	r, err := ParseRamp("10k:50k:10k:30s", time.Minute)

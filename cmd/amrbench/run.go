@@ -9,7 +9,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/amrbench/amrbench/bench"
-	"github.com/amrbench/amrbench/report"
+	"github.com/amrbench/amrbench/internal/units"
+	"github.com/amrbench/amrbench/report/catalog"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -68,7 +69,7 @@ type runPlan struct {
 	spec         workloads.Spec
 	embedded     bool
 	notes        []string // said to the user before the run
-	sku          *report.SKU
+	sku          *catalog.SKU
 	preset       *workloads.Preset
 	keySpace     *results.KeySpace
 	maxErrorRate float64 // fraction; negative means no budget
@@ -112,7 +113,7 @@ func runCommand(ctx context.Context, env *environment, args []string) error {
 // start applies the plan's CPU settings and profile, and executes it.
 func start(ctx context.Context, env *environment, plan *runPlan) error {
 	cpus := plan.cpus
-	if cpus == 0 && runtime.NumCPU() > 1 && (plan.embedded || isLoopback(plan.cfg.Target.Host)) {
+	if cpus == 0 && runtime.NumCPU() > 1 && (plan.embedded || units.IsLoopback(plan.cfg.Target.Host)) {
 		// The server shares this machine: a client using every CPU takes the
 		// server's, and Go's idle threads spin for work on them.
 		cpus = runtime.NumCPU() - 1
@@ -159,7 +160,7 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 	p.cpus, p.cpuProfile = f.cpus, f.cpuProfile
 	p.out = outputPlan{dir: f.out, label: f.label, percentiles: f.percentiles, jsonOut: f.jsonOut, hdrPrefix: f.hdrPrefix, quiet: f.quiet}
 	if f.maxErrorRate != "" {
-		v, err := workloads.ParsePercent(f.maxErrorRate)
+		v, err := units.ParsePercent(f.maxErrorRate)
 		if err != nil {
 			return nil, usagef("--max-error-rate: %w", err)
 		}

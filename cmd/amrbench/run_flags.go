@@ -9,8 +9,8 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
-	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/bench/transport"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/workloads"
 )
 
@@ -125,7 +125,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.findMax, "find-max", false, "search for the highest rate that meets every --slo: climb from --rate (or the --rate-ramp), then bisect")
 	f.stepDuration, f.lateThreshold = def.StepDuration, def.LateThreshold
 	fs.Var(secondsOrDuration{&f.stepDuration}, "step-duration", "length of each step of --find-max, and of --rate-ramp when it gives none")
-	fs.StringVar(&f.maxRate, "max-rate", openloop.FormatRate(def.MaxRate), "highest rate --find-max tries")
+	fs.StringVar(&f.maxRate, "max-rate", units.FormatRate(def.MaxRate), "highest rate --find-max tries")
 	fs.IntVar(&f.findMaxSteps, "find-max-steps", def.MaxSteps, "most steps --find-max runs")
 	fs.Var(secondsOrDuration{&f.lateThreshold}, "late-threshold", "an operation sent later than this after its due time is a late start")
 	// Workload.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"runtime"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/bench/transport"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -73,12 +73,12 @@ func (f *runFlags) planOpenLoop(fs *pflag.FlagSet, p *runPlan) error {
 	case f.rate != "" && f.rateLimiting > 0:
 		return usagef("give --rate or memtier's --rate-limiting, not both")
 	case f.rate != "":
-		if c.Rate, err = openloop.ParseRate(f.rate); err != nil {
+		if c.Rate, err = units.ParseRate(f.rate); err != nil {
 			return usagef("--rate: %w", err)
 		}
 	case f.rateLimiting > 0:
 		c.Rate = float64(f.rateLimiting * c.Connections)
-		p.notes = append(p.notes, fmt.Sprintf("--rate-limiting %d per connection x %d connections = %s ops/s in all", f.rateLimiting, c.Connections, openloop.FormatRate(c.Rate)))
+		p.notes = append(p.notes, fmt.Sprintf("--rate-limiting %d per connection x %d connections = %s ops/s in all", f.rateLimiting, c.Connections, units.FormatRate(c.Rate)))
 	case fs.Changed("rate-limiting"):
 		return usagef("--rate-limiting %d: at least 1", f.rateLimiting)
 	}
@@ -105,7 +105,7 @@ func (f *runFlags) planOpenLoop(fs *pflag.FlagSet, p *runPlan) error {
 		return usagef("--slo judges the steps of --rate-ramp or --find-max (or one --rate): give one of them")
 	}
 	c.FindMax = f.findMax
-	if c.MaxRate, err = openloop.ParseRate(f.maxRate); err != nil {
+	if c.MaxRate, err = units.ParseRate(f.maxRate); err != nil {
 		return usagef("--max-rate: %w", err)
 	}
 	c.MaxSteps = f.findMaxSteps
@@ -232,15 +232,6 @@ func runningTool() results.Tool {
 	t := toolInfo()
 	t.CPUs = runtime.GOMAXPROCS(0)
 	return t
-}
-
-// isLoopback reports whether host names this machine.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // autoBufferSize sizes each connection's read and write buffers to hold a

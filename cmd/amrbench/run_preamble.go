@@ -11,8 +11,7 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
-	"github.com/amrbench/amrbench/bench/openloop"
-	"github.com/amrbench/amrbench/report"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -49,7 +48,7 @@ func describeConnections(env *environment, target *bench.Target, limit int) {
 // its segment's share.
 func describeShare(c bench.Config) string {
 	if c.Segment.IsWhole() {
-		return report.Plural(int64(c.Connections), "connection")
+		return units.Plural(int64(c.Connections), "connection")
 	}
 	first, n := c.SegmentConnections()
 	return fmt.Sprintf("segment %s: connections %d to %d of %d", c.Segment, first+1, first+n, c.Connections)
@@ -63,7 +62,7 @@ func describeBound(c bench.Config) string {
 	bound := fmt.Sprintf(", %s measured", c.Duration)
 	switch {
 	case c.Requests > 0:
-		bound = ", " + report.Plural(c.Requests, "request")
+		bound = ", " + units.Plural(c.Requests, "request")
 	case c.Steps():
 		bound = ""
 	}
@@ -77,15 +76,15 @@ func describeBound(c bench.Config) string {
 func describeSchedule(c bench.Config) string {
 	switch {
 	case c.FindMax:
-		climb := fmt.Sprintf("doubling from %s ops/s", openloop.FormatRate(c.SearchStart()))
+		climb := fmt.Sprintf("doubling from %s ops/s", units.FormatRate(c.SearchStart()))
 		if c.Ramp != nil {
-			climb = fmt.Sprintf("climbing %s to %s ops/s by %s", openloop.FormatRate(c.Ramp.From), openloop.FormatRate(c.Ramp.To), openloop.FormatRate(c.Ramp.Step))
+			climb = fmt.Sprintf("climbing %s to %s ops/s by %s", units.FormatRate(c.Ramp.From), units.FormatRate(c.Ramp.To), units.FormatRate(c.Ramp.Step))
 		}
 		return fmt.Sprintf("search for the highest rate meeting %s, %s then bisecting, steps of %s", strings.Join(objectiveTexts(c.Objectives), " and "), climb, c.StepDuration)
 	case c.Ramp != nil:
-		return fmt.Sprintf("staircase %s to %s ops/s by %s, %s per step", openloop.FormatRate(c.Ramp.From), openloop.FormatRate(c.Ramp.To), openloop.FormatRate(c.Ramp.Step), c.Ramp.StepDuration)
+		return fmt.Sprintf("staircase %s to %s ops/s by %s, %s per step", units.FormatRate(c.Ramp.From), units.FormatRate(c.Ramp.To), units.FormatRate(c.Ramp.Step), c.Ramp.StepDuration)
 	case c.Rate > 0:
-		return fmt.Sprintf("%s ops/s", openloop.FormatRate(c.Rate))
+		return fmt.Sprintf("%s ops/s", units.FormatRate(c.Rate))
 	}
 	return ""
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/report/catalog"
 )
 
 func (f *runFlags) planTarget(fs *pflag.FlagSet, env *environment, p *runPlan) error {
@@ -48,7 +49,7 @@ func (f *runFlags) planTarget(fs *pflag.FlagSet, env *environment, p *runPlan) e
 	if fs.Changed("tls") {
 		tc.TLS.Enabled = f.tls
 	}
-	if az, ok := bench.AzureDefaults(tc.Host); ok {
+	if az, ok := catalog.AzureDefaults(tc.Host); ok {
 		var defaults []string
 		if !fs.Changed("port") && !uriPort {
 			tc.Port = az.Port
