@@ -267,83 +267,157 @@ type Page struct {
 // Open loads the HTML file at path in a new tab width CSS pixels wide,
 // waits for it to load, and returns what it showed.
 func (b *Browser) Open(ctx context.Context, path string, width int) (*Page, error) {
+	tab, err := b.OpenTab(ctx, path, width)
+	if err != nil {
+		return nil, err
+	}
+	defer tab.Close()
+	return tab.Capture(ctx)
+}
+
+// Tab is an open page that a test can go on using: evaluate scripts in it,
+// move the mouse over it, take screenshots of parts of it.
+type Tab struct {
+	b           *Browser
+	target      string
+	session     string
+	width       int
+	events      chan message
+	unsubscribe func()
+	page        *Page // console messages so far
+}
+
+// OpenTab loads the HTML file at path in a new tab width CSS pixels wide and
+// waits for it to load. Close it when done.
+func (b *Browser) OpenTab(ctx context.Context, path string, width int) (*Tab, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
 	}
 	events, unsubscribe := b.subscribe()
-	defer unsubscribe()
 	res, err := b.call(ctx, "", "Target.createTarget", map[string]any{"url": "about:blank"})
 	if err != nil {
+		unsubscribe()
 		return nil, err
 	}
 	var target struct {
 		TargetID string `json:"targetId"`
 	}
 	if err := json.Unmarshal(res, &target); err != nil {
+		unsubscribe()
 		return nil, err
 	}
-	defer func() {
-		_, _ = b.call(context.WithoutCancel(ctx), "", "Target.closeTarget", map[string]any{"targetId": target.TargetID})
-	}()
-	res, err = b.call(ctx, "", "Target.attachToTarget", map[string]any{"targetId": target.TargetID, "flatten": true})
-	if err != nil {
+	t := &Tab{b: b, target: target.TargetID, width: width, events: events, unsubscribe: unsubscribe, page: &Page{}}
+	if err := t.load(ctx, abs); err != nil {
+		t.Close()
 		return nil, err
+	}
+	return t, nil
+}
+
+func (t *Tab) load(ctx context.Context, abs string) error {
+	res, err := t.b.call(ctx, "", "Target.attachToTarget", map[string]any{"targetId": t.target, "flatten": true})
+	if err != nil {
+		return err
 	}
 	var attached struct {
 		SessionID string `json:"sessionId"`
 	}
 	if err := json.Unmarshal(res, &attached); err != nil {
-		return nil, err
+		return err
 	}
-	s := attached.SessionID
+	t.session = attached.SessionID
 	for _, m := range []string{"Page.enable", "Runtime.enable", "Log.enable"} {
-		if _, err := b.call(ctx, s, m, nil); err != nil {
-			return nil, err
+		if _, err := t.b.call(ctx, t.session, m, nil); err != nil {
+			return err
 		}
 	}
-	if _, err := b.call(ctx, s, "Emulation.setDeviceMetricsOverride", map[string]any{"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": false}); err != nil {
-		return nil, err
+	if _, err := t.b.call(ctx, t.session, "Emulation.setDeviceMetricsOverride", map[string]any{"width": t.width, "height": 900, "deviceScaleFactor": 1, "mobile": false}); err != nil {
+		return err
 	}
-	page := &Page{}
-	if _, err := b.call(ctx, s, "Page.navigate", map[string]any{"url": "file://" + abs}); err != nil {
-		return nil, err
+	if _, err := t.b.call(ctx, t.session, "Page.navigate", map[string]any{"url": "file://" + abs}); err != nil {
+		return err
 	}
-	if err := waitForLoad(ctx, events, s, page); err != nil {
-		return nil, err
+	if err := waitForLoad(ctx, t.events, t.session, t.page); err != nil {
+		return err
 	}
 	// Give late console messages (there should be none) a moment to arrive.
-	drain(events, s, page, 200*time.Millisecond)
+	drain(t.events, t.session, t.page, 200*time.Millisecond)
+	return nil
+}
 
-	res, err = b.call(ctx, s, "Runtime.evaluate", map[string]any{"returnByValue": true, "expression": `JSON.stringify({
-		height: Math.ceil(document.documentElement.scrollHeight),
-		charts: Array.from(document.querySelectorAll('figure.chart')).map(f => {
-			const svg = f.querySelector('svg');
-			const r = svg ? svg.getBoundingClientRect() : {left: 0, top: 0, width: 0, height: 0};
-			return {ID: f.id, X: r.left + scrollX, Y: r.top + scrollY, W: r.width, H: r.height};
-		})})`})
+// Close closes the tab.
+func (t *Tab) Close() {
+	_, _ = t.b.call(context.Background(), "", "Target.closeTarget", map[string]any{"targetId": t.target})
+	t.unsubscribe()
+}
+
+// Console returns what the page has logged so far at level warning or
+// error, its exceptions and its failed loads.
+func (t *Tab) Console() []string {
+	drain(t.events, t.session, t.page, 0)
+	return append([]string(nil), t.page.Console...)
+}
+
+// Eval evaluates a JavaScript expression in the page and decodes its value
+// (which must survive JSON) into out; out may be nil.
+func (t *Tab) Eval(ctx context.Context, expression string, out any) error {
+	res, err := t.b.call(ctx, t.session, "Runtime.evaluate", map[string]any{"expression": expression, "returnByValue": true, "awaitPromise": true})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var eval struct {
 		Result struct {
-			Value string `json:"value"`
+			Value json.RawMessage `json:"value"`
 		} `json:"result"`
-	}
-	var layout struct {
-		Height int   `json:"height"`
-		Charts []Box `json:"charts"`
+		Exception *struct {
+			Text      string `json:"text"`
+			Exception struct {
+				Description string `json:"description"`
+			} `json:"exception"`
+		} `json:"exceptionDetails"`
 	}
 	if err := json.Unmarshal(res, &eval); err != nil {
-		return nil, err
+		return err
 	}
-	if err := json.Unmarshal([]byte(eval.Result.Value), &layout); err != nil {
-		return nil, fmt.Errorf("page layout %q: %w", eval.Result.Value, err)
+	if eval.Exception != nil {
+		return fmt.Errorf("evaluate %q: %s %s", expression, eval.Exception.Text, eval.Exception.Exception.Description)
 	}
-	page.Charts = layout.Charts
-	res, err = b.call(ctx, s, "Page.captureScreenshot", map[string]any{
-		"format": "png", "captureBeyondViewport": true,
-		"clip": map[string]any{"x": 0, "y": 0, "width": width, "height": max(layout.Height, 1), "scale": 1},
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(eval.Result.Value, out); err != nil {
+		return fmt.Errorf("evaluate %q: result %s: %w", expression, eval.Result.Value, err)
+	}
+	return nil
+}
+
+// MouseMove moves the mouse to (x, y), in CSS pixels from the top left of
+// the viewport, as a person's mouse would: the page sees the pointer events
+// and hit-testing a real move brings.
+func (t *Tab) MouseMove(ctx context.Context, x, y float64) error {
+	_, err := t.b.call(ctx, t.session, "Input.dispatchMouseEvent", map[string]any{"type": "mouseMoved", "x": x, "y": y})
+	return err
+}
+
+// Screenshot returns a PNG of a part of the page, in CSS pixels from the top
+// left of the document. A part beyond the window is laid out anew for the
+// shot, which ends any hovering: ScreenshotVisible keeps it.
+func (t *Tab) Screenshot(ctx context.Context, clip Box) ([]byte, error) {
+	return t.screenshot(ctx, clip, true)
+}
+
+// ScreenshotVisible returns a PNG of a part of what the window shows, in
+// CSS pixels from the top left of the document, as it is: the pointer's
+// hover box and all.
+func (t *Tab) ScreenshotVisible(ctx context.Context, clip Box) ([]byte, error) {
+	return t.screenshot(ctx, clip, false)
+}
+
+func (t *Tab) screenshot(ctx context.Context, clip Box, beyond bool) ([]byte, error) {
+	res, err := t.b.call(ctx, t.session, "Page.captureScreenshot", map[string]any{
+		"format": "png", "captureBeyondViewport": beyond,
+		"clip": map[string]any{"x": clip.X, "y": clip.Y, "width": clip.W, "height": clip.H, "scale": 1},
 	})
 	if err != nil {
 		return nil, err
@@ -354,13 +428,38 @@ func (b *Browser) Open(ctx context.Context, path string, width int) (*Page, erro
 	if err := json.Unmarshal(res, &shot); err != nil {
 		return nil, err
 	}
-	if page.PNG, err = base64.StdEncoding.DecodeString(shot.Data); err != nil {
+	data, err := base64.StdEncoding.DecodeString(shot.Data)
+	if err != nil {
 		return nil, fmt.Errorf("screenshot: %w", err)
+	}
+	return data, nil
+}
+
+// Capture returns what the page shows: a screenshot of all of it, where
+// its charts lie, and its console so far.
+func (t *Tab) Capture(ctx context.Context) (*Page, error) {
+	var layout struct {
+		Height int   `json:"height"`
+		Charts []Box `json:"charts"`
+	}
+	if err := t.Eval(ctx, `({
+		height: Math.ceil(document.documentElement.scrollHeight),
+		charts: Array.from(document.querySelectorAll('figure.chart')).map(f => {
+			const svg = f.querySelector('svg');
+			const r = svg ? svg.getBoundingClientRect() : {left: 0, top: 0, width: 0, height: 0};
+			return {ID: f.id, X: r.left + scrollX, Y: r.top + scrollY, W: r.width, H: r.height};
+		})})`, &layout); err != nil {
+		return nil, err
+	}
+	page := &Page{Charts: layout.Charts}
+	var err error
+	if page.PNG, err = t.Screenshot(ctx, Box{W: float64(t.width), H: float64(max(layout.Height, 1))}); err != nil {
+		return nil, err
 	}
 	if page.Screenshot, err = png.Decode(bytes.NewReader(page.PNG)); err != nil {
 		return nil, fmt.Errorf("screenshot: %w", err)
 	}
-	drain(events, s, page, 0)
+	page.Console = t.Console()
 	return page, nil
 }
 
