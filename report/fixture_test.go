@@ -3,10 +3,13 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +25,7 @@ import (
 var resultFixtures = map[string]func() *results.Run{
 	"cluster.jsonl":    clusterFixture,
 	"enterprise.jsonl": enterpriseFixture,
+	"findmax.jsonl":    findMaxFixture,
 }
 
 var fixtureStart = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -221,6 +225,112 @@ func enterpriseFixture() *results.Run {
 		{Time: start.Add(17 * time.Second), Kind: results.EventWarning, Detail: "the client fell behind its schedule: operations were sent late"},
 	}
 	return run
+}
+
+// findMaxStep is one step of the find-max fixture: its rate, the latency
+// the server gives at it, and how far behind its schedule the client fell.
+type findMaxStep struct {
+	rate     float64
+	service  latencyModel
+	late     latencyModel
+	achieved float64 // share of the target achieved
+	lateFrac float64 // share of the operations sent late
+	drain    bool    // the step's late operations spill into one more interval
+}
+
+// findMaxFixture is an open-loop --find-max run against a non-clustered
+// cache, judged against p99<2ms: 2 s of warmup at the first rate, then
+// steps of 5 s with a second's pause after each while the search judges
+// it. It doubles from 10k to 80k ops/s, where the client falls behind and
+// the step fails, then bisects: 60k met, 70k failed, 65k met, and the
+// search ends at 65k ops/s (precision 10 %).
+func findMaxFixture() *results.Run {
+	r := rand.New(rand.NewPCG(44, 1))
+	h := fixtureHeader("20261123T140000Z-b20-findmax", "b20-findmax", fixtureStart.Add(2*time.Hour))
+	h.Target = results.Target{
+		Endpoint: "mycache3.westeurope.redis.azure.net:10000", TLS: true, ClusterPolicy: "enterprise",
+		PolicyReason: "the endpoint answered CLUSTER SLOTS with one shard for every slot (Enterprise policy)", SKU: "B20", Tier: "Balanced",
+		Auth: "password", Server: "redis 7.4.2",
+	}
+	h.Mode, h.Connections, h.Pipeline, h.WarmupS, h.TargetRate = results.ModeOpen, 64, 1, 2, 10000
+	h.Schedule = "search for the highest rate meeting p99<2ms, doubling from 10k ops/s then bisecting, steps of 5s"
+	h.LateThresholdMS, h.SLO = 1, []string{"p99<2ms"}
+	h.WorkloadText = "SET:GET 1:10, keys key:0..key:99999 (uniform), values 1024 B, seed 42"
+	h.Config = json.RawMessage(`{"target":{"host":"mycache3.westeurope.redis.azure.net","port":10000,"tls":{"enabled":true},"auth":"password","cluster_policy":"auto"},"connections":64,"pipeline":1,"rate":10000,"find_max":true,"step_duration":5000000000,"max_steps":16,"max_rate":10000000,"precision":0.1,"warmup":2000000000,"interval":1000000000}`)
+	steps := []findMaxStep{
+		{rate: 10000, service: latencyModel{median: 310, spread: 0.25, tail: 2500, tailShare: 0.0005}, achieved: 1},
+		{rate: 20000, service: latencyModel{median: 330, spread: 0.27, tail: 2500, tailShare: 0.0005}, achieved: 1},
+		{rate: 40000, service: latencyModel{median: 390, spread: 0.3, tail: 3000, tailShare: 0.0008}, achieved: 1},
+		{rate: 80000, service: latencyModel{median: 900, spread: 0.5, tail: 12000, tailShare: 0.004},
+			late: latencyModel{median: 2600, spread: 0.8, tail: 40000, tailShare: 0.05}, achieved: 0.9, lateFrac: 0.22, drain: true},
+		{rate: 60000, service: latencyModel{median: 520, spread: 0.33, tail: 4000, tailShare: 0.002}, achieved: 1},
+		{rate: 70000, service: latencyModel{median: 700, spread: 0.38, tail: 8000, tailShare: 0.003},
+			late: latencyModel{median: 250, spread: 0.8, tail: 3000, tailShare: 0.004}, achieved: 0.995, lateFrac: 0.03},
+		{rate: 65000, service: latencyModel{median: 600, spread: 0.38, tail: 5000, tailShare: 0.002}, achieved: 1},
+	}
+	run := &results.Run{Header: h}
+	at := h.Start
+	index := int64(-2)
+	add := func(phase string, target float64, st findMaxStep, share float64, d time.Duration) *results.Interval {
+		iv := &results.Interval{Index: index, Start: at, End: at.Add(d), Phase: phase, Connections: 64, TargetRate: target, Commands: map[string]*results.CommandStats{}}
+		index++
+		at = iv.End
+		if share > 0 {
+			ops := st.rate * st.achieved * share * d.Seconds()
+			gets := int64(ops*10/11) + int64(r.IntN(20)) - 10
+			late := latencyModel{}
+			if st.lateFrac > 0 {
+				late = st.late
+				iv.LateStarts = int64(float64(gets+gets/10)*st.lateFrac) + int64(r.IntN(100))
+			}
+			get := commandStats(r, gets, st.service, late, 31, 930)
+			get.Hits = gets * 95 / 100
+			get.Misses = gets - get.Hits
+			iv.Commands["GET"] = get
+			iv.Commands["SET"] = commandStats(r, gets/10, st.service, late, 1062, 5)
+		} else {
+			iv.Commands["GET"], iv.Commands["SET"] = results.NewCommandStats(), results.NewCommandStats()
+		}
+		return iv
+	}
+	for range 2 {
+		run.Intervals = append(run.Intervals, add(results.PhaseWarmup, steps[0].rate, steps[0], 1, time.Second))
+	}
+	for i, st := range steps {
+		phase := fmt.Sprintf("step %d: %sk ops/s", i+1, strconv.FormatFloat(st.rate/1000, 'f', -1, 64))
+		run.Events = append(run.Events, &results.Event{Time: at, Kind: results.EventPhase, Detail: phase})
+		for k := range 5 {
+			iv := add(phase, st.rate, st, 1, time.Second)
+			run.Intervals = append(run.Intervals, iv)
+			if k == 0 && st.lateFrac > 0 {
+				run.Events = append(run.Events, &results.Event{Time: iv.End, Kind: results.EventWarning,
+					Detail: fmt.Sprintf("%d of %d operations were sent more than 1ms after their due time: the client cannot keep up with %s ops/s", iv.LateStarts, iv.Commands["GET"].Count+iv.Commands["SET"].Count, phase[strings.Index(phase, ": ")+2:len(phase)-6])})
+			}
+		}
+		if st.drain { // the operations still due when the step ended
+			run.Intervals = append(run.Intervals, add(phase, 0, st, 0.12, time.Second))
+		}
+		verdict, err := results.EvaluateStep([]results.Objective{{Text: "p99<2ms", Latency: results.LatencyResponse, Percentile: 99, Limit: 2 * time.Millisecond}}, phase, run.Intervals[len(run.Intervals)-5-boolToInt(st.drain):])
+		if err != nil {
+			panic(err) // the fixture's own intervals: cannot fail
+		}
+		word := map[bool]string{true: "met", false: "failed"}[verdict.Met]
+		run.Events = append(run.Events, &results.Event{Time: at, Kind: results.EventPhase,
+			Detail: fmt.Sprintf("%s %s the objectives: achieved %.0f ops/s, p99<2ms measured %s", phase, word, verdict.AchievedRate, time.Duration(verdict.Measured["p99<2ms"])*time.Microsecond)})
+		d := time.Second
+		if i == len(steps)-1 {
+			d = 200 * time.Millisecond // the run ends as the last step is judged
+		}
+		run.Intervals = append(run.Intervals, add(results.PhaseIdle, 0, st, 0, d))
+	}
+	return run
+}
+
+func boolToInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // encodeFixture writes run as a result file, summary last.

@@ -47,7 +47,7 @@ func TestGoldenRenderings(t *testing.T) {
 		{"md", WriteSummaryMarkdown},
 		{"csv", WriteSummaryCSV},
 	}
-	for _, fixture := range []string{"cluster", "enterprise"} {
+	for _, fixture := range []string{"cluster", "enterprise", "findmax"} {
 		run, sum := readFixture(t, fixture+".jsonl")
 		for _, f := range formats {
 			t.Run(fixture+"."+f.ext, func(t *testing.T) {

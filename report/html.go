@@ -13,15 +13,16 @@ import (
 	"sync"
 	"time"
 
-	"gonum.org/v1/plot/vg"
-
+	"github.com/amrbench/amrbench/report/chart"
 	"github.com/amrbench/amrbench/results"
 )
 
 // The HTML page is one file that opens offline: its style sheet is inline,
-// its charts are inline SVG drawn by gonum/plot, it runs no script, and its
-// Content-Security-Policy forbids loading anything from anywhere, so a page
-// that tried would show it in the browser's console.
+// its charts are inline SVG (package chart), its one script is inline and
+// only shows the values under the pointer, and its Content-Security-Policy
+// forbids loading anything from anywhere and running any other script (the
+// policy names the script by its hash), so a page that tried would show it
+// in the browser's console.
 
 //go:embed html.tmpl
 var htmlSource string
@@ -51,6 +52,11 @@ type htmlPage struct {
 	EventSources             bool // some events name the run they came from
 	Config                   string
 	Footer                   string
+	// CSP is the page's Content-Security-Policy; Script its hover script
+	// and ChartStyle the style of the charts and the hover box.
+	CSP        string
+	Script     template.JS
+	ChartStyle template.CSS
 }
 
 type htmlFact struct {
@@ -120,7 +126,12 @@ func toHTMLFacts(facts []fact) []htmlFact {
 	return out
 }
 
+// contentSecurityPolicy lets the page load nothing, style itself inline and
+// run its own hover script, named by its hash, and nothing else.
+var contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src " + chart.ScriptHash()
+
 func renderPage(w io.Writer, page *htmlPage) error {
+	page.CSP, page.Script, page.ChartStyle = contentSecurityPolicy, template.JS(chart.Script), template.CSS(chart.Style)
 	tmpl, err := pageTemplate()
 	if err != nil {
 		return fmt.Errorf("HTML template: %w", err)
@@ -243,125 +254,6 @@ func htmlEvents(run *results.Run) ([]htmlEvent, string) {
 	return out, ""
 }
 
-// Chart captions say how to read each chart.
-const (
-	captionSpectrum   = "The latency below which each share of the operations of the measured window completed, read from one HdrHistogram per command holding every operation. The percentile axis is logarithmic in 1/(1−p): 90 %, 99 %, 99.9 %, … each get the same room, so the tail is as visible as the median."
-	captionThroughput = "Operations completed per second in each interval. Shaded: warmup, left out of the statistics. Dashed vertical lines: the run's events."
-	captionLatency    = "Percentiles of all commands in each interval, each from the interval's histogram."
-	captionErrors     = "Failed operations per second in each interval, by class."
-	captionShards     = "Each shard's part of the measured window, from the per-shard counts and histograms."
-	captionRedirects  = "MOVED and ASK replies per second that the cluster client followed to another shard while slots moved: not failures, but each such operation's latency includes the detour."
-)
-
-// runCharts draws a run's charts.
-func runCharts(run *results.Run, s *results.Summary) ([]htmlChart, error) {
-	h := run.Header
-	kind := latencyKinds(h)[0]
-	var charts []htmlChart
-	add := func(id, title, caption string, svg []byte, err error) error {
-		if err != nil {
-			return err
-		}
-		if svg != nil { // drawn by gonum/plot, which escapes the text it writes
-			charts = append(charts, htmlChart{ID: id, Title: title, Caption: caption, SVG: template.HTML(svg)})
-		}
-		return nil
-	}
-	totals, _, err := results.Totals(run.Intervals)
-	if err != nil {
-		return nil, err
-	}
-	var curves []series
-	for i, name := range results.CommandNames(totals) {
-		hist := totals[name].Service
-		if kind.key == results.LatencyResponse {
-			hist = totals[name].Response
-		}
-		width := vg.Length(1.5)
-		if name == results.AllCommands {
-			width = 2
-		}
-		curves = append(curves, series{name: name, points: spectrumPoints(hist), color: commandColor(name, i), width: width})
-	}
-	if h.Mode == results.ModeOpen {
-		curves = append(curves, series{name: "ALL service time", points: spectrumPoints(totals[results.AllCommands].Service), color: colorAll, dashed: true})
-	}
-	title := strings.SplitN(kind.title, ",", 2)[0] + " by percentile"
-	svg, err := spectrumChart(title, curves)
-	if err := add("chart-percentiles", title, captionSpectrum, svg, err); err != nil {
-		return nil, err
-	}
-	tl, err := newTimeline(run)
-	if err != nil {
-		return nil, err
-	}
-	markers := tl.markers(run.Events)
-	svg, err = timeChart("Throughput", "operations per second", tl.throughput(), markers, tl.warmupFrom, tl.end)
-	if err := add("chart-throughput", "Throughput over time", captionThroughput, svg, err); err != nil {
-		return nil, err
-	}
-	ltitle := strings.SplitN(kind.title, ",", 2)[0] + " over time"
-	svg, err = timeChart(ltitle, "latency (ms)", tl.latency(kind), markers, tl.warmupFrom, tl.end)
-	if err := add("chart-latency", ltitle, captionLatency, svg, err); err != nil {
-		return nil, err
-	}
-	if errs := tl.errors(); len(errs) > 0 {
-		caption := captionErrors
-		if errs[len(errs)-1].name == lateStartsSeries {
-			caption += " Dashed: operations sent more than the late-start threshold after their due time (open loop)."
-		}
-		svg, err = timeChart("Errors", "per second", errs, markers, tl.warmupFrom, tl.end)
-		if err := add("chart-errors", "Errors over time", caption, svg, err); err != nil {
-			return nil, err
-		}
-	}
-	if reds := tl.redirects(); len(reds) > 0 {
-		svg, err = timeChart("Redirects", "per second", reds, markers, tl.warmupFrom, tl.end)
-		if err := add("chart-redirects", "Redirects over time", captionRedirects, svg, err); err != nil {
-			return nil, err
-		}
-	}
-	if len(s.Shards) > 0 {
-		addrs := sortedKeys(s.Shards)
-		ops := bar{name: "ops/s", color: palette[0]}
-		lat := make([]bar, len(latencyPercentiles))
-		colors := []int{0, 1, 3}
-		for i, p := range latencyPercentiles {
-			lat[i] = bar{name: "p" + percentileName(p), color: palette[colors[i]]}
-		}
-		for _, addr := range addrs {
-			sh := s.Shards[addr]
-			ops.values = append(ops.values, sh.OpsPerSec)
-			hist := shardHistogram(run, addr)
-			vs := hist.ValueAtPercentilesSlice(latencyPercentiles)
-			for i := range lat {
-				lat[i].values = append(lat[i].values, float64(vs[i])/1000)
-			}
-		}
-		svg, err = barChart("Throughput by shard", "operations per second", addrs, []bar{ops})
-		if err := add("chart-shard-throughput", "Throughput by shard", captionShards, svg, err); err != nil {
-			return nil, err
-		}
-		svg, err = barChart("Response time by shard", "latency (ms)", addrs, lat)
-		if err := add("chart-shard-latency", "Response time by shard", captionShards, svg, err); err != nil {
-			return nil, err
-		}
-	}
-	return charts, nil
-}
-
-// shardHistogram returns the response-time histogram of one shard over the
-// measured window.
-func shardHistogram(run *results.Run, addr string) *results.Histogram {
-	h := results.NewHistogram()
-	for _, iv := range run.Intervals {
-		if ss := iv.Shards[addr]; iv.Measured() && ss != nil {
-			_ = h.Add(ss.Response) // the standard geometry: cannot fail
-		}
-	}
-	return h
-}
-
 // ComparisonTable returns a comparison's metrics as a Table: a row per
 // metric, a column per run and, after each run but the first, its
 // difference from the first, marked when it is within the runs' noise.
@@ -451,76 +343,10 @@ func WriteComparisonHTML(w io.Writer, c *Comparison) error {
 	page.Tables = []htmlTable{toHTMLTable(ComparisonTable(c))}
 	page.Notes = append([]string{noiseLegend}, c.Notes...)
 
-	var spectra, tput, p99 []series
-	end := 0.0
-	for i, nr := range c.runs {
-		r := c.Runs[i]
-		name := r.Letter + " " + r.Name
-		color := palette[i%len(palette)]
-		kind := latencyKinds(r.Header)[0]
-		run := onlyCommand(nr.Run, c.Command)
-		totals, _, err := results.Totals(run.Intervals)
-		if err != nil {
-			return fmt.Errorf("%s: %w", r.Source, err)
-		}
-		hist := totals[results.AllCommands].Service
-		if kind.key == results.LatencyResponse {
-			hist = totals[results.AllCommands].Response
-		}
-		spectra = append(spectra, series{name: name + " (" + kind.key + " time)", points: spectrumPoints(hist), color: color, width: 2})
-		tl, err := newTimeline(run)
-		if err != nil {
-			return fmt.Errorf("%s: %w", r.Source, err)
-		}
-		end = max(end, tl.end)
-		for _, s := range tl.throughput() {
-			if s.name == results.AllCommands {
-				tput = append(tput, series{name: name, points: s.points, color: color, width: 1.5})
-			}
-		}
-		p99 = append(p99, series{name: name, points: tl.latency(kind)[1].points, color: color, width: 1.5})
-	}
-	what := "all commands"
-	if c.Command != "" && c.Command != results.AllCommands {
-		what = c.Command
-	}
-	svg, err := spectrumChart("Latency by percentile", spectra)
+	charts, err := comparisonCharts(c)
 	if err != nil {
 		return err
 	}
-	page.Charts = append(page.Charts, htmlChart{ID: "chart-percentiles", Title: "Latency by percentile", SVG: template.HTML(svg),
-		Caption: captionSpectrum + " Each run's curve is of " + what + ", in the latency it reports first (response time for an open loop)."})
-	svg, err = timeChart("Throughput", "operations per second", measuredOnly(tput), nil, 0, end)
-	if err != nil {
-		return err
-	}
-	if svg != nil {
-		page.Charts = append(page.Charts, htmlChart{ID: "chart-throughput", Title: "Throughput over time", SVG: template.HTML(svg),
-			Caption: "Operations per second of " + what + " in each interval, each run from the start of its measured window."})
-	}
-	svg, err = timeChart("p99 latency", "latency (ms)", measuredOnly(p99), nil, 0, end)
-	if err != nil {
-		return err
-	}
-	if svg != nil {
-		page.Charts = append(page.Charts, htmlChart{ID: "chart-latency", Title: "p99 over time", SVG: template.HTML(svg),
-			Caption: "The 99th percentile of " + what + " in each interval, each from the interval's histogram."})
-	}
+	page.Charts = charts
 	return renderPage(w, page)
-}
-
-// measuredOnly drops the warmup from each series (x < 0): runs compare on
-// their measured windows.
-func measuredOnly(ss []series) []series {
-	out := make([]series, len(ss))
-	for i, s := range ss {
-		out[i] = s
-		out[i].points = nil
-		for _, pt := range s.points {
-			if pt.X >= 0 {
-				out[i].points = append(out[i].points, pt)
-			}
-		}
-	}
-	return out
 }

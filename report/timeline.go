@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"gonum.org/v1/plot/plotter"
-
+	"github.com/amrbench/amrbench/internal/units"
+	"github.com/amrbench/amrbench/report/chart"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -107,69 +107,109 @@ func allOf(iv *results.Interval) *results.CommandStats {
 	return all
 }
 
-// throughput returns operations per second over time: ALL, each command,
-// and the target rate of an open loop.
-func (t *timeline) throughput() []series {
+// idle reports whether no load was offered in iv: the pause between two
+// steps of a search. Its rates are not zeros but gaps.
+func idle(iv *results.Interval) bool { return iv.Phase == results.PhaseIdle }
+
+// rates returns a series of count(i) per second, interval by interval, with
+// a gap over idle intervals, and whether any count was above zero.
+func (t *timeline) rates(s chart.Series, count func(i int) int64) (chart.Series, bool) {
+	var total int64
+	for i, iv := range t.ivs {
+		if idle(iv) {
+			s.Points = append(s.Points, chart.Gap(t.mid(iv)))
+			continue
+		}
+		n := count(i)
+		total += n
+		s.Points = append(s.Points, chart.Point{X: t.mid(iv), Y: perSecond(n, iv)})
+	}
+	return s, total > 0
+}
+
+// throughput returns operations per second over time: each command when
+// there are several, ALL, and the target rate of an open loop.
+func (t *timeline) throughput() []chart.Series {
 	seen := map[string]bool{}
 	for _, iv := range t.ivs {
 		for name := range iv.Commands {
 			seen[name] = true
 		}
 	}
-	names := results.CommandNames(seen)
-	var out []series
-	all := series{name: "ALL", color: colorAll, width: 2}
-	target := series{name: "target rate", color: palette[3], dashed: true}
-	for i, iv := range t.ivs {
-		x := t.mid(iv)
-		all.points = append(all.points, plotter.XY{X: x, Y: perSecond(t.all[i].Count, iv)})
-		if iv.TargetRate > 0 {
-			target.points = append(target.points, plotter.XY{X: x, Y: iv.TargetRate})
-		}
-	}
-	if len(names) > 1 || len(names) == 1 && names[0] != results.AllCommands {
+	var out []chart.Series
+	if names := results.CommandNames(seen); len(names) > 1 || len(names) == 1 && names[0] != results.AllCommands {
 		for i, name := range names {
-			s := series{name: name, color: commandColor(name, i), width: 1.2}
-			for _, iv := range t.ivs {
-				var n int64
-				if cs := iv.Commands[name]; cs != nil {
-					n = cs.Count
+			s, _ := t.rates(chart.Series{Name: name, Color: commandColor(name, i), Width: 1.5}, func(k int) int64 {
+				if cs := t.ivs[k].Commands[name]; cs != nil {
+					return cs.Count
 				}
-				s.points = append(s.points, plotter.XY{X: t.mid(iv), Y: perSecond(n, iv)})
-			}
+				return 0
+			})
 			out = append(out, s)
 		}
 	}
+	all, _ := t.rates(chart.Series{Name: results.AllCommands, Color: colorAll, Width: 2.25}, func(k int) int64 { return t.all[k].Count })
 	out = append(out, all)
-	if len(target.points) > 0 {
+	if target := t.target(); len(target.Points) > 0 {
 		out = append(out, target)
 	}
 	return out
+}
+
+// target returns the open loop's target rate as a step line: flat over each
+// interval that offered load, broken where none was offered (between the
+// steps of a search, while a step's late operations drain), so no line runs
+// through a pause.
+func (t *timeline) target() chart.Series {
+	s := chart.Series{Name: "target rate", Key: "target", Color: colorTarget, Dashed: true, Width: 1.75, Hold: true, Unit: chart.UnitRate}
+	last := math.NaN()
+	for _, iv := range t.ivs {
+		from, to := t.seconds(iv.Start), t.seconds(iv.End)
+		if iv.TargetRate <= 0 {
+			if !math.IsNaN(last) {
+				s.Points = append(s.Points, chart.Gap(from))
+			}
+			last = math.NaN()
+			continue
+		}
+		if iv.TargetRate != last {
+			if !math.IsNaN(last) { // a step up or down: a vertical riser
+				s.Points = append(s.Points, chart.Point{X: from, Y: last})
+			}
+			s.Points = append(s.Points, chart.Point{X: from, Y: iv.TargetRate})
+		}
+		s.Points = append(s.Points, chart.Point{X: to, Y: iv.TargetRate})
+		last = iv.TargetRate
+	}
+	return s
 }
 
 // latencyPercentiles are the lines of the latency-over-time chart.
 var latencyPercentiles = []float64{50, 99, 99.9}
 
 // latency returns the p50, p99 and p99.9 of all commands over time, of the
-// latency kind the run reports first.
-func (t *timeline) latency(kind latencyKind) []series {
-	out := make([]series, len(latencyPercentiles))
-	colors := []int{0, 1, 3}
+// given latency (results.LatencyResponse or LatencyService); an interval in
+// which nothing completed is a gap.
+func (t *timeline) latency(latency string) []chart.Series {
+	out := make([]chart.Series, len(latencyPercentiles))
 	for i, p := range latencyPercentiles {
-		out[i] = series{name: "p" + percentileName(p), color: palette[colors[i]]}
+		out[i] = chart.Series{Name: "p" + percentileName(p), Color: percentileColor(p), Width: 1.75}
 	}
 	for i, iv := range t.ivs {
 		all := t.all[i]
 		if all.Count == 0 {
+			for k := range out {
+				out[k].Points = append(out[k].Points, chart.Gap(t.mid(iv)))
+			}
 			continue
 		}
 		h := all.Service
-		if kind.key == results.LatencyResponse {
+		if latency == results.LatencyResponse {
 			h = all.Response
 		}
 		vs := h.ValueAtPercentilesSlice(latencyPercentiles)
-		for i := range latencyPercentiles {
-			out[i].points = append(out[i].points, plotter.XY{X: t.mid(iv), Y: float64(vs[i]) / 1000})
+		for k := range latencyPercentiles {
+			out[k].Points = append(out[k].Points, chart.Point{X: t.mid(iv), Y: float64(vs[k]) / 1000})
 		}
 	}
 	return out
@@ -177,48 +217,83 @@ func (t *timeline) latency(kind latencyKind) []series {
 
 // redirects returns the MOVED and ASK replies per second that a cluster
 // client followed to another shard, over time; nil when there were none.
-func (t *timeline) redirects() []series {
-	var out []series
+func (t *timeline) redirects() []chart.Series {
+	var out []chart.Series
 	for _, class := range []results.ErrorClass{results.ErrMoved, results.ErrAsk} {
-		s := series{name: strings.ToUpper(string(class)) + " redirects", color: errorColor(class), width: 1.5}
-		if t.fillRates(&s, func(i int) int64 { return t.all[i].Redirects[class] }) {
+		s, any := t.rates(chart.Series{Name: strings.ToUpper(string(class)) + " redirects", Color: errorColor(class)}, func(i int) int64 { return t.all[i].Redirects[class] })
+		if any {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-// lateStartsSeries names the late starts on the errors chart.
-const lateStartsSeries = "late starts"
-
-// errors returns failed operations per second by class, and late starts
-// per second, over time; nil when nothing failed and nothing was late.
-func (t *timeline) errors() []series {
-	var out []series
+// errors returns failed operations per second by class, over time: only the
+// classes that occurred; nil when nothing failed.
+func (t *timeline) errors() []chart.Series {
+	var out []chart.Series
 	for _, class := range results.ErrorClasses {
-		s := series{name: string(class), color: errorColor(class)}
-		if t.fillRates(&s, func(i int) int64 { return t.all[i].Errors[class] }) {
+		s, any := t.rates(chart.Series{Name: string(class), Color: errorColor(class)}, func(i int) int64 { return t.all[i].Errors[class] })
+		if any {
 			out = append(out, s)
 		}
-	}
-	late := series{name: lateStartsSeries, color: palette[8], dashed: true}
-	if t.fillRates(&late, func(i int) int64 { return t.ivs[i].LateStarts }) {
-		out = append(out, late)
 	}
 	return out
 }
 
-// fillRates gives s a point per interval: count(i), the count of interval
-// i, per second. It reports whether any count was above zero, so that
-// charts leave out what never happened.
-func (t *timeline) fillRates(s *series, count func(i int) int64) bool {
-	var total int64
+// lateShare returns the share of the operations sent in each interval that
+// were sent late (open loop), in percent; false when none was.
+func (t *timeline) lateShare() (chart.Series, bool) {
+	s := chart.Series{Name: "sent late", Key: "late-starts", Color: colorLate, Width: 1.75}
+	var late int64
 	for i, iv := range t.ivs {
-		n := count(i)
-		total += n
-		s.points = append(s.points, plotter.XY{X: t.mid(iv), Y: perSecond(n, iv)})
+		sent := t.all[i].Count + t.all[i].ErrorCount()
+		if idle(iv) || sent == 0 {
+			s.Points = append(s.Points, chart.Gap(t.mid(iv)))
+			continue
+		}
+		late += iv.LateStarts
+		s.Points = append(s.Points, chart.Point{X: t.mid(iv), Y: 100 * math.Min(1, float64(iv.LateStarts)/float64(sent))})
 	}
-	return total > 0
+	return s, late > 0
+}
+
+// stepSpan is one step of a staircase or search on the timeline.
+type stepSpan struct {
+	phase    string
+	from, to float64
+	target   float64
+	verdict  *results.SLOStep // nil without objectives
+}
+
+// steps returns the run's steps in the order run: the spans of its named
+// phases (idle and warmup left out), each with its verdict when the run was
+// judged against objectives.
+func (t *timeline) steps(slo *results.SLOResult) []stepSpan {
+	var out []stepSpan
+	for _, iv := range t.ivs {
+		if iv.Phase == "" || !iv.Measured() || idle(iv) {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].phase == iv.Phase {
+			out[n-1].to = t.seconds(iv.End)
+			if out[n-1].target == 0 {
+				out[n-1].target = iv.TargetRate
+			}
+			continue
+		}
+		out = append(out, stepSpan{phase: iv.Phase, from: t.seconds(iv.Start), to: t.seconds(iv.End), target: iv.TargetRate})
+	}
+	if slo != nil && len(slo.Objectives) > 0 {
+		for i := range out {
+			for k := range slo.Steps {
+				if slo.Steps[k].Phase == out[i].phase {
+					out[i].verdict = &slo.Steps[k]
+				}
+			}
+		}
+	}
+	return out
 }
 
 // eventLabels name the kinds of event in the charts' legends.
@@ -240,25 +315,179 @@ func eventLabel(kind string) string {
 	return kind
 }
 
-// markers returns the run's events as moments on the timeline, and the
-// start of each phase of a staircase when no event marks it.
-func (t *timeline) markers(events []*results.Event) []marker {
-	var out []marker
-	phaseEvents := false
+// momentary reports whether an event of the kind happens at a moment worth
+// marking on the timeline. Phases are drawn as steps; reply-wait is an
+// account of the whole run written at its end.
+func momentary(kind string) bool {
+	return kind != results.EventPhase && kind != results.EventReplyWait
+}
+
+// acrossCharts reports whether an event of the kind is also drawn as a line
+// across every time chart: what changes the measurements (a reconnect, a
+// topology change, re-AUTH), not warnings, which the events lane holds.
+func acrossCharts(kind string) bool {
+	return momentary(kind) && kind != results.EventWarning
+}
+
+// timeAxis returns the page's shared time axis: from the warmup's start (or
+// an earlier event) to the last interval's end.
+func (t *timeline) timeAxis(events []*results.Event) chart.TimeAxis {
+	from, to := math.Min(t.warmupFrom, 0), t.end
 	for _, e := range events {
-		phaseEvents = phaseEvents || e.Kind == results.EventPhase
-		out = append(out, marker{x: t.seconds(e.Time), label: eventLabel(e.Kind), color: eventColor(e.Kind)})
-	}
-	if !phaseEvents {
-		prev := ""
-		for i, iv := range t.ivs {
-			if iv.Measured() && iv.Phase != prev && (i > 0 || iv.Phase != "") {
-				out = append(out, marker{x: t.seconds(iv.Start), label: eventLabel(results.EventPhase), color: eventColor(results.EventPhase)})
-			}
-			if iv.Measured() {
-				prev = iv.Phase
-			}
+		if momentary(e.Kind) {
+			x := t.seconds(e.Time)
+			from, to = math.Min(from, x), math.Max(to, x)
 		}
 	}
-	return out
+	return chart.NewTimeAxis(math.Floor(from*10)/10, to, "into the measured window")
+}
+
+// timeCharts draws a page's charts over time, all on one time axis, each
+// with the run's warmup and steps shaded and its events marked. Adding a
+// chart of another quantity over time (server CPU per shard, memory,
+// Azure Monitor series) is one call to chart with series whose points are
+// at t.seconds(sample time), then chartList.add; its samples may come at
+// their own grain (a minute for Azure Monitor). TestTimeChartsShareOneAxis
+// checks every chart of kind "time" on a page.
+type timeCharts struct {
+	axis  chart.TimeAxis
+	bands []chart.Band
+	marks []chart.Mark
+	lanes []chart.Lane
+	// legend explains the lanes' colours.
+	legend []chart.LegendEntry
+	seq    int
+}
+
+// newTimeCharts prepares the charts over time of a run.
+func newTimeCharts(t *timeline, events []*results.Event, slo *results.SLOResult) *timeCharts {
+	tc := &timeCharts{axis: t.timeAxis(events)}
+	var stepLane chart.Lane
+	if t.warmupFrom < 0 {
+		tc.bands = append(tc.bands, chart.Band{From: t.warmupFrom, To: 0, Label: "warmup", Fill: colorWarmup, Key: "warmup"})
+	}
+	steps := t.steps(slo)
+	judged := false
+	for i, st := range steps {
+		if i%2 == 0 {
+			tc.bands = append(tc.bands, chart.Band{From: st.from, To: st.to, Fill: colorStepShade, Key: "step"})
+		}
+		fill, label := colorStepPlain, ""
+		if st.target > 0 {
+			label = compactRate(st.target)
+		}
+		if st.verdict != nil {
+			judged = true
+			if st.verdict.Met {
+				fill, label = colorStepMet, label+" ✓"
+			} else {
+				fill, label = colorStepFailed, label+" ✗"
+			}
+		}
+		stepLane.Bands = append(stepLane.Bands, chart.Band{From: st.from, To: st.to, Label: strings.TrimSpace(label), Fill: fill, Key: "step", Tip: stepTip(st)})
+	}
+	if len(steps) > 0 {
+		stepLane.Name = "steps"
+		if t.warmupFrom < 0 {
+			stepLane.Bands = append([]chart.Band{{From: t.warmupFrom, To: 0, Label: "warmup", Fill: colorWarmup, Key: "warmup", Tip: "warmup: left out of the statistics"}}, stepLane.Bands...)
+		}
+		tc.lanes = append(tc.lanes, stepLane)
+		if judged {
+			tc.legend = append(tc.legend, chart.LegendEntry{Name: "step met the objectives", Color: colorStepMet, Box: true},
+				chart.LegendEntry{Name: "step failed", Color: colorStepFailed, Box: true})
+		}
+	}
+	eventLane := chart.Lane{Name: "events"}
+	kinds := map[string]bool{}
+	for _, e := range events {
+		if !momentary(e.Kind) {
+			continue
+		}
+		x := t.seconds(e.Time)
+		tip := fmt.Sprintf("%s at %s s\n%s", eventLabel(e.Kind), formatSeconds(x), e.Detail)
+		if e.Source != "" {
+			tip += "\nfrom " + e.Source
+		}
+		eventLane.Marks = append(eventLane.Marks, chart.Mark{X: x, Color: eventColor(e.Kind), Key: e.Kind, Tip: tip})
+		if acrossCharts(e.Kind) {
+			tc.marks = append(tc.marks, chart.Mark{X: x, Color: eventColor(e.Kind), Key: e.Kind, Dashed: true})
+		}
+		if !kinds[e.Kind] {
+			kinds[e.Kind] = true
+			tc.legend = append(tc.legend, chart.LegendEntry{Name: eventLabel(e.Kind), Color: eventColor(e.Kind), Dot: true})
+		}
+	}
+	if len(eventLane.Marks) > 0 {
+		tc.lanes = append(tc.lanes, eventLane)
+	}
+	return tc
+}
+
+// stepTip says what a step was and how it did.
+func stepTip(st stepSpan) string {
+	tip := fmt.Sprintf("%s\n%s s to %s s", st.phase, formatSeconds(st.from), formatSeconds(st.to))
+	if st.target > 0 {
+		tip += ", target " + units.FormatThroughput(st.target) + " ops/s"
+	}
+	if v := st.verdict; v != nil {
+		word := "failed"
+		if v.Met {
+			word = "met"
+		}
+		tip += fmt.Sprintf("\nachieved %s ops/s; %s the objectives", units.FormatThroughput(v.AchievedRate), word)
+		for _, o := range sortedKeys(v.Measured) {
+			tip += fmt.Sprintf("\n%s: measured %s ms", o, units.FormatMillis(float64(v.Measured[o])))
+		}
+		if v.Errors > 0 {
+			tip += fmt.Sprintf("\n%d errors", v.Errors)
+		}
+		if v.LateStarts > 0 {
+			tip += fmt.Sprintf("\n%s late starts", units.FormatThroughput(float64(v.LateStarts)))
+		}
+	}
+	return tip
+}
+
+func formatSeconds(s float64) string { return fmt.Sprintf("%.1f", s) }
+
+// lanesChart returns the chart of the run's steps and events, nil when it
+// has neither.
+func (tc *timeCharts) lanesChart() *chart.Chart {
+	if len(tc.lanes) == 0 {
+		return nil
+	}
+	var names []string
+	for _, l := range tc.lanes {
+		names = append(names, upperFirst(l.Name))
+	}
+	c := tc.axis.Chart("chart-timeline", strings.Join(names, " and "), chart.Axis{})
+	c.Lanes, c.Legend = tc.lanes, tc.legend
+	c.Bands = nil
+	return c
+}
+
+// chart returns a chart of series over time on the page's axis, with the
+// warmup and the steps shaded and the events marked.
+func (tc *timeCharts) chart(id, title string, y chart.Axis, series []chart.Series, rules ...chart.Rule) *chart.Chart {
+	c := tc.axis.Chart(id, title, y)
+	c.Series, c.Rules = series, rules
+	c.Bands, c.Marks = tc.bands, tc.marks
+	return c
+}
+
+// compactRate writes a rate as its step label: 2k, 40k, 1.5M.
+func compactRate(r float64) string {
+	switch {
+	case r >= 1e6:
+		return trimFloat(r/1e6) + "M"
+	case r >= 1e3:
+		return trimFloat(r/1e3) + "k"
+	}
+	return trimFloat(r)
+}
+
+func trimFloat(v float64) string {
+	s := fmt.Sprintf("%.2f", v)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s
 }
