@@ -85,14 +85,14 @@ func percentileColor(p float64) string {
 // eventColor gives each kind of event its colour on the timelines.
 func eventColor(kind string) string {
 	switch kind {
-	case results.EventReauth, results.EventTokenRefresh:
+	case results.EventReauth:
 		return palette[2]
+	case results.EventTokenRefresh:
+		return palette[9]
 	case results.EventReconnect, results.EventError:
 		return palette[3]
 	case results.EventTopology:
 		return palette[4]
-	case results.EventPhase:
-		return palette[9]
 	case results.EventWarning:
 		return "#e6a100"
 	}
@@ -174,7 +174,7 @@ func spectrumChart(id, title string, curves []chart.Series) *chart.Chart {
 // Chart captions say how to read each chart.
 const (
 	captionSpectrum   = "The latency below which each share of the operations of the measured window completed, read from one HdrHistogram per command holding every operation. The percentile axis is logarithmic in 1/(1−p): 90 %, 99 %, 99.9 %, … each get the same room, so the tail is as visible as the median."
-	captionTimeline   = "The run's steps and events on the time axis of the charts below. Hover over a step or an event for what it was; the charts below mark the same moments."
+	captionTimeline   = "on the time axis of the charts below. Hover over one for what it was; the charts below mark the same moments."
 	captionThroughput = "Operations completed per second in each interval."
 	captionLatency    = "Percentiles of all commands in each interval, each from the interval's histogram, on a logarithmic axis."
 	captionErrors     = "Failed operations per second in each interval, by class; only the classes that occurred."
@@ -296,7 +296,7 @@ func runCharts(run *results.Run, s *results.Summary) ([]htmlChart, error) {
 	}
 	tc := newTimeCharts(tl, run.Events, slo)
 	if c := tc.lanesChart(); c != nil {
-		if err := page.add("chart-timeline", c.Title, captionTimeline, c); err != nil {
+		if err := page.add("chart-timeline", c.Title, "The run's "+strings.ToLower(c.Title)+" "+captionTimeline, c); err != nil {
 			return nil, err
 		}
 	}

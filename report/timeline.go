@@ -137,7 +137,8 @@ func (t *timeline) throughput() []chart.Series {
 		}
 	}
 	var out []chart.Series
-	if names := results.CommandNames(seen); len(names) > 1 || len(names) == 1 && names[0] != results.AllCommands {
+	// One command is all commands: a line of its own would hide under ALL.
+	if names := results.CommandNames(seen); len(names) > 1 {
 		for i, name := range names {
 			s, _ := t.rates(chart.Series{Name: name, Color: commandColor(name, i), Width: 1.5}, func(k int) int64 {
 				if cs := t.ivs[k].Commands[name]; cs != nil {
@@ -324,9 +325,10 @@ func momentary(kind string) bool {
 
 // acrossCharts reports whether an event of the kind is also drawn as a line
 // across every time chart: what changes the measurements (a reconnect, a
-// topology change, re-AUTH), not warnings, which the events lane holds.
+// topology change, re-AUTH on the open connections), not warnings or a new
+// token being fetched, which the events lane holds.
 func acrossCharts(kind string) bool {
-	return momentary(kind) && kind != results.EventWarning
+	return momentary(kind) && kind != results.EventWarning && kind != results.EventTokenRefresh
 }
 
 // timeAxis returns the page's shared time axis: from the warmup's start (or

@@ -68,8 +68,8 @@ func (a *Axis) fit(lo, hi float64) {
 		// The ends are at 1, 2 or 5 of a decade (3 too on a narrow axis),
 		// labelled or not.
 		steps := []float64{1, 2, 5}
-		if math.Log10(hi/lo) <= 1.2 {
-			steps = []float64{1, 2, 3, 5}
+		if d := math.Log10(hi / lo); d <= 1.2 {
+			steps = logSteps(d)
 		}
 		a.Min = logStepBelow(lo, steps)
 		a.Max = logStepAbove(hi, steps)
@@ -180,6 +180,8 @@ func timeStep(span float64) float64 {
 // the given number of decades: more of them when there are few decades.
 func logSteps(decades float64) []float64 {
 	switch {
+	case decades <= 0.7:
+		return []float64{1, 2, 3, 4, 5, 6, 7, 8}
 	case decades <= 1.2:
 		return []float64{1, 2, 3, 5}
 	case decades <= 4:

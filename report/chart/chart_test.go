@@ -60,8 +60,10 @@ func TestLogAxisFit(t *testing.T) {
 	}{
 		// Latencies from 310 µs to 43 ms: 1, 2 and 5 of each decade.
 		{"two decades", 0.31, 43.1, 0.2, 50, "200 µs 500 µs 1 ms 2 ms 5 ms 10 ms 20 ms 50 ms"},
-		// Less than a decade: 3 joins in, so the axis is not one label.
-		{"narrow", 0.45, 0.9, 0.3, 1, "300 µs 500 µs 1 ms"},
+		// About a decade: 3 joins in, so the axis is not one label.
+		{"a decade", 0.25, 1.9, 0.2, 2, "200 µs 300 µs 500 µs 1 ms 2 ms"},
+		// Less than a decade: every whole mantissa is named.
+		{"narrow", 0.45, 0.9, 0.4, 1, "400 µs 500 µs 600 µs 700 µs 800 µs 1 ms"},
 		// Six decades: only the powers of ten are named.
 		{"wide", 0.002, 1500, 0.002, 2000, "10 µs 100 µs 1 ms 10 ms 100 ms 1 s"},
 	}
