@@ -456,9 +456,13 @@ func addRateLatency(page *chartList, run *results.Run, s *results.Summary) error
 		}
 		series = append(series, s)
 	}
+	var rates []float64
+	for _, p := range points {
+		rates = append(rates, p.step.AchievedRate)
+	}
 	c := &chart.Chart{
 		ID: "chart-rate-latency", Title: "Response time against achieved rate", Kind: "rate-latency",
-		X:      chart.Axis{Title: "achieved operations per second (each step)", Unit: chart.UnitRate, FromZero: true},
+		X:      rateAxis(rates),
 		Y:      latencyAxis("response time (logarithmic)"),
 		Series: series, Rules: rules,
 	}
@@ -479,6 +483,23 @@ func addRateLatency(page *chartList, run *results.Run, s *results.Summary) error
 		c.Legend = append(c.Legend, chart.LegendEntry{Name: "met", Color: "#666", Dot: true}, chart.LegendEntry{Name: "failed", Color: "#666", Hollow: true})
 	}
 	return page.add("chart-rate-latency", "Response time against achieved rate", caption, c)
+}
+
+// rateAxis is the axis of the steps' achieved rates: linear from zero, or
+// logarithmic when the rates span more than a factor of 20 (a search that
+// halved its way down, or doubled its way up from far below), so the low
+// steps are not crowded at the left.
+func rateAxis(rates []float64) chart.Axis {
+	lo, hi := math.Inf(1), 0.0
+	for _, r := range rates {
+		if r > 0 {
+			lo, hi = math.Min(lo, r), math.Max(hi, r)
+		}
+	}
+	if hi > 0 && hi/lo >= 20 {
+		return chart.Axis{Title: "achieved operations per second (each step, logarithmic)", Unit: chart.UnitRate, Log: true}
+	}
+	return chart.Axis{Title: "achieved operations per second (each step)", Unit: chart.UnitRate, FromZero: true}
 }
 
 // stepPointTip says what a point of the rate-latency chart is.

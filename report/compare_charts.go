@@ -19,6 +19,7 @@ func comparisonCharts(c *Comparison) ([]htmlChart, error) {
 		what = c.Command
 	}
 	var spectra, tput, p99, stepSeries []chart.Series
+	var rates []float64
 	var objectives []string
 	end := 0.0
 	for i, nr := range c.runs {
@@ -59,6 +60,7 @@ func comparisonCharts(c *Comparison) ([]htmlChart, error) {
 			s := chart.Series{Name: name + " p99", Key: r.Letter, Color: color, Width: 1.75, Dots: true, Unit: chart.UnitMillis}
 			slices.SortStableFunc(points, func(a, b stepPoint) int { return cmp.Compare(a.step.AchievedRate, b.step.AchievedRate) })
 			for _, p := range points {
+				rates = append(rates, p.step.AchievedRate)
 				if p.measured {
 					s.Points = append(s.Points, chart.Point{X: p.step.AchievedRate, Y: float64(p.latency[1]) / 1000, Hollow: p.judged && !p.step.Met, Tip: r.Letter + " " + stepPointTip(p, 99)})
 				}
@@ -84,7 +86,7 @@ func comparisonCharts(c *Comparison) ([]htmlChart, error) {
 		}
 		rc := &chart.Chart{
 			ID: "chart-rate-latency", Title: "p99 against achieved rate", Kind: "rate-latency",
-			X:      chart.Axis{Title: "achieved operations per second (each step)", Unit: chart.UnitRate, FromZero: true},
+			X:      rateAxis(rates),
 			Y:      latencyAxis("p99 response time (logarithmic)"),
 			Series: stepSeries, Rules: rules,
 			Legend: []chart.LegendEntry{{Name: "met", Color: "#666", Dot: true}, {Name: "failed", Color: "#666", Hollow: true}},

@@ -407,19 +407,25 @@ func TestStepsAreLabelledAndPausesAreGaps(t *testing.T) {
 	origin := run.MeasuredStart()
 	type span struct{ from, to, target float64 }
 	var idleSpans, offered []span
-	runs := 0 // stretches of intervals without a pause
-	prevIdle := true
+	stretches, apart := 0, 0 // runs of intervals that offered load; intervals that only finished late operations
+	prevOffered := false
 	for _, iv := range run.Intervals {
 		s := span{iv.Start.Sub(origin).Seconds(), iv.End.Sub(origin).Seconds(), iv.TargetRate}
 		if iv.Phase == results.PhaseIdle {
 			idleSpans = append(idleSpans, s)
-		} else if prevIdle {
-			runs++
+		} else if iv.TargetRate == 0 {
+			apart++
 		}
 		if iv.TargetRate > 0 {
 			offered = append(offered, s)
+			if !prevOffered {
+				stretches++
+			}
 		}
-		prevIdle = iv.Phase == results.PhaseIdle
+		prevOffered = iv.TargetRate > 0
+	}
+	if apart == 0 {
+		t.Fatal("the fixture has no interval that only finishes a step's late operations")
 	}
 	tp := charts["chart-throughput"]
 	m := hoverOf(t, tp)
@@ -436,8 +442,13 @@ func TestStepsAreLabelledAndPausesAreGaps(t *testing.T) {
 		}
 	}
 	path := tp.find(func(n *svgNode) bool { return n.hasClass("series") && n.Attr["data-series"] == "ALL" })[0]
-	if got := strings.Count(path.Attr["d"], "M"); got != runs {
-		t.Errorf("the throughput line has %d pieces, the run %d stretches between pauses", got, runs)
+	if got := strings.Count(path.Attr["d"], "M"); got != stretches {
+		t.Errorf("the throughput line has %d pieces, the run %d stretches of offered load", got, stretches)
+	}
+	// What a step's late operations did after it is a point apart, not a
+	// line from the step's rate down to it.
+	if got := len(tp.find(func(n *svgNode) bool { return n.hasClass("lone") && n.Attr["data-series"] == "ALL" })); got != apart {
+		t.Errorf("%d throughput points apart, the run has %d intervals that finished late operations", got, apart)
 	}
 	if len(m.S[target].G) == 0 {
 		t.Fatal("no target rate segments")
@@ -460,6 +471,22 @@ func TestStepsAreLabelledAndPausesAreGaps(t *testing.T) {
 	late := charts["chart-late"]
 	if late == nil || len(late.find(func(n *svgNode) bool { return n.hasClass("series") && n.Attr["data-series"] == "late-starts" })) != 1 {
 		t.Fatal("no late-starts chart")
+	}
+}
+
+func TestRateAxis(t *testing.T) {
+	tests := []struct {
+		rates []float64
+		log   bool
+	}{
+		{[]float64{10000, 20000, 40000, 73727, 60000}, false}, // doubling then bisecting near the top
+		{[]float64{2000, 1000, 500, 250, 125, 63, 32}, true},  // halving from a start far above
+		{[]float64{0, 1000, 1500}, false},                     // a step that achieved nothing is not a range
+	}
+	for _, tt := range tests {
+		if a := rateAxis(tt.rates); a.Log != tt.log || (!a.Log && !a.FromZero) {
+			t.Errorf("rates %v: logarithmic %v, want %v", tt.rates, a.Log, tt.log)
+		}
 	}
 }
 

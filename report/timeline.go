@@ -23,9 +23,15 @@ type timeline struct {
 	origin time.Time // start of the measured window: x = 0
 	ivs    []*results.Interval
 	all    []*results.CommandStats // every command of ivs[i] added up
-	// warmupFrom is where the warmup begins on the x axis (negative), or 0
-	// without warmup; end is where the last interval ends.
-	warmupFrom, end float64
+	// warmupFrom and warmupTo are where the warmup begins and ends on the x
+	// axis (its last interval may lie past 0 when it finishes the warmup's
+	// late operations), both 0 without warmup; end is where the last
+	// interval ends.
+	warmupFrom, warmupTo, end float64
+	// offers is set when the intervals say which offered load (an open
+	// loop's target rates): an interval that did not only finished late
+	// operations.
+	offers bool
 }
 
 func newTimeline(run *results.Run) (*timeline, error) {
@@ -42,10 +48,52 @@ func newTimeline(run *results.Run) (*timeline, error) {
 	for _, iv := range ivs {
 		if !iv.Measured() {
 			t.warmupFrom = math.Min(t.warmupFrom, t.seconds(iv.Start))
+			t.warmupTo = math.Max(t.warmupTo, t.seconds(iv.End))
 		}
 		t.end = math.Max(t.end, t.seconds(iv.End))
+		t.offers = t.offers || iv.TargetRate > 0
+	}
+	if t.warmupFrom == 0 {
+		t.warmupTo = 0
 	}
 	return t, nil
+}
+
+// placement says how an interval is drawn on the charts over time.
+type placement int
+
+const (
+	// onLine: a point of the line.
+	onLine placement = iota
+	// apart: a point of its own, the line broken on both sides: an
+	// interval of an open loop that offered no load but finished a step's
+	// late operations. Its rate is not the step's, so no line runs from the
+	// step down to it, but what it did stays visible.
+	apart
+	// gap: nothing: a pause between the steps of a search.
+	gap
+)
+
+func (t *timeline) placement(iv *results.Interval) placement {
+	switch {
+	case idle(iv):
+		return gap
+	case t.offers && iv.TargetRate <= 0:
+		return apart
+	}
+	return onLine
+}
+
+// place appends a value at x to s as the interval's placement says.
+func place(s *chart.Series, p placement, x, y float64) {
+	switch p {
+	case gap:
+		s.Points = append(s.Points, chart.Gap(x))
+	case apart:
+		s.Points = append(s.Points, chart.Gap(x), chart.Point{X: x, Y: y}, chart.Gap(x))
+	default:
+		s.Points = append(s.Points, chart.Point{X: x, Y: y})
+	}
 }
 
 // seconds places a moment on the x axis.
@@ -111,18 +159,20 @@ func allOf(iv *results.Interval) *results.CommandStats {
 // steps of a search. Its rates are not zeros but gaps.
 func idle(iv *results.Interval) bool { return iv.Phase == results.PhaseIdle }
 
-// rates returns a series of count(i) per second, interval by interval, with
-// a gap over idle intervals, and whether any count was above zero.
+// rates returns a series of count(i) per second, interval by interval,
+// placed as each interval's placement says, and whether any count was above
+// zero.
 func (t *timeline) rates(s chart.Series, count func(i int) int64) (chart.Series, bool) {
 	var total int64
 	for i, iv := range t.ivs {
-		if idle(iv) {
-			s.Points = append(s.Points, chart.Gap(t.mid(iv)))
+		p := t.placement(iv)
+		if p == gap {
+			place(&s, p, t.mid(iv), 0)
 			continue
 		}
 		n := count(i)
 		total += n
-		s.Points = append(s.Points, chart.Point{X: t.mid(iv), Y: perSecond(n, iv)})
+		place(&s, p, t.mid(iv), perSecond(n, iv))
 	}
 	return s, total > 0
 }
@@ -198,9 +248,13 @@ func (t *timeline) latency(latency string) []chart.Series {
 	}
 	for i, iv := range t.ivs {
 		all := t.all[i]
+		p := t.placement(iv)
 		if all.Count == 0 {
+			p = gap
+		}
+		if p == gap {
 			for k := range out {
-				out[k].Points = append(out[k].Points, chart.Gap(t.mid(iv)))
+				place(&out[k], gap, t.mid(iv), 0)
 			}
 			continue
 		}
@@ -210,7 +264,7 @@ func (t *timeline) latency(latency string) []chart.Series {
 		}
 		vs := h.ValueAtPercentilesSlice(latencyPercentiles)
 		for k := range latencyPercentiles {
-			out[k].Points = append(out[k].Points, chart.Point{X: t.mid(iv), Y: float64(vs[k]) / 1000})
+			place(&out[k], p, t.mid(iv), float64(vs[k])/1000)
 		}
 	}
 	return out
@@ -249,12 +303,16 @@ func (t *timeline) lateShare() (chart.Series, bool) {
 	var late int64
 	for i, iv := range t.ivs {
 		sent := t.all[i].Count + t.all[i].ErrorCount()
-		if idle(iv) || sent == 0 {
-			s.Points = append(s.Points, chart.Gap(t.mid(iv)))
+		p := t.placement(iv)
+		if sent == 0 {
+			p = gap
+		}
+		if p == gap {
+			place(&s, gap, t.mid(iv), 0)
 			continue
 		}
 		late += iv.LateStarts
-		s.Points = append(s.Points, chart.Point{X: t.mid(iv), Y: 100 * math.Min(1, float64(iv.LateStarts)/float64(sent))})
+		place(&s, p, t.mid(iv), 100*math.Min(1, float64(iv.LateStarts)/float64(sent)))
 	}
 	return s, late > 0
 }
@@ -366,7 +424,7 @@ func newTimeCharts(t *timeline, events []*results.Event, slo *results.SLOResult)
 	tc := &timeCharts{axis: t.timeAxis(events)}
 	var stepLane chart.Lane
 	if t.warmupFrom < 0 {
-		tc.bands = append(tc.bands, chart.Band{From: t.warmupFrom, To: 0, Label: "warmup", Fill: colorWarmup, Key: "warmup"})
+		tc.bands = append(tc.bands, chart.Band{From: t.warmupFrom, To: t.warmupTo, Label: "warmup", Fill: colorWarmup, Key: "warmup"})
 	}
 	steps := t.steps(slo)
 	judged := false
@@ -391,7 +449,7 @@ func newTimeCharts(t *timeline, events []*results.Event, slo *results.SLOResult)
 	if len(steps) > 0 {
 		stepLane.Name = "steps"
 		if t.warmupFrom < 0 {
-			stepLane.Bands = append([]chart.Band{{From: t.warmupFrom, To: 0, Label: "warmup", Fill: colorWarmup, Key: "warmup", Tip: "warmup: left out of the statistics"}}, stepLane.Bands...)
+			stepLane.Bands = append([]chart.Band{{From: t.warmupFrom, To: t.warmupTo, Label: "warmup", Fill: colorWarmup, Key: "warmup", Tip: "warmup: left out of the statistics"}}, stepLane.Bands...)
 		}
 		tc.lanes = append(tc.lanes, stepLane)
 		if judged {

@@ -193,7 +193,7 @@ func (c *Chart) SVG() ([]byte, error) {
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, s := range series {
 			for _, p := range s.Points {
-				if !math.IsNaN(p.Y) {
+				if !math.IsNaN(p.Y) && (!x.Log || p.X > 0) {
 					lo, hi = math.Min(lo, p.X), math.Max(hi, p.X)
 				}
 			}
@@ -587,38 +587,61 @@ func (p *plotArea) drawRule(w *svgWriter, r Rule) {
 		esc(r.Key), val(r.Y), esc(r.Label), num(p.left), num(p.left+p.width), num(y), num(y), esc(r.Color))
 }
 
+// drawSeries draws a series as a line broken at its gaps; a point alone
+// between two gaps is a dot, so that it shows.
 func (p *plotArea) drawSeries(w *svgWriter, s Series) {
 	if s.NoLine {
 		return
 	}
-	var d strings.Builder
-	pen := false
+	var pieces [][][2]float64
+	var cur [][2]float64
 	for _, pt := range s.Points {
-		y := p.py(pt.Y)
-		if math.IsNaN(y) || math.IsInf(y, 0) {
-			pen = false
+		x, y := p.px(pt.X), p.py(pt.Y)
+		if math.IsNaN(x+y) || math.IsInf(x+y, 0) {
+			if len(cur) > 0 {
+				pieces = append(pieces, cur)
+			}
+			cur = nil
 			continue
 		}
-		if pen {
-			d.WriteString("L")
-		} else {
-			d.WriteString("M")
-		}
-		d.WriteString(num(p.px(pt.X)) + " " + num(y))
-		pen = true
+		cur = append(cur, [2]float64{x, y})
+	}
+	if len(cur) > 0 {
+		pieces = append(pieces, cur)
 	}
 	width := s.Width
 	if width == 0 {
 		width = 1.75
 	}
-	w.printf(`<path class="series" data-series="%s" d="%s" fill="none" stroke="%s" stroke-width="%s" stroke-linejoin="round" stroke-linecap="round"%s/>`+"\n",
-		esc(s.key()), d.String(), esc(s.Color), num(width), dashAttr(s.Dashed))
+	var d strings.Builder
+	var lone [][2]float64
+	for _, piece := range pieces {
+		if len(piece) == 1 {
+			lone = append(lone, piece[0])
+			continue
+		}
+		for i, xy := range piece {
+			if i == 0 {
+				d.WriteString("M")
+			} else {
+				d.WriteString("L")
+			}
+			d.WriteString(num(xy[0]) + " " + num(xy[1]))
+		}
+	}
+	if d.Len() > 0 {
+		w.printf(`<path class="series" data-series="%s" d="%s" fill="none" stroke="%s" stroke-width="%s" stroke-linejoin="round" stroke-linecap="round"%s/>`+"\n",
+			esc(s.key()), d.String(), esc(s.Color), num(width), dashAttr(s.Dashed))
+	}
+	for _, xy := range lone {
+		w.printf(`<circle class="lone" data-series="%s" cx="%s" cy="%s" r="%s" fill="%s"/>`+"\n", esc(s.key()), num(xy[0]), num(xy[1]), num(width+1), esc(s.Color))
+	}
 }
 
 func (p *plotArea) drawDots(w *svgWriter, s Series) {
 	for _, pt := range s.Points {
 		x, y := p.px(pt.X), p.py(pt.Y)
-		if math.IsNaN(y) || math.IsInf(y, 0) {
+		if math.IsNaN(x+y) || math.IsInf(x+y, 0) {
 			continue
 		}
 		fill := esc(s.Color)

@@ -191,7 +191,7 @@ func TestTimeChartsLineUp(t *testing.T) {
 func TestGapsAndMissingSeries(t *testing.T) {
 	c := NewTimeAxis(0, 10, "").Chart("c", "Throughput & <friends>", Axis{Unit: UnitRate, FromZero: true})
 	c.Series = []Series{
-		{Name: "ALL", Color: "#333", Points: []Point{{X: 0.5, Y: 10}, {X: 1.5, Y: 12}, Gap(2.5), {X: 3.5, Y: 11}, {X: 4.5, Y: 9}}},
+		{Name: "ALL", Color: "#333", Points: []Point{{X: 0.5, Y: 10}, {X: 1.5, Y: 12}, Gap(2.5), {X: 3.5, Y: 11}, {X: 4.5, Y: 9}, Gap(5), {X: 5.5, Y: 2}, Gap(6)}},
 		{Name: "never measured", Color: "#f00", Points: []Point{Gap(0.5), Gap(1.5)}},
 		{Name: "target rate", Color: "#d62728", Hold: true, Points: []Point{{X: 0, Y: 10}, {X: 2, Y: 10}, Gap(2), {X: 3, Y: 12}, {X: 5, Y: 12}}},
 	}
@@ -207,6 +207,9 @@ func TestGapsAndMissingSeries(t *testing.T) {
 	if n := strings.Count(paths[0].attrs["d"], "M"); n != 2 {
 		t.Errorf("a line with one gap is drawn in %d pieces: %s", n, paths[0].attrs["d"])
 	}
+	if lone := withClass(ns, "lone"); len(lone) != 1 || lone[0].attrs["data-series"] != "ALL" {
+		t.Errorf("a point alone between gaps is drawn as %v, want one dot", lone)
+	}
 	for _, e := range withClass(ns, "legend-entry") {
 		if e.attrs["data-name"] == "never measured" {
 			t.Error("a series with nothing measured is in the legend")
@@ -219,7 +222,7 @@ func TestGapsAndMissingSeries(t *testing.T) {
 	if err := json.Unmarshal([]byte(ns[0].attrs["data-hover"]), &m); err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Series) != 2 || len(m.Series[0].Points) != 4 || m.Series[0].Reach != 0.75 {
+	if len(m.Series) != 2 || len(m.Series[0].Points) != 5 || m.Series[0].Reach != 0.75 {
 		t.Errorf("hover model of ALL: %+v", m.Series)
 	}
 	want := [][3]float64{{0, 2, 10}, {3, 5, 12}}
