@@ -199,6 +199,9 @@ func timeCaption(text string, tc *timeCharts) string {
 			break
 		}
 	}
+	if tc.apart {
+		parts = append(parts, "Points apart from the lines: an interval after a step that only finished the step's late operations.")
+	}
 	if len(tc.marks) > 0 {
 		parts = append(parts, "Dashed vertical lines: the run's events, named in the events lane above.")
 	}

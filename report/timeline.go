@@ -416,12 +416,16 @@ type timeCharts struct {
 	lanes []chart.Lane
 	// legend explains the lanes' colours.
 	legend []chart.LegendEntry
-	seq    int
+	// apart is set when some interval is drawn apart from the lines.
+	apart bool
 }
 
 // newTimeCharts prepares the charts over time of a run.
 func newTimeCharts(t *timeline, events []*results.Event, slo *results.SLOResult) *timeCharts {
 	tc := &timeCharts{axis: t.timeAxis(events)}
+	for _, iv := range t.ivs {
+		tc.apart = tc.apart || t.placement(iv) == apart
+	}
 	var stepLane chart.Lane
 	if t.warmupFrom < 0 {
 		tc.bands = append(tc.bands, chart.Band{From: t.warmupFrom, To: t.warmupTo, Label: "warmup", Fill: colorWarmup, Key: "warmup"})
