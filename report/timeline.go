@@ -438,7 +438,7 @@ func newTimeCharts(t *timeline, events []*results.Event, slo *results.SLOResult)
 		}
 		fill, label := colorStepPlain, ""
 		if st.target > 0 {
-			label = compactRate(st.target)
+			label = units.FormatRate(st.target)
 		}
 		if st.verdict != nil {
 			judged = true
@@ -537,21 +537,4 @@ func (tc *timeCharts) chart(id, title string, y chart.Axis, series []chart.Serie
 	c.Series, c.Rules = series, rules
 	c.Bands, c.Marks = tc.bands, tc.marks
 	return c
-}
-
-// compactRate writes a rate as its step label: 2k, 40k, 1.5M.
-func compactRate(r float64) string {
-	switch {
-	case r >= 1e6:
-		return trimFloat(r/1e6) + "M"
-	case r >= 1e3:
-		return trimFloat(r/1e3) + "k"
-	}
-	return trimFloat(r)
-}
-
-func trimFloat(v float64) string {
-	s := fmt.Sprintf("%.2f", v)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	return s
 }
