@@ -135,6 +135,9 @@ type Config struct {
 	WriteBufferSize int `json:"write_buffer_size"`
 	// ReplyWait is how connections wait for replies (--reply-wait).
 	ReplyWait transport.ReplyWait `json:"reply_wait"`
+	// Transport is how connections reach their sockets (--transport): raw
+	// system calls, or Go's net.Conn as it is.
+	Transport transport.Transport `json:"transport,omitempty"`
 	// Preload writes every key of the key range before the run, outside the
 	// statistics.
 	Preload bool `json:"preload,omitempty"`
@@ -280,6 +283,7 @@ func DefaultConfig() Config {
 		ReadBufferSize:     DefaultBufferSize,
 		WriteBufferSize:    DefaultBufferSize,
 		ReplyWait:          transport.ReplyWaitAuto,
+		Transport:          transport.TransportAuto,
 		StepDuration:       DefaultStepDuration,
 		MaxSteps:           DefaultMaxSteps,
 		MaxRate:            DefaultMaxRate,
@@ -340,6 +344,11 @@ func (c *Config) Validate() error {
 		add(f{"reply_wait"}, "{reply_wait} poll: an open loop's workers wait on timers that polling connections would starve; use auto or park")
 	} else if c.ReplyWait == transport.ReplyWaitPoll && c.Target.Auth == AuthEntra {
 		add(f{"reply_wait"}, "{reply_wait} poll: Entra ID's token requests would be starved by polling connections; use auto or park")
+	}
+	if tr, err := transport.ParseTransport(string(c.Transport)); err != nil {
+		add(f{"transport"}, "{transport} %w", err)
+	} else if !tr.Raw() && c.ReplyWait == transport.ReplyWaitPoll {
+		add(f{"transport", "reply_wait"}, "{reply_wait} poll needs raw system calls: Go's own connections ({transport} std) park; use {transport} auto or raw")
 	}
 	if c.Warmup < 0 {
 		add(f{"warmup"}, "{warmup} %s: cannot be negative", c.Warmup)

@@ -120,39 +120,62 @@ func assertCountsMatchServer(t *testing.T, s *benchtest.Server, obs *collector, 
 	}
 }
 
+// transports are the --transport choices the correctness tests run under
+// (each parks for replies: polling is tested alone, in
+// TestRepliesPolledFromALocalServer).
+var transports = []transport.Transport{transport.TransportRaw, transport.TransportStd}
+
+func init() {
+	if runtime.GOOS != "linux" {
+		transports = []transport.Transport{transport.TransportStd}
+	}
+}
+
 func TestPlainRunMatchesServerCounts(t *testing.T) {
 	t.Parallel()
-	s := benchtest.StartServer(t)
-	s.ResetStats(t)
-	cfg := config(s)
-	obs, out := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
-	if out.Interrupted {
-		t.Fatal("run reported interrupted")
-	}
-	assertCountsMatchServer(t, s, obs, 20000)
-	// Byte accounting: every byte the workload sent, as the server counted
-	// them, minus the connection set-up (HELLO, PING) and our INFO calls.
-	tot := obs.totals(t)
-	if tot["SET"].BytesSent == 0 || tot["GET"].BytesReceived == 0 {
-		t.Fatalf("no bytes accounted: %+v %+v", tot["SET"], tot["GET"])
-	}
-	// Closed loop: the intended start is the send, so both histograms agree.
-	get := tot["GET"]
-	if !get.Response.Equals(get.Service.Histogram) {
-		t.Fatal("closed loop: response and service histograms differ")
+	for _, tr := range transports {
+		t.Run(string(tr), func(t *testing.T) {
+			t.Parallel()
+			s := benchtest.StartServer(t)
+			s.ResetStats(t)
+			cfg := config(s)
+			cfg.Transport = tr
+			obs, out := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+			if out.Interrupted {
+				t.Fatal("run reported interrupted")
+			}
+			assertCountsMatchServer(t, s, obs, 20000)
+			// Byte accounting: every byte the workload sent, as the server counted
+			// them, minus the connection set-up (HELLO, PING) and our INFO calls.
+			tot := obs.totals(t)
+			if tot["SET"].BytesSent == 0 || tot["GET"].BytesReceived == 0 {
+				t.Fatalf("no bytes accounted: %+v %+v", tot["SET"], tot["GET"])
+			}
+			// Closed loop: the intended start is the send, so both histograms agree.
+			get := tot["GET"]
+			if !get.Response.Equals(get.Service.Histogram) {
+				t.Fatal("closed loop: response and service histograms differ")
+			}
+		})
 	}
 }
 
 func TestTLSRunMatchesServerCountsWithHostnameVerified(t *testing.T) {
 	t.Parallel()
-	s := benchtest.StartServer(t, benchtest.WithTLS("localhost", "127.0.0.1"))
-	s.ResetStats(t)
-	cfg := config(s)
-	cfg.Target.Host, cfg.Target.Port = "localhost", s.TLSPort
-	cfg.Target.TLS = transport.TLSOptions{Enabled: true, CAPEM: s.Certs.CAPEM}
-	cfg.Pipeline = 4
-	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
-	assertCountsMatchServer(t, s, obs, 20000)
+	for _, tr := range transports {
+		t.Run(string(tr), func(t *testing.T) {
+			t.Parallel()
+			s := benchtest.StartServer(t, benchtest.WithTLS("localhost", "127.0.0.1"))
+			s.ResetStats(t)
+			cfg := config(s)
+			cfg.Transport = tr
+			cfg.Target.Host, cfg.Target.Port = "localhost", s.TLSPort
+			cfg.Target.TLS = transport.TLSOptions{Enabled: true, CAPEM: s.Certs.CAPEM}
+			cfg.Pipeline = 4
+			obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+			assertCountsMatchServer(t, s, obs, 20000)
+		})
+	}
 }
 
 func TestCertificateForAnotherHost(t *testing.T) {

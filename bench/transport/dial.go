@@ -14,7 +14,10 @@ type DialOptions struct {
 	// TLS, when set, runs TLS over the connection.
 	TLS *tls.Config
 	// Waits says how the connections wait for replies; nil: they park.
+	// It is ignored when Transport is std.
 	Waits *Waits
+	// Transport chooses raw system calls or Go's net.Conn; empty is auto.
+	Transport Transport
 	// DeadlineSlack is how far a deadline in force may be earlier than the
 	// one asked for before it is moved (see deadlineConn).
 	DeadlineSlack time.Duration
@@ -22,10 +25,10 @@ type DialOptions struct {
 
 // Dialer returns a dial function for go-redis. Its chain: TCP, with raw
 // reads and writes where the platform has them (rawConn) or polling ones
-// (pollConn) while o.Waits say so; TLS over it; and deadlines moved lazily
-// on top (deadlineConn).
+// (pollConn) while o.Waits say so, unless o.Transport is std; TLS over it;
+// and deadlines moved lazily on top (deadlineConn).
 func Dialer(o DialOptions) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	timeout, tlsConfig, w, slack := o.Timeout, o.TLS, o.Waits, o.DeadlineSlack
+	timeout, tlsConfig, w, slack, raw := o.Timeout, o.TLS, o.Waits, o.DeadlineSlack, o.Transport.Raw()
 	nd := &net.Dialer{
 		Timeout:         timeout,
 		KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3},
@@ -35,9 +38,11 @@ func Dialer(o DialOptions) func(ctx context.Context, network, addr string) (net.
 		if err != nil {
 			return nil, err
 		}
-		if w != nil {
+		switch {
+		case !raw: // Go's net.Conn as it is
+		case w != nil:
 			c = newPollConn(c, w)
-		} else {
+		default:
 			c = rawIO(c)
 		}
 		if tlsConfig != nil {

@@ -146,11 +146,12 @@ const (
 )
 
 // NewWaits returns the waits of a run, or nil when its connections
-// always park: --reply-wait park, an open loop, or a platform where reads
-// cannot poll. With auto the connections park until start, and poll from
-// then on; with poll they poll from the first.
-func NewWaits(mode ReplyWait, openLoop bool) *Waits {
-	if mode == ReplyWaitPark || openLoop || !pollingSupported {
+// always park: --reply-wait park, a run that must park (an open loop, Entra
+// ID, --transport std), or a platform where reads cannot poll. With auto
+// the connections park until start, and poll from then on; with poll they
+// poll from the first.
+func NewWaits(mode ReplyWait, mustPark bool) *Waits {
+	if mode == ReplyWaitPark || mustPark || !pollingSupported {
 		return nil
 	}
 	w := &Waits{conns: map[*pollConn]struct{}{}, backoff: firstBackoff, retry: farFuture}

@@ -35,6 +35,7 @@ var flagOfField = map[string]string{
 	"read_buffer_size":           "--buffer-size",
 	"write_buffer_size":          "--buffer-size",
 	"reply_wait":                 "--reply-wait",
+	"transport":                  "--transport",
 	"segment":                    "--segment",
 	"rate":                       "--rate",
 	"ramp":                       "--rate-ramp",

@@ -40,7 +40,7 @@ type runFlags struct {
 	warmup, interval            time.Duration
 	timeout, connectTimeout     time.Duration
 	bufferSize                  int
-	replyWait                   string
+	replyWait, transport        string
 	ratio, keyPrefix            string
 	keyMin, keyMax              uint64
 	keyPattern                  string
@@ -116,6 +116,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Var(secondsOrDuration{&f.timeout}, "timeout", "command timeout")
 	fs.Var(secondsOrDuration{&f.connectTimeout}, "connect-timeout", "timeout to connect, including TLS and AUTH")
 	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection (default: room for a pipeline of the largest values, 4k to 32k)")
+	fs.StringVar(&f.transport, "transport", string(transport.TransportAuto), "how connections reach their sockets: auto (raw system calls on Linux, Go's net.Conn elsewhere), raw (raw system calls; connections may poll for replies, see --reply-wait), or std (Go's net.Conn as it is: reads park in Go's network poller)")
 	fs.StringVar(&f.replyWait, "reply-wait", string(transport.ReplyWaitAuto), "how connections wait for replies: auto (a closed loop polls while replies come within a round of the others, as an event loop does, and parks in Go's network poller otherwise), park, or poll (a closed loop only)")
 	// Open loop.
 	fs.StringVar(&f.rate, "rate", "", "offered load in ops/s over all connections, e.g. 50k or 1.5M: an open loop whose latency is measured from each operation's due time")

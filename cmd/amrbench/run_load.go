@@ -60,6 +60,9 @@ func (f *runFlags) planLoad(fs *pflag.FlagSet, p *runPlan) error {
 		return usagef("--reply-wait %w", err)
 	}
 	c.ReplyWait = wait
+	if c.Transport, err = transport.ParseTransport(f.transport); err != nil {
+		return usagef("--transport %w", err)
+	}
 	c.Preload = f.preload
 	return f.planOpenLoop(fs, p)
 }
