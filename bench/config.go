@@ -2,6 +2,7 @@ package bench
 
 import (
 	"errors"
+	"math"
 	"net"
 	"strconv"
 	"time"
@@ -113,6 +114,11 @@ type Config struct {
 	// authenticated before the next is dialled, as Azure's protection against
 	// floods of unauthenticated connections expects.
 	ConnectConcurrency int `json:"connect_concurrency"`
+	// ConnectRate bounds how many connections start opening per second;
+	// 0 sets no bound beyond ConnectConcurrency. Azure rate-limits the
+	// creation of connections; with the default concurrency of 1, each
+	// connection's round trips (TCP, TLS, AUTH) pace the opening already.
+	ConnectRate float64 `json:"connect_rate,omitempty"`
 	// Pipeline is the number of commands each connection sends before
 	// waiting for their replies.
 	Pipeline int `json:"pipeline"`
@@ -320,6 +326,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ConnectConcurrency < 1 {
 		add(f{"connect_concurrency"}, "{connect_concurrency} %d: at least 1", c.ConnectConcurrency)
+	}
+	if c.ConnectRate < 0 || math.IsNaN(c.ConnectRate) || math.IsInf(c.ConnectRate, 0) {
+		add(f{"connect_rate"}, "{connect_rate} %v: 0 (no bound) or a rate above 0", c.ConnectRate)
 	}
 	if c.Pipeline < 1 || c.Pipeline > MaxPipeline {
 		add(f{"pipeline"}, "{pipeline} %d: from 1 to %d", c.Pipeline, MaxPipeline)

@@ -459,7 +459,10 @@ func TestStartAtFixesTheMeasuredWindow(t *testing.T) {
 			if end := cfg.StartAt.Add(cfg.Duration); last.Index != 2 || last.End.Before(end.Add(-50*time.Millisecond)) {
 				t.Fatalf("last interval %d ends %s, want interval 2 ending no earlier than 50 ms before %s", last.Index, last.End, end)
 			}
-			warned := len(obs.events) > 0 && strings.Contains(obs.events[0].Detail, "after --start-at")
+			warned := false
+			for _, e := range obs.events {
+				warned = warned || (e.Kind == results.EventWarning && strings.Contains(e.Detail, "after --start-at"))
+			}
 			if warned != tt.wantWarn {
 				t.Fatalf("late-start warning %v, want %v (events %+v)", warned, tt.wantWarn, obs.events)
 			}

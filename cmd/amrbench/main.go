@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -46,6 +47,9 @@ type environment struct {
 	// setting (runtime.GOMAXPROCS); nil leaves the process alone, as tests
 	// running subcommands in-process need.
 	setMaxProcs func(int) int
+	// setGCPercent sets the garbage collector's target (debug.SetGCPercent)
+	// and returns the previous one; nil leaves the process alone.
+	setGCPercent func(int) int
 }
 
 // command is one subcommand.
@@ -95,6 +99,7 @@ func main() {
 		getenv:           os.Getenv,
 		stderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("TERM") != "dumb",
 		setMaxProcs:      runtime.GOMAXPROCS,
+		setGCPercent:     debug.SetGCPercent,
 	}
 	os.Exit(run(ctx, env, os.Args[1:]))
 }

@@ -25,6 +25,7 @@ var flagOfField = map[string]string{
 	"target.cluster_policy":      "--cluster-policy",
 	"connections":                "--connections",
 	"connect_concurrency":        "--connect-concurrency",
+	"connect_rate":               "--connect-rate",
 	"pipeline":                   "--pipeline",
 	"duration":                   "--duration",
 	"requests":                   "--requests",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
@@ -47,7 +48,9 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	if err != nil {
 		return err
 	}
-	defer target.Close()
+	var closeOnce sync.Once
+	closeTarget := func() { closeOnce.Do(func() { _ = target.Close() }) }
+	defer closeTarget()
 	if err := checkOpenFiles(filesPerConn * target.ConnectionPlan().Total()); err != nil {
 		return err
 	}
@@ -81,6 +84,10 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	obs := newLiveObserver(env, header, out.writer, p.out.quiet, p.cfg.Duration, p.cfg.SegmentRequests())
 	outcome, runErr := bench.Run(ctx, target, wl, obs)
 	obs.finish()
+	// The connections are done with: closed before the reports are
+	// written, their memory serves the reports (with thousands of
+	// connections, the process's peak was here).
+	closeTarget()
 	if outcome.Preloaded > 0 {
 		fmt.Fprintf(env.stderr, "amrbench: preloaded %d keys\n", outcome.Preloaded)
 	}

@@ -233,6 +233,7 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		{[]string{"run", "--reply-wait", "spin"}, 2, `--reply-wait "spin": want auto, park or poll`},
 		{[]string{"run", "--reply-wait", "poll", "--rate", "1k"}, 2, "--reply-wait poll: an open loop's workers wait on timers"},
 		{[]string{"run", "-s", "c.westeurope.redis.azure.net", "--auth", "entra", "--reply-wait", "poll"}, 2, "--reply-wait poll: Entra ID's token requests"},
+		{[]string{"run", "--connect-rate", "fast"}, 2, "--connect-rate"},
 		{[]string{"run", "--transport", "fast"}, 2, `--transport "fast": want auto, raw or std`},
 		{[]string{"run", "--transport", "std", "--reply-wait", "poll"}, 2, "--reply-wait poll needs raw system calls"},
 		{nil, 2, "amrbench <command> --help"},
