@@ -35,7 +35,20 @@ type CertFiles struct {
 // or IP addresses).
 func NewCerts(t testing.TB, hosts ...string) *Certs {
 	t.Helper()
-	caKey := newKey(t)
+	c, err := GenerateCerts(hosts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// GenerateCerts is NewCerts for a program that is not a test (the
+// comparison scripts' TLS servers).
+func GenerateCerts(hosts ...string) (*Certs, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
 	caTmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "amrbench test CA"},
@@ -47,21 +60,27 @@ func NewCerts(t testing.TB, hosts ...string) *Certs {
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ca, err := x509.ParseCertificate(caDER)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	c := &Certs{CAPEM: pemBlock("CERTIFICATE", caDER)}
-	c.CertPEM, c.KeyPEM = leaf(t, ca, caKey, 2, x509.ExtKeyUsageServerAuth, hosts)
-	c.ClientCertPEM, c.ClientKeyPEM = leaf(t, ca, caKey, 3, x509.ExtKeyUsageClientAuth, []string{"amrbench-client"})
-	return c
+	if c.CertPEM, c.KeyPEM, err = leaf(ca, caKey, 2, x509.ExtKeyUsageServerAuth, hosts); err != nil {
+		return nil, err
+	}
+	if c.ClientCertPEM, c.ClientKeyPEM, err = leaf(ca, caKey, 3, x509.ExtKeyUsageClientAuth, []string{"amrbench-client"}); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-func leaf(t testing.TB, ca *x509.Certificate, caKey *ecdsa.PrivateKey, serial int64, usage x509.ExtKeyUsage, hosts []string) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key := newKey(t)
+func leaf(ca *x509.Certificate, caKey *ecdsa.PrivateKey, serial int64, usage x509.ExtKeyUsage, hosts []string) (certPEM, keyPEM []byte, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(serial),
 		Subject:      pkix.Name{CommonName: hosts[0]},
@@ -79,22 +98,13 @@ func leaf(t testing.TB, ca *x509.Certificate, caKey *ecdsa.PrivateKey, serial in
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	keyDER, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
-	return pemBlock("CERTIFICATE", der), pemBlock("EC PRIVATE KEY", keyDER)
-}
-
-func newKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return pemBlock("CERTIFICATE", der), pemBlock("EC PRIVATE KEY", keyDER), nil
 }
 
 func pemBlock(typ string, der []byte) []byte {
