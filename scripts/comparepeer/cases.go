@@ -137,8 +137,8 @@ func compareCase(e *env, c setup, dir string) (row, error) {
 				return r, err
 			}
 			*tool.dst = append(*tool.dst, m)
-			fmt.Printf("  run %d  %-15s %10.0f ops/s  %6.3f CPU s per Mops  %7d KB  load %5.2f%s%s\n",
-				i+1, tool.name, m.opsPerSec, m.cpuPerMillion(), m.maxRSSKB, m.load, stealNote(m), relayNote(m))
+			fmt.Printf("  run %d  %-15s %10.0f ops/s  %6.3f CPU s per Mops  %7d KB  load %5.2f%s%s%s\n",
+				i+1, tool.name, m.opsPerSec, m.cpuPerMillion(), m.maxRSSKB, m.load, serverNote(m), stealNote(m), relayNote(m))
 		}
 	}
 	return r, nil
@@ -153,8 +153,8 @@ func printTable(w io.Writer, e *env, rows []row) {
 	if ref == "" {
 		ref = e.ref
 	}
-	fmt.Fprintf(w, "| case | conns | pipeline | amrbench ops/s | %s ops/s | ops/s ratio (pairs) | CPU/op ratio (pairs) | RSS ratio | auto/std ops/s | auto/std CPU/op | relay CPU | load |\n", ref)
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintf(w, "| case | conns | pipeline | amrbench ops/s | %s ops/s | ops/s ratio (pairs) | CPU/op ratio (pairs) | RSS ratio | auto/std ops/s | auto/std CPU/op | server busy (amr/%s) | relay CPU | load |\n", ref, ref)
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rows {
 		a, p := medians(r.amr), medians(r.peer)
 		ops := func(m measurement) float64 { return m.opsPerSec }
@@ -169,15 +169,16 @@ func printTable(w io.Writer, e *env, rows []row) {
 			relay = fmt.Sprintf("%.0f %%", 100*medians(append(slices.Clone(r.amr), r.peer...)).relayShare)
 		}
 		all := medians(append(append(slices.Clone(r.amr), r.peer...), r.std...))
-		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %.0f | %.2f %s | %.2f %s | %.2f | %s | %s | %s | %.1f |\n",
+		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %.0f | %.2f %s | %.2f %s | %.2f | %s | %s | %.0f/%.0f %% | %s | %.1f |\n",
 			r.name, r.connections, r.pipeline, a.opsPerSec, p.opsPerSec,
 			a.opsPerSec/p.opsPerSec, pairRange(r.amr, r.peer, ops),
 			a.cpuPerMillion()/p.cpuPerMillion(), pairRange(r.amr, r.peer, measurement.cpuPerMillion),
-			float64(a.maxRSSKB)/float64(p.maxRSSKB), stdOps, stdCPU, relay, all.load)
+			float64(a.maxRSSKB)/float64(p.maxRSSKB), stdOps, stdCPU, 100*a.serverShare, 100*p.serverShare, relay, all.load)
 	}
 	fmt.Fprintln(w, "\nRatios are amrbench's median over the other's, with the range of the pairs' ratios (each run")
 	fmt.Fprintln(w, "against the other's run right after it); ops/s above 1 and CPU/op below 1 favour amrbench. auto/std")
-	fmt.Fprintln(w, "is amrbench's default over --transport std (Go's plain net.Conn). relay CPU is the delay relay's")
+	fmt.Fprintln(w, "is amrbench's default over --transport std (Go's plain net.Conn). server busy is redis-server's")
+	fmt.Fprintln(w, "CPU over each tool's runs (100 % is its one thread's limit), relay CPU the delay relay's, each as a")
 	fmt.Fprintln(w, "share of one CPU; load the machine's 1-minute load average at the runs' starts (medians).")
 }
 

@@ -138,3 +138,26 @@ func TestParseCPUTimes(t *testing.T) {
 		})
 	}
 }
+
+func TestParseProcStatCPU(t *testing.T) {
+	tests := []struct {
+		name   string
+		stat   string
+		want   time.Duration
+		wantOK bool
+	}{
+		{"redis-server", "29701 (redis-server) S 1 29700 29700 0 -1 4194624 1093 0 0 0 512 1375 0 0 20 0 6 0 1037707 104484864 2374 18446744073709551615",
+			(512 + 1375) * 10 * time.Millisecond, true},
+		{"a name with spaces and a parenthesis", "7 (a (b) c) R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0 5 0 0", 70 * time.Millisecond, true},
+		{"cut short", "7 (x) R 1 7 7 0 -1 0 0 0 0 0 3", 0, false},
+		{"no name", "garbage", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := parseProcStatCPU(tt.stat)
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("parseProcStatCPU = %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}

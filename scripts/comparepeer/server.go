@@ -81,6 +81,40 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// cpuTime is the server's CPU time so far (user + system), from
+// /proc/<pid>/stat.
+func (s *server) cpuTime() (time.Duration, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, false
+	}
+	return parseProcStatCPU(string(b))
+}
+
+// clockTick is the kernel's USER_HZ, the unit of /proc's CPU times: 100 on
+// every Linux platform Go runs on.
+const clockTick = 10 * time.Millisecond
+
+// parseProcStatCPU reads utime and stime, fields 14 and 15 of
+// /proc/<pid>/stat, counted after the command name in parentheses (which
+// may hold spaces).
+func parseProcStatCPU(stat string) (time.Duration, bool) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, false
+	}
+	fields := strings.Fields(stat[i+1:])
+	if len(fields) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseUint(fields[11], 10, 64)
+	stime, err2 := strconv.ParseUint(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * clockTick, true
+}
+
 func (s *server) stop() { _ = s.cmd.Process.Kill(); _ = s.cmd.Wait() }
 
 // command sends one inline command on a fresh plain connection and

@@ -28,6 +28,9 @@ type measurement struct {
 	// relayShare is the delay relay's CPU over the run, as a share of one
 	// CPU; 0 without a relay.
 	relayShare float64
+	// serverShare is redis-server's CPU over the run, as a share of one
+	// CPU (its one thread's limit is 1); -1 where /proc does not say.
+	serverShare float64
 }
 
 func (m measurement) cpuPerMillion() float64 {
@@ -58,33 +61,42 @@ func medians(ms []measurement) measurement {
 	cpuPerOp := med(func(m measurement) float64 { return m.cpu.Seconds() / float64(m.ops) })
 	const ops = 1e9 // express the median CPU per operation over a nominal count
 	return measurement{
-		ops:        ops,
-		opsPerSec:  med(func(m measurement) float64 { return m.opsPerSec }),
-		cpu:        time.Duration(cpuPerOp * ops * float64(time.Second)),
-		maxRSSKB:   int64(med(func(m measurement) float64 { return float64(m.maxRSSKB) })),
-		steal:      med(func(m measurement) float64 { return m.steal }),
-		load:       med(func(m measurement) float64 { return m.load }),
-		relayShare: med(func(m measurement) float64 { return m.relayShare }),
+		ops:         ops,
+		opsPerSec:   med(func(m measurement) float64 { return m.opsPerSec }),
+		cpu:         time.Duration(cpuPerOp * ops * float64(time.Second)),
+		maxRSSKB:    int64(med(func(m measurement) float64 { return float64(m.maxRSSKB) })),
+		steal:       med(func(m measurement) float64 { return m.steal }),
+		load:        med(func(m measurement) float64 { return m.load }),
+		relayShare:  med(func(m measurement) float64 { return m.relayShare }),
+		serverShare: med(func(m measurement) float64 { return m.serverShare }),
 	}
 }
 
 // runMeasured runs cmd and reads its CPU time and peak RSS from the kernel,
-// the host's steal time over the run from /proc/stat, and the load average
-// as it starts.
-func runMeasured(cmd *exec.Cmd) (measurement, []byte, error) {
+// the host's steal time over the run from /proc/stat, the load average as
+// it starts, and srv's CPU over the run.
+func runMeasured(cmd *exec.Cmd, srv *server) (measurement, []byte, error) {
 	load := loadAverage()
 	before, okBefore := readCPUTimes()
+	srvBefore, okSrvBefore := srv.cpuTime()
+	start := time.Now()
 	out, err := cmd.CombinedOutput()
+	wall := time.Since(start)
+	srvAfter, okSrvAfter := srv.cpuTime()
 	if err != nil {
 		return measurement{}, out, fmt.Errorf("%s: %v\n%s", filepath.Base(cmd.Path), err, tail(out))
 	}
 	after, okAfter := readCPUTimes()
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	m := measurement{
-		cpu:      time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
-		maxRSSKB: ru.Maxrss,
-		steal:    -1,
-		load:     load,
+		cpu:         time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
+		maxRSSKB:    ru.Maxrss,
+		steal:       -1,
+		load:        load,
+		serverShare: -1,
+	}
+	if okSrvBefore && okSrvAfter {
+		m.serverShare = (srvAfter - srvBefore).Seconds() / wall.Seconds()
 	}
 	if okBefore && okAfter && after.total > before.total {
 		m.steal = float64(after.steal-before.steal) / float64(after.total-before.total)
@@ -153,6 +165,14 @@ func stealNote(m measurement) string {
 	return fmt.Sprintf("  host steal %3.0f %%", 100*m.steal)
 }
 
+// serverNote says how busy the server was during a run.
+func serverNote(m measurement) string {
+	if m.serverShare < 0 {
+		return ""
+	}
+	return fmt.Sprintf("  server %3.0f %% (%.2f µs/op)", 100*m.serverShare, 1e6*m.serverShare/m.opsPerSec)
+}
+
 // relayNote says how much CPU the delay relay took during a run.
 func relayNote(m measurement) string {
 	if m.relayShare == 0 {
@@ -199,7 +219,7 @@ func runAmrbench(e *env, c setup, dir string, extra ...string) (measurement, err
 		args = append(args, "--connect-concurrency", "32") // memtier opens all its connections at once
 	}
 	args = append(args, extra...)
-	m, _, err := runMeasured(exec.Command(e.amrbench, args...))
+	m, _, err := runMeasured(exec.Command(e.amrbench, args...), e.srv)
 	share, relayErr := stopRelay()
 	if err != nil {
 		return m, err
@@ -237,7 +257,7 @@ func runMemtier(e *env, c setup, jsonPath string) (measurement, error) {
 	if c.tls {
 		args = append(args, "--tls", "--cacert", e.srv.caFile)
 	}
-	m, _, err := runMeasured(exec.Command("memtier_benchmark", args...))
+	m, _, err := runMeasured(exec.Command("memtier_benchmark", args...), e.srv)
 	share, relayErr := stopRelay()
 	if err != nil {
 		return m, err
@@ -272,7 +292,7 @@ func runRedisBenchmark(e *env, c setup) (measurement, error) {
 	args := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(e.srv.port), "-c", strconv.Itoa(c.connections), "-P", strconv.Itoa(c.pipeline),
 		"-d", strconv.Itoa(e.o.dataSize), "-r", strconv.Itoa(e.o.keys), "-t", "get", "-n", strconv.FormatInt(n, 10),
 		"--threads", strconv.Itoa(e.o.threads), "--csv"}
-	m, out, err := runMeasured(exec.Command("redis-benchmark", args...))
+	m, out, err := runMeasured(exec.Command("redis-benchmark", args...), e.srv)
 	if err != nil {
 		return m, err
 	}
