@@ -158,7 +158,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.jsonOut, "json-out-file", "", "memtier: also write the summary as one JSON document to this file")
 	fs.StringVar(&f.hdrPrefix, "hdr-file-prefix", "", "memtier: also write PREFIX_<COMMAND>.hgrm and PREFIX.hlog")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live line per interval")
-	fs.StringVar(&f.maxErrorRate, "max-error-rate", "", "fail the run (exit 1) when more than this share of operations fail, e.g. 1%")
+	fs.StringVar(&f.maxErrorRate, "max-error-rate", "1%", "exit 98 when more than this share of operations fail (or of the time the connections are down); 100% turns it off")
 	fs.StringVar(&f.cpuProfile, "cpu-profile", "", "write a Go CPU profile of amrbench itself to this file")
 	fs.IntVar(&f.cpus, "cpus", 0, "CPUs amrbench may use at once (GOMAXPROCS; default: all, or all but one when the server is on this machine)")
 }

@@ -30,18 +30,30 @@ func describeTargetLine(t results.Target) string {
 
 // describeConnections tells the user, before the run, how many connections
 // the target will take (what counts against an Azure cache's limit), and
-// any warning. (A cluster's shards and slots follow as the run's first
-// topology event.)
-func describeConnections(env *environment, target *bench.Target, limit int) {
+// any warning, which the result file gets too, as a warning event. (A
+// cluster's shards and slots follow as the run's first topology event.)
+func describeConnections(env *environment, target *bench.Target, limit int, w *results.Writer, at time.Time) error {
 	plan := target.ConnectionPlan()
 	fmt.Fprintf(env.stderr, "amrbench: %s\n", plan)
-	warnings := target.Warnings()
-	if w := plan.Warning(limit); w != nil {
-		warnings = append(warnings, w)
+	type warning struct {
+		code string
+		err  error
 	}
-	for _, w := range warnings {
-		fmt.Fprintf(env.stderr, "amrbench: warning: %s\n", flagText(w))
+	var warnings []warning
+	for _, err := range target.Warnings() {
+		warnings = append(warnings, warning{results.WarnPolicyMismatch, err})
 	}
+	if err := plan.Warning(limit); err != nil {
+		warnings = append(warnings, warning{results.WarnConnectionLimit, err})
+	}
+	for _, wn := range warnings {
+		text := flagText(wn.err)
+		fmt.Fprintf(env.stderr, "amrbench: warning: %s\n", text)
+		if err := w.WriteEvent(&results.Event{Time: at, Kind: results.EventWarning, Code: wn.code, Detail: text}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // describeShare says how many connections the run drives: all of them, or
@@ -165,6 +177,10 @@ func newHeader(p *runPlan, target results.Target) (*results.Header, error) {
 		WorkloadText:    p.spec.Describe(),
 		Preset:          preset,
 		KeySpace:        p.keySpace,
+		// Counts are of successful operations; the verdict's error budget
+		// is recorded so that any reader judges the file as the run did.
+		CountExcludesErrors: true,
+		MaxErrorRate:        &p.cfg.MaxErrorRate,
 	}, nil
 }
 
