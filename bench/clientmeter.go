@@ -9,10 +9,10 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
-// clientMeter reads how hard the client process works: its CPU time and
-// the garbage collector's pauses, at the start of every interval (at the
-// recorder's first tick in it), so that each interval gets what was spent
-// within it.
+// clientMeter reads how hard the client process works: its CPU time, the
+// time its threads waited for a CPU, and the garbage collector's pauses,
+// at the start of every interval (at the recorder's first tick in it), so
+// that each interval gets what was spent within it.
 type clientMeter struct {
 	readings map[int64]clientReading // at the start of interval k
 	last     int64                   // the last interval read
@@ -24,6 +24,9 @@ type clientReading struct {
 	at      time.Time
 	cpu     time.Duration // process CPU time; 0 where unknown
 	gcPause time.Duration // total GC pause time
+	// cpuWait is the time the process's threads have spent runnable but
+	// waiting for a CPU; 0 where unknown.
+	cpuWait time.Duration
 }
 
 func newClientMeter() *clientMeter {
@@ -33,9 +36,9 @@ func newClientMeter() *clientMeter {
 }
 
 func (m *clientMeter) read() clientReading {
-	cpu, _ := processCPU()
+	cpu, waited, _ := processCPU()
 	debug.ReadGCStats(&m.gc)
-	return clientReading{at: time.Now(), cpu: cpu, gcPause: m.gc.PauseTotal}
+	return clientReading{at: time.Now(), cpu: cpu, cpuWait: waited, gcPause: m.gc.PauseTotal}
 }
 
 // tick reads the meter when the clock has entered a new interval, k.
@@ -66,8 +69,13 @@ func (m *clientMeter) interval(k int64, iv *results.Interval, lateClient int64) 
 	start := m.prev
 	m.prev = end
 	c := &results.ClientStats{CPUBudget: runtime.GOMAXPROCS(0), GCPauseMicros: micros(end.gcPause - start.gcPause)}
-	if wall := end.at.Sub(start.at); wall > 0 && end.cpu > 0 {
-		c.CPUPct = math.Round(1000*float64(end.cpu-start.cpu)/float64(wall)) / 10
+	if wall := end.at.Sub(start.at); wall > 0 {
+		if end.cpu > 0 {
+			c.CPUPct = math.Round(1000*float64(end.cpu-start.cpu)/float64(wall)) / 10
+		}
+		if waited := end.cpuWait - start.cpuWait; waited > 0 { // a thread that exited takes its wait along
+			c.CPUWaitPct = math.Round(1000*float64(waited)/float64(wall)) / 10
+		}
 	}
 	var issued int64
 	for _, cs := range iv.Commands {

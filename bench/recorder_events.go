@@ -111,7 +111,11 @@ func (r *recorder) warnClientBound(iv *results.Interval) error {
 	}
 	r.boundPhases[iv.Phase] = true
 	why := fmt.Sprintf("it sent %s of its operations late though their connections were free", units.FormatPercent(c.ClientLateShare))
-	if c.CPUBound() {
+	switch {
+	case c.CPUBound() && c.CPUWaitPct > 0:
+		why = fmt.Sprintf("it used %.0f %% of one core and waited for %.0f %% more (the machine's other processes held it), together at least %.0f %% of its budget of %s (--cpus)",
+			c.CPUPct, c.CPUWaitPct, 100*results.ClientBoundCPUShare, units.Plural(int64(c.CPUBudget), "CPU"))
+	case c.CPUBound():
 		why = fmt.Sprintf("it used %.0f %% of one core, at least %.0f %% of its budget of %s (--cpus)", c.CPUPct, 100*results.ClientBoundCPUShare, units.Plural(int64(c.CPUBudget), "CPU"))
 	}
 	return r.warn(iv.End, results.WarnClientBound, 0,

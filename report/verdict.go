@@ -30,6 +30,9 @@ func verdictFacts(s *results.Summary) []fact {
 	if c := s.Client; c != nil {
 		text := fmt.Sprintf("CPU %.0f %% of one core on average, %.0f %% at most, of a budget of %s",
 			c.CPUPctMean, c.CPUPctMax, units.Plural(int64(c.CPUBudget), "CPU"))
+		if c.CPUWaitPctMean > 0 {
+			text += fmt.Sprintf("; it waited for %.0f %% of a core more on average, held by the machine's other processes", c.CPUWaitPctMean)
+		}
 		if c.LateShare > 0 {
 			text += fmt.Sprintf("; %s of the operations sent late", units.FormatPercent(c.LateShare))
 		}

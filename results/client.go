@@ -40,16 +40,22 @@ type ClientStats struct {
 	// them. (A connection still waiting for the server's earlier replies
 	// makes operations late too; those say nothing of the client.)
 	ClientLateShare float64 `json:"client_late_share"`
-	// Bound says the interval was client-bound: CPU at or above
-	// ClientBoundCPUShare of the budget, or ClientLateShare above
-	// ClientBoundLateShare.
+	// CPUWaitPct is the time the process's threads spent ready to run but
+	// waiting for a CPU the machine's other processes held, as a percentage
+	// of one core (Linux; 0 elsewhere).
+	CPUWaitPct float64 `json:"cpu_wait_pct"`
+	// Bound says the interval was client-bound: the CPU the client used or
+	// waited for (CPUPct + CPUWaitPct) at or above ClientBoundCPUShare of
+	// its budget, or ClientLateShare above ClientBoundLateShare.
 	Bound bool `json:"bound"`
 }
 
-// CPUBound reports whether the process used at least ClientBoundCPUShare of
-// its CPU budget.
+// CPUBound reports whether the process wanted at least ClientBoundCPUShare
+// of its CPU budget: used it, or waited for it (a machine whose other
+// processes take the CPU leaves the client short of it as surely as
+// --cpus does).
 func (c *ClientStats) CPUBound() bool {
-	return c.CPUBudget > 0 && c.CPUPct >= ClientBoundCPUShare*100*float64(c.CPUBudget)
+	return c.CPUBudget > 0 && c.CPUPct+c.CPUWaitPct >= ClientBoundCPUShare*100*float64(c.CPUBudget)
 }
 
 // Judge sets Bound from the other fields.
@@ -66,6 +72,9 @@ type ClientSummary struct {
 	BoundIntervals int     `json:"bound_intervals"`
 	CPUPctMax      float64 `json:"cpu_pct_max"`
 	CPUPctMean     float64 `json:"cpu_pct_mean"`
+	// CPUWaitPctMean is the mean of the intervals' CPUWaitPct: CPU the
+	// client waited for, held by the machine's other processes.
+	CPUWaitPctMean float64 `json:"cpu_wait_pct_mean"`
 	CPUBudget      int     `json:"cpu_budget"`
 	// LateShare is the share of the window's operations sent late.
 	LateShare float64 `json:"late_share"`
@@ -79,7 +88,7 @@ type ClientSummary struct {
 func SummarizeClient(intervals []*Interval) *ClientSummary {
 	s := &ClientSummary{}
 	var n, cpuBound, lateBound int
-	var cpuSum float64
+	var cpuSum, waitSum float64
 	var late, sent int64
 	for _, iv := range intervals {
 		if !iv.Measured() || iv.Client == nil {
@@ -88,6 +97,7 @@ func SummarizeClient(intervals []*Interval) *ClientSummary {
 		c := iv.Client
 		n++
 		cpuSum += c.CPUPct
+		waitSum += c.CPUWaitPct
 		s.CPUPctMax = max(s.CPUPctMax, c.CPUPct)
 		s.CPUBudget = max(s.CPUBudget, c.CPUBudget)
 		if c.Bound {
@@ -108,6 +118,7 @@ func SummarizeClient(intervals []*Interval) *ClientSummary {
 		return nil
 	}
 	s.CPUPctMean = round1(cpuSum / float64(n))
+	s.CPUWaitPctMean = round1(waitSum / float64(n))
 	s.CPUPctMax = round1(s.CPUPctMax)
 	if sent > 0 {
 		s.LateShare = float64(late) / float64(sent)
@@ -115,8 +126,13 @@ func SummarizeClient(intervals []*Interval) *ClientSummary {
 	s.Bound = ClientBound(s.BoundIntervals, n)
 	var why []string
 	if cpuBound > 0 {
-		why = append(why, fmt.Sprintf("its CPU use was at least %.0f %% of its budget of %d CPUs in %d of %d intervals (at most %.0f %% of one core)",
-			100*ClientBoundCPUShare, s.CPUBudget, cpuBound, n, s.CPUPctMax))
+		text := fmt.Sprintf("the CPU it used was at least %.0f %% of its budget of %d CPUs in %d of %d intervals (at most %.0f %% of one core)",
+			100*ClientBoundCPUShare, s.CPUBudget, cpuBound, n, s.CPUPctMax)
+		if s.CPUWaitPctMean > 0 {
+			text = fmt.Sprintf("the CPU it used or waited for (the machine's other processes holding it: %.0f %% of one core on average) was at least %.0f %% of its budget of %d CPUs in %d of %d intervals",
+				s.CPUWaitPctMean, 100*ClientBoundCPUShare, s.CPUBudget, cpuBound, n)
+		}
+		why = append(why, text)
 	}
 	if lateBound > 0 {
 		why = append(why, fmt.Sprintf("it sent more than %.0f %% of its operations late, though their connections were free, in %d of %d intervals",

@@ -467,8 +467,8 @@ func mergeClient(out, c *ClientStats) *ClientStats {
 		cp := *c
 		return &cp
 	}
-	if c.CPUBudget > 0 && (out.CPUBudget == 0 || c.CPUPct/float64(c.CPUBudget) > out.CPUPct/float64(out.CPUBudget)) {
-		out.CPUPct, out.CPUBudget = c.CPUPct, c.CPUBudget
+	if c.CPUBudget > 0 && (out.CPUBudget == 0 || (c.CPUPct+c.CPUWaitPct)/float64(c.CPUBudget) > (out.CPUPct+out.CPUWaitPct)/float64(out.CPUBudget)) {
+		out.CPUPct, out.CPUWaitPct, out.CPUBudget = c.CPUPct, c.CPUWaitPct, c.CPUBudget
 	}
 	out.GCPauseMicros = max(out.GCPauseMicros, c.GCPauseMicros)
 	out.LateShare = max(out.LateShare, c.LateShare)

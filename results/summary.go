@@ -181,7 +181,7 @@ type Summary struct {
 	ErrorsTotal int64                      `json:"errors_total"`
 	ErrorRate   float64                    `json:"error_rate"`
 	Commands    map[string]*CommandSummary `json:"commands"`
-	Shards       map[string]*ShardSummary   `json:"shards,omitempty"`
+	Shards      map[string]*ShardSummary   `json:"shards,omitempty"`
 	// SLO is the outcome of a staircase of rates judged against latency
 	// objectives (--slo, --find-max); nil for other runs.
 	SLO *SLOResult `json:"slo,omitempty"`
