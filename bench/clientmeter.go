@@ -52,8 +52,9 @@ func (m *clientMeter) tick(k int64) {
 // interval returns the client statistics of interval k, being written: from
 // the reading at its start to the one at the next's (or now, for an
 // interval written before the clock has been read past it). lateClient is
-// the late starts the client caused (see workerLog.lateClient).
-func (m *clientMeter) interval(k int64, iv *results.Interval, lateClient int64) *results.ClientStats {
+// the late starts the client caused (see workerLog.lateClient), and
+// polledShare the share of replies its connections polled for.
+func (m *clientMeter) interval(k int64, iv *results.Interval, lateClient int64, polledShare float64) *results.ClientStats {
 	end, ok := m.readings[k+1]
 	if !ok {
 		end = m.read()
@@ -68,7 +69,7 @@ func (m *clientMeter) interval(k int64, iv *results.Interval, lateClient int64) 
 	}
 	start := m.prev
 	m.prev = end
-	c := &results.ClientStats{CPUBudget: runtime.GOMAXPROCS(0), GCPauseMicros: micros(end.gcPause - start.gcPause)}
+	c := &results.ClientStats{CPUBudget: runtime.GOMAXPROCS(0), GCPauseMicros: micros(end.gcPause - start.gcPause), PolledShare: math.Round(1000*polledShare) / 1000}
 	if wall := end.at.Sub(start.at); wall > 0 {
 		if end.cpu > 0 {
 			c.CPUPct = math.Round(1000*float64(end.cpu-start.cpu)/float64(wall)) / 10

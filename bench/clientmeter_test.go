@@ -19,8 +19,8 @@ func TestClientMeterSharesOutAnInterval(t *testing.T) {
 	iv := &results.Interval{LateStarts: 30, Commands: map[string]*results.CommandStats{
 		"GET": {Count: 900, Errors: map[results.ErrorClass]int64{results.ErrTimeout: 100}},
 	}}
-	c := m.interval(3, iv, 5)
-	want := results.ClientStats{CPUPct: 100, CPUWaitPct: 25, CPUBudget: runtime.GOMAXPROCS(0), GCPauseMicros: 3000, LateShare: 0.03, ClientLateShare: 0.005}
+	c := m.interval(3, iv, 5, 0.25)
+	want := results.ClientStats{CPUPct: 100, CPUWaitPct: 25, CPUBudget: runtime.GOMAXPROCS(0), GCPauseMicros: 3000, LateShare: 0.03, ClientLateShare: 0.005, PolledShare: 0.25}
 	want.Judge()
 	if *c != want {
 		t.Fatalf("got %+v, want %+v", *c, want)

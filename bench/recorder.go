@@ -9,6 +9,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/amrbench/amrbench/bench/cluster"
+	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -270,8 +271,12 @@ type recorder struct {
 	// taken out of the error messages.
 	maxErrorRate float64
 	secrets      []string
-	// meter reads the client's CPU and GC pauses at interval boundaries.
-	meter *clientMeter
+	// meter reads the client's CPU and GC pauses at interval boundaries;
+	// replyWaits, how the connections waited for replies so far (nil: they
+	// parked).
+	meter      *clientMeter
+	replyWaits func() transport.ReplyWaitStats
+	lastWaits  transport.ReplyWaitStats
 
 	handoffs  chan *workerLog
 	free      sync.Pool
@@ -486,6 +491,21 @@ func (r *recorder) flush(now time.Time) error {
 	return nil
 }
 
+// polledShare returns the share of the replies read since it was last
+// asked that the connections polled for.
+func (r *recorder) polledShare() float64 {
+	if r.replyWaits == nil {
+		return 0
+	}
+	now := r.replyWaits()
+	polled, parked := now.Polled-r.lastWaits.Polled, now.Parked-r.lastWaits.Parked
+	r.lastWaits = now
+	if polled+parked <= 0 {
+		return 0
+	}
+	return float64(polled) / float64(polled+parked)
+}
+
 func (r *recorder) emit(k int64, lastOfRun bool) error {
 	iv := &results.Interval{
 		Index:       k,
@@ -527,7 +547,7 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 		}
 		iv.Commands[kind.String()] = s
 	}
-	iv.Client = r.meter.interval(k, iv, acc.lateClient)
+	iv.Client = r.meter.interval(k, iv, acc.lateClient, r.polledShare())
 	if iv.Phase != r.lastPhase && iv.Phase != "" && iv.Phase != results.PhaseWarmup && iv.Phase != results.PhaseIdle {
 		if err := r.obs.Event(&results.Event{Time: iv.Start, Kind: results.EventPhase, Detail: iv.Phase}); err != nil {
 			return err

@@ -111,6 +111,9 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	rec.entra = t.entra
 	rec.reopened, rec.lastReopened = t.conns.Reopened, t.conns.Reopened()
 	rec.maxErrorRate = cfg.MaxErrorRate
+	if t.waits != nil {
+		rec.replyWaits = t.waits.Summary
+	}
 	rec.secrets = []string{cfg.Target.Password}
 	if t.cluster != nil {
 		stopWatch := watchTopology(ctx, t, obs, out.Start)
@@ -156,9 +159,9 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 
 	// A closed loop stops at the deadline. An open loop needs no deadline:
 	// its steps end by themselves, and a worker still behind its schedule at
-	// a step's end drops the operations it has not sent (counted as
-	// dropped), so the run ends at its duration, plus the replies in
-	// flight.
+	// a step's end (by more than a short grace, dropGrace) drops the
+	// operations it has not sent (counted as dropped), so the run ends at
+	// its duration, plus at most the grace and the replies in flight.
 	var deadline <-chan time.Time
 	if cfg.Duration > 0 && plan == nil {
 		timer := time.NewTimer(time.Until(out.Measured.Add(cfg.Duration)))

@@ -256,6 +256,16 @@ func (w *worker) runStep(ctx context.Context, st *openloop.Step) bool {
 	return false
 }
 
+// dropGrace is how late a worker may still send a step's operations after
+// the step has ended: a tenth of the step, at least the late-start
+// threshold and at most a second. A worker that was held up briefly near
+// the end catches up (its late operations count as late starts, their wait
+// in their response times); one further behind drops the rest, and no step
+// outlasts its end by more than that.
+func dropGrace(st *openloop.Step, lateThreshold time.Duration) time.Duration {
+	return min(max(lateThreshold, st.End.Sub(st.Start)/10), time.Second)
+}
+
 // failDue fails every operation of st due by now, its connection being
 // down (failUnsent).
 func (w *worker) failDue(st *openloop.Step, now time.Time) {
@@ -273,17 +283,17 @@ func (w *worker) failDue(st *openloop.Step, now time.Time) {
 }
 
 // dropLate ends the worker's share of its step when the step has ended and
-// the worker is behind: its next operation is late. The operations it has
-// not sent are counted as dropped, in the log of the interval it is in (the
-// step's last, unless it fell behind by more). It reports whether it
-// dropped them.
+// the worker is behind: its next operation is later than the step's grace.
+// The operations it has not sent are counted as dropped, in the log of the
+// interval it is in (the step's last, unless it fell behind by more). It
+// reports whether it dropped them.
 func (w *worker) dropLate(now time.Time) bool {
 	st := w.step
 	if st == nil || st.End.IsZero() || now.Before(st.End) {
 		return false
 	}
 	due, ok := st.Due(w.m)
-	if !ok || now.Sub(due) <= w.lateThreshold {
+	if !ok || now.Sub(due) <= dropGrace(st, w.lateThreshold) {
 		return false
 	}
 	left := st.Left(w.m, w.conns)

@@ -3,6 +3,8 @@ package results
 import (
 	"fmt"
 	"strings"
+
+	"github.com/amrbench/amrbench/internal/units"
 )
 
 // The thresholds at which an interval counts as client-bound: the client,
@@ -15,6 +17,10 @@ const (
 	// late (past the late-start threshold) above which the client could
 	// not keep to its schedule.
 	ClientBoundLateShare = 0.01
+	// ClientBoundWaitShare is the share of its CPU budget the client may
+	// spend waiting for a CPU (held by the machine's other processes)
+	// before it counts as short of CPU, whatever it used.
+	ClientBoundWaitShare = 0.5
 	// ClientBoundIntervalShare is the share of the measured intervals (of a
 	// run, or of a step) that must be client-bound for the whole to be.
 	ClientBoundIntervalShare = 0.5
@@ -44,18 +50,27 @@ type ClientStats struct {
 	// waiting for a CPU the machine's other processes held, as a percentage
 	// of one core (Linux; 0 elsewhere).
 	CPUWaitPct float64 `json:"cpu_wait_pct"`
+	// PolledShare is the share of the replies read by connections that
+	// polled for them (--reply-wait): polling spends the CPU budget by
+	// design, so an interval that mostly polled is not judged by its CPU.
+	PolledShare float64 `json:"polled_share,omitempty"`
 	// Bound says the interval was client-bound: the CPU the client used or
 	// waited for (CPUPct + CPUWaitPct) at or above ClientBoundCPUShare of
-	// its budget, or ClientLateShare above ClientBoundLateShare.
+	// its budget (unless it polled), or ClientLateShare above
+	// ClientBoundLateShare.
 	Bound bool `json:"bound"`
 }
 
-// CPUBound reports whether the process wanted at least ClientBoundCPUShare
-// of its CPU budget: used it, or waited for it (a machine whose other
-// processes take the CPU leaves the client short of it as surely as
-// --cpus does).
+// CPUBound reports whether the process was short of CPU: it wanted at
+// least ClientBoundCPUShare of its budget (used it, or waited for it), or
+// waited for ClientBoundWaitShare of it (a machine whose other processes
+// take the CPU leaves the client short of it as surely as --cpus does).
 func (c *ClientStats) CPUBound() bool {
-	return c.CPUBudget > 0 && c.CPUPct+c.CPUWaitPct >= ClientBoundCPUShare*100*float64(c.CPUBudget)
+	if c.CPUBudget <= 0 || c.PolledShare > 0.5 {
+		return false
+	}
+	budget := 100 * float64(c.CPUBudget)
+	return c.CPUPct+c.CPUWaitPct >= ClientBoundCPUShare*budget || c.CPUWaitPct >= ClientBoundWaitShare*budget
 }
 
 // Judge sets Bound from the other fields.
@@ -126,11 +141,12 @@ func SummarizeClient(intervals []*Interval) *ClientSummary {
 	s.Bound = ClientBound(s.BoundIntervals, n)
 	var why []string
 	if cpuBound > 0 {
-		text := fmt.Sprintf("the CPU it used was at least %.0f %% of its budget of %d CPUs in %d of %d intervals (at most %.0f %% of one core)",
-			100*ClientBoundCPUShare, s.CPUBudget, cpuBound, n, s.CPUPctMax)
+		budget := units.Plural(int64(s.CPUBudget), "CPU")
+		text := fmt.Sprintf("the CPU it used was at least %.0f %% of its budget of %s in %d of %d intervals (at most %.0f %% of one core)",
+			100*ClientBoundCPUShare, budget, cpuBound, n, s.CPUPctMax)
 		if s.CPUWaitPctMean > 0 {
-			text = fmt.Sprintf("the CPU it used or waited for (the machine's other processes holding it: %.0f %% of one core on average) was at least %.0f %% of its budget of %d CPUs in %d of %d intervals",
-				s.CPUWaitPctMean, 100*ClientBoundCPUShare, s.CPUBudget, cpuBound, n)
+			text = fmt.Sprintf("it was short of CPU (it used or waited for at least %.0f %% of its budget of %s, or waited for %.0f %% of it, the machine's other processes holding it) in %d of %d intervals; it waited for %.0f %% of a core on average",
+				100*ClientBoundCPUShare, budget, 100*ClientBoundWaitShare, cpuBound, n, s.CPUWaitPctMean)
 		}
 		why = append(why, text)
 	}

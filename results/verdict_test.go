@@ -168,6 +168,16 @@ func TestSummarizeClient(t *testing.T) {
 			}
 		})
 	}
+	// Connections that polled for their replies spend the budget by design.
+	polled := &ClientStats{CPUPct: 199, CPUBudget: 2, PolledShare: 0.9}
+	if polled.Judge(); polled.Bound {
+		t.Fatal("an interval that polled for replies judged client-bound by its CPU")
+	}
+	// A client waiting for half its budget, held by other processes.
+	held := &ClientStats{CPUPct: 10, CPUWaitPct: 55, CPUBudget: 1}
+	if held.Judge(); !held.Bound {
+		t.Fatal("a client that waited for 55 % of its one CPU not judged short of it")
+	}
 	if SummarizeClient([]*Interval{{Commands: map[string]*CommandStats{}}}) != nil {
 		t.Fatal("a file without client statistics got a client summary")
 	}

@@ -11,13 +11,13 @@ import (
 // an endpoint (or a shard) became unreachable and reachable again.
 //
 // A connection opened while fewer were open than the most ever open at once
-// replaces one that was lost: a reopen. Every connection a run opens before
-// its load (and any it opens to grow, as pools that dial on demand do)
-// raises that high-water mark instead. So Reopened counts exactly the
-// connections the server accepted for the ones lost, whoever dialled
-// them: a worker, a pool, or a pool's probe of a failed node. (A connection
-// is counted as the server accepts it, before TLS: a failed handshake is a
-// connection the server accepted too.)
+// replaces one that was lost: a reopen, counted when the server first
+// answers on it. Every connection a run opens before its load (and any it
+// opens to grow, as pools that dial on demand do) raises that high-water
+// mark instead. So Reopened counts the connections the server accepted for
+// the ones lost, whoever dialled them: a worker, a pool, or a pool's probe
+// of a failed node. (A connect that the kernel of a dying server completes,
+// but no server ever answers, is not one.)
 //
 // An address is unreachable from a failed dial to it while no connection to
 // it is open, until a dial to it succeeds.
@@ -67,14 +67,16 @@ func (c *Conns) addr(a string) *addrConns {
 	return s
 }
 
-// opened counts a connection to addr that the server accepted.
-func (c *Conns) opened(addr string) {
+// opened counts a connection to addr that the server accepted, and
+// reports whether it replaces one lost (countReopen counts it when the
+// server answers).
+func (c *Conns) opened(addr string) (replaces bool) {
 	c.mu.Lock()
 	c.open++
 	if c.open > c.most {
 		c.most = c.open
 	} else {
-		c.reopened.Add(1)
+		replaces = true
 	}
 	s := c.addr(addr)
 	s.open++
@@ -85,7 +87,12 @@ func (c *Conns) opened(addr string) {
 	if back && notify != nil {
 		notify(addr, true, nil)
 	}
+	return replaces
 }
+
+// countReopen counts a connection that replaced a lost one and that the
+// server has answered on.
+func (c *Conns) countReopen() { c.reopened.Add(1) }
 
 // closed counts a connection to addr closed.
 func (c *Conns) closed(addr string) {

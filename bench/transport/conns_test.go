@@ -42,7 +42,7 @@ func TestBackoffDoublesWithJitterAndResets(t *testing.T) {
 }
 
 // listener accepts connections on loopback and counts them, as a server's
-// accepted-connections statistic does.
+// accepted-connections statistic does, and answers each with a byte.
 type listener struct {
 	net.Listener
 	mu       sync.Mutex
@@ -65,6 +65,7 @@ func listen(t *testing.T) *listener {
 			ln.mu.Lock()
 			ln.accepted++
 			ln.mu.Unlock()
+			_, _ = c.Write([]byte("+"))
 			t.Cleanup(func() { _ = c.Close() })
 		}
 	}()
@@ -78,11 +79,24 @@ func (l *listener) count() int {
 	return l.accepted
 }
 
+// answered dials and reads the server's first byte.
+func answered(t *testing.T, dial func(context.Context, string, string) (net.Conn, error), addr string) net.Conn {
+	t.Helper()
+	c, err := dial(context.Background(), "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Read(make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // TestConnsCountReopensAndReachability dials a real listener through the
 // Dialer: the connections opened first raise the high-water mark, those
-// opened in place of closed ones are reopens, as many as the listener
-// accepted; a refused dial with none open makes the address unreachable,
-// and the next dial that succeeds reachable again.
+// opened in place of closed ones are reopens once the server answers, as
+// many as the listener accepted; a refused dial with none open makes the
+// address unreachable, and the next dial that succeeds reachable again.
 func TestConnsCountReopensAndReachability(t *testing.T) {
 	ln := listen(t)
 	addr := ln.Addr().String()
@@ -102,11 +116,7 @@ func TestConnsCountReopensAndReachability(t *testing.T) {
 	ctx := context.Background()
 	var open []net.Conn
 	for range 3 {
-		c, err := dial(ctx, "tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		open = append(open, c)
+		open = append(open, answered(t, dial, addr))
 	}
 	if conns.Reopened() != 0 || conns.Open() != 3 {
 		t.Fatalf("after opening 3: %d reopened, %d open", conns.Reopened(), conns.Open())
@@ -116,11 +126,7 @@ func TestConnsCountReopensAndReachability(t *testing.T) {
 	_ = open[0].Close()
 	_ = open[1].Close()
 	for i := range 2 {
-		c, err := dial(ctx, "tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		open[i] = c
+		open[i] = answered(t, dial, addr)
 	}
 	if conns.Reopened() != 2 || conns.Open() != 3 {
 		t.Fatalf("after replacing 2: %d reopened, %d open", conns.Reopened(), conns.Open())
@@ -160,13 +166,30 @@ func TestConnsCountReopensAndReachability(t *testing.T) {
 		t.Skipf("the port was taken meanwhile: %v", err)
 	}
 	defer l2.Close()
+	// Its kernel completes the connect, but the server never answers (a
+	// server dying, or not yet serving): not a reopen.
 	c, err := dial(ctx, "tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(changes) != 2 || changes[1] != (change{addr, true}) || conns.Reopened() != 2 {
+		t.Fatalf("changes %v, %d reopened; want reachable again, still 2 reopened", changes, conns.Reopened())
+	}
+	_ = c.Close()
+	go func() {
+		for { // the first accepted is the one closed unanswered
+			s, err := l2.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = s.Write([]byte("+"))
+			t.Cleanup(func() { _ = s.Close() })
+		}
+	}()
+	c = answered(t, dial, addr)
 	defer c.Close()
-	if len(changes) != 2 || changes[1] != (change{addr, true}) || conns.Reopened() != 3 {
-		t.Fatalf("changes %v, %d reopened; want reachable again, 3 reopened", changes, conns.Reopened())
+	if conns.Reopened() != 3 {
+		t.Fatalf("%d reopened once the server answered, want 3", conns.Reopened())
 	}
 }
 

@@ -26,10 +26,21 @@ type deadlineConn struct {
 	// read and write are the deadlines in force, in Unix nanoseconds; 0 is
 	// none.
 	read, write atomic.Int64
-	// conns counts the connection's close; nil: no count.
+	// conns counts the connection's close, and, when it replaces a lost
+	// one (reopen), the server's first answer on it; nil: no count.
 	conns  *Conns
 	addr   string
 	closed atomic.Bool
+	reopen atomic.Bool
+}
+
+// Read reads, and counts a reopened connection once the server answers.
+func (c *deadlineConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && c.reopen.Load() && c.reopen.CompareAndSwap(true, false) {
+		c.conns.countReopen()
+	}
+	return n, err
 }
 
 // Close closes the connection and counts it closed, the first time.

@@ -48,10 +48,10 @@ func Dialer(o DialOptions) func(ctx context.Context, network, addr string) (net.
 			}
 			return nil, err
 		}
-		if conns != nil {
-			conns.opened(addr)
-		}
 		dc := &deadlineConn{slack: slack, conns: conns, addr: addr}
+		if conns != nil {
+			dc.reopen.Store(conns.opened(addr))
+		}
 		if w != nil {
 			c = newPollConn(c, w)
 		} else {
