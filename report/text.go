@@ -131,6 +131,9 @@ func StepsTable(run *results.Run, s *results.Summary) (t *Table, verdict string,
 	case len(res.Objectives) == 0:
 	case res.MaxRate > 0:
 		verdict = fmt.Sprintf("Highest rate meeting %s: %s ops/s.\n", strings.Join(res.Objectives, " and "), units.FormatThroughput(res.MaxRate))
+		if bound := clientBoundAbove(res); len(bound) > 0 {
+			verdict += fmt.Sprintf("This is a lower bound of the cache's capacity: the client was the limit in %s, above it (give the client more CPU or machines and run again).\n", strings.Join(bound, ", "))
+		}
 	default:
 		verdict = fmt.Sprintf("No step met %s.\n", strings.Join(res.Objectives, " and "))
 	}
@@ -138,6 +141,18 @@ func StepsTable(run *results.Run, s *results.Summary) (t *Table, verdict string,
 		verdict += fmt.Sprintf("A step meets the objectives when each holds on its operations (all commands together unless it names one), it achieves its target rate within %g%%, and no operation fails.\n", results.RateTolerance*100)
 	}
 	return t, verdict, nil
+}
+
+// clientBoundAbove returns the failed steps above the highest rate met in
+// which the client was the limit.
+func clientBoundAbove(res *results.SLOResult) []string {
+	var steps []string
+	for _, st := range res.Steps {
+		if !st.Met && st.ClientBound && st.TargetRate > res.MaxRate {
+			steps = append(steps, st.Phase)
+		}
+	}
+	return steps
 }
 
 // describeAuth says who the run authenticated as and with which token; never

@@ -76,6 +76,9 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	if err := describeConnections(env, target, p.cfg.ConnectionLimit, out.writer, header.Start); err != nil {
 		return err
 	}
+	if err := warnClock(env, out.writer, header, p.cfg); err != nil {
+		return err
+	}
 	if !p.cfg.StartAt.IsZero() {
 		fmt.Fprintf(env.stderr, "amrbench: the measured window begins at %s (--start-at, in %s)\n",
 			p.cfg.StartAt.Format(time.RFC3339Nano), time.Until(p.cfg.StartAt).Round(100*time.Millisecond))

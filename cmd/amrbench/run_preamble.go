@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -47,13 +48,35 @@ func describeConnections(env *environment, target *bench.Target, limit int, w *r
 		warnings = append(warnings, warning{results.WarnConnectionLimit, err})
 	}
 	for _, wn := range warnings {
-		text := flagText(wn.err)
-		fmt.Fprintf(env.stderr, "amrbench: warning: %s\n", text)
-		if err := w.WriteEvent(&results.Event{Time: at, Kind: results.EventWarning, Code: wn.code, Detail: text}); err != nil {
+		if err := warnBeforeRun(env, w, at, wn.code, flagText(wn.err)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// warnBeforeRun prints a warning and writes it to the result file as a
+// warning event with its code.
+func warnBeforeRun(env *environment, w *results.Writer, at time.Time, code, text string) error {
+	fmt.Fprintf(env.stderr, "amrbench: warning: %s\n", text)
+	return w.WriteEvent(&results.Event{Time: at, Kind: results.EventWarning, Code: code, Detail: text})
+}
+
+// clockWarnMS is how far this host's clock may be from the server's, beyond
+// the reading's uncertainty, before a split run warns: the tolerance a
+// merge allows with 1 s intervals.
+const clockWarnMS = 50
+
+// warnClock warns when a run that other machines' runs will be merged with
+// (--start-at, --segment) runs on a clock that disagrees with the server's.
+func warnClock(env *environment, w *results.Writer, h *results.Header, cfg bench.Config) error {
+	c := h.Clock
+	if c == nil || (cfg.StartAt.IsZero() && cfg.Segment.IsWhole()) || math.Abs(c.OffsetMS)-c.UncertaintyMS <= clockWarnMS {
+		return nil
+	}
+	return warnBeforeRun(env, w, h.Start, results.WarnClockOffset, fmt.Sprintf(
+		"this host's clock is %+.0f ms (±%.1f ms) off the server's: --start-at and the intervals are cut by this clock, so the machines of a split run do not measure the same window; synchronise the clocks (NTP)",
+		c.OffsetMS, c.UncertaintyMS))
 }
 
 // describeShare says how many connections the run drives: all of them, or

@@ -3,13 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 )
@@ -278,4 +281,107 @@ func TestOneCPUClientIsFlaggedClientBound(t *testing.T) {
 		t.Errorf("verdict %+v: not a lower bound", run.Summary.Verdict)
 	}
 	t.Logf("client: %+v", c)
+}
+
+// TestEnterprisePolicyAgainstAClusterIsAWarnedFailure drives an OSS cluster
+// as one endpoint (--cluster-policy enterprise), as the issue's user did:
+// two operations in three get MOVED. The warning printed before the run is
+// a warning event with its code, the MOVED replies are errors with the
+// server's text kept, and the run fails its error budget.
+func TestEnterprisePolicyAgainstAClusterIsAWarnedFailure(t *testing.T) {
+	t.Parallel()
+	c := benchtest.StartCluster(t)
+	host, port := c.Seed()
+	dir := filepath.Join(t.TempDir(), "out")
+	res := cli(t, nil, "run", "-s", host, "-p", strconv.Itoa(port), "--cluster-policy", "enterprise", "--reply-wait", "park",
+		"-n", "3000", "--connections", "3", "--out", dir, "-q")
+	if res.code != exitErrorBudget {
+		t.Fatalf("exit %d, want %d:\n%s", res.code, exitErrorBudget, res.stderr)
+	}
+	run := readRun(t, dir)
+	sum := run.Summary
+	if len(sum.Warnings) == 0 || sum.Warnings[0].Code != results.WarnPolicyMismatch || !strings.Contains(res.stderr, "warning: "+sum.Warnings[0].Detail) {
+		t.Fatalf("warnings %+v; stderr:\n%s", sum.Warnings, res.stderr)
+	}
+	all := sum.Commands[results.AllCommands]
+	if moved := all.Errors[results.ErrMoved]; moved == 0 || all.Count+moved != 3000 || sum.ErrorRate < 0.3 {
+		t.Fatalf("%d succeeded, errors %v (rate %.2f); want MOVED errors for the keys of the other shards", all.Count, all.Errors, sum.ErrorRate)
+	}
+	if samples := sum.ErrorSamples[results.ErrMoved]; len(samples) == 0 || !strings.HasPrefix(samples[0], "MOVED ") {
+		t.Fatalf("MOVED messages %q", samples)
+	}
+}
+
+// TestClockWarning warns, before the run, when a run that will be merged
+// (--segment, --start-at) runs on a clock off the server's; a whole run, or
+// a clock within the tolerance, says nothing.
+func TestClockWarning(t *testing.T) {
+	split := bench.DefaultConfig()
+	split.Segment = results.Segment{Index: 0, Count: 2}
+	tests := []struct {
+		name  string
+		clock *results.ClockReading
+		cfg   bench.Config
+		warn  bool
+	}{
+		{"a split run off by 300 ms", &results.ClockReading{OffsetMS: -300, UncertaintyMS: 0.5}, split, true},
+		{"a split run within the tolerance", &results.ClockReading{OffsetMS: 40, UncertaintyMS: 20}, split, false},
+		{"an uncertain reading", &results.ClockReading{OffsetMS: 80, UncertaintyMS: 40}, split, false},
+		{"a whole run", &results.ClockReading{OffsetMS: 900, UncertaintyMS: 1}, bench.DefaultConfig(), false},
+		{"no reading", nil, split, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, stderr bytes.Buffer
+			env := &environment{stderr: &stderr}
+			h := &results.Header{Clock: tt.clock, Start: time.Unix(0, 0)}
+			if err := warnClock(env, results.NewWriter(&out), h, tt.cfg); err != nil {
+				t.Fatal(err)
+			}
+			event := strings.Contains(out.String(), `"code":"clock-offset"`)
+			if event != tt.warn || strings.Contains(stderr.String(), "warning: this host's clock") != tt.warn {
+				t.Fatalf("event %v, stderr %q; want a warning: %v", event, stderr.String(), tt.warn)
+			}
+		})
+	}
+}
+
+// TestExitStatusesAreDocumented checks that the one table of exit statuses
+// is what run --help prints and what the README's table lists, code for
+// code.
+func TestExitStatusesAreDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(readme), "### Exit status\n")
+	if !ok {
+		t.Fatal("the README has no exit status section")
+	}
+	table, _, _ = strings.Cut(table, "\n\n###")
+	var listed []string
+	for _, line := range strings.Split(table, "\n") {
+		if code, _, ok := strings.Cut(strings.TrimPrefix(line, "| "), " |"); ok && code != "code" && !strings.HasPrefix(code, "-") {
+			listed = append(listed, code)
+		}
+	}
+	var want []string
+	for _, s := range exitStatuses {
+		want = append(want, strconv.Itoa(s.code))
+	}
+	if strings.Join(listed, ",") != strings.Join(want, ",") {
+		t.Errorf("the README lists exit statuses %v, the code has %v", listed, want)
+	}
+	res := cli(t, nil, "run", "--help")
+	for _, s := range exitStatuses {
+		if !strings.Contains(res.stdout, fmt.Sprintf("%3d  %s", s.code, s.meaning)) {
+			t.Errorf("run --help lacks exit status %d", s.code)
+		}
+	}
+	for status, code := range map[string]int{results.StatusOK: 0, results.StatusStoppedEarly: 0, results.StatusFailed: 1,
+		results.StatusNotOffered: 1, results.StatusErrorBudget: 98, results.StatusSLOMissed: 99} {
+		if got := verdictExitCode(status); got != code {
+			t.Errorf("verdict %s exits %d, want %d", status, got, code)
+		}
+	}
 }
