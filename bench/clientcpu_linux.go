@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -14,11 +13,9 @@ import (
 // client short of CPU because the machine's other processes hold it waits
 // there.
 func processCPU() (used, waited time.Duration, ok bool) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	if used, ok = rusageCPU(); !ok {
 		return 0, 0, false
 	}
-	used = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	tasks, err := os.ReadDir("/proc/self/task")
 	if err != nil {
 		return used, 0, true

@@ -1,4 +1,4 @@
-//go:build unix && !linux
+//go:build unix
 
 package bench
 
@@ -7,12 +7,11 @@ import (
 	"time"
 )
 
-// processCPU returns the CPU time the process has used, user and system;
-// this platform does not tell how long its threads waited for a CPU.
-func processCPU() (used, waited time.Duration, ok bool) {
+// rusageCPU returns the CPU time the process has used, user and system.
+func rusageCPU() (time.Duration, bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, 0, false
+		return 0, false
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), 0, true
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
 }

@@ -47,9 +47,14 @@ func verdictFacts(s *results.Summary) []fact {
 // describeErrorSamples lists the first messages of each error class, as the
 // server (or the client library) gave them.
 func describeErrorSamples(s *results.Summary) string {
+	return prefixLines("Error message: ", errorSampleLines(s))
+}
+
+// prefixLines writes each line after prefix.
+func prefixLines(prefix string, lines []string) string {
 	var b strings.Builder
-	for _, line := range errorSampleLines(s) {
-		b.WriteString("Error message: " + line + "\n")
+	for _, line := range lines {
+		b.WriteString(prefix + line + "\n")
 	}
 	return b.String()
 }
@@ -68,11 +73,7 @@ func errorSampleLines(s *results.Summary) []string {
 
 // describeWarnings lists every warning of the run.
 func describeWarnings(s *results.Summary) string {
-	var b strings.Builder
-	for _, line := range warningLines(s) {
-		b.WriteString("Warning: " + line + "\n")
-	}
-	return b.String()
+	return prefixLines("Warning: ", warningLines(s))
 }
 
 // warningLines returns each warning of the run as "[code] detail (at time)".
