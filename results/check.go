@@ -11,14 +11,23 @@ import (
 var ErrNegativeCount = errors.New("a count cannot be negative")
 
 // A count in a result file is a number of things that happened: amrbench
-// never writes a negative one. Read refuses a record that holds one (an
-// edited or corrupted file) instead of letting reports render it, or add
-// it into totals that then look plausible.
+// never writes a negative one, nor a command or shard without statistics.
+// Read refuses a record that holds one (an edited or corrupted file)
+// instead of letting reports render it, add it into totals that then look
+// plausible, or stumble on it.
 
-// countCheck finds the first negative count of a record.
-type countCheck struct{ err error }
+// recordCheck finds the first unsound field of a record.
+type recordCheck struct{ err error }
 
-func (c *countCheck) count(what string, n int64) {
+// present refuses a null command or shard.
+func (c *recordCheck) present(what string, isNil bool) bool {
+	if c.err == nil && isNil {
+		c.err = fmt.Errorf("%s is null", what)
+	}
+	return !isNil
+}
+
+func (c *recordCheck) count(what string, n int64) {
 	if c.err == nil && n < 0 {
 		c.err = fmt.Errorf("%s is %d: %w", what, n, ErrNegativeCount)
 	}
@@ -26,7 +35,7 @@ func (c *countCheck) count(what string, n int64) {
 
 // counts checks a map of counts by error class, in a fixed order so the
 // error names the same class every time.
-func (c *countCheck) counts(what string, m map[ErrorClass]int64) {
+func (c *recordCheck) counts(what string, m map[ErrorClass]int64) {
 	if c.err != nil {
 		return
 	}
@@ -50,8 +59,8 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func (h *Header) checkCounts() error {
-	var c countCheck
+func (h *Header) check() error {
+	var c recordCheck
 	c.count("connections", int64(h.Connections))
 	c.count("pipeline", int64(h.Pipeline))
 	c.count("tool cpus", int64(h.Tool.CPUs))
@@ -64,14 +73,14 @@ func (h *Header) checkCounts() error {
 	return c.err
 }
 
-func (iv *Interval) checkCounts() error {
-	var c countCheck
+func (iv *Interval) check() error {
+	var c recordCheck
 	c.count("connections", int64(iv.Connections))
 	c.count("late_starts", iv.LateStarts)
 	c.count("reconnects", iv.Reconnects)
 	for _, name := range sortedKeys(iv.Commands) {
 		cs := iv.Commands[name]
-		if cs == nil {
+		if !c.present(name, cs == nil) {
 			continue
 		}
 		c.count(name+" count", cs.Count)
@@ -84,7 +93,7 @@ func (iv *Interval) checkCounts() error {
 	}
 	for _, addr := range sortedKeys(iv.Shards) {
 		ss := iv.Shards[addr]
-		if ss == nil {
+		if !c.present("shard "+addr, ss == nil) {
 			continue
 		}
 		c.count("shard "+addr+" count", ss.Count)
@@ -99,22 +108,22 @@ func (iv *Interval) checkCounts() error {
 	return c.err
 }
 
-func (e *Event) checkCounts() error {
-	var c countCheck
+func (e *Event) check() error {
+	var c recordCheck
 	c.count("count", e.Count)
 	c.count("attempt", int64(e.Attempt))
 	c.count("failed", e.Failed)
 	return c.err
 }
 
-func (s *Summary) checkCounts() error {
-	var c countCheck
+func (s *Summary) check() error {
+	var c recordCheck
 	c.count("connections", int64(s.Connections))
 	c.count("late_starts", s.LateStarts)
 	c.count("reconnects", s.Reconnects)
 	for _, name := range sortedKeys(s.Commands) {
 		cs := s.Commands[name]
-		if cs == nil {
+		if !c.present(name, cs == nil) {
 			continue
 		}
 		c.count(name+" count", cs.Count)
@@ -127,7 +136,7 @@ func (s *Summary) checkCounts() error {
 	}
 	for _, addr := range sortedKeys(s.Shards) {
 		ss := s.Shards[addr]
-		if ss == nil {
+		if !c.present("shard "+addr, ss == nil) {
 			continue
 		}
 		c.count("shard "+addr+" count", ss.Count)

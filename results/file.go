@@ -123,7 +123,9 @@ func read(r io.Reader, maxLine int) (*Run, error) {
 		last := errors.Is(err, io.EOF)
 		if len(bytes.TrimSpace(line)) > 0 {
 			if perr := run.add(line, lineNo); perr != nil {
-				if last && !bytes.HasSuffix(line, []byte("\n")) && !errors.Is(perr, ErrNegativeCount) {
+				// Only a line cut short (invalid JSON) is a cut; a whole
+				// record that is unsound is an error wherever it is.
+				if last && !bytes.HasSuffix(line, []byte("\n")) && errors.As(perr, new(*json.SyntaxError)) {
 					run.Truncated = true
 					break
 				}
@@ -163,14 +165,14 @@ func (run *Run) add(line []byte, lineNo int) error {
 	}
 	if err := json.Unmarshal(line, &probe); err != nil {
 		if run.Header == nil {
-			return fmt.Errorf("line %d: %w (%v)", lineNo, ErrNotResultFile, err)
+			return fmt.Errorf("line %d: %w (%w)", lineNo, ErrNotResultFile, err)
 		}
 		return fmt.Errorf("line %d: %w", lineNo, err)
 	}
 	if run.Header == nil && probe.Type != TypeHeader {
 		return fmt.Errorf("line %d: %w (first record is %q, want a header)", lineNo, ErrNotResultFile, probe.Type)
 	}
-	var rec interface{ checkCounts() error }
+	var rec interface{ check() error }
 	switch probe.Type {
 	case TypeHeader:
 		if run.Header != nil {
@@ -193,7 +195,7 @@ func (run *Run) add(line []byte, lineNo int) error {
 	if err := json.Unmarshal(line, rec); err != nil {
 		return fmt.Errorf("line %d: %s record: %w", lineNo, probe.Type, err)
 	}
-	if err := rec.checkCounts(); err != nil {
+	if err := rec.check(); err != nil {
 		return fmt.Errorf("line %d: %s record: %w", lineNo, probe.Type, err)
 	}
 	switch r := rec.(type) {

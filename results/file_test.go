@@ -372,13 +372,34 @@ func TestReadRejectsNegativeCounts(t *testing.T) {
 	}
 }
 
-// TestReadHalfDecodedHeader checks that a file whose only line is a header
-// that fails to decode, without its newline, is not a result file: it used
-// to read as a cut run with a half-decoded header.
+// TestReadHalfDecodedHeader checks that a file whose only line is a whole
+// header that fails to decode, without its newline, is an error naming the
+// line: it used to read as a cut run with a half-decoded header. Only a
+// line that is not whole JSON counts as cut.
 func TestReadHalfDecodedHeader(t *testing.T) {
 	t.Parallel()
 	data := `{"type":"header","schema":"` + Schema + `","run_id":"r1","connections":"four"}`
-	if run, err := Read(strings.NewReader(data)); !errors.Is(err, ErrNotResultFile) {
-		t.Fatalf("a header that does not decode: run %+v, error %v, want ErrNotResultFile", run, err)
+	run, err := Read(strings.NewReader(data))
+	if run != nil || err == nil || !strings.HasPrefix(err.Error(), "line 1: header record: ") {
+		t.Fatalf("a header that does not decode: run %+v, error %v, want an error naming line 1", run, err)
+	}
+}
+
+// TestReadRejectsNullStatistics checks that a command or shard whose
+// statistics are null is refused naming the line: Totals used to panic on
+// it (found by FuzzRead).
+func TestReadRejectsNullStatistics(t *testing.T) {
+	t.Parallel()
+	head := `{"type":"header","schema":"` + Schema + `"}` + "\n"
+	tests := []struct{ line, want string }{
+		{`{"type":"interval","commands":{"GET":null}}`, "line 2: interval record: GET is null"},
+		{`{"type":"interval","commands":{},"shards":{"10.0.0.1:6379":null}}`, "line 2: interval record: shard 10.0.0.1:6379 is null"},
+		{`{"type":"summary","commands":{"ALL":null}}`, "line 2: summary record: ALL is null"},
+	}
+	for _, tt := range tests {
+		_, err := Read(strings.NewReader(head + tt.line + "\n"))
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s: error %v, want %q", tt.line, err, tt.want)
+		}
 	}
 }
