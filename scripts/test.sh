@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs amrbench's tests: gofmt, go vet and staticcheck, then every test
-# under the race detector. The integration tests start real redis-server
-# processes, and the HTML report is checked in a real headless Chromium, so
-# this installs redis-server and chromium first when they are missing and
-# the machine allows it.
+# under the race detector, then each fuzz target for a bounded time. The
+# integration tests start real redis-server processes, and the HTML report
+# is checked in a real headless Chromium, so this installs redis-server and
+# chromium first when they are missing and the machine allows it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,5 +51,21 @@ staticcheck ./...
 # cores for seconds.
 go test -race -count=1 -p 1 -skip 'InBrowser$' ./...
 go test -race -count=1 -run 'InBrowser$' ./...
+
+# The fuzz targets: their seed corpora (f.Add and testdata/fuzz) ran with
+# the tests above; here each looks for new inputs for a bounded time,
+# AMRBENCH_FUZZTIME (default 8s each: nine targets, about two minutes with
+# their builds; 0 skips). An input that fails is written to the package's
+# testdata/fuzz/<target>/: keep it, fixed, as a regression case.
+fuzztime=${AMRBENCH_FUZZTIME:-8s}
+if [ "$fuzztime" != 0 ]; then
+  for target in \
+    ./results:FuzzRead ./results:FuzzHistogramJSON ./results:FuzzParseObjective \
+    ./workloads:FuzzParsePreset ./workloads:FuzzParseFlagValues \
+    ./report:FuzzRender ./report:FuzzParseCatalog \
+    ./bench:FuzzParseRamp ./cmd/amrbench:FuzzParseRedisURI; do
+    go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "$fuzztime" "${target%%:*}"
+  done
+fi
 
 echo "test.sh: screenshots of the HTML reports, as the browser showed them: build/screenshots/run.png, build/screenshots/compare.png"
