@@ -179,9 +179,8 @@ func WriteHTML(w io.Writer, run *results.Run, s *results.Summary, opts HTMLOptio
 	if steps != nil {
 		page.Tables = append(page.Tables, toHTMLTable(steps))
 	}
-	for _, line := range strings.Split(strings.TrimSpace(verdict+describeSpread(s.Shards)+describeErrors(s)+describeRedirects(s)+describeReauth(s.Auth)+describeRunIntegrity(run.Header, s)), "\n") {
-		page.Notes = append(page.Notes, line)
-	}
+	notes := verdict + describeSpread(s.Shards) + describeErrors(s) + describeRedirects(s) + describeReauth(s.Auth) + describeRunIntegrity(run.Header, s)
+	page.Notes = append(page.Notes, strings.Split(strings.TrimSpace(notes), "\n")...)
 	charts, err := runCharts(run, s)
 	if err != nil {
 		return err

@@ -235,8 +235,6 @@ func (c *CommandStats) Add(other *CommandStats) error {
 	return c.Service.Add(other.Service)
 }
 
-// addCounts adds the non-zero counts of from to to, which it creates when
-// needed, and returns to.
 // TotalErrors returns the number of failed operations over all classes of
 // counts by class.
 func TotalErrors(m map[ErrorClass]int64) int64 {
@@ -247,6 +245,8 @@ func TotalErrors(m map[ErrorClass]int64) int64 {
 	return n
 }
 
+// addCounts adds the non-zero counts of from to to, which it creates when
+// needed, and returns to.
 func addCounts(to, from map[ErrorClass]int64) map[ErrorClass]int64 {
 	for class, n := range from {
 		if n == 0 {

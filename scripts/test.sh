@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Runs amrbench's tests: gofmt and go vet, then every test under the race
-# detector. The integration tests start real redis-server processes, and the
-# HTML report is checked in a real headless Chromium, so this installs
-# redis-server and chromium first when they are missing and the machine
-# allows it.
+# Runs amrbench's tests: gofmt, go vet and staticcheck, then every test
+# under the race detector, then each fuzz target for a bounded time. The
+# integration tests start real redis-server processes, and the HTML report
+# is checked in a real headless Chromium, so this installs redis-server and
+# chromium first when they are missing and the machine allows it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,10 +33,39 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+
+# staticcheck, at the version staticcheck.conf was written for, installed
+# with go install when it is missing (GOBIN, or GOPATH/bin, joins PATH).
+staticcheck_version=v0.8.2
+gobin=$(go env GOBIN)
+PATH="${gobin:-$(go env GOPATH)/bin}:$PATH"
+if ! staticcheck -version 2>/dev/null | grep -q "(${staticcheck_version#v})"; then
+  echo "test.sh: installing staticcheck $staticcheck_version"
+  go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
+fi
+staticcheck ./...
+
 # One package at a time (-p 1): the open-loop tests measure rates, and the
 # tests of connections that poll for replies keep a core busy while they
 # run. The browser check runs on its own afterwards: Chromium takes both
 # cores for seconds.
 go test -race -count=1 -p 1 -skip 'InBrowser$' ./...
 go test -race -count=1 -run 'InBrowser$' ./...
+
+# The fuzz targets: their seed corpora (f.Add and testdata/fuzz) ran with
+# the tests above; here each looks for new inputs for a bounded time,
+# AMRBENCH_FUZZTIME (default 8s each: nine targets, about two minutes with
+# their builds; 0 skips). An input that fails is written to the package's
+# testdata/fuzz/<target>/: keep it, fixed, as a regression case.
+fuzztime=${AMRBENCH_FUZZTIME:-8s}
+if [ "$fuzztime" != 0 ]; then
+  for target in \
+    ./results:FuzzRead ./results:FuzzHistogramJSON ./results:FuzzParseObjective \
+    ./workloads:FuzzParsePreset ./workloads:FuzzParseFlagValues \
+    ./report:FuzzRender ./report/catalog:FuzzParseCatalog \
+    ./bench/openloop:FuzzParseRamp ./cmd/amrbench:FuzzParseRedisURI; do
+    go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "$fuzztime" "${target%%:*}"
+  done
+fi
+
 echo "test.sh: screenshots of the HTML reports, as the browser showed them: build/screenshots/{run,find-max,staircase,compare,hover}.png (scripts/screenshots.sh copies them into docs/screenshots)"

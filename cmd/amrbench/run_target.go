@@ -281,18 +281,24 @@ func parseRedisURI(s string) (redisURI, error) {
 	default:
 		return r, fmt.Errorf("scheme %q: use redis:// or rediss://", u.Scheme)
 	}
+	// A '/', '?' or '#' in a password ends the URI's host part early, so
+	// the rest of the password reads as a port, a path or a query: the
+	// errors below say what is wrong without quoting any of it.
+	if strings.ContainsAny(u.Path+u.RawQuery+u.Fragment, "@") {
+		return r, errors.New("an '@' after the host: a password holding '/', '?' or '#' must write them %2F, %3F and %23")
+	}
 	r.host = u.Hostname()
 	if r.host == "" {
 		return r, errors.New("no host")
 	}
 	if ps := u.Port(); ps != "" {
-		if r.port, err = strconv.Atoi(ps); err != nil {
-			return r, fmt.Errorf("port %q is not a number", ps)
+		if r.port, err = strconv.Atoi(ps); err != nil || r.port < 1 || r.port > 65535 {
+			return r, errors.New("the port is not a number from 1 to 65535")
 		}
 	}
 	if path := strings.Trim(u.Path, "/"); path != "" {
-		if r.db, err = strconv.Atoi(path); err != nil {
-			return r, fmt.Errorf("database %q is not a number", path)
+		if r.db, err = strconv.Atoi(path); err != nil || r.db < 0 {
+			return r, errors.New("the database (after the host, /db) is not a number of 0 or more")
 		}
 	}
 	if u.User != nil {
