@@ -129,7 +129,7 @@ const spectrumSteps = 100
 // spectrumPoints returns h's latency (ms) at percentiles spread evenly on
 // the spectrum's axis from 0 % to 99.999 %.
 func spectrumPoints(h *results.Histogram) []chart.Point {
-	if h == nil || h.Histogram == nil || h.TotalCount() == 0 {
+	if h.Empty() {
 		return nil
 	}
 	xs := make([]float64, spectrumSteps+1)

@@ -42,7 +42,7 @@ type Latency struct {
 // LatencyOf summarises h at the given percentiles.
 func LatencyOf(h *Histogram, percentiles []float64) Latency {
 	l := Latency{Percentiles: make([]Percentile, len(percentiles))}
-	if h == nil || h.Histogram == nil || h.TotalCount() == 0 {
+	if h.Empty() {
 		for i, p := range percentiles {
 			l.Percentiles[i] = Percentile{Percentile: p}
 		}
