@@ -3,6 +3,7 @@
 package main
 
 import (
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -32,6 +33,31 @@ func TestReportDevZeroIsRefused(t *testing.T) {
 		// Linux reports the peak resident set in KiB.
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > 512<<10 {
 			t.Errorf("%s: peak memory %d MiB, want under 512 MiB", args, ru.Maxrss>>10)
+		}
+	}
+}
+
+// TestRunSmallFilesAreBounded gives /dev/zero to every flag that names a
+// password, key or certificate file: each is refused at 1 MiB with one line
+// naming the flag and the file, exit status 2, before anything connects.
+func TestRunSmallFilesAreBounded(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--password-file", "/dev/zero"}, "--password-file: /dev/zero: larger than 1 MiB"},
+		{[]string{"--tls", "--cacert", "/dev/zero"}, "--cacert: /dev/zero: larger than 1 MiB"},
+		{[]string{"--tls", "--cert", "/dev/zero", "--key", "/dev/zero"}, "--cert: /dev/zero: larger than 1 MiB"},
+		{[]string{"--entra-credential", "client-certificate", "--entra-certificate", "/dev/zero"}, "--entra-certificate: /dev/zero: larger than 1 MiB"},
+	} {
+		args := append([]string{"run", "-s", "127.0.0.1", "-p", "1", "--duration", "1s"}, tt.args...)
+		cmd, stderr := startProcess(t, args...)
+		if code := exitCode(t, cmd, 60*time.Second); code != exitUsage {
+			t.Fatalf("%s: exit %d, stderr %q; want %d", tt.args, code, stderr, exitUsage)
+		}
+		if got := stderr.String(); !strings.Contains(got, tt.want) || strings.Count(got, "\n") != 1 {
+			t.Errorf("%s: stderr %q, want one line with %q", tt.args, got, tt.want)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,7 +77,7 @@ func (f *runFlags) planTarget(fs *pflag.FlagSet, env *environment, p *runPlan) e
 		if file.path == "" {
 			continue
 		}
-		b, err := os.ReadFile(file.path)
+		b, err := readSmallFile(file.path)
 		if err != nil {
 			return usagef("--%s: %w", file.flag, err)
 		}
@@ -112,7 +111,7 @@ func (f *runFlags) planAuth(fs *pflag.FlagSet, env *environment, p *runPlan, uri
 		password = v
 	}
 	if f.passwordFile != "" {
-		b, err := os.ReadFile(f.passwordFile)
+		b, err := readSmallFile(f.passwordFile)
 		if err != nil {
 			return usagef("--password-file: %w", err)
 		}
@@ -227,7 +226,7 @@ func (f *runFlags) planEntra(env *environment, p *runPlan) error {
 			if path == "" {
 				missing = append(missing, "a certificate (--entra-certificate or AZURE_CLIENT_CERTIFICATE_PATH)")
 			} else {
-				b, err := os.ReadFile(path)
+				b, err := readSmallFile(path)
 				if err != nil {
 					return usagef("--entra-certificate: %w", err)
 				}
