@@ -42,6 +42,18 @@ func (w *Writer) WriteEvent(e *Event) error {
 	return w.write(e)
 }
 
+// WriteServer writes a server record.
+func (w *Writer) WriteServer(s *ServerInterval) error {
+	s.Type = TypeServer
+	return w.write(s)
+}
+
+// WriteAzureMetrics writes an Azure Monitor record.
+func (w *Writer) WriteAzureMetrics(a *AzureMetrics) error {
+	a.Type = TypeAzureMetrics
+	return w.write(a)
+}
+
 // WriteSummary writes the summary record.
 func (w *Writer) WriteSummary(s *Summary) error {
 	s.Type = TypeSummary
@@ -70,6 +82,12 @@ type Run struct {
 	Header    *Header
 	Intervals []*Interval
 	Events    []*Event
+	// Server holds the servers' own statistics, one record per interval,
+	// in the order written; empty when the run did not read them.
+	Server []*ServerInterval
+	// Azure holds what Azure Monitor recorded about the cache; empty
+	// unless the run was given the cache's resource ID.
+	Azure []*AzureMetrics
 	// Summary is the summary record, or nil if the file has none (the run was
 	// killed before writing it).
 	Summary *Summary
@@ -195,6 +213,10 @@ func (run *Run) add(line []byte, lineNo int) error {
 		rec = &Event{}
 	case TypeSummary:
 		rec = &Summary{}
+	case TypeServer:
+		rec = &ServerInterval{}
+	case TypeAzureMetrics:
+		rec = &AzureMetrics{}
 	default:
 		return nil
 	}
@@ -214,6 +236,10 @@ func (run *Run) add(line []byte, lineNo int) error {
 		run.Events = append(run.Events, r)
 	case *Summary:
 		run.Summary = r
+	case *ServerInterval:
+		run.Server = append(run.Server, r)
+	case *AzureMetrics:
+		run.Azure = append(run.Azure, r)
 	}
 	return nil
 }
