@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Runs amrbench's tests: gofmt, go vet and staticcheck, then every test
 # under the race detector, then each fuzz target for a bounded time. The
-# integration tests start real redis-server processes, and the HTML report
-# is checked in a real headless Chromium, so this installs redis-server and
-# chromium first when they are missing and the machine allows it.
+# integration tests start real redis-server processes (and twemproxy,
+# nutcracker, in front of them), a real Prometheus scrapes the live metrics,
+# and the HTML report is checked in a real headless Chromium, so this
+# installs redis-server, nutcracker, prometheus and chromium first when they
+# are missing and the machine allows it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v nutcracker >/dev/null 2>&1 || missing+=(nutcracker)
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 if [ -z "${AMRBENCH_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
   && ! command -v google-chrome >/dev/null 2>&1 && ! command -v google-chrome-stable >/dev/null 2>&1; then
   missing+=(chromium)
@@ -21,7 +25,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "test.sh: installing ${missing[*]} with sudo (the integration tests run against them)"
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "test.sh: ${missing[*]} not on PATH; install them (Debian/Ubuntu: apt-get install redis-server chromium, macOS: brew install redis and brew install --cask chromium, then AMRBENCH_CHROMIUM=/path/to/chromium)" >&2
+    echo "test.sh: ${missing[*]} not on PATH; install them (Debian/Ubuntu: apt-get install redis-server nutcracker prometheus chromium, macOS: brew install redis twemproxy prometheus and brew install --cask chromium, then AMRBENCH_CHROMIUM=/path/to/chromium)" >&2
     exit 1
   fi
 fi
