@@ -51,6 +51,9 @@ func WriteSummary(w io.Writer, run *results.Run, s *results.Summary, percentiles
 	if err := writeShards(w, run, s, percentiles); err != nil {
 		return err
 	}
+	if err := writeServers(w, run); err != nil {
+		return err
+	}
 	_, err := io.WriteString(w, describeErrors(s)+describeRedirects(s)+describeReauth(s.Auth)+describeRunIntegrity(h, s)+"\n")
 	return err
 }

@@ -1,0 +1,138 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+
+	"github.com/amrbench/amrbench/results"
+)
+
+// ServerTable returns a row per sampled server (primaries first, then
+// replicas, each by address), nil for a run without server records: what
+// each server said about itself over the measured intervals. A figure the
+// server did not report is "-", never 0.
+func ServerTable(servers map[string]*results.ServerSummary) *Table {
+	if len(servers) == 0 {
+		return nil
+	}
+	t := &Table{Title: "Servers: what each server's INFO said over the measured intervals. CPU in % of one core (main thread where reported), mean and highest; memory at its highest."}
+	t.Columns = []Column{
+		{Name: "SERVER", Key: "server", Align: AlignLeft}, {Name: "ROLE", Key: "role", Align: AlignLeft},
+		{Name: "CPU", Key: "cpu_percent_mean"}, {Name: "CPU MAX", Key: "cpu_percent_max"},
+		{Name: "MAIN", Key: "main_thread_cpu_percent_mean"}, {Name: "MAIN MAX", Key: "main_thread_cpu_percent_max"},
+		{Name: "CALLS", Key: "load_calls"}, {Name: "SHARE", Key: "share_pct"},
+		{Name: "MEMORY", Key: "used_memory_max"}, {Name: "OF MAX", Key: "memory_percent_max"},
+		{Name: "CLIENTS", Key: "connected_clients_max"}, {Name: "EVICTED", Key: "evicted_keys"}, {Name: "SLOTS", Key: "slots"},
+	}
+	var total int64
+	for _, s := range servers {
+		if s.Role != results.RoleReplica {
+			total += s.LoadCalls
+		}
+	}
+	for _, addr := range serverNames(servers) {
+		s := servers[addr]
+		share := TextCell("-")
+		if s.Role != results.RoleReplica && total > 0 {
+			pct := 100 * float64(s.LoadCalls) / float64(total)
+			share = NumberCell(fmt.Sprintf("%.1f%%", pct), strconv.FormatFloat(pct, 'f', 3, 64))
+		}
+		memPct := TextCell("-")
+		if s.MemoryPercentMax != nil {
+			memPct = NumberCell(fmt.Sprintf("%.1f%%", *s.MemoryPercentMax), strconv.FormatFloat(*s.MemoryPercentMax, 'f', 3, 64))
+		}
+		t.AddRow(TextCell(addr), TextCell(s.Role),
+			percentCell(s.CPUPercentMean), percentCell(s.CPUPercentMax),
+			percentCell(s.MainThreadCPUPercentMean), percentCell(s.MainThreadCPUPercentMax),
+			TextCell(strconv.FormatInt(s.LoadCalls, 10)), share,
+			bytesCell(s.UsedMemoryMax), memPct,
+			intCell(s.ConnectedClientsMax), intCell(s.EvictedKeys), intCell(s.Slots))
+	}
+	return t
+}
+
+// serverNames returns the servers' addresses, primaries first.
+func serverNames(servers map[string]*results.ServerSummary) []string {
+	names := make([]string, 0, len(servers))
+	for a := range servers {
+		names = append(names, a)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		ri, rj := servers[names[i]].Role == results.RoleReplica, servers[names[j]].Role == results.RoleReplica
+		if ri != rj {
+			return !ri
+		}
+		return names[i] < names[j]
+	})
+	return names
+}
+
+func percentCell(v *float64) TableCell {
+	if v == nil {
+		return TextCell("-")
+	}
+	return NumberCell(fmt.Sprintf("%.1f", *v), strconv.FormatFloat(*v, 'f', -1, 64))
+}
+
+func intCell(v *int64) TableCell {
+	if v == nil {
+		return TextCell("-")
+	}
+	return TextCell(strconv.FormatInt(*v, 10))
+}
+
+// bytesCell shows a byte count in MiB (GiB from 10 GiB), its exact value in
+// CSV.
+func bytesCell(v *int64) TableCell {
+	if v == nil {
+		return TextCell("-")
+	}
+	text := fmt.Sprintf("%.1f MiB", float64(*v)/(1<<20))
+	if *v >= 10<<30 {
+		text = fmt.Sprintf("%.1f GiB", float64(*v)/(1<<30))
+	}
+	return NumberCell(text, strconv.FormatInt(*v, 10))
+}
+
+// DescribeServers says, in lines, what the server records show: the hot
+// shard, and whether the run was server-bound. Empty without server
+// records.
+func DescribeServers(run *results.Run, servers map[string]*results.ServerSummary) string {
+	if len(servers) == 0 {
+		return ""
+	}
+	var out string
+	if hot, share := results.HotShard(servers); hot != "" {
+		primaries := 0
+		for _, s := range servers {
+			if s.Role != results.RoleReplica {
+				primaries++
+			}
+		}
+		out += fmt.Sprintf("Hot shard (by the servers' own counts): %s ran %.0f %% of the load's commands (an even spread over %d primaries is %.0f %%).\n",
+			hot, 100*share, primaries, 100/float64(primaries))
+	}
+	if b := results.FindServerBound(run.Intervals, run.Server); b != nil {
+		out += "Verdict: " + b.String() + ": the cache, not the client, set this throughput.\n"
+	}
+	return out
+}
+
+// writeServers writes the per-server table and what it shows.
+func writeServers(w io.Writer, run *results.Run) error {
+	servers := results.SummarizeServers(run)
+	t := ServerTable(servers)
+	if t == nil {
+		return nil
+	}
+	if _, err := fmt.Fprintf(w, "%s\n", t.Title); err != nil {
+		return err
+	}
+	if err := t.WriteText(w); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, DescribeServers(run, servers)+"\n")
+	return err
+}
