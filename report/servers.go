@@ -127,12 +127,17 @@ func writeServers(w io.Writer, run *results.Run) error {
 	if t == nil {
 		return nil
 	}
+	return writeTitled(w, t, DescribeServers(run, servers))
+}
+
+// writeTitled writes a table under its title, then note and a blank line.
+func writeTitled(w io.Writer, t *Table, note string) error {
 	if _, err := fmt.Fprintf(w, "%s\n", t.Title); err != nil {
 		return err
 	}
 	if err := t.WriteText(w); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, DescribeServers(run, servers)+"\n")
+	_, err := io.WriteString(w, note+"\n")
 	return err
 }

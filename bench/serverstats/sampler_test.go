@@ -55,6 +55,23 @@ func (r *recorder) warnings() []string {
 	return out
 }
 
+// sampleFor runs a sampler with cfg for d (its interval 0 starting now)
+// and returns what it reported.
+func sampleFor(t *testing.T, cfg Config, d time.Duration) *recorder {
+	t.Helper()
+	obs := &recorder{}
+	cfg.Measured = time.Now()
+	sampler, err := Start(context.Background(), cfg, obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(d)
+	if err := sampler.Stop(); err != nil {
+		t.Fatalf("Stop: %v (no failure of a server is an error)", err)
+	}
+	return obs
+}
+
 // load sends GETs of key through c until stop is closed and returns how
 // many succeeded.
 func load(c redis.Cmdable, key string, stop <-chan struct{}) int64 {
@@ -185,18 +202,9 @@ func TestSamplerWarnsOnceWhenINFOIsRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			obs := &recorder{}
-			sampler, err := Start(ctx, Config{
-				Servers: []Server{{Addr: tt.addr}, {Addr: other.Addr()}}, Credentials: tt.creds,
-				Interval: 100 * time.Millisecond, Measured: time.Now(),
-			}, obs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(450 * time.Millisecond)
-			if err := sampler.Stop(); err != nil {
-				t.Fatalf("Stop: %v (a refusal is a warning, not an error)", err)
-			}
+			obs := sampleFor(t, Config{
+				Servers: []Server{{Addr: tt.addr}, {Addr: other.Addr()}}, Credentials: tt.creds, Interval: 100 * time.Millisecond,
+			}, 450*time.Millisecond)
 			w := obs.warnings()
 			if len(w) != 1 || !strings.Contains(w[0], tt.addr) || !strings.Contains(w[0], tt.reason) {
 				t.Fatalf("warnings = %q, want one naming %s and %q", w, tt.addr, tt.reason)
@@ -223,18 +231,7 @@ func TestSamplerRetriesAServerThatIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	down := net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) // nothing listens there
-	obs := &recorder{}
-	sampler, err := Start(context.Background(), Config{
-		Servers:  []Server{{Addr: down}},
-		Interval: 100 * time.Millisecond, Measured: time.Now(),
-	}, obs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(450 * time.Millisecond)
-	if err := sampler.Stop(); err != nil {
-		t.Fatal(err)
-	}
+	obs := sampleFor(t, Config{Servers: []Server{{Addr: down}}, Interval: 100 * time.Millisecond}, 450*time.Millisecond)
 	// Several failed readings, one warning: the failure did not change.
 	if w := obs.warnings(); len(w) != 1 || !strings.Contains(w[0], "cannot read INFO of "+down) {
 		t.Fatalf("warnings = %q", w)
@@ -408,22 +405,14 @@ func TestSamplerOverTLSWithAPassword(t *testing.T) {
 	var asked sync.WaitGroup
 	asked.Add(1)
 	var once sync.Once
-	obs := &recorder{}
-	sampler, err := Start(context.Background(), Config{
+	obs := sampleFor(t, Config{
 		Servers: []Server{{Addr: addr}}, Dial: tlsDial,
 		Credentials: func(context.Context) (string, string, error) {
 			once.Do(asked.Done)
 			return "bench", "pw-123", nil
 		},
-		Interval: 100 * time.Millisecond, Measured: time.Now(),
-	}, obs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(350 * time.Millisecond)
-	if err := sampler.Stop(); err != nil {
-		t.Fatal(err)
-	}
+		Interval: 100 * time.Millisecond,
+	}, 350*time.Millisecond)
 	asked.Wait()
 	if w := obs.warnings(); len(w) > 0 {
 		t.Fatalf("warnings: %q", w)
