@@ -141,6 +141,10 @@ type Config struct {
 	// ConnectionLimit is the most connections the target accepts (from the
 	// SKU, --sku); 0 when unknown.
 	ConnectionLimit int `json:"connection_limit,omitempty"`
+	// ServerStats reads every server's INFO at every interval boundary, on a
+	// connection of its own per server (primaries and replicas), and hands
+	// the samples to an Observer that is also a ServerObserver.
+	ServerStats bool `json:"server_stats"`
 
 	// Rate is the offered load in operations per second over all
 	// connections, on an absolute schedule (open loop); 0 runs a closed

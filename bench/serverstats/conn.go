@@ -32,6 +32,8 @@ const maxReply = 64 << 20
 type conn struct {
 	c net.Conn
 	r *bufio.Reader
+	// password is the one the connection authenticated with.
+	password string
 }
 
 // replyError is an error reply ("-NOPERM ...").
@@ -51,30 +53,41 @@ func dial(ctx context.Context, addr string, d Dialer, creds Credentials, timeout
 		return nil, err
 	}
 	c := &conn{c: nc, r: bufio.NewReaderSize(nc, 16<<10)}
+	if err := c.authenticate(ctx, creds, timeout); err != nil {
+		c.close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// authenticate sends AUTH with the current credentials, unless they are
+// those the connection already holds: a connection kept across Entra ID
+// tokens gets each new one before its old one expires and the server
+// closes it. Errors never hold the password.
+func (c *conn) authenticate(ctx context.Context, creds Credentials, timeout time.Duration) error {
 	if creds == nil {
-		return c, nil
+		return nil
 	}
 	user, password, err := creds(ctx)
 	if err != nil {
-		c.close()
-		return nil, fmt.Errorf("credentials: %w", err)
+		return fmt.Errorf("credentials: %w", err)
 	}
-	if password == "" {
-		return c, nil
+	if password == "" || password == c.password {
+		return nil
 	}
 	args := []string{"AUTH", password}
 	if user != "" {
 		args = []string{"AUTH", user, password}
 	}
 	if _, err := c.do(time.Now().Add(timeout), args...); err != nil {
-		c.close()
 		var re *replyError
 		if errors.As(err, &re) {
-			return nil, fmt.Errorf("AUTH refused: %s", firstLine(re.msg))
+			return fmt.Errorf("AUTH refused: %s", firstLine(re.msg))
 		}
-		return nil, fmt.Errorf("AUTH: %w", err)
+		return fmt.Errorf("AUTH: %w", err)
 	}
-	return c, nil
+	c.password = password
+	return nil
 }
 
 func tcpDialer(ctx context.Context, addr string) (net.Conn, error) {

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +59,16 @@ type Config struct {
 	// Timeout bounds one connection attempt and one INFO round trip; zero
 	// means DefaultTimeout.
 	Timeout time.Duration
+	// LastIndex, when set, returns the index of the run's last interval
+	// once it is known (math.MaxInt64 until then). Boundaries past its start
+	// are not read: the run's last interval holds every operation that
+	// completed until the load stopped, and its record spans as much, to
+	// Stop.
+	LastIndex func() int64
+	// Discover, when set, is asked at every boundary for the servers to
+	// read (a cluster's slot map, as replicas join or a failover promotes
+	// one): a server it adds is read from then on.
+	Discover func() []Server
 }
 
 // infoArgs are the INFO commands tried in turn: the sections a sample uses
@@ -119,21 +130,24 @@ func Start(ctx context.Context, cfg Config, obs Observer) (*Sampler, error) {
 	timeout = min(timeout, max(cfg.Interval/2, time.Millisecond))
 	s := &Sampler{cfg: cfg, obs: obs, timeout: timeout, stop: make(chan struct{}), done: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(ctx)
-	seen := map[string]bool{}
-	for _, sv := range cfg.Servers {
-		if sv.Addr == "" || seen[sv.Addr] {
+	s.add(cfg.Servers)
+	start := time.Now()
+	s.readAll(start) // the baseline: no sample yet
+	go s.loop(start)
+	return s, nil
+}
+
+// add adds the servers not read yet.
+func (s *Sampler) add(servers []Server) {
+	for _, sv := range servers {
+		if sv.Addr == "" || slices.ContainsFunc(s.servers, func(o *server) bool { return o.Addr == sv.Addr }) {
 			continue
 		}
-		seen[sv.Addr] = true
 		if sv.Role == "" {
 			sv.Role = results.RolePrimary
 		}
 		s.servers = append(s.servers, &server{Server: sv})
 	}
-	start := time.Now()
-	s.readAll(start) // the baseline: no sample yet
-	go s.loop(start)
-	return s, nil
 }
 
 // Stop takes a last reading, which ends the last interval now, hands its
@@ -159,6 +173,13 @@ func (s *Sampler) loop(start time.Time) {
 	}()
 	k := floorDiv(start.Sub(s.cfg.Measured), s.cfg.Interval)
 	from := start
+	// last is the final reading, when Stop asks for it: it ends interval k.
+	last := func() {
+		now := time.Now()
+		if now.After(from) {
+			s.emit(k, from, now, s.readAll(now))
+		}
+	}
 	for {
 		boundary := s.cfg.Measured.Add(time.Duration(k+1) * s.cfg.Interval)
 		timer := time.NewTimer(time.Until(boundary))
@@ -168,12 +189,21 @@ func (s *Sampler) loop(start time.Time) {
 			return
 		case <-s.stop:
 			timer.Stop()
-			now := time.Now()
-			if now.After(from) {
-				s.emit(k, from, now, s.readAll(now))
-			}
+			last()
 			return
 		case <-timer.C:
+		}
+		if s.cfg.LastIndex != nil && k >= s.cfg.LastIndex() {
+			// The run's last interval goes on until the load stops.
+			select {
+			case <-s.ctx.Done():
+			case <-s.stop:
+				last()
+			}
+			return
+		}
+		if s.cfg.Discover != nil {
+			s.add(s.cfg.Discover())
 		}
 		if !s.emit(k, from, boundary, s.readAll(boundary)) {
 			return
@@ -266,6 +296,13 @@ func (e *refusedError) Error() string { return "INFO refused: " + e.reason }
 // refusal.
 func (s *Sampler) read(sv *server) (Reading, error) {
 	fresh := false
+	if sv.conn != nil {
+		// A new token, if there is one, before the old one expires.
+		if err := sv.conn.authenticate(s.ctx, s.cfg.Credentials, s.timeout); err != nil {
+			sv.conn.close()
+			sv.conn = nil
+		}
+	}
 	if sv.conn == nil {
 		c, err := dial(s.ctx, sv.Addr, s.cfg.Dial, s.cfg.Credentials, s.timeout)
 		if err != nil {

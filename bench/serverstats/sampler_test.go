@@ -421,3 +421,25 @@ func TestSamplerOverTLSWithAPassword(t *testing.T) {
 		t.Fatalf("records over TLS: %d", len(obs.records))
 	}
 }
+
+// TestSamplerStretchesTheLastInterval: once the run's last interval is
+// known, no boundary past its start is read, and its record runs to Stop,
+// as the run's last interval holds every operation until the load stops.
+func TestSamplerStretchesTheLastInterval(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	obs := sampleFor(t, Config{
+		Servers: []Server{{Addr: s.Addr()}}, Interval: 100 * time.Millisecond,
+		LastIndex: func() int64 { return 2 },
+	}, 550*time.Millisecond)
+	recs := obs.records
+	if len(recs) != 3 || recs[2].Index != 2 {
+		t.Fatalf("%d records (last index %d), want 0, 1 and 2", len(recs), recs[len(recs)-1].Index)
+	}
+	if d := recs[2].Duration(); d < 300*time.Millisecond {
+		t.Fatalf("the last record spans %s, want it to run to Stop (about 350 ms)", d)
+	}
+	if c := recs[2].Servers[s.Addr()].Commands["info"]; c == nil || c.Calls != 1 {
+		t.Fatalf("the last record holds %v INFO, want only the one that opened it", c)
+	}
+}

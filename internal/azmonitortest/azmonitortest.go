@@ -10,6 +10,7 @@
 package azmonitortest
 
 import (
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -93,6 +94,10 @@ func Start(t testing.TB) *Server {
 	s.Client = s.srv.Client()
 	return s
 }
+
+// Certificate returns the server's certificate, for a client that is
+// told to trust it (a CA file).
+func (s *Server) Certificate() *x509.Certificate { return s.srv.Certificate() }
 
 // Add makes the stand-in know r.
 func (s *Server) Add(r Resource) {
