@@ -354,6 +354,9 @@ func runCharts(run *results.Run, s *results.Summary) ([]htmlChart, error) {
 			return nil, err
 		}
 	}
+	if err := addServerCharts(&page, tc, tl, run); err != nil {
+		return nil, err
+	}
 	if s != nil && len(s.Shards) > 0 {
 		if err := addShardCharts(&page, run, s); err != nil {
 			return nil, err

@@ -172,6 +172,10 @@ func WriteHTML(w io.Writer, run *results.Run, s *results.Summary, opts HTMLOptio
 	if st := ShardTable(run, s, opts.Percentiles); st != nil {
 		page.Tables = append(page.Tables, toHTMLTable(st))
 	}
+	servers := results.SummarizeServers(run)
+	if st := ServerTable(servers); st != nil {
+		page.Tables = append(page.Tables, toHTMLTable(st))
+	}
 	steps, verdict, err := StepsTable(run, s)
 	if err != nil {
 		return err
@@ -179,7 +183,8 @@ func WriteHTML(w io.Writer, run *results.Run, s *results.Summary, opts HTMLOptio
 	if steps != nil {
 		page.Tables = append(page.Tables, toHTMLTable(steps))
 	}
-	notes := verdict + describeSpread(s.Shards) + describeErrors(s) + describeRedirects(s) + describeReauth(s.Auth) + describeRunIntegrity(run.Header, s)
+	notes := verdict + describeSpread(s.Shards) + describeErrors(s) + describeRedirects(s) + describeReauth(s.Auth) + describeRunIntegrity(run.Header, s) +
+		DescribeServers(run, servers) + describeAzure(run)
 	page.Notes = append(page.Notes, strings.Split(strings.TrimSpace(notes), "\n")...)
 	charts, err := runCharts(run, s)
 	if err != nil {

@@ -83,15 +83,15 @@ func intCell(v *int64) TableCell {
 	return TextCell(strconv.FormatInt(*v, 10))
 }
 
-// bytesCell shows a byte count in MiB (GiB from 10 GiB), its exact value in
+// bytesCell shows a byte count in MiB (GiB from 1 GiB), its exact value in
 // CSV.
 func bytesCell(v *int64) TableCell {
 	if v == nil {
 		return TextCell("-")
 	}
 	text := fmt.Sprintf("%.1f MiB", float64(*v)/(1<<20))
-	if *v >= 10<<30 {
-		text = fmt.Sprintf("%.1f GiB", float64(*v)/(1<<30))
+	if *v >= 1<<30 {
+		text = fmt.Sprintf("%.2f GiB", float64(*v)/(1<<30))
 	}
 	return NumberCell(text, strconv.FormatInt(*v, 10))
 }
@@ -120,6 +120,29 @@ func DescribeServers(run *results.Run, servers map[string]*results.ServerSummary
 	return out
 }
 
+// describeAzure says what Azure Monitor was asked for and what it did not
+// give: the resource, the window, and each metric skipped or the error.
+func describeAzure(run *results.Run) string {
+	var out string
+	for _, a := range run.Azure {
+		if a.Error != "" {
+			out += fmt.Sprintf("Azure Monitor: nothing fetched for %s: %s\n", a.ResourceID, a.Error)
+			continue
+		}
+		metrics := map[string]bool{}
+		for _, s := range a.Series {
+			metrics[s.Metric] = true
+		}
+		out += fmt.Sprintf("Azure Monitor: %d metrics of %s from %s to %s UTC, fetched %s.", len(metrics), a.ResourceID,
+			a.Start.UTC().Format("15:04"), a.End.UTC().Format("15:04"), a.FetchedAt.UTC().Format("15:04:05"))
+		for _, sk := range a.Skipped {
+			out += fmt.Sprintf(" Skipped %s: %s.", sk.Metric, sk.Reason)
+		}
+		out += "\n"
+	}
+	return out
+}
+
 // writeServers writes the per-server table and what it shows.
 func writeServers(w io.Writer, run *results.Run) error {
 	servers := results.SummarizeServers(run)
@@ -127,7 +150,7 @@ func writeServers(w io.Writer, run *results.Run) error {
 	if t == nil {
 		return nil
 	}
-	return writeTitled(w, t, DescribeServers(run, servers))
+	return writeTitled(w, t, DescribeServers(run, servers)+describeAzure(run))
 }
 
 // writeTitled writes a table under its title, then note and a blank line.

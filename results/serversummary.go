@@ -135,7 +135,7 @@ func summarizeServers(measured map[int64]bool, recs []*ServerInterval) map[strin
 					sum.LoadCalls += cs.Calls
 				}
 			}
-			if cpu := saturationCPU(s); cpu != nil && *cpu >= ServerCPUSaturated {
+			if cpu := s.CommandCPU(); cpu != nil && *cpu >= ServerCPUSaturated {
 				sum.CPUSaturated++
 			}
 			if s.MemoryPercent != nil && *s.MemoryPercent >= ServerMemorySaturated {
@@ -154,9 +154,10 @@ func summarizeServers(measured map[int64]bool, recs []*ServerInterval) map[strin
 	return out
 }
 
-// saturationCPU is the CPU that says whether a server's command processing
-// is saturated: its main thread's where reported, else its process's.
-func saturationCPU(s *ServerSample) *float64 {
+// CommandCPU is the CPU that says whether a server's command processing is
+// saturated, in percent of one core: its main thread's where reported (Redis
+// runs commands on one thread), else its process's; nil when neither is.
+func (s *ServerSample) CommandCPU() *float64 {
 	if s.MainThreadCPUPercent != nil {
 		return s.MainThreadCPUPercent
 	}
@@ -280,7 +281,7 @@ func FindServerBound(ivs []*Interval, recs []*ServerInterval) *ServerBound {
 				c.ivs = append(c.ivs, iv)
 				c.levels = append(c.levels, level)
 			}
-			if cpu := saturationCPU(s); cpu != nil && *cpu >= ServerCPUSaturated {
+			if cpu := s.CommandCPU(); cpu != nil && *cpu >= ServerCPUSaturated {
 				note("cpu", *cpu)
 			}
 			if s.MemoryPercent != nil && *s.MemoryPercent >= ServerMemorySaturated {
