@@ -276,5 +276,6 @@ func (run *Run) Summarize() (*Summary, error) {
 	if s.Auth, err = SummarizeAuth(run.Header, run.Intervals, run.Events); err != nil {
 		return nil, err
 	}
+	s.Servers = SummarizeServers(run)
 	return s, nil
 }

@@ -97,6 +97,10 @@ func TestServerAndAzureRecordsRoundTrip(t *testing.T) {
 	if got := sum.Commands["GET"].Count; got != 2 {
 		t.Fatalf("GET count with server records present = %d, want 2", got)
 	}
+	// And the summary says what each server did.
+	if srv := sum.Servers["10.0.0.2:6379"]; srv == nil || srv.LoadCalls != 7 || srv.Calls["get"] != 7 || *srv.CPUPercentMean != 42.5 {
+		t.Fatalf("summary of 10.0.0.2:6379 = %+v", srv)
+	}
 }
 
 func TestTruncatedServerRecordIsDropped(t *testing.T) {

@@ -160,6 +160,10 @@ type Summary struct {
 	// Auth is the Entra ID authentication of the run (SummarizeAuth); nil
 	// for other runs.
 	Auth *AuthSummary `json:"auth,omitempty"`
+	// Servers is what each server said about itself over the measured
+	// intervals, by address (SummarizeServers); nil when the run did not
+	// read the servers (--server-stats=false).
+	Servers map[string]*ServerSummary `json:"servers,omitempty"`
 }
 
 // SLOResult says which rates of a staircase met every objective.
