@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -510,4 +511,70 @@ func promQuery(t *testing.T, addr, promql string) float64 {
 	}
 	v, _ := strconv.ParseFloat(fmt.Sprint(body.Data.Result[0].Value[1]), 64)
 	return v
+}
+
+// BenchmarkServerStatsCost measures what reading the servers costs the
+// load: the same closed-loop run with --server-stats off and on, in
+// alternating pairs (so that a drift of the shared machine falls on both),
+// each pair against a fresh redis-server. It reports the median ops/s of
+// each and the median of the pairs' ratios; within noise, that is 1. Run it
+// with
+//
+//	go test -run '^$' -bench ServerStatsCost -benchtime 1x ./cmd/amrbench/
+//
+// AMRBENCH_STATS_INTERVAL sets --interval (default 1s; 100ms reads every
+// server ten times as often).
+func BenchmarkServerStatsCost(b *testing.B) {
+	interval := os.Getenv("AMRBENCH_STATS_INTERVAL")
+	if interval == "" {
+		interval = "1s"
+	}
+	const pairs = 5
+	var off, on []float64
+	for range b.N {
+		for i := range pairs {
+			for _, stats := range []string{"--server-stats=false", "--server-stats=true"} {
+				s := benchtest.StartServer(b)
+				dir := filepath.Join(b.TempDir(), fmt.Sprintf("%d%s", i, stats[len(stats)-4:]))
+				var stdout, stderr bytes.Buffer
+				e := &environment{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+				args := runArgs(s, "--duration", "3s", "--warmup", "1s", "--connections", "8", "--interval", interval, stats, "--out", dir, "-q")
+				if code := run(context.Background(), e, args); code != 0 {
+					b.Fatalf("exit %d: %s", code, stderr.String())
+				}
+				r, err := results.ReadFile(dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ops := r.Summary.Commands[results.AllCommands].OpsPerSec
+				if stats == "--server-stats=false" {
+					off = append(off, ops)
+				} else {
+					on = append(on, ops)
+				}
+			}
+		}
+	}
+	// Each pair's ratio, then their median: a pair runs back to back, so a
+	// drift of the machine between pairs does not move it.
+	ratios := make([]float64, len(on))
+	for i := range on {
+		ratios[i] = on[i] / off[i]
+	}
+	b.ReportMetric(median(off), "ops/s-off")
+	b.ReportMetric(median(on), "ops/s-on")
+	b.ReportMetric(median(ratios), "on/off")
+	b.Logf("ops/s with --server-stats off %.0f, on %.0f; pair ratios %.3f", off, on, ratios)
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
