@@ -78,6 +78,14 @@ type ServerSample struct {
 	// whatever its other threads do.
 	MainThreadCPUPercent *float64 `json:"main_thread_cpu_percent,omitempty"`
 
+	// CommandTimePercent is the time the server spent running commands
+	// over the interval (INFO commandstats' usec grown, every command), as
+	// a percentage of the interval. Redis runs commands on one thread: near
+	// 100 % that thread was never free for another command (slow commands,
+	// scripts), whatever CPU the machine gave it, which CPUPercent cannot
+	// tell on a host short of CPU.
+	CommandTimePercent *float64 `json:"command_time_percent,omitempty"`
+
 	// OpsPerSec is instantaneous_ops_per_sec at the interval's end (the
 	// server's own recent average).
 	OpsPerSec *int64 `json:"instantaneous_ops_per_sec,omitempty"`

@@ -12,7 +12,9 @@ const (
 	// ServerCPUSaturated is the CPU, in percent of one core, at or above
 	// which a server's command processing is saturated in an interval:
 	// its main thread's where the server reports it (Redis runs commands
-	// on one thread), else its whole process's.
+	// on one thread), else its whole process's. The share of the interval
+	// it spent running commands (CommandTimePercent) at or above it is
+	// saturation too: its thread was busy, whatever CPU it was given.
 	ServerCPUSaturated = 90.0
 	// ServerMemorySaturated is the share of maxmemory, in percent, at or
 	// above which a server is out of memory in an interval.
@@ -35,7 +37,11 @@ type ServerSummary struct {
 	Intervals int `json:"intervals"`
 	// CPU and main-thread CPU in percent of one core: mean and highest over
 	// the intervals.
-	CPUPercentMean           *float64 `json:"cpu_percent_mean,omitempty"`
+	CPUPercentMean *float64 `json:"cpu_percent_mean,omitempty"`
+	// CommandTimePercentMean and Max are the share of each interval the
+	// server spent running commands: mean and highest.
+	CommandTimePercentMean   *float64 `json:"command_time_percent_mean,omitempty"`
+	CommandTimePercentMax    *float64 `json:"command_time_percent_max,omitempty"`
 	CPUPercentMax            *float64 `json:"cpu_percent_max,omitempty"`
 	MainThreadCPUPercentMean *float64 `json:"main_thread_cpu_percent_mean,omitempty"`
 	MainThreadCPUPercentMax  *float64 `json:"main_thread_cpu_percent_max,omitempty"`
@@ -60,9 +66,11 @@ type ServerSummary struct {
 	LoadCalls int64            `json:"load_calls"`
 	// Slots is the last slot count read (a cluster's primary).
 	Slots *int64 `json:"slots,omitempty"`
-	// CPUSaturated and MemorySaturated count the intervals in which the
-	// server was at or above ServerCPUSaturated or ServerMemorySaturated.
-	CPUSaturated    int `json:"cpu_saturated_intervals"`
+	// BusySaturated counts the intervals in which the server's command
+	// processing was saturated (its CPU or its command time at or above
+	// ServerCPUSaturated), MemorySaturated those in which its memory was at
+	// or above ServerMemorySaturated.
+	BusySaturated   int `json:"busy_saturated_intervals"`
 	MemorySaturated int `json:"memory_saturated_intervals"`
 }
 
@@ -90,7 +98,7 @@ func measuredIndexes(ivs []*Interval) map[int64]bool {
 
 func summarizeServers(measured map[int64]bool, recs []*ServerInterval) map[string]*ServerSummary {
 	out := map[string]*ServerSummary{}
-	type acc struct{ cpu, main []float64 }
+	type acc struct{ cpu, main, cmd []float64 }
 	accs := map[string]*acc{}
 	for _, rec := range recs {
 		if !measured[rec.Index] {
@@ -111,6 +119,9 @@ func summarizeServers(measured map[int64]bool, recs []*ServerInterval) map[strin
 			}
 			if s.MainThreadCPUPercent != nil {
 				a.main = append(a.main, *s.MainThreadCPUPercent)
+			}
+			if s.CommandTimePercent != nil {
+				a.cmd = append(a.cmd, *s.CommandTimePercent)
 			}
 			maxInt(&sum.UsedMemoryMax, s.UsedMemory)
 			maxInt(&sum.ConnectedClientsMax, s.ConnectedClients)
@@ -135,8 +146,8 @@ func summarizeServers(measured map[int64]bool, recs []*ServerInterval) map[strin
 					sum.LoadCalls += cs.Calls
 				}
 			}
-			if cpu := s.CommandCPU(); cpu != nil && *cpu >= ServerCPUSaturated {
-				sum.CPUSaturated++
+			if reason, _ := s.busy(); reason != "" {
+				sum.BusySaturated++
 			}
 			if s.MemoryPercent != nil && *s.MemoryPercent >= ServerMemorySaturated {
 				sum.MemorySaturated++
@@ -147,11 +158,26 @@ func summarizeServers(measured map[int64]bool, recs []*ServerInterval) map[strin
 		a := accs[addr]
 		sum.CPUPercentMean, sum.CPUPercentMax = meanMax(a.cpu)
 		sum.MainThreadCPUPercentMean, sum.MainThreadCPUPercentMax = meanMax(a.main)
+		sum.CommandTimePercentMean, sum.CommandTimePercentMax = meanMax(a.cmd)
 		if len(sum.Calls) == 0 {
 			sum.Calls = nil
 		}
 	}
 	return out
+}
+
+// busy says whether the server's command processing was saturated in the
+// interval, and by what: "cpu" (its CommandCPU at or above
+// ServerCPUSaturated, the level returned) or "commands" (the time it spent
+// running commands); "" when it was not.
+func (s *ServerSample) busy() (reason string, level float64) {
+	if cpu := s.CommandCPU(); cpu != nil && *cpu >= ServerCPUSaturated {
+		return "cpu", *cpu
+	}
+	if t := s.CommandTimePercent; t != nil && *t >= ServerCPUSaturated {
+		return "commands", *t
+	}
+	return "", 0
 }
 
 // CommandCPU is the CPU that says whether a server's command processing is
@@ -206,7 +232,9 @@ func addInt(to **int64, v *int64) {
 // primaries was saturated (CPU near one core, or memory near maxmemory) in
 // most of the measured intervals.
 type ServerBound struct {
-	// Shard is the saturated primary's address; Reason "cpu" or "memory".
+	// Shard is the saturated primary's address; Reason "cpu" (its CPU near
+	// a core), "commands" (its one thread always running commands) or
+	// "memory".
 	Shard  string `json:"shard"`
 	Reason string `json:"reason"`
 	// OpsPerSec is the run's throughput (every command, every shard) over
@@ -224,7 +252,10 @@ type ServerBound struct {
 // 10.0.0.1:6379: main thread at 97 % of a core in 9 of 10 intervals)".
 func (b *ServerBound) String() string {
 	what := fmt.Sprintf("CPU at %.0f %% of a core", b.Level)
-	if b.Reason == "memory" {
+	switch b.Reason {
+	case "commands":
+		what = fmt.Sprintf("running commands %.0f %% of the time", b.Level)
+	case "memory":
 		what = fmt.Sprintf("memory at %.0f %% of maxmemory", b.Level)
 	}
 	return fmt.Sprintf("server-bound at %s ops/s (shard %s: %s in %d of %d intervals)", thousands(b.OpsPerSec), b.Shard, what, b.Saturated, b.Intervals)
@@ -242,8 +273,9 @@ func thousands(v float64) string {
 
 // FindServerBound returns the server-bound verdict of the measured
 // intervals ivs, from the server records recs: the primary saturated in
-// the most intervals, if that is at least ServerBoundShare of them
-// (CPU before memory when both are); nil when no primary was.
+// the most intervals, if that is at least ServerBoundShare of them (CPU,
+// then command time, then memory, when several are); nil when no primary
+// was.
 func FindServerBound(ivs []*Interval, recs []*ServerInterval) *ServerBound {
 	measured := map[int64]*Interval{}
 	for _, iv := range ivs {
@@ -281,8 +313,8 @@ func FindServerBound(ivs []*Interval, recs []*ServerInterval) *ServerBound {
 				c.ivs = append(c.ivs, iv)
 				c.levels = append(c.levels, level)
 			}
-			if cpu := s.CommandCPU(); cpu != nil && *cpu >= ServerCPUSaturated {
-				note("cpu", *cpu)
+			if reason, level := s.busy(); reason != "" {
+				note(reason, level)
 			}
 			if s.MemoryPercent != nil && *s.MemoryPercent >= ServerMemorySaturated {
 				note("memory", *s.MemoryPercent)
@@ -296,7 +328,7 @@ func FindServerBound(ivs []*Interval, recs []*ServerInterval) *ServerBound {
 	}
 	sort.Strings(addrs)
 	for _, addr := range addrs {
-		for _, reason := range []string{"cpu", "memory"} {
+		for _, reason := range []string{"cpu", "commands", "memory"} {
 			c := cands[addr][reason]
 			if c == nil || float64(len(c.ivs)) < ServerBoundShare*float64(len(measured)) {
 				continue
@@ -311,10 +343,10 @@ func FindServerBound(ivs []*Interval, recs []*ServerInterval) *ServerBound {
 					ops += cs.Count
 				}
 				secs += iv.Duration().Seconds()
-				if reason == "cpu" {
-					level += c.levels[i] / float64(len(c.levels))
-				} else {
+				if reason == "memory" {
 					level = max(level, c.levels[i])
+				} else {
+					level += c.levels[i] / float64(len(c.levels))
 				}
 			}
 			b := &ServerBound{Shard: addr, Reason: reason, Saturated: len(c.ivs), Intervals: len(measured), Level: math.Round(level*10) / 10}

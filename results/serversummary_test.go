@@ -74,13 +74,13 @@ func TestSummarizeServersOverMeasuredIntervals(t *testing.T) {
 	}
 	a := sums[shardA]
 	// Warmup samples (99 %) are left out: 2 intervals at 50, 8 at 97.
-	if a.Intervals != 10 || *a.MainThreadCPUPercentMax != 97 || *a.MainThreadCPUPercentMean != 87.6 || a.CPUSaturated != 8 {
-		t.Errorf("A: %d intervals, main max %v mean %v, %d saturated", a.Intervals, *a.MainThreadCPUPercentMax, *a.MainThreadCPUPercentMean, a.CPUSaturated)
+	if a.Intervals != 10 || *a.MainThreadCPUPercentMax != 97 || *a.MainThreadCPUPercentMean != 87.6 || a.BusySaturated != 8 {
+		t.Errorf("A: %d intervals, main max %v mean %v, %d saturated", a.Intervals, *a.MainThreadCPUPercentMax, *a.MainThreadCPUPercentMean, a.BusySaturated)
 	}
 	if a.LoadCalls != 8000 || a.Calls["info"] != 10 || *a.EvictedKeys != 20 || *a.Slots != 5461 || *a.MaxMemory != 1000 {
 		t.Errorf("A: load calls %d, info %d, evicted %v, slots %v", a.LoadCalls, a.Calls["info"], *a.EvictedKeys, *a.Slots)
 	}
-	if b := sums[shardB]; b.MemorySaturated != 4 || *b.MemoryPercentMax != 96 || b.CPUSaturated != 0 {
+	if b := sums[shardB]; b.MemorySaturated != 4 || *b.MemoryPercentMax != 96 || b.BusySaturated != 0 {
 		t.Errorf("B: %d memory-saturated, max %v", b.MemorySaturated, *b.MemoryPercentMax)
 	}
 	c := sums[shardC]
@@ -128,6 +128,15 @@ func TestFindServerBound(t *testing.T) {
 			return map[string]*ServerSample{shardC: {Role: RolePrimary, CPUPercent: ptr(92.0)}}
 		},
 		want: &ServerBound{Shard: shardC, Reason: "cpu", OpsPerSec: 7500, Saturated: 10, Intervals: 10, Level: 92},
+	}, {
+		// A host short of CPU: the server got 40 % of a core, but spent
+		// nearly all of each interval running its commands.
+		name: "the one thread always running commands, on a starved host",
+		sample: func(k int64) map[string]*ServerSample {
+			return map[string]*ServerSample{shardA: {Role: RolePrimary, MainThreadCPUPercent: ptr(40.0), CommandTimePercent: ptr(97.5)}}
+		},
+		want: &ServerBound{Shard: shardA, Reason: "commands", OpsPerSec: 7500, Saturated: 10, Intervals: 10, Level: 97.5},
+		text: "server-bound at 7,500 ops/s (shard 10.0.0.1:7000: running commands 98 % of the time in 10 of 10 intervals)",
 	}, {
 		name: "saturated in 4 of 10 intervals only, and a busy replica",
 		sample: func(k int64) map[string]*ServerSample {

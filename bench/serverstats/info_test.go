@@ -235,6 +235,11 @@ func TestSampleOfTwoCapturedReadings(t *testing.T) {
 	if s.Slots != nil {
 		t.Errorf("slots %v outside a cluster", *s.Slots)
 	}
+	// The commands' usec grew by 166 (set) + 71 (get) + 1521 (info) + 1681
+	// (command|docs) µs in 386.669174 s.
+	if want := round(100*3439/386669174.0, 3); s.CommandTimePercent == nil || *s.CommandTimePercent != want {
+		t.Errorf("command time %v %%, want %v", deref(s.CommandTimePercent), want)
+	}
 }
 
 func TestSampleLeavesHiddenFieldsAbsent(t *testing.T) {

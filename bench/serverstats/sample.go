@@ -104,6 +104,13 @@ func Sample(prev, cur Reading, role, primary string) *results.ServerSample {
 	}
 	s.Commands = commands
 	s.CPUPercent, s.MainThreadCPUPercent = cpu, mainCPU
+	if commands != nil && elapsed > 0 {
+		var usec int64
+		for _, c := range commands {
+			usec += c.Usec
+		}
+		s.CommandTimePercent = ptr(round(100*float64(usec)/float64(elapsed.Microseconds()), 3))
+	}
 	return s
 }
 

@@ -24,9 +24,11 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
-// DefaultTimeout bounds one INFO round trip when Config.Timeout is zero; it
-// is cut to half the interval for short intervals, so a slow server never
-// delays the next reading.
+// DefaultTimeout bounds one INFO round trip when Config.Timeout is zero. A
+// server saturated by slow commands answers INFO late, after the commands
+// queued before it: its reading is late, not lost (the next one, due at a
+// boundary already past, follows at once, and each sample's ElapsedS says
+// the time it covers).
 const DefaultTimeout = 2 * time.Second
 
 // Server is one server to read.
@@ -127,7 +129,6 @@ func Start(ctx context.Context, cfg Config, obs Observer) (*Sampler, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	timeout = min(timeout, max(cfg.Interval/2, time.Millisecond))
 	s := &Sampler{cfg: cfg, obs: obs, timeout: timeout, stop: make(chan struct{}), done: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	s.add(cfg.Servers)

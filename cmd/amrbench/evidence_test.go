@@ -15,8 +15,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/amrbench/amrbench/internal/azmonitortest"
 	"github.com/amrbench/amrbench/internal/benchtest"
@@ -577,4 +580,118 @@ func median(xs []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// pinServer pins a redis-server (every thread) to CPU 0, when taskset is
+// there, so that the server has at most one core.
+func pinServer(t *testing.T, s *benchtest.Server) {
+	t.Helper()
+	taskset, err := exec.LookPath("taskset")
+	if err != nil {
+		t.Log("no taskset: the server is not pinned to one CPU")
+		return
+	}
+	info, err := s.Admin.Info(context.Background(), "server").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := ""
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
+			pid = v
+		}
+	}
+	if out, err := exec.Command(taskset, "-a", "-p", "-c", "0", pid).CombinedOutput(); err != nil {
+		t.Fatalf("taskset: %v: %s", err, out)
+	}
+}
+
+// onCPU1 returns the command line that runs args on CPU 1, when taskset is
+// there.
+func onCPU1(args ...string) []string {
+	if taskset, err := exec.LookPath("taskset"); err == nil {
+		return append([]string{taskset, "-c", "1"}, args...)
+	}
+	return args
+}
+
+// runBinary runs the amrbench binary with args (under prefix) and returns
+// its exit status and stdout.
+func runBinary(t *testing.T, prefix []string, args ...string) (int, string, string) {
+	t.Helper()
+	argv := append(append(prefix, binary(t)), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return exitCode(t, cmd, 60*time.Second), stdout.String(), stderr.String()
+}
+
+// TestServerBoundIsToldFromClientLimited runs two loads. In the first the
+// server is saturated: pinned to one CPU, and a neighbour's Lua scripts
+// keep its one thread busy, so its main thread runs at a full core while
+// several pipelined connections wait on it: the run is server-bound, and
+// the summary says at which rate and which shard. In the second the client
+// is the limit: amrbench shares its one CPU with a busy loop while the
+// server idles, and the run is not called server-bound.
+//
+// It is not parallel: it pins processes to CPUs and measures CPU use.
+func TestServerBoundIsToldFromClientLimited(t *testing.T) {
+	binary(t)
+	saturated := benchtest.StartServer(t)
+	pinServer(t, saturated)
+	stop := make(chan struct{})
+	var burners sync.WaitGroup
+	for range 3 { // the neighbour: three connections, so a script is always waiting
+		burners.Go(func() {
+			c := redis.NewClient(&redis.Options{Addr: saturated.Addr(), Protocol: 2, DisableIdentity: true})
+			defer c.Close()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_ = c.Eval(context.Background(), "local x = 0 for i = 1, tonumber(ARGV[1]) do x = x + i end return x", nil, 3000000).Err()
+			}
+		})
+	}
+	code, stdout, stderr := runBinary(t, onCPU1(), "run", "-s", saturated.Host, "-p", strconv.Itoa(saturated.Port),
+		"--connections", "8", "--pipeline", "8", "--duration", "3s", "--interval", "500ms", "--cpus", "1", "--out", filepath.Join(t.TempDir(), "saturated"), "-q")
+	close(stop)
+	burners.Wait()
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	want := "Verdict: server-bound at "
+	line := ""
+	for _, l := range strings.Split(stdout, "\n") {
+		if strings.HasPrefix(l, want) {
+			line = l
+		}
+	}
+	// Its CPU near a core, or (on a host short of CPU) its one thread
+	// running commands nearly all the time.
+	if !strings.Contains(line, "(shard "+saturated.Addr()+": CPU at ") && !strings.Contains(line, "(shard "+saturated.Addr()+": running commands ") {
+		t.Errorf("the saturated server's run is not called server-bound on its shard:\n%s", stdout)
+	}
+
+	idle := benchtest.StartServer(t)
+	pinServer(t, idle)
+	busy := exec.Command(onCPU1("sh", "-c", "while :; do :; done")[0], onCPU1("sh", "-c", "while :; do :; done")[1:]...)
+	if err := busy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = busy.Process.Kill(); _ = busy.Wait() })
+	code, stdout, stderr = runBinary(t, onCPU1(), "run", "-s", idle.Host, "-p", strconv.Itoa(idle.Port),
+		"--connections", "2", "--duration", "3s", "--interval", "500ms", "--cpus", "1", "--out", filepath.Join(t.TempDir(), "limited"), "-q")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	if strings.Contains(stdout, "server-bound") || !strings.Contains(stdout, "Servers: what each server's INFO said") {
+		t.Errorf("a run whose client was the limit is called server-bound, or has no server table:\n%s", stdout)
+	}
 }

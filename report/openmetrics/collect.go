@@ -41,6 +41,7 @@ var serverGauges = []struct {
 }{
 	{"amrbench_server_cpu_percent", "Server CPU (used_cpu_sys + used_cpu_user) over the latest interval, percent of one core.", func(s *results.ServerSample) *float64 { return s.CPUPercent }},
 	{"amrbench_server_main_thread_cpu_percent", "The server's main thread CPU over the latest interval, percent of one core.", func(s *results.ServerSample) *float64 { return s.MainThreadCPUPercent }},
+	{"amrbench_server_command_time_percent", "Share of the latest interval the server spent running commands (INFO commandstats usec), percent.", func(s *results.ServerSample) *float64 { return s.CommandTimePercent }},
 	{"amrbench_server_ops_per_second", "The server's instantaneous_ops_per_sec.", func(s *results.ServerSample) *float64 { return intFloat(s.OpsPerSec) }},
 	{"amrbench_server_used_memory_bytes", "The server's used_memory.", func(s *results.ServerSample) *float64 { return intFloat(s.UsedMemory) }},
 	{"amrbench_server_maxmemory_bytes", "The server's maxmemory (0: no limit).", func(s *results.ServerSample) *float64 { return intFloat(s.MaxMemory) }},
