@@ -122,6 +122,23 @@ func DescribeServers(run *results.Run, servers map[string]*results.ServerSummary
 	return out
 }
 
+// describeStepServers says which steps of a staircase or search were
+// server-bound, from the server records of each step's intervals: a step
+// that failed on a saturated shard found the cache's limit, one that failed
+// without did not.
+func describeStepServers(run *results.Run, res *results.SLOResult, byPhase map[string][]*results.Interval) string {
+	if len(run.Server) == 0 {
+		return ""
+	}
+	var out string
+	for _, st := range res.Steps {
+		if b := results.FindServerBound(byPhase[st.Phase], run.Server); b != nil {
+			out += fmt.Sprintf("Step %s: %s.\n", st.Phase, b)
+		}
+	}
+	return out
+}
+
 // describeAzure says what Azure Monitor was asked for and what it did not
 // give: the resource, the window, and each metric skipped or the error.
 func describeAzure(run *results.Run) string {

@@ -150,3 +150,29 @@ func TestCompareHasServerRows(t *testing.T) {
 		}
 	}
 }
+
+// TestStepsSayWhichWereServerBound: a staircase whose second step saturated
+// its shard's main thread says so for that step alone.
+func TestStepsSayWhichWereServerBound(t *testing.T) {
+	t.Parallel()
+	run := serverBoundRun()
+	run.Header.Mode = results.ModeOpen
+	for i, iv := range run.Intervals {
+		iv.Phase = []string{"20k", "20k", "40k", "40k"}[i]
+		iv.TargetRate = []float64{20000, 20000, 40000, 40000}[i]
+		cpu := []float64{55, 60, 97, 98}[i]
+		run.Server[i].Servers["10.0.0.1:7000"].MainThreadCPUPercent = &cpu
+	}
+	sum, err := run.Summarize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, verdict, err := StepsTable(run, sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Step 40k: server-bound at 40,000 ops/s (shard 10.0.0.1:7000: CPU at 98 % of a core in 2 of 2 intervals).\n"
+	if !strings.Contains(verdict, want) || strings.Contains(verdict, "Step 20k") {
+		t.Fatalf("verdict:\n%s\nwant the line %q and none for 20k", verdict, want)
+	}
+}
