@@ -45,9 +45,9 @@ func serverBoundRun() *results.Run {
 	return run
 }
 
-func TestSummaryHasTheServerTableAndVerdict(t *testing.T) {
-	t.Parallel()
-	run := serverBoundRun()
+// summaryText returns the summary text of run.
+func summaryText(t *testing.T, run *results.Run) string {
+	t.Helper()
 	sum, err := run.Summarize()
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +56,12 @@ func TestSummaryHasTheServerTableAndVerdict(t *testing.T) {
 	if err := WriteSummary(&b, run, sum, nil); err != nil {
 		t.Fatal(err)
 	}
-	text := b.String()
+	return b.String()
+}
+
+func TestSummaryHasTheServerTableAndVerdict(t *testing.T) {
+	t.Parallel()
+	text := summaryText(t, serverBoundRun())
 	for _, want := range []string{
 		"Servers: what each server's INFO said",
 		"Hot shard (by the servers' own counts): 10.0.0.1:7000 ran 75 % of the load's commands (an even spread over 2 primaries is 50 %).",
@@ -91,16 +96,8 @@ func TestSummaryWithoutServerRecordsHasNoServerTable(t *testing.T) {
 	t.Parallel()
 	run := serverBoundRun()
 	run.Server = nil
-	sum, err := run.Summarize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	if err := WriteSummary(&b, run, sum, nil); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(b.String(), "Servers:") || strings.Contains(b.String(), "server-bound") {
-		t.Fatalf("a run without server records shows a server table:\n%s", b.String())
+	if text := summaryText(t, run); strings.Contains(text, "Servers:") || strings.Contains(text, "server-bound") {
+		t.Fatalf("a run without server records shows a server table:\n%s", text)
 	}
 }
 

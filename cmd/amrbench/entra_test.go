@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -108,17 +107,8 @@ func newAzWorld(t *testing.T, env ...string) *azWorld {
 // returns its exit status, stdout and stderr.
 func (w *azWorld) run(t *testing.T, extra ...string) (int, string, string) {
 	t.Helper()
-	args := append([]string{"run", "-s", "localhost", "-p", strconv.Itoa(w.proxy.Port), "--tls", "--cacert", w.caFile,
-		"--entra-credential", "azure-cli"}, extra...)
-	cmd := exec.Command(binary(t), args...)
-	cmd.Env = w.env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	return exitCode(t, cmd, 60*time.Second), stdout.String(), stderr.String()
+	return runBinary(t, w.env, nil, append([]string{"run", "-s", "localhost", "-p", strconv.Itoa(w.proxy.Port), "--tls", "--cacert", w.caFile,
+		"--entra-credential", "azure-cli"}, extra...)...)
 }
 
 func (w *azWorld) calls(t *testing.T) int {

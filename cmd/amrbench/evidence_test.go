@@ -3,12 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +21,7 @@ import (
 	"github.com/amrbench/amrbench/internal/azmonitortest"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/internal/localserver"
+	"github.com/amrbench/amrbench/internal/promtest"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -250,17 +248,8 @@ func newAzureWorld(t *testing.T, env ...string) *azureWorld {
 // run runs amrbench against s with the Azure Monitor flags.
 func (w *azureWorld) run(t *testing.T, s *benchtest.Server, extra ...string) (int, string, string) {
 	t.Helper()
-	args := append(runArgs(s, "--azure-resource", testResourceID, "--azure-credential", "azure-cli",
-		"--azure-monitor-endpoint", w.monitor.URL, "--azure-monitor-cacert", w.caFile, "--azure-wait", "0"), extra...)
-	cmd := exec.Command(binary(t), args...)
-	cmd.Env = w.env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	return exitCode(t, cmd, 60*time.Second), stdout.String(), stderr.String()
+	return runBinary(t, w.env, nil, append(runArgs(s, "--azure-resource", testResourceID, "--azure-credential", "azure-cli",
+		"--azure-monitor-endpoint", w.monitor.URL, "--azure-monitor-cacert", w.caFile, "--azure-wait", "0"), extra...)...)
 }
 
 // TestAzureMonitorMetricsLandInTheResults fetches the stand-in's metrics
@@ -394,17 +383,13 @@ func TestEvidenceFlagsBadInput(t *testing.T) {
 // one interval (the run may end between two scrapes).
 func TestPrometheusScrapesARun(t *testing.T) {
 	t.Parallel()
-	bin, err := exec.LookPath("prometheus")
-	if err != nil {
-		t.Fatal("prometheus is not on PATH: this test runs a real Prometheus (apt-get install prometheus)")
-	}
 	s := benchtest.StartServer(t)
 	port, err := localserver.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
 	metricsAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	promAddr := startPrometheus(t, bin, metricsAddr)
+	promAddr := promtest.Start(t, metricsAddr)
 	dir := filepath.Join(t.TempDir(), "out")
 	res := cli(t, nil, runArgs(s, "--rate", "2000", "--duration", "6s", "--connections", "4", "--interval", "500ms",
 		"--metrics-addr", metricsAddr, "--label", "scraped", "--out", dir, "-q")...)
@@ -420,100 +405,13 @@ func TestPrometheusScrapesARun(t *testing.T) {
 		}
 	}
 	q := fmt.Sprintf(`last_over_time(amrbench_operations_total{command="GET",run_id=%q,label="scraped"}[1m])`, run.Header.RunID)
-	got := promQuery(t, promAddr, q)
+	got := promtest.Query(t, promAddr, q)
 	if got < 0 || float64(total)-got > float64(most) || got > float64(total) {
 		t.Fatalf("Prometheus's last GET total %v, result.jsonl's %d (an interval holds up to %d)", got, total, most)
 	}
-	if n := promQuery(t, promAddr, `count(last_over_time(amrbench_server_cpu_percent{label="scraped"}[1m]))`); n != 1 {
+	if n := promtest.Query(t, promAddr, `count(last_over_time(amrbench_server_cpu_percent{label="scraped"}[1m]))`); n != 1 {
 		t.Errorf("server CPU series: %v, want 1", n)
 	}
-}
-
-// startPrometheus starts Prometheus scraping target every second, and
-// returns its address once it is ready.
-func startPrometheus(t *testing.T, bin, target string) string {
-	t.Helper()
-	dir := t.TempDir()
-	conf := fmt.Sprintf("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: amrbench\n    scrape_interval: 1s\n    static_configs:\n      - targets: [%q]\n", target)
-	confFile := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(confFile, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	port, err := localserver.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	cmd := exec.Command(bin, "--config.file="+confFile, "--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--log.level=warn")
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	// Ready, and its scrape loop running: it has tried the target (down
-	// until the run starts) at least once.
-	deadline := time.Now().Add(30 * time.Second)
-	for !scraping(addr) {
-		if time.Now().After(deadline) {
-			t.Fatalf("Prometheus on %s is not scraping:\n%s", addr, log.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return addr
-}
-
-// scraping reports whether Prometheus at addr has tried its one target.
-func scraping(addr string) bool {
-	resp, err := http.Get("http://" + addr + "/api/v1/targets")
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Data struct {
-			ActiveTargets []struct {
-				Health string `json:"health"`
-			} `json:"activeTargets"`
-		} `json:"data"`
-	}
-	if json.NewDecoder(resp.Body).Decode(&body) != nil || len(body.Data.ActiveTargets) != 1 {
-		return false
-	}
-	return body.Data.ActiveTargets[0].Health != "unknown"
-}
-
-// promQuery returns the value of an instant query that yields one sample,
-// or -1 when it yields none.
-func promQuery(t *testing.T, addr, promql string) float64 {
-	t.Helper()
-	resp, err := http.Get("http://" + addr + "/api/v1/query?query=" + url.QueryEscape(promql))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Status, Error string
-		Data          struct {
-			Result []struct {
-				Value [2]any `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatal(err)
-	}
-	if body.Status != "success" || len(body.Data.Result) > 1 {
-		t.Fatalf("%s: %s, %d series", promql, body.Error, len(body.Data.Result))
-	}
-	if len(body.Data.Result) == 0 {
-		return -1
-	}
-	v, _ := strconv.ParseFloat(fmt.Sprint(body.Data.Result[0].Value[1]), 64)
-	return v
 }
 
 // BenchmarkServerStatsCost measures what reading the servers costs the
@@ -615,12 +513,13 @@ func onCPU1(args ...string) []string {
 	return args
 }
 
-// runBinary runs the amrbench binary with args (under prefix) and returns
-// its exit status and stdout.
-func runBinary(t *testing.T, prefix []string, args ...string) (int, string, string) {
+// runBinary runs the amrbench binary with args (under prefix, with env
+// when not nil) and returns its exit status, stdout and stderr.
+func runBinary(t *testing.T, env, prefix []string, args ...string) (int, string, string) {
 	t.Helper()
 	argv := append(append(prefix, binary(t)), args...)
 	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -659,7 +558,7 @@ func TestServerBoundIsToldFromClientLimited(t *testing.T) {
 			}
 		})
 	}
-	code, stdout, stderr := runBinary(t, onCPU1(), "run", "-s", saturated.Host, "-p", strconv.Itoa(saturated.Port),
+	code, stdout, stderr := runBinary(t, nil, onCPU1(), "run", "-s", saturated.Host, "-p", strconv.Itoa(saturated.Port),
 		"--connections", "8", "--pipeline", "8", "--duration", "3s", "--interval", "500ms", "--cpus", "1", "--out", filepath.Join(t.TempDir(), "saturated"), "-q")
 	close(stop)
 	burners.Wait()
@@ -686,7 +585,7 @@ func TestServerBoundIsToldFromClientLimited(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = busy.Process.Kill(); _ = busy.Wait() })
-	code, stdout, stderr = runBinary(t, onCPU1(), "run", "-s", idle.Host, "-p", strconv.Itoa(idle.Port),
+	code, stdout, stderr = runBinary(t, nil, onCPU1(), "run", "-s", idle.Host, "-p", strconv.Itoa(idle.Port),
 		"--connections", "2", "--duration", "3s", "--interval", "500ms", "--cpus", "1", "--out", filepath.Join(t.TempDir(), "limited"), "-q")
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)

@@ -2,20 +2,14 @@ package openmetrics
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/amrbench/amrbench/internal/promtest"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -187,16 +181,12 @@ func TestListen(t *testing.T) {
 // HTTP API, for the totals: they are the sums of the intervals given.
 func TestPrometheusScrapesTheTotals(t *testing.T) {
 	t.Parallel()
-	bin, err := exec.LookPath("prometheus")
-	if err != nil {
-		t.Fatal("prometheus is not on PATH: this test runs a real Prometheus (apt-get install prometheus)")
-	}
 	e := New(Labels{RunID: "run-prom", Label: "scraped", Segment: "0/1"})
 	if err := e.Listen("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = e.Close(context.Background()) })
-	promAddr := startPrometheus(t, bin, e.Addr())
+	promAddr := promtest.Start(t, e.Addr())
 
 	var wantGets, wantTimeouts, wantCalls int64
 	_ = e.Interval(interval(-1, results.PhaseWarmup))
@@ -212,7 +202,7 @@ func TestPrometheusScrapesTheTotals(t *testing.T) {
 	}
 	// Wait for a scrape made after the last interval.
 	deadline := time.Now().Add(15 * time.Second)
-	for query(t, promAddr, `amrbench_intervals_total{run_id="run-prom"}`) != n {
+	for promtest.Query(t, promAddr, `amrbench_intervals_total{run_id="run-prom"}`) != n {
 		if time.Now().After(deadline) {
 			t.Fatalf("Prometheus never saw all %d intervals", n)
 		}
@@ -229,96 +219,8 @@ func TestPrometheusScrapesTheTotals(t *testing.T) {
 		{`amrbench_server_cpu_percent{shard="10.0.0.1:7000"}`, 40 + n - 1},
 		{`count(amrbench_server_cpu_percent)`, 1},
 	} {
-		if got := query(t, promAddr, q.promql); got != q.want {
+		if got := promtest.Query(t, promAddr, q.promql); got != q.want {
 			t.Errorf("%s = %v, want %v", q.promql, got, q.want)
 		}
 	}
-}
-
-// startPrometheus starts Prometheus scraping target every second and
-// returns its address once it is ready.
-func startPrometheus(t *testing.T, bin, target string) string {
-	t.Helper()
-	dir := t.TempDir()
-	conf := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: amrbench\n    scrape_interval: 1s\n    static_configs:\n      - targets: [%q]\n", target)
-	confFile := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(confFile, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	logFile, err := os.Create(filepath.Join(dir, "prometheus.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "--config.file="+confFile, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--log.level=warn")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		logFile.Close()
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return addr
-			}
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "prometheus.log"))
-			t.Fatalf("Prometheus on %s not ready: %v\n%s", addr, err, log)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// query returns the value of an instant PromQL query that yields one
-// sample, or -1 when it yields none.
-func query(t *testing.T, addr, promql string) float64 {
-	t.Helper()
-	resp, err := http.Get("http://" + addr + "/api/v1/query?query=" + url.QueryEscape(promql))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			Result []struct {
-				Metric map[string]string `json:"metric"`
-				Value  [2]any            `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatal(err)
-	}
-	if body.Status != "success" {
-		t.Fatalf("%s: %s", promql, body.Error)
-	}
-	switch len(body.Data.Result) {
-	case 0:
-		return -1
-	case 1:
-	default:
-		t.Fatalf("%s: %d series", promql, len(body.Data.Result))
-	}
-	s, _ := body.Data.Result[0].Value[1].(string)
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		t.Fatalf("%s: value %v", promql, body.Data.Result[0].Value)
-	}
-	return v
 }
