@@ -131,11 +131,11 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 				name string
 				hist *results.Histogram
 			}{{"amrbench_interval_response_time_seconds", cs.Response}, {"amrbench_interval_service_time_seconds", cs.Service}} {
-				if h.hist == nil || h.hist.Histogram == nil || h.hist.TotalCount() == 0 {
+				if h.hist.Empty() {
 					continue
 				}
 				for _, q := range quantiles {
-					v := float64(h.hist.ValueAtQuantile(q*100)) / 1e6
+					v := float64(h.hist.ValueAtPercentile(q*100)) / 1e6
 					if q == 1 {
 						v = float64(h.hist.Max()) / 1e6
 					}

@@ -250,19 +250,16 @@ func (e *Exporter) Event(ev *results.Event) error {
 }
 
 // bucketize counts a histogram's values into Prometheus' buckets, by each
-// HdrHistogram bucket's highest equivalent value (so within its 0.1 %).
+// HdrHistogram bucket's lowest value (within its 0.1 % precision of every
+// value it holds).
 func bucketize(h *results.Histogram) latencyBuckets {
 	b := latencyBuckets{counts: make([]uint64, len(buckets)+1)}
-	if h == nil || h.Histogram == nil || h.TotalCount() == 0 {
+	if h.Empty() {
 		return b
 	}
-	for _, bar := range h.Distribution() {
-		if bar.Count == 0 {
-			continue
-		}
-		sec := float64(bar.To) / 1e6
-		i := sort.SearchFloat64s(buckets, sec)
-		b.counts[i] += uint64(bar.Count)
+	for value, count := range h.ForEachBucket {
+		i := sort.SearchFloat64s(buckets, float64(value)/1e6)
+		b.counts[i] += uint64(count)
 	}
 	b.observed = uint64(h.TotalCount())
 	b.sum = h.Mean() * float64(h.TotalCount()) / 1e6
