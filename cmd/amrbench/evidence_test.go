@@ -18,6 +18,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/internal/azmonitortest"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/internal/localserver"
@@ -172,7 +173,7 @@ func waitReplicasAnnounced(t *testing.T, c *benchtest.Cluster) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		slots, err := c.Nodes[0].Admin.ClusterSlots(context.Background()).Result()
+		slots, err := cluster.ReadSlots(context.Background(), c.Nodes[0].Admin)
 		ok := err == nil && len(slots) > 0
 		for _, s := range slots {
 			ok = ok && len(s.Nodes) >= 2

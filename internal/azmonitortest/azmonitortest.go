@@ -366,7 +366,7 @@ func splitBy(filter string, d Definition) ([]string, error) {
 		}
 		name = strings.TrimSpace(name)
 		if _, ok := d.Dimensions[name]; !ok {
-			return nil, fmt.Errorf("Metric %s does not have dimension %s", d.Name, name)
+			return nil, fmt.Errorf("metric %s does not have dimension %s", d.Name, name)
 		}
 		out = append(out, name)
 	}
