@@ -17,12 +17,12 @@ func ServerTable(servers map[string]*results.ServerSummary) *Table {
 	if len(servers) == 0 {
 		return nil
 	}
-	t := &Table{Title: "Servers: what each server's INFO said over the measured intervals. CPU in % of one core, mean and highest (MAIN: the main thread's); CMD TIME: % of the time spent running commands; memory at its highest."}
+	t := &Table{Title: "Servers: what each server's INFO said over the measured intervals. CPU in % of one core, mean and PEAK (MAIN: the main thread's); CMD%: share of the time spent running commands; memory at its highest."}
 	t.Columns = []Column{
 		{Name: "SERVER", Key: "server", Align: AlignLeft}, {Name: "ROLE", Key: "role", Align: AlignLeft},
-		{Name: "CPU", Key: "cpu_percent_mean"}, {Name: "CPU MAX", Key: "cpu_percent_max"},
-		{Name: "MAIN", Key: "main_thread_cpu_percent_mean"}, {Name: "MAIN MAX", Key: "main_thread_cpu_percent_max"},
-		{Name: "CMD TIME", Key: "command_time_percent_mean"},
+		{Name: "CPU", Key: "cpu_percent_mean"}, {Name: "PEAK", Key: "cpu_percent_max"},
+		{Name: "MAIN", Key: "main_thread_cpu_percent_mean"}, {Name: "PEAK", Key: "main_thread_cpu_percent_max"},
+		{Name: "CMD%", Key: "command_time_percent_mean"},
 		{Name: "CALLS", Key: "load_calls"}, {Name: "SHARE", Key: "share_pct"},
 		{Name: "MEMORY", Key: "used_memory_max"}, {Name: "OF MAX", Key: "memory_percent_max"},
 		{Name: "CLIENTS", Key: "connected_clients_max"}, {Name: "EVICTED", Key: "evicted_keys"}, {Name: "SLOTS", Key: "slots"},
