@@ -145,6 +145,10 @@ type Config struct {
 	// before its verdict is error-budget (--max-error-rate); 1 turns the
 	// check off.
 	MaxErrorRate float64 `json:"max_error_rate"`
+	// ServerStats reads every server's INFO at every interval boundary, on a
+	// connection of its own per server (primaries and replicas), and hands
+	// the samples to an Observer that is also a ServerObserver.
+	ServerStats bool `json:"server_stats"`
 
 	// Rate is the offered load in operations per second over all
 	// connections, on an absolute schedule (open loop); 0 runs a closed

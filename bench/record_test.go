@@ -142,7 +142,7 @@ func TestLatencyBeyondRangeIsKept(t *testing.T) {
 				}
 				recorded += h.TotalCount()
 				services += c.service.TotalCount()
-				h.MergeInto(resp.Histogram)
+				_ = resp.AddPacked(h)
 			}
 			if recorded != int64(tt.pipeline) || services != int64(tt.pipeline) {
 				t.Fatalf("%d response and %d service times recorded for %d operations", recorded, services, tt.pipeline)

@@ -202,17 +202,17 @@ func (a *intervalAcc) add(l *workerLog) {
 		s.Redirects = addCounts(s.Redirects, &c.redirects)
 		// Packed and dense histograms share the standard geometry, so the
 		// merge is exact.
-		c.service.MergeInto(s.Service.Histogram)
+		_ = s.Service.AddPacked(c.service)
 		if l.closedLoop {
-			c.service.MergeInto(s.Response.Histogram)
+			_ = s.Response.AddPacked(c.service)
 		} else {
-			c.response.MergeInto(s.Response.Histogram)
+			_ = s.Response.AddPacked(c.response)
 		}
 		if c.failed {
 			if s.Failures == nil {
 				s.Failures = results.NewHistogram()
 			}
-			c.failures.MergeInto(s.Failures.Histogram)
+			_ = s.Failures.AddPacked(c.failures)
 		}
 	}
 	for i := range l.shards {
@@ -231,7 +231,7 @@ func (a *intervalAcc) add(l *workerLog) {
 		s.Count += sl.count
 		s.Errors = addCounts(s.Errors, &sl.errors)
 		s.Redirects = addCounts(s.Redirects, &sl.redirects)
-		sl.response.MergeInto(s.Response.Histogram)
+		_ = s.Response.AddPacked(sl.response)
 	}
 }
 

@@ -120,6 +120,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		defer stopWatch()
 	}
 	scheduleEnd(&cfg, plan, rec, out.Start, out.Measured)
+	stats := t.startServerStats(ctx, obs, rec)
 	var stop atomic.Bool
 	workers, closeWorkers, err := newWorkers(&cfg, sessions, wl, rec, &stop, plan != nil)
 	defer closeWorkers()
@@ -187,7 +188,8 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		}
 	}
 	<-workersDone
-	t.waits.Stop() // the load is over
+	t.waits.Stop()           // the load is over
+	statsErr := stats.stop() // its last reading ends with the load
 	<-searchDone
 	if recDone != nil {
 		recErr = <-recDone
@@ -200,7 +202,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	if recErr != nil {
 		return out, fmt.Errorf("record results: %w", recErr)
 	}
-	return out, nil
+	return out, statsErr
 }
 
 // scheduleEnd tells the recorder the phase of every moment of an open loop

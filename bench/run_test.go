@@ -138,7 +138,7 @@ func TestPlainRunMatchesServerCounts(t *testing.T) {
 	}
 	// Closed loop: the intended start is the send, so both histograms agree.
 	get := tot["GET"]
-	if !get.Response.Equals(get.Service.Histogram) {
+	if !get.Response.Equals(get.Service) {
 		t.Fatal("closed loop: response and service histograms differ")
 	}
 }

@@ -180,6 +180,7 @@ func clusterFixture() *results.Run {
 		{Time: at(22), Kind: results.EventError, Class: results.ErrConnection, Detail: "read tcp 10.0.0.5:6379: read: connection reset by peer"},
 		{Time: at(22), Kind: results.EventReconnect, Detail: "3 connections reopened after a connection error", Count: 3},
 	}
+	addServerEvidence(run, r, shards)
 	return run
 }
 
@@ -346,6 +347,10 @@ func encodeFixture(t *testing.T, run *results.Run) []byte {
 		t.Fatal(err)
 	}
 	events := run.Events
+	servers := map[int64]*results.ServerInterval{}
+	for _, rec := range run.Server {
+		servers[rec.Index] = rec
+	}
 	for _, iv := range run.Intervals {
 		for len(events) > 0 && !events[0].Time.After(iv.End) {
 			if err := w.WriteEvent(events[0]); err != nil {
@@ -356,9 +361,19 @@ func encodeFixture(t *testing.T, run *results.Run) []byte {
 		if err := w.WriteInterval(iv); err != nil {
 			t.Fatal(err)
 		}
+		if rec := servers[iv.Index]; rec != nil {
+			if err := w.WriteServer(rec); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	for _, e := range events {
 		if err := w.WriteEvent(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range run.Azure {
+		if err := w.WriteAzureMetrics(a); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -175,6 +175,10 @@ func WriteHTML(w io.Writer, run *results.Run, s *results.Summary, opts HTMLOptio
 	if st := ShardTable(run, s, opts.Percentiles); st != nil {
 		page.Tables = append(page.Tables, toHTMLTable(st))
 	}
+	servers := results.SummarizeServers(run)
+	if st := ServerTable(servers); st != nil {
+		page.Tables = append(page.Tables, toHTMLTable(st))
+	}
 	steps, verdict, err := StepsTable(run, s)
 	if err != nil {
 		return err
@@ -182,9 +186,8 @@ func WriteHTML(w io.Writer, run *results.Run, s *results.Summary, opts HTMLOptio
 	if steps != nil {
 		page.Tables = append(page.Tables, toHTMLTable(steps))
 	}
-	for _, line := range strings.Split(strings.TrimSpace(verdict+describeSpread(s.Shards)+runNotes(run.Header, s, false)), "\n") {
-		page.Notes = append(page.Notes, line)
-	}
+	notes := verdict + describeSpread(s.Shards) + runNotes(run.Header, s, false) + DescribeServers(run, servers) + describeAzure(run)
+	page.Notes = append(page.Notes, strings.Split(strings.TrimSpace(notes), "\n")...)
 	page.ErrorSamples, page.Warnings = errorSampleLines(s), warningLines(s)
 	charts, err := runCharts(run, s)
 	if err != nil {

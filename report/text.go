@@ -51,6 +51,9 @@ func WriteSummary(w io.Writer, run *results.Run, s *results.Summary, percentiles
 	if err := writeShards(w, run, s, percentiles); err != nil {
 		return err
 	}
+	if err := writeServers(w, run); err != nil {
+		return err
+	}
 	_, err := io.WriteString(w, runNotes(h, s, true)+"\n")
 	return err
 }
@@ -140,6 +143,7 @@ func StepsTable(run *results.Run, s *results.Summary) (t *Table, verdict string,
 	if len(res.Objectives) > 0 {
 		verdict += fmt.Sprintf("A step meets the objectives when each holds on its operations (all commands together unless it names one), it achieves its target rate within %g%%, and no operation fails.\n", results.RateTolerance*100)
 	}
+	verdict += describeStepServers(run, res, byPhase)
 	return t, verdict, nil
 }
 

@@ -29,6 +29,10 @@ var ErrNothingToMerge = errors.New("no runs to merge")
 // merged totals are exactly the sums of the runs' totals. Intervals of
 // different phases (warmup and measured) are never mixed.
 //
+// Server records are not added up: each keeps one sample per server and
+// slot, and each Azure resource one Azure Monitor record (mergeServer,
+// mergeAzure), since every segment reads the same servers.
+//
 // Merge does not refuse runs that disagree; it returns warnings, one line
 // each, when their configurations differ, when their clocks disagree (read
 // against the server's clock), when their measured windows do not line up,
@@ -56,7 +60,7 @@ func Merge(runs []NamedRun) (*Run, []string, error) {
 	if err != nil {
 		return nil, m.warnings, err
 	}
-	merged := &Run{Header: m.header(), Intervals: out, Events: m.events()}
+	merged := &Run{Header: m.header(), Intervals: out, Events: m.events(), Server: m.mergeServer(), Azure: m.mergeAzure()}
 	for _, nr := range runs {
 		if nr.Run.Truncated || nr.Run.Summary == nil {
 			m.warnf("%s ends early (its run was killed or is still going): the merge covers its whole intervals only", nr.Name)

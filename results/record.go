@@ -261,7 +261,7 @@ func (c *CommandStats) Add(other *CommandStats) error {
 	if err := c.Response.Add(other.Response); err != nil {
 		return err
 	}
-	if other.Failures != nil && other.Failures.Histogram != nil {
+	if other.Failures != nil && !other.Failures.Empty() {
 		if c.Failures == nil {
 			c.Failures = NewHistogram()
 		}
@@ -272,8 +272,6 @@ func (c *CommandStats) Add(other *CommandStats) error {
 	return c.Service.Add(other.Service)
 }
 
-// addCounts adds the non-zero counts of from to to, which it creates when
-// needed, and returns to.
 // TotalErrors returns the number of failed operations over all classes of
 // counts by class.
 func TotalErrors(m map[ErrorClass]int64) int64 {
@@ -284,6 +282,8 @@ func TotalErrors(m map[ErrorClass]int64) int64 {
 	return n
 }
 
+// addCounts adds the non-zero counts of from to to, which it creates when
+// needed, and returns to.
 func addCounts(to, from map[ErrorClass]int64) map[ErrorClass]int64 {
 	for class, n := range from {
 		if n == 0 {

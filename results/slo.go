@@ -184,7 +184,7 @@ func (o Objective) Measure(stats *CommandStats) int64 {
 	if o.Latency == LatencyService {
 		h = stats.Service
 	}
-	if h == nil || h.Histogram == nil || h.TotalCount() == 0 {
+	if h.Empty() {
 		return 0
 	}
 	return h.ValueAtPercentile(o.Percentile)

@@ -42,7 +42,7 @@ type Latency struct {
 // LatencyOf summarises h at the given percentiles.
 func LatencyOf(h *Histogram, percentiles []float64) Latency {
 	l := Latency{Percentiles: make([]Percentile, len(percentiles))}
-	if h == nil || h.Histogram == nil || h.TotalCount() == 0 {
+	if h.Empty() {
 		for i, p := range percentiles {
 			l.Percentiles[i] = Percentile{Percentile: p}
 		}
@@ -198,6 +198,10 @@ type Summary struct {
 	Client *ClientSummary `json:"client,omitempty"`
 	// Verdict says what the run's numbers may be used for (Decide).
 	Verdict *Verdict `json:"verdict,omitempty"`
+	// Servers is what each server said about itself over the measured
+	// intervals, by address (SummarizeServers); nil when the run did not
+	// read the servers (--server-stats=false).
+	Servers map[string]*ServerSummary `json:"servers,omitempty"`
 }
 
 // SLOResult says which rates of a staircase met every objective.

@@ -73,7 +73,10 @@ type Verdict struct {
 	// UnavailableShare is the share of the connections' time spent unable
 	// to send (Summary.BackoffS over connections × duration).
 	UnavailableShare float64 `json:"unavailable_share,omitempty"`
-	// Issue 17 adds server_bound here: the shard whose server set the pace.
+	// ServerBound is the server whose saturation set the run's pace
+	// (FindServerBound); nil when no server was saturated or the run did
+	// not read the servers.
+	ServerBound *ServerBound `json:"server_bound,omitempty"`
 }
 
 // Warning is one warning of a run, as its summary lists it.
@@ -104,12 +107,16 @@ func (h *Header) FindMax() bool {
 	return len(h.Config) > 0 && json.Unmarshal(h.Config, &c) == nil && c.FindMax
 }
 
-// Decide judges a run by its summary. The order of precedence is: failed,
-// error-budget (the latency of a failing run is not evidence), not-offered
-// (nor is that of a load the client could not offer), slo-missed,
-// stopped-early, ok.
-func Decide(h *Header, s *Summary) *Verdict {
-	v := &Verdict{Status: StatusOK, MaxErrorRate: h.maxErrorRate(), Reasons: []string{}}
+// Decide judges a run by its summary and, when the run read its servers,
+// by which server set its pace (bound, from FindServerBound; nil for
+// none). The order of precedence is: failed, error-budget (the latency of
+// a failing run is not evidence), not-offered (nor is that of a load the
+// client could not offer), slo-missed, stopped-early, ok. A closed loop
+// whose server was saturated by CPU or command time, with a client that
+// was not the limit, measured the cache's capacity at that load: its
+// throughput is not a lower bound.
+func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
+	v := &Verdict{Status: StatusOK, MaxErrorRate: h.maxErrorRate(), Reasons: []string{}, ServerBound: bound}
 	all := s.Commands[AllCommands]
 	stopped := s.hasWarning(WarnStoppedEarly)
 	if all == nil || all.Count == 0 {
@@ -137,7 +144,8 @@ func Decide(h *Header, s *Summary) *Verdict {
 	if h.Mode == ModeOpen && !findMax {
 		offered = notOffered(s)
 	}
-	if h.Mode == ModeClosed || len(offered) > 0 {
+	serverSet := bound != nil && bound.Reason != "memory"
+	if (h.Mode == ModeClosed && !serverSet) || len(offered) > 0 {
 		v.LowerBound = true
 	}
 	if s.Client != nil && s.Client.Bound {
@@ -160,6 +168,8 @@ func Decide(h *Header, s *Summary) *Verdict {
 	v.Reasons = append(append(append(budget, offered...), slo...), v.Reasons...)
 	if v.LowerBound {
 		v.Reasons = append(v.Reasons, lowerBoundReason(h, s))
+	} else if serverSet && h.Mode == ModeClosed {
+		v.Reasons = append(v.Reasons, "the server set the pace, so this is the cache's throughput at this load: "+bound.String())
 	}
 	return v
 }

@@ -19,8 +19,6 @@ func summaryOf(count int64, failed map[ErrorClass]int64, duration float64, conns
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func TestDecide(t *testing.T) {
 	t.Parallel()
 	closed := &Header{Mode: ModeClosed}
@@ -36,83 +34,93 @@ func TestDecide(t *testing.T) {
 		status     string
 		lowerBound bool
 		reason     string // in the first reason
+		bound      *ServerBound
 	}{
-		{"closed loop, clean", closed, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, true, "lower bound"},
-		{"open loop, clean", open, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, false, ""},
-		{"errors at the budget are ok", closed, func() *Summary { return summaryOf(99, map[ErrorClass]int64{ErrOOM: 1}, 10, 4) }, StatusOK, true, ""},
-		{"errors above the budget", closed, func() *Summary { return summaryOf(98, map[ErrorClass]int64{ErrOOM: 2}, 10, 4) }, StatusErrorBudget, true, "2.00 % of the operations failed (oom 2), above --max-error-rate 1.00 %"},
-		{"budget turned off", off, func() *Summary { return summaryOf(50, map[ErrorClass]int64{ErrNoPerm: 50}, 10, 4) }, StatusOK, true, ""},
-		{"every operation failed", off, func() *Summary { return summaryOf(0, map[ErrorClass]int64{ErrNoPerm: 50}, 10, 4) }, StatusFailed, false, "every one of the 50 operations failed"},
-		{"nothing completed", closed, func() *Summary { return summaryOf(0, nil, 10, 4) }, StatusFailed, false, "no operation completed"},
+		{"closed loop, clean", closed, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, true, "lower bound", nil},
+		{"open loop, clean", open, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, false, "", nil},
+		{"errors at the budget are ok", closed, func() *Summary { return summaryOf(99, map[ErrorClass]int64{ErrOOM: 1}, 10, 4) }, StatusOK, true, "", nil},
+		{"errors above the budget", closed, func() *Summary { return summaryOf(98, map[ErrorClass]int64{ErrOOM: 2}, 10, 4) }, StatusErrorBudget, true, "2.00 % of the operations failed (oom 2), above --max-error-rate 1.00 %", nil},
+		{"budget turned off", off, func() *Summary { return summaryOf(50, map[ErrorClass]int64{ErrNoPerm: 50}, 10, 4) }, StatusOK, true, "", nil},
+		{"every operation failed", off, func() *Summary { return summaryOf(0, map[ErrorClass]int64{ErrNoPerm: 50}, 10, 4) }, StatusFailed, false, "every one of the 50 operations failed", nil},
+		{"nothing completed", closed, func() *Summary { return summaryOf(0, nil, 10, 4) }, StatusFailed, false, "no operation completed", nil},
 		{"connections down a third of the time", closed, func() *Summary {
 			s := summaryOf(10000, map[ErrorClass]int64{ErrConnection: 4}, 6, 4)
 			s.BackoffS = 8 // of 24 connection-seconds
 			return s
-		}, StatusErrorBudget, true, "unable to send (reconnecting)"},
+		}, StatusErrorBudget, true, "unable to send (reconnecting)", nil},
 		{"dropped operations", open, func() *Summary {
 			s := summaryOf(900, nil, 10, 4)
 			s.Dropped = 100
 			return s
-		}, StatusNotOffered, true, "100 of the 1000 operations due"},
+		}, StatusNotOffered, true, "100 of the 1000 operations due", nil},
 		{"a few dropped are within tolerance", open, func() *Summary {
 			s := summaryOf(980, nil, 10, 4)
 			s.Dropped = 20
 			return s
-		}, StatusOK, false, ""},
+		}, StatusOK, false, "", nil},
 		// It sent its operations, late: its latencies are pessimistic.
 		{"client-bound open loop", open, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			s.Client = &ClientSummary{Bound: true, Reason: "the client was the limit: cpu"}
 			return s
-		}, StatusOK, true, "the client was the limit"},
+		}, StatusOK, true, "the client was the limit", nil},
 		{"errors win over not offered and slo", open, func() *Summary {
 			s := summaryOf(900, map[ErrorClass]int64{ErrTimeout: 100}, 10, 4)
 			s.Dropped = 500
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{missed("", 1000)}}
 			return s
-		}, StatusErrorBudget, true, "10.0 % of the operations failed"},
+		}, StatusErrorBudget, true, "10.0 % of the operations failed", nil},
 		{"constant rate missing its slo", open, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{missed("", 1000)}}
 			return s
-		}, StatusSLOMissed, false, "the run missed p99<1ms"},
+		}, StatusSLOMissed, false, "the run missed p99<1ms", nil},
 		{"a staircase with one step missed", open, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, MaxRate: 1000, Steps: []SLOStep{met("1k", 1000), missed("2k", 2000)}}
 			return s
-		}, StatusSLOMissed, false, "1 of 2 steps missed p99<1ms: 2k"},
+		}, StatusSLOMissed, false, "1 of 2 steps missed p99<1ms: 2k", nil},
 		{"a search that met a rate", search, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, MaxRate: 2500, Steps: []SLOStep{met("a", 2500), missed("b", 5000)}}
 			return s
-		}, StatusOK, false, "the highest rate meeting p99<1ms was 2,500 ops/s"},
+		}, StatusOK, false, "the highest rate meeting p99<1ms was 2,500 ops/s", nil},
 		{"a search whose failing step was the client's", search, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			st := missed("b", 5000)
 			st.ClientBound = true
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, MaxRate: 2500, Steps: []SLOStep{met("a", 2500), st}}
 			return s
-		}, StatusOK, true, "the highest rate"},
+		}, StatusOK, true, "the highest rate", nil},
 		{"a search that met nothing", search, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{missed("a", 2500)}}
 			return s
-		}, StatusSLOMissed, false, "no step of the search met p99<1ms"},
+		}, StatusSLOMissed, false, "no step of the search met p99<1ms", nil},
 		{"a search stopped before any step met", search, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{missed("a", 2500)}}
 			s.Warnings = []Warning{{Code: WarnStoppedEarly}}
 			return s
-		}, StatusStoppedEarly, false, "stopped before its end"},
+		}, StatusStoppedEarly, false, "stopped before its end", nil},
+		{"closed loop, server at its CPU", closed, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, false,
+			"the server set the pace", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
+		{"closed loop, server at maxmemory, still a lower bound", closed, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, true,
+			"lower bound", &ServerBound{Shard: "10.0.0.1:6379", Reason: "memory", Saturated: 9, Intervals: 10, Level: 99}},
+		{"closed loop, server and client both at their limit", closed, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			s.Client = &ClientSummary{Bound: true, Reason: "the client used 95 % of its CPU"}
+			return s
+		}, StatusOK, true, "the client used 95 %", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", Saturated: 9, Intervals: 10, Level: 97}},
 		{"stopped, clean", closed, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			s.Warnings = []Warning{{Code: WarnStoppedEarly}}
 			return s
-		}, StatusStoppedEarly, true, "stopped before its end"},
+		}, StatusStoppedEarly, true, "stopped before its end", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := Decide(tt.h, tt.s())
+			v := Decide(tt.h, tt.s(), tt.bound)
 			if v.Status != tt.status || v.LowerBound != tt.lowerBound {
 				t.Fatalf("status %q lower bound %v, want %q %v: %q", v.Status, v.LowerBound, tt.status, tt.lowerBound, v.Reasons)
 			}

@@ -38,7 +38,7 @@ var exitStatuses = []struct {
 	{exitOK, "ok (also after one Ctrl-C, which stops cleanly and writes everything)"},
 	{exitFailed, "the run could not be done (could not connect, every operation failed, an open loop could not offer its rate, a file could not be written), or plan found no size"},
 	{exitUsage, "usage error (a bad flag or value)"},
-	{exitErrorBudget, "more operations failed than --max-error-rate allows (default 1 %; 100% turns it off)"},
+	{exitErrorBudget, "more operations failed than --max-error-rate allows (default 1 %; 100 % turns it off)"},
 	{exitSLOMissed, "a latency objective (--slo) was missed: with --rate, --rate-ramp, --find-max (no step met it) or a closed loop"},
 	{exitSignaled, "a second Ctrl-C: quit at once"},
 	{exitTerminated, "SIGTERM before the planned end (drain, eviction): stopped early, everything finished is written"},

@@ -144,7 +144,7 @@ func printUsage(w io.Writer) {
 	for _, n := range commandNames() {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'amrbench <command> --help' for a command's flags and examples."+exitStatusHelp())
+	fmt.Fprintln(w, strings.TrimPrefix(exitStatusHelp(), "\n")+"\n\nRun 'amrbench <command> --help' for a command's flags and examples.")
 }
 
 // quietLogger drops go-redis's internal log lines; amrbench reports what

@@ -72,6 +72,16 @@ func TestSegmentsStartedTogetherMergeExactly(t *testing.T) {
 		t.Fatalf("merged GET %d SET %d ALL %d; server counted get %d set %d", get.Count, set.Count, all.Count, calls["get"], calls["set"])
 	}
 
+	// The server was read by all three segments: the merge keeps one
+	// sample per interval, so the GETs it counted appear once, not thrice.
+	// (A segment's sampler reads the server from its own start, before the
+	// measured window and after it, so its samples hold at least the
+	// window's GETs and at most the server's.)
+	sampled := sampledCalls(run, s.Addr(), "get")
+	if len(run.Server) == 0 || sampled > calls["get"] || sampled < get.Count*9/10 {
+		t.Errorf("merged server records (%d) count %d GETs; the server counted %d, the merged run %d", len(run.Server), sampled, calls["get"], get.Count)
+	}
+
 	// Exact: the merged percentiles are those of the sum of the three runs'
 	// histograms, and the intervals line up one for one.
 	sum := results.NewCommandStats()

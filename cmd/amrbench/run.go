@@ -78,6 +78,7 @@ type runPlan struct {
 	cpus       int
 	cpuProfile string
 	out        outputPlan
+	evidence   evidencePlan
 }
 
 // outputPlan is where and how a run's results are written and shown.
@@ -151,6 +152,9 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 		return nil, err
 	}
 	if err := f.planSplit(p, time.Now()); err != nil {
+		return nil, err
+	}
+	if err := f.planEvidence(fs, env, p); err != nil {
 		return nil, err
 	}
 	if f.cpus < 0 {

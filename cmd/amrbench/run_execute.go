@@ -61,6 +61,11 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	if clock, err := target.ReadClock(ctx); err == nil {
 		header.Clock = clock
 	}
+	ev, err := startEvidence(env, p, header)
+	if err != nil {
+		return err
+	}
+	defer ev.close()
 	dir, err := runDirectory(p.out.dir, header)
 	if err != nil {
 		return err
@@ -84,7 +89,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 			p.cfg.StartAt.Format(time.RFC3339Nano), time.Until(p.cfg.StartAt).Round(100*time.Millisecond))
 	}
 	obs := newLiveObserver(env, header, out.writer, p.out.quiet, p.cfg.Duration, p.cfg.SegmentRequests())
-	outcome, runErr := bench.Run(ctx, target, wl, obs)
+	outcome, runErr := bench.Run(ctx, target, wl, ev.observe(obs))
 	obs.finish()
 	if outcome.Preloaded > 0 {
 		fmt.Fprintf(env.stderr, "amrbench: preloaded %d keys\n", outcome.Preloaded)
@@ -101,6 +106,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 			return errors.Join(runErr, err)
 		}
 	}
+	ev.fetchAzure(ctx, env, out.writer, outcome)
 	sum, err := out.finish(env, p.out, header)
 	if err != nil {
 		return errors.Join(runErr, err)

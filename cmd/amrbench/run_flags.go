@@ -68,6 +68,7 @@ type runFlags struct {
 	maxRate                     string
 	findMaxSteps                int
 	segment, startAt            string
+	evidence                    evidenceFlags
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet) {
@@ -161,4 +162,6 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.maxErrorRate, "max-error-rate", "1%", "exit 98 when more than this share of operations fail (or of the time the connections are down); 100% turns it off")
 	fs.StringVar(&f.cpuProfile, "cpu-profile", "", "write a Go CPU profile of amrbench itself to this file")
 	fs.IntVar(&f.cpus, "cpus", 0, "CPUs amrbench may use at once (GOMAXPROCS; default: all, or all but one when the server is on this machine)")
+	// The server's side.
+	f.evidence.register(fs)
 }

@@ -38,7 +38,8 @@ func TestServerKilledAndRestarted(t *testing.T) {
 			const conns = 4
 			s := benchtest.StartServer(t)
 			dir := filepath.Join(t.TempDir(), "out")
-			cmd, stderr := startProcess(t, runArgs(s, append([]string{"--duration", "6s", "--connections", "4", "--out", dir}, tc.args...)...)...)
+			cmd, stderr := startProcess(t, runArgs(s, append([]string{"--duration", "6s", "--connections", "4", "--out", dir,
+				"--server-stats=false"}, tc.args...)...)...)
 			waitIntervals(t, dir, 2)
 			s.Stop()
 			time.Sleep(2 * time.Second)
