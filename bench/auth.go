@@ -223,7 +223,7 @@ func (l *reauthLog) addTo(s *results.ReauthStats) {
 		s.Errors[results.ErrorClasses[i]] += n
 	}
 	if l.latency != nil {
-		l.latency.MergeInto(s.Latency.Histogram) // same geometry: exact
+		_ = s.Latency.AddPacked(l.latency) // same geometry: exact
 	}
 }
 

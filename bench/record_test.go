@@ -23,6 +23,8 @@ type nopSession struct{}
 func (nopSession) open(context.Context) error                { return nil }
 func (nopSession) exec(context.Context, []redis.Cmder) error { return nil }
 func (nopSession) reopen()                                   {}
+func (nopSession) down() bool                                { return false }
+func (nopSession) reconnect(context.Context) error           { return nil }
 func (nopSession) suspectTopology()                          {}
 func (nopSession) shards() *cluster.Registry                 { return nil }
 func (nopSession) close()                                    {}
@@ -140,7 +142,7 @@ func TestLatencyBeyondRangeIsKept(t *testing.T) {
 				}
 				recorded += h.TotalCount()
 				services += c.service.TotalCount()
-				h.MergeInto(resp.Histogram)
+				_ = resp.AddPacked(h)
 			}
 			if recorded != int64(tt.pipeline) || services != int64(tt.pipeline) {
 				t.Fatalf("%d response and %d service times recorded for %d operations", recorded, services, tt.pipeline)

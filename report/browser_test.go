@@ -26,7 +26,7 @@ func browserPages(t *testing.T) []struct {
 		html   []byte
 		charts int
 	}{
-		{"run", renderRun(t, "cluster.jsonl"), 8},
+		{"run", renderRun(t, "cluster.jsonl"), 15},
 		{"find-max", renderRun(t, "findmax.jsonl"), 7},
 		{"staircase", renderRun(t, "enterprise.jsonl"), 7},
 		{"compare", renderCompare(t, "findmax.jsonl", "enterprise.jsonl"), 4},
@@ -102,6 +102,19 @@ func TestHTMLInBrowser(t *testing.T) {
 			ink, coloured := page.Ink(c)
 			if c.W < 600 || c.H < 60 || ink < 0.02 || coloured < 100 {
 				t.Errorf("%s: chart %s (%.0fx%.0f px) looks blank: %.1f%% of it inked, %d pixels in colour", p.name, c.ID, c.W, c.H, 100*ink, coloured)
+			}
+		}
+		if p.name == "run" {
+			// The servers' own statistics and Azure Monitor's series are
+			// drawn, on the time axis the alignment check below holds them to.
+			drawn := map[string]bool{}
+			for _, c := range page.Charts {
+				drawn[c.ID] = true
+			}
+			for _, id := range []string{"chart-server-cpu", "chart-server-memory", "chart-server-clients", "chart-azure-load", "chart-azure-memory", "chart-azure-ops", "chart-azure-clients"} {
+				if !drawn[id] {
+					t.Errorf("run: chart %s is not on the page", id)
+				}
 			}
 		}
 		checkAlignedInBrowser(ctx, t, tab, p.name)

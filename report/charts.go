@@ -129,7 +129,7 @@ const spectrumSteps = 100
 // spectrumPoints returns h's latency (ms) at percentiles spread evenly on
 // the spectrum's axis from 0 % to 99.999 %.
 func spectrumPoints(h *results.Histogram) []chart.Point {
-	if h == nil || h.Histogram == nil || h.TotalCount() == 0 {
+	if h.Empty() {
 		return nil
 	}
 	xs := make([]float64, spectrumSteps+1)
@@ -353,6 +353,9 @@ func runCharts(run *results.Run, s *results.Summary) ([]htmlChart, error) {
 		if err := page.add("chart-redirects", "Redirects over time", timeCaption(captionRedirects, tc), c); err != nil {
 			return nil, err
 		}
+	}
+	if err := addServerCharts(&page, tc, tl, run); err != nil {
+		return nil, err
 	}
 	if s != nil && len(s.Shards) > 0 {
 		if err := addShardCharts(&page, run, s); err != nil {

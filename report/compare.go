@@ -209,6 +209,8 @@ type intervalData struct {
 	cmd     *results.CommandStats
 	latency [2]results.Latency
 	secs    float64
+	// server is what the servers said in the interval (server records).
+	server serverLevels
 }
 
 // Latency kinds, indexes of runData.latency and intervalData.latency.
@@ -251,7 +253,11 @@ func Compare(runs []results.NamedRun, opts CompareOptions) (*Comparison, error) 
 		c.Runs = append(c.Runs, cr)
 	}
 	uniqueNames(c.Runs)
-	for _, m := range metrics(percentiles) {
+	ms := metrics(percentiles)
+	if hasServerLevels(data) {
+		ms = append(ms, serverMetrics()...)
+	}
+	for _, m := range ms {
 		c.Rows = append(c.Rows, compareMetric(m, data))
 	}
 	c.Notes = setupNotes(c.Runs)
@@ -278,6 +284,7 @@ func prepareRun(nr results.NamedRun, command string, percentiles []float64) (*ru
 	}
 	d := &runData{cmd: cmd, latency: summarizeLatency(cmd, percentiles), secs: span.Seconds(), connections: serverConnections(h), vcpus: h.Target.VCPUs}
 	nominal := h.IntervalS
+	levels := serverLevelsOf(nr.Run.Server)
 	for _, iv := range nr.Run.Intervals {
 		secs := iv.Duration().Seconds()
 		if !iv.Measured() || secs <= 0 || (nominal > 0 && secs < nominal/2) {
@@ -291,7 +298,11 @@ func prepareRun(nr results.NamedRun, command string, percentiles []float64) (*ru
 		if cs == nil {
 			cs = results.NewCommandStats()
 		}
-		d.intervals = append(d.intervals, intervalData{cmd: cs, latency: summarizeLatency(cs, percentiles), secs: secs})
+		server, ok := levels[iv.Index]
+		if !ok {
+			server = serverLevels{cpu: math.NaN(), memMiB: math.NaN()}
+		}
+		d.intervals = append(d.intervals, intervalData{cmd: cs, latency: summarizeLatency(cs, percentiles), secs: secs, server: server})
 	}
 	name := h.Label
 	if name == "" {

@@ -168,6 +168,8 @@ func formatValue(unit string, cell Cell) string {
 		return units.FormatMillis(cell.Value)
 	case "%":
 		return strconv.FormatFloat(cell.Value, 'f', 3, 64) + "%"
+	case "MiB":
+		return strconv.FormatFloat(cell.Value, 'f', 1, 64) + " MiB"
 	case "errors/s":
 		// Three significant digits below 100, never in exponent form: a
 		// rare error is not 0.0, and not 9.26e-05 either.

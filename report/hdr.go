@@ -21,10 +21,10 @@ const (
 // WritePercentiles writes h in HdrHistogram's percentile distribution format
 // (.hgrm), values in milliseconds.
 func WritePercentiles(w io.Writer, h *results.Histogram) error {
-	if h == nil || h.Histogram == nil {
+	if h == nil || h.PackedHistogram == nil {
 		h = results.NewHistogram()
 	}
-	_, err := h.PercentilesPrint(w, hgrmTicksPerHalfDist, hgrmValueScale)
+	_, err := h.Dense().PercentilesPrint(w, hgrmTicksPerHalfDist, hgrmValueScale)
 	return err
 }
 
@@ -84,10 +84,10 @@ func pickLatency(c *results.CommandStats, latency string) *results.Histogram {
 }
 
 func writeLogLine(w io.Writer, tag string, start, length float64, h *results.Histogram) error {
-	if h == nil || h.Histogram == nil {
+	if h == nil || h.PackedHistogram == nil {
 		h = results.NewHistogram()
 	}
-	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	enc, err := h.Encode()
 	if err != nil {
 		return fmt.Errorf("encode %s histogram: %w", tag, err)
 	}

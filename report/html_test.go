@@ -87,7 +87,9 @@ func TestHTMLIsSelfContained(t *testing.T) {
 	if strings.Contains(scripts[0][1], "fetch(") || strings.Contains(scripts[0][1], "XMLHttpRequest") || strings.Contains(scripts[0][1], "import(") {
 		t.Error("the hover script reaches for the network")
 	}
-	want := []string{"chart-percentiles", "chart-timeline", "chart-throughput", "chart-latency", "chart-errors", "chart-redirects", "chart-shard-throughput", "chart-shard-latency"}
+	want := []string{"chart-percentiles", "chart-timeline", "chart-throughput", "chart-latency", "chart-errors", "chart-redirects",
+		"chart-server-cpu", "chart-server-memory", "chart-server-clients", "chart-azure-load", "chart-azure-memory", "chart-azure-ops", "chart-azure-clients",
+		"chart-shard-throughput", "chart-shard-latency"}
 	if got := chartIDs(page); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("charts %v, want %v", got, want)
 	}
@@ -131,7 +133,9 @@ func TestTimeChartsShareOneAxis(t *testing.T) {
 		"findmax":    renderRun(t, "findmax.jsonl"),
 		"compare":    renderCompare(t, "findmax.jsonl", "enterprise.jsonl"),
 	}
-	wantTime := map[string]int{"cluster": 5, "enterprise": 5, "findmax": 5, "compare": 2}
+	// The cluster run's server charts (CPU, memory, clients) and Azure
+	// Monitor's (load and CPU, memory, operations, clients) share the axis.
+	wantTime := map[string]int{"cluster": 12, "enterprise": 5, "findmax": 5, "compare": 2}
 	for name, page := range pages {
 		charts, order := pageCharts(t, page)
 		var first *svgNode

@@ -99,14 +99,7 @@ func writeShards(w io.Writer, run *results.Run, s *results.Summary, percentiles 
 	if t == nil {
 		return nil
 	}
-	if _, err := fmt.Fprintf(w, "%s\n", t.Title); err != nil {
-		return err
-	}
-	if err := t.WriteText(w); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, describeSpread(s.Shards)+"\n")
-	return err
+	return writeTitled(w, t, describeSpread(s.Shards))
 }
 
 // describeSpread says how much busier the busiest shard was than the idlest.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +41,7 @@ func interval(index int64, phase string, getLatencies ...int64) *Interval {
 }
 
 func header() *Header {
-	return &Header{RunID: "r1", Start: t0, Host: "h", Segment: "0/1", Mode: "closed", IntervalS: 1, Connections: 4, Pipeline: 1, Percentiles: []float64{50, 99.9, 95}}
+	return &Header{RunID: "r1", Start: t0, Host: "h", Segment: "0/1", Mode: "closed", IntervalS: 1, Connections: 4, Pipeline: 1, Percentiles: []float64{50, 99.9, 95}, CountExcludesErrors: true}
 }
 
 func writeRun(t *testing.T, intervals ...*Interval) []byte {
@@ -260,4 +262,178 @@ func TestHistogramRangeIsNotClamped(t *testing.T) {
 	if p := NewPackedHDR(); p.RecordValue(48*hour) != nil {
 		t.Fatal("packed histogram rejects 48 h")
 	}
+}
+
+// endless is an io.Reader that never ends and never yields a newline, like
+// /dev/zero; it counts what was read from it.
+type endless struct{ read int64 }
+
+func (e *endless) Read(p []byte) (int, error) {
+	clear(p)
+	e.read += int64(len(p))
+	return len(p), nil
+}
+
+// TestReadBoundsLineLength checks that a file with an endless line (amrbench
+// report /dev/zero) is refused once MaxLineBytes are read, naming the line,
+// instead of being read into memory until the machine runs out of it.
+func TestReadBoundsLineLength(t *testing.T) {
+	t.Parallel()
+	src := &endless{}
+	_, err := Read(src)
+	if !errors.Is(err, ErrLineTooLong) || !strings.HasPrefix(err.Error(), "line 1: ") {
+		t.Fatalf("endless line: error %v, want line 1: ErrLineTooLong", err)
+	}
+	if src.read > MaxLineBytes+1<<20 {
+		t.Fatalf("read %d bytes of an endless line, want at most about %d", src.read, MaxLineBytes)
+	}
+
+	// A long line after good ones is named by its number, and a line of
+	// exactly the bound (newline included) is still read; read with a
+	// smaller bound than MaxLineBytes keeps the test quick.
+	good := writeRun(t, interval(0, "", 100))
+	firstTwo := bytes.Join(bytes.SplitAfter(good, []byte("\n"))[:2], nil)
+	const bound = 64 << 10
+	if len(firstTwo) >= bound {
+		t.Fatalf("the test's lines are %d bytes, more than the bound %d", len(firstTwo), bound)
+	}
+	pad := func(n int) []byte { // a record of unknown type, n bytes with its newline
+		rec := []byte(`{"type":"padding","x":"`)
+		rec = append(rec, bytes.Repeat([]byte("x"), n-len(rec)-3)...)
+		return append(rec, "\"}\n"...)
+	}
+	atBound := append(append([]byte{}, firstTwo...), pad(bound)...)
+	if run, err := read(bytes.NewReader(atBound), bound); err != nil || len(run.Intervals) != 1 {
+		t.Fatalf("line of exactly the bound: %v", err)
+	}
+	overBound := append(append([]byte{}, firstTwo...), pad(bound+1)...)
+	if _, err := read(bytes.NewReader(overBound), bound); !errors.Is(err, ErrLineTooLong) || !strings.HasPrefix(err.Error(), "line 3: ") {
+		t.Fatalf("line 3 one byte over the bound: error %v, want line 3: ErrLineTooLong", err)
+	}
+}
+
+// TestReadFileNamesFileAndLine checks the message a user sees for a file
+// that is not a result file: the file, the line and what is wrong.
+func TestReadFileNamesFileAndLine(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := dir + "/neg.jsonl"
+	data := strings.Replace(string(writeRun(t, interval(0, "", 100))), `"count":1`, `"count":-7`, 1)
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ReadFile(path)
+	want := path + ": line 2: interval record: GET count is -7: a count cannot be negative"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %q", err, want)
+	}
+}
+
+// TestReadRejectsNegativeCounts checks that every count a report renders
+// or adds up is refused when negative, with the line and the field named.
+func TestReadRejectsNegativeCounts(t *testing.T) {
+	t.Parallel()
+	iv := interval(0, "", 100, 200)
+	iv.Shards = map[string]*ShardStats{"10.0.0.1:6379": {Count: 2, Errors: map[ErrorClass]int64{ErrMoved: 1}, Response: NewHistogram()}}
+	iv.Reauth = &ReauthStats{Count: 1, Expired: 1, Latency: NewHistogram()}
+	good := string(writeRun(t, iv))
+	if _, err := Read(strings.NewReader(good)); err != nil {
+		t.Fatalf("the file before its counts are made negative: %v", err)
+	}
+	tests := []struct {
+		old, new string
+		want     string
+	}{
+		{`"connections":4,"pipeline"`, `"connections":-4,"pipeline"`, "line 1: header record: connections is -4"},
+		{`"pipeline":1`, `"pipeline":-1`, "line 1: header record: pipeline is -1"},
+		{`"count":2,"hits":1`, `"count":-2,"hits":1`, "line 2: interval record: GET count is -2"},
+		{`"hits":1`, `"hits":-1`, "line 2: interval record: GET hits is -1"},
+		{`"misses":1`, `"misses":-1`, "line 2: interval record: GET misses is -1"},
+		{`"errors":{"timeout":1}`, `"errors":{"timeout":-1}`, "line 2: interval record: GET errors timeout is -1"},
+		{`"bytes_sent":40`, `"bytes_sent":-40`, "line 2: interval record: GET bytes_sent is -40"},
+		{`"connections":4,"commands"`, `"connections":-4,"commands"`, "line 2: interval record: connections is -4"},
+		{`"errors":{"moved":1}`, `"errors":{"moved":-1}`, "line 2: interval record: shard 10.0.0.1:6379 errors moved is -1"},
+		{`"connections_expired":1`, `"connections_expired":-1`, "line 2: interval record: reauth connections_expired is -1"},
+		{`"count":2}`, `"count":-2}`, "line 3: event record: count is -2"},
+	}
+	for _, tt := range tests {
+		if !strings.Contains(good, tt.old) {
+			t.Fatalf("the test file holds no %s: %s", tt.old, good)
+		}
+		data := strings.Replace(good, tt.old, tt.new, 1)
+		_, err := Read(strings.NewReader(data))
+		if !errors.Is(err, ErrNegativeCount) || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want %q...", tt.new, err, tt.want)
+		}
+		// Not a cut line: a negative count on a last line without its
+		// newline is refused all the same.
+		if _, err := Read(strings.NewReader(strings.TrimSuffix(data, "\n"))); tt.want[5] == '3' && !errors.Is(err, ErrNegativeCount) {
+			t.Errorf("%s on a last line without newline: error %v, want ErrNegativeCount", tt.new, err)
+		}
+	}
+}
+
+// TestReadHalfDecodedHeader checks that a file whose only line is a whole
+// header that fails to decode, without its newline, is an error naming the
+// line: it used to read as a cut run with a half-decoded header. Only a
+// line that is not whole JSON counts as cut.
+func TestReadHalfDecodedHeader(t *testing.T) {
+	t.Parallel()
+	data := `{"type":"header","schema":"` + Schema + `","run_id":"r1","connections":"four"}`
+	run, err := Read(strings.NewReader(data))
+	if run != nil || err == nil || !strings.HasPrefix(err.Error(), "line 1: header record: ") {
+		t.Fatalf("a header that does not decode: run %+v, error %v, want an error naming line 1", run, err)
+	}
+}
+
+// TestReadRejectsNullStatistics checks that a command or shard whose
+// statistics are null is refused naming the line: Totals used to panic on
+// it (found by FuzzRead).
+func TestReadRejectsNullStatistics(t *testing.T) {
+	t.Parallel()
+	head := `{"type":"header","schema":"` + Schema + `"}` + "\n"
+	tests := []struct{ line, want string }{
+		{`{"type":"interval","commands":{"GET":null}}`, "line 2: interval record: GET is null"},
+		{`{"type":"interval","commands":{},"shards":{"10.0.0.1:6379":null}}`, "line 2: interval record: shard 10.0.0.1:6379 is null"},
+		{`{"type":"summary","commands":{"ALL":null}}`, "line 2: summary record: ALL is null"},
+	}
+	for _, tt := range tests {
+		_, err := Read(strings.NewReader(head + tt.line + "\n"))
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s: error %v, want %q", tt.line, err, tt.want)
+		}
+	}
+}
+
+// TestReadKeepsHistogramsSmall reads ten minutes of one-second intervals
+// (two commands, two histograms each) and checks what they hold in memory:
+// a dense histogram of this geometry takes about 250 KB whatever it holds,
+// which made an hour's file 3.5 GB; sparse ones take what their buckets
+// need.
+func TestReadKeepsHistogramsSmall(t *testing.T) {
+	const n = 600
+	ivs := make([]*Interval, n)
+	for i := range ivs {
+		ivs[i] = interval(int64(i), "", 180, 210, 250, 330, 470, 900, 1500, 12000)
+	}
+	data := writeRun(t, ivs...)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	run, err := Read(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	if len(run.Intervals) != n {
+		t.Fatalf("read %d intervals, want %d", len(run.Intervals), n)
+	}
+	perHistogram := held / (4 * n)
+	t.Logf("%d intervals hold %d KB: %d bytes per histogram", n, held>>10, perHistogram)
+	if perHistogram > 8<<10 {
+		t.Fatalf("%d intervals hold %d MB: %d bytes per histogram", n, held>>20, perHistogram)
+	}
+	runtime.KeepAlive(run)
 }

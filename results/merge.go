@@ -29,6 +29,10 @@ var ErrNothingToMerge = errors.New("no runs to merge")
 // merged totals are exactly the sums of the runs' totals. Intervals of
 // different phases (warmup and measured) are never mixed.
 //
+// Server records are not added up: each keeps one sample per server and
+// slot, and each Azure resource one Azure Monitor record (mergeServer,
+// mergeAzure), since every segment reads the same servers.
+//
 // Merge does not refuse runs that disagree; it returns warnings, one line
 // each, when their configurations differ, when their clocks disagree (read
 // against the server's clock), when their measured windows do not line up,
@@ -56,7 +60,7 @@ func Merge(runs []NamedRun) (*Run, []string, error) {
 	if err != nil {
 		return nil, m.warnings, err
 	}
-	merged := &Run{Header: m.header(), Intervals: out, Events: m.events()}
+	merged := &Run{Header: m.header(), Intervals: out, Events: m.events(), Server: m.mergeServer(), Azure: m.mergeAzure()}
 	for _, nr := range runs {
 		if nr.Run.Truncated || nr.Run.Summary == nil {
 			m.warnf("%s ends early (its run was killed or is still going): the merge covers its whole intervals only", nr.Name)
@@ -419,6 +423,9 @@ func addInterval(out, iv *Interval) error {
 	out.TargetRate += iv.TargetRate
 	out.LateStarts += iv.LateStarts
 	out.Reconnects += iv.Reconnects
+	out.BackoffS += iv.BackoffS
+	out.Dropped += iv.Dropped
+	out.Client = mergeClient(out.Client, iv.Client)
 	for name, cs := range iv.Commands {
 		t := out.Commands[name]
 		if t == nil {
@@ -453,6 +460,27 @@ func addInterval(out, iv *Interval) error {
 	return nil
 }
 
+// mergeClient merges the client statistics of one machine's interval into
+// those of a merged interval: the busiest machine's CPU, the longest GC
+// pause, the worst late share, and bound if any machine was.
+func mergeClient(out, c *ClientStats) *ClientStats {
+	if c == nil {
+		return out
+	}
+	if out == nil {
+		cp := *c
+		return &cp
+	}
+	if c.CPUBudget > 0 && (out.CPUBudget == 0 || (c.CPUPct+c.CPUWaitPct)/float64(c.CPUBudget) > (out.CPUPct+out.CPUWaitPct)/float64(out.CPUBudget)) {
+		out.CPUPct, out.CPUWaitPct, out.CPUBudget = c.CPUPct, c.CPUWaitPct, c.CPUBudget
+	}
+	out.GCPauseMicros = max(out.GCPauseMicros, c.GCPauseMicros)
+	out.LateShare = max(out.LateShare, c.LateShare)
+	out.ClientLateShare = max(out.ClientLateShare, c.ClientLateShare)
+	out.Bound = out.Bound || c.Bound
+	return out
+}
+
 // events returns every run's events in time order, each naming its run.
 func (m *merger) events() []*Event {
 	var out []*Event
@@ -478,6 +506,7 @@ func (m *merger) events() []*Event {
 // runs add up to, and the list of its sources.
 func (m *merger) header() *Header {
 	h := *m.first
+	h.CountExcludesErrors = true // Read has normalised older files
 	h.Segment = m.segment
 	h.Connections, h.TargetRate = 0, 0
 	h.Clock = nil

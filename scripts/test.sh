@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Runs amrbench's tests: gofmt and go vet, then every test under the race
-# detector. The integration tests start real redis-server processes, and the
-# HTML report is checked in a real headless Chromium, so this installs
-# redis-server and chromium first when they are missing and the machine
-# allows it.
+# Runs amrbench's tests: gofmt, go vet and staticcheck, then every test
+# under the race detector, then each fuzz target for a bounded time. The
+# integration tests start real redis-server processes (and twemproxy,
+# nutcracker, in front of them), a real Prometheus scrapes the live metrics,
+# and the HTML report is checked in a real headless Chromium, so this
+# installs redis-server, nutcracker, prometheus and chromium first when they
+# are missing and the machine allows it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v nutcracker >/dev/null 2>&1 || missing+=(nutcracker)
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 if [ -z "${AMRBENCH_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
   && ! command -v google-chrome >/dev/null 2>&1 && ! command -v google-chrome-stable >/dev/null 2>&1; then
   missing+=(chromium)
@@ -21,7 +25,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "test.sh: installing ${missing[*]} with sudo (the integration tests run against them)"
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "test.sh: ${missing[*]} not on PATH; install them (Debian/Ubuntu: apt-get install redis-server chromium, macOS: brew install redis and brew install --cask chromium, then AMRBENCH_CHROMIUM=/path/to/chromium)" >&2
+    echo "test.sh: ${missing[*]} not on PATH; install them (Debian/Ubuntu: apt-get install redis-server nutcracker prometheus chromium, macOS: brew install redis twemproxy prometheus and brew install --cask chromium, then AMRBENCH_CHROMIUM=/path/to/chromium)" >&2
     exit 1
   fi
 fi
@@ -33,10 +37,39 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+
+# staticcheck, at the version staticcheck.conf was written for, installed
+# with go install when it is missing (GOBIN, or GOPATH/bin, joins PATH).
+staticcheck_version=v0.8.2
+gobin=$(go env GOBIN)
+PATH="${gobin:-$(go env GOPATH)/bin}:$PATH"
+if ! staticcheck -version 2>/dev/null | grep -q "(${staticcheck_version#v})"; then
+  echo "test.sh: installing staticcheck $staticcheck_version"
+  go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
+fi
+staticcheck ./...
+
 # One package at a time (-p 1): the open-loop tests measure rates, and the
 # tests of connections that poll for replies keep a core busy while they
 # run. The browser check runs on its own afterwards: Chromium takes both
 # cores for seconds.
 go test -race -count=1 -p 1 -skip 'InBrowser$' ./...
 go test -race -count=1 -run 'InBrowser$' ./...
+
+# The fuzz targets: their seed corpora (f.Add and testdata/fuzz) ran with
+# the tests above; here each looks for new inputs for a bounded time,
+# AMRBENCH_FUZZTIME (default 8s each: nine targets, about two minutes with
+# their builds; 0 skips). An input that fails is written to the package's
+# testdata/fuzz/<target>/: keep it, fixed, as a regression case.
+fuzztime=${AMRBENCH_FUZZTIME:-8s}
+if [ "$fuzztime" != 0 ]; then
+  for target in \
+    ./results:FuzzRead ./results:FuzzHistogramJSON ./results:FuzzParseObjective \
+    ./workloads:FuzzParsePreset ./workloads:FuzzParseFlagValues \
+    ./report:FuzzRender ./report/catalog:FuzzParseCatalog \
+    ./bench/openloop:FuzzParseRamp ./cmd/amrbench:FuzzParseRedisURI; do
+    go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "$fuzztime" "${target%%:*}"
+  done
+fi
+
 echo "test.sh: screenshots of the HTML reports, as the browser showed them: build/screenshots/{run,find-max,staircase,compare,hover}.png (scripts/screenshots.sh copies them into docs/screenshots)"

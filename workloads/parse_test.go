@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -120,7 +121,7 @@ func TestParseSizeList(t *testing.T) {
 
 func TestSpecValidate(t *testing.T) {
 	t.Parallel()
-	median := 5.0
+	median, nan := 5.0, math.NaN()
 	tests := []struct {
 		name    string
 		mutate  func(*Spec)
@@ -141,6 +142,12 @@ func TestSpecValidate(t *testing.T) {
 			s.KeyMinimum, s.KeyMaximum = 10, 20
 			s.KeyMedian = &median
 		}, wantErr: "--key-median 5"},
+		// Found by FuzzParsePreset's property: NaN passed both comparisons,
+		// and the generator then drew key 2^63.
+		{name: "gaussian median NaN", mutate: func(s *Spec) {
+			s.KeyPattern.Get = Gaussian
+			s.KeyMedian = &nan
+		}, wantErr: "--key-median NaN"},
 		{name: "negative data size", mutate: func(s *Spec) { s.DataSize = -1 }, wantErr: "--data-size -1"},
 		{name: "inverted size range", mutate: func(s *Spec) { s.DataSizeRange = Range{100, 10} }, wantErr: "minimum is above maximum"},
 		{name: "zero size in range", mutate: func(s *Spec) { s.DataSizeRange = Range{0, 10} }, wantErr: "--data-size-range 0-10"},

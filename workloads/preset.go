@@ -133,6 +133,16 @@ func PresetText(name string) (string, error) {
 	return string(b), nil
 }
 
+// MaxPresetLine bounds one line of a preset file, so that reading a file
+// that is not one (/dev/zero, a binary) stops there. A preset line is one
+// field and its value: the longest useful one, a data-size-list of a
+// thousand sizes, is under 20 KB.
+const MaxPresetLine = 1 << 20
+
+// ErrPresetLineTooLong is returned by ParsePreset for a line longer than
+// MaxPresetLine.
+var ErrPresetLineTooLong = fmt.Errorf("a line longer than %d MiB: not a preset file", MaxPresetLine>>20)
+
 // ParsePreset reads a preset file. name names the preset; path is used in
 // errors, which have the form "path:line: message".
 func ParsePreset(name string, r io.Reader, path string) (*Preset, error) {
@@ -149,8 +159,9 @@ func parsePreset(name string, r io.Reader, path, source string, chain []string) 
 	var lines []presetLine
 	seen := map[string]int{}
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for n := 1; sc.Scan(); n++ {
+	sc.Buffer(make([]byte, 4<<10), MaxPresetLine)
+	n := 1
+	for ; sc.Scan(); n++ {
 		text := sc.Text()
 		if i := commentStart(text); i >= 0 {
 			text = text[:i]
@@ -176,8 +187,10 @@ func parsePreset(name string, r io.Reader, path, source string, chain []string) 
 		seen[field] = n
 		lines = append(lines, presetLine{line: n, name: field, value: value})
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return nil, fmt.Errorf("%s:%d: %w", path, n, ErrPresetLineTooLong)
+	} else if err != nil {
+		return nil, fmt.Errorf("%s:%d: %w", path, n, err)
 	}
 	sizeLines := 0
 	for _, f := range []string{"data-size", "data-size-range", "data-size-list"} {

@@ -233,3 +233,38 @@ func TestPresetText(t *testing.T) {
 		t.Errorf("PresetText(flash-zipf) = %q, %v", text, err)
 	}
 }
+
+// zeros is an io.Reader that never ends, like /dev/zero; it counts what was
+// read from it.
+type zeros struct{ read int }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	clear(p)
+	z.read += len(p)
+	return len(p), nil
+}
+
+// TestParsePresetBoundsLineLength checks that a file that is not a preset
+// (--workload /dev/zero) is refused once MaxPresetLine bytes are read, with
+// the file and line named.
+func TestParsePresetBoundsLineLength(t *testing.T) {
+	t.Parallel()
+	src := &zeros{}
+	_, err := ParsePreset("zero", src, "/dev/zero")
+	if want := "/dev/zero:1: a line longer than 1 MiB: not a preset file"; err == nil || err.Error() != want {
+		t.Fatalf("endless line: error %v, want %q", err, want)
+	}
+	if !errors.Is(err, ErrPresetLineTooLong) || src.read > 2*MaxPresetLine {
+		t.Fatalf("endless line: %v after reading %d bytes", err, src.read)
+	}
+	long := "ratio 1:1\n# a comment\ndescription " + strings.Repeat("x", MaxPresetLine) + "\n"
+	if _, err := ParsePreset("long", strings.NewReader(long), "long.conf"); !errors.Is(err, ErrPresetLineTooLong) || !strings.HasPrefix(err.Error(), "long.conf:3: ") {
+		t.Fatalf("line 3 too long: error %v, want long.conf:3: ErrPresetLineTooLong", err)
+	}
+	// A long line under the bound is still read.
+	desc := strings.Repeat("y", MaxPresetLine-len("description \n"))
+	p, err := ParsePreset("ok", strings.NewReader("description "+desc+"\n"), "ok.conf")
+	if err != nil || p.Description != desc {
+		t.Fatalf("a line of %d bytes: %v", MaxPresetLine, err)
+	}
+}

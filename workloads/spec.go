@@ -166,7 +166,7 @@ func (s *Spec) Validate(connections int) error {
 	if s.uses(Gaussian) && (s.KeyStddev < 0 || math.IsNaN(s.KeyStddev) || math.IsInf(s.KeyStddev, 0)) {
 		add("--key-stddev %g: must be a positive number", s.KeyStddev)
 	}
-	if s.uses(Gaussian) && s.KeyMedian != nil && (*s.KeyMedian < float64(s.KeyMinimum) || *s.KeyMedian > float64(s.KeyMaximum)) {
+	if s.uses(Gaussian) && s.KeyMedian != nil && !(*s.KeyMedian >= float64(s.KeyMinimum) && *s.KeyMedian <= float64(s.KeyMaximum)) { // NaN too
 		add("--key-median %g: must lie within --key-minimum..--key-maximum (%d..%d)", *s.KeyMedian, s.KeyMinimum, s.KeyMaximum)
 	}
 	if s.uses(Zipf) && !(s.KeyZipfExp > 0 && s.KeyZipfExp < 5) {

@@ -50,7 +50,9 @@ func ParseRamp(s string, defaultStep time.Duration) (Ramp, error) {
 	if r.To < r.From {
 		return Ramp{}, fmt.Errorf("%q: TO is below FROM", s)
 	}
-	if len(r.Rates()) > 1000 {
+	// Count the steps before Rates lists them: a tiny STEP would list
+	// millions of rates, and one below FROM's precision would never end.
+	if steps := (r.To - r.From) / r.Step; steps >= 1000 || r.From+r.Step == r.From {
 		return Ramp{}, fmt.Errorf("%q: more than 1000 steps", s)
 	}
 	return r, nil

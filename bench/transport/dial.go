@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"net"
 	"time"
 )
@@ -21,22 +22,39 @@ type DialOptions struct {
 	// DeadlineSlack is how far a deadline in force may be earlier than the
 	// one asked for before it is moved (see deadlineConn).
 	DeadlineSlack time.Duration
+	// Conns, when set, counts the connections dialled and closed, and the
+	// failed dials.
+	Conns *Conns
 }
 
 // Dialer returns a dial function for go-redis. Its chain: TCP, with raw
 // reads and writes where the platform has them (rawConn) or polling ones
 // (pollConn) while o.Waits say so, unless o.Transport is std; TLS over it;
-// and deadlines moved lazily on top (deadlineConn).
+// and deadlines moved lazily on top (deadlineConn). A dial to an address
+// that o.Conns holds a connection for (Conns.Handoff) takes it, and dials
+// nothing.
 func Dialer(o DialOptions) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	timeout, tlsConfig, w, slack, raw := o.Timeout, o.TLS, o.Waits, o.DeadlineSlack, o.Transport.Raw()
+	timeout, tlsConfig, w, slack, conns, raw := o.Timeout, o.TLS, o.Waits, o.DeadlineSlack, o.Conns, o.Transport.Raw()
 	nd := &net.Dialer{
 		Timeout:         timeout,
 		KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3},
 	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if conns != nil {
+			if c := conns.takeHandoff(addr); c != nil {
+				return c, nil
+			}
+		}
 		c, err := nd.DialContext(ctx, network, addr)
 		if err != nil {
+			if conns != nil && !errors.Is(ctx.Err(), context.Canceled) { // not a dial given up
+				conns.failed(addr, err)
+			}
 			return nil, err
+		}
+		dc := &deadlineConn{slack: slack, conns: conns, addr: addr}
+		if conns != nil {
+			dc.reopen.Store(conns.opened(addr))
 		}
 		switch {
 		case !raw: // Go's net.Conn as it is
@@ -47,10 +65,14 @@ func Dialer(o DialOptions) func(ctx context.Context, network, addr string) (net.
 		}
 		if tlsConfig != nil {
 			if c, err = handshake(ctx, c, addr, tlsConfig, timeout); err != nil {
+				if conns != nil {
+					conns.closed(addr) // handshake closed it
+				}
 				return nil, err
 			}
 		}
-		return &deadlineConn{Conn: c, slack: slack}, nil
+		dc.Conn = c
+		return dc, nil
 	}
 }
 

@@ -168,7 +168,7 @@ func NewWaits(mode ReplyWait, mustPark bool) *Waits {
 	return w
 }
 
-// start begins polling: the connections are open and the load begins.
+// Start begins polling: the connections are open and the load begins.
 func (w *Waits) Start() {
 	if w == nil {
 		return
@@ -183,7 +183,7 @@ func (w *Waits) Start() {
 	w.loadMode.Store(w.mode.Load())
 }
 
-// stop ends polling for good: the load is over.
+// Stop ends polling for good: the load is over.
 func (w *Waits) Stop() {
 	if w == nil {
 		return
@@ -261,7 +261,7 @@ func (w *Waits) park(now time.Time, reads, empties int64) {
 	w.set(false)
 }
 
-// summary returns the counts so far (but for each connection's last
+// Summary returns the counts so far (but for each connection's last
 // flushEvery or fewer).
 func (w *Waits) Summary() ReplyWaitStats {
 	if w == nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -108,17 +107,8 @@ func newAzWorld(t *testing.T, env ...string) *azWorld {
 // returns its exit status, stdout and stderr.
 func (w *azWorld) run(t *testing.T, extra ...string) (int, string, string) {
 	t.Helper()
-	args := append([]string{"run", "-s", "localhost", "-p", strconv.Itoa(w.proxy.Port), "--tls", "--cacert", w.caFile,
-		"--entra-credential", "azure-cli"}, extra...)
-	cmd := exec.Command(binary(t), args...)
-	cmd.Env = w.env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	return exitCode(t, cmd, 60*time.Second), stdout.String(), stderr.String()
+	return runBinary(t, w.env, nil, append([]string{"run", "-s", "localhost", "-p", strconv.Itoa(w.proxy.Port), "--tls", "--cacert", w.caFile,
+		"--entra-credential", "azure-cli"}, extra...)...)
 }
 
 func (w *azWorld) calls(t *testing.T) int {
@@ -162,7 +152,9 @@ func TestEntraAzureCLIEndToEnd(t *testing.T) {
 	t.Parallel()
 	w := newAzWorld(t, "AZ_TOKEN_LIFE=4")
 	dir := filepath.Join(t.TempDir(), "out")
-	code, stdout, stderr := w.run(t, "--reauth-before", "2s", "--duration", "8s", "--connections", "6", "--interval", "500ms", "--out", dir)
+	// The load's connections alone: the server stats sampler's own is
+	// tested by TestServerStatsOutlastTokens.
+	code, stdout, stderr := w.run(t, "--reauth-before", "2s", "--duration", "8s", "--connections", "6", "--interval", "500ms", "--server-stats=false", "--out", dir)
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
@@ -249,10 +241,15 @@ func TestEntraCredentialFailsMidRun(t *testing.T) {
 	w := newAzWorld(t, "AZ_TOKEN_LIFE=4", "AZ_FAIL_AFTER=2")
 	dir := filepath.Join(t.TempDir(), "out")
 	code, stdout, stderr := w.run(t, "--reauth-before", "2s", "--duration", "9s", "--connections", "5", "--interval", "500ms", "--out", dir)
-	if code != 0 {
-		t.Fatalf("exit %d:\n%s", code, stderr)
+	// Once the last token expired, no connection could be opened: the
+	// connections were down for about half the run, above the error budget.
+	if code != exitErrorBudget {
+		t.Fatalf("exit %d, want %d:\n%s", code, exitErrorBudget, stderr)
 	}
 	run := readRun(t, dir)
+	if v := run.Summary.Verdict; v.Status != results.StatusErrorBudget || v.UnavailableShare < 0.2 {
+		t.Fatalf("verdict %+v: want error-budget, the connections down a good part of the run", v)
+	}
 	a := run.Summary.Auth
 	if a == nil || a.Tokens != 2 || a.RefreshFailures < 2 || a.FailingSince.IsZero() || !strings.Contains(a.LastError, "AADSTS700082") {
 		t.Fatalf("auth summary %+v: want 2 tokens, then failures to the end", a)
@@ -270,9 +267,11 @@ func TestEntraCredentialFailsMidRun(t *testing.T) {
 		t.Fatalf("%d failure events for %d failures", len(failures), a.RefreshFailures)
 	}
 	// While the last token was valid the run went on without an error;
-	// after it expired, the server closed the connections and refused the
-	// expired token: auth errors.
-	var okWhileFailing, authAfter int64
+	// after it expired, the server closed the connections, failing the
+	// operations in flight (auth errors), and refused the expired token to
+	// every connection opened after: no operation could be sent, and the
+	// server's refusal is kept among the auth messages.
+	var okWhileFailing, authAfter int64 // authAfter: operations issued after expiry
 	for _, iv := range run.Intervals {
 		for _, cs := range iv.Commands {
 			switch {
@@ -284,12 +283,15 @@ func TestEntraCredentialFailsMidRun(t *testing.T) {
 					okWhileFailing += cs.Count
 				}
 			case iv.Start.After(a.TokenExpires.Add(time.Second)):
-				authAfter += cs.Errors[results.ErrAuth]
+				authAfter += cs.Issued()
 			}
 		}
 	}
-	if okWhileFailing == 0 || authAfter == 0 {
-		t.Fatalf("%d operations between the first failed renewal and the token's expiry, %d auth errors after it", okWhileFailing, authAfter)
+	if okWhileFailing == 0 || authAfter != 0 {
+		t.Fatalf("%d operations between the first failed renewal and the token's expiry, %d issued after it (a connection attempt is not an operation)", okWhileFailing, authAfter)
+	}
+	if a.Reauth.ConnectionsExpired == 0 || run.Summary.Commands[results.AllCommands].Errors[results.ErrAuth] == 0 || len(run.Summary.ErrorSamples[results.ErrAuth]) == 0 {
+		t.Fatalf("expired %d, auth errors %v, auth messages %q: want the operations in flight at expiry and the server's refusal", a.Reauth.ConnectionsExpired, run.Summary.Commands[results.AllCommands].Errors, run.Summary.ErrorSamples[results.ErrAuth])
 	}
 	if st := w.proxy.Stats(); st.ClosedExpired < 5 || a.Reauth.ConnectionsExpired == 0 {
 		t.Fatalf("the proxy closed %d connections at expiry; the run counted %d", st.ClosedExpired, a.Reauth.ConnectionsExpired)

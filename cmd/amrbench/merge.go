@@ -76,6 +76,7 @@ func mergeCommand(_ context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
+	setExitCode(sum)
 	dir, err := runDirectory(out, merged.Header)
 	if err != nil {
 		return err
@@ -119,6 +120,12 @@ func writeMergedRun(dir string, run *results.Run, sum *results.Summary) error {
 	}
 	for _, e := range run.Events {
 		recs = append(recs, record{e.Time, func() error { return w.WriteEvent(e) }})
+	}
+	for _, s := range run.Server {
+		recs = append(recs, record{s.End, func() error { return w.WriteServer(s) }})
+	}
+	for _, a := range run.Azure {
+		recs = append(recs, record{a.FetchedAt, func() error { return w.WriteAzureMetrics(a) }})
 	}
 	sort.SliceStable(recs, func(i, j int) bool { return recs[i].at.Before(recs[j].at) })
 	for _, r := range recs {

@@ -42,7 +42,13 @@ func TestSegmentsStartedTogetherMergeExactly(t *testing.T) {
 		procs = append(procs, proc{func() int { return exitCode(t, cmd, 30*time.Second) }, stderr})
 	}
 	for i, p := range procs {
-		if code := p.wait(); code != 0 {
+		// Three processes on a shared machine can be descheduled long
+		// enough near the end to drop operations: a verdict of its own
+		// (not-offered, exit 1), which does not concern the merge.
+		switch code := p.wait(); {
+		case code == exitFailed && strings.Contains(p.err.String(), "verdict "+results.StatusNotOffered):
+			t.Logf("segment %d/3 could not offer its rate on this machine: %s", i, p.err)
+		case code != 0:
 			t.Fatalf("segment %d/3: exit %d: %s", i, code, p.err)
 		}
 	}
@@ -64,6 +70,16 @@ func TestSegmentsStartedTogetherMergeExactly(t *testing.T) {
 	get, set, all := run.Summary.Commands["GET"], run.Summary.Commands["SET"], run.Summary.Commands[results.AllCommands]
 	if get.Count != calls["get"] || set.Count != calls["set"] || all.Count != calls["get"]+calls["set"] || all.Count == 0 {
 		t.Fatalf("merged GET %d SET %d ALL %d; server counted get %d set %d", get.Count, set.Count, all.Count, calls["get"], calls["set"])
+	}
+
+	// The server was read by all three segments: the merge keeps one
+	// sample per interval, so the GETs it counted appear once, not thrice.
+	// (A segment's sampler reads the server from its own start, before the
+	// measured window and after it, so its samples hold at least the
+	// window's GETs and at most the server's.)
+	sampled := sampledCalls(run, s.Addr(), "get")
+	if len(run.Server) == 0 || sampled > calls["get"] || sampled < get.Count*9/10 {
+		t.Errorf("merged server records (%d) count %d GETs; the server counted %d, the merged run %d", len(run.Server), sampled, calls["get"], get.Count)
 	}
 
 	// Exact: the merged percentiles are those of the sum of the three runs'

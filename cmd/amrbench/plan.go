@@ -97,7 +97,7 @@ func planCommand(_ context.Context, env *environment, args []string) error {
 			if errors.Is(err, os.ErrNotExist) {
 				return usagef("%s: no such result file or run directory", path)
 			}
-			return usageError{fmt.Errorf("%s: %w", path, err)}
+			return usageError{err} // it names the file
 		}
 		runs = append(runs, results.NamedRun{Name: path, Run: run})
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,7 +77,7 @@ func (f *runFlags) planTarget(fs *pflag.FlagSet, env *environment, p *runPlan) e
 		if file.path == "" {
 			continue
 		}
-		b, err := os.ReadFile(file.path)
+		b, err := readSmallFile(file.path)
 		if err != nil {
 			return usagef("--%s: %w", file.flag, err)
 		}
@@ -112,7 +111,7 @@ func (f *runFlags) planAuth(fs *pflag.FlagSet, env *environment, p *runPlan, uri
 		password = v
 	}
 	if f.passwordFile != "" {
-		b, err := os.ReadFile(f.passwordFile)
+		b, err := readSmallFile(f.passwordFile)
 		if err != nil {
 			return usagef("--password-file: %w", err)
 		}
@@ -227,7 +226,7 @@ func (f *runFlags) planEntra(env *environment, p *runPlan) error {
 			if path == "" {
 				missing = append(missing, "a certificate (--entra-certificate or AZURE_CLIENT_CERTIFICATE_PATH)")
 			} else {
-				b, err := os.ReadFile(path)
+				b, err := readSmallFile(path)
 				if err != nil {
 					return usagef("--entra-certificate: %w", err)
 				}
@@ -281,18 +280,24 @@ func parseRedisURI(s string) (redisURI, error) {
 	default:
 		return r, fmt.Errorf("scheme %q: use redis:// or rediss://", u.Scheme)
 	}
+	// A '/', '?' or '#' in a password ends the URI's host part early, so
+	// the rest of the password reads as a port, a path or a query: the
+	// errors below say what is wrong without quoting any of it.
+	if strings.ContainsAny(u.Path+u.RawQuery+u.Fragment, "@") {
+		return r, errors.New("an '@' after the host: a password holding '/', '?' or '#' must write them %2F, %3F and %23")
+	}
 	r.host = u.Hostname()
 	if r.host == "" {
 		return r, errors.New("no host")
 	}
 	if ps := u.Port(); ps != "" {
-		if r.port, err = strconv.Atoi(ps); err != nil {
-			return r, fmt.Errorf("port %q is not a number", ps)
+		if r.port, err = strconv.Atoi(ps); err != nil || r.port < 1 || r.port > 65535 {
+			return r, errors.New("the port is not a number from 1 to 65535")
 		}
 	}
 	if path := strings.Trim(u.Path, "/"); path != "" {
-		if r.db, err = strconv.Atoi(path); err != nil {
-			return r, fmt.Errorf("database %q is not a number", path)
+		if r.db, err = strconv.Atoi(path); err != nil || r.db < 0 {
+			return r, errors.New("the database (after the host, /db) is not a number of 0 or more")
 		}
 	}
 	if u.User != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -191,6 +192,11 @@ func ParseCatalog(skus, sources io.Reader) (*Catalog, error) {
 		if s.Family != FamilyAMR && s.Family != FamilyACR {
 			return fmt.Errorf("%s: family %q: use AMR or ACR", s.Name, s.Family)
 		}
+		for _, p := range armPrefixes { // Lookup strips them: it would never find the SKU
+			if strings.HasPrefix(strings.ToUpper(s.Name), p) {
+				return fmt.Errorf("%s: name the SKU without its ARM prefix %q", s.Name, strings.ToLower(p))
+			}
+		}
 		if c.byName[strings.ToUpper(s.Name)] != nil {
 			return fmt.Errorf("%s is listed twice", s.Name)
 		}
@@ -242,7 +248,7 @@ func (c *Catalog) figure(value, src string) (Figure, error) {
 		return Figure{}, fmt.Errorf("value %s has no source: every figure cites one", value)
 	}
 	v, err := strconv.ParseFloat(value, 64)
-	if err != nil || v <= 0 {
+	if err != nil || !(v > 0) || math.IsInf(v, 0) { // NaN and Inf parse
 		return Figure{}, fmt.Errorf("%q is not a number above zero", value)
 	}
 	s := c.Sources[src]

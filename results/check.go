@@ -1,0 +1,161 @@
+package results
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// ErrNegativeCount is returned by Read for a record holding a negative
+// count.
+var ErrNegativeCount = errors.New("a count cannot be negative")
+
+// A count in a result file is a number of things that happened: amrbench
+// never writes a negative one, nor a command or shard without statistics.
+// Read refuses a record that holds one (an edited or corrupted file)
+// instead of letting reports render it, add it into totals that then look
+// plausible, or stumble on it.
+
+// recordCheck finds the first unsound field of a record.
+type recordCheck struct{ err error }
+
+// present refuses a null command or shard.
+func (c *recordCheck) present(what string, isNil bool) bool {
+	if c.err == nil && isNil {
+		c.err = fmt.Errorf("%s is null", what)
+	}
+	return !isNil
+}
+
+func (c *recordCheck) count(what string, n int64) {
+	if c.err == nil && n < 0 {
+		c.err = fmt.Errorf("%s is %d: %w", what, n, ErrNegativeCount)
+	}
+}
+
+// counts checks a map of counts by error class, in a fixed order so the
+// error names the same class every time.
+func (c *recordCheck) counts(what string, m map[ErrorClass]int64) {
+	if c.err != nil {
+		return
+	}
+	classes := make([]string, 0, len(m))
+	for class := range m {
+		classes = append(classes, string(class))
+	}
+	sort.Strings(classes)
+	for _, class := range classes {
+		c.count(what+" "+class, m[ErrorClass(class)])
+	}
+}
+
+// sortedKeys returns the keys of m, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (h *Header) check() error {
+	var c recordCheck
+	c.count("connections", int64(h.Connections))
+	c.count("pipeline", int64(h.Pipeline))
+	c.count("tool cpus", int64(h.Tool.CPUs))
+	c.count("target vcpus", int64(h.Target.VCPUs))
+	c.count("target max_connections", int64(h.Target.MaxConnections))
+	c.count("target shards", int64(h.Target.Shards))
+	for _, s := range h.Sources {
+		c.count("source "+s.File+" connections", int64(s.Connections))
+	}
+	return c.err
+}
+
+func (iv *Interval) check() error {
+	var c recordCheck
+	c.count("connections", int64(iv.Connections))
+	c.count("late_starts", iv.LateStarts)
+	c.count("reconnects", iv.Reconnects)
+	for _, name := range sortedKeys(iv.Commands) {
+		cs := iv.Commands[name]
+		if !c.present(name, cs == nil) {
+			continue
+		}
+		c.count(name+" count", cs.Count)
+		c.count(name+" hits", cs.Hits)
+		c.count(name+" misses", cs.Misses)
+		c.counts(name+" errors", cs.Errors)
+		c.counts(name+" redirects", cs.Redirects)
+		c.count(name+" bytes_sent", cs.BytesSent)
+		c.count(name+" bytes_received", cs.BytesReceived)
+	}
+	for _, addr := range sortedKeys(iv.Shards) {
+		ss := iv.Shards[addr]
+		if !c.present("shard "+addr, ss == nil) {
+			continue
+		}
+		c.count("shard "+addr+" count", ss.Count)
+		c.counts("shard "+addr+" errors", ss.Errors)
+		c.counts("shard "+addr+" redirects", ss.Redirects)
+	}
+	if r := iv.Reauth; r != nil {
+		c.count("reauth count", r.Count)
+		c.counts("reauth errors", r.Errors)
+		c.count("reauth connections_expired", r.Expired)
+	}
+	return c.err
+}
+
+func (e *Event) check() error {
+	var c recordCheck
+	c.count("count", e.Count)
+	c.count("attempt", int64(e.Attempt))
+	c.count("failed", e.Failed)
+	return c.err
+}
+
+func (s *Summary) check() error {
+	var c recordCheck
+	c.count("connections", int64(s.Connections))
+	c.count("late_starts", s.LateStarts)
+	c.count("reconnects", s.Reconnects)
+	for _, name := range sortedKeys(s.Commands) {
+		cs := s.Commands[name]
+		if !c.present(name, cs == nil) {
+			continue
+		}
+		c.count(name+" count", cs.Count)
+		c.count(name+" hits", cs.Hits)
+		c.count(name+" misses", cs.Misses)
+		c.counts(name+" errors", cs.Errors)
+		c.counts(name+" redirects", cs.Redirects)
+		c.count(name+" bytes_sent", cs.BytesSent)
+		c.count(name+" bytes_received", cs.BytesReceived)
+	}
+	for _, addr := range sortedKeys(s.Shards) {
+		ss := s.Shards[addr]
+		if !c.present("shard "+addr, ss == nil) {
+			continue
+		}
+		c.count("shard "+addr+" count", ss.Count)
+		c.counts("shard "+addr+" errors", ss.Errors)
+		c.counts("shard "+addr+" redirects", ss.Redirects)
+	}
+	if s.SLO != nil {
+		for _, st := range s.SLO.Steps {
+			c.count("slo step "+st.Phase+" errors", st.Errors)
+			c.count("slo step "+st.Phase+" late_starts", st.LateStarts)
+		}
+	}
+	if a := s.Auth; a != nil {
+		c.count("auth tokens", a.Tokens)
+		c.count("auth refresh_failures", a.RefreshFailures)
+		c.count("auth reauth count", a.Reauth.Count)
+		c.counts("auth reauth errors", a.Reauth.Errors)
+		c.count("auth reauth connections_expired", a.Reauth.ConnectionsExpired)
+		c.count("auth reauth waves", a.Reauth.Waves)
+	}
+	return c.err
+}
