@@ -3,6 +3,7 @@ package bench_test
 import (
 	"context"
 	"math"
+	"runtime"
 	"testing"
 	"time"
 
@@ -51,11 +52,11 @@ func TestOpenLoopRateIsAccurate(t *testing.T) {
 // stallRun runs for 4 s and stalls the server for half a second in the
 // middle with DEBUG SLEEP, returning the whole run's p99.9 of response time
 // and the late starts.
-func stallRun(t *testing.T, tr transport.Transport, rate float64) (p999 int64, late int64, obs *collector) {
+func stallRun(t *testing.T, tr transport.Transport, wait transport.ReplyWait, rate float64) (p999 int64, late int64, obs *collector) {
 	t.Helper()
 	s := benchtest.StartServer(t)
 	cfg := config(s)
-	cfg.Transport = tr
+	cfg.Transport, cfg.ReplyWait = tr, wait
 	cfg.Requests = 0
 	cfg.Rate = rate
 	cfg.Connections = 8
@@ -81,35 +82,53 @@ const openDelay = 100 * time.Millisecond
 // half-second server stall. In an open loop the operations due during the
 // stall wait for it, and their response times say so; a closed loop stops
 // sending while it waits, so the stall touches one operation per connection
-// and vanishes from p99.9. Under each --transport.
+// and vanishes from p99.9. Under each --transport, parked for replies.
 func TestStallShowsInOpenLoopOnly(t *testing.T) {
 	t.Parallel()
 	for _, tr := range transports {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
-			openP999, openLate, openObs := stallRun(t, tr, 2000)
-			closedP999, closedLate, _ := stallRun(t, tr, 0)
-			t.Logf("a 500 ms stall: open loop p99.9 %d µs with %d late starts; closed loop p99.9 %d µs", openP999, openLate, closedP999)
-			if openP999 < 400_000 {
-				t.Errorf("open loop: p99.9 of response time %d µs, want the 500 ms stall (at least 400 ms)", openP999)
-			}
-			if openLate == 0 {
-				t.Error("open loop: no late starts counted during the stall")
-			}
-			warned := false
-			for _, e := range openObs.events {
-				warned = warned || e.Kind == results.EventWarning
-			}
-			if !warned {
-				t.Error("open loop: no warning about late starts")
-			}
-			if closedP999 >= openP999 || closedP999 >= 400_000 {
-				t.Errorf("closed loop: p99.9 %d µs, want it below the open loop's %d µs and below 400 ms (the stall is omitted)", closedP999, openP999)
-			}
-			if closedLate != 0 {
-				t.Errorf("closed loop counted %d late starts", closedLate)
-			}
+			assertStallInOpenLoopOnly(t, tr, transport.ReplyWaitPark)
 		})
+	}
+}
+
+// TestStallShowsInOpenLoopOnlyWhilePolling is the stall test under the
+// defaults, --transport auto and --reply-wait auto, whose connections poll
+// for replies while that pays. It runs alone: polling connections would
+// starve the tests beside it.
+func TestStallShowsInOpenLoopOnlyWhilePolling(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("connections poll on Linux only")
+	}
+	assertStallInOpenLoopOnly(t, transport.TransportAuto, transport.ReplyWaitAuto)
+}
+
+// assertStallInOpenLoopOnly runs an open and a closed loop through a
+// 500 ms stall and checks that only the open loop's p99.9 shows it.
+func assertStallInOpenLoopOnly(t *testing.T, tr transport.Transport, wait transport.ReplyWait) {
+	t.Helper()
+	openP999, openLate, openObs := stallRun(t, tr, wait, 2000)
+	closedP999, closedLate, _ := stallRun(t, tr, wait, 0)
+	t.Logf("a 500 ms stall: open loop p99.9 %d µs with %d late starts; closed loop p99.9 %d µs", openP999, openLate, closedP999)
+	if openP999 < 400_000 {
+		t.Errorf("open loop: p99.9 of response time %d µs, want the 500 ms stall (at least 400 ms)", openP999)
+	}
+	if openLate == 0 {
+		t.Error("open loop: no late starts counted during the stall")
+	}
+	warned := false
+	for _, e := range openObs.events {
+		warned = warned || e.Kind == results.EventWarning
+	}
+	if !warned {
+		t.Error("open loop: no warning about late starts")
+	}
+	if closedP999 >= openP999 || closedP999 >= 400_000 {
+		t.Errorf("closed loop: p99.9 %d µs, want it below the open loop's %d µs and below 400 ms (the stall is omitted)", closedP999, openP999)
+	}
+	if closedLate != 0 {
+		t.Errorf("closed loop counted %d late starts", closedLate)
 	}
 }
 

@@ -121,8 +121,9 @@ func assertCountsMatchServer(t *testing.T, s *benchtest.Server, obs *collector, 
 }
 
 // transports are the --transport choices the correctness tests run under
-// (each parks for replies: polling is tested alone, in
-// TestRepliesPolledFromALocalServer).
+// (each parks for replies; auto is raw on Linux: the defaults, which poll,
+// are tested alone, in TestRepliesPolledFromALocalServer and
+// TestStallShowsInOpenLoopOnlyWhilePolling).
 var transports = []transport.Transport{transport.TransportRaw, transport.TransportStd}
 
 func init() {
