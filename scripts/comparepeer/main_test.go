@@ -2,6 +2,8 @@ package main
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -157,6 +159,34 @@ func TestParseProcStatCPU(t *testing.T) {
 			got, ok := parseProcStatCPU(tt.stat)
 			if got != tt.want || ok != tt.wantOK {
 				t.Errorf("parseProcStatCPU = %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestConnectDetail(t *testing.T) {
+	tests := []struct {
+		name, lines, want string
+		wantErr           bool
+	}{
+		{"the connect event among others", `{"type":"header","schema":"amrbench.result/v1"}
+{"type":"event","kind":"warning","detail":"late starts"}
+{"type":"event","kind":"connect","detail":"opened 10,000 connections in 4.2s: 2,381 a second (32 at a time)","count":10000}
+{"type":"interval","index":0}
+`, "opened 10,000 connections in 4.2s: 2,381 a second (32 at a time)", false},
+		{"no connect event", `{"type":"header"}
+{"type":"event","kind":"warning","detail":"opened"}
+`, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "result.jsonl")
+			if err := os.WriteFile(path, []byte(tt.lines), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := connectDetail(path)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Errorf("connectDetail = %q, %v; want %q, error %v", got, err, tt.want, tt.wantErr)
 			}
 		})
 	}

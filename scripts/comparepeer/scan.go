@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -60,5 +63,32 @@ func rssPerConnection(e *env, c setup) error {
 	fmt.Printf("%d connections: peak RSS %8d KB, %10.0f ops/s, %.3f CPU s per Mops\n", c.connections, many.maxRSSKB, many.opsPerSec, many.cpuPerMillion())
 	fmt.Printf("RSS per connection: %.1f KB ((peak at %d - peak at 1) / %d)\n",
 		float64(many.maxRSSKB-one.maxRSSKB)/float64(c.connections-1), c.connections, c.connections-1)
+	opened, err := connectDetail(filepath.Join(e.dir, "many", "result.jsonl"))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("opening: %s\n", opened)
 	return nil
+}
+
+// connectDetail is the detail of the connect event in a result file: how
+// long opening the connections took, and at what pace.
+func connectDetail(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		var ev struct{ Type, Kind, Detail string }
+		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Type == "event" && ev.Kind == "connect" {
+			return ev.Detail, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return "", fmt.Errorf("%s: no connect event", path)
 }
