@@ -418,4 +418,6 @@ type Event struct {
 	Failed  int64 `json:"failed,omitempty"`
 	// Error is why a token request failed, on one line.
 	Error string `json:"error,omitempty"`
+	// Code is a warning's short stable id (Warning.Code).
+	Code string `json:"code,omitempty"`
 }

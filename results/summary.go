@@ -164,6 +164,15 @@ type Summary struct {
 	// intervals, by address (SummarizeServers); nil when the run did not
 	// read the servers (--server-stats=false).
 	Servers map[string]*ServerSummary `json:"servers,omitempty"`
+	// ErrorsTotal is the failed operations of every command; ErrorRate is
+	// them over the operations issued (successes and failures), 0..1.
+	ErrorsTotal int64   `json:"errors_total,omitempty"`
+	ErrorRate   float64 `json:"error_rate,omitempty"`
+	// Warnings are the warnings printed during the run; Client says
+	// whether the client was the limit; Verdict is the run's conclusion.
+	Warnings []Warning      `json:"warnings,omitempty"`
+	Client   *ClientSummary `json:"client,omitempty"`
+	Verdict  *Verdict       `json:"verdict,omitempty"`
 }
 
 // SLOResult says which rates of a staircase met every objective.
