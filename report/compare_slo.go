@@ -113,7 +113,7 @@ func sloEntry(run *results.Run, r ComparedRun) SLOEntry {
 			slo = s.SLO
 		}
 	}
-	if slo == nil || !slices.ContainsFunc(slo.Steps, func(s results.SLOStep) bool { return s.Phase != "" }) {
+	if !results.Searched(slo) {
 		return SLOEntry{Text: "no search (" + loadModel(run.Header) + ")", Short: "no search"}
 	}
 	e := SLOEntry{Searched: true, MaxRate: slo.MaxRate, LowerBound: r.ClientBound || (run.Summary != nil && run.Summary.Verdict != nil && run.Summary.Verdict.LowerBound)}

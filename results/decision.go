@@ -88,3 +88,18 @@ func ClientBound(run *Run) (bool, string) {
 	}
 	return true, run.Summary.Client.Reason
 }
+
+// Searched reports whether an SLO result judged a staircase of rates (a
+// --rate-ramp or --find-max search, whose steps are phases), as opposed to
+// one run at one rate judged as a whole.
+func Searched(slo *SLOResult) bool {
+	if slo == nil {
+		return false
+	}
+	for _, s := range slo.Steps {
+		if s.Phase != "" {
+			return true
+		}
+	}
+	return false
+}

@@ -44,17 +44,22 @@ func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 		}
 		sum = s
 	}
-	if (sum.SLO != nil && len(sum.SLO.Steps) > 0) || stepped(nr.Run.Intervals) {
+	clientBound, why := results.ClientBound(nr.Run)
+	if results.Searched(sum.SLO) || stepped(nr.Run.Intervals) {
 		if err := p.readSteps(nr.Run, sum.SLO, pr); err != nil {
 			pr.Evidence, pr.How = EvidenceUnusable, err.Error()
 			return pr
 		}
-		if cut && pr.Rate > 0 {
-			pr.Evidence = EvidenceLowerBound
+		switch {
+		case pr.Rate > 0 && clientBound:
+			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundClient
+			pr.How += "; but the client was the limit (" + clientReason(why) + "), not the cache, which may do more: search again from a larger client or with more --cpus"
+		case pr.Rate > 0 && cut:
+			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundCut
 			pr.How += "; the run was cut short, so its search may not have reached the highest rate: at least that"
 		}
 	} else {
-		p.readSingleRate(nr.Run, sum, pr)
+		p.readSingleRate(nr.Run, sum, pr, clientBound, why)
 	}
 	if pr.Rate > 0 {
 		if pr.VCPUs > 0 {
@@ -65,6 +70,14 @@ func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 		}
 	}
 	return pr
+}
+
+// clientReason is why the client was the limit, as the run's summary says.
+func clientReason(why string) string {
+	if why == "" {
+		return "its summary says so"
+	}
+	return why
 }
 
 // stepped reports whether the measured intervals belong to steps of a
@@ -159,9 +172,21 @@ func lowestStep(steps []results.SLOStep) string {
 	return text
 }
 
+// Why a run's rate is only a lower bound of the capacity.
+const (
+	boundClosedLoop = "closed loop"
+	boundClient     = "client-bound"
+	boundOneRate    = "one rate"
+	boundCut        = "cut short"
+)
+
 // readSingleRate reads a run at one rate (closed loop, or open loop without
-// a search).
-func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, pr *MeasuredRun) {
+// a search). Its rate, when it met the objectives, is a lower bound of the
+// capacity: a closed loop offers what its connections can, an open loop
+// the rate it was given, and a client that was the limit shows its own.
+// Only a closed loop whose verdict says its throughput is not a lower bound
+// (the server was the limit) gives the capacity itself.
+func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, pr *MeasuredRun, clientBound bool, why string) {
 	totals, _, err := results.Totals(run.Intervals)
 	if err != nil {
 		pr.Evidence, pr.How = EvidenceUnusable, err.Error()
@@ -170,8 +195,22 @@ func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, pr *Measur
 	ok, text := p.judge(totals)
 	rate := sum.AchievedRate
 	if ok && rate > 0 {
-		pr.Rate, pr.Evidence = rate, EvidenceLowerBound
-		pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved; it did not search higher, so the capacity is at least that", p.objectivesText(), text, units.FormatWhole(rate))
+		pr.Rate = rate
+		switch {
+		case clientBound:
+			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundClient
+			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved, but the client was the limit (%s): a lower bound of the cache's capacity; run --find-max from a larger client for the capacity",
+				p.objectivesText(), text, units.FormatWhole(rate), clientReason(why))
+		case run.Header.Mode != results.ModeOpen && sum.Verdict != nil && !sum.Verdict.LowerBound:
+			pr.Evidence = EvidenceSaturated
+			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved, the server being the limit (its verdict: not a lower bound): the capacity at the objectives", p.objectivesText(), text, units.FormatWhole(rate))
+		case run.Header.Mode != results.ModeOpen:
+			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundClosedLoop
+			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved in a closed loop, which offers what its connections can, not what the cache can take: a lower bound; run --find-max for the capacity", p.objectivesText(), text, units.FormatWhole(rate))
+		default:
+			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundOneRate
+			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved; it did not search higher, so the capacity is at least that: run --find-max for the capacity", p.objectivesText(), text, units.FormatWhole(rate))
+		}
 		return
 	}
 	pr.Evidence = EvidenceMissed

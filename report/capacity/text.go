@@ -77,6 +77,9 @@ func (p *Plan) writeRuns(w io.Writer) error {
 			rate = units.FormatWhole(r.Rate)
 			if r.Evidence == EvidenceLowerBound {
 				rate = "≥ " + rate
+				if r.LowerBound != "" {
+					rate += " (" + r.LowerBound + ")"
+				}
 			}
 			if r.PerVCPU > 0 {
 				perV = units.FormatWhole(r.PerVCPU)
@@ -171,7 +174,15 @@ func (p *Plan) candidateCells(c *Candidate) (mem, conns, capText string) {
 			capText = "≥ " + capText
 		}
 	}
-	if c.Basis != BasisNone {
+	switch {
+	case c.Undecided():
+		// A lower bound short of the need says nothing against the size.
+		capText += " ? (a lower bound"
+		if c.LowerBound != "" {
+			capText += ": " + c.LowerBound
+		}
+		capText += "; run --find-max)"
+	case c.Basis != BasisNone:
 		capText += " " + mark(c.Meets)
 	}
 	return mem, conns, capText

@@ -1,0 +1,100 @@
+package capacity
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The tests of lower bounds: a figure the client or the load model limited
+// is never taken for a size's capacity.
+
+// TestPlanClientBoundIsALowerBound plans 25,000 ops/s at p99<2ms from one
+// closed-loop run on B20 whose client used up its one CPU at 21,618 ops/s.
+// The plan must not call B20 too small: it answers "≥ 21,618, run
+// --find-max", and the size it finds enough (B50) leaves B20 and the sizes
+// below it open.
+func TestPlanClientBoundIsALowerBound(t *testing.T) {
+	t.Parallel()
+	p := mustPlan(t, planInput(t, 25000, "p99<2ms", 0, 0), loadRuns(t, "b20-client-bound.jsonl"))
+	r := runOf(t, p, "b20-client-bound.jsonl")
+	if r.Evidence != EvidenceLowerBound || r.LowerBound != "client-bound" || r.Rate != 21618 || !strings.Contains(r.How, "CPU 97 % of its budget of 1 CPU") {
+		t.Fatalf("run read as %s %v (%q): %s", r.Evidence, r.Rate, r.LowerBound, r.How)
+	}
+	bal := tierPlan(t, p, "Balanced")
+	b20 := candidate(t, bal, "B20")
+	if b20.Meets || !b20.Undecided() || b20.Capacity != 21618 {
+		t.Fatalf("B20: %+v", b20)
+	}
+	if !strings.Contains(bal.Verdict, "B20 ≥ 21,618 ops/s (measured) is a lower bound (client-bound) below the 31,250 ops/s needed") ||
+		!strings.Contains(bal.Verdict, "run --find-max on B20 (amrbench run --sku B20 ... --slo 'p99<2ms' --find-max)") || !slices.Contains(bal.NotRuledOut, "B20") {
+		t.Fatalf("Balanced verdict %q (not ruled out %v)", bal.Verdict, bal.NotRuledOut)
+	}
+	var text bytes.Buffer
+	if err := p.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	out := text.String()
+	for _, want := range []string{
+		"≥ 21,618 (client-bound)",
+		"≥ 21,618 measured ? (a lower bound: client-bound; run --find-max)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "B20 ") && strings.Contains(line, "✗") {
+			t.Errorf("B20 is marked too small from a lower bound: %q", line)
+		}
+	}
+	if !strings.Contains(p.Answer, "not ruled out") {
+		t.Errorf("answer %q does not say the smaller sizes are open", p.Answer)
+	}
+}
+
+// TestPlanLowerBounds reads each kind of run that gives a lower bound, and
+// the one kind of closed loop that gives a capacity.
+func TestPlanLowerBounds(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file     string
+		evidence Evidence
+		bound    string
+		rate     float64
+	}{
+		{"m10-closed.jsonl", EvidenceLowerBound, "closed loop", 150000},
+		{"b20-client-bound.jsonl", EvidenceLowerBound, "client-bound", 21618},
+		// The engine's verdict: the server was the limit, so the closed
+		// loop's rate is B20's capacity at the objectives.
+		{"b20-saturated.jsonl", EvidenceSaturated, "", 300000},
+		// A search the client limited: its highest rate is a lower bound.
+		{"b10-search-client.jsonl", EvidenceLowerBound, "client-bound", 300000},
+		// A closed loop judged against the objectives as a whole is one
+		// rate, not a search that never met them.
+		{"b10-closed-slo.jsonl", EvidenceLowerBound, "closed loop", 90000},
+		{"b10-search.jsonl", EvidenceSearched, "", 400000},
+	}
+	for _, tt := range tests {
+		p := mustPlan(t, planInput(t, 1e6, "p99<2ms", 0, 0), loadRuns(t, tt.file))
+		r := runOf(t, p, tt.file)
+		if r.Evidence != tt.evidence || r.LowerBound != tt.bound || r.Rate != tt.rate {
+			t.Errorf("%s: %s %v (%q), want %s %v (%q): %s", tt.file, r.Evidence, r.Rate, r.LowerBound, tt.evidence, tt.rate, tt.bound, r.How)
+		}
+	}
+	// A capacity rules smaller figures out: B20 saturated at 300,000 is too
+	// small for 375,000 and B10, extrapolated from it, too.
+	p := mustPlan(t, planInput(t, 300000, "p99<2ms", 0, 0), loadRuns(t, "b20-saturated.jsonl"))
+	bal := tierPlan(t, p, "Balanced")
+	if b20 := candidate(t, bal, "B20"); b20.Undecided() || b20.Meets || len(bal.NotRuledOut) != 0 || bal.Recommended != "B50" {
+		t.Errorf("from a capacity: B20 %+v, not ruled out %v, recommended %s", b20, bal.NotRuledOut, bal.Recommended)
+	}
+	// Nothing known to be enough: every figure a lower bound short of the
+	// need, so no size is recommended and the verdict says how to know.
+	p = mustPlan(t, planInput(t, 20e6, "p99<2ms", 0, 0), loadRuns(t, "b20-client-bound.jsonl"))
+	bal = tierPlan(t, p, "Balanced")
+	if bal.Recommended != "" || !strings.HasPrefix(bal.Verdict, "no Balanced size is known to reach 25,000,000 ops/s at p99<2ms: B0 to B1000 are not ruled out") {
+		t.Errorf("lower bounds only: recommended %q, verdict %q", bal.Recommended, bal.Verdict)
+	}
+}
