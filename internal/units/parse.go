@@ -117,6 +117,32 @@ func ParseRate(s string) (float64, error) {
 	return v * mult, nil
 }
 
+// MaxCount is the largest count ParseCount accepts.
+const MaxCount = 1e15
+
+// ParseCount parses a count of things above zero: "1000000", "1M", "2.5k",
+// "3G" (k = 10³, M = 10⁶, G = 10⁹: counts, unlike sizes, have one reading),
+// at most MaxCount, a whole number.
+func ParseCount(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	mult := 1.0
+	if n := len(t); n > 1 {
+		switch t[n-1] {
+		case 'k', 'K':
+			mult, t = 1e3, t[:n-1]
+		case 'm', 'M':
+			mult, t = 1e6, t[:n-1]
+		case 'g', 'G':
+			mult, t = 1e9, t[:n-1]
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || strings.ContainsAny(t, "eExX") || !(v > 0) || v*mult > MaxCount || math.Round(v*mult) != v*mult {
+		return 0, fmt.Errorf("%q is not a whole count above 0 (for example 1000000, 1M or 2.5k)", s)
+	}
+	return v * mult, nil
+}
+
 // ParseDuration parses a duration such as 30s or 5m, or a bare number of
 // seconds as memtier's --test-time takes it ("90", "0.5"); never negative.
 func ParseDuration(s string) (time.Duration, error) {

@@ -73,6 +73,24 @@ func TestParseDataSize(t *testing.T) {
 	}
 }
 
+func TestParseCount(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"1000000", 1e6, true}, {"1M", 1e6, true}, {"2.5k", 2500, true}, {"3G", 3e9, true}, {" 7 ", 7, true},
+		{"0", 0, false}, {"-1", 0, false}, {"1.5", 0, false}, {"lots", 0, false}, {"1e6", 0, false}, {"2e15", 0, false}, {"k", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := ParseCount(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseCount(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
 func TestParsePercent(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

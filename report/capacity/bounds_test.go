@@ -98,3 +98,35 @@ func TestPlanLowerBounds(t *testing.T) {
 		t.Errorf("lower bounds only: recommended %q, verdict %q", bal.Recommended, bal.Verdict)
 	}
 }
+
+// TestPlanDataAsKeys checks that the data given as keys takes the
+// per-key overhead, and that the text prints the arithmetic.
+func TestPlanDataAsKeys(t *testing.T) {
+	t.Parallel()
+	in := planInput(t, 100000, "p99<2ms", 0, 0)
+	in.Keys, in.ValueBytes, in.PerKeyOverheadBytes = 10e6, 1024, DefaultPerKeyOverheadBytes
+	p := mustPlan(t, in, loadRuns(t, "b10-search.jsonl"))
+	if p.Input.DatasetBytes != 10e6*1324 {
+		t.Fatalf("dataset %v B, want 10,000,000 × (1,024 + 300)", p.Input.DatasetBytes)
+	}
+	// B10 holds 9.6 GB × 75 % = 7.2 GB: too small for 13.24 GB; B20 holds 14.4 GB.
+	if bal := tierPlan(t, p, "Balanced"); bal.Recommended != "B20" || !strings.HasPrefix(bal.TooSmall, "B0 to B10 do not hold 13.2 GB") {
+		t.Fatalf("Balanced: %s, too small %q", bal.Recommended, bal.TooSmall)
+	}
+	var text bytes.Buffer
+	if err := p.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Data: 10,000,000 keys × (1,024 B value + 300 B per key, Microsoft's prefill rule) = 13.2 GB\n"; !strings.Contains(text.String(), want) {
+		t.Fatalf("text lacks %q:\n%s", want, text.String())
+	}
+	in.PerKeyOverheadBytes = 100
+	p = mustPlan(t, in, loadRuns(t, "b10-search.jsonl"))
+	text.Reset()
+	if err := p.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if want := "(1,024 B value + 100 B per key, as given) = 11.2 GB"; !strings.Contains(text.String(), want) {
+		t.Fatalf("text lacks %q:\n%s", want, text.String())
+	}
+}

@@ -21,6 +21,9 @@ const (
 	// DefaultMaxErrorRate is the largest share of failed operations a run or
 	// step may have and still count as meeting the objectives.
 	DefaultMaxErrorRate = 0.001
+	// DefaultPerKeyOverheadBytes is what a key costs in memory besides its
+	// value, by Microsoft's prefill rule (catalog.PrefillOverheadBytes).
+	DefaultPerKeyOverheadBytes = catalog.PrefillOverheadBytes
 	// farExtrapolation is the vCPU ratio beyond which an extrapolation is
 	// called out as far from its measurement.
 	farExtrapolation = 4
@@ -32,8 +35,16 @@ type Input struct {
 	TargetOps float64 `json:"target_ops"`
 	// Objectives are the latency objectives every recommended SKU must meet.
 	Objectives []results.Objective `json:"-"`
-	// DatasetBytes is the data to hold; 0 skips the memory check.
+	// DatasetBytes is the data to hold, as it takes memory in the cache;
+	// 0 skips the memory check. With Keys, NewPlan computes it as Keys ×
+	// (ValueBytes + PerKeyOverheadBytes).
 	DatasetBytes float64 `json:"dataset_bytes"`
+	// Keys, ValueBytes and PerKeyOverheadBytes describe the data by its
+	// keys: their number, the mean value size and what each key costs
+	// besides its value (DefaultPerKeyOverheadBytes, Microsoft's rule).
+	Keys                float64 `json:"keys,omitempty"`
+	ValueBytes          float64 `json:"value_bytes,omitempty"`
+	PerKeyOverheadBytes float64 `json:"per_key_overhead_bytes,omitempty"`
 	// Connections is the application's client connections; 0 skips the
 	// connection check.
 	Connections int `json:"connections,omitempty"`
@@ -182,6 +193,12 @@ func NewPlan(c *catalog.Catalog, in Input, runs []results.NamedRun) (*Plan, erro
 	}
 	if in.MemoryHeadroom < 0 || in.MemoryHeadroom >= 1 || in.ThroughputHeadroom < 0 || in.ThroughputHeadroom >= 1 {
 		return nil, fmt.Errorf("headroom must be at least 0 %% and below 100 %%")
+	}
+	if in.Keys > 0 {
+		if in.ValueBytes < 0 || in.PerKeyOverheadBytes < 0 {
+			return nil, fmt.Errorf("value size %v B and per-key overhead %v B: neither may be negative", in.ValueBytes, in.PerKeyOverheadBytes)
+		}
+		in.DatasetBytes = in.Keys * (in.ValueBytes + in.PerKeyOverheadBytes)
 	}
 	p := &Plan{Input: in, NeededOps: in.TargetOps / (1 - in.ThroughputHeadroom)}
 	for _, o := range in.Objectives {

@@ -51,6 +51,18 @@ func (p *Plan) headline() string {
 		fmt.Fprintf(&b, ", %s connections", units.FormatWhole(float64(in.Connections)))
 	}
 	b.WriteString("\n")
+	switch {
+	case in.Keys > 0:
+		source := "Microsoft's prefill rule"
+		if in.PerKeyOverheadBytes != DefaultPerKeyOverheadBytes {
+			source = "as given"
+		}
+		fmt.Fprintf(&b, "Data: %s keys × (%s B value + %s B per key, %s) = %s\n",
+			units.FormatWhole(in.Keys), units.FormatWhole(in.ValueBytes), units.FormatWhole(in.PerKeyOverheadBytes), source, units.FormatBytes(in.DatasetBytes))
+	case in.DatasetBytes > 0:
+		fmt.Fprintf(&b, "Data: %s as given, no per-key overhead added (give --keys and --value-size to have the plan add %d B per key)\n",
+			units.FormatBytes(in.DatasetBytes), DefaultPerKeyOverheadBytes)
+	}
 	fmt.Fprintf(&b, "Each size must sustain %s / (1 − %s throughput headroom) = %s ops/s while meeting %s",
 		units.FormatWhole(in.TargetOps), units.FormatPercent(in.ThroughputHeadroom), units.FormatWhole(p.NeededOps), p.objectivesText())
 	if in.DatasetBytes > 0 {
