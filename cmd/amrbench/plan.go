@@ -10,6 +10,7 @@ import (
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/report/capacity"
 	"github.com/amrbench/amrbench/report/catalog"
+	"github.com/amrbench/amrbench/report/prices"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -31,7 +32,9 @@ The data is --dataset (the memory it takes, as given) or --keys × (--value-size
 300 B by Microsoft's prefill rule); the plan prints the arithmetic. Sizes: 1GB = 10^9 B, 1GiB = 2^30 B.
 
 Objectives use the syntax of run --slo: p99<2ms, p99.9<=10ms, service:p99<1ms, GET:p99<1ms;
-several are separated by commas. Exit status 1 when no tier has a size that meets the plan.`
+several are separated by commas. Exit status 1 when no tier has a size that meets the plan.
+
+` + priceFlagsHelp
 
 const planExamples = `  # the runs of a preset on two sizes, then the plan
   amrbench plan --target-ops 500k --slo 'p99<2ms' --dataset 80GB --connections 2000 runs/b10 runs/b20
@@ -41,7 +44,7 @@ const planExamples = `  # the runs of a preset on two sizes, then the plan
       --memory-headroom 30% --throughput-headroom 30% --format json runs/*/result.jsonl
 `
 
-func planCommand(_ context.Context, env *environment, args []string) error {
+func planCommand(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "plan", planSynopsis, planExamples)
 	targetOps := fs.String("target-ops", "", "throughput to plan for, operations per second: 500000, 500k, 1.5M")
 	var slos []string
@@ -55,6 +58,12 @@ func planCommand(_ context.Context, env *environment, args []string) error {
 	tputHeadroom := fs.String("throughput-headroom", "20%", "share of the measured capacity kept free (Microsoft: keep Server Load below 80 %)")
 	maxErr := fs.String("max-error-rate", "0.1%", "largest share of failed operations a run at one rate may have and still meet the objectives (steps of a search allow none, as --find-max judges them)")
 	format := fs.String("format", report.FormatText, "output format: text or json")
+	var po priceOptions
+	fs.StringVar(&po.region, "region", "", "Azure region for the recommended sizes' monthly prices: westeurope, eastus2, ...")
+	fs.StringVar(&po.file, "prices-file", "", "read the prices from a saved answer of the Retail Prices API instead of asking it")
+	fs.StringVar(&po.url, "prices-url", "", "the Retail Prices API's address (default "+prices.DefaultURL+")")
+	fs.StringVar(&po.currency, "currency", "", "currency of the prices: USD (the default), EUR, GBP, ...")
+	fs.StringVar(&po.cacheDir, "prices-cache", "", "directory of cached price answers (default $XDG_CACHE_HOME/amrbench or ~/.cache/amrbench)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -115,6 +124,9 @@ func planCommand(_ context.Context, env *environment, args []string) error {
 		}
 		*h.dst = v
 	}
+	if err := po.check(); err != nil {
+		return err
+	}
 	if *format != report.FormatText && *format != report.FormatJSON {
 		return usagef("--format %q: use text or json", *format)
 	}
@@ -140,6 +152,7 @@ func planCommand(_ context.Context, env *environment, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
+	attachPrices(ctx, env, c, p, po)
 	write := p.WriteText
 	if *format == report.FormatJSON {
 		write = p.WriteJSON

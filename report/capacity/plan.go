@@ -7,6 +7,7 @@ import (
 
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report/catalog"
+	"github.com/amrbench/amrbench/report/prices"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -164,6 +165,8 @@ type TierPlan struct {
 	// size that holds the data) whose figures are lower bounds below the
 	// need: they may be enough, and a search would tell.
 	NotRuledOut []string `json:"not_ruled_out,omitempty"`
+	// Price is the recommended size's price, when the plan has prices.
+	Price *prices.Price `json:"price,omitempty"`
 }
 
 // Plan is a capacity plan: the runs it read, and for each tier the smallest
@@ -179,6 +182,9 @@ type Plan struct {
 	// Possible is false when no tier has a recommendation.
 	Possible bool   `json:"possible"`
 	Answer   string `json:"answer"`
+	// Pricing is the recommended sizes' prices (SetPricing); nil when the
+	// plan was not asked for them.
+	Pricing *Pricing `json:"pricing,omitempty"`
 	// tierSKUs are the SKUs of the tier being planned.
 	tierSKUs []*catalog.SKU
 }

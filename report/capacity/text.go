@@ -34,7 +34,14 @@ func (p *Plan) WriteText(w io.Writer) error {
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(w, "\n%s\n%s\n", p.Answer, "Measured capacities come from runs on that SKU; extrapolated ones are estimates from the nearest "+
+	tail := p.Answer + "\n"
+	if c := p.cheapest(); c != "" {
+		tail += c + "\n"
+	}
+	if pt := p.pricingText(); pt != "" {
+		tail += pt + "\n"
+	}
+	_, err := fmt.Fprintf(w, "\n%s%s\n", tail, "Measured capacities come from runs on that SKU; extrapolated ones are estimates from the nearest "+
 		"measured size of the same tier, never across tiers. Catalog figures: amrbench tiers.")
 	return err
 }
@@ -127,6 +134,9 @@ func (p *Plan) writeRuns(w io.Writer) error {
 // their extrapolations.
 func (p *Plan) writeTier(w io.Writer, t *TierPlan) error {
 	text := fmt.Sprintf("\n%s: %s\n", t.Tier, t.Verdict)
+	if t.Price != nil {
+		text += "  " + t.Recommended + " " + priceLine(t.Price) + "\n"
+	}
 	if t.TooSmall != "" {
 		text += fmt.Sprintf("  %s\n", t.TooSmall)
 	}
