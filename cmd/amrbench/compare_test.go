@@ -347,3 +347,75 @@ func TestCompareEnterpriseGivenAgainstACluster(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareProxyWithCluster runs one workload against twemproxy in front
+// of three redis-servers (found by auto as an Enterprise-like endpoint: one
+// proxy routing every key) and against a 3-primary OSS cluster, then
+// compares them: both runs are clean, comparable, and their policies are
+// the condition that differs.
+func TestCompareProxyWithCluster(t *testing.T) {
+	t.Parallel()
+	proxy := benchtest.StartTwemproxy(t, 3)
+	cluster := benchtest.StartCluster(t)
+	dir := t.TempDir()
+	proxyDir, ossDir := filepath.Join(dir, "proxy"), filepath.Join(dir, "oss")
+	seedHost, seedPort := cluster.Seed()
+	workload := []string{"--connections", "3", "--duration", "2s", "--interval", "250ms", "--key-maximum", "999", "--seed", "7", "-q", "--reply-wait", "park"}
+	res := cli(t, nil, append([]string{"run", "-s", proxy.Host, "-p", strconv.Itoa(proxy.Port), "--label", "proxy", "--out", proxyDir}, workload...)...)
+	if res.code != 0 {
+		t.Fatalf("proxy run: exit %d: %s", res.code, res.stderr)
+	}
+	for _, want := range []string{
+		"enterprise: the endpoint closed the connection when asked CLUSTER SLOTS and answers on a new one",
+		"the connections open without them, in RESP2, unnamed",
+	} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("the proxy run did not say %q:\n%s", want, res.stderr)
+		}
+	}
+	if res := cli(t, nil, append([]string{"run", "-s", seedHost, "-p", strconv.Itoa(seedPort), "--label", "oss", "--out", ossDir}, workload...)...); res.code != 0 {
+		t.Fatalf("cluster run: exit %d: %s", res.code, res.stderr)
+	}
+	proxyRun, ossRun := readRun(t, proxyDir), readRun(t, ossDir)
+	for name, r := range map[string]*results.Run{"proxy": proxyRun, "oss": ossRun} {
+		all := r.Summary.Commands[results.AllCommands]
+		if all.Count == 0 || all.ErrorCount() != 0 {
+			t.Errorf("%s run: %d operations, errors %v", name, all.Count, all.Errors)
+		}
+	}
+	if p := proxyRun.Header.Target; p.ClusterPolicy != "enterprise" || p.Shards != 0 {
+		t.Errorf("proxy run's target %+v", p)
+	}
+	// The proxy spread the SETs over its three shards.
+	for i, n := range proxy.ShardKeys(t) {
+		if n == 0 {
+			t.Errorf("shard %d behind the proxy holds no key: %v", i+1, proxy.ShardKeys(t))
+		}
+	}
+
+	res = cli(t, nil, "compare", proxyDir, ossDir)
+	if res.code != 0 {
+		t.Fatalf("compare: exit %d: %s", res.code, res.stderr)
+	}
+	if strings.Contains(res.stdout, "not comparable") || strings.Contains(res.stdout, "Not comparable") {
+		t.Errorf("two clean runs, one marked not comparable:\n%s", res.stdout)
+	}
+	for _, want := range []string{
+		"  policy       A  enterprise\n",
+		"               B  oss, 3 shards\n",
+		"0 errors",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("compare lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	var opsLine string
+	for _, line := range strings.Split(res.stdout, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == "ops/s" && opsLine == "" {
+			opsLine = line
+		}
+	}
+	if !strings.Contains(opsLine, "%") {
+		t.Errorf("the ops/s row gives no difference between two comparable runs: %q", opsLine)
+	}
+}

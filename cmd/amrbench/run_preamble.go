@@ -35,6 +35,9 @@ func describeTargetLine(t results.Target) string {
 func describeConnections(env *environment, target *bench.Target, limit int) {
 	plan := target.ConnectionPlan()
 	fmt.Fprintf(env.stderr, "amrbench: %s\n", plan)
+	for _, note := range target.Notes() {
+		fmt.Fprintf(env.stderr, "amrbench: %s\n", note)
+	}
 	warnings := target.Warnings()
 	if w := plan.Warning(limit); w != nil {
 		warnings = append(warnings, w)

@@ -147,7 +147,7 @@ func (s *Server) launch(ctx context.Context, bin string, extra []string) error {
 		"--daemonize", "no",
 	}, extra...)
 	cmd := exec.Command(bin, args...)
-	cmd.SysProcAttr = childProcAttr()
+	cmd.SysProcAttr = ChildProcAttr()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start redis-server: %w", err)
 	}
