@@ -21,7 +21,7 @@ import (
 // policy driven against an OSS cluster.
 func judgeComparable(r *ComparedRun, run *results.Run, d *runData, maxErrorRate float64) {
 	r.Warnings = results.RunWarnings(run)
-	r.ClientBound, r.ClientReason = results.ClientBound(run)
+	r.ClientBound, r.ClientReason = results.RunClientBound(run)
 	if maxErrorRate < 1 && r.ErrorRate > maxErrorRate {
 		r.NotComparable = append(r.NotComparable, fmt.Sprintf("%s of its operations failed (%s of %s), above the %s threshold (--max-error-rate): failures are not throughput, and its latencies are of the operations that succeeded",
 			formatShare(r.ErrorRate), units.FormatWhole(float64(r.Errors)), units.FormatWhole(float64(r.Issued)), formatShare(maxErrorRate)))

@@ -17,7 +17,7 @@ type Warning struct {
 	// empty in files written before warnings had codes.
 	Code   string    `json:"code,omitempty"`
 	Detail string    `json:"detail"`
-	Time   time.Time `json:"time,omitzero"`
+	Time   time.Time `json:"time"`
 }
 
 // Warning codes that compare and plan act on.
@@ -38,19 +38,19 @@ type ClientSummary struct {
 	BoundIntervals int     `json:"bound_intervals"`
 	CPUPctMax      float64 `json:"cpu_pct_max"`
 	CPUPctMean     float64 `json:"cpu_pct_mean"`
-	CPUBudget      float64 `json:"cpu_budget"`
+	CPUBudget      int     `json:"cpu_budget"`
 	LateShare      float64 `json:"late_share"`
 	Reason         string  `json:"reason,omitempty"`
 }
 
 // Verdict statuses.
 const (
-	VerdictOK           = "ok"
-	VerdictSLOMissed    = "slo-missed"
-	VerdictErrorBudget  = "error-budget"
-	VerdictNotOffered   = "not-offered"
-	VerdictStoppedEarly = "stopped-early"
-	VerdictFailed       = "failed"
+	StatusOK           = "ok"
+	StatusSLOMissed    = "slo-missed"
+	StatusErrorBudget  = "error-budget"
+	StatusNotOffered   = "not-offered"
+	StatusStoppedEarly = "stopped-early"
+	StatusFailed       = "failed"
 )
 
 // Verdict is what a run concludes: its status and exit code, why, the error
@@ -80,9 +80,9 @@ func RunWarnings(run *Run) []Warning {
 	return out
 }
 
-// ClientBound reports whether the run's summary says the client was the
+// RunClientBound reports whether the run's summary says the client was the
 // limit, and why; false for files that do not say.
-func ClientBound(run *Run) (bool, string) {
+func RunClientBound(run *Run) (bool, string) {
 	if run.Summary == nil || run.Summary.Client == nil || !run.Summary.Client.Bound {
 		return false, ""
 	}

@@ -166,8 +166,8 @@ type Summary struct {
 	Servers map[string]*ServerSummary `json:"servers,omitempty"`
 	// ErrorsTotal is the failed operations of every command; ErrorRate is
 	// them over the operations issued (successes and failures), 0..1.
-	ErrorsTotal int64   `json:"errors_total,omitempty"`
-	ErrorRate   float64 `json:"error_rate,omitempty"`
+	ErrorsTotal int64   `json:"errors_total"`
+	ErrorRate   float64 `json:"error_rate"`
 	// Warnings are the warnings printed during the run; Client says
 	// whether the client was the limit; Verdict is the run's conclusion.
 	Warnings []Warning      `json:"warnings,omitempty"`
@@ -316,6 +316,12 @@ func Summarize(h *Header, intervals []*Interval) (*Summary, error) {
 		}
 	}
 	s.AchievedRate = s.Commands[AllCommands].OpsPerSec
+	if all := totals[AllCommands]; all != nil {
+		s.ErrorsTotal = all.ErrorCount()
+		if issued := all.Count + s.ErrorsTotal; issued > 0 {
+			s.ErrorRate = float64(s.ErrorsTotal) / float64(issued)
+		}
+	}
 	if len(h.SLO) > 0 {
 		objectives, err := ParseObjectives(h.SLO)
 		if err != nil {

@@ -44,7 +44,7 @@ func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 		}
 		sum = s
 	}
-	clientBound, why := results.ClientBound(nr.Run)
+	clientBound, why := results.RunClientBound(nr.Run)
 	if results.Searched(sum.SLO) || stepped(nr.Run.Intervals) {
 		if err := p.readSteps(nr.Run, sum.SLO, pr); err != nil {
 			pr.Evidence, pr.How = EvidenceUnusable, err.Error()
