@@ -361,3 +361,32 @@ func TestComparisonGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareWarningsOnce checks that a warning printed at every step is
+// listed once, with how many times it was printed: by its code, or, in
+// files without codes, by its words without its numbers.
+func TestCompareWarningsOnce(t *testing.T) {
+	a := mixedRun("a", 4, 100, 1000, 0, 200)
+	b := mixedRun("b", 4, 100, 1000, 0, 200)
+	b.Summary.Warnings = []results.Warning{
+		{Code: results.WarnClientBound, Detail: "the client used 99 % of its CPU"},
+		{Code: results.WarnClientBound, Detail: "the client used 97 % of its CPU"},
+		{Detail: "262 of 989 operations were sent late at 1k ops/s"},
+		{Detail: "3 of 8 operations were sent late at 8 ops/s"},
+		{Detail: "the server's clock is 40 ms ahead"},
+	}
+	c, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(warningLines(c), "\n")
+	want := strings.Join([]string{
+		"Warnings printed during the runs:",
+		"  B  client-bound: the client used 99 % of its CPU (and 1 more like it)",
+		"  B  262 of 989 operations were sent late at 1k ops/s (and 1 more like it)",
+		"  B  the server's clock is 40 ms ahead",
+	}, "\n")
+	if got != want {
+		t.Fatalf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+}

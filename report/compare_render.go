@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -167,16 +168,45 @@ func latencyNote(c *Comparison) string {
 	return ""
 }
 
-// warningLines lists every run's warnings.
+// numbers are what differs between two printings of one warning.
+var numbers = regexp.MustCompile(`[0-9][0-9.,]*[kM]?`)
+
+// warningLines lists every run's warnings, alike ones once: those of one
+// code, or without a code those that differ only in their numbers, with how
+// many times they were printed.
 func warningLines(c *Comparison) []string {
 	var lines []string
 	for _, r := range c.Runs {
+		type group struct {
+			first string
+			n     int
+		}
+		var order []string
+		groups := map[string]*group{}
 		for _, w := range r.Warnings {
-			text := w.Detail
+			text := strings.Join(strings.Fields(w.Detail), " ")
+			key := w.Code
+			if key == "" {
+				key = numbers.ReplaceAllString(text, "#")
+			}
 			if w.Code != "" {
 				text = w.Code + ": " + text
 			}
-			lines = append(lines, fmt.Sprintf("  %s  %s", r.Letter, strings.Join(strings.Fields(text), " ")))
+			g, ok := groups[key]
+			if !ok {
+				g = &group{first: text}
+				groups[key] = g
+				order = append(order, key)
+			}
+			g.n++
+		}
+		for _, key := range order {
+			g := groups[key]
+			line := fmt.Sprintf("  %s  %s", r.Letter, g.first)
+			if g.n > 1 {
+				line += fmt.Sprintf(" (and %s more like it)", units.FormatWhole(float64(g.n-1)))
+			}
+			lines = append(lines, line)
 		}
 	}
 	if len(lines) > 0 {
