@@ -341,18 +341,18 @@ func WriteComparisonCSV(w io.Writer, c *Comparison) error {
 		return err
 	}
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+	// known writes x, or nothing where it is not known.
+	known := func(ok bool, x float64) string {
+		if !ok {
+			return ""
+		}
+		return f(x)
+	}
 	if c.SLO != nil {
 		for i, e := range c.SLO.Entries {
 			r := c.Runs[i]
-			value, diff := "", ""
-			if e.Searched {
-				value = f(e.MaxRate)
-			}
-			if e.DiffKnown {
-				diff = f(e.DiffPct)
-			}
 			if err := cw.Write([]string{"max_rate_meeting_slo", "highest rate meeting " + strings.Join(e.Objectives, ", "), "ops/s", r.Letter, r.Name, r.Source,
-				value, diff, "", "", "", "", results.AllCommands, strconv.FormatBool(r.Comparable())}); err != nil {
+				known(e.Searched, e.MaxRate), known(e.DiffKnown, e.DiffPct), "", "", "", "", results.AllCommands, strconv.FormatBool(r.Comparable())}); err != nil {
 				return err
 			}
 		}
@@ -360,13 +360,7 @@ func WriteComparisonCSV(w io.Writer, c *Comparison) error {
 	for _, row := range c.Rows {
 		for i, cell := range row.Cells {
 			r := c.Runs[i]
-			value, diff := "", ""
-			if cell.Known {
-				value = f(cell.Value)
-			}
-			if cell.DiffKnown {
-				diff = f(cell.DiffPct)
-			}
+			value, diff := known(cell.Known, cell.Value), known(cell.DiffKnown, cell.DiffPct)
 			rec := []string{row.Key, row.Label, row.Unit, r.Letter, r.Name, r.Source, value, diff, cell.Verdict.String(),
 				f(cell.Mean), f(cell.StdErr), strconv.Itoa(cell.N), row.Command, strconv.FormatBool(r.Comparable())}
 			if err := cw.Write(rec); err != nil {

@@ -316,24 +316,13 @@ func TestCompareEnterpriseGivenAgainstACluster(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("compare: exit %d: %s", res.code, res.stderr)
 	}
-	for _, want := range []string{
+	wantLines(t, res.stdout,
 		"What differs between the runs:",
 		"  policy       A  oss, 3 shards",
 		"B  enterprise, given with --cluster-policy",
 		"Not comparable: no difference from A is given for these runs.",
-		"operations failed with MOVED, their keys being on other shards",
-	} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("compare lacks %q:\n%s", want, res.stdout)
-		}
-	}
-	var opsLine string
-	for _, line := range strings.Split(res.stdout, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "ops/s ") && opsLine == "" {
-			opsLine = line
-		}
-	}
-	if !strings.HasSuffix(strings.TrimSpace(opsLine), "not comparable") || strings.Contains(opsLine, "%") {
+		"operations failed with MOVED, their keys being on other shards")
+	if opsLine := firstRow(res.stdout, "ops/s"); !strings.HasSuffix(strings.TrimSpace(opsLine), "not comparable") || strings.Contains(opsLine, "%") {
 		t.Errorf("the ops/s row gives a difference for the run that is not comparable: %q", opsLine)
 	}
 	res = cli(t, nil, "compare", ossDir, givenDir, "--format", "csv")
@@ -400,22 +389,29 @@ func TestCompareProxyWithCluster(t *testing.T) {
 	if strings.Contains(res.stdout, "not comparable") || strings.Contains(res.stdout, "Not comparable") {
 		t.Errorf("two clean runs, one marked not comparable:\n%s", res.stdout)
 	}
-	for _, want := range []string{
-		"  policy       A  enterprise\n",
-		"               B  oss, 3 shards\n",
-		"0 errors",
-	} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("compare lacks %q:\n%s", want, res.stdout)
-		}
-	}
-	var opsLine string
-	for _, line := range strings.Split(res.stdout, "\n") {
-		if f := strings.Fields(line); len(f) > 0 && f[0] == "ops/s" && opsLine == "" {
-			opsLine = line
-		}
-	}
-	if !strings.Contains(opsLine, "%") {
+	wantLines(t, res.stdout, "  policy       A  enterprise\n", "               B  oss, 3 shards\n", "0 errors")
+	if opsLine := firstRow(res.stdout, "ops/s"); !strings.Contains(opsLine, "%") {
 		t.Errorf("the ops/s row gives no difference between two comparable runs: %q", opsLine)
 	}
+}
+
+// wantLines fails the test for each of wants that out lacks.
+func wantLines(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("compare lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// firstRow returns the first line of a comparison's table whose metric is
+// label.
+func firstRow(out, label string) string {
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), label+" ") {
+			return line
+		}
+	}
+	return ""
 }
