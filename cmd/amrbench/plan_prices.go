@@ -54,7 +54,7 @@ func attachPrices(ctx context.Context, env *environment, c *catalog.Catalog, p *
 	}
 	skus := p.RecommendedSKUs(c)
 	if len(skus) == 0 {
-		p.SetPricing(o.region, nil, "")
+		p.SetPricing(o.region, nil, "Prices: none looked up, as no size is recommended.")
 		return
 	}
 	if o.file != "" {

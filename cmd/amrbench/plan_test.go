@@ -104,6 +104,13 @@ func TestPlanPrices(t *testing.T) {
 		}
 	}
 
+	// Nothing recommended: nothing to price, and the API is not asked.
+	before := requests.Load()
+	res = cli(t, env, "plan", "--target-ops", "100k", "--slo", "p99<2ms", "--region", "westeurope", "--prices-url", srv.URL, filepath.Join(fixtures, "b20-missed.jsonl"))
+	if res.code != 1 || !strings.Contains(res.stdout, "Prices: none looked up, as no size is recommended.") || requests.Load() != before {
+		t.Errorf("no recommendation: exit %d, %d more requests:\n%s", res.code, requests.Load()-before, res.stdout)
+	}
+
 	for _, bad := range []struct {
 		args []string
 		want string
