@@ -132,6 +132,9 @@ func conditionLines(c *Comparison) []string {
 
 // commandsTitle says which commands the comparison shows.
 func commandsTitle(c *Comparison) string {
+	if c.SearchesOnly {
+		return "by the highest rate each met its objectives at"
+	}
 	if len(c.Commands) == 1 {
 		return commandTitle(c.Commands[0])
 	}
