@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -72,11 +71,16 @@ func compareCommand(_ context.Context, env *environment, args []string) error {
 	if err != nil {
 		return usagef("--max-error-rate: %w", err)
 	}
-	if err := distinctPaths(flags.Args()); err != nil {
-		return usageError{err}
-	}
 	var runs []results.NamedRun
+	seen := map[string]string{}
 	for _, path := range flags.Args() {
+		// A file given twice is refused before it is read again (after the
+		// first reading, so that a file that cannot be read says so).
+		key := resultFileKey(path)
+		if first, ok := seen[key]; ok {
+			return usagef("%s and %s are the same result file: compare needs two different runs", first, path)
+		}
+		seen[key] = path
 		run, err := results.ReadFile(path)
 		if err != nil {
 			var pathErr *fs.PathError
@@ -94,27 +98,21 @@ func compareCommand(_ context.Context, env *environment, args []string) error {
 	return write(env.stdout, c)
 }
 
-// distinctPaths refuses a result file given twice, as a file or as its run
-// directory.
-func distinctPaths(paths []string) error {
-	seen := map[string]string{}
-	for _, p := range paths {
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			abs = p
-		}
-		if st, err := os.Stat(abs); err == nil && st.IsDir() {
-			abs = filepath.Join(abs, results.FileName)
-		}
-		if resolved, err := filepath.EvalSymlinks(abs); err == nil {
-			abs = resolved
-		}
-		if first, ok := seen[abs]; ok {
-			return fmt.Errorf("%s and %s are the same result file: compare needs two different runs", first, p)
-		}
-		seen[abs] = p
+// resultFileKey names the result file a path stands for, whether given as
+// the file or as its run directory, through symbolic links: two paths with
+// one key are one file.
+func resultFileKey(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
 	}
-	return nil
+	if st, err := os.Stat(abs); err == nil && st.IsDir() {
+		abs = filepath.Join(abs, results.FileName)
+	}
+	if resolved, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = resolved
+	}
+	return abs
 }
 
 func comparisonFormats() []string {
