@@ -1,47 +1,13 @@
 package main
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
-)
 
-// pricesAPI serves the Retail Prices API's answer kept in
-// report/prices/testdata: its first page, then its second for the
-// NextPageLink's $skip.
-func pricesAPI(t *testing.T) (*httptest.Server, *atomic.Int32) {
-	t.Helper()
-	dir := filepath.Join("..", "..", "report", "prices", "testdata")
-	var pages [2][]byte
-	for i := range pages {
-		data, err := os.ReadFile(filepath.Join(dir, []string{"westeurope-1.json", "westeurope-2.json"}[i]))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages[i] = data
-	}
-	var requests atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		f := r.URL.Query().Get("$filter")
-		if !strings.Contains(f, "serviceName eq 'Redis Cache' and armRegionName eq 'westeurope' and priceType eq 'Consumption'") ||
-			!strings.Contains(f, "meterName eq 'B20 Cache Instance'") {
-			http.Error(w, "unexpected filter "+f, http.StatusBadRequest)
-			return
-		}
-		page := pages[0]
-		if r.URL.Query().Get("$skip") != "" {
-			page = pages[1]
-		}
-		_, _ = w.Write(page)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &requests
-}
+	"github.com/amrbench/amrbench/internal/pricestest"
+)
 
 // TestPlanPrices asks plan for the prices of its recommendations: from a
 // server that answers as the Retail Prices API, then, with the API out of
@@ -53,7 +19,8 @@ func TestPlanPrices(t *testing.T) {
 	plan := []string{"plan", "--target-ops", "500k", "--slo", "p99<2ms", "--dataset", "5GB", filepath.Join(fixtures, "b10-search.jsonl"), filepath.Join(fixtures, "x10-search.jsonl")}
 	cache := t.TempDir()
 	env := map[string]string{"XDG_CACHE_HOME": cache}
-	srv, requests := pricesAPI(t)
+	srv := pricestest.Start(t, filepath.Join("..", "..", "report", "prices", "testdata"), "B20 Cache Instance")
+	requests := &srv.Requests
 
 	res := cli(t, env, append(plan, "--region", "westeurope", "--prices-url", srv.URL)...)
 	// B20's latest pay-as-you-go price in the answer is 0.1533 an hour; X10's 0.13.

@@ -10,9 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
+	"github.com/amrbench/amrbench/internal/pricestest"
 	"github.com/amrbench/amrbench/report/catalog"
 )
 
@@ -49,46 +49,14 @@ func TestFilter(t *testing.T) {
 	}
 }
 
-// apiServer serves the two pages of testdata as the API would: the first
-// page for the question, the second for its NextPageLink's $skip. It fails
-// the test on a question that does not ask for Redis prices in westeurope.
-func apiServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
-	t.Helper()
-	pages := map[string][]byte{}
-	for _, n := range []string{"1", "2"} {
-		data, err := os.ReadFile(filepath.Join("testdata", "westeurope-"+n+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages[n] = data
-	}
-	var requests atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		f := r.URL.Query().Get("$filter")
-		if !strings.Contains(f, "serviceName eq 'Redis Cache'") || !strings.Contains(f, "armRegionName eq 'westeurope'") {
-			t.Errorf("the API was asked %q", f)
-			http.Error(w, "bad filter", http.StatusBadRequest)
-			return
-		}
-		page := "1"
-		if r.URL.Query().Get("$skip") == "24" {
-			page = "2"
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(pages[page])
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &requests
-}
-
 // TestFetchAndBuild asks a server that answers with the testdata pages
 // for the prices of the sizes a plan recommends, and checks each price
 // against the answer: the latest pay-as-you-go hourly meter of the SKU's
 // product in the region, × 730 hours.
 func TestFetchAndBuild(t *testing.T) {
 	t.Parallel()
-	srv, requests := apiServer(t)
+	srv := pricestest.Start(t, "testdata")
+	requests := &srv.Requests
 	want := skus(t, "B20", "M50", "X10", "A500", "P1", "C1", "E10")
 	c := &Client{HTTP: srv.Client(), URL: srv.URL}
 	page, err := c.Fetch(context.Background(), "westeurope", want)
