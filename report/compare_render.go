@@ -218,6 +218,16 @@ func warningLines(c *Comparison) []string {
 	return lines
 }
 
+// itemText turns a listed line of a run ("  B  text") into "B: text", for
+// renderings that do not align columns.
+func itemText(line string) string {
+	letter, text, ok := strings.Cut(strings.TrimSpace(line), "  ")
+	if !ok {
+		return line
+	}
+	return letter + ": " + text
+}
+
 // notComparableLines says which runs cannot be compared, and why.
 func notComparableLines(c *Comparison) []string {
 	var lines []string
@@ -294,8 +304,7 @@ func WriteComparisonMarkdown(w io.Writer, c *Comparison) error {
 				b.WriteString("**" + mdEscape(line) + "**\n\n")
 				continue
 			}
-			letter, text, _ := strings.Cut(strings.TrimSpace(line), "  ")
-			b.WriteString("- " + letter + ": " + mdEscape(text) + "\n")
+			b.WriteString("- " + mdEscape(itemText(line)) + "\n")
 		}
 		if len(lines) > 0 {
 			b.WriteString("\n")

@@ -346,8 +346,11 @@ func WriteComparisonHTML(w io.Writer, c *Comparison) error {
 		page.Facts = append(page.Facts, htmlFact{Name: r.Letter + " " + r.Name, Lines: []string{r.Describe(), r.Header.WorkloadText, r.Source, describeRun(r.Header)}})
 	}
 	page.Notes = append(page.Notes, conditionLines(c)...)
-	page.Notes = append(page.Notes, warningLines(c)...)
-	page.Notes = append(page.Notes, notComparableLines(c)...)
+	for _, lines := range [][]string{warningLines(c), notComparableLines(c)} {
+		for _, line := range lines {
+			page.Notes = append(page.Notes, itemText(line))
+		}
+	}
 	if c.SLO != nil {
 		page.Notes = append(page.Notes, sloTitle(c.SLO))
 		for i, e := range c.SLO.Entries {
