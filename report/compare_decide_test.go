@@ -176,6 +176,15 @@ func TestComparePolicyMismatch(t *testing.T) {
 	if len(b.Warnings) != 1 || b.Warnings[0].Code != results.WarnPolicyMismatch {
 		t.Fatalf("B's warnings %+v", b.Warnings)
 	}
+	var page bytes.Buffer
+	if err := WriteComparisonHTML(&page, c); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<p>B: policy-mismatch: --cluster-policy enterprise", "<p>B: it drove an OSS cluster with the enterprise policy", ">not comparable<"} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("the HTML page lacks %q", want)
+		}
+	}
 
 	// A file written before warnings had codes: the MOVED errors of a
 	// policy given by hand say it.
