@@ -24,7 +24,7 @@ func TestPlanClientBoundIsALowerBound(t *testing.T) {
 	}
 	bal := tierPlan(t, p, "Balanced")
 	b20 := candidate(t, bal, "B20")
-	if b20.Meets || !b20.Undecided() || b20.Capacity != 21618 {
+	if b20.Meets || !b20.Undecided || b20.Capacity != 21618 {
 		t.Fatalf("B20: %+v", b20)
 	}
 	if !strings.Contains(bal.Verdict, "B20 ≥ 21,618 ops/s (measured) is a lower bound (client-bound) below the 31,250 ops/s needed") ||
@@ -87,7 +87,7 @@ func TestPlanLowerBounds(t *testing.T) {
 	// small for 375,000 and B10, extrapolated from it, too.
 	p := mustPlan(t, planInput(t, 300000, "p99<2ms", 0, 0), loadRuns(t, "b20-saturated.jsonl"))
 	bal := tierPlan(t, p, "Balanced")
-	if b20 := candidate(t, bal, "B20"); b20.Undecided() || b20.Meets || len(bal.NotRuledOut) != 0 || bal.Recommended != "B50" {
+	if b20 := candidate(t, bal, "B20"); b20.Undecided || b20.Meets || len(bal.NotRuledOut) != 0 || bal.Recommended != "B50" {
 		t.Errorf("from a capacity: B20 %+v, not ruled out %v, recommended %s", b20, bal.NotRuledOut, bal.Recommended)
 	}
 	// Nothing known to be enough: every figure a lower bound short of the

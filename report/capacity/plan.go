@@ -144,13 +144,13 @@ type Candidate struct {
 	Arithmetic string `json:"arithmetic,omitempty"`
 	Far        bool   `json:"far,omitempty"`
 	Meets      bool   `json:"meets_throughput"`
-	sku        *catalog.SKU
+	// Undecided is set when the capacity is a lower bound below the need:
+	// the size may or may not sustain it (Meets is false, yet it is not too
+	// small), and only a search (--find-max) on it, or on a size measured
+	// in a way that gives a capacity, can tell.
+	Undecided bool `json:"undecided,omitempty"`
+	sku       *catalog.SKU
 }
-
-// Undecided reports whether the candidate's figure is a lower bound below
-// the need: the size may or may not sustain it, and only a search (--find-max)
-// on it, or on a size measured in a way that is not a lower bound, can tell.
-func (c *Candidate) Undecided() bool { return c.AtLeast && !c.Meets && c.Basis != BasisNone }
 
 // TierPlan is the plan's answer for one tier.
 type TierPlan struct {
@@ -314,7 +314,7 @@ func (p *Plan) planTier(c *catalog.Catalog, tier string) *TierPlan {
 			tp.Recommended, tp.Basis = s.Name, cand.Basis
 			break
 		}
-		if cand.FitsConns && cand.Undecided() {
+		if cand.FitsConns && cand.Undecided {
 			tp.NotRuledOut = append(tp.NotRuledOut, s.Name)
 		}
 	}
@@ -385,6 +385,7 @@ func (p *Plan) candidate(s *catalog.SKU, caps map[string]*skuCapacity, refs []*c
 		c.Basis = BasisNone
 	}
 	c.Meets = c.Capacity >= p.NeededOps
+	c.Undecided = c.AtLeast && !c.Meets && c.Basis != BasisNone
 	return c
 }
 

@@ -301,8 +301,8 @@ func TestPlanArithmetic(t *testing.T) {
 		t.Errorf("Memory verdict %q, want it to say %q", mem.Verdict, want)
 	}
 	for _, sku := range []string{"M10", "M20", "M50"} {
-		if c := candidate(t, mem, sku); !c.Undecided() || c.LowerBound != "closed loop" {
-			t.Errorf("%s: undecided %v, lower bound %q", sku, c.Undecided(), c.LowerBound)
+		if c := candidate(t, mem, sku); !c.Undecided || c.LowerBound != "closed loop" {
+			t.Errorf("%s: undecided %v, lower bound %q", sku, c.Undecided, c.LowerBound)
 		}
 	}
 	for sku, want := range map[string]float64{"M10": 150000, "M20": 150000, "M50": 450000, "M100": 900000} {

@@ -197,7 +197,7 @@ func (p *Plan) candidateCells(c *Candidate) (mem, conns, capText string) {
 		}
 	}
 	switch {
-	case c.Undecided():
+	case c.Undecided:
 		// A lower bound short of the need says nothing against the size.
 		capText += " ? (a lower bound"
 		if c.LowerBound != "" {

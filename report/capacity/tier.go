@@ -87,13 +87,13 @@ func (p *Plan) notRuledOut(tp *TierPlan, fitting []*Candidate) string {
 	// The measured sizes' figures, or else the smallest size's estimate.
 	var shown []*Candidate
 	for _, c := range fitting {
-		if c.Undecided() && c.Basis == BasisMeasured {
+		if c.Undecided && c.Basis == BasisMeasured {
 			shown = append(shown, c)
 		}
 	}
 	if len(shown) == 0 {
 		for _, c := range fitting {
-			if c.Undecided() {
+			if c.Undecided {
 				shown = append(shown, c)
 				break
 			}
