@@ -49,6 +49,13 @@ func TestPlanClientBoundIsALowerBound(t *testing.T) {
 			t.Errorf("B20 is marked too small from a lower bound: %q", line)
 		}
 	}
+	var js bytes.Buffer
+	if err := p.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"sku": "B20",`) || !strings.Contains(js.String(), `"undecided": true`) || !strings.Contains(js.String(), `"not_ruled_out": [`) {
+		t.Errorf("the JSON plan does not say B20 is undecided:\n%s", js.String())
+	}
 	if !strings.Contains(p.Answer, "not ruled out") {
 		t.Errorf("answer %q does not say the smaller sizes are open", p.Answer)
 	}
