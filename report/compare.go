@@ -164,6 +164,11 @@ type ComparedRun struct {
 	// cache, was the limit: its throughput is a lower bound of the cache's.
 	ClientBound  bool
 	ClientReason string
+	// ServerBound is what the run's server records say set its pace: a
+	// server saturated in most intervals (issue 17); nil when none was, or
+	// the run has no server records (ServerRecords).
+	ServerBound   *results.ServerBound
+	ServerRecords bool
 	// Warnings are the warnings printed during the run.
 	Warnings []results.Warning
 	// NotComparable says why the run cannot be compared with the others;

@@ -22,6 +22,8 @@ import (
 func judgeComparable(r *ComparedRun, run *results.Run, d *runData, maxErrorRate float64) {
 	r.Warnings = results.RunWarnings(run)
 	r.ClientBound, r.ClientReason = results.RunClientBound(run)
+	r.ServerRecords = len(run.Server) > 0
+	r.ServerBound = results.FindServerBound(run.Intervals, run.Server)
 	if maxErrorRate < 1 && r.ErrorRate > maxErrorRate {
 		r.NotComparable = append(r.NotComparable, fmt.Sprintf("%s of its operations failed (%s of %s), above the %s threshold (--max-error-rate): failures are not throughput, and its latencies are of the operations that succeeded",
 			formatShare(r.ErrorRate), units.FormatWhole(float64(r.Errors)), units.FormatWhole(float64(r.Issued)), formatShare(maxErrorRate)))
@@ -84,6 +86,7 @@ func conditions(runs []ComparedRun) []Condition {
 		}, nil},
 		{"client machine", func(r ComparedRun) string { return dashIfEmpty(r.Header.Host) }, nil},
 		{"client-bound", describeClientBound, nil},
+		{"server-bound", describeServerBound, nil},
 		{"error rate", func(r ComparedRun) string {
 			if r.Errors == 0 {
 				return "0"
@@ -155,6 +158,16 @@ func describeClientBound(r ComparedRun) string {
 		return "yes: " + r.ClientReason
 	}
 	return "yes"
+}
+
+func describeServerBound(r ComparedRun) string {
+	switch {
+	case r.ServerBound != nil:
+		return "yes: " + r.ServerBound.String()
+	case r.ServerRecords:
+		return "no"
+	}
+	return "not recorded"
 }
 
 // warningCodes names a run's warnings in a line: their codes, or "N

@@ -399,3 +399,21 @@ func TestCompareWarningsOnce(t *testing.T) {
 		t.Fatalf("warnings:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestCompareServerBound checks that what the runs' server records say set
+// their pace is among the conditions: a saturated server, or none.
+func TestCompareServerBound(t *testing.T) {
+	a, b := serverBoundRun(), serverBoundRun()
+	b.Header.RunID, b.Header.Label = "20261123T120000Z-cool", "cool"
+	for _, rec := range b.Server {
+		rec.Servers["10.0.0.1:7000"].MainThreadCPUPercent = ptr(48.0)
+	}
+	c, err := Compare([]results.NamedRun{{Name: "hot", Run: a}, {Name: "cool", Run: b}}, CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cond := condition(t, c, "server-bound")
+	if want := "yes: server-bound at 40,000 ops/s (shard 10.0.0.1:7000: CPU at 96 % of a core in 4 of 4 intervals)"; cond.Values[0] != want || cond.Values[1] != "no" {
+		t.Fatalf("server-bound condition %q, want %q and no", cond.Values, want)
+	}
+}
