@@ -76,6 +76,9 @@ func TestPlanLowerBounds(t *testing.T) {
 		// The engine's verdict: the server was the limit, so the closed
 		// loop's rate is B20's capacity at the objectives.
 		{"b20-saturated.jsonl", EvidenceSaturated, "", 300000},
+		// Its server records: the primary's main thread at 97 % of a core
+		// in every interval, so the closed loop found B20's capacity.
+		{"b20-server-bound.jsonl", EvidenceSaturated, "", 280000},
 		// A search the client limited: its highest rate is a lower bound.
 		{"b10-search-client.jsonl", EvidenceLowerBound, "client-bound", 300000},
 		// A closed loop judged against the objectives as a whole is one
@@ -86,6 +89,9 @@ func TestPlanLowerBounds(t *testing.T) {
 	for _, tt := range tests {
 		p := mustPlan(t, planInput(t, 1e6, "p99<2ms", 0, 0), loadRuns(t, tt.file))
 		r := runOf(t, p, tt.file)
+		if tt.file == "b20-server-bound.jsonl" && !strings.Contains(r.How, "server-bound at 280,000 ops/s (shard 10.0.0.4:8500: CPU at 97 % of a core in 2 of 2 intervals)") {
+			t.Errorf("%s: read %q, without its server's verdict", tt.file, r.How)
+		}
 		if r.Evidence != tt.evidence || r.LowerBound != tt.bound || r.Rate != tt.rate {
 			t.Errorf("%s: %s %v (%q), want %s %v (%q): %s", tt.file, r.Evidence, r.Rate, r.LowerBound, tt.evidence, tt.rate, tt.bound, r.How)
 		}

@@ -40,43 +40,51 @@ type fixture struct {
 	// client was the limit, or the server was (verdict.lower_bound false).
 	client  *results.ClientSummary
 	verdict *results.Verdict
+	// serverCPU, when above 0, is the main-thread CPU (% of a core) of the
+	// one primary in server records beside every interval (issue 17).
+	serverCPU float64
 }
 
 var fixtures = []fixture{
 	// Balanced B10 searched p99<2ms: met up to 400,000 ops/s.
 	{"b10-search.jsonl", "B10", 6797582, []string{"p99<2ms"}, []step{
-		{100000, 800, 1500, 0}, {200000, 1000, 2500, 0}, {300000, 1400, 4000, 0}, {400000, 1900, 6000, 0}, {500000, 3500, 12000, 0}}, nil, nil, nil},
+		{100000, 800, 1500, 0}, {200000, 1000, 2500, 0}, {300000, 1400, 4000, 0}, {400000, 1900, 6000, 0}, {500000, 3500, 12000, 0}}, nil, nil, nil, 0},
 	// Compute Optimized X10 searched p99<2ms: met up to 700,000 ops/s.
 	{"x10-search.jsonl", "X10", 6797582, []string{"p99<2ms"}, []step{
-		{500000, 900, 1800, 0}, {600000, 1200, 2600, 0}, {700000, 1800, 4000, 0}, {800000, 2600, 9000, 0}}, nil, nil, nil},
+		{500000, 900, 1800, 0}, {600000, 1200, 2600, 0}, {700000, 1800, 4000, 0}, {800000, 2600, 9000, 0}}, nil, nil, nil, 0},
 	// Memory Optimized M10, closed loop: 150,000 ops/s with p99 1.2 ms.
-	{"m10-closed.jsonl", "M10", 99999, nil, []step{{150000, 1200, 3000, 0}}, nil, nil, nil},
+	{"m10-closed.jsonl", "M10", 99999, nil, []step{{150000, 1200, 3000, 0}}, nil, nil, nil, 0},
 	// Compute Optimized X3 searched p99<2ms and never met it.
-	{"x3-never.jsonl", "X3", 1699395, []string{"p99<2ms"}, []step{{50000, 2500, 4000, 0}, {100000, 3000, 5000, 0}}, nil, nil, nil},
+	{"x3-never.jsonl", "X3", 1699395, []string{"p99<2ms"}, []step{{50000, 2500, 4000, 0}, {100000, 3000, 5000, 0}}, nil, nil, nil, 0},
 	// Balanced B20, closed loop, p99 3 ms: misses p99<2ms at that rate.
-	{"b20-missed.jsonl", "B20", 99999, nil, []step{{500000, 3000, 5000, 0}}, nil, nil, nil},
+	{"b20-missed.jsonl", "B20", 99999, nil, []step{{500000, 3000, 5000, 0}}, nil, nil, nil, 0},
 	// Balanced B10 searched p99<2ms; its 300,000 step failed 1 % of operations.
-	{"b10-errors.jsonl", "B10", 99999, []string{"p99<2ms"}, []step{{200000, 1000, 2500, 0}, {300000, 1200, 2500, 3000}}, nil, nil, nil},
+	{"b10-errors.jsonl", "B10", 99999, []string{"p99<2ms"}, []step{{200000, 1000, 2500, 0}, {300000, 1200, 2500, 3000}}, nil, nil, nil, 0},
 	// A run with no --sku.
-	{"nosku.jsonl", "", 99999, nil, []step{{100000, 500, 900, 0}}, nil, nil, nil},
+	{"nosku.jsonl", "", 99999, nil, []step{{100000, 500, 900, 0}}, nil, nil, nil, 0},
 	// Balanced B20, closed loop on a client of one CPU that it used up:
 	// 21,618 ops/s at p99 1.2 ms, a lower bound of what B20 can do.
 	{"b20-client-bound.jsonl", "B20", 99999, nil, []step{{21618, 1200, 3000, 0}}, nil,
 		&results.ClientSummary{Bound: true, BoundIntervals: 1, CPUPctMax: 99, CPUPctMean: 97, CPUBudget: 1, Reason: "CPU 97 % of its budget of 1 CPU (--cpus 1)"},
-		&results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01, LowerBound: true}},
+		&results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01, LowerBound: true}, 0},
 	// Balanced B20, closed loop, the server the limit (the engine's verdict:
 	// not a lower bound): 300,000 ops/s at p99 1.5 ms is B20's capacity.
 	{"b20-saturated.jsonl", "B20", 99999, nil, []step{{300000, 1500, 3000, 0}}, nil,
 		&results.ClientSummary{CPUPctMax: 41, CPUPctMean: 38, CPUBudget: 8},
-		&results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01}},
+		&results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01}, 0},
 	// Balanced B10 searched p99<2ms up to 300,000 ops/s, but the client
 	// fell behind its schedule: the search's answer is a lower bound.
 	{"b10-search-client.jsonl", "B10", 99999, []string{"p99<2ms"}, []step{{100000, 800, 1500, 0}, {200000, 1000, 2500, 0}, {300000, 1900, 6000, 0}}, nil,
 		&results.ClientSummary{Bound: true, BoundIntervals: 1, CPUPctMax: 35, CPUPctMean: 30, CPUBudget: 4, LateShare: 0.04, Reason: "4 % of operations started late"},
-		&results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01, LowerBound: true}},
+		&results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01, LowerBound: true}, 0},
+	// Balanced B20, closed loop, its one primary's main thread at 97 % of a
+	// core in every interval (its server records): 280,000 ops/s at p99
+	// 1.5 ms is what B20's server could do, its capacity.
+	{"b20-server-bound.jsonl", "B20", 99999, nil, []step{{280000, 1500, 3000, 0}, {280000, 1500, 3000, 0}}, nil, nil,
+		&results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01, LowerBound: true}, 97},
 	// Balanced B10, closed loop judged against p99<2ms as a whole (run
 	// --slo without a rate): met, at 90,000 ops/s.
-	{"b10-closed-slo.jsonl", "B10", 99999, nil, []step{{90000, 1500, 3000, 0}}, []string{"p99<2ms"}, nil, nil},
+	{"b10-closed-slo.jsonl", "B10", 99999, nil, []step{{90000, 1500, 3000, 0}}, []string{"p99<2ms"}, nil, nil, 0},
 }
 
 // build returns the fixture as a result file: a header, one 1-second
@@ -130,6 +138,14 @@ func (f fixture) build() ([]byte, error) {
 			return nil, err
 		}
 		ivs = append(ivs, iv)
+		if f.serverCPU > 0 {
+			cpu := f.serverCPU
+			rec := &results.ServerInterval{Index: iv.Index, Start: iv.Start, End: iv.End, Servers: map[string]*results.ServerSample{
+				"10.0.0.4:8500": {Role: results.RolePrimary, ElapsedS: 1, MainThreadCPUPercent: &cpu}}}
+			if err := w.WriteServer(rec); err != nil {
+				return nil, err
+			}
+		}
 	}
 	// Summarize judges the steps by the header's objectives, as a run does.
 	sum, err := results.Summarize(h, ivs)

@@ -72,6 +72,18 @@ func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 	return pr
 }
 
+// saturated returns the server-bound verdict of a run's server records when
+// a server's CPU, or its one thread's time running commands, set the pace
+// (issue 17's records): its throughput is what the server could do. A
+// server whose memory was full is not saturated with operations; nil then,
+// or without server records.
+func saturated(run *results.Run) *results.ServerBound {
+	if b := results.FindServerBound(run.Intervals, run.Server); b != nil && b.Reason != "memory" {
+		return b
+	}
+	return nil
+}
+
 // clientReason is why the client was the limit, as the run's summary says.
 func clientReason(why string) string {
 	if why == "" {
@@ -201,6 +213,10 @@ func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, pr *Measur
 			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundClient
 			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved, but the client was the limit (%s): a lower bound of the cache's capacity; run --find-max from a larger client for the capacity",
 				p.objectivesText(), text, units.FormatWhole(rate), clientReason(why))
+		case run.Header.Mode != results.ModeOpen && saturated(run) != nil:
+			pr.Evidence = EvidenceSaturated
+			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved, and its own server records say the server set the pace (%s): the capacity at the objectives",
+				p.objectivesText(), text, units.FormatWhole(rate), saturated(run))
 		case run.Header.Mode != results.ModeOpen && sum.Verdict != nil && !sum.Verdict.LowerBound:
 			pr.Evidence = EvidenceSaturated
 			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved, the server being the limit (its verdict: not a lower bound): the capacity at the objectives", p.objectivesText(), text, units.FormatWhole(rate))
