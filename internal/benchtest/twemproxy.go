@@ -61,11 +61,19 @@ func RequireTwemproxy(t testing.TB) string {
 // output is kept and shown when the test fails.
 func StartTwemproxy(t testing.TB, shards int, opts ...Option) *Twemproxy {
 	t.Helper()
-	bin := RequireTwemproxy(t)
-	p := &Twemproxy{Host: "127.0.0.1", Dir: t.TempDir()}
+	var servers []*Server
 	for range shards {
-		p.Shards = append(p.Shards, StartServer(t, opts...))
+		servers = append(servers, StartServer(t, opts...))
 	}
+	return StartTwemproxyFor(t, servers...)
+}
+
+// StartTwemproxyFor starts twemproxy in front of servers the test already
+// runs, on a free loopback port, and stops it when the test ends.
+func StartTwemproxyFor(t testing.TB, servers ...*Server) *Twemproxy {
+	t.Helper()
+	bin := RequireTwemproxy(t)
+	p := &Twemproxy{Host: "127.0.0.1", Dir: t.TempDir(), Shards: servers}
 	var lastErr error
 	for range 5 { // a free port can be taken before the proxy binds it
 		if lastErr = p.launch(t, bin); lastErr == nil {
