@@ -166,9 +166,13 @@ type ComparedRun struct {
 	ClientReason string
 	// ServerBound is what the run's server records say set its pace: a
 	// server saturated in most intervals (issue 17); nil when none was, or
-	// the run has no server records (ServerRecords).
+	// the run has no server records (ServerRecords). LowerBound is set when
+	// the run's verdict says its throughput is a lower bound of the
+	// cache's capacity. Both come from the run's verdict
+	// (results.RunVerdict).
 	ServerBound   *results.ServerBound
 	ServerRecords bool
+	LowerBound    bool
 	// Warnings are the warnings printed during the run.
 	Warnings []results.Warning
 	// NotComparable says why the run cannot be compared with the others;
@@ -325,7 +329,7 @@ func Compare(runs []results.NamedRun, opts CompareOptions) (*Comparison, error) 
 		}
 	}
 	c.Conditions = conditions(c.Runs)
-	c.Notes = runNotes(c.Runs)
+	c.Notes = comparisonNotes(c.Runs)
 	return c, nil
 }
 
@@ -439,9 +443,9 @@ func compareMetric(m metric, data []*runData, runs []ComparedRun) ComparisonRow 
 	return row
 }
 
-// runNotes says what limits the comparison besides the conditions: files
+// comparisonNotes says what limits the comparison besides the conditions: files
 // of killed runs, runs with too few intervals.
-func runNotes(runs []ComparedRun) []string {
+func comparisonNotes(runs []ComparedRun) []string {
 	var notes []string
 	for _, r := range runs {
 		if r.Truncated {

@@ -23,7 +23,9 @@ func judgeComparable(r *ComparedRun, run *results.Run, d *runData, maxErrorRate 
 	r.Warnings = results.RunWarnings(run)
 	r.ClientBound, r.ClientReason = results.RunClientBound(run)
 	r.ServerRecords = len(run.Server) > 0
-	r.ServerBound = results.FindServerBound(run.Intervals, run.Server)
+	if v := results.RunVerdict(run); v != nil {
+		r.ServerBound, r.LowerBound = v.ServerBound, v.LowerBound
+	}
 	if maxErrorRate < 1 && r.ErrorRate > maxErrorRate {
 		r.NotComparable = append(r.NotComparable, fmt.Sprintf("%s of its operations failed (%s of %s), above the %s threshold (--max-error-rate): failures are not throughput, and its latencies are of the operations that succeeded",
 			formatShare(r.ErrorRate), units.FormatWhole(float64(r.Errors)), units.FormatWhole(float64(r.Issued)), formatShare(maxErrorRate)))

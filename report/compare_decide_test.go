@@ -388,7 +388,7 @@ func TestCompareWarningsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := strings.Join(warningLines(c), "\n")
+	got := strings.Join(comparedWarningLines(c), "\n")
 	want := strings.Join([]string{
 		"Warnings printed during the runs:",
 		"  B  client-bound: the client used 99 % of its CPU (and 1 more like it)",

@@ -76,7 +76,7 @@ func WriteComparisonText(w io.Writer, c *Comparison) error {
 			}
 		}
 	}
-	for _, line := range warningLines(c) {
+	for _, line := range comparedWarningLines(c) {
 		b.WriteString(line + "\n")
 	}
 	for _, line := range notComparableLines(c) {
@@ -174,10 +174,10 @@ func latencyNote(c *Comparison) string {
 // numbers are what differs between two printings of one warning.
 var numbers = regexp.MustCompile(`[0-9][0-9.,]*[kM]?`)
 
-// warningLines lists every run's warnings, alike ones once: those of one
+// comparedWarningLines lists every run's warnings, alike ones once: those of one
 // code, or without a code those that differ only in their numbers, with how
 // many times they were printed.
-func warningLines(c *Comparison) []string {
+func comparedWarningLines(c *Comparison) []string {
 	var lines []string
 	for _, r := range c.Runs {
 		type group struct {
@@ -298,7 +298,7 @@ func WriteComparisonMarkdown(w io.Writer, c *Comparison) error {
 		}
 		b.WriteString("\n")
 	}
-	for _, lines := range [][]string{warningLines(c), notComparableLines(c)} {
+	for _, lines := range [][]string{comparedWarningLines(c), notComparableLines(c)} {
 		for i, line := range lines {
 			if i == 0 {
 				b.WriteString("**" + mdEscape(line) + "**\n\n")

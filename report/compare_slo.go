@@ -116,7 +116,7 @@ func sloEntry(run *results.Run, r ComparedRun) SLOEntry {
 	if !results.Searched(slo) {
 		return SLOEntry{Text: "no search (" + loadModel(run.Header) + ")", Short: "no search"}
 	}
-	e := SLOEntry{Searched: true, MaxRate: slo.MaxRate, LowerBound: r.ClientBound || (run.Summary != nil && run.Summary.Verdict != nil && run.Summary.Verdict.LowerBound)}
+	e := SLOEntry{Searched: true, MaxRate: slo.MaxRate, LowerBound: r.ClientBound || r.LowerBound}
 	for _, text := range slo.Objectives {
 		if o, err := results.ParseObjective(text); err == nil {
 			e.Objectives = append(e.Objectives, o.String())

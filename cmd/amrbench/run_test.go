@@ -221,7 +221,6 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		{[]string{"run", "--rate-ramp", "10k:1k:1k"}, 2, "--rate-ramp"},
 		{[]string{"run", "--find-max"}, 2, "--find-max needs at least one --slo"},
 		{[]string{"run", "--rate", "1k", "--slo", "p99>2ms"}, 2, "--slo"},
-		{[]string{"run", "--slo", "p99<2ms"}, 2, "--slo judges the steps"},
 		// --find-max is a staircase of its own: with --slo and no --rate it
 		// goes on to connect.
 		{[]string{"run", "--find-max", "--slo", "p99<2ms", "-s", "127.0.0.1", "-p", "1", "--connect-timeout", "1s"}, 1, "connect to 127.0.0.1:1"},
@@ -386,12 +385,13 @@ func TestRunPollsForReplies(t *testing.T) {
 	}
 	var waits []*results.Event
 	for _, e := range run.Events {
-		if e.Kind == results.EventReplyWait {
+		if e.Kind == results.EventReplyWait || e.Code == results.WarnReplyWaitFallback {
 			waits = append(waits, e)
 		}
 	}
 	// Whether polling paid depends on the machine; the event must say
-	// which it was, and count the spells parked.
+	// which it was, and count the spells parked (a warning: polling had
+	// to stop).
 	if len(waits) != 1 || !(waits[0].Count == 0 && strings.HasPrefix(waits[0].Detail, "the connections polled for their replies: ") ||
 		waits[0].Count > 0 && strings.Contains(waits[0].Detail, fmt.Sprintf("it stopped %d time", waits[0].Count))) {
 		t.Fatalf("reply-wait events %+v, want one telling how the connections polled", waits)

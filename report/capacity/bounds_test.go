@@ -2,9 +2,12 @@ package capacity
 
 import (
 	"bytes"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/amrbench/amrbench/results"
 )
 
 // The tests of lower bounds: a figure the client or the load model limited
@@ -70,31 +73,43 @@ func TestPlanLowerBounds(t *testing.T) {
 		evidence Evidence
 		bound    string
 		rate     float64
+		how      string // what the reading must say, when set
 	}{
-		{"m10-closed.jsonl", EvidenceLowerBound, "closed loop", 150000},
-		{"b20-client-bound.jsonl", EvidenceLowerBound, "client-bound", 21618},
+		{"m10-closed.jsonl", EvidenceLowerBound, "closed loop", 150000, ""},
+		{"b20-client-bound.jsonl", EvidenceLowerBound, "client-bound", 21618, "the client was the limit (CPU 97 % of its budget of 1 CPU (--cpus 1))"},
 		// The engine's verdict: the server was the limit, so the closed
 		// loop's rate is B20's capacity at the objectives.
-		{"b20-saturated.jsonl", EvidenceSaturated, "", 300000},
-		// Its server records: the primary's main thread at 97 % of a core
-		// in every interval, so the closed loop found B20's capacity.
-		{"b20-server-bound.jsonl", EvidenceSaturated, "", 280000},
+		{"b20-saturated.jsonl", EvidenceSaturated, "", 300000, "server-bound at 300,000 ops/s (shard 10.0.0.4:8500: CPU at 96 % of a core in 1 of 1 intervals)"},
+		// A file without a verdict whose server records say the primary's
+		// main thread was at 97 % of a core in every interval: the verdict
+		// decided from them makes the closed loop B20's capacity.
+		{"b20-server-bound.jsonl", EvidenceSaturated, "", 280000, "server-bound at 280,000 ops/s (shard 10.0.0.4:8500: CPU at 97 % of a core in 2 of 2 intervals)"},
 		// A search the client limited: its highest rate is a lower bound.
-		{"b10-search-client.jsonl", EvidenceLowerBound, "client-bound", 300000},
+		{"b10-search-client.jsonl", EvidenceLowerBound, "client-bound", 300000, "the client was the limit (4 % of operations started late)"},
 		// A closed loop judged against the objectives as a whole is one
 		// rate, not a search that never met them.
-		{"b10-closed-slo.jsonl", EvidenceLowerBound, "closed loop", 90000},
-		{"b10-search.jsonl", EvidenceSearched, "", 400000},
+		{"b10-closed-slo.jsonl", EvidenceLowerBound, "closed loop", 90000, ""},
+		{"b10-search.jsonl", EvidenceSearched, "", 400000, ""},
 	}
 	for _, tt := range tests {
 		p := mustPlan(t, planInput(t, 1e6, "p99<2ms", 0, 0), loadRuns(t, tt.file))
 		r := runOf(t, p, tt.file)
-		if tt.file == "b20-server-bound.jsonl" && !strings.Contains(r.How, "server-bound at 280,000 ops/s (shard 10.0.0.4:8500: CPU at 97 % of a core in 2 of 2 intervals)") {
-			t.Errorf("%s: read %q, without its server's verdict", tt.file, r.How)
+		if !strings.Contains(r.How, tt.how) {
+			t.Errorf("%s: read %q, want it to say %q", tt.file, r.How, tt.how)
 		}
 		if r.Evidence != tt.evidence || r.LowerBound != tt.bound || r.Rate != tt.rate {
 			t.Errorf("%s: %s %v (%q), want %s %v (%q): %s", tt.file, r.Evidence, r.Rate, r.LowerBound, tt.evidence, tt.rate, tt.bound, r.How)
 		}
+	}
+	// A --find-max search whose verdict says the steps above its answer
+	// failed where the client was the limit (the run as a whole was not
+	// client-bound): its answer is a lower bound.
+	runs := loadRuns(t, "b10-search.jsonl")
+	runs[0].Run.Header.Config = json.RawMessage(`{"find_max":true}`)
+	runs[0].Run.Summary.Verdict = &results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01, LowerBound: true}
+	if r := runOf(t, mustPlan(t, planInput(t, 1e6, "p99<2ms", 0, 0), runs), "b10-search.jsonl"); r.Evidence != EvidenceLowerBound || r.LowerBound != "client-bound" || r.Rate != 400000 ||
+		!strings.Contains(r.How, "its verdict says the steps above it failed where the client was the limit") {
+		t.Errorf("a find-max whose failing steps were the client's: %s %v (%q): %s", r.Evidence, r.Rate, r.LowerBound, r.How)
 	}
 	// A capacity rules smaller figures out: B20 saturated at 300,000 is too
 	// small for 375,000 and B10, extrapolated from it, too.

@@ -68,20 +68,22 @@ var fixtures = []fixture{
 		&results.ClientSummary{Bound: true, BoundIntervals: 1, CPUPctMax: 99, CPUPctMean: 97, CPUBudget: 1, Reason: "CPU 97 % of its budget of 1 CPU (--cpus 1)"},
 		&results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01, LowerBound: true}, 0},
 	// Balanced B20, closed loop, the server the limit (the engine's verdict:
-	// not a lower bound): 300,000 ops/s at p99 1.5 ms is B20's capacity.
+	// server-bound, not a lower bound): 300,000 ops/s at p99 1.5 ms is
+	// B20's capacity.
 	{"b20-saturated.jsonl", "B20", 99999, nil, []step{{300000, 1500, 3000, 0}}, nil,
 		&results.ClientSummary{CPUPctMax: 41, CPUPctMean: 38, CPUBudget: 8},
-		&results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01}, 0},
+		&results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01, ServerBound: &results.ServerBound{
+			Shard: "10.0.0.4:8500", Reason: "cpu", OpsPerSec: 300000, Saturated: 1, Intervals: 1, Level: 96}}, 0},
 	// Balanced B10 searched p99<2ms up to 300,000 ops/s, but the client
 	// fell behind its schedule: the search's answer is a lower bound.
 	{"b10-search-client.jsonl", "B10", 99999, []string{"p99<2ms"}, []step{{100000, 800, 1500, 0}, {200000, 1000, 2500, 0}, {300000, 1900, 6000, 0}}, nil,
 		&results.ClientSummary{Bound: true, BoundIntervals: 1, CPUPctMax: 35, CPUPctMean: 30, CPUBudget: 4, LateShare: 0.04, Reason: "4 % of operations started late"},
 		&results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01, LowerBound: true}, 0},
 	// Balanced B20, closed loop, its one primary's main thread at 97 % of a
-	// core in every interval (its server records): 280,000 ops/s at p99
+	// core in every interval (its server records), in a file without a
+	// verdict: the plan decides it from the records; 280,000 ops/s at p99
 	// 1.5 ms is what B20's server could do, its capacity.
-	{"b20-server-bound.jsonl", "B20", 99999, nil, []step{{280000, 1500, 3000, 0}, {280000, 1500, 3000, 0}}, nil, nil,
-		&results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01, LowerBound: true}, 97},
+	{"b20-server-bound.jsonl", "B20", 99999, nil, []step{{280000, 1500, 3000, 0}, {280000, 1500, 3000, 0}}, nil, nil, nil, 97},
 	// Balanced B10, closed loop judged against p99<2ms as a whole (run
 	// --slo without a rate): met, at 90,000 ops/s.
 	{"b10-closed-slo.jsonl", "B10", 99999, nil, []step{{90000, 1500, 3000, 0}}, []string{"p99<2ms"}, nil, nil, 0},

@@ -45,6 +45,7 @@ func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 		sum = s
 	}
 	clientBound, why := results.RunClientBound(nr.Run)
+	verdict := results.RunVerdict(nr.Run)
 	if results.Searched(sum.SLO) || stepped(nr.Run.Intervals) {
 		if err := p.readSteps(nr.Run, sum.SLO, pr); err != nil {
 			pr.Evidence, pr.How = EvidenceUnusable, err.Error()
@@ -54,12 +55,15 @@ func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 		case pr.Rate > 0 && clientBound:
 			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundClient
 			pr.How += "; but the client was the limit (" + clientReason(why) + "), not the cache, which may do more: search again from a larger client or with more --cpus"
+		case pr.Rate > 0 && h.FindMax() && verdict != nil && verdict.LowerBound:
+			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundClient
+			pr.How += "; but its verdict says the steps above it failed where the client was the limit, not the cache, which may do more: search again from a larger client or with more --cpus"
 		case pr.Rate > 0 && cut:
 			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundCut
 			pr.How += "; the run was cut short, so its search may not have reached the highest rate: at least that"
 		}
 	} else {
-		p.readSingleRate(nr.Run, sum, pr, clientBound, why)
+		p.readSingleRate(nr.Run, sum, verdict, pr, clientBound, why)
 	}
 	if pr.Rate > 0 {
 		if pr.VCPUs > 0 {
@@ -72,16 +76,22 @@ func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 	return pr
 }
 
-// saturated returns the server-bound verdict of a run's server records when
-// a server's CPU, or its one thread's time running commands, set the pace
-// (issue 17's records): its throughput is what the server could do. A
-// server whose memory was full is not saturated with operations; nil then,
-// or without server records.
-func saturated(run *results.Run) *results.ServerBound {
-	if b := results.FindServerBound(run.Intervals, run.Server); b != nil && b.Reason != "memory" {
-		return b
+// serverSetPace reports whether a run's verdict (results.RunVerdict: its
+// summary's, or decided from its server records in files without one) says
+// a server's CPU or its one thread running commands set the pace, so that
+// its throughput is not a lower bound of the capacity. A server whose
+// memory was full is not saturated with operations.
+func serverSetPace(v *results.Verdict) bool {
+	return v != nil && !v.LowerBound && (v.ServerBound == nil || v.ServerBound.Reason != "memory")
+}
+
+// describeServerBound says which server set the pace, as the verdict names
+// it.
+func describeServerBound(v *results.Verdict) string {
+	if v == nil || v.ServerBound == nil {
+		return "its throughput is not a lower bound"
 	}
-	return nil
+	return v.ServerBound.String()
 }
 
 // clientReason is why the client was the limit, as the run's summary says.
@@ -197,8 +207,8 @@ const (
 // capacity: a closed loop offers what its connections can, an open loop
 // the rate it was given, and a client that was the limit shows its own.
 // Only a closed loop whose verdict says its throughput is not a lower bound
-// (the server was the limit) gives the capacity itself.
-func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, pr *MeasuredRun, clientBound bool, why string) {
+// (a server set the pace) gives the capacity itself.
+func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, verdict *results.Verdict, pr *MeasuredRun, clientBound bool, why string) {
 	totals, _, err := results.Totals(run.Intervals)
 	if err != nil {
 		pr.Evidence, pr.How = EvidenceUnusable, err.Error()
@@ -213,13 +223,10 @@ func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, pr *Measur
 			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundClient
 			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved, but the client was the limit (%s): a lower bound of the cache's capacity; run --find-max from a larger client for the capacity",
 				p.objectivesText(), text, units.FormatWhole(rate), clientReason(why))
-		case run.Header.Mode != results.ModeOpen && saturated(run) != nil:
+		case run.Header.Mode != results.ModeOpen && serverSetPace(verdict):
 			pr.Evidence = EvidenceSaturated
-			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved, and its own server records say the server set the pace (%s): the capacity at the objectives",
-				p.objectivesText(), text, units.FormatWhole(rate), saturated(run))
-		case run.Header.Mode != results.ModeOpen && sum.Verdict != nil && !sum.Verdict.LowerBound:
-			pr.Evidence = EvidenceSaturated
-			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved, the server being the limit (its verdict: not a lower bound): the capacity at the objectives", p.objectivesText(), text, units.FormatWhole(rate))
+			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved, and its verdict says the server set the pace (%s): the capacity at the objectives",
+				p.objectivesText(), text, units.FormatWhole(rate), describeServerBound(verdict))
 		case run.Header.Mode != results.ModeOpen:
 			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundClosedLoop
 			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved in a closed loop, which offers what its connections can, not what the cache can take: a lower bound; run --find-max for the capacity", p.objectivesText(), text, units.FormatWhole(rate))
