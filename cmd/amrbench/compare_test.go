@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/amrbench/amrbench/internal/benchtest"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -420,4 +421,46 @@ func firstRow(out, label string) string {
 		}
 	}
 	return ""
+}
+
+// TestCompareTwoSearches runs two --find-max searches for the same
+// objective from different starting rates against one redis-server and
+// compares them: by the highest rate each met the objective at, as their
+// summaries say, not by whole-run averages (no table of metrics).
+func TestCompareTwoSearches(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	dir := t.TempDir()
+	var dirs []string
+	var shorts []string
+	objective, err := results.ParseObjective("p99<10s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, start := range []string{"200", "400"} {
+		out := filepath.Join(dir, "from-"+start)
+		res := cli(t, nil, runArgs(s, "--find-max", "--rate", start, "--slo", "p99<10s", "--step-duration", "500ms", "--interval", "250ms", "--find-max-steps", "2",
+			"--connections", "4", "--label", "from-"+start, "-q", "--out", out)...)
+		if res.code != exitOK {
+			t.Fatalf("search from %s ops/s: exit %d: %s", start, res.code, res.stderr)
+		}
+		sum := readRun(t, out).Summary
+		if sum.SLO == nil || sum.SLO.MaxRate == 0 {
+			t.Fatalf("search from %s ops/s found nothing: %+v", start, sum.SLO)
+		}
+		dirs = append(dirs, out)
+		short := units.FormatWhole(sum.SLO.MaxRate) + " ops/s met " + objective.String()
+		if sum.Verdict.LowerBound { // a client that was the limit (a loaded machine)
+			short = "≥ " + short
+		}
+		shorts = append(shorts, short)
+	}
+	res := cli(t, nil, "compare", dirs[0], dirs[1])
+	if res.code != 0 {
+		t.Fatalf("compare: exit %d: %s", res.code, res.stderr)
+	}
+	wantLines(t, res.stdout, "Highest rate meeting the objectives: "+strings.Join(shorts, " vs ")+".")
+	if strings.Contains(res.stdout, "METRIC") {
+		t.Errorf("two searches compared by their whole-run averages:\n%s", res.stdout)
+	}
 }
