@@ -33,14 +33,9 @@ func TestCompareClusterWithSingleNode(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("cluster run: exit %d: %s", res.code, res.stderr)
 	}
-	for _, want := range []string{
+	wantSaid(t, "the cluster run", res.stderr,
 		"oss: the endpoint answered CLUSTER SLOTS with 3 shards",
-		"10 connections: 3 per shard (one per worker) × 3 shards, plus 1 reading the slot map",
-	} {
-		if !strings.Contains(res.stderr, want) {
-			t.Errorf("the cluster run did not say %q:\n%s", want, res.stderr)
-		}
-	}
+		"10 connections: 3 per shard (one per worker) × 3 shards, plus 1 reading the slot map")
 	if !strings.Contains(res.stdout, "Hot shard: the busiest") {
 		t.Errorf("no hot-shard line in the summary:\n%s", res.stdout)
 	}
@@ -356,14 +351,9 @@ func TestCompareProxyWithCluster(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("proxy run: exit %d: %s", res.code, res.stderr)
 	}
-	for _, want := range []string{
+	wantSaid(t, "the proxy run", res.stderr,
 		"enterprise: the endpoint closed the connection when asked CLUSTER SLOTS and answers on a new one",
-		"the connections open without them, in RESP2, unnamed",
-	} {
-		if !strings.Contains(res.stderr, want) {
-			t.Errorf("the proxy run did not say %q:\n%s", want, res.stderr)
-		}
-	}
+		"the connections open without them, in RESP2, unnamed")
 	if res := cli(t, nil, append([]string{"run", "-s", seedHost, "-p", strconv.Itoa(seedPort), "--label", "oss", "--out", ossDir}, workload...)...); res.code != 0 {
 		t.Fatalf("cluster run: exit %d: %s", res.code, res.stderr)
 	}
@@ -400,14 +390,22 @@ func TestCompareProxyWithCluster(t *testing.T) {
 // spaces are a run of spaces, which the text pads its columns with.
 var spaces = regexp.MustCompile(` +`)
 
-// wantLines fails the test for each of wants that out lacks, whatever the
-// width of the columns (a condition with a longer name widens them).
+// wantLines fails the test for each of wants that compare's output out
+// lacks, whatever the width of the columns (a condition with a longer name
+// widens them).
 func wantLines(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	wantSaid(t, "compare", out, wants...)
+}
+
+// wantSaid fails the test for each of wants that who's output out lacks,
+// runs of spaces counting as one.
+func wantSaid(t *testing.T, who, out string, wants ...string) {
 	t.Helper()
 	squeezed := spaces.ReplaceAllString(out, " ")
 	for _, want := range wants {
 		if !strings.Contains(squeezed, spaces.ReplaceAllString(want, " ")) {
-			t.Errorf("compare lacks %q:\n%s", want, out)
+			t.Errorf("%s did not say %q:\n%s", who, want, out)
 		}
 	}
 }
