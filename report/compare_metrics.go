@@ -49,9 +49,6 @@ func summarizeLatency(cs *results.CommandStats, percentiles []float64) [2]result
 	return [2]results.Latency{results.LatencyOf(cs.Response, percentiles), results.LatencyOf(cs.Service, percentiles)}
 }
 
-// issued is the operations sent: successes and failures.
-func issued(cs *results.CommandStats) int64 { return cs.Count + cs.ErrorCount() }
-
 // prepareRun totals a run per command and splits it into intervals for the
 // noise test.
 func prepareRun(nr results.NamedRun, percentiles []float64) (*runData, ComparedRun, error) {
@@ -61,7 +58,7 @@ func prepareRun(nr results.NamedRun, percentiles []float64) (*runData, ComparedR
 		return nil, ComparedRun{}, fmt.Errorf("%s: %w", nr.Name, err)
 	}
 	all := totals[results.AllCommands]
-	if issued(all) == 0 {
+	if all.Issued() == 0 {
 		return nil, ComparedRun{}, fmt.Errorf("%s: no operations were measured", nr.Name)
 	}
 	d := &runData{commands: map[string]*commandData{}, secs: span.Seconds(), connections: serverConnections(h), vcpus: h.Target.VCPUs}
@@ -106,7 +103,7 @@ func prepareRun(nr results.NamedRun, percentiles []float64) (*runData, ComparedR
 		Connections: d.connections,
 		Truncated:   nr.Run.Truncated || nr.Run.Summary == nil,
 		Errors:      all.ErrorCount(),
-		Issued:      issued(all),
+		Issued:      all.Issued(),
 	}
 	cr.ErrorRate = float64(cr.Errors) / float64(cr.Issued)
 	return d, cr, nil
@@ -152,11 +149,11 @@ func metrics(command string, percentiles []float64, oneLatency, perConnection bo
 		// Failed operations over the operations issued.
 		{key: "error_rate_pct", label: "error rate", unit: "%", better: LowerIsBetter,
 			value: func(_ *runData, cd *commandData) (float64, bool) {
-				n := issued(cd.stats)
+				n := cd.stats.Issued()
 				return 100 * float64(cd.stats.ErrorCount()) / float64(max(n, 1)), n > 0
 			},
 			series: func(_ *runData, iv intervalData) (float64, bool) {
-				n := issued(iv.cmd)
+				n := iv.cmd.Issued()
 				return 100 * float64(iv.cmd.ErrorCount()) / float64(max(n, 1)), n > 0
 			}},
 	}

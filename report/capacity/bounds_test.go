@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -124,6 +125,32 @@ func TestPlanLowerBounds(t *testing.T) {
 	bal = tierPlan(t, p, "Balanced")
 	if bal.Recommended != "" || !strings.HasPrefix(bal.Verdict, "no Balanced size is known to reach 25,000,000 ops/s at p99<2ms: B0 to B1000 are not ruled out") {
 		t.Errorf("lower bounds only: recommended %q, verdict %q", bal.Recommended, bal.Verdict)
+	}
+}
+
+// TestPlanErrorShare checks that a run's failed operations are judged
+// against the operations issued (successes and failures), and that the
+// share is said beside the latencies.
+func TestPlanErrorShare(t *testing.T) {
+	t.Parallel()
+	const failed = 1510 // 150,000 succeeded: 0.997 % of those issued, 1.007 % of the successes
+	share := units.FormatPercent(float64(failed) / (150000 + failed))
+	for _, tt := range []struct {
+		maxErrorRate float64
+		evidence     Evidence
+		says         string
+	}{
+		{0.01, EvidenceLowerBound, share + " of operations failed)"},
+		{0.005, EvidenceMissed, share + " of operations failed, above the " + units.FormatPercent(0.005) + " allowed"},
+	} {
+		runs := loadRuns(t, "m10-closed.jsonl")
+		runs[0].Run.Intervals[0].Commands["GET"].Errors = map[results.ErrorClass]int64{results.ErrTimeout: failed}
+		in := planInput(t, 1e6, "p99<2ms", 0, 0)
+		in.MaxErrorRate = tt.maxErrorRate
+		r := runOf(t, mustPlan(t, in, runs), "m10-closed.jsonl")
+		if r.Evidence != tt.evidence || !strings.Contains(r.How, tt.says) {
+			t.Errorf("--max-error-rate %v: %s, %q; want %s, saying %q", tt.maxErrorRate, r.Evidence, r.How, tt.evidence, tt.says)
+		}
 	}
 }
 

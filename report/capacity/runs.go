@@ -255,12 +255,14 @@ func (p *Plan) judge(totals map[string]*results.CommandStats) (bool, string) {
 		}
 		parts = append(parts, fmt.Sprintf("%s %s ms", strings.SplitN(o.String(), "<", 2)[0], units.FormatMillis(float64(v))))
 	}
-	if all := totals[results.AllCommands]; all != nil && all.Count > 0 {
-		share := float64(all.ErrorCount()) / float64(all.Count)
+	if all := totals[results.AllCommands]; all != nil && all.ErrorCount() > 0 {
+		share := float64(all.ErrorCount()) / float64(all.Issued())
+		text := fmt.Sprintf("%s of operations failed", units.FormatPercent(share))
 		if share > p.Input.MaxErrorRate {
 			ok = false
-			parts = append(parts, fmt.Sprintf("%s of operations failed", units.FormatPercent(share)))
+			text += fmt.Sprintf(", above the %s allowed", units.FormatPercent(p.Input.MaxErrorRate))
 		}
+		parts = append(parts, text)
 	}
 	return ok, strings.Join(parts, ", ")
 }
