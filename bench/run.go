@@ -279,12 +279,12 @@ func replyWaitEvent(rw transport.ReplyWaitStats, at time.Time) *results.Event {
 	}
 	e := &results.Event{Time: at.UTC(), Kind: results.EventReplyWait, Count: int64(rw.Spells)}
 	if rw.Spells == 0 {
-		e.Detail = fmt.Sprintf("the connections polled for their replies: %.1f %% of reads", 100*(1-rw.ParkedShare()))
+		e.Detail = fmt.Sprintf("the connections polled for their replies: %.1f %% of reads, %.2f polls that found nothing per reply", 100*(1-rw.ParkedShare()), rw.EmptiesPerPolledRead())
 		return e
 	}
 	e.Kind, e.Code = results.EventWarning, results.WarnReplyWaitFallback
-	e.Detail = fmt.Sprintf("replies came too slowly for polling: it stopped %s (at worst %d polls found nothing and %d found a reply), and %.1f %% of reads waited parked",
-		units.Plural(rw.Spells, "time"), rw.WorstEmpties, rw.WorstReads, 100*rw.ParkedShare())
+	e.Detail = fmt.Sprintf("replies came too slowly for polling: it stopped %s (at worst %d polls found nothing and %d found a reply), and %.1f %% of reads waited parked; %.2f polls found nothing per reply polled",
+		units.Plural(rw.Spells, "time"), rw.WorstEmpties, rw.WorstReads, 100*rw.ParkedShare(), rw.EmptiesPerPolledRead())
 	return e
 }
 

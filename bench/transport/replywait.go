@@ -115,6 +115,18 @@ type ReplyWaitStats struct {
 	// empty polls per reply.
 	Spells                   int
 	WorstEmpties, WorstReads int64
+	// Empties counts the polls that found nothing in the polling windows
+	// judged.
+	Empties int64
+}
+
+// EmptiesPerPolledRead is the polls that found nothing per read made while
+// polling.
+func (s ReplyWaitStats) EmptiesPerPolledRead() float64 {
+	if s.Polled == 0 {
+		return 0
+	}
+	return float64(s.Empties) / float64(s.Polled)
 }
 
 // ParkedShare is the share of reads made while parked.
@@ -228,6 +240,7 @@ func (w *Waits) judge(now time.Time) {
 	reads := parked
 	if polling {
 		reads = polled // a polling window is judged on its polls alone
+		w.stats.Empties += empties
 	}
 	switch {
 	case w.fixed:

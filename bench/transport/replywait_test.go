@@ -93,9 +93,11 @@ func TestJudge(t *testing.T) {
 			if tt.started {
 				rw.Start()
 			}
+			var polled, empties int64 // in the windows judged while polling
 			for i, win := range tt.windows {
 				if rw.polling.Load() {
 					rw.polled.Store(win.reads)
+					polled, empties = polled+win.reads, empties+win.empties
 				} else {
 					rw.parked.Store(win.reads)
 				}
@@ -107,8 +109,12 @@ func TestJudge(t *testing.T) {
 					t.Fatalf("after window %d (%+v): polling %v, want %v", i, win, got, win.wantPolling)
 				}
 			}
-			if s := rw.Summary(); s.Spells != tt.wantSpells {
+			s := rw.Summary()
+			if s.Spells != tt.wantSpells {
 				t.Fatalf("spells %d, want %d", s.Spells, tt.wantSpells)
+			}
+			if s.Empties != empties || s.Polled != polled {
+				t.Fatalf("summary counts %d empty polls over %d polled reads, want %d over %d", s.Empties, s.Polled, empties, polled)
 			}
 		})
 	}
