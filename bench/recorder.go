@@ -12,7 +12,6 @@ import (
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
-	"github.com/amrbench/amrbench/workloads"
 )
 
 // Observer receives a run's records as they are finalized: intervals in
@@ -65,7 +64,8 @@ type workerLog struct {
 	// loop the intended start is the send, so response time is the same
 	// value and is filled from it when the log is merged.
 	closedLoop bool
-	cmds       [workloads.NumOpKinds]cmdLog
+	// cmds is indexed by workloads.Op.Stat.
+	cmds []cmdLog
 	// shards is indexed by shard number (cluster runs only); it grows when
 	// a worker first meets a shard.
 	shards     []shardLog
@@ -85,8 +85,8 @@ func (l *workerLog) shard(i int) *shardLog {
 	return &l.shards[i]
 }
 
-func newWorkerLog() *workerLog {
-	l := &workerLog{}
+func newWorkerLog(stats int) *workerLog {
+	l := &workerLog{cmds: make([]cmdLog, stats)}
 	for k := range l.cmds {
 		l.cmds[k].response = results.NewPackedHDR()
 		l.cmds[k].service = results.NewPackedHDR()
@@ -114,7 +114,7 @@ func (l *workerLog) reset() {
 
 // intervalAcc accumulates the logs of every worker for one interval.
 type intervalAcc struct {
-	cmds       [workloads.NumOpKinds]*results.CommandStats
+	cmds       []*results.CommandStats // indexed by workloads.Op.Stat
 	shards     map[int]*results.ShardStats
 	lateStarts int64
 	reconnects int64
@@ -145,6 +145,9 @@ func (a *intervalAcc) add(l *workerLog) {
 			a.reauth = results.NewReauthStats()
 		}
 		l.reauth.addTo(a.reauth)
+	}
+	if a.cmds == nil {
+		a.cmds = make([]*results.CommandStats, len(l.cmds))
 	}
 	for k := range l.cmds {
 		c := &l.cmds[k]
@@ -210,9 +213,12 @@ type recorder struct {
 	first    int64
 	maxLag   time.Duration
 	workers  int
-	kinds    []workloads.OpKind
-	obs      Observer
-	conns    func() int
+	// stats are the names operations are recorded under, indexed by
+	// workloads.Op.Stat; an empty name is never sent, and left out of the
+	// intervals.
+	stats []string
+	obs   Observer
+	conns func() int
 	// phaseAt names the phase and target rate of the step that holds a
 	// moment (open loop); nil in a closed loop.
 	phaseAt       func(time.Time) (string, float64)
@@ -244,7 +250,7 @@ type recorder struct {
 // newRecorder returns a recorder for a run whose load starts at start and
 // whose measured window (interval 0) starts at measured: after start by the
 // warmup, or before it when a run told to start at a given time could not.
-func newRecorder(start, measured time.Time, interval, maxLag time.Duration, workers int, kinds []workloads.OpKind, obs Observer, conns func() int) *recorder {
+func newRecorder(start, measured time.Time, interval, maxLag time.Duration, workers int, stats []string, obs Observer, conns func() int) *recorder {
 	r := &recorder{
 		start:    start,
 		measured: measured,
@@ -252,7 +258,7 @@ func newRecorder(start, measured time.Time, interval, maxLag time.Duration, work
 		first:    floorDiv(start.Sub(measured), interval),
 		maxLag:   maxLag,
 		workers:  workers,
-		kinds:    kinds,
+		stats:    stats,
 		obs:      obs,
 		conns:    conns,
 		handoffs: make(chan *workerLog, workers+16),
@@ -260,7 +266,7 @@ func newRecorder(start, measured time.Time, interval, maxLag time.Duration, work
 
 		slowPhases: map[string]bool{},
 	}
-	r.free.New = func() any { return newWorkerLog() }
+	r.free.New = func() any { return newWorkerLog(len(stats)) }
 	r.lastIndex.Store(math.MaxInt64)
 	r.next = r.first
 	r.maxSeen = r.first
@@ -433,7 +439,7 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 		Start:       r.startOf(k).UTC(),
 		End:         r.endOf(k).UTC(),
 		Connections: r.conns(),
-		Commands:    make(map[string]*results.CommandStats, len(r.kinds)),
+		Commands:    make(map[string]*results.CommandStats, len(r.stats)),
 	}
 	if r.phaseAt != nil {
 		iv.Phase, iv.TargetRate = r.phaseAt(r.startOf(k))
@@ -456,12 +462,15 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 		}
 		r.entra.shared.drainInto(iv.Reauth)
 	}
-	for _, kind := range r.kinds {
-		s := acc.cmds[kind]
-		if s == nil {
-			s = results.NewCommandStats()
+	for i, name := range r.stats {
+		if name == "" {
+			continue
 		}
-		iv.Commands[kind.String()] = s
+		s := results.NewCommandStats()
+		if acc.cmds != nil && acc.cmds[i] != nil {
+			s = acc.cmds[i]
+		}
+		iv.Commands[name] = s
 	}
 	if iv.Phase != r.lastPhase && iv.Phase != "" && iv.Phase != results.PhaseWarmup && iv.Phase != results.PhaseIdle {
 		if err := r.obs.Event(&results.Event{Time: iv.Start, Kind: results.EventPhase, Detail: iv.Phase}); err != nil {

@@ -77,14 +77,6 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		return out, nil
 	}
 
-	spec := wl.Spec()
-	var kinds []workloads.OpKind
-	if spec.Ratio.Sets > 0 {
-		kinds = append(kinds, workloads.Set)
-	}
-	if spec.Ratio.Gets > 0 {
-		kinds = append(kinds, workloads.Get)
-	}
 	if err := waitForStart(ctx, cfg, obs); err != nil {
 		out.Interrupted = true
 		return out, nil
@@ -105,7 +97,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		}
 		plan = openloop.NewPlan(len(sessions))
 	}
-	rec := newRecorder(out.Start, out.Measured, cfg.Interval, maxLag, len(sessions), kinds, obs, t.OpenConnections)
+	rec := newRecorder(out.Start, out.Measured, cfg.Interval, maxLag, len(sessions), wl.EmittedStats(), obs, t.OpenConnections)
 	rec.lateThreshold = cfg.LateThreshold
 	rec.shards = t.shardRegistry()
 	rec.entra = t.entra

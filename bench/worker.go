@@ -44,6 +44,12 @@ type worker struct {
 	// shardBatch counts, per shard, the operations of the current
 	// closed-loop batch, to record their latency once per shard.
 	shardBatch []int64
+	// statBatch counts, per stat (workloads.Op.Stat), the operations of
+	// the current closed-loop batch, to record their latency once per
+	// command.
+	statBatch []int64
+	// mix is set for the SET/GET mix, unset for arbitrary commands.
+	mix bool
 	// quota is the number of measured operations left; negative means the
 	// run is bounded by time (closed loop).
 	quota int64
@@ -74,16 +80,19 @@ func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recor
 		dues:     make([]time.Time, pipeline),
 		shards:   sess.shards(),
 	}
+	shapes := gen.CommandShapes()
+	w.mix = len(shapes) == 0
+	w.statBatch = make([]int64, max(len(rec.stats), 1))
 	// +2: go-redis reads the CRLF along with the value.
 	buf := make([]byte, min(maxValue+2, maxValueBuffer))
 	w.readInto = maxValue+2 <= maxValueBuffer
 	w.calls = make([]*call, pipeline)
 	for i := range w.calls {
 		if w.shards != nil {
-			w.calls[i] = newClusterCall(maxValue + 2)
+			w.calls[i] = newClusterCall(maxValue+2, shapes)
 			w.readInto = false
 		} else {
-			w.calls[i] = newCall(buf)
+			w.calls[i] = newCall(buf, shapes)
 		}
 	}
 	if as, ok := sess.(authSession); ok && as.connAuth() != nil {
@@ -98,6 +107,10 @@ func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recor
 // read's allocation per hit would cost more than go-redis's error path per
 // miss (21 allocations alone, 2 in a pipeline), raw otherwise.
 func (w *worker) rotate(now time.Time) {
+	if !w.mix { // no GETs to choose for
+		w.log = w.rec.rotate(w.log, now)
+		return
+	}
 	get := &w.log.cmds[workloads.Get]
 	missCost := int64(21)
 	if len(w.calls) > 1 {
@@ -278,12 +291,11 @@ func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 // in the log's outOfRange (see record): neither dropped nor hidden.
 func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 	service := micros(done.Sub(sent))
-	var perKind [workloads.NumOpKinds]int64
 	broken, clusterDown, expired, refused := false, false, false, false
 	for i := range n {
 		s := w.calls[i]
-		kind := s.op.Kind
-		c := &w.log.cmds[kind]
+		stat := s.op.Stat
+		c := &w.log.cmds[stat]
 		c.count++
 		c.bytesSent += s.sent
 		out, received, class, brokenConn := s.result()
@@ -328,7 +340,7 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 			w.accountShard(s, c, cls, closedLoop, response)
 		}
 		if closedLoop {
-			perKind[kind]++
+			w.statBatch[stat]++
 			continue
 		}
 		// Service time is at most response time: one operation beyond the
@@ -341,9 +353,12 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 			w.log.lateStarts++
 		}
 	}
-	for kind, k := range perKind {
-		if k > 0 && record(w.log.cmds[kind].service, service, k) { // the response histogram is filled from it at merge
-			w.log.outOfRange += k
+	for stat, k := range w.statBatch {
+		if k > 0 {
+			if record(w.log.cmds[stat].service, service, k) { // the response histogram is filled from it at merge
+				w.log.outOfRange += k
+			}
+			w.statBatch[stat] = 0
 		}
 	}
 	for i, k := range w.shardBatch {
