@@ -13,6 +13,7 @@ import (
 	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/workloads"
 )
 
 // Defaults for a Config.
@@ -206,18 +207,16 @@ func (c *Config) SegmentRate() float64 {
 }
 
 // ConnRequests returns the measured operations connection conn of the
-// whole test sends in a closed loop bounded by Requests: each sends
-// Requests/Connections, and the first Requests%Connections one more. It is
-// -1 when the run is not bounded so.
+// whole test sends in a closed loop bounded by Requests, or -1 when the run
+// is not bounded so. Requests are split between the connections as the P
+// key pattern splits the keys (workloads.ParallelSlice), so that a run of
+// as many requests as keys with the P pattern writes every key once.
 func (c *Config) ConnRequests(conn int) int64 {
 	if c.Requests <= 0 || c.OpenLoop() {
 		return -1
 	}
-	quota := c.Requests / int64(c.Connections)
-	if int64(conn) < c.Requests%int64(c.Connections) {
-		quota++
-	}
-	return quota
+	_, quota := workloads.ParallelSlice(0, uint64(c.Requests), conn, c.Connections)
+	return int64(quota)
 }
 
 // SegmentRequests returns the requests this run's segment's connections
@@ -227,8 +226,9 @@ func (c *Config) SegmentRequests() int64 {
 		return 0
 	}
 	first, n := c.SegmentConnections()
-	conns := int64(c.Connections)
-	return int64(n)*(c.Requests/conns) + max(0, min(int64(first+n), c.Requests%conns)-int64(first))
+	lo, _ := workloads.ParallelSlice(0, uint64(c.Requests), first, c.Connections)
+	hi, _ := workloads.ParallelSlice(0, uint64(c.Requests), first+n, c.Connections)
+	return int64(hi - lo)
 }
 
 // FirstRate is the rate an open loop starts at: Rate, the staircase's
