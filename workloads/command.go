@@ -35,7 +35,8 @@ type Command struct {
 
 // NewCommand parses line as memtier does (words separated by blanks;
 // "double quotes" with \n, \r, \t, \xHH escapes and 'single quotes' group
-// words) and returns it with memtier's defaults: ratio 1, pattern R.
+// words) and returns it with memtier's defaults: ratio 1, pattern R. Its
+// errors say what is wrong with the line, without naming it.
 func NewCommand(line string) (Command, error) {
 	if _, err := compileCommand(line); err != nil {
 		return Command{}, err
@@ -87,10 +88,10 @@ type compiledCommand struct {
 func compileCommand(line string) (compiledCommand, error) {
 	words, err := splitCommandLine(line)
 	if err != nil {
-		return compiledCommand{}, fmt.Errorf("--command %q: %w", line, err)
+		return compiledCommand{}, err
 	}
 	if len(words) == 0 {
-		return compiledCommand{}, fmt.Errorf("--command %q: no command", line)
+		return compiledCommand{}, errors.New("no command")
 	}
 	var c compiledCommand
 	for i, w := range words {
@@ -102,12 +103,12 @@ func compileCommand(line string) (compiledCommand, error) {
 			c.keys++
 		case strings.Contains(w, DataPlaceholder):
 			if w != DataPlaceholder {
-				return compiledCommand{}, fmt.Errorf("--command %q: %s must be a whole argument, not part of %q", line, DataPlaceholder, w)
+				return compiledCommand{}, fmt.Errorf("%s must be a whole argument, not part of %q", DataPlaceholder, w)
 			}
 			a.kind = argData
 		}
 		if i == 0 && a.kind != argConstant {
-			return compiledCommand{}, fmt.Errorf("--command %q: the first word must be the command's name, not a placeholder", line)
+			return compiledCommand{}, errors.New("the first word must be the command's name, not a placeholder")
 		}
 		c.args = append(c.args, a)
 	}
@@ -227,7 +228,7 @@ func (s *Spec) validateCommands() []error {
 	total, parallel := 0, 0
 	for _, c := range s.Commands {
 		if _, err := compileCommand(c.Line); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("--command %q: %w", c.Line, err))
 			continue
 		}
 		if c.Ratio < 0 || c.Ratio > maxCommandRatio {

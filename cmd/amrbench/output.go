@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -73,8 +72,8 @@ func (o *runFiles) finish(env *environment, out outputPlan, h *results.Header) (
 		}
 	}
 	if out.jsonOut != "" {
-		if err := writeJSONFile(out.jsonOut, sum); err != nil {
-			return nil, fmt.Errorf("--json-out-file: %w", err)
+		if err := writeMemtierJSON(out.jsonOut, []*results.Run{run}, out); err != nil {
+			return nil, err
 		}
 	}
 	fmt.Fprintf(env.stderr, "amrbench: wrote %s\n", strings.Join(files, ", "))
@@ -139,12 +138,19 @@ func writeHDRFiles(prefix, hlogPath string, run *results.Run) ([]string, error) 
 	return append(names, filepath.Base(hlogPath)), nil
 }
 
-func writeJSONFile(path string, v any) error {
-	return writeFile(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	})
+// writeMemtierJSON writes --json-out-file: the runs of one test in
+// memtier_benchmark's JSON layout.
+func writeMemtierJSON(path string, runs []*results.Run, out outputPlan) error {
+	opts := report.MemtierOptions{
+		Percentiles:   out.percentiles,
+		AllRuns:       out.printAllRuns,
+		HideHistogram: out.hideHistogram,
+		Interrupted:   out.interrupted,
+	}
+	if err := writeFile(path, func(w io.Writer) error { return report.WriteMemtierJSON(w, runs, opts) }); err != nil {
+		return fmt.Errorf("--json-out-file: %w", err)
+	}
+	return nil
 }
 
 // writeFile writes path through fn, reporting the first error of writing or

@@ -179,7 +179,7 @@ func TestProgressOnATerminalAndInALog(t *testing.T) {
 func TestRunDirectoryHasTheHTMLReport(t *testing.T) {
 	s := benchtest.StartServer(t)
 	dir := filepath.Join(t.TempDir(), "out")
-	if res := cli(t, nil, runArgs(s, "--rate", "10000", "-n", "3000", "--connections", "3", "--interval", "100ms", "--out", dir, "-q")...); res.code != 0 {
+	if res := cli(t, nil, runArgs(s, "--rate", "10000", "-n", "1000", "--connections", "3", "--interval", "100ms", "--out", dir, "-q")...); res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	page, err := os.ReadFile(filepath.Join(dir, "report.html"))

@@ -80,6 +80,8 @@ type runPlan struct {
 	cpuProfile string
 	out        outputPlan
 	evidence   evidencePlan
+	// runs is how many times the test is run (--run-count).
+	runs int
 }
 
 // outputPlan is where and how a run's results are written and shown.
@@ -92,6 +94,9 @@ type outputPlan struct {
 	// jsonOut and hdrPrefix are memtier's extra files; empty: none.
 	jsonOut, hdrPrefix string
 	quiet              bool
+	// printAllRuns and hideHistogram shape --json-out-file as memtier's
+	// flags of those names do; interrupted says the run was stopped early.
+	printAllRuns, hideHistogram, interrupted bool
 }
 
 func runCommand(ctx context.Context, env *environment, args []string) error {
@@ -107,6 +112,11 @@ func runCommand(ctx context.Context, env *environment, args []string) error {
 	plan, err := f.plan(fs, env)
 	if err != nil {
 		return withFlagNames(err)
+	}
+	if f.showConfig {
+		if err := writeConfig(env.stdout, plan); err != nil {
+			return err
+		}
 	}
 	return withFlagNames(start(ctx, env, plan))
 }
@@ -130,6 +140,9 @@ func start(ctx context.Context, env *environment, plan *runPlan) error {
 		}
 		defer stop()
 	}
+	if plan.runs > 1 {
+		return executeRuns(ctx, env, plan)
+	}
 	return execute(ctx, env, plan)
 }
 
@@ -152,6 +165,9 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 	if err := f.planFill(fs, p); err != nil {
 		return nil, err
 	}
+	if err := f.planRequests(fs, p); err != nil {
+		return nil, err
+	}
 	if err := f.planSplit(p, time.Now()); err != nil {
 		return nil, err
 	}
@@ -162,7 +178,16 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 		return nil, usagef("--cpus %d: at least 1", f.cpus)
 	}
 	p.cpus, p.cpuProfile = f.cpus, f.cpuProfile
-	p.out = outputPlan{dir: f.out, label: f.label, percentiles: f.percentiles, jsonOut: f.jsonOut, hdrPrefix: f.hdrPrefix, quiet: f.quiet}
+	p.out = outputPlan{dir: f.out, label: f.label, percentiles: f.percentiles, jsonOut: f.jsonOut, hdrPrefix: f.hdrPrefix, quiet: f.quiet,
+		printAllRuns: f.memtier.printAllRuns, hideHistogram: f.memtier.hideHistogram}
+	p.notes = append(p.notes, f.memtier.notes(fs, p.seedGiven)...)
+	if f.runCount < 1 {
+		return nil, usagef("--run-count %d: at least 1", f.runCount)
+	}
+	if f.runCount > 1 && f.startAt != "" {
+		return nil, usagef("--run-count %d with --start-at: every run would wait for the same moment; run once per --start-at", f.runCount)
+	}
+	p.runs = f.runCount
 	if f.maxErrorRate != "" {
 		v, err := units.ParsePercent(f.maxErrorRate)
 		if err != nil {

@@ -93,6 +93,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 		return runErr // nothing was measured
 	}
 	ev.fetchAzure(ctx, env, out.writer, outcome)
+	p.out.interrupted = outcome.Interrupted
 	sum, err := out.finish(env, p.out, header)
 	if err != nil {
 		return errors.Join(runErr, err)

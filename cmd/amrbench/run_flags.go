@@ -37,6 +37,11 @@ type runFlags struct {
 	duration                    time.Duration
 	testTime                    int
 	requests                    int64
+	requestsAllKeys             bool
+	runCount                    int
+	showConfig                  bool
+	commands                    []workloads.Command
+	memtier                     memtierFlags
 	warmup, interval            time.Duration
 	timeout, connectTimeout     time.Duration
 	bufferSize                  int
@@ -106,10 +111,12 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.IntVarP(&f.clients, "clients", "c", 50, "memtier: clients per thread (connections = clients x threads)")
 	fs.IntVarP(&f.threads, "threads", "t", 4, "memtier: threads (connections = clients x threads)")
 	fs.IntVar(&f.connectConcurrency, "connect-concurrency", def.ConnectConcurrency, "connections opened at once; each is authenticated before the next opens")
-	fs.IntVarP(&f.pipeline, "pipeline", "P", def.Pipeline, "commands each connection sends before reading their replies")
+	f.pipeline = def.Pipeline
+	fs.VarP(pipelineFlag{&f.pipeline, &f.memtier.protocol}, "pipeline", "P", "commands each connection sends before reading their replies (-P as in redis-benchmark; memtier's -P redis, its protocol, is understood too)")
 	fs.Var(secondsOrDuration{&f.duration}, "duration", "measured time, e.g. 30s, 5m, or seconds (default 30s)")
 	fs.IntVar(&f.testTime, "test-time", 0, "memtier: measured time in seconds")
-	fs.Int64VarP(&f.requests, "requests", "n", 0, "total measured operations over all connections, instead of --duration")
+	fs.VarP(requestsFlag{&f.requests, &f.requestsAllKeys}, "requests", "n", "measured requests per connection, as memtier counts them, instead of --duration (allkeys: as many as the key range holds; with the P pattern, each key once over all connections)")
+	fs.IntVarP(&f.runCount, "run-count", "x", 1, "memtier: run the whole test this many times, each into a run-N directory, then print the best, the worst and the runs together")
 	fs.Var(secondsOrDuration{&f.warmup}, "warmup", "load sent before the measured window and left out of the statistics")
 	f.interval = def.Interval
 	fs.Var(secondsOrDuration{&f.interval}, "interval", "length of each interval record and live line")
@@ -135,6 +142,9 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Uint64Var(&f.keyMin, "key-minimum", spec.KeyMinimum, "lowest key number")
 	fs.Uint64Var(&f.keyMax, "key-maximum", spec.KeyMaximum, "highest key number")
 	fs.StringVar(&f.keyPattern, "key-pattern", spec.KeyPattern.String(), "SET:GET key patterns: R uniform, S sequential, G gaussian, Z zipf, P parallel")
+	fs.Var(commandLine{&f.commands}, "command", "memtier: send this command instead of the SET/GET mix, its __key__ and __data__ filled per operation, e.g. 'HSET __key__ f __data__' (repeatable; recorded under its first word, commands with the same first word together)")
+	fs.Var(commandRatio{&f.commands}, "command-ratio", "memtier: how many times in a row the --command before it is sent (default 1)")
+	fs.Var(commandKeyPattern{&f.commands}, "command-key-pattern", "memtier: key pattern of the --command before it: R, S, G, Z or P (default R)")
 	fs.Float64Var(&f.keyStddev, "key-stddev", 0, "G pattern: standard deviation (default: a sixth of the key range)")
 	fs.Float64Var(&f.keyMedian, "key-median", 0, "G pattern: centre (default: the middle of the key range)")
 	fs.Float64Var(&f.zipfExp, "key-zipf-exp", spec.KeyZipfExp, "Z pattern: exponent, above 0 and below 5")
@@ -156,11 +166,13 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.out, "out", "", "run directory (default amrbench-results/<UTC time>-<label>)")
 	fs.StringVar(&f.label, "label", "", "name of the run (default: the target's host)")
 	fs.Var(percentileList{&f.percentiles}, "print-percentiles", "percentile columns of the summary (default 50,90,99,99.9,99.99)")
-	fs.StringVar(&f.jsonOut, "json-out-file", "", "memtier: also write the summary as one JSON document to this file")
+	fs.StringVar(&f.jsonOut, "json-out-file", "", "memtier: also write the results to this file in memtier_benchmark's JSON layout")
 	fs.StringVar(&f.hdrPrefix, "hdr-file-prefix", "", "memtier: also write PREFIX_<COMMAND>.hgrm and PREFIX.hlog")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live line per interval")
 	fs.StringVar(&f.maxErrorRate, "max-error-rate", "", "fail the run (exit 1) when more than this share of operations fail, e.g. 1%")
 	fs.StringVar(&f.cpuProfile, "cpu-profile", "", "write a Go CPU profile of amrbench itself to this file")
+	fs.BoolVar(&f.showConfig, "show-config", false, "memtier: print the resolved configuration (secrets left out) before running")
+	f.memtier.register(fs)
 	fs.IntVar(&f.cpus, "cpus", 0, "CPUs amrbench may use at once (GOMAXPROCS; default: all, or all but one when the server is on this machine)")
 	// The server's side.
 	f.evidence.register(fs)

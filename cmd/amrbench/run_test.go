@@ -54,7 +54,7 @@ func TestRunWritesResultsThatMatchTheServer(t *testing.T) {
 	s := benchtest.StartServer(t)
 	s.ResetStats(t)
 	dir := filepath.Join(t.TempDir(), "out")
-	res := cli(t, nil, runArgs(s, "-n", "20000", "--connections", "10", "--interval", "250ms", "--out", dir, "-q")...)
+	res := cli(t, nil, runArgs(s, "-n", "2000", "--connections", "10", "--interval", "250ms", "--out", dir, "-q")...)
 	if res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
@@ -96,7 +96,7 @@ func TestALLHgrmAgreesWithIntervals(t *testing.T) {
 	t.Parallel()
 	s := benchtest.StartServer(t)
 	dir := filepath.Join(t.TempDir(), "out")
-	res := cli(t, nil, runArgs(s, "-n", "5000", "--connections", "4", "--interval", "100ms", "--out", dir, "-q")...)
+	res := cli(t, nil, runArgs(s, "-n", "1250", "--connections", "4", "--interval", "100ms", "--out", dir, "-q")...)
 	if res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
@@ -132,12 +132,12 @@ func TestTLSFlagsAndHostnameVerification(t *testing.T) {
 	t.Parallel()
 	s := benchtest.StartServer(t, benchtest.WithTLS("localhost"))
 	files := s.Certs.WriteFiles(t, t.TempDir())
-	base := []string{"run", "-s", "localhost", "-p", strconv.Itoa(s.TLSPort), "--tls", "--cacert", files.CA, "-n", "2000", "--connections", "2", "-q", "--reply-wait", "park"}
+	base := []string{"run", "-s", "localhost", "-p", strconv.Itoa(s.TLSPort), "--tls", "--cacert", files.CA, "-n", "1000", "--connections", "2", "-q", "--reply-wait", "park"}
 	if res := cli(t, nil, append(base, "--out", filepath.Join(t.TempDir(), "a"))...); res.code != 0 {
 		t.Fatalf("verified TLS run: exit %d: %s", res.code, res.stderr)
 	}
 	// 127.0.0.1 is not a name the certificate holds.
-	bad := []string{"run", "-s", "127.0.0.1", "-p", strconv.Itoa(s.TLSPort), "--tls", "--cacert", files.CA, "-n", "100", "-q", "--reply-wait", "park", "--out", filepath.Join(t.TempDir(), "b")}
+	bad := []string{"run", "-s", "127.0.0.1", "-p", strconv.Itoa(s.TLSPort), "--tls", "--cacert", files.CA, "-n", "2", "-q", "--reply-wait", "park", "--out", filepath.Join(t.TempDir(), "b")}
 	res := cli(t, nil, bad...)
 	if res.code != 1 || !strings.Contains(res.stderr, "TLS") || strings.Count(strings.TrimSpace(res.stderr), "\n") > 1 {
 		t.Fatalf("wrong host: exit %d, stderr:\n%s", res.code, res.stderr)
@@ -157,7 +157,7 @@ func TestPasswordNeverAppears(t *testing.T) {
 	s := benchtest.StartServer(t, benchtest.WithUser("bench", password))
 	dir := filepath.Join(t.TempDir(), "out")
 	jsonOut := filepath.Join(t.TempDir(), "summary.json")
-	res := cli(t, nil, runArgs(s, "-a", "bench:"+password, "-n", "3000", "--connections", "3", "--out", dir, "--json-out-file", jsonOut)...)
+	res := cli(t, nil, runArgs(s, "-a", "bench:"+password, "-n", "1000", "--connections", "3", "--out", dir, "--json-out-file", jsonOut)...)
 	if res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
@@ -166,13 +166,13 @@ func TestPasswordNeverAppears(t *testing.T) {
 	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	res2 := cli(t, map[string]string{"AMRBENCH_PASSWORD": password}, runArgs(s, "--user", "bench", "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "env"))...)
-	res3 := cli(t, nil, runArgs(s, "--user", "bench", "--password-file", pwFile, "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "file"))...)
+	res2 := cli(t, map[string]string{"AMRBENCH_PASSWORD": password}, runArgs(s, "--user", "bench", "-n", "2", "-q", "--out", filepath.Join(t.TempDir(), "env"))...)
+	res3 := cli(t, nil, runArgs(s, "--user", "bench", "--password-file", pwFile, "-n", "2", "-q", "--out", filepath.Join(t.TempDir(), "file"))...)
 	if res2.code != 0 || res3.code != 0 {
 		t.Fatalf("AMRBENCH_PASSWORD: exit %d %s; --password-file: exit %d %s", res2.code, res2.stderr, res3.code, res3.stderr)
 	}
 	// A wrong password is a clear auth failure, without the password.
-	res4 := cli(t, nil, runArgs(s, "-a", "bench:wrong-"+password, "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "wrong"))...)
+	res4 := cli(t, nil, runArgs(s, "-a", "bench:wrong-"+password, "-n", "2", "-q", "--out", filepath.Join(t.TempDir(), "wrong"))...)
 	if res4.code != 1 || !strings.Contains(res4.stderr, `authentication failed for user "bench"`) {
 		t.Fatalf("wrong password: exit %d: %s", res4.code, res4.stderr)
 	}
@@ -353,7 +353,7 @@ func TestConnectionsOverTheSKULimitWarn(t *testing.T) {
 	t.Parallel()
 	s := benchtest.StartServer(t)
 	// C0 accepts 256 connections; a local server stands in for it.
-	res := cli(t, nil, runArgs(s, "--sku", "C0", "--connections", "257", "--connect-concurrency", "16", "-n", "257", "-q", "--out", filepath.Join(t.TempDir(), "out"))...)
+	res := cli(t, nil, runArgs(s, "--sku", "C0", "--connections", "257", "--connect-concurrency", "16", "-n", "1", "-q", "--out", filepath.Join(t.TempDir(), "out"))...)
 	if res.code != 0 || !strings.Contains(res.stderr, "warning: 257 connections exceed the target's limit of 256") {
 		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
 	}
@@ -369,7 +369,7 @@ func TestRunPollsForReplies(t *testing.T) {
 	}
 	s := benchtest.StartServer(t)
 	dir := filepath.Join(t.TempDir(), "run")
-	res := cli(t, nil, "run", "-s", s.Host, "-p", strconv.Itoa(s.Port), "-n", "20000", "--connections", "20", "--out", dir, "-q")
+	res := cli(t, nil, "run", "-s", s.Host, "-p", strconv.Itoa(s.Port), "-n", "1000", "--connections", "20", "--out", dir, "-q")
 	if res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}

@@ -189,7 +189,7 @@ func TestSKURunAndPlan(t *testing.T) {
 	dirs := map[string]string{"A250": filepath.Join(tmp, "a250"), "A500": filepath.Join(tmp, "a500")}
 	for sku, s := range map[string]*benchtest.Server{"A250": small, "A500": large} {
 		res := cli(t, nil, runArgs(s, "--sku", sku, "--workload", "flash-gaussian", "--key-maximum", "9999", "--ratio", "1:4",
-			"-n", "6000", "--connections", "4", "-q", "--out", dirs[sku])...)
+			"-n", "1500", "--connections", "4", "-q", "--out", dirs[sku])...)
 		if res.code != 0 {
 			t.Fatalf("%s: exit %d: %s", sku, res.code, res.stderr)
 		}

@@ -313,17 +313,25 @@ func runAmrbench(o options, addr, dir string, conns int) (measurement, error) {
 	if err != nil {
 		return m, err
 	}
-	var sum struct {
-		Commands map[string]struct {
-			Count     int64   `json:"count"`
-			OpsPerSec float64 `json:"ops_per_sec"`
-		} `json:"commands"`
+	m.ops, m.opsPerSec, err = readMemtierTotals(jsonPath)
+	return m, err
+}
+
+// readMemtierTotals reads the operations and their rate from a
+// --json-out-file in memtier's layout, which both tools write.
+func readMemtierTotals(path string) (ops int64, opsPerSec float64, err error) {
+	var doc struct {
+		All struct {
+			Totals struct {
+				Count     int64   `json:"Count"`
+				OpsPerSec float64 `json:"Ops/sec"`
+			} `json:"Totals"`
+		} `json:"ALL STATS"`
 	}
-	if err := readJSON(jsonPath, &sum); err != nil {
-		return m, err
+	if err := readJSON(path, &doc); err != nil {
+		return 0, 0, err
 	}
-	m.ops, m.opsPerSec = sum.Commands["ALL"].Count, sum.Commands["ALL"].OpsPerSec
-	return m, nil
+	return doc.All.Totals.Count, doc.All.Totals.OpsPerSec, nil
 }
 
 func runMemtier(o options, addr, jsonPath string) (measurement, error) {
@@ -339,19 +347,8 @@ func runMemtier(o options, addr, jsonPath string) (measurement, error) {
 	if err != nil {
 		return m, err
 	}
-	var doc struct {
-		All struct {
-			Totals struct {
-				Count     int64   `json:"Count"`
-				OpsPerSec float64 `json:"Ops/sec"`
-			} `json:"Totals"`
-		} `json:"ALL STATS"`
-	}
-	if err := readJSON(jsonPath, &doc); err != nil {
-		return m, err
-	}
-	m.ops, m.opsPerSec = doc.All.Totals.Count, doc.All.Totals.OpsPerSec
-	return m, nil
+	m.ops, m.opsPerSec, err = readMemtierTotals(jsonPath)
+	return m, err
 }
 
 // runRedisBenchmark runs GETs: redis-benchmark runs one command type per
