@@ -39,7 +39,7 @@ const compareExamples = `  # the same workload against the OSS and the Enterpris
 func compareCommand(_ context.Context, env *environment, args []string) error {
 	flags := newFlagSet(env, "compare", compareSynopsis, compareExamples)
 	format := flags.String("format", "text", "output format: "+strings.Join(comparisonFormats(), ", "))
-	command := flags.String("command", results.AllCommands, "the command to compare: ALL, SET or GET")
+	command := flags.String("command", results.AllCommands, "the command to compare: ALL, or one the runs recorded (SET, GET, or an arbitrary command's name such as HSET)")
 	var percentiles []float64
 	flags.Var(percentileList{&percentiles}, "print-percentiles", "percentiles to compare (default 50,90,99,99.9,99.99 and any the runs asked for)")
 	if err := parseFlags(flags, args); err != nil {
