@@ -149,8 +149,8 @@ func splitCommandLine(line string) ([]string, error) {
 					p++
 					w.WriteByte(unescape(line[p]))
 				case c == '"':
-					if p+1 < len(line) && !isBlank(line[p+1]) {
-						return nil, errors.New("a closing quote must be followed by a blank")
+					if err := endsWord(line, p); err != nil {
+						return nil, err
 					}
 					done = true
 				default:
@@ -162,8 +162,8 @@ func splitCommandLine(line string) ([]string, error) {
 					p++
 					w.WriteByte('\'')
 				case c == '\'':
-					if p+1 < len(line) && !isBlank(line[p+1]) {
-						return nil, errors.New("a closing quote must be followed by a blank")
+					if err := endsWord(line, p); err != nil {
+						return nil, err
 					}
 					done = true
 				default:
@@ -185,6 +185,14 @@ func splitCommandLine(line string) ([]string, error) {
 			return words, nil
 		}
 	}
+}
+
+// endsWord checks that the closing quote at line[p] ends its word.
+func endsWord(line string, p int) error {
+	if p+1 < len(line) && !isBlank(line[p+1]) {
+		return errors.New("a closing quote must be followed by a blank")
+	}
+	return nil
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -43,15 +43,24 @@ type commandRatio commandList
 func (f commandRatio) String() string { return "" }
 func (f commandRatio) Type() string   { return "count" }
 
+// last returns the --command given last, which its companions apply to.
+func (l commandList) last() (*workloads.Command, error) {
+	if len(*l.cmds) == 0 {
+		return nil, errors.New("give it after the --command it applies to")
+	}
+	return &(*l.cmds)[len(*l.cmds)-1], nil
+}
+
 func (f commandRatio) Set(s string) error {
-	if len(*f.cmds) == 0 {
-		return errors.New("give it after the --command it applies to")
+	c, err := commandList(f).last()
+	if err != nil {
+		return err
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil || n < 0 {
 		return fmt.Errorf("%q is not a whole number of zero or more", s)
 	}
-	(*f.cmds)[len(*f.cmds)-1].Ratio = n
+	c.Ratio = n
 	return nil
 }
 
@@ -62,14 +71,15 @@ func (f commandKeyPattern) String() string { return "" }
 func (f commandKeyPattern) Type() string   { return "pattern" }
 
 func (f commandKeyPattern) Set(s string) error {
-	if len(*f.cmds) == 0 {
-		return errors.New("give it after the --command it applies to")
+	c, err := commandList(f).last()
+	if err != nil {
+		return err
 	}
 	p, err := workloads.ParseKeyPatterns(s)
 	if err != nil || p.Set != p.Get {
 		return fmt.Errorf("%q: one of R, S, G, Z or P", s)
 	}
-	(*f.cmds)[len(*f.cmds)-1].KeyPattern = p.Set
+	c.KeyPattern = p.Set
 	return nil
 }
 
