@@ -107,8 +107,8 @@ func compileCommand(line string) (compiledCommand, error) {
 			}
 			a.kind = argData
 		}
-		if i == 0 && a.kind != argConstant {
-			return compiledCommand{}, errors.New("the first word must be the command's name, not a placeholder")
+		if i == 0 && (a.kind != argConstant || strings.TrimSpace(w) == "") {
+			return compiledCommand{}, errors.New("the first word must be the command's name, not a placeholder or blank")
 		}
 		c.args = append(c.args, a)
 	}

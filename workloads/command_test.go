@@ -49,6 +49,7 @@ func TestNewCommand(t *testing.T) {
 		{line: "set __key__ x__data__", wantErr: "__data__ must be a whole argument"},
 		{line: "__key__ get", wantErr: "first word must be the command's name"},
 		{line: "   ", wantErr: "no command"},
+		{line: `"" __key__`, wantErr: "first word must be the command's name"},
 		{line: `set "a`, wantErr: "unterminated"},
 	} {
 		c, err := NewCommand(tt.line)
