@@ -111,12 +111,19 @@ func run(ctx context.Context, env *environment, args []string) int {
 		return exitOK
 	}
 	name := args[0]
-	if name == "help" {
+	switch name {
+	case "help":
 		name, args = args[1], []string{args[1], "--help"}
+	case "--version", "-V", "-v": // as memtier's -v and --version
+		name = "version"
 	}
 	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(env.stderr, "amrbench: unknown command %q (commands: %s)\n", name, strings.Join(commandNames(), ", "))
+		hint := ""
+		if s := closest(strings.TrimLeft(name, "-"), commandNames()); s != nil {
+			hint = ": " + didYouMean("", s)
+		}
+		fmt.Fprintf(env.stderr, "amrbench: unknown command %q%s (commands: %s)\n", name, hint, strings.Join(commandNames(), ", "))
 		return exitUsage
 	}
 	err := cmd.run(ctx, env, args[1:])
@@ -177,7 +184,7 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 		if errors.Is(err, pflag.ErrHelp) {
 			return err
 		}
-		return usageError{err}
+		return usageError{withFlagSuggestion(fs, err)}
 	}
 	return nil
 }
