@@ -20,8 +20,11 @@ type fact struct{ name, text string }
 func runFacts(run *results.Run, s *results.Summary) []fact {
 	h := run.Header
 	facts := []fact{{"Target", describeTarget(h.Target)}}
-	if h.Target.Embedded != "" {
-		facts = append(facts, fact{"", "embedded default: " + h.Target.Embedded + ". These numbers describe this machine, not a cache."})
+	switch e := h.Target.Embedded; {
+	case strings.Contains(e, "describe"): // it says what its numbers are worth
+		facts = append(facts, fact{"", "embedded default: " + e + "."})
+	case e != "": // written before it did
+		facts = append(facts, fact{"", "embedded default: " + e + ". These numbers describe this machine, not a cache."})
 	}
 	facts = append(facts, fact{"Load", describeLoad(h, s)})
 	if h.WorkloadText != "" {

@@ -8,6 +8,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
 )
@@ -31,6 +32,10 @@ type liveObserver struct {
 	mu       sync.Mutex
 	bar      *progressbar.ProgressBar
 	barStage string
+	// stageStart is when the current stage began; stageDone is set once its
+	// last line is printed.
+	stageStart time.Time
+	stageDone  bool
 	// lastDecile is the last tenth of a stage printed as a plain line, for
 	// output that is not a terminal.
 	lastDecile int64
@@ -153,20 +158,30 @@ func (o *liveObserver) Progress(stage string, done, total int64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	title := map[string]string{bench.StageConnect: "opening connections", bench.StagePreload: "preloading keys"}[stage]
-	if !o.env.stderrIsTerminal {
-		decile := done * 10 / total
-		if stage != o.barStage {
-			o.barStage, o.lastDecile = stage, -1
-		}
-		if decile > o.lastDecile {
-			o.lastDecile = decile
-			fmt.Fprintf(o.env.stderr, "amrbench: %s: %d of %d (%d%%)\n", title, done, total, decile*10)
+	if stage != o.barStage {
+		o.endBar()
+		o.barStage, o.lastDecile, o.stageStart, o.stageDone = stage, -1, time.Now(), false
+	}
+	if done >= total {
+		o.endBar()
+		if !o.stageDone {
+			o.stageDone = true
+			took := time.Since(o.stageStart)
+			done := map[string]string{bench.StageConnect: "opened %s connections in %s", bench.StagePreload: "preloaded %s keys in %s, before the measured run"}[stage]
+			fmt.Fprintf(o.env.stderr, "amrbench: "+done+"\n", units.FormatWhole(float64(total)), fmt.Sprintf("%.1f s", took.Seconds()))
 		}
 		return
 	}
-	if o.bar == nil || o.barStage != stage {
-		o.endBar()
-		o.barStage = stage
+	if !o.env.stderrIsTerminal {
+		// A line per tenth, for a stage long enough to wait for.
+		decile := done * 10 / total
+		if decile > o.lastDecile && time.Since(o.stageStart) >= plainProgressAfter {
+			o.lastDecile = decile
+			fmt.Fprintf(o.env.stderr, "amrbench: %s: %s of %s (%d%%)\n", title, units.FormatWhole(float64(done)), units.FormatWhole(float64(total)), decile*10)
+		}
+		return
+	}
+	if o.bar == nil {
 		o.bar = progressbar.NewOptions64(total,
 			progressbar.OptionSetWriter(o.env.stderr),
 			progressbar.OptionSetDescription(title),
@@ -179,10 +194,11 @@ func (o *liveObserver) Progress(stage string, done, total int64) {
 		_ = o.bar.RenderBlank() // starts the bar's clock, so its rate counts from here
 	}
 	_ = o.bar.Set64(done)
-	if done >= total {
-		o.endBar()
-	}
 }
+
+// plainProgressAfter is how long a stage runs before a plain output (not a
+// terminal) gets its progress lines: a short preload needs none.
+const plainProgressAfter = 2 * time.Second
 
 // endBar removes a progress bar from the screen. Callers hold o.mu.
 func (o *liveObserver) endBar() {

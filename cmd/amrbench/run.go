@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/internal/localserver"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report/catalog"
 	"github.com/amrbench/amrbench/results"
@@ -124,7 +125,13 @@ func runCommand(ctx context.Context, env *environment, args []string) error {
 // start applies the plan's CPU settings and profile, and executes it.
 func start(ctx context.Context, env *environment, plan *runPlan) error {
 	cpus := plan.cpus
-	if cpus == 0 && runtime.NumCPU() > 1 && (plan.embedded || units.IsLoopback(plan.cfg.Target.Host)) {
+	switch {
+	case cpus > 0 || runtime.NumCPU() == 1:
+	case plan.embedded && !localserver.RedisServerOnPath():
+		// The stand-in server runs in this process: it needs the CPUs
+		// the client would leave it.
+		plan.notes = append(plan.notes, fmt.Sprintf("the stand-in server runs inside amrbench: the two share this machine's %d CPUs", runtime.NumCPU()))
+	case plan.embedded || units.IsLoopback(plan.cfg.Target.Host):
 		// The server shares this machine: a client using every CPU takes the
 		// server's, and Go's idle threads spin for work on them.
 		cpus = runtime.NumCPU() - 1
@@ -167,6 +174,12 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 	}
 	if err := f.planRequests(fs, p); err != nil {
 		return nil, err
+	}
+	if p.embedded && !fs.Changed("preload") && !p.cfg.Preload && len(p.spec.Commands) == 0 && p.spec.Ratio.Gets > 0 {
+		// A server started empty answers every GET with a miss: a newcomer
+		// would read the latency of misses.
+		p.cfg.Preload = true
+		p.notes = append(p.notes, fmt.Sprintf("the local server starts empty: amrbench writes its %s keys first, so that the GETs find them (--preload=false to measure misses)", units.FormatWhole(float64(p.spec.KeyCount()))))
 	}
 	if err := f.planSplit(p, time.Now()); err != nil {
 		return nil, err

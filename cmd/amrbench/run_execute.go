@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/localserver"
 	"github.com/amrbench/amrbench/results"
@@ -16,7 +17,7 @@ import (
 // execute runs a validated plan: start the embedded server if needed, open
 // the target, run, and write every result file.
 func execute(ctx context.Context, env *environment, p *runPlan) error {
-	embeddedText, filesPerConn := "", 1
+	embeddedText, filesPerConn, standIn := "", 1, false
 	if p.embedded {
 		srv, err := localserver.Start(ctx)
 		if err != nil {
@@ -25,7 +26,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 		defer srv.Close()
 		p.cfg.Target.Host, p.cfg.Target.Port = srv.Host, srv.Port
 		embeddedText = srv.Description()
-		if srv.Kind == localserver.KindInProcess {
+		if standIn = srv.Kind == localserver.KindInProcess; standIn {
 			filesPerConn = 2 // the server's end of each connection is in this process too
 			// Its goroutines wait in Go's network poller: connections
 			// that polled would starve them.
@@ -33,8 +34,13 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 				fmt.Fprintf(env.stderr, "amrbench: --reply-wait %s: connections park, as the in-process server's goroutines would starve if they polled\n", p.cfg.ReplyWait)
 			}
 			p.cfg.ReplyWait = transport.ReplyWaitPark
+			// It answers CLUSTER SLOTS with one shard of its own, but it is
+			// one process in this one.
+			if p.cfg.Target.ClusterPolicy == cluster.PolicyAuto {
+				p.cfg.Target.ClusterPolicy = cluster.PolicyNonClustered
+			}
 		}
-		fmt.Fprintf(env.stderr, "amrbench: no --server given: benchmarking %s at %s; its numbers describe this machine, not a cache\n", embeddedText, srv.Addr())
+		fmt.Fprintf(env.stderr, "amrbench: no --server given: benchmarking %s, %s\n", srv.Addr(), embeddedText)
 	}
 	for _, n := range p.notes {
 		fmt.Fprintf(env.stderr, "amrbench: %s\n", n)
@@ -54,6 +60,9 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 
 	info := target.Info()
 	info.Embedded = embeddedText
+	if standIn && info.ClusterPolicy == string(cluster.PolicyNonClustered) {
+		info.PolicyReason = "the stand-in is part of amrbench, no cluster"
+	}
 	header, err := newHeader(p, info)
 	if err != nil {
 		return err
@@ -86,9 +95,6 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	obs := newLiveObserver(env, header, out.writer, p.out.quiet, p.cfg.Duration, p.cfg.SegmentRequests())
 	outcome, runErr := bench.Run(ctx, target, wl, ev.observe(obs))
 	obs.finish()
-	if outcome.Preloaded > 0 {
-		fmt.Fprintf(env.stderr, "amrbench: preloaded %d keys\n", outcome.Preloaded)
-	}
 	if runErr != nil && outcome.Start.IsZero() {
 		return runErr // nothing was measured
 	}

@@ -49,12 +49,20 @@ type Server struct {
 // Addr returns host:port of the plain listener.
 func (s *Server) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
 
-// Description says what the server is, for people.
+// Description says what the server is, for people, and what its numbers
+// are worth.
 func (s *Server) Description() string {
 	if s.Kind == KindInProcess {
-		return "an in-process Redis stand-in (miniredis; no redis-server on PATH)"
+		return "an in-process Redis stand-in (miniredis), not a server: its numbers describe nothing; install redis-server to measure this machine"
 	}
-	return s.Version + " started by amrbench"
+	return s.Version + " started by amrbench on this machine: its numbers describe this machine, not a cache"
+}
+
+// RedisServerOnPath reports whether Start would start a redis-server
+// process, rather than the in-process stand-in.
+func RedisServerOnPath() bool {
+	_, err := exec.LookPath("redis-server")
+	return err == nil
 }
 
 // Options configures a redis-server process.
