@@ -46,6 +46,9 @@ type environment struct {
 	// setting (runtime.GOMAXPROCS); nil leaves the process alone, as tests
 	// running subcommands in-process need.
 	setMaxProcs func(int) int
+	// flagSets, when set, is shown every subcommand's flag set as it is
+	// made (the tests check the documentation of the flags against them).
+	flagSets func(command string, fs *pflag.FlagSet)
 }
 
 // command is one subcommand.
@@ -173,7 +176,10 @@ func newFlagSet(env *environment, name, synopsis, examples string) *pflag.FlagSe
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard) // errors are returned and printed once by run
 	fs.Usage = func() {
-		fmt.Fprintf(env.stdout, "Usage:\n  amrbench %s\n\nFlags:\n%s\nExamples:\n%s", synopsis, fs.FlagUsagesWrapped(100), examples)
+		fmt.Fprintf(env.stdout, "Usage:\n  amrbench %s\n\n%s\nExamples:\n%s", synopsis, flagUsages(fs, 100), examples)
+	}
+	if env.flagSets != nil {
+		env.flagSets(name, fs)
 	}
 	return fs
 }

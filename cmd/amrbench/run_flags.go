@@ -93,6 +93,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.authenticate, "authenticate", "a", "", "[USER:]PASSWORD (or set AMRBENCH_PASSWORD, or use --password-file)")
 	fs.StringVar(&f.user, "user", "", "ACL user name (default: the default user)")
 	fs.StringVar(&f.passwordFile, "password-file", "", "file whose first line is the password")
+	endGroup(fs, "Target and authentication")
 	// Entra ID.
 	fs.StringVar(&f.entraCredential, "entra-credential", entra.CredentialDefault, "Entra ID credential: "+strings.Join(entra.CredentialKinds, ", "))
 	fs.StringVar(&f.entraClientID, "entra-client-id", "", "client ID of a user-assigned managed identity (or its resource ID), or of the service principal (default $AZURE_CLIENT_ID for workload-identity, client-secret and client-certificate)")
@@ -103,9 +104,11 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.reauth, "reauth", true, "send each new token on every open connection before the old one expires; --reauth=false shows what a client that does not suffers")
 	f.reauthBefore = bench.DefaultReauthBefore
 	fs.Var(secondsOrDuration{&f.reauthBefore}, "reauth-before", "renew each token at 70% of its lifetime, and no later than this before it expires")
+	endGroup(fs, "Entra ID")
 	fs.IntVar(&f.db, "select-db", 0, "database number")
 	fs.StringVar(&f.clusterPolicy, "cluster-policy", string(cluster.PolicyAuto), "auto (ask the endpoint), oss (a cluster client connecting to every shard), enterprise or non-clustered (one endpoint)")
 	fs.BoolVar(&f.clusterMode, "cluster-mode", false, "memtier: the same as --cluster-policy oss")
+	endGroup(fs, "Database and clustering")
 	// Load.
 	fs.IntVar(&f.connections, "connections", def.Connections, "connections, each driven by its own worker")
 	fs.IntVarP(&f.clients, "clients", "c", 50, "memtier: clients per thread (connections = clients x threads)")
@@ -125,6 +128,8 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Var(secondsOrDuration{&f.connectTimeout}, "connect-timeout", "timeout to connect, including TLS and AUTH")
 	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection (default: room for a pipeline of the largest values, 4k to 32k)")
 	fs.StringVar(&f.replyWait, "reply-wait", string(transport.ReplyWaitAuto), "how connections wait for replies: auto (a closed loop polls while replies come within a round of the others, as an event loop does, and parks in Go's network poller otherwise), park, or poll (a closed loop only)")
+	fs.IntVar(&f.cpus, "cpus", 0, "CPUs amrbench may use at once (GOMAXPROCS; default: all, or all but one when the server is on this machine)")
+	endGroup(fs, "Load")
 	// Open loop.
 	fs.StringVar(&f.rate, "rate", "", "offered load in ops/s over all connections, e.g. 50k or 1.5M: an open loop whose latency is measured from each operation's due time")
 	fs.IntVar(&f.rateLimiting, "rate-limiting", 0, "memtier: ops/s per connection (the total is this times the connections)")
@@ -136,6 +141,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.maxRate, "max-rate", units.FormatRate(def.MaxRate), "highest rate --find-max tries")
 	fs.IntVar(&f.findMaxSteps, "find-max-steps", def.MaxSteps, "most steps --find-max runs")
 	fs.Var(secondsOrDuration{&f.lateThreshold}, "late-threshold", "an operation sent later than this after its due time is a late start")
+	endGroup(fs, "Open loop: rates, staircases, objectives")
 	// Workload.
 	fs.StringVar(&f.ratio, "ratio", spec.Ratio.String(), "SET:GET ratio")
 	fs.StringVar(&f.keyPrefix, "key-prefix", spec.KeyPrefix, "prefix of every key")
@@ -159,9 +165,11 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.workload, "workload", "", "workload preset ("+strings.Join(workloads.PresetNames(), ", ")+") or preset file; flags override it")
 	fs.StringVar(&f.sku, "sku", "", "Azure SKU of the target (e.g. B10, X3, A250; see amrbench tiers): recorded in the results, connections checked against its limit")
 	fs.StringVar(&f.preloadFill, "preload-fill", "", "size the key range to this share of the --sku's memory, as Microsoft's prefill rule does, and preload it, e.g. 75%")
+	endGroup(fs, "Workload")
 	// Several machines.
 	fs.StringVar(&f.segment, "segment", "", "run share i of a test split between n machines (0/3, 1/3, 2/3): its share of the connections, requests and rate, and of the keys to preload; merge the results with 'amrbench merge'")
 	fs.StringVar(&f.startAt, "start-at", "", "begin the measured window at this time (RFC 3339, e.g. 2026-11-23T12:00:00Z), so that runs launched on several machines measure the same window")
+	endGroup(fs, "Several machines")
 	// Output.
 	fs.StringVar(&f.out, "out", "", "run directory (default amrbench-results/<UTC time>-<label>)")
 	fs.StringVar(&f.label, "label", "", "name of the run (default: the target's host)")
@@ -172,8 +180,10 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.maxErrorRate, "max-error-rate", "", "fail the run (exit 1) when more than this share of operations fail, e.g. 1%")
 	fs.StringVar(&f.cpuProfile, "cpu-profile", "", "write a Go CPU profile of amrbench itself to this file")
 	fs.BoolVar(&f.showConfig, "show-config", false, "memtier: print the resolved configuration (secrets left out) before running")
+	endGroup(fs, "Output")
 	f.memtier.register(fs)
-	fs.IntVar(&f.cpus, "cpus", 0, "CPUs amrbench may use at once (GOMAXPROCS; default: all, or all but one when the server is on this machine)")
+	endGroup(fs, "Accepted from memtier_benchmark, with nothing to change here")
 	// The server's side.
 	f.evidence.register(fs)
+	endGroup(fs, "The server's side")
 }
