@@ -305,14 +305,14 @@ func (p ConnectionPlan) Total() int {
 	return p.Workers*p.Shards + p.Topology
 }
 
-// String explains Total.
+// String explains Total: what counts against the cache's connection
+// limit. (A pipeline opens no connection of its own.)
 func (p ConnectionPlan) String() string {
-	const pool = "go-redis's separate pipeline pool is off"
 	if p.Shards == 0 {
-		return fmt.Sprintf("%s, one per worker (%s)", units.Plural(p.Total(), "connection"), pool)
+		return fmt.Sprintf("%s, one per worker", units.Plural(p.Total(), "connection"))
 	}
-	return fmt.Sprintf("%s: %d per shard (one per worker) × %s, plus %d reading the slot map (%s)",
-		units.Plural(p.Total(), "connection"), p.Workers, units.Plural(p.Shards, "shard"), p.Topology, pool)
+	return fmt.Sprintf("%s: %s per shard (one per worker) × %s, plus %s reading the slot map",
+		units.Plural(p.Total(), "connection"), units.FormatInt(p.Workers), units.Plural(p.Shards, "shard"), units.FormatInt(p.Topology))
 }
 
 // Warning returns a warning, as a FieldError, when Total exceeds limit (the

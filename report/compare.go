@@ -130,7 +130,7 @@ func (r ComparedRun) Describe() string {
 	target += ")"
 	conns := units.Plural(int64(h.Connections), "connection")
 	if r.Connections != h.Connections {
-		conns = fmt.Sprintf("%s x %d shards = %d", conns, t.Shards, r.Connections)
+		conns = fmt.Sprintf("%s x %d shards = %s", conns, t.Shards, units.FormatInt(r.Connections))
 	}
 	mode := "closed loop"
 	switch {
@@ -549,7 +549,7 @@ func setupNotes(runs []ComparedRun) []string {
 			diffs = append(diffs, fmt.Sprintf("the workload (%s: %s)", r.Letter, h.WorkloadText))
 		}
 		if h.Connections != b.Connections {
-			diffs = append(diffs, fmt.Sprintf("connections (%d vs %d)", h.Connections, b.Connections))
+			diffs = append(diffs, fmt.Sprintf("connections (%s vs %s)", units.FormatInt(h.Connections), units.FormatInt(b.Connections)))
 		}
 		if h.Pipeline != b.Pipeline {
 			diffs = append(diffs, fmt.Sprintf("pipeline depth (%d vs %d)", h.Pipeline, b.Pipeline))

@@ -69,7 +69,7 @@ func runsRow(name string, opsPerSec float64, cs *results.CommandStats, percentil
 	row := []TableCell{TextCell(name), NumberCell(units.FormatThroughput(opsPerSec), strconv.FormatFloat(opsPerSec, 'f', 1, 64))}
 	for _, p := range percentiles {
 		ms := msAt(cs.Response, p)
-		row = append(row, NumberCell(strconv.FormatFloat(ms, 'f', 3, 64), strconv.FormatFloat(ms, 'f', 3, 64)))
+		row = append(row, NumberCell(units.FormatMillis(1000*ms), strconv.FormatFloat(ms, 'f', 3, 64)))
 	}
 	errs := cs.ErrorCount()
 	return append(row, NumberCell(units.FormatWhole(float64(errs)), strconv.FormatInt(errs, 10)))

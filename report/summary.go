@@ -137,8 +137,8 @@ func SummaryTables(run *results.Run, s *results.Summary, percentiles []float64) 
 			}
 			kb := rate1(float64(c.BytesSent+c.BytesReceived)/1024, s.DurationS)
 			row = append(row, latency(float64(l.MaxMicros)),
-				NumberCell(strconv.FormatFloat(kb, 'f', 1, 64), strconv.FormatFloat(kb, 'f', 3, 64)),
-				TextCell(strconv.FormatInt(c.ErrorCount(), 10)))
+				NumberCell(units.FormatThroughput(kb), strconv.FormatFloat(kb, 'f', 3, 64)),
+				wholeCell(c.ErrorCount()))
 			t.AddRow(row...)
 		}
 		tables = append(tables, t)

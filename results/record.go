@@ -73,7 +73,9 @@ const (
 	EventReachable   = "reachable"
 	// EventReplyWait tells, at a closed-loop run's end, how its
 	// connections waited for their replies (--reply-wait): polling, and
-	// how often and for how much of the run they parked instead.
+	// how often and for how much of the run they parked instead (then with
+	// Code WarnReplyWaitFallback). It is not a warning: how amrbench waits
+	// is its own economy of CPU, not a fault of the measurement.
 	EventReplyWait = "reply-wait"
 )
 

@@ -104,7 +104,7 @@ func (o *liveObserver) drawRunBar(iv *results.Interval) {
 		text = fmt.Sprintf("measured %s of %s", elapsed.Round(100*time.Millisecond), o.duration)
 	} else {
 		done, total = min(o.measuredOps, o.requests), o.requests
-		text = fmt.Sprintf("measured %d of %d operations", done, total)
+		text = fmt.Sprintf("measured %s of %s operations", units.FormatInt(done), units.FormatInt(total))
 	}
 	if done >= total { // the run is over: the live line says the rest
 		return
@@ -159,8 +159,8 @@ func (o *liveObserver) Event(e *results.Event) error {
 			o.unreachable = slices.DeleteFunc(o.unreachable, func(a string) bool { return a == addr })
 		}
 	}
-	if o.quiet && e.Kind != results.EventWarning && e.Kind != results.EventUnreachable {
-		return nil
+	if e.Kind == results.EventReplyWait || o.quiet && e.Kind != results.EventWarning && e.Kind != results.EventUnreachable {
+		return nil // how amrbench waited for replies is for result.jsonl
 	}
 	o.endBar()
 	o.clearRunBar()

@@ -26,7 +26,7 @@ func (f *runFlags) planLoad(fs *pflag.FlagSet, p *runPlan) error {
 			return usagef("--clients %d x --threads %d: each at least 1, and at most %d connections in all", f.clients, f.threads, bench.MaxConnections)
 		}
 		c.Connections = f.clients * f.threads
-		p.notes = append(p.notes, fmt.Sprintf("%d connections = %d clients x %d threads, as memtier counts them", c.Connections, f.clients, f.threads))
+		p.notes = append(p.notes, fmt.Sprintf("%s = %d clients x %d threads, as memtier counts them", units.Plural(c.Connections, "connection"), f.clients, f.threads))
 	} else {
 		c.Connections = f.connections
 	}
@@ -78,7 +78,7 @@ func (f *runFlags) planOpenLoop(fs *pflag.FlagSet, p *runPlan) error {
 		}
 	case f.rateLimiting > 0:
 		c.Rate = float64(f.rateLimiting * c.Connections)
-		p.notes = append(p.notes, fmt.Sprintf("--rate-limiting %d per connection x %d connections = %s ops/s in all, sent on schedule: latency counts from each operation's due time, where memtier counts from its send", f.rateLimiting, c.Connections, units.FormatRate(c.Rate)))
+		p.notes = append(p.notes, fmt.Sprintf("--rate-limiting %d per connection x %s = %s ops/s in all, sent on schedule: latency counts from each operation's due time, where memtier counts from its send", f.rateLimiting, units.Plural(c.Connections, "connection"), units.FormatWhole(c.Rate)))
 	case fs.Changed("rate-limiting"):
 		return usagef("--rate-limiting %d: at least 1", f.rateLimiting)
 	}

@@ -30,12 +30,15 @@ func describeTargetLine(t results.Target) string {
 }
 
 // describeConnections tells the user, before the run, how many connections
-// the target will take (what counts against an Azure cache's limit), and
-// any warning, which the result file gets too, as a warning event. (A
+// an OSS cluster will take (what counts against an Azure cache's limit:
+// one endpoint takes the --connections the target line gives), and any
+// warning, which the result file gets too, as a warning event. (A
 // cluster's shards and slots follow as the run's first topology event.)
 func describeConnections(env *environment, target *bench.Target, limit int, w *results.Writer, at time.Time) error {
 	plan := target.ConnectionPlan()
-	fmt.Fprintf(env.stderr, "amrbench: %s\n", plan)
+	if plan.Shards > 0 {
+		fmt.Fprintf(env.stderr, "amrbench: %s\n", plan)
+	}
 	type warning struct {
 		code string
 		err  error
@@ -86,7 +89,7 @@ func describeShare(c bench.Config) string {
 		return units.Plural(int64(c.Connections), "connection")
 	}
 	first, n := c.SegmentConnections()
-	return fmt.Sprintf("segment %s: connections %d to %d of %d", c.Segment, first+1, first+n, c.Connections)
+	return fmt.Sprintf("segment %s: connections %s to %s of %s", c.Segment, units.FormatInt(first+1), units.FormatInt(first+n), units.FormatInt(c.Connections))
 }
 
 func describeBound(c bench.Config) string {

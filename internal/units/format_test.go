@@ -77,12 +77,17 @@ func TestFormatPercentBytesGBMillis(t *testing.T) {
 		{FormatBytes(3e18), "3000 PB"},
 		{FormatGB(19.2), "19.2 GB"},
 		{FormatGB(0.25), "0.25 GB"},
-		{FormatGB(3600), "3600 GB"},
+		{FormatGB(3600), "3,600 GB"},
+		{FormatGB(1234.56), "1,234.56 GB"},
+		{FormatPercent(12.5), "1,250 %"},
 		{FormatGB(7.2000001), "7.2 GB"},
 		{FormatGB(2.345), "2.35 GB"},
 		{FormatMillis(1015), "1.015"},
 		{FormatMillis(469), "0.469"},
 		{FormatMillis(0.4), "0.000"},
+		{FormatMillis(2016165), "2,016.165"},
+		{FormatMillis(123456789), "123,456.789"},
+		{FormatMillis(999999), "999.999"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -99,8 +104,13 @@ func TestPlural(t *testing.T) {
 		{Plural(0, "error"), "0 errors"},
 		{Plural(1, "error"), "1 error"}, // the only singular
 		{Plural(int64(2), "error"), "2 errors"},
-		{Plural(uint64(1000), "connection"), "1000 connections"},
+		{Plural(uint64(1000), "connection"), "1,000 connections"},
+		{Plural(int64(30280), "late start"), "30,280 late starts"},
 		{Plural(-1, "step"), "-1 steps"},
+		{Plural(-1234, "step"), "-1,234 steps"},
+		{FormatInt(569720), "569,720"},
+		{FormatInt(uint8(255)), "255"},
+		{FormatInt(int64(-1000000)), "-1,000,000"},
 		{Plural(int32(1), "shard"), "1 shard"},
 	}
 	for _, tt := range tests {
