@@ -264,13 +264,8 @@ func TestMemtierJSONFigures(t *testing.T) {
 func TestMemtierJSONRunsAggregate(t *testing.T) {
 	t.Parallel()
 	slow, _ := readFixture(t, "enterprise.jsonl")
-	fast, _ := readFixture(t, "enterprise.jsonl")
 	// The second run did a third more of everything in the same time.
-	for _, iv := range fast.Intervals {
-		for _, cs := range iv.Commands {
-			cs.Count += cs.Count / 3
-		}
-	}
+	fast := scaledFixture(t, "enterprise.jsonl", func(n int64) int64 { return n + n/3 })
 	d := doc(t, memtierJSON(t, []*results.Run{slow, fast}, MemtierOptions{}))
 	best := number(t, d, "BEST RUN RESULTS", "Totals", "Ops/sec")
 	worst := number(t, d, "WORST RUN RESULTS", "Totals", "Ops/sec")
@@ -303,12 +298,7 @@ func TestMemtierPercentileKey(t *testing.T) {
 func TestRunsTable(t *testing.T) {
 	t.Parallel()
 	a, _ := readFixture(t, "enterprise.jsonl")
-	b, _ := readFixture(t, "enterprise.jsonl")
-	for _, iv := range b.Intervals {
-		for _, cs := range iv.Commands {
-			cs.Count /= 2
-		}
-	}
+	b := scaledFixture(t, "enterprise.jsonl", func(n int64) int64 { return n / 2 })
 	tab, err := RunsTable([]*results.Run{a, b}, []string{"run-1", "run-2"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -337,4 +327,17 @@ func TestRunsTable(t *testing.T) {
 	if !slices.Contains(keys, "p99.9_ms") {
 		t.Fatalf("columns %v lack memtier's default p99.9", keys)
 	}
+}
+
+// scaledFixture reads a fixed result file with every interval's command
+// counts passed through scale: the same run, as if it did more or less.
+func scaledFixture(t *testing.T, name string, scale func(int64) int64) *results.Run {
+	t.Helper()
+	run, _ := readFixture(t, name)
+	for _, iv := range run.Intervals {
+		for _, cs := range iv.Commands {
+			cs.Count = scale(cs.Count)
+		}
+	}
+	return run
 }

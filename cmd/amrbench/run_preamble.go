@@ -39,6 +39,9 @@ func describeConnections(env *environment, target *bench.Target, limit int, w *r
 	if plan.Shards > 0 {
 		fmt.Fprintf(env.stderr, "amrbench: %s\n", plan)
 	}
+	for _, note := range target.Notes() {
+		fmt.Fprintf(env.stderr, "amrbench: %s\n", note)
+	}
 	type warning struct {
 		code string
 		err  error
