@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
@@ -26,12 +27,16 @@ import (
 )
 
 // Exit statuses (DESIGN.md): 0 success, 1 the run or a check failed, 2 a
-// usage error.
+// usage error; 128 + the signal's number when a signal stopped the program:
+// 130 for a second Ctrl-C (SIGINT) during a run or the first during any
+// other command, 143 for SIGTERM (what Kubernetes sends a pod it evicts or
+// drains) before a run's planned end.
 const (
-	exitOK       = 0
-	exitFailed   = 1
-	exitUsage    = 2
-	exitSignaled = 130
+	exitOK         = 0
+	exitFailed     = 1
+	exitUsage      = 2
+	exitSignaled   = 130
+	exitTerminated = 143
 )
 
 // environment is what a subcommand may touch of the process, so tests can run
@@ -46,6 +51,8 @@ type environment struct {
 	// setting (runtime.GOMAXPROCS); nil leaves the process alone, as tests
 	// running subcommands in-process need.
 	setMaxProcs func(int) int
+	// now is the time; nil means time.Now.
+	now func() time.Time
 }
 
 // command is one subcommand.
@@ -61,6 +68,7 @@ var commands = map[string]command{
 	"plan":    {summary: "recommend the smallest SKU per tier from measured runs", run: planCommand},
 	"report":  {summary: "render a result file again: text, md, csv, html, hgrm or hlog", run: reportCommand},
 	"merge":   {summary: "merge the results of one test run from several machines", run: mergeCommand},
+	"k8s-job": {summary: "print a Kubernetes Job that runs one test from many pods", run: k8sJobCommand},
 	"version": {summary: "print the version", run: versionCommand},
 }
 
@@ -78,15 +86,21 @@ var errAnswered = errors.New("answered")
 
 func main() {
 	redis.SetLogger(quietLogger{}) // go-redis's own log lines would garble our output
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	// A run stops cleanly on the first signal: operations in flight
+	// complete and every result file is written. Every other command has
+	// nothing worth finishing, and stops at once.
+	graceful := len(os.Args) > 1 && os.Args[1] == "run"
 	go func() {
-		<-sigs
-		fmt.Fprintln(os.Stderr, "\namrbench: stopping: finishing the operations in flight and writing the results (interrupt again to quit at once)")
-		cancel()
-		<-sigs
-		os.Exit(exitSignaled)
+		sig := <-sigs
+		if !graceful {
+			os.Exit(signalExitCode(sig))
+		}
+		fmt.Fprintf(os.Stderr, "\namrbench: %s: stopping: finishing the operations in flight and writing the results (a second signal quits at once)\n", signalName(sig))
+		cancel(stopSignal{sig: sig, at: time.Now()})
+		os.Exit(signalExitCode(<-sigs))
 	}()
 	env := &environment{
 		stdin:            os.Stdin,
@@ -120,7 +134,11 @@ func run(ctx context.Context, env *environment, args []string) int {
 		return exitUsage
 	}
 	err := cmd.run(ctx, env, args[1:])
-	switch {
+	switch stop, stopped := stoppedBy(ctx); {
+	case name == "run" && stopped && stop.sig == syscall.SIGTERM && (err == nil || errors.Is(err, errAnswered)):
+		// Stopped before its planned end by what a drain or an eviction
+		// sends: the segment is incomplete, whatever it measured.
+		return exitTerminated
 	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return exitOK
 	case errors.Is(err, errAnswered):
