@@ -67,6 +67,10 @@ const (
 	// connections waited for their replies (--reply-wait): polling, and
 	// how often and for how much of the run they parked instead.
 	EventReplyWait = "reply-wait"
+	// EventStopped records that a signal stopped the run before its
+	// planned end (SIGTERM, as Kubernetes sends a pod it evicts, or
+	// SIGINT): its time is when the signal came.
+	EventStopped = "stopped"
 )
 
 // Tool identifies the program that wrote a file.
