@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/results/blobstore"
@@ -95,7 +96,7 @@ func mergeCommand(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	if partial := results.PartialWarnings(warnings); len(partial) > 0 && !allowPartial {
-		return fmt.Errorf("the runs are not one whole test (%s): nothing written; --allow-partial merges them anyway", report.Plural(int64(len(partial)), "warning")+" above")
+		return fmt.Errorf("the runs are not one whole test (%s): nothing written; --allow-partial merges them anyway", units.Plural(int64(len(partial)), "warning")+" above")
 	}
 	merged.Header.Tool = toolInfo()
 	merged.Header.RunID = safeName(merged.Header.RunID)
@@ -172,7 +173,7 @@ func readBlobRuns(ctx context.Context, env *environment, raw, credential string)
 		}
 		runs = append(runs, results.NamedRun{Name: sb.URL, Run: run})
 	}
-	fmt.Fprintf(env.stderr, "amrbench: read %s from %s\n", report.Plural(int64(len(runs)), "segment"), loc)
+	fmt.Fprintf(env.stderr, "amrbench: read %s from %s\n", units.Plural(int64(len(runs)), "segment"), loc)
 	return runs, nil
 }
 
