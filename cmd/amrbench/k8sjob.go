@@ -341,6 +341,7 @@ var jobRefusedRunFlags = []struct{ flag, why string }{
 	{"segment", "k8s-job gives each pod its segment"},
 	{"start-at", "k8s-job gives every pod one start time (--start-in or --start-at of k8s-job)"},
 	{"out", "the pods write to their own directory, and the results to the container"},
+	{"results-url", "give --results-url (or --results-url-secret) to k8s-job: it gives every pod the container"},
 	{"cpus", "give --cpus to k8s-job: the pods' CPU limit sets what amrbench uses"},
 	{"authenticate", "a password on the command line would be in the manifest: put it in a Secret and give --password-secret"},
 	{"password-file", "a file on this machine, which the pods cannot read: put the password in a Secret and give --password-secret"},
@@ -405,6 +406,9 @@ func (j *jobPlan) planRun(env *environment, args []string, now time.Time) error 
 	podEnv := map[string]string{}
 	if j.password != nil {
 		podEnv[envPassword] = "from-secret"
+	}
+	if f.resultsURL != "" {
+		podEnv[envResultURL] = f.resultsURL // checked by run's parser too
 	}
 	if f.clientID != "" {
 		podEnv["AZURE_CLIENT_ID"] = f.clientID

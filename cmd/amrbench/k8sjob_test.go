@@ -310,6 +310,7 @@ func TestK8sJobRefusesBadInput(t *testing.T) {
 		{"no server", append(slices.Clone(base), "--", "--duration", "1m"), "name the cache with -s or -u"},
 		{"a segment in the run flags", with(base, "--segment", "0/3"), "run flag --segment: k8s-job gives each pod its segment"},
 		{"a start in the run flags", with(base, "--start-at", "2030-01-01T00:00:00Z"), "run flag --start-at"},
+		{"a results URL in the run flags", with(base, "--results-url", "https://acct.blob.core.windows.net/runs/y"), "run flag --results-url: give --results-url (or --results-url-secret) to k8s-job"},
 		{"a password on the command line", with(base, "-a", "s3cret"), "run flag --authenticate: a password on the command line would be in the manifest"},
 		{"a password in the URI", append(slices.Clone(base), "--", "-u", "rediss://:s3cret@mycache.westeurope.redis.azure.net:10000"), "run flag --uri: a password in the URI"},
 		{"a password file", with(base, "--password-file", "/etc/hostname"), "run flag --password-file: a file on this machine"},

@@ -134,11 +134,23 @@ func run(ctx context.Context, env *environment, args []string) int {
 		return exitUsage
 	}
 	err := cmd.run(ctx, env, args[1:])
-	switch stop, stopped := stoppedBy(ctx); {
-	case name == "run" && stopped && stop.sig == syscall.SIGTERM && (err == nil || errors.Is(err, errAnswered)):
-		// Stopped before its planned end by what a drain or an eviction
-		// sends: the segment is incomplete, whatever it measured.
-		return exitTerminated
+	var early stoppedEarly
+	if errors.As(err, &early) {
+		if early.err != nil {
+			fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(early.err))
+		}
+		switch {
+		case early.stop.sig == syscall.SIGTERM:
+			// Stopped before its planned end by what a drain or an
+			// eviction sends: the segment is incomplete, whatever it
+			// measured.
+			return exitTerminated
+		case early.err != nil:
+			return exitFailed
+		}
+		return exitOK // Ctrl-C stops a run cleanly
+	}
+	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return exitOK
 	case errors.Is(err, errAnswered):

@@ -80,6 +80,8 @@ type runPlan struct {
 	cpuProfile string
 	out        outputPlan
 	evidence   evidencePlan
+	// results, when set, is the container the result file goes to as well.
+	results *resultsPlan
 }
 
 // outputPlan is where and how a run's results are written and shown.
@@ -107,6 +109,9 @@ func runCommand(ctx context.Context, env *environment, args []string) error {
 	plan, err := f.plan(fs, env)
 	if err != nil {
 		return withFlagNames(err)
+	}
+	if err := checkJobIndex(env, plan.cfg.Segment); err != nil {
+		return err
 	}
 	return withFlagNames(start(ctx, env, plan))
 }
@@ -156,6 +161,9 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 		return nil, err
 	}
 	if err := f.planEvidence(fs, env, p); err != nil {
+		return nil, err
+	}
+	if err := f.planResults(env, p); err != nil {
 		return nil, err
 	}
 	if f.cpus < 0 {

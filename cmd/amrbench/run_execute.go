@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
@@ -66,13 +67,22 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 		return err
 	}
 	defer ev.close()
+	header.Node, header.Pod = podPlacement(env)
 	dir, err := runDirectory(p.out.dir, header)
 	if err != nil {
 		return err
 	}
-	out, err := createRunFiles(dir, header)
+	sink, err := openSink(p, header)
 	if err != nil {
 		return err
+	}
+	var tee io.Writer
+	if sink != nil {
+		tee = sink
+	}
+	out, err := createRunFiles(dir, header, tee)
+	if err != nil {
+		return errors.Join(err, closeSink(ctx, env, sink, dir))
 	}
 	defer out.close()
 
@@ -85,10 +95,30 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	}
 	obs := newLiveObserver(env, header, out.writer, p.out.quiet, p.cfg.Duration, p.cfg.SegmentRequests())
 	outcome, runErr := bench.Run(ctx, target, wl, ev.observe(obs))
+	// A signal that stopped the run before its planned end is recorded, so
+	// a merge can tell a segment that stopped early.
+	stop, stopped := stoppedBy(ctx)
+	stopEv := stopEvent(stop, stopped, plannedEnd(p.cfg, outcome.Measured))
+	if stopEv != nil {
+		if err := obs.Event(stopEv); err != nil {
+			runErr = errors.Join(runErr, err)
+		}
+	}
 	obs.finish()
 	if outcome.Preloaded > 0 {
 		fmt.Fprintf(env.stderr, "amrbench: preloaded %d keys\n", outcome.Preloaded)
 	}
+	err = finishRun(ctx, env, p, ev, out, header, dir, outcome, runErr)
+	err = errors.Join(err, closeSink(ctx, env, sink, dir))
+	if stopEv != nil {
+		return stoppedEarly{stop: stop, err: err}
+	}
+	return err
+}
+
+// finishRun writes the summary and the other files of the run directory,
+// and judges the run.
+func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence, out *runFiles, header *results.Header, dir string, outcome bench.Outcome, runErr error) error {
 	if runErr != nil && outcome.Start.IsZero() {
 		return runErr // nothing was measured
 	}

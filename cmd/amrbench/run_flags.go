@@ -69,6 +69,7 @@ type runFlags struct {
 	findMaxSteps                int
 	segment, startAt            string
 	evidence                    evidenceFlags
+	resultsURL                  string
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet) {
@@ -151,6 +152,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.preloadFill, "preload-fill", "", "size the key range to this share of the --sku's memory, as Microsoft's prefill rule does, and preload it, e.g. 75%")
 	// Several machines.
 	fs.StringVar(&f.segment, "segment", "", "run share i of a test split between n machines (0/3, 1/3, 2/3): its share of the connections, requests and rate, and of the keys to preload; merge the results with 'amrbench merge'")
+	fs.StringVar(&f.resultsURL, "results-url", "", "also append every finished interval to a container, where the results outlive this machine: https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX (a SAS URL, or Entra ID; default $AMRBENCH_RESULTS_URL); merge them with 'amrbench merge URL'")
 	fs.StringVar(&f.startAt, "start-at", "", "begin the measured window at this time (RFC 3339, e.g. 2026-11-23T12:00:00Z), so that runs launched on several machines measure the same window")
 	// Output.
 	fs.StringVar(&f.out, "out", "", "run directory (default amrbench-results/<UTC time>-<label>)")

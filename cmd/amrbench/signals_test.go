@@ -1,40 +1,85 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/amrbench/amrbench/internal/benchtest"
+	"github.com/amrbench/amrbench/results"
 )
 
-func TestTerminateBeforeTheEndExits143AndWritesEverything(t *testing.T) {
+func TestASignalBeforeTheEndIsRecorded(t *testing.T) {
 	t.Parallel()
-	s := benchtest.StartServer(t)
-	s.ResetStats(t)
-	dir := filepath.Join(t.TempDir(), "out")
-	cmd, stderr := startProcess(t, runArgs(s, "--duration", "60s", "--interval", "200ms", "--connections", "4", "--out", dir)...)
-	waitIntervals(t, dir, 3)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		want int
+	}{
+		{syscall.SIGTERM, exitTerminated}, // what an eviction or a drain sends
+		{syscall.SIGINT, exitOK},          // Ctrl-C stops a run cleanly, as documented
+	} {
+		t.Run(tt.sig.String(), func(t *testing.T) {
+			t.Parallel()
+			s := benchtest.StartServer(t)
+			s.ResetStats(t)
+			dir := filepath.Join(t.TempDir(), "out")
+			cmd, stderr := startProcess(t, runArgs(s, "--duration", "60s", "--interval", "200ms", "--connections", "4", "--out", dir)...)
+			waitIntervals(t, dir, 3)
+			sent := time.Now()
+			if err := cmd.Process.Signal(tt.sig); err != nil {
+				t.Fatal(err)
+			}
+			if code := exitCode(t, cmd, 15*time.Second); code != tt.want {
+				t.Fatalf("exit %d after %s, want %d:\n%s", code, tt.sig, tt.want, stderr)
+			}
+			run := readRun(t, dir)
+			if run.Summary == nil || run.Truncated {
+				t.Fatalf("after %s: summary %v, truncated %v", tt.sig, run.Summary != nil, run.Truncated)
+			}
+			calls := s.CommandCalls(t)
+			if got := run.Summary.Commands["GET"].Count; got != calls["get"] {
+				t.Fatalf("GET: recorded %d, server counted %d", got, calls["get"])
+			}
+			name := signalName(tt.sig)
+			if !strings.Contains(stderr.String(), name+": stopping") {
+				t.Fatalf("stderr does not say what stopped the run:\n%s", stderr)
+			}
+			var stops []string
+			for _, e := range run.Events {
+				if e.Kind == results.EventStopped {
+					stops = append(stops, e.Detail)
+					if d := e.Time.Sub(sent).Abs(); d > time.Second {
+						t.Errorf("the stop is recorded at %s, %s from when the signal was sent", e.Time, d)
+					}
+				}
+			}
+			if len(stops) != 1 || !strings.HasPrefix(stops[0], name+" at ") || !strings.Contains(stops[0], "before the planned end") {
+				t.Fatalf("stopped events %q, want one for %s", stops, name)
+			}
+		})
 	}
-	if code := exitCode(t, cmd, 15*time.Second); code != exitTerminated {
-		t.Fatalf("exit %d after SIGTERM, want %d:\n%s", code, exitTerminated, stderr)
+}
+
+// waitInFIFO waits until one of the process's threads waits in open(2) for
+// a named pipe's writer.
+func waitInFIFO(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		tasks, _ := filepath.Glob(filepath.Join("/proc", strconv.Itoa(pid), "task", "*", "wchan"))
+		for _, task := range tasks {
+			if b, err := os.ReadFile(task); err == nil && string(b) == "wait_for_partner" {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	run := readRun(t, dir)
-	if run.Summary == nil || run.Truncated {
-		t.Fatalf("after SIGTERM: summary %v, truncated %v", run.Summary != nil, run.Truncated)
-	}
-	calls := s.CommandCalls(t)
-	if got := run.Summary.Commands["GET"].Count; got != calls["get"] {
-		t.Fatalf("GET: recorded %d, server counted %d", got, calls["get"])
-	}
-	if !strings.Contains(stderr.String(), "SIGTERM: stopping") {
-		t.Fatalf("stderr does not say what stopped the run:\n%s", stderr)
-	}
+	t.Fatal("the command never waited on its named pipe")
 }
 
 // fifo makes a named pipe: a command that opens it waits for a writer,
@@ -76,7 +121,7 @@ func TestEveryOtherCommandStopsOnTheFirstSignal(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = cmd.Process.Kill() })
-			time.Sleep(300 * time.Millisecond) // it waits in open(2) for a writer
+			waitInFIFO(t, cmd.Process.Pid) // its signal handler is in place by then
 			start := time.Now()
 			if err := cmd.Process.Signal(tt.sig); err != nil {
 				t.Fatal(err)

@@ -19,6 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/amrbench/amrbench/internal/benchtest"
+	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/blobstore"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -30,13 +33,18 @@ import (
 // for it.
 const testImage = "registry.example/amrbench@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-// cluster is the control plane, its stand-in kubelet and a redis-server.
+// cluster is the control plane, its stand-in kubelet, a redis-server and
+// Azurite, the Azure Storage emulator, holding the pods' results.
 type cluster struct {
 	cp       *ControlPlane
 	kubelet  *Kubelet
 	amrbench string
 	redis    int
 	podsDir  string
+	az       *benchtest.Azurite
+	// container and sasURL are the container the Jobs write to.
+	container, sasURL string
+	caFile            string
 }
 
 // TestJobOnAControlPlane runs amrbench's Job through a real API server, Job
@@ -73,10 +81,24 @@ func TestJobOnAControlPlane(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &cluster{cp: cp, amrbench: amrbench, podsDir: podsDir}
+	benchtest.RequireAzurite(t)
+	if c.az, err = benchtest.NewAzurite(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.az.Stop()
+	c.container = c.az.NewContainer(t)
+	c.sasURL = c.az.SASURL(t, c.container)
+	// The nodes trust Azurite's certificate authority, as AKS nodes trust
+	// Azure Storage's.
+	c.caFile = filepath.Join(podsDir, "azurite-ca.pem")
+	if err := os.WriteFile(c.caFile, c.az.Certs.CAPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	c.kubelet = &Kubelet{
 		Client: cp.Client, Nodes: []string{"node-a", "node-b", "node-c"}, Labels: map[string]string{"agentpool": "loadgen"},
 		Images: map[string]string{testImage: amrbench}, Dir: c.podsDir,
-		Logf: t.Logf,
+		ExtraEnv: []string{"SSL_CERT_FILE=" + c.caFile},
+		Logf:     t.Logf,
 	}
 	kubeletDone := make(chan error, 1)
 	go func() { kubeletDone <- c.kubelet.Run(ctx) }()
@@ -99,7 +121,7 @@ func (c *cluster) apply(t *testing.T, ns string, segments int, startIn string, r
 	// The results URL is a secret (a SAS URL), referred to by the Job.
 	if _, err := c.cp.Client.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: "results"},
-		StringData: map[string]string{"url": "https://127.0.0.1:9/devstoreaccount1/runs/" + ns + "?sv=2025-01-05&sig=c2VjcmV0"},
+		StringData: map[string]string{"url": c.resultsURL(ns)},
 	}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -167,6 +189,16 @@ func (c *cluster) pods(t *testing.T, ns string) []corev1.Pod {
 	return pods
 }
 
+// resultsURL is the SAS URL of the prefix a namespace's Job writes to.
+func (c *cluster) resultsURL(ns string) string {
+	return strings.Replace(c.sasURL, "/"+c.container+"?", "/"+c.container+"/"+ns+"?", 1)
+}
+
+// blobURL is the URL, without the SAS, merge names a segment by.
+func (c *cluster) blobURL(ns, segment string) string {
+	return c.az.AccountURL + "/" + c.container + "/" + ns + "/" + segment + "/result.jsonl"
+}
+
 // resultDir is where a pod's run wrote its results (its /work emptyDir).
 func (c *cluster) resultDir(pod corev1.Pod) string {
 	return filepath.Join(c.podsDir, pod.Namespace+"_"+pod.Name, "volumes", "work", "results")
@@ -192,10 +224,12 @@ func hasCondition(pod corev1.Pod, t corev1.PodConditionType) bool {
 	return false
 }
 
-// merge runs amrbench merge on dirs and returns its exit status and stderr.
+// merge runs amrbench merge on dirs (or a container URL) and returns its
+// exit status and stderr.
 func (c *cluster) merge(t *testing.T, out string, dirs ...string) (int, string) {
 	t.Helper()
 	cmd := exec.Command(c.amrbench, append(append([]string{"merge"}, dirs...), "-o", out)...)
+	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+c.caFile)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err := cmd.Run()
@@ -218,28 +252,68 @@ func (c *cluster) threeSegments(t *testing.T) {
 	}
 	pods := c.pods(t, "three")
 	nodes := map[string]bool{}
-	var dirs []string
 	for _, p := range pods {
 		nodes[p.Spec.NodeName] = true
 		if p.Status.Phase != corev1.PodSucceeded {
 			t.Fatalf("pod %s: %s", p.Name, p.Status.Phase)
 		}
-		dirs = append(dirs, c.resultDir(p))
 	}
 	if len(pods) != 3 || len(nodes) != 3 {
 		t.Fatalf("%d pods on %d nodes, want 3 on 3 (anti-affinity)", len(pods), len(nodes))
 	}
+	// The results are in the container, whatever became of the pods.
 	out := filepath.Join(t.TempDir(), "merged")
-	code, stderr := c.merge(t, out, dirs...)
+	code, stderr := c.merge(t, out, c.resultsURL("three"))
 	if code != 0 {
-		t.Fatalf("merge: exit %d: %s", code, stderr)
+		t.Fatalf("merge of the container: exit %d: %s", code, stderr)
 	}
 	get, set := readCounts(t, out)
 	calls := redisCalls(t, c.redis)
-	t.Logf("merged: GET %d + SET %d = %d; redis-server commandstats: get %d + set %d", get, set, get+set, calls["get"], calls["set"])
+	t.Logf("merged from the container: GET %d + SET %d = %d; redis-server commandstats: get %d + set %d", get, set, get+set, calls["get"], calls["set"])
 	if get != calls["get"] || set != calls["set"] || get+set == 0 {
 		t.Fatalf("merged GET %d SET %d; the server counted get %d set %d", get, set, calls["get"], calls["set"])
 	}
+	// Each segment's header says where it ran.
+	for _, p := range pods {
+		if !strings.Contains(c.podLog(p), "results in "+strings.TrimSuffix(c.blobURL("three", "seg-"+index(p)+"-of-3"), "/result.jsonl")) {
+			t.Fatalf("pod %s did not say where its results went:\n%s", p.Name, c.podLog(p))
+		}
+	}
+	for i := range 3 {
+		run := c.segmentHeader(t, "three", fmt.Sprintf("seg-%d-of-3", i))
+		if !strings.HasPrefix(run.Pod, "bench-"+strconv.Itoa(i)+"-") || !strings.HasPrefix(run.Node, "node-") {
+			t.Fatalf("segment %d ran in pod %q on node %q by its header", i, run.Pod, run.Node)
+		}
+	}
+}
+
+// podLog returns what a pod's process printed.
+func (c *cluster) podLog(p corev1.Pod) string {
+	b, _ := os.ReadFile(filepath.Join(c.podsDir, p.Namespace+"_"+p.Name, "output.log"))
+	return string(b)
+}
+
+// segmentHeader reads a segment's header from the container.
+func (c *cluster) segmentHeader(t *testing.T, ns, segment string) *results.Header {
+	t.Helper()
+	loc, err := blobstore.ParseLocation(c.resultsURL(ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := blobstore.NewReader(loc, blobstore.Access{Transport: c.az.Client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := r.Open(context.Background(), ns+"/"+segment+"/result.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer body.Close()
+	run, err := results.Read(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run.Header
 }
 
 func ptrString(s *string) string {
@@ -280,9 +354,15 @@ func (c *cluster) lateSegment(t *testing.T) {
 	if exitStatus(p) != 2 || !started.After(startAt) || ended.Sub(started) > 5*time.Second {
 		t.Fatalf("index 3: exit %d, started %s (--start-at %s), ran %s; want exit 2 at once, after the start", exitStatus(p), started, startAt, ended.Sub(started))
 	}
-	if out, _ := os.ReadFile(filepath.Join(c.podsDir, p.Namespace+"_"+p.Name, "output.log")); !strings.Contains(string(out), "has passed") {
+	if out := c.podLog(p); !strings.Contains(out, "has passed") {
 		t.Fatalf("index 3 said:\n%s", out)
 	}
+	// merge names the segment that never wrote, and refuses the test.
+	code, stderr := c.merge(t, filepath.Join(t.TempDir(), "merged"), c.resultsURL("late"))
+	if code != 1 || !strings.Contains(stderr, "segment 3/4 is missing") || !strings.Contains(stderr, "not one whole test") {
+		t.Fatalf("merge of the container: exit %d:\n%s", code, stderr)
+	}
+	t.Logf("merge: %s", firstLine(stderr, "is missing"))
 }
 
 func jobFailed(job *batchv1.Job, reason string) bool {
@@ -342,19 +422,14 @@ func (c *cluster) eviction(t *testing.T) {
 		t.Fatalf("Job: %d succeeded, failed indexes %q, conditions %v", job.Status.Succeeded, ptrString(job.Status.FailedIndexes), job.Status.Conditions)
 	}
 	var replacement *corev1.Pod
-	dirs := []string{c.resultDir(*evicted)}
 	pods := c.pods(t, "evict")
 	for i, p := range pods {
-		switch {
-		case p.UID == victim.UID:
-		case index(p) == "1":
+		if p.UID != victim.UID && index(p) == "1" {
 			replacement = &pods[i]
-		default:
-			dirs = append(dirs, c.resultDir(p))
 		}
 	}
-	if replacement == nil || len(dirs) != 3 {
-		t.Fatalf("%d pods: the evicted pod's replacement or another index is missing", len(pods))
+	if replacement == nil {
+		t.Fatalf("%d pods: the evicted pod's replacement is missing", len(pods))
 	}
 	// The evicted pod stopped on SIGTERM with 143, marked as a disruption,
 	// so the policy ignored it and replaced it; the replacement, too late
@@ -366,25 +441,25 @@ func (c *cluster) eviction(t *testing.T) {
 		t.Fatalf("replacement pod: exit %d", exitStatus(*replacement))
 	}
 	t.Logf("evicted pod exited %d; its replacement exited %d; failed indexes %q", exitStatus(*evicted), exitStatus(*replacement), ptrString(job.Status.FailedIndexes))
-	// merge names the segment that stopped early, and refuses the test.
-	code, stderr := c.merge(t, filepath.Join(t.TempDir(), "merged"), dirs...)
-	evictedDir := c.resultDir(*evicted)
-	if code != 1 || !strings.Contains(stderr, evictedDir+" ended its measured window") || !strings.Contains(stderr, "not one whole test") {
-		t.Fatalf("merge of the three segments: exit %d:\n%s", code, stderr)
+	// merge names the segment that stopped early, and why, and refuses the
+	// test.
+	code, stderr := c.merge(t, filepath.Join(t.TempDir(), "merged"), c.resultsURL("evict"))
+	if code != 1 || !strings.Contains(stderr, c.blobURL("evict", "seg-1-of-3")+" ended its measured window") ||
+		!strings.Contains(stderr, "(SIGTERM at ") || !strings.Contains(stderr, "not one whole test") {
+		t.Fatalf("merge of the container: exit %d:\n%s", code, stderr)
 	}
 	t.Logf("merge: %s", firstLine(stderr, "ended its measured window"))
-	// Without it, the segment is missing.
-	var rest []string
-	for _, d := range dirs {
-		if d != evictedDir {
-			rest = append(rest, d)
-		}
+	// The evicted pod's local file and its blob agree: it flushed on SIGTERM.
+	local, err := os.ReadFile(filepath.Join(c.resultDir(*evicted), "result.jsonl"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	code, stderr = c.merge(t, filepath.Join(t.TempDir(), "merged"), rest...)
-	if code != 1 || !strings.Contains(stderr, "segment 1/3 is missing") {
-		t.Fatalf("merge of the other two: exit %d:\n%s", code, stderr)
+	if h := c.segmentHeader(t, "evict", "seg-1-of-3"); h.Pod != evicted.Name {
+		t.Fatalf("the container's segment 1 ran in pod %q, not the evicted %s", h.Pod, evicted.Name)
 	}
-	t.Logf("merge: %s", firstLine(stderr, "is missing"))
+	if !bytes.Contains(local, []byte(`"kind":"stopped"`)) {
+		t.Fatal("the evicted pod's result file does not record its stop")
+	}
 }
 
 // firstLine returns the first line of s that holds sub.
