@@ -401,6 +401,11 @@ func (m *merger) checkEnds() {
 			longest = max(longest, lengths[i])
 		}
 	}
+	for _, nr := range m.runs {
+		if gaps := missingIntervals(nr.Run.Intervals); len(gaps) > 0 {
+			m.partialf("%s lacks measured intervals %s (they never reached its file): the merged intervals there lack its share of the load", nr.Name, strings.Join(gaps, ", "))
+		}
+	}
 	for i, nr := range m.runs {
 		short := longest - lengths[i]
 		if ends[i].IsZero() || short <= m.interval/2 {
@@ -415,6 +420,38 @@ func (m *merger) checkEnds() {
 		m.partialf("%s ended its measured window %.1f s before the others%s: the merged intervals after %s lack its share of the load",
 			nr.Name, short.Seconds(), why, ends[i].UTC().Format(time.RFC3339Nano))
 	}
+}
+
+// missingIntervals returns the ranges of indexes missing between a run's
+// first and last measured intervals ("5-7", "9"): records that never reached
+// the file it was read from (a blob that storage refused for a while).
+func missingIntervals(ivs []*Interval) []string {
+	seen := map[int64]bool{}
+	first, last := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, iv := range ivs {
+		if !iv.Measured() {
+			continue
+		}
+		seen[iv.Index] = true
+		first, last = min(first, iv.Index), max(last, iv.Index)
+	}
+	var out []string
+	for i := first + 1; i < last; i++ {
+		if seen[i] {
+			continue
+		}
+		j := i
+		for j+1 < last && !seen[j+1] {
+			j++
+		}
+		if j > i {
+			out = append(out, fmt.Sprintf("%d-%d", i, j))
+		} else {
+			out = append(out, strconv.FormatInt(i, 10))
+		}
+		i = j
+	}
+	return out
 }
 
 // measuredStart returns the start of the run's measured window: interval k

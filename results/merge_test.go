@@ -230,6 +230,11 @@ func TestMergeWarnings(t *testing.T) {
 		}, "after --start-at", true},
 		{"interval lengths", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*Run) { rs[1].Header.IntervalS = 0.5 }, "intervals were put into the slots", false},
 		{"killed run", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*Run) { rs[1].Summary = nil }, "ends early", true},
+		{"intervals lost on the way", []splitRun{base("a", "0/2", 1), func() splitRun { s := base("b", "1/2", 2); s.n = 6; return s }()}, func(rs []*Run) {
+			rs[0].Intervals = append(rs[0].Intervals, splitRun{host: "a", segment: "0/2", measured: t0, n: 6, seed: 1, startAt: t0}.build().Intervals[2:]...)
+			ivs := rs[1].Intervals
+			rs[1].Intervals = append(append([]*Interval{}, ivs[0]), ivs[4:]...) // 1-3 never reached b's blob
+		}, "b.jsonl lacks measured intervals 1-3", true},
 		{"stopped early", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*Run) {
 			rs[1].Intervals = rs[1].Intervals[:1] // b's pod was evicted after its first interval
 			rs[1].Events = append(rs[1].Events, &Event{Time: t0.Add(1500 * time.Millisecond), Kind: EventStopped, Detail: "SIGTERM 0.5 s into interval 1, before the planned end"})
