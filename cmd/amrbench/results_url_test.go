@@ -225,3 +225,38 @@ func TestAKilledWriterLeavesItsFinishedIntervals(t *testing.T) {
 	}
 	t.Logf("killed with SIGKILL: the blob holds %d intervals of the local file's %d (%d finished 2 s before)", len(run.Intervals), len(readRun(t, dir).Intervals), finished)
 }
+
+// TestOneCredentialForTheCacheAndTheContainer runs with Entra ID (the Azure
+// CLI's credential, through a stand-in az) against a token-enforcing proxy
+// and writes to a container without a SAS: the one credential is asked for
+// the cache's scope and for storage's, and the container takes the token.
+func TestOneCredentialForTheCacheAndTheContainer(t *testing.T) {
+	t.Parallel()
+	az := benchtest.StartAzurite(t)
+	container := az.NewContainer(t)
+	w := newAzWorld(t, "SSL_CERT_FILE="+az.CAFile)
+	dir := filepath.Join(t.TempDir(), "out")
+	url := az.AccountURL + "/" + container + "/entra"
+	code, _, stderr := w.run(t, "-n", "2000", "--connections", "4", "--out", dir, "-q", "--results-url", url)
+	if code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	calls, err := os.ReadFile(filepath.Join(w.dir, "calls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, resource := range []string{"--resource https://redis.azure.com", "--resource https://storage.azure.com"} {
+		if !strings.Contains(string(calls), resource) {
+			t.Fatalf("az was never asked for %s:\n%s", resource, calls)
+		}
+	}
+	blob, err := readContainerBlob(t, az, az.SASURL(t, container), "entra/seg-0-of-1/result.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, _ := os.ReadFile(filepath.Join(dir, results.FileName))
+	if !bytes.Equal(blob, local) || len(local) == 0 {
+		t.Fatalf("the blob (%d bytes) is not the local result file (%d bytes)", len(blob), len(local))
+	}
+	assertNoToken(t, dir, stderr)
+}
