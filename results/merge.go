@@ -44,7 +44,7 @@ var ErrNothingToMerge = errors.New("no runs to merge")
 //
 // The merged intervals span what their runs' intervals span: the merged
 // window ends when the last run's last operation did, not at a nominal end.
-func Merge(runs []NamedRun) (*Run, []Warning, error) {
+func Merge(runs []NamedRun) (*Run, []MergeWarning, error) {
 	if len(runs) == 0 {
 		return nil, nil, ErrNothingToMerge
 	}
@@ -83,8 +83,8 @@ func Merge(runs []NamedRun) (*Run, []Warning, error) {
 	return merged, m.warnings, nil
 }
 
-// Warning is a warning of Merge.
-type Warning struct {
+// MergeWarning is a warning of Merge.
+type MergeWarning struct {
 	Text string
 	// Partial is set when what it warns of makes the merged run less than
 	// one whole test: a segment missing, given twice or of another split,
@@ -94,11 +94,11 @@ type Warning struct {
 }
 
 // String returns the warning's text.
-func (w Warning) String() string { return w.Text }
+func (w MergeWarning) String() string { return w.Text }
 
 // PartialWarnings returns the warnings that make a merge less than one test.
-func PartialWarnings(ws []Warning) []Warning {
-	var out []Warning
+func PartialWarnings(ws []MergeWarning) []MergeWarning {
+	var out []MergeWarning
 	for _, w := range ws {
 		if w.Partial {
 			out = append(out, w)
@@ -115,17 +115,17 @@ type merger struct {
 	anchors  []time.Time
 	base     time.Time
 	segment  string
-	warnings []Warning
+	warnings []MergeWarning
 }
 
 // warnf adds a warning about the merge's quality.
 func (m *merger) warnf(format string, args ...any) {
-	m.warnings = append(m.warnings, Warning{Text: fmt.Sprintf(format, args...)})
+	m.warnings = append(m.warnings, MergeWarning{Text: fmt.Sprintf(format, args...)})
 }
 
 // partialf adds a warning that the merged run is not one whole test.
 func (m *merger) partialf(format string, args ...any) {
-	m.warnings = append(m.warnings, Warning{Text: fmt.Sprintf(format, args...), Partial: true})
+	m.warnings = append(m.warnings, MergeWarning{Text: fmt.Sprintf(format, args...), Partial: true})
 }
 
 func secondsDuration(s float64) time.Duration {
@@ -413,7 +413,7 @@ func (m *merger) checkEnds() {
 		}
 		why := ""
 		for _, e := range nr.Run.Events {
-			if e.Kind == EventStopped {
+			if e.Kind == EventWarning && e.Code == WarnStoppedEarly {
 				why = " (" + e.Detail + ")"
 			}
 		}
@@ -553,6 +553,9 @@ func addInterval(out, iv *Interval) error {
 	out.TargetRate += iv.TargetRate
 	out.LateStarts += iv.LateStarts
 	out.Reconnects += iv.Reconnects
+	out.BackoffS += iv.BackoffS
+	out.Dropped += iv.Dropped
+	out.Client = mergeClient(out.Client, iv.Client)
 	for name, cs := range iv.Commands {
 		t := out.Commands[name]
 		if t == nil {
@@ -587,6 +590,27 @@ func addInterval(out, iv *Interval) error {
 	return nil
 }
 
+// mergeClient merges the client statistics of one machine's interval into
+// those of a merged interval: the busiest machine's CPU, the longest GC
+// pause, the worst late share, and bound if any machine was.
+func mergeClient(out, c *ClientStats) *ClientStats {
+	if c == nil {
+		return out
+	}
+	if out == nil {
+		cp := *c
+		return &cp
+	}
+	if c.CPUBudget > 0 && (out.CPUBudget == 0 || (c.CPUPct+c.CPUWaitPct)/float64(c.CPUBudget) > (out.CPUPct+out.CPUWaitPct)/float64(out.CPUBudget)) {
+		out.CPUPct, out.CPUWaitPct, out.CPUBudget = c.CPUPct, c.CPUWaitPct, c.CPUBudget
+	}
+	out.GCPauseMicros = max(out.GCPauseMicros, c.GCPauseMicros)
+	out.LateShare = max(out.LateShare, c.LateShare)
+	out.ClientLateShare = max(out.ClientLateShare, c.ClientLateShare)
+	out.Bound = out.Bound || c.Bound
+	return out
+}
+
 // events returns every run's events in time order, each naming its run.
 func (m *merger) events() []*Event {
 	var out []*Event
@@ -612,6 +636,7 @@ func (m *merger) events() []*Event {
 // runs add up to, and the list of its sources.
 func (m *merger) header() *Header {
 	h := *m.first
+	h.CountExcludesErrors = true // Read has normalised older files
 	h.Segment = m.segment
 	h.Connections, h.TargetRate = 0, 0
 	h.Clock = nil

@@ -237,7 +237,7 @@ func TestMergeWarnings(t *testing.T) {
 		}, "b.jsonl lacks measured intervals 1-3", true},
 		{"stopped early", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*Run) {
 			rs[1].Intervals = rs[1].Intervals[:1] // b's pod was evicted after its first interval
-			rs[1].Events = append(rs[1].Events, &Event{Time: t0.Add(1500 * time.Millisecond), Kind: EventStopped, Detail: "SIGTERM 0.5 s into interval 1, before the planned end"})
+			rs[1].Events = append(rs[1].Events, &Event{Time: t0.Add(1500 * time.Millisecond), Kind: EventWarning, Code: WarnStoppedEarly, Detail: "SIGTERM 0.5 s into interval 1, before the planned end"})
 		}, "b.jsonl ended its measured window 1.0 s before the others (SIGTERM 0.5 s into interval 1, before the planned end)", true},
 	}
 	for _, tt := range tests {
@@ -253,7 +253,7 @@ func TestMergeWarnings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var found *Warning
+			var found *MergeWarning
 			for i, w := range warnings {
 				if strings.Contains(w.Text, tt.want) {
 					found = &warnings[i]

@@ -26,19 +26,6 @@ import (
 	"github.com/amrbench/amrbench/internal/units"
 )
 
-// Exit statuses (DESIGN.md): 0 success, 1 the run or a check failed, 2 a
-// usage error; 128 + the signal's number when a signal stopped the program:
-// 130 for a second Ctrl-C (SIGINT) during a run or the first during any
-// other command, 143 for SIGTERM (what Kubernetes sends a pod it evicts or
-// drains) before a run's planned end.
-const (
-	exitOK         = 0
-	exitFailed     = 1
-	exitUsage      = 2
-	exitSignaled   = 130
-	exitTerminated = 143
-)
-
 // environment is what a subcommand may touch of the process, so tests can run
 // subcommands in-process.
 type environment struct {
@@ -136,25 +123,26 @@ func run(ctx context.Context, env *environment, args []string) int {
 	err := cmd.run(ctx, env, args[1:])
 	var early stoppedEarly
 	if errors.As(err, &early) {
-		if early.err != nil {
-			fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(early.err))
-		}
-		switch {
-		case early.stop.sig == syscall.SIGTERM:
+		if early.stop.sig == syscall.SIGTERM {
 			// Stopped before its planned end by what a drain or an
 			// eviction sends: the segment is incomplete, whatever it
-			// measured.
+			// measured or judged.
+			if early.err != nil {
+				fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(early.err))
+			}
 			return exitTerminated
-		case early.err != nil:
-			return exitFailed
 		}
-		return exitOK // Ctrl-C stops a run cleanly
+		err = early.err // Ctrl-C stops a run cleanly: its verdict decides
 	}
+	var exit exitError
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return exitOK
 	case errors.Is(err, errAnswered):
 		return exitFailed
+	case errors.As(err, &exit):
+		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(err))
+		return exit.code
 	case errors.As(err, new(usageError)):
 		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(err))
 		return exitUsage
@@ -179,7 +167,7 @@ func printUsage(w io.Writer) {
 	for _, n := range commandNames() {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'amrbench <command> --help' for a command's flags and examples.")
+	fmt.Fprintln(w, strings.TrimPrefix(exitStatusHelp(), "\n")+"\n\nRun 'amrbench <command> --help' for a command's flags and examples.")
 }
 
 // quietLogger drops go-redis's internal log lines; amrbench reports what

@@ -107,6 +107,7 @@ func mergeCommand(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
+	setExitCode(sum)
 	dir, err := runDirectory(out, merged.Header)
 	if err != nil {
 		return err

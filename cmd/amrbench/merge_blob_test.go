@@ -79,7 +79,7 @@ func writeSegments(t *testing.T, root string, startAt time.Time, specs ...segmen
 		}
 		if sp.stopped {
 			at := ivs[len(ivs)-1].End
-			if err := w.WriteEvent(&results.Event{Time: at, Kind: results.EventStopped, Detail: "SIGTERM at " + at.Format(time.RFC3339) + ", before the planned end"}); err != nil {
+			if err := w.WriteEvent(&results.Event{Time: at, Kind: results.EventWarning, Code: results.WarnStoppedEarly, Detail: "SIGTERM at " + at.Format(time.RFC3339) + ", before the planned end"}); err != nil {
 				t.Fatal(err)
 			}
 		}

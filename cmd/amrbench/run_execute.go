@@ -88,7 +88,12 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 
 	fmt.Fprintf(env.stderr, "amrbench: %s; %s, %s; results in %s\n",
 		describeTargetLine(info), describeShare(p.cfg), describeBound(p.cfg), dir)
-	describeConnections(env, target, p.cfg.ConnectionLimit)
+	if err := describeConnections(env, target, p.cfg.ConnectionLimit, out.writer, header.Start); err != nil {
+		return err
+	}
+	if err := warnClock(env, out.writer, header, p.cfg); err != nil {
+		return err
+	}
 	if !p.cfg.StartAt.IsZero() {
 		fmt.Fprintf(env.stderr, "amrbench: the measured window begins at %s (--start-at, in %s)\n",
 			p.cfg.StartAt.Format(time.RFC3339Nano), time.Until(p.cfg.StartAt).Round(100*time.Millisecond))
@@ -98,8 +103,9 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	// A signal that stopped the run before its planned end is recorded, so
 	// a merge can tell a segment that stopped early.
 	stop, stopped := stoppedBy(ctx)
-	stopEv := stopEvent(stop, stopped, plannedEnd(p.cfg, outcome.Measured))
-	if stopEv != nil {
+	end := plannedEnd(p.cfg, outcome.Measured)
+	early := signalledEarly(stop, stopped, end)
+	if stopEv := stopEvent(stop, early, end, outcome.Interrupted, outcome.End); stopEv != nil {
 		if err := obs.Event(stopEv); err != nil {
 			runErr = errors.Join(runErr, err)
 		}
@@ -110,7 +116,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	}
 	err = finishRun(ctx, env, p, ev, out, header, dir, outcome, runErr)
 	err = errors.Join(err, closeSink(ctx, env, sink, dir))
-	if stopEv != nil {
+	if early {
 		return stoppedEarly{stop: stop, err: err}
 	}
 	return err
@@ -133,25 +139,7 @@ func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence, 
 	if outcome.Interrupted {
 		fmt.Fprintf(env.stderr, "amrbench: interrupted after %.1f s measured; every finished interval is in %s\n", sum.DurationS, dir)
 	}
-	return checkErrorBudget(sum, p.maxErrorRate)
-}
-
-// checkErrorBudget fails the run when the share of failed operations is
-// above the budget, or when nothing succeeded at all.
-func checkErrorBudget(s *results.Summary, budget float64) error {
-	all := s.Commands[results.AllCommands]
-	if all == nil || all.Count == 0 {
-		return errors.New("no operation completed in the measured window")
-	}
-	failed := all.ErrorCount()
-	if failed == all.Count {
-		return fmt.Errorf("every one of the %d operations failed", all.Count)
-	}
-	share := float64(failed) / float64(all.Count)
-	if budget >= 0 && share > budget {
-		return fmt.Errorf("%.3g%% of operations failed, above --max-error-rate %.3g%%", 100*share, 100*budget)
-	}
-	return nil
+	return verdictError(sum.Verdict)
 }
 
 // filesBesideConnections is what amrbench keeps open besides its connections:

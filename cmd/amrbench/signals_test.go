@@ -51,7 +51,7 @@ func TestASignalBeforeTheEndIsRecorded(t *testing.T) {
 			}
 			var stops []string
 			for _, e := range run.Events {
-				if e.Kind == results.EventStopped {
+				if e.Code == results.WarnStoppedEarly {
 					stops = append(stops, e.Detail)
 					if d := e.Time.Sub(sent).Abs(); d > time.Second {
 						t.Errorf("the stop is recorded at %s, %s from when the signal was sent", e.Time, d)

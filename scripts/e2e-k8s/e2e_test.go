@@ -457,7 +457,7 @@ func (c *cluster) eviction(t *testing.T) {
 	if h := c.segmentHeader(t, "evict", "seg-1-of-3"); h.Pod != evicted.Name {
 		t.Fatalf("the container's segment 1 ran in pod %q, not the evicted %s", h.Pod, evicted.Name)
 	}
-	if !bytes.Contains(local, []byte(`"kind":"stopped"`)) {
+	if !bytes.Contains(local, []byte(`"code":"stopped-early"`)) {
 		t.Fatal("the evicted pod's result file does not record its stop")
 	}
 }
