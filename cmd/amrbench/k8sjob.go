@@ -26,7 +26,9 @@ of a segment (a retried segment would start late), a pod failure policy that fai
 once on amrbench's failure exit codes and ignores disruptions (an evicted pod is replaced, and its
 replacement, too late for T, fails its index), a deadline, and clean-up after a day. Each pod
 appends every finished interval to PREFIX/seg-i-of-N/result.jsonl in the container; merge them
-with 'amrbench merge URL'.
+with 'amrbench merge URL'. A segment's verdict is partial: the pods run with --verdict-exit=false,
+so the Job completes when every segment measured its share, and merge exits with the test's
+verdict (0, 98, 99).
 
 The run flags are checked here, with run's own parser, so a bad flag fails once and not in N pods.
 No secret ever goes into the manifest: an access key comes from a Secret (--password-secret), a
@@ -47,11 +49,14 @@ const k8sJobExamples = `  # three pods against an access-key cache, results to a
       -- -s mycache.westeurope.redis.azure.net --entra-credential workload-identity --duration 10m
 `
 
-// jobFailureExitCodes are the exit statuses with which amrbench says a
-// segment failed: the pod failure policy fails the segment's index at once
-// on any of them (a retried segment would start after --start-at). The
-// verdict statuses (an SLO missed, the error budget exceeded) join this list
-// when run gains them.
+// jobFailureExitCodes are the exit statuses with which a segment says it
+// could not measure its share: it could not be done (1), its flags or its
+// start were wrong (2: a replacement pod too late for --start-at), or it was
+// stopped before its end (143). The pod failure policy fails the segment's
+// index at once on any of them (a retried segment would start after
+// --start-at). A segment's verdict (98, 99) is not among them: the pods run
+// with --verdict-exit=false, so a segment that measured completes, and the
+// test's verdict is merge's, from every segment together.
 var jobFailureExitCodes = []int{exitFailed, exitUsage, exitTerminated}
 
 // Names the manifest uses.
@@ -343,6 +348,7 @@ var jobRefusedRunFlags = []struct{ flag, why string }{
 	{"out", "the pods write to their own directory, and the results to the container"},
 	{"results-url", "give --results-url (or --results-url-secret) to k8s-job: it gives every pod the container"},
 	{"cpus", "give --cpus to k8s-job: the pods' CPU limit sets what amrbench uses"},
+	{"verdict-exit", "k8s-job sets it to false: a segment that measured completes, and merge gives the test's verdict and exit status"},
 	{"authenticate", "a password on the command line would be in the manifest: put it in a Secret and give --password-secret"},
 	{"password-file", "a file on this machine, which the pods cannot read: put the password in a Secret and give --password-secret"},
 	{"cacert", "a file on this machine, which the pods cannot read"},
@@ -458,6 +464,9 @@ func (j *jobPlan) planRun(env *environment, args []string, now time.Time) error 
 		"--segment", "$(" + envJobIndex + ")/" + strconv.Itoa(f.segments),
 		"--start-at", j.startAt.Format(time.RFC3339),
 		"--out", jobOutDir,
+		// A segment's verdict is partial: a segment that measured
+		// completes its index, and merge judges the test.
+		"--verdict-exit=false",
 	}, extra...)
 	j.runArgs = append(j.runArgs, args...)
 	return nil

@@ -105,8 +105,11 @@ func TestK8sJobMeetsEveryInvariant(t *testing.T) {
 		r.OnExitCodes.Operator != batchv1.PodFailurePolicyOnExitCodesOpIn || r.OnExitCodes.ContainerName == nil || *r.OnExitCodes.ContainerName != "amrbench" {
 		t.Fatalf("second rule %+v, want FailIndex on amrbench's exit codes", r)
 	}
+	// A segment that could not measure its share fails its index at once;
+	// a segment's verdict (98, 99) is not a failure of the pod: it runs
+	// with --verdict-exit=false, and merge judges the test.
 	want := []int32{exitFailed, exitUsage, exitTerminated}
-	if got := r.OnExitCodes.Values; !slices.Equal(got, want) {
+	if got := r.OnExitCodes.Values; !slices.Equal(got, want) || slices.Contains(got, exitErrorBudget) || slices.Contains(got, exitSLOMissed) {
 		t.Fatalf("FailIndex exit codes %v, want %v", got, want)
 	}
 
@@ -226,6 +229,9 @@ func TestK8sJobMeetsEveryInvariant(t *testing.T) {
 		if p.cfg.Segment != (results.Segment{Index: i, Count: n}) || !p.cfg.StartAt.Equal(startAt) || strconv.FormatUint(p.spec.Seed, 10) != seed {
 			t.Fatalf("pod %d runs segment %s from %s with seed %d", i, p.cfg.Segment, p.cfg.StartAt, p.spec.Seed)
 		}
+		if p.out.verdictExit {
+			t.Fatalf("pod %d exits with its segment's verdict: a segment that measured but missed an objective would fail its index", i)
+		}
 		if p.cfg.Connections != 400 || p.cfg.Duration != 5*time.Minute || p.cfg.Target.Auth != bench.AuthPassword {
 			t.Fatalf("pod %d: %d connections, %s, auth %s", i, p.cfg.Connections, p.cfg.Duration, p.cfg.Target.Auth)
 		}
@@ -311,6 +317,7 @@ func TestK8sJobRefusesBadInput(t *testing.T) {
 		{"a segment in the run flags", with(base, "--segment", "0/3"), "run flag --segment: k8s-job gives each pod its segment"},
 		{"a start in the run flags", with(base, "--start-at", "2030-01-01T00:00:00Z"), "run flag --start-at"},
 		{"a results URL in the run flags", with(base, "--results-url", "https://acct.blob.core.windows.net/runs/y"), "run flag --results-url: give --results-url (or --results-url-secret) to k8s-job"},
+		{"a verdict exit in the run flags", with(base, "--verdict-exit"), "run flag --verdict-exit: k8s-job sets it to false"},
 		{"a password on the command line", with(base, "-a", "s3cret"), "run flag --authenticate: a password on the command line would be in the manifest"},
 		{"a password in the URI", append(slices.Clone(base), "--", "-u", "rediss://:s3cret@mycache.westeurope.redis.azure.net:10000"), "run flag --uri: a password in the URI"},
 		{"a password file", with(base, "--password-file", "/etc/hostname"), "run flag --password-file: a file on this machine"},

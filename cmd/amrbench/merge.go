@@ -32,7 +32,11 @@ The merge warns when the hosts' clocks disagree (each run reads its host's clock
 server's). It refuses, naming them, when a segment is missing, given twice or of another split,
 when one run is given twice, when the runs' configurations or start times differ, when a segment
 began late or ended early (stopped, evicted or killed), since the merged load is then not one
-test: --allow-partial merges it anyway, and the merged files keep every warning.`
+test: --allow-partial merges it anyway, and the merged files keep every warning.
+
+The merged run is judged as a run is (a segment's own verdict is partial) and merge exits with
+its verdict's status: 98 errors above --max-error-rate, 99 an objective missed, 1 a rate not
+offered.`
 
 const mergeExamples = `  # three machines ran --segment 0/3, 1/3 and 2/3 with one --start-at; their run directories are here
   amrbench merge seg-0 seg-1 seg-2 -o b10-merged
@@ -124,7 +128,9 @@ func mergeCommand(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stderr, "amrbench: merged %d runs into %s: %s\n", len(runs), dir, strings.Join(files, ", "))
-	return nil
+	// The test's verdict, from every segment together: its exit status is
+	// the one run gives (a segment's own verdict is partial).
+	return verdictError(sum.Verdict)
 }
 
 // mergeCredentials are the Entra ID credentials merge can sign in with: the

@@ -93,6 +93,9 @@ type outputPlan struct {
 	// jsonOut and hdrPrefix are memtier's extra files; empty: none.
 	jsonOut, hdrPrefix string
 	quiet              bool
+	// verdictExit: the run exits with its verdict's status; false, a run
+	// that measured exits 0 and only records its verdict (--verdict-exit).
+	verdictExit bool
 }
 
 func runCommand(ctx context.Context, env *environment, args []string) error {
@@ -169,7 +172,7 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 		return nil, usagef("--cpus %d: at least 1", f.cpus)
 	}
 	p.cpus, p.cpuProfile = f.cpus, f.cpuProfile
-	p.out = outputPlan{dir: f.out, label: f.label, percentiles: f.percentiles, jsonOut: f.jsonOut, hdrPrefix: f.hdrPrefix, quiet: f.quiet}
+	p.out = outputPlan{dir: f.out, label: f.label, percentiles: f.percentiles, jsonOut: f.jsonOut, hdrPrefix: f.hdrPrefix, quiet: f.quiet, verdictExit: f.verdictExit}
 	v, err := units.ParsePercent(f.maxErrorRate)
 	if err != nil {
 		return nil, usagef("--max-error-rate: %w", err)

@@ -10,6 +10,7 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/localserver"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -138,6 +139,12 @@ func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence, 
 	}
 	if outcome.Interrupted {
 		fmt.Fprintf(env.stderr, "amrbench: interrupted after %.1f s measured; every finished interval is in %s\n", sum.DurationS, dir)
+	}
+	if !p.out.verdictExit && measuredVerdict(sum.Verdict) {
+		if err := verdictError(sum.Verdict); err != nil {
+			fmt.Fprintf(env.stderr, "amrbench: %v, recorded in the summary; exit 0 (--verdict-exit=false: the verdict of a split test is merge's)\n", units.OneLine(err))
+		}
+		return nil
 	}
 	return verdictError(sum.Verdict)
 }

@@ -58,6 +58,7 @@ type runFlags struct {
 	jsonOut, hdrPrefix          string
 	quiet                       bool
 	maxErrorRate                string
+	verdictExit                 bool
 	cpuProfile                  string
 	cpus                        int
 	rate, rateRamp              string
@@ -162,6 +163,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.hdrPrefix, "hdr-file-prefix", "", "memtier: also write PREFIX_<COMMAND>.hgrm and PREFIX.hlog")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live line per interval")
 	fs.StringVar(&f.maxErrorRate, "max-error-rate", "1%", "exit 98 when more than this share of operations fail (or of the time the connections are down); 100% turns it off")
+	fs.BoolVar(&f.verdictExit, "verdict-exit", true, "exit with the verdict's status (98, 99, 1 when an open loop could not offer its rate); false: a run that measured exits 0 and only records its verdict, as a segment of a split test does (k8s-job), whose verdict is merge's")
 	fs.StringVar(&f.cpuProfile, "cpu-profile", "", "write a Go CPU profile of amrbench itself to this file")
 	fs.IntVar(&f.cpus, "cpus", 0, "CPUs amrbench may use at once (GOMAXPROCS; default: all, or all but one when the server is on this machine)")
 	// The server's side.

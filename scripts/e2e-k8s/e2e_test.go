@@ -105,7 +105,7 @@ func TestJobOnAControlPlane(t *testing.T) {
 	defer func() { cancel(); <-kubeletDone }()
 	c.redis = startRedis(t)
 
-	t.Run("three segments on three nodes merge to the server's count", c.threeSegments)
+	t.Run("three segments on three nodes merge to the server's count and the test's verdict", c.threeSegments)
 	t.Run("a fourth segment that can only start late fails its index at once", c.lateSegment)
 	t.Run("an eviction fails its index and merge names the lost segment", c.eviction)
 }
@@ -245,7 +245,10 @@ func (c *cluster) merge(t *testing.T, out string, dirs ...string) (int, string) 
 
 func (c *cluster) threeSegments(t *testing.T) {
 	resetRedis(t, c.redis)
-	c.apply(t, "three", 3, "12s", "--connections", "6", "--duration", "3s", "--interval", "500ms")
+	// An objective no server meets (a median under a microsecond): each
+	// segment misses it, and still completes its index, having measured
+	// its share; the test's verdict is merge's, which exits 99.
+	c.apply(t, "three", 3, "12s", "--connections", "6", "--duration", "3s", "--interval", "500ms", "--slo", "p50<1us")
 	job := c.waitJob(t, "three", 3*time.Minute)
 	if job.Status.Succeeded != 3 || job.Status.Failed != 0 {
 		t.Fatalf("Job: %d succeeded, %d failed, failed indexes %v", job.Status.Succeeded, job.Status.Failed, ptrString(job.Status.FailedIndexes))
@@ -264,9 +267,11 @@ func (c *cluster) threeSegments(t *testing.T) {
 	// The results are in the container, whatever became of the pods.
 	out := filepath.Join(t.TempDir(), "merged")
 	code, stderr := c.merge(t, out, c.resultsURL("three"))
-	if code != 0 {
-		t.Fatalf("merge of the container: exit %d: %s", code, stderr)
+	const exitSLOMissed = 99 // amrbench's exit status for an objective missed
+	if code != exitSLOMissed || !strings.Contains(stderr, "verdict slo-missed") {
+		t.Fatalf("merge of the container: exit %d, want %d (the test missed its objective): %s", code, exitSLOMissed, stderr)
 	}
+	t.Logf("Job complete (%d of 3 indexes succeeded); merge: exit %d, %s", job.Status.Succeeded, code, firstLine(stderr, "verdict slo-missed"))
 	get, set := readCounts(t, out)
 	calls := redisCalls(t, c.redis)
 	t.Logf("merged from the container: GET %d + SET %d = %d; redis-server commandstats: get %d + set %d", get, set, get+set, calls["get"], calls["set"])
@@ -275,6 +280,9 @@ func (c *cluster) threeSegments(t *testing.T) {
 	}
 	// Each segment's header says where it ran.
 	for _, p := range pods {
+		if !strings.Contains(c.podLog(p), "verdict slo-missed") || !strings.Contains(c.podLog(p), "exit 0 (--verdict-exit=false") {
+			t.Fatalf("pod %s did not record its segment's verdict and exit 0:\n%s", p.Name, c.podLog(p))
+		}
 		if !strings.Contains(c.podLog(p), "results in "+strings.TrimSuffix(c.blobURL("three", "seg-"+index(p)+"-of-3"), "/result.jsonl")) {
 			t.Fatalf("pod %s did not say where its results went:\n%s", p.Name, c.podLog(p))
 		}
