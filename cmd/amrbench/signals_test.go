@@ -14,6 +14,9 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
+// TestASignalBeforeTheEndIsRecorded stops a run with each signal: it
+// writes everything it finished (its counts the server's), records which
+// signal stopped it and when, and exits as documented.
 func TestASignalBeforeTheEndIsRecorded(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -44,6 +47,11 @@ func TestASignalBeforeTheEndIsRecorded(t *testing.T) {
 			calls := s.CommandCalls(t)
 			if got := run.Summary.Commands["GET"].Count; got != calls["get"] {
 				t.Fatalf("GET: recorded %d, server counted %d", got, calls["get"])
+			}
+			for _, name := range []string{"summary.txt", "ALL.hgrm", "intervals.hlog"} {
+				if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+					t.Errorf("after %s: %v", tt.sig, err)
+				}
 			}
 			name := signalName(tt.sig)
 			if !strings.Contains(stderr.String(), name+": stopping") {

@@ -1,21 +1,17 @@
 package e2ek8s
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -39,7 +35,7 @@ type cluster struct {
 	cp       *ControlPlane
 	kubelet  *Kubelet
 	amrbench string
-	redis    int
+	redis    *benchtest.Server
 	podsDir  string
 	az       *benchtest.Azurite
 	// container and sasURL are the container the Jobs write to.
@@ -101,9 +97,18 @@ func TestJobOnAControlPlane(t *testing.T) {
 		Logf:     t.Logf,
 	}
 	kubeletDone := make(chan error, 1)
-	go func() { kubeletDone <- c.kubelet.Run(ctx) }()
+	go func() {
+		err := c.kubelet.Run(ctx)
+		if err != nil {
+			// Without its kubelet no pod runs: say why at once, not
+			// after every Job has timed out.
+			t.Errorf("the stand-in kubelet stopped: %v", err)
+			cancel()
+		}
+		kubeletDone <- err
+	}()
 	defer func() { cancel(); <-kubeletDone }()
-	c.redis = startRedis(t)
+	c.redis = benchtest.StartServer(t)
 
 	t.Run("three segments on three nodes merge to the server's count and the test's verdict", c.threeSegments)
 	t.Run("a fourth segment that can only start late fails its index at once", c.lateSegment)
@@ -128,7 +133,7 @@ func (c *cluster) apply(t *testing.T, ns string, segments int, startIn string, r
 	args := append([]string{"k8s-job", "--segments", strconv.Itoa(segments), "--start-in", startIn, "--image", testImage,
 		"--namespace", ns, "--name", "bench", "--cpus", "1", "--memory", "512Mi", "--grace", "10s",
 		"--node-selector", "agentpool=loadgen", "--results-url-secret", "results/url",
-		"--", "-s", "127.0.0.1", "-p", strconv.Itoa(c.redis), "--reply-wait", "park", "-q"}, runFlags...)
+		"--", "-s", c.redis.Host, "-p", strconv.Itoa(c.redis.Port), "--reply-wait", "park", "-q"}, runFlags...)
 	cmd := exec.Command(c.amrbench, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -244,7 +249,7 @@ func (c *cluster) merge(t *testing.T, out string, dirs ...string) (int, string) 
 }
 
 func (c *cluster) threeSegments(t *testing.T) {
-	resetRedis(t, c.redis)
+	c.redis.ResetStats(t)
 	// An objective no server meets (a median under a microsecond): each
 	// segment misses it, and still completes its index, having measured
 	// its share; the test's verdict is merge's, which exits 99.
@@ -273,7 +278,7 @@ func (c *cluster) threeSegments(t *testing.T) {
 	}
 	t.Logf("Job complete (%d of 3 indexes succeeded); merge: exit %d, %s", job.Status.Succeeded, code, firstLine(stderr, "verdict slo-missed"))
 	get, set := readCounts(t, out)
-	calls := redisCalls(t, c.redis)
+	calls := c.redis.CommandCalls(t)
 	t.Logf("merged from the container: GET %d + SET %d = %d; redis-server commandstats: get %d + set %d", get, set, get+set, calls["get"], calls["set"])
 	if get != calls["get"] || set != calls["set"] || get+set == 0 {
 		t.Fatalf("merged GET %d SET %d; the server counted get %d set %d", get, set, calls["get"], calls["set"])
@@ -332,7 +337,7 @@ func ptrString(s *string) string {
 }
 
 func (c *cluster) lateSegment(t *testing.T) {
-	resetRedis(t, c.redis)
+	c.redis.ResetStats(t)
 	created := c.apply(t, "late", 4, "12s", "--connections", "8", "--duration", "4s", "--interval", "500ms")
 	startAt, err := time.Parse(time.RFC3339, created.Annotations["amrbench.io/start-at"])
 	if err != nil {
@@ -392,7 +397,7 @@ func finishedAt(pod corev1.Pod) time.Time {
 }
 
 func (c *cluster) eviction(t *testing.T) {
-	resetRedis(t, c.redis)
+	c.redis.ResetStats(t)
 	c.apply(t, "evict", 3, "12s", "--connections", "6", "--duration", "20s", "--interval", "500ms")
 	// Wait until index 1 has measured a few intervals, then drain it.
 	var victim corev1.Pod
@@ -524,78 +529,4 @@ func readCounts(t *testing.T, dir string) (get, set int64) {
 		t.Fatalf("%s ends without a summary: %v", dir, err)
 	}
 	return sum.Commands["GET"].Count, sum.Commands["SET"].Count
-}
-
-// redisCalls returns the server's calls per command from INFO commandstats.
-func redisCalls(t *testing.T, port int) map[string]int64 {
-	t.Helper()
-	info, err := redisCommand(port, "INFO commandstats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]int64{}
-	for _, line := range strings.Split(info, "\r\n") {
-		name, rest, ok := strings.Cut(strings.TrimPrefix(line, "cmdstat_"), ":calls=")
-		if !ok || !strings.HasPrefix(line, "cmdstat_") {
-			continue
-		}
-		calls, _, _ := strings.Cut(rest, ",")
-		out[name], _ = strconv.ParseInt(calls, 10, 64)
-	}
-	return out
-}
-
-// startRedis starts a redis-server on a free port for the test.
-func startRedis(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	cmd.Dir = t.TempDir()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	for range 100 {
-		if reply, err := redisCommand(port, "PING"); err == nil && strings.HasPrefix(reply, "+PONG") {
-			return port
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("redis-server did not answer")
-	return 0
-}
-
-func resetRedis(t *testing.T, port int) {
-	t.Helper()
-	if _, err := redisCommand(port, "CONFIG RESETSTAT"); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// redisCommand sends one inline command and returns the reply.
-func redisCommand(port int, command string) (string, error) {
-	c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := fmt.Fprintf(c, "%s\r\n", command); err != nil {
-		return "", err
-	}
-	r := bufio.NewReader(c)
-	line, err := r.ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "$") {
-		return line, err
-	}
-	n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
-	body := make([]byte, n+2)
-	_, err = io.ReadFull(r, body)
-	return string(body), err
 }
