@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,6 +23,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
 
 	"github.com/amrbench/amrbench/internal/localserver"
+	"github.com/amrbench/amrbench/internal/units"
 )
 
 // Azurite, the Azure Storage emulator, serves the Blob API to the tests of
@@ -93,7 +93,7 @@ func azuriteBinary() (string, error) {
 		defer os.RemoveAll(tmp)
 		out, err := exec.Command("npm", "install", "--prefix", tmp, "--no-audit", "--no-fund", "azurite@"+AzuriteVersion).CombinedOutput()
 		if err != nil {
-			azuriteErr = fmt.Errorf("npm install azurite@%s: %v: %s", AzuriteVersion, err, lastLines(string(out), 5))
+			azuriteErr = fmt.Errorf("npm install azurite@%s: %v: %s", AzuriteVersion, err, units.LastLines(string(out), 5, "; "))
 			return
 		}
 		if err := os.Rename(tmp, AzuriteDir()); err != nil && !os.IsExist(err) {
@@ -105,14 +105,6 @@ func azuriteBinary() (string, error) {
 		azuriteBin = cached
 	})
 	return azuriteBin, azuriteErr
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "; ")
 }
 
 // RequireAzurite returns the azurite-blob program. Without it the test
@@ -227,7 +219,7 @@ func (a *Azurite) start(bin, dir string, files CertFiles, port int, logPath stri
 		select {
 		case <-a.exited:
 			b, _ := os.ReadFile(logPath)
-			return fmt.Errorf("azurite exited: %s", lastLines(string(b), 5))
+			return fmt.Errorf("azurite exited: %s", units.LastLines(string(b), 5, "; "))
 		case <-time.After(200 * time.Millisecond):
 		}
 		resp, err := a.Client.Get(fmt.Sprintf("https://127.0.0.1:%d/%s?comp=list", port, AzuriteAccount))
