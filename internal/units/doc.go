@@ -9,11 +9,13 @@
 //
 // The conventions, as they stand:
 //
-//   - ParseBytes reads a value size with binary multiples (4k = 4KB = 4KiB =
-//     4096 bytes), as memtier_benchmark's -d does.
-//   - ParseDataSize reads a data set size with a unit: decimal multiples for
-//     kB, MB, GB and TB (80GB = 80 × 10⁹ bytes, as Azure counts a cache's
-//     memory) and binary ones for KiB to TiB.
+//   - Sizes have one convention everywhere (-d, --buffer-size, a preset's
+//     data-size, plan --dataset): KB, MB, GB and TB are decimal (1KB =
+//     1,000 bytes, as Azure counts a cache's memory), KiB, MiB, GiB and TiB
+//     binary (1KiB = 1,024 bytes). A bare k, m, g or t is refused as
+//     ambiguous (ErrAmbiguousSize), naming both readings, rather than
+//     guessed. ParseBytes reads a whole number of bytes, with or without a
+//     unit; ParseDataSize a data set size, which needs a unit.
 //   - ParsePercent reads "75%" or "75" and returns the fraction 0.75.
 //   - ParseRate reads operations per second with k (10³) and M (10⁶);
 //     FormatRate writes a rate back in the same compact form.
