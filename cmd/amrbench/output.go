@@ -20,14 +20,20 @@ type runFiles struct {
 	writer *results.Writer
 }
 
-// createRunFiles creates result.jsonl in dir and writes the header.
-func createRunFiles(dir string, h *results.Header) (*runFiles, error) {
+// createRunFiles creates result.jsonl in dir and writes the header. Every
+// record is also written to tee, if not nil (the container's sink, which
+// never blocks), after the file has it.
+func createRunFiles(dir string, h *results.Header, tee io.Writer) (*runFiles, error) {
 	path := filepath.Join(dir, results.FileName)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("create result file: %w", err)
 	}
-	out := &runFiles{dir: dir, file: f, writer: results.NewWriter(f)}
+	var w io.Writer = f
+	if tee != nil {
+		w = io.MultiWriter(f, tee)
+	}
+	out := &runFiles{dir: dir, file: f, writer: results.NewWriter(w)}
 	if err := out.writer.WriteHeader(h); err != nil {
 		f.Close()
 		return nil, err

@@ -82,6 +82,8 @@ type runPlan struct {
 	evidence   evidencePlan
 	// runs is how many times the test is run (--run-count).
 	runs int
+	// results, when set, is the container the result file goes to as well.
+	results *resultsPlan
 }
 
 // outputPlan is where and how a run's results are written and shown.
@@ -97,6 +99,9 @@ type outputPlan struct {
 	// printAllRuns and hideHistogram shape --json-out-file as memtier's
 	// flags of those names do; interrupted says the run was stopped early.
 	printAllRuns, hideHistogram, interrupted bool
+	// verdictExit: the run exits with its verdict's status; false, a run
+	// that measured exits 0 and only records its verdict (--verdict-exit).
+	verdictExit bool
 }
 
 func runCommand(ctx context.Context, env *environment, args []string) error {
@@ -117,6 +122,9 @@ func runCommand(ctx context.Context, env *environment, args []string) error {
 		if err := writeConfig(env.stdout, plan); err != nil {
 			return err
 		}
+	}
+	if err := checkJobIndex(env, plan.cfg.Segment); err != nil {
+		return err
 	}
 	return withFlagNames(start(ctx, env, plan))
 }
@@ -186,12 +194,15 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 	if err := f.planEvidence(fs, env, p); err != nil {
 		return nil, err
 	}
+	if err := f.planResults(env, p); err != nil {
+		return nil, err
+	}
 	if f.cpus < 0 {
 		return nil, usagef("--cpus %d: at least 1", f.cpus)
 	}
 	p.cpus, p.cpuProfile = f.cpus, f.cpuProfile
 	p.out = outputPlan{dir: f.out, label: f.label, percentiles: f.percentiles, jsonOut: f.jsonOut, hdrPrefix: f.hdrPrefix, quiet: f.quiet,
-		printAllRuns: f.memtier.printAllRuns, hideHistogram: f.memtier.hideHistogram}
+		printAllRuns: f.memtier.printAllRuns, hideHistogram: f.memtier.hideHistogram, verdictExit: f.verdictExit}
 	p.notes = append(p.notes, f.memtier.notes(fs, p.seedGiven)...)
 	if f.runCount < 1 {
 		return nil, usagef("--run-count %d: at least 1", f.runCount)
