@@ -236,6 +236,10 @@ func explainConnectError(tc TargetConfig, err error) error {
 		return fmt.Errorf("connect to %s: TLS: %w", addr, invalidErr)
 	case errors.As(err, &recordErr):
 		return fmt.Errorf("connect to %s: %w", addr, fieldErrorf([]string{"target.tls.enabled"}, "the server did not answer with TLS (drop {target.tls.enabled}, or check the port): %w", err))
+	case strings.Contains(err.Error(), "DB index is out of range"):
+		return fmt.Errorf("connect to %s: %w", addr, fieldErrorf([]string{"target.db"}, "{target.db} %d: the server has no such database (a server has databases 0 to 15 unless its databases setting says otherwise; Azure Managed Redis has only 0)", tc.DB))
+	case strings.Contains(err.Error(), "SELECT is not allowed in cluster mode"):
+		return fmt.Errorf("connect to %s: %w", addr, fieldErrorf([]string{"target.db"}, "{target.db} %d: a cluster has database 0 only", tc.DB))
 	case Classify(err) == results.ErrAuth && tc.Auth == AuthEntra:
 		return fmt.Errorf("connect to %s: the server refused the Entra ID token of principal %q (is this principal allowed on the cache, under its Authentication settings?): %w", addr, tc.Username, err)
 	case Classify(err) == results.ErrAuth:

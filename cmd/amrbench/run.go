@@ -158,8 +158,8 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 	if err := f.planEvidence(fs, env, p); err != nil {
 		return nil, err
 	}
-	if f.cpus < 0 {
-		return nil, usagef("--cpus %d: at least 1", f.cpus)
+	if fs.Changed("cpus") && (f.cpus < 1 || f.cpus > runtime.NumCPU()) {
+		return nil, usagef("--cpus %d: from 1 to %d, the CPUs of this machine", f.cpus, runtime.NumCPU())
 	}
 	p.cpus, p.cpuProfile = f.cpus, f.cpuProfile
 	p.out = outputPlan{dir: f.out, label: f.label, percentiles: f.percentiles, jsonOut: f.jsonOut, hdrPrefix: f.hdrPrefix, quiet: f.quiet}

@@ -138,5 +138,6 @@ func checkOpenFiles(files int) error {
 	if !ok || uint64(files)+filesBesideConnections <= limit {
 		return nil
 	}
-	return fmt.Errorf("--connections: the run needs %d open files for its connections, but this process may open only %d; raise the limit (ulimit -n) or lower --connections", files, limit)
+	need := uint64(files) + filesBesideConnections
+	return fmt.Errorf("--connections: the run needs %d file descriptors for its connections plus %d spare, but this process may open only %d: raise ulimit -n to %d or lower --connections", files, filesBesideConnections, limit, need)
 }

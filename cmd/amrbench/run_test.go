@@ -234,6 +234,16 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		{[]string{"run", "--reply-wait", "poll", "--rate", "1k"}, 2, "--reply-wait poll: an open loop's workers wait on timers"},
 		{[]string{"run", "-s", "c.westeurope.redis.azure.net", "--auth", "entra", "--reply-wait", "poll"}, 2, "--reply-wait poll: Entra ID's token requests"},
 		{nil, 2, "amrbench <command> --help"},
+		{[]string{"run", "--select-db", "-1"}, 2, "--select-db -1: a database number from 0 to 2147483646"},
+		{[]string{"run", "-u", "redis://h/-3"}, 2, "--uri: the database (after the host, /db) is not a number of 0 or more"},
+		{[]string{"run", "--cpus", "0"}, 2, fmt.Sprintf("--cpus 0: from 1 to %d, the CPUs of this machine", runtime.NumCPU())},
+		{[]string{"run", "--cpus", "999"}, 2, fmt.Sprintf("--cpus 999: from 1 to %d, the CPUs of this machine", runtime.NumCPU())},
+		{[]string{"run", "--cpus", "-2"}, 2, "--cpus -2: from 1 to"},
+		{[]string{"run", "--rate", "2G"}, 2, `--rate: "2G" is above the highest rate, 1G ops/s`},
+		{[]string{"run", "--rate", "1e10"}, 2, `--rate: "1e10" is above the highest rate, 1G ops/s`},
+		{[]string{"run", "--rate", "0"}, 2, `--rate: "0" is not a rate above 0 ops/s`},
+		{[]string{"run", "--find-max", "--slo", "p99<1ms", "--max-rate", "5G"}, 2, `--max-rate: "5G" is above the highest rate, 1G ops/s`},
+		{[]string{"plan", "--target-ops", "2G", "--slo", "p99<1ms", "x.jsonl"}, 2, `--target-ops: "2G" is above the highest rate, 1G ops/s`},
 	}
 	for _, tt := range tests {
 		res := cli(t, nil, tt.args...)
@@ -258,8 +268,9 @@ func TestCheckOpenFiles(t *testing.T) {
 		t.Errorf("%d connections within a limit of %d files: %v", int(limit)-filesBesideConnections, limit, err)
 	}
 	err := checkOpenFiles(int(limit))
-	if err == nil || errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "ulimit -n") {
-		t.Errorf("%d connections with a limit of %d files: %v, want a failure (exit 1, not a usage error) naming ulimit -n", limit, limit, err)
+	want := fmt.Sprintf("needs %d file descriptors for its connections plus 64 spare, but this process may open only %d: raise ulimit -n to %d", limit, limit, limit+64)
+	if err == nil || errors.As(err, new(usageError)) || !strings.Contains(err.Error(), want) {
+		t.Errorf("%d connections with a limit of %d files: %v, want a failure (exit 1, not a usage error) saying %q", limit, limit, err, want)
 	}
 }
 
@@ -393,4 +404,46 @@ func TestRunPollsForReplies(t *testing.T) {
 		t.Fatalf("reply-wait events %+v, want one telling how the connections polled", waits)
 	}
 	t.Log(waits[0].Detail)
+}
+
+// TestFlagRangesAccept checks the other side of the ranges that
+// TestBadInputIsOneLineAndExit2 refuses: their ends are accepted.
+func TestFlagRangesAccept(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args  []string
+		check func(p *runPlan) bool
+	}{
+		{[]string{"--select-db", "0"}, func(p *runPlan) bool { return p.cfg.Target.DB == 0 }},
+		{[]string{"--select-db", "15"}, func(p *runPlan) bool { return p.cfg.Target.DB == 15 }},
+		{[]string{"-u", "redis://h/3"}, func(p *runPlan) bool { return p.cfg.Target.DB == 3 }},
+		{[]string{"--cpus", "1"}, func(p *runPlan) bool { return p.cpus == 1 }},
+		{[]string{"--cpus", strconv.Itoa(runtime.NumCPU())}, func(p *runPlan) bool { return p.cpus == runtime.NumCPU() }},
+		{[]string{"--rate", "1G"}, func(p *runPlan) bool { return p.cfg.Rate == 1e9 }},
+		{[]string{"--rate", "1000M"}, func(p *runPlan) bool { return p.cfg.Rate == 1e9 }},
+		// --find-max needs no --rate to start from: it doubles from its own.
+		{[]string{"--find-max", "--slo", "p99<1ms"}, func(p *runPlan) bool { return p.cfg.FindMax && len(p.cfg.Objectives) == 1 }},
+	}
+	for _, tt := range tests {
+		p, err := planOf(t, tt.args...)
+		if err != nil || !tt.check(p) {
+			t.Errorf("%v: %v", tt.args, err)
+		}
+	}
+}
+
+// TestServerRefusesTheDatabase checks that a database the server does not
+// have fails the run at once, naming the flag: exit 1, as the flag's value
+// is valid but this server lacks it.
+func TestServerRefusesTheDatabase(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t, benchtest.WithArgs("--databases", "4"))
+	res := cli(t, nil, runArgs(s, "--select-db", "4", "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "out"))...)
+	want := "--select-db 4: the server has no such database"
+	if res.code != 1 || !strings.Contains(res.stderr, want) || strings.Count(strings.TrimSpace(res.stderr), "\n") > 2 {
+		t.Fatalf("exit %d, want 1 and %q:\n%s", res.code, want, res.stderr)
+	}
+	if res := cli(t, nil, runArgs(s, "--select-db", "3", "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "ok"))...); res.code != 0 {
+		t.Fatalf("--select-db 3 of 4: exit %d: %s", res.code, res.stderr)
+	}
 }

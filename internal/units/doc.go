@@ -12,11 +12,13 @@
 //   - ParseBytes reads a value size with binary multiples (4k = 4KB = 4KiB =
 //     4096 bytes), as memtier_benchmark's -d does.
 //   - ParseDataSize reads a data set size with a unit: decimal multiples for
-//     kB, MB, GB and TB (80GB = 80 × 10⁹ bytes, as Azure counts a cache's
-//     memory) and binary ones for KiB to TiB.
+//     kB, MB, GB, TB and PB (80GB = 80 × 10⁹ bytes, as Azure counts a
+//     cache's memory) and binary ones for KiB to PiB: every size
+//     FormatBytes writes reads back.
 //   - ParsePercent reads "75%" or "75" and returns the fraction 0.75.
-//   - ParseRate reads operations per second with k (10³) and M (10⁶);
-//     FormatRate writes a rate back in the same compact form.
+//   - ParseRate reads operations per second with k (10³), M (10⁶) and G
+//     (10⁹), up to MaxRate (1G); FormatRate writes a rate back in the same
+//     compact form.
 //   - FormatWhole rounds half away from zero and groups thousands with
 //     commas: 1,699,396. FormatThroughput does so from 100 up and keeps one
 //     decimal below (12.5).

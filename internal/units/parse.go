@@ -30,14 +30,15 @@ func ParseBytes(s string) (int, error) {
 }
 
 // ParseDataSize parses a data size above zero with a unit: decimal (kB, MB,
-// GB, TB, as Azure's sizes count) or binary (KiB, MiB, GiB, TiB), or B.
+// GB, TB, PB, as Azure's sizes count) or binary (KiB, MiB, GiB, TiB, PiB),
+// or B. It reads every size FormatBytes writes.
 // Case and spaces do not matter: "80GB", "1.5 TB", "500mb".
 func ParseDataSize(s string) (float64, error) {
 	t := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))
 	for _, u := range []struct {
 		suffix string
 		mult   float64
-	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40}, {"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12}, {"b", 1}} {
+	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40}, {"pib", 1 << 50}, {"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12}, {"pb", 1e15}, {"b", 1}} {
 		if num, ok := strings.CutSuffix(t, u.suffix); ok {
 			v, err := strconv.ParseFloat(num, 64)
 			if err != nil || !(v > 0) || math.IsInf(v, 0) {
@@ -63,7 +64,7 @@ func ParsePercent(s string) (float64, error) {
 const MaxRate = 1e9
 
 // ParseRate parses a rate in operations per second: "50000", "50k", "1.5M",
-// above 0 and at most MaxRate.
+// "1G", above 0 and at most MaxRate.
 func ParseRate(s string) (float64, error) {
 	t := strings.TrimSpace(s)
 	mult := 1.0
@@ -72,10 +73,15 @@ func ParseRate(s string) (float64, error) {
 		mult, t = 1e3, t[:len(t)-1]
 	case strings.HasSuffix(t, "M"), strings.HasSuffix(t, "m"):
 		mult, t = 1e6, t[:len(t)-1]
+	case strings.HasSuffix(t, "G"), strings.HasSuffix(t, "g"):
+		mult, t = 1e9, t[:len(t)-1]
 	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || !(v > 0) || math.IsInf(v, 0) || v*mult > MaxRate {
+	v, err := strconv.ParseFloat(t, 64) // out of range: ±Inf with an error
+	switch {
+	case (err != nil && !math.IsInf(v, 1)) || !(v > 0):
 		return 0, fmt.Errorf("%q is not a rate above 0 ops/s (for example 50000, 50k or 1.5M)", s)
+	case v*mult > MaxRate:
+		return 0, fmt.Errorf("%q is above the highest rate, %s ops/s", s, FormatRate(MaxRate))
 	}
 	return v * mult, nil
 }
