@@ -76,7 +76,7 @@ func mergeCommand(_ context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	dir, err := runDirectory(out, merged.Header)
+	dir, _, err := runDirectory(out, merged.Header)
 	if err != nil {
 		return err
 	}

@@ -14,21 +14,27 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
+// runFileNames are the files a run writes into its run directory, besides
+// a percentile distribution per command (<COMMAND>.hgrm).
+var runFileNames = []string{results.FileName, "summary.txt", "report.html", "intervals.hlog"}
+
 // runFiles is a run directory being written.
 type runFiles struct {
-	dir    string
-	file   *os.File
-	writer *results.Writer
+	dir string
+	// createdDir says the run made dir: it did not exist before.
+	createdDir bool
+	file       *os.File
+	writer     *results.Writer
 }
 
 // createRunFiles creates result.jsonl in dir and writes the header.
-func createRunFiles(dir string, h *results.Header) (*runFiles, error) {
+func createRunFiles(dir string, createdDir bool, h *results.Header) (*runFiles, error) {
 	path := filepath.Join(dir, results.FileName)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("create result file: %w", err)
 	}
-	out := &runFiles{dir: dir, file: f, writer: results.NewWriter(f)}
+	out := &runFiles{dir: dir, createdDir: createdDir, file: f, writer: results.NewWriter(f)}
 	if err := out.writer.WriteHeader(h); err != nil {
 		f.Close()
 		return nil, err
@@ -37,6 +43,28 @@ func createRunFiles(dir string, h *results.Header) (*runFiles, error) {
 }
 
 func (o *runFiles) close() { _ = o.file.Close() }
+
+// discardUnmeasured removes result.jsonl when it holds no interval — the
+// run failed or stopped while it opened its connections, and the file has
+// a header and perhaps events, which the user saw as they happened — and
+// the run directory too when the run made it and nothing else is in it. A
+// header-only file would block the directory's reuse for nothing (a run
+// refuses a directory with a result), and report refuses it anyway. It
+// returns whether it removed the file.
+func (o *runFiles) discardUnmeasured() bool {
+	o.close()
+	path := filepath.Join(o.dir, results.FileName)
+	if holdsIntervals(path) {
+		return false
+	}
+	if err := os.Remove(path); err != nil {
+		return false
+	}
+	if o.createdDir {
+		_ = os.Remove(o.dir) // only if empty
+	}
+	return true
+}
 
 // finish reads the result file back, appends the summary computed from it,
 // and renders every other file of the run directory from it, so that the
@@ -85,12 +113,12 @@ func (o *runFiles) finish(env *environment, out outputPlan, h *results.Header) (
 // intervals.hlog into dir from run, and returns their names.
 func renderRunDirectory(dir string, run *results.Run, sum *results.Summary, percentiles []float64) ([]string, error) {
 	names := []string{results.FileName, "summary.txt", "report.html"}
-	if err := writeFile(filepath.Join(dir, "summary.txt"), func(w io.Writer) error {
+	if err := writeNewFile(filepath.Join(dir, "summary.txt"), func(w io.Writer) error {
 		return report.WriteSummary(w, run, sum, percentiles)
 	}); err != nil {
 		return nil, err
 	}
-	if err := writeFile(filepath.Join(dir, "report.html"), func(w io.Writer) error {
+	if err := writeNewFile(filepath.Join(dir, "report.html"), func(w io.Writer) error {
 		t := toolInfo()
 		return report.WriteHTML(w, run, sum, report.HTMLOptions{Percentiles: percentiles, Generator: t.Name + " " + t.Version})
 	}); err != nil {
@@ -125,13 +153,13 @@ func writeHDRFiles(prefix, hlogPath string, run *results.Run) ([]string, error) 
 		}
 		for _, k := range kinds {
 			path := prefix + name + k.suffix + ".hgrm"
-			if err := writeFile(path, func(w io.Writer) error { return report.WritePercentiles(w, k.hist) }); err != nil {
+			if err := writeNewFile(path, func(w io.Writer) error { return report.WritePercentiles(w, k.hist) }); err != nil {
 				return nil, err
 			}
 			names = append(names, filepath.Base(path))
 		}
 	}
-	if err := writeFile(hlogPath, func(w io.Writer) error {
+	if err := writeNewFile(hlogPath, func(w io.Writer) error {
 		return report.WriteIntervalLog(w, run, results.LatencyResponse)
 	}); err != nil {
 		return nil, err
@@ -140,17 +168,28 @@ func writeHDRFiles(prefix, hlogPath string, run *results.Run) ([]string, error) 
 }
 
 func writeJSONFile(path string, v any) error {
-	return writeFile(path, func(w io.Writer) error {
+	return writeNewFile(path, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	})
 }
 
-// writeFile writes path through fn, reporting the first error of writing or
-// closing.
-func writeFile(path string, fn func(io.Writer) error) (err error) {
-	f, err := os.Create(path)
+// writeFile writes path through fn, replacing the file if there is one (a
+// file the user named for this output, as report -o), and reports the first
+// error of writing or closing.
+func writeFile(path string, fn func(io.Writer) error) error {
+	return writeFileFlags(path, os.O_TRUNC, fn)
+}
+
+// writeNewFile writes path through fn, as writeFile does, but fails if the
+// file exists: a run never overwrites a file it did not write.
+func writeNewFile(path string, fn func(io.Writer) error) error {
+	return writeFileFlags(path, os.O_EXCL, fn)
+}
+
+func writeFileFlags(path string, flags int, fn func(io.Writer) error) (err error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|flags, 0o644)
 	if err != nil {
 		return err
 	}
@@ -165,10 +204,12 @@ func writeFile(path string, fn func(io.Writer) error) (err error) {
 	return nil
 }
 
-// checkOutputDir checks, before a run, that the directory a file will be
-// written to after it exists, so that a long run does not end in a failed
-// write. An empty path is not written and passes.
-func checkOutputDir(path string) error {
+// checkOutputFiles checks, before a run, that the directory the files of
+// path will be written to after it exists, so that a long run does not end
+// in a failed write, and that none of those files (found by existing) is
+// there already: a run never overwrites a file it did not write. An empty
+// path is not written and passes.
+func checkOutputFiles(path string, existing func(path string) []string) error {
 	if path == "" {
 		return nil
 	}
@@ -180,12 +221,37 @@ func checkOutputDir(path string) error {
 	case !st.IsDir():
 		return fmt.Errorf("%s is not a directory", dir)
 	}
+	if taken := existing(path); len(taken) > 0 {
+		return fmt.Errorf("%s exists, and a run overwrites no file: choose another name, or move it", strings.Join(taken, ", "))
+	}
 	return nil
 }
 
+// existingFile returns path if a file is there.
+func existingFile(path string) []string {
+	if _, err := os.Lstat(path); err == nil {
+		return []string{path}
+	}
+	return nil
+}
+
+// existingHDRFiles returns the files of --hdr-file-prefix prefix that are
+// there already: prefix_<COMMAND>.hgrm and prefix.hlog.
+func existingHDRFiles(prefix string) []string {
+	found := existingFile(prefix + ".hlog")
+	entries, _ := os.ReadDir(filepath.Dir(prefix)) // checked by checkOutputFiles
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), filepath.Base(prefix)+"_") && strings.HasSuffix(e.Name(), ".hgrm") {
+			found = append(found, filepath.Join(filepath.Dir(prefix), e.Name()))
+		}
+	}
+	return found
+}
+
 // startCPUProfile profiles amrbench itself into path until stop is called.
+// An existing file is not overwritten.
 func startCPUProfile(path string) (stop func(), err error) {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, err
 	}

@@ -170,9 +170,21 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 		}
 		p.maxErrorRate = v
 	}
-	for _, out := range []struct{ flag, path string }{{"json-out-file", f.jsonOut}, {"hdr-file-prefix", f.hdrPrefix}} {
-		if err := checkOutputDir(out.path); err != nil {
+	for _, out := range []struct {
+		flag, path string
+		existing   func(string) []string
+	}{
+		{"json-out-file", f.jsonOut, existingFile},
+		{"hdr-file-prefix", f.hdrPrefix, existingHDRFiles},
+		{"cpu-profile", f.cpuProfile, existingFile},
+	} {
+		if err := checkOutputFiles(out.path, out.existing); err != nil {
 			return nil, usagef("--%s %s: %w", out.flag, out.path, err)
+		}
+	}
+	if f.out != "" {
+		if err := checkFreeRunDirectory(f.out); err != nil { // before connecting, not after
+			return nil, err
 		}
 	}
 	if !fs.Changed("buffer-size") {

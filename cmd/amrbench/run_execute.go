@@ -66,11 +66,11 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 		return err
 	}
 	defer ev.close()
-	dir, err := runDirectory(p.out.dir, header)
+	dir, createdDir, err := runDirectory(p.out.dir, header)
 	if err != nil {
 		return err
 	}
-	out, err := createRunFiles(dir, header)
+	out, err := createRunFiles(dir, createdDir, header)
 	if err != nil {
 		return err
 	}
@@ -88,6 +88,14 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	obs.finish()
 	if outcome.Preloaded > 0 {
 		fmt.Fprintf(env.stderr, "amrbench: preloaded %d keys\n", outcome.Preloaded)
+	}
+	if outcome.Start.IsZero() && out.discardUnmeasured() {
+		// Failed or stopped while connecting: nothing to keep, and the
+		// directory stays free for the next try.
+		if runErr != nil {
+			return runErr
+		}
+		return errors.New("the run stopped before it measured anything; it left no result file")
 	}
 	if runErr != nil && outcome.Start.IsZero() {
 		return runErr // nothing was measured
