@@ -122,10 +122,11 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 		return explainConnectError(t.principal(), err)
 	}
 	t.info = results.Target{
-		Endpoint: tc.Addr(),
-		TLS:      tc.TLS.Enabled,
-		Auth:     tc.Auth,
-		Server:   serverVersion(vctx, client),
+		Endpoint:      tc.Addr(),
+		TLS:           tc.TLS.Enabled,
+		TLSUnverified: tc.TLS.Enabled && tc.TLS.SkipVerify,
+		Auth:          tc.Auth,
+		Server:        serverVersion(vctx, client),
 	}
 	if t.entra != nil {
 		cur := t.entra.provider.Current()

@@ -23,6 +23,9 @@ func runFacts(run *results.Run, s *results.Summary) []fact {
 	if h.Target.Embedded != "" {
 		facts = append(facts, fact{"", "embedded default: " + h.Target.Embedded + ". These numbers describe this machine, not a cache."})
 	}
+	if h.Target.TLSUnverified {
+		facts = append(facts, fact{"Insecure", unverifiedTLS})
+	}
 	facts = append(facts, fact{"Load", describeLoad(h, s)})
 	if h.WorkloadText != "" {
 		preset := ""
@@ -50,6 +53,9 @@ func runFacts(run *results.Run, s *results.Summary) []fact {
 	}
 	return facts
 }
+
+// unverifiedTLS says what a run with --tls-skip-verify did not check.
+const unverifiedTLS = "TLS without verification (--tls-skip-verify): the server's certificate and host name were not checked, so anyone on the network path could have posed as the server"
 
 func describeSources(h *results.Header) string {
 	parts := make([]string, len(h.Sources))

@@ -492,6 +492,7 @@ func (m *merger) header() *Header {
 		rh := nr.Run.Header
 		h.Connections += rh.Connections
 		h.TargetRate += rh.TargetRate
+		h.Target.TLSUnverified = h.Target.TLSUnverified || rh.Target.TLSUnverified
 		if rh.Start.Before(h.Start) {
 			h.Start = rh.Start
 		}

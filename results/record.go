@@ -69,6 +69,18 @@ const (
 	EventReplyWait = "reply-wait"
 )
 
+// Codes of warning events about how a run was secured.
+const (
+	// WarningTLSUnverified: the server's certificate was not verified.
+	WarningTLSUnverified = "tls-unverified"
+	// WarningPasswordOnCommandLine: the password was given as an argument,
+	// which other users of the machine can read.
+	WarningPasswordOnCommandLine = "password-on-command-line"
+	// WarningCleartextCredentials: a password or token went to a host on
+	// the network without TLS.
+	WarningCleartextCredentials = "cleartext-credentials"
+)
+
 // Tool identifies the program that wrote a file.
 type Tool struct {
 	Name      string `json:"name"`
@@ -81,8 +93,12 @@ type Tool struct {
 
 // Target describes what was benchmarked.
 type Target struct {
-	Endpoint      string `json:"endpoint"`
-	TLS           bool   `json:"tls"`
+	Endpoint string `json:"endpoint"`
+	TLS      bool   `json:"tls"`
+	// TLSUnverified says the TLS connections did not verify the server's
+	// certificate or host name (--tls-skip-verify): anyone on the network
+	// path could have posed as the server.
+	TLSUnverified bool   `json:"tls_unverified,omitempty"`
 	ClusterPolicy string `json:"cluster_policy"`
 	// PolicyReason says how the cluster policy was chosen (given, or what the
 	// endpoint answered when asked).
@@ -397,6 +413,9 @@ type Event struct {
 	Time   time.Time `json:"time"`
 	Kind   string    `json:"kind"`
 	Detail string    `json:"detail"`
+	// Code names a warning for scripts: a short stable id such as
+	// "tls-unverified" (the Warning* constants); empty for other kinds.
+	Code string `json:"code,omitempty"`
 	// Count aggregates identical events (e.g. reconnects of many connections
 	// within one interval; for a reauth wave, the connections
 	// re-authenticated).

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"html"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -125,5 +127,101 @@ func TestFailedConnectLeavesTheDirectoryFree(t *testing.T) {
 		if run := readRun(t, dir); run.Summary == nil || run.Summary.Commands[results.AllCommands].Count != 1000 {
 			t.Fatalf("--out %s again: %+v", dir, run.Summary)
 		}
+	}
+}
+
+// TestInsecureModesWarn checks which set-ups warn, with which codes: an
+// unverified certificate, a password where ps shows it, and credentials
+// that cross the network in clear. No warning shows the password.
+func TestInsecureModesWarn(t *testing.T) {
+	t.Parallel()
+	const pw = "s3cret-Pw"
+	tests := []struct {
+		args  []string
+		codes []string
+		say   string
+	}{
+		{[]string{"-s", "10.0.0.4", "--tls", "--tls-skip-verify"}, []string{results.WarningTLSUnverified}, "--tls-skip-verify: the server's certificate and host name are not verified"},
+		{[]string{"-s", "127.0.0.1", "-a", pw}, []string{results.WarningPasswordOnCommandLine}, "a password in -a can be read by other users of this machine (ps, /proc); set AMRBENCH_PASSWORD or use --password-file instead"},
+		{[]string{"-u", "redis://bench:" + pw + "@localhost:7000"}, []string{results.WarningPasswordOnCommandLine}, "a password in the --uri can be read"},
+		{[]string{"-u", "rediss://bench:" + pw + "@10.0.0.4:7000", "-a", pw}, []string{results.WarningPasswordOnCommandLine}, "a password in -a and the --uri can be read"},
+		{[]string{"-s", "10.0.0.4", "-a", pw}, []string{results.WarningPasswordOnCommandLine, results.WarningCleartextCredentials}, "the password goes to 10.0.0.4 without TLS, where anyone on the network path can read it: add --tls"},
+		{[]string{"-s", "10.0.0.4", "--tls", "-a", pw}, []string{results.WarningPasswordOnCommandLine}, ""},
+		{[]string{"-s", "10.0.0.4", "--tls"}, nil, ""},
+		{[]string{"-s", "127.0.0.1", "-a", ""}, nil, ""},
+	}
+	for _, tt := range tests {
+		p, err := planOf(t, tt.args...)
+		if err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		var codes, details []string
+		for _, w := range p.warnings {
+			codes, details = append(codes, w.code), append(details, w.detail)
+		}
+		all := strings.Join(details, "\n")
+		if strings.Join(codes, ",") != strings.Join(tt.codes, ",") || !strings.Contains(all, tt.say) || strings.Contains(all, pw) {
+			t.Errorf("%v: warnings %q\n%s\nwant codes %q and %q", tt.args, codes, all, tt.codes, tt.say)
+		}
+	}
+}
+
+// TestUnverifiedRunSaysSoEverywhere runs over TLS without verification
+// against a real server, with the password on the command line: stderr
+// warns once of each, result.jsonl records both warnings and the header's
+// tls_unverified, summary.txt and report.html say it, and compare notes it
+// beside a verified run.
+func TestUnverifiedRunSaysSoEverywhere(t *testing.T) {
+	t.Parallel()
+	const pw = "pw-7Qx-not-shown"
+	s := benchtest.StartServer(t, benchtest.WithTLS("localhost"), benchtest.WithUser("bench", pw))
+	files := s.Certs.WriteFiles(t, t.TempDir())
+	tmp := t.TempDir()
+	base := []string{"run", "-s", "localhost", "-p", strconv.Itoa(s.TLSPort), "--tls", "-n", "2000", "--connections", "2", "--interval", "100ms", "-q", "--reply-wait", "park"}
+	unverified, verified := filepath.Join(tmp, "unverified"), filepath.Join(tmp, "verified")
+	res := cli(t, nil, append(base, "--tls-skip-verify", "-a", "bench:"+pw, "--out", unverified)...)
+	if res.code != 0 {
+		t.Fatalf("unverified run: exit %d: %s", res.code, res.stderr)
+	}
+	for _, want := range []string{"amrbench: warning: --tls-skip-verify:", "amrbench: warning: a password in -a"} {
+		if n := strings.Count(res.stderr, want); n != 1 {
+			t.Errorf("stderr says %q %d times, want once:\n%s", want, n, res.stderr)
+		}
+	}
+	if res := cli(t, map[string]string{"AMRBENCH_PASSWORD": pw}, append(base, "--user", "bench", "--cacert", files.CA, "--out", verified)...); res.code != 0 || strings.Contains(res.stderr, "warning") {
+		t.Fatalf("verified run: exit %d, or a warning: %s", res.code, res.stderr)
+	}
+	run := readRun(t, unverified)
+	if !run.Header.Target.TLS || !run.Header.Target.TLSUnverified || readRun(t, verified).Header.Target.TLSUnverified {
+		t.Errorf("headers: unverified run %+v; the verified one says unverified: %v", run.Header.Target, readRun(t, verified).Header.Target.TLSUnverified)
+	}
+	codes := map[string]int{}
+	for _, e := range run.Events {
+		if e.Kind == results.EventWarning {
+			codes[e.Code]++
+		}
+	}
+	if codes[results.WarningTLSUnverified] != 1 || codes[results.WarningPasswordOnCommandLine] != 1 {
+		t.Errorf("warning events by code: %v", codes)
+	}
+	summary, _ := os.ReadFile(filepath.Join(unverified, "summary.txt"))
+	page, _ := os.ReadFile(filepath.Join(unverified, "report.html"))
+	for name, text := range map[string]string{"summary.txt": string(summary), "report.html": html.UnescapeString(string(page))} {
+		if !strings.Contains(text, "TLS unverified") || !strings.Contains(text, "the server's certificate and host name were not checked") {
+			t.Errorf("%s does not say the TLS was unverified", name)
+		}
+	}
+	cmp := cli(t, nil, "compare", verified, unverified)
+	if cmp.code != 0 || !strings.Contains(cmp.stdout, "B ran over TLS without verifying the server's certificate") {
+		t.Errorf("compare: exit %d: %s\n%s", cmp.code, cmp.stderr, cmp.stdout)
+	}
+	entries, _ := os.ReadDir(unverified)
+	for _, e := range entries {
+		if b, _ := os.ReadFile(filepath.Join(unverified, e.Name())); strings.Contains(string(b), pw) {
+			t.Errorf("%s holds the password", e.Name())
+		}
+	}
+	if strings.Contains(res.stderr+res.stdout+cmp.stdout, pw) {
+		t.Error("the output shows the password")
 	}
 }

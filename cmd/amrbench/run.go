@@ -65,10 +65,13 @@ const runExamples = `  # 30 s against a local server started for you
 // runPlan is a validated run: what to connect to, what to send, where to
 // write.
 type runPlan struct {
-	cfg          bench.Config
-	spec         workloads.Spec
-	embedded     bool
-	notes        []string // said to the user before the run
+	cfg      bench.Config
+	spec     workloads.Spec
+	embedded bool
+	notes    []string // said to the user before the run
+	// warnings are said to the user before the run too, and written as
+	// warning events into the result file.
+	warnings     []planWarning
 	sku          *catalog.SKU
 	preset       *workloads.Preset
 	keySpace     *results.KeySpace
@@ -81,6 +84,10 @@ type runPlan struct {
 	out        outputPlan
 	evidence   evidencePlan
 }
+
+// planWarning is a warning about how the run is set up: Code is its
+// results.Warning* code.
+type planWarning struct{ code, detail string }
 
 // outputPlan is where and how a run's results are written and shown.
 type outputPlan struct {

@@ -39,6 +39,9 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	for _, n := range p.notes {
 		fmt.Fprintf(env.stderr, "amrbench: %s\n", n)
 	}
+	for _, w := range p.warnings {
+		fmt.Fprintf(env.stderr, "amrbench: warning: %s\n", w.detail)
+	}
 	wl, err := workloads.New(p.spec, p.cfg.Connections)
 	if err != nil {
 		return usageError{err}
@@ -75,6 +78,11 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 		return err
 	}
 	defer out.close()
+	for _, w := range p.warnings { // said above; now on record
+		if err := out.writer.WriteEvent(&results.Event{Time: header.Start, Kind: results.EventWarning, Code: w.code, Detail: w.detail}); err != nil {
+			return err
+		}
+	}
 
 	fmt.Fprintf(env.stderr, "amrbench: %s; %s, %s; results in %s\n",
 		describeTargetLine(info), describeShare(p.cfg), describeBound(p.cfg), dir)
