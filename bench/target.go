@@ -118,8 +118,8 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 	tc := t.cfg.Target
 	vctx, cancel := context.WithTimeout(ctx, t.cfg.ConnectTimeout+t.cfg.Timeout)
 	defer cancel()
-	if err := client.Ping(vctx).Err(); err != nil {
-		return explainConnectError(t.principal(), err)
+	if err := t.pingTarget(vctx, client); err != nil {
+		return err
 	}
 	t.info = results.Target{
 		Endpoint:      tc.Addr(),
@@ -236,7 +236,7 @@ func explainConnectError(tc TargetConfig, err error) error {
 	case errors.As(err, &invalidErr):
 		return fmt.Errorf("connect to %s: TLS: %w", addr, invalidErr)
 	case errors.As(err, &recordErr):
-		return fmt.Errorf("connect to %s: %w", addr, fieldErrorf([]string{"target.tls.enabled"}, "the server did not answer with TLS (drop {target.tls.enabled}, or check the port): %w", err))
+		return fmt.Errorf("connect to %s: %w", addr, noTLSAnswer("the server answered in plain text", err))
 	case strings.Contains(err.Error(), "DB index is out of range"):
 		return fmt.Errorf("connect to %s: %w", addr, fieldErrorf([]string{"target.db"}, "{target.db} %d: the server has no such database (a server has databases 0 to 15 unless its databases setting says otherwise; Azure Managed Redis has only 0)", tc.DB))
 	case strings.Contains(err.Error(), "SELECT is not allowed in cluster mode"):

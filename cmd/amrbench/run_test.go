@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/report"
@@ -446,4 +447,45 @@ func TestServerRefusesTheDatabase(t *testing.T) {
 	if res := cli(t, nil, runArgs(s, "--select-db", "3", "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "ok"))...); res.code != 0 {
 		t.Fatalf("--select-db 3 of 4: exit %d: %s", res.code, res.stderr)
 	}
+}
+
+// TestTLSMismatchIsNamed checks that a client and a port that disagree
+// about TLS fail at once with the flag to change: plain RESP to a TLS port
+// (reset by the server), and a TLS handshake to a plain port (which Redis
+// never answers: without the probe it waited out --connect-timeout).
+func TestTLSMismatchIsNamed(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t, benchtest.WithTLS("localhost"), benchtest.WithUser("bench", "pw-mismatch"))
+	tests := []struct {
+		name  string
+		args  []string
+		want  string
+		limit time.Duration
+	}{
+		{"plain to TLS", []string{"-p", strconv.Itoa(s.TLSPort)}, "the server speaks TLS: add --tls", 3 * time.Second},
+		{"TLS to plain", []string{"-p", strconv.Itoa(s.Port), "--tls", "--tls-skip-verify"},
+			"no TLS handshake answer: the server answers plain RESP on this port; is this a TLS port? (drop --tls, or give the TLS port)", 4 * time.Second},
+		// With a password the plain port answers -NOAUTH: RESP all the same.
+		{"TLS to plain, password", []string{"-p", strconv.Itoa(s.Port), "--tls", "--tls-skip-verify", "--user", "bench", "--password-file", writePassword(t, "pw-mismatch")},
+			"no TLS handshake answer: the server answers plain RESP on this port", 4 * time.Second},
+	}
+	for _, tt := range tests {
+		start := time.Now()
+		res := cli(t, nil, append([]string{"run", "-s", "localhost", "--connect-timeout", "20s", "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "out")}, tt.args...)...)
+		took := time.Since(start)
+		last := strings.TrimSpace(res.stderr[strings.LastIndex(strings.TrimSpace(res.stderr), "\n")+1:])
+		if res.code != exitFailed || !strings.Contains(last, tt.want) || took > tt.limit {
+			t.Errorf("%s: exit %d after %s, last line %q; want exit %d within %s and %q", tt.name, res.code, took.Round(time.Millisecond), last, exitFailed, tt.limit, tt.want)
+		}
+	}
+}
+
+// writePassword writes a password file for the test and returns its path.
+func writePassword(t *testing.T, pw string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(path, []byte(pw+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
