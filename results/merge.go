@@ -421,8 +421,12 @@ func addInterval(out, iv *Interval) error {
 	}
 	out.Connections += iv.Connections
 	out.TargetRate += iv.TargetRate
-	out.LateStarts += iv.LateStarts
-	out.Reconnects += iv.Reconnects
+	var sum countSum
+	sum.add(&out.LateStarts, iv.LateStarts)
+	sum.add(&out.Reconnects, iv.Reconnects)
+	if err := sum.err(); err != nil {
+		return fmt.Errorf("late starts or reconnects: %w", err)
+	}
 	for name, cs := range iv.Commands {
 		t := out.Commands[name]
 		if t == nil {

@@ -239,6 +239,15 @@ func ShardTotals(intervals []*Interval) (map[string]*ShardStats, error) {
 			}
 		}
 	}
+	// Reports add the shards up to give each its share.
+	var sum countSum
+	var all int64
+	for _, t := range totals {
+		sum.add(&all, t.Count)
+	}
+	if err := sum.err(); err != nil {
+		return nil, fmt.Errorf("shards: %w", err)
+	}
 	return totals, nil
 }
 
@@ -286,11 +295,15 @@ func Summarize(h *Header, intervals []*Interval) (*Summary, error) {
 		TargetRate:  h.TargetRate,
 		Commands:    map[string]*CommandSummary{},
 	}
+	var sum countSum
 	for _, iv := range intervals {
 		if iv.Measured() {
-			s.LateStarts += iv.LateStarts
-			s.Reconnects += iv.Reconnects
+			sum.add(&s.LateStarts, iv.LateStarts)
+			sum.add(&s.Reconnects, iv.Reconnects)
 		}
+	}
+	if err := sum.err(); err != nil {
+		return nil, fmt.Errorf("late starts or reconnects: %w", err)
 	}
 	for name, t := range totals {
 		s.Commands[name] = &CommandSummary{

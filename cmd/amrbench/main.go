@@ -23,6 +23,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/amrbench/amrbench/internal/units"
+	"github.com/amrbench/amrbench/results"
 )
 
 // Exit statuses (DESIGN.md): 0 success, 1 the run or a check failed, 2 a
@@ -125,7 +126,7 @@ func run(ctx context.Context, env *environment, args []string) int {
 		return exitOK
 	case errors.Is(err, errAnswered):
 		return exitFailed
-	case errors.As(err, new(usageError)):
+	case errors.As(err, new(usageError)), errors.Is(err, results.ErrCountOverflow): // a file no run wrote is bad input
 		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(err))
 		return exitUsage
 	default:

@@ -74,7 +74,7 @@ func mergeCommand(_ context.Context, env *environment, args []string) error {
 	}
 	sum, err := merged.Summarize() // before the directory, so a failure leaves none
 	if err != nil {
-		return err
+		return fmt.Errorf("the merged runs: %w", err)
 	}
 	dir, _, err := runDirectory(out, merged.Header)
 	if err != nil {
