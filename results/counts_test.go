@@ -3,6 +3,7 @@ package results
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -63,5 +64,29 @@ func TestCountsBeyondInt64AreRefused(t *testing.T) {
 	other.Header.RunID, other.Header.Host = "r2", "h2"
 	if _, _, err := Merge([]NamedRun{{Name: "a", Run: one}, {Name: "b", Run: other}}); !errors.Is(err, ErrCountOverflow) {
 		t.Errorf("merge of two files whose counts pass 2^63-1: %v, want ErrCountOverflow", err)
+	}
+}
+
+// TestReadRefusesARecordWhoseCountsOverflow checks the reader's side: one
+// record whose count and errors, each valid, add up past 2^63-1 is refused
+// naming its line, as a negative count is, before anything renders it.
+func TestReadRefusesARecordWhoseCountsOverflow(t *testing.T) {
+	t.Parallel()
+	head := `{"type":"header","schema":"` + Schema + `"}` + "\n"
+	tests := []struct{ line, want string }{
+		{`{"type":"interval","commands":{"GET":{"count":9223372036854775807,"errors":{"timeout":1}}}}`, "line 2: interval record: GET count and errors: "},
+		{`{"type":"interval","commands":{"GET":{"count":1,"errors":{"timeout":9223372036854775807,"oom":1}}}}`, "line 2: interval record: GET count and errors: "},
+		{`{"type":"interval","commands":{},"shards":{"a:1":{"count":9223372036854775807,"errors":{"moved":1}}}}`, "line 2: interval record: shard a:1 count and errors: "},
+		{`{"type":"summary","commands":{"ALL":{"count":4611686018427387904,"errors":{"timeout":4611686018427387904}}}}`, "line 2: summary record: ALL count and errors: "},
+	}
+	for _, tt := range tests {
+		_, err := Read(strings.NewReader(head + tt.line + "\n"))
+		if !errors.Is(err, ErrCountOverflow) || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q... (ErrCountOverflow)", tt.line, err, tt.want)
+		}
+	}
+	// At the limit exactly, the record is sound.
+	if _, err := Read(strings.NewReader(head + `{"type":"interval","commands":{"GET":{"count":9223372036854775806,"errors":{"timeout":1}}}}` + "\n")); err != nil {
+		t.Errorf("count and errors adding up to 2^63-1: %v", err)
 	}
 }
