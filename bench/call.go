@@ -143,6 +143,28 @@ func (s *call) rawResult() (out outcome, received int64, class results.ErrorClas
 	}
 }
 
+// failureText says why the call's last command failed, in one line, for
+// the error samples: it is read only for failures, and only until the
+// worker holds enough samples of their class.
+func (s *call) failureText() string {
+	switch {
+	case s.cl != nil:
+		return describeFailure(s.cl.zc.Err())
+	case s.cmd == s.getRaw:
+		if err := s.getRaw.Err(); err != nil {
+			return describeFailure(err)
+		}
+		r := &s.reply
+		line, _, found := bytes.Cut(r.head[:r.headLen], []byte("\r\n"))
+		text := strings.TrimPrefix(string(line), "-")
+		if !found && r.headLen == len(r.head) {
+			text += "…" // longer than the head the sink keeps
+		}
+		return text
+	}
+	return describeFailure(s.cmd.Err())
+}
+
 // zeroCopyResult reads the outcome of a ZeroCopyStringCmd. tooLarge is the
 // size of a GET's value that did not fit the command's buffer: go-redis
 // read and dropped it, so it counts as a hit.
@@ -195,12 +217,13 @@ func asRedisError(err error, target *redis.Error) bool {
 var nilReply = []byte("$-1\r")
 
 // replySink receives a GET's raw reply: it keeps the start of the first line
-// (enough to tell a hit, a miss and an error class apart) and counts every
-// byte. It discards the value through the worker's scratch buffer, so it
-// does not allocate whatever the value's size.
+// (enough to tell a hit, a miss and an error class apart, and to keep most
+// error messages whole) and counts every byte. It discards the value
+// through the worker's scratch buffer, so it does not allocate whatever the
+// value's size.
 type replySink struct {
 	n       int64
-	head    [64]byte
+	head    [128]byte
 	headLen int
 	scratch []byte
 }

@@ -187,6 +187,10 @@ func (s *clusterSession) reopen() { s.ct.topo.Nudge() }
 
 func (s *clusterSession) suspectTopology() { s.ct.topo.Nudge() }
 
+func (s *clusterSession) down() bool { return false }
+
+func (s *clusterSession) reconnect(context.Context) error { return nil }
+
 func (s *clusterSession) shards() *cluster.Registry { return s.ct.shards }
 
 func (s *clusterSession) close() { s.release() }

@@ -145,6 +145,10 @@ type Config struct {
 	// ConnectionLimit is the most connections the target accepts (from the
 	// SKU, --sku); 0 when unknown.
 	ConnectionLimit int `json:"connection_limit,omitempty"`
+	// MaxErrorRate is the share of failed operations (0..1) a run may have
+	// before its verdict is error-budget (--max-error-rate); 1 turns the
+	// check off.
+	MaxErrorRate float64 `json:"max_error_rate"`
 	// ServerStats reads every server's INFO at every interval boundary, on a
 	// connection of its own per server (primaries and replicas), and hands
 	// the samples to an Observer that is also a ServerObserver.
@@ -293,6 +297,7 @@ func DefaultConfig() Config {
 		MaxRate:            DefaultMaxRate,
 		Precision:          DefaultPrecision,
 		LateThreshold:      DefaultLateThreshold,
+		MaxErrorRate:       results.DefaultMaxErrorRate,
 	}
 }
 
@@ -324,6 +329,9 @@ func (c *Config) Validate() error {
 	}
 	if c.FindMax && !c.Segment.IsWhole() {
 		add(f{"segment", "find_max", "rate", "ramp"}, "{segment} with {find_max}: each machine would search on its own; split a {rate} or a {ramp} instead")
+	}
+	if !(c.MaxErrorRate >= 0 && c.MaxErrorRate <= 1) {
+		add(f{"max_error_rate"}, "{max_error_rate} %g %%: from 0 %% to 100 %%", 100*c.MaxErrorRate)
 	}
 	if c.ConnectConcurrency < 1 {
 		add(f{"connect_concurrency"}, "{connect_concurrency} %d: at least 1", c.ConnectConcurrency)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -20,7 +21,7 @@ var classIndex = func() map[results.ErrorClass]int {
 	return m
 }()
 
-const numClasses = 9 // len(results.ErrorClasses), checked in a test
+const numClasses = 10 // len(results.ErrorClasses), checked in a test
 
 // Classify returns the class an operation's error is counted under.
 func Classify(err error) results.ErrorClass {
@@ -52,13 +53,33 @@ func classifyReply(msg string) results.ErrorClass {
 		return results.ErrClusterDown
 	case "OOM":
 		return results.ErrOOM
-	case "NOAUTH", "WRONGPASS", "NOPERM":
+	case "NOAUTH", "WRONGPASS":
 		return results.ErrAuth
+	case "NOPERM":
+		return results.ErrNoPerm
 	}
 	if strings.Contains(msg, "invalid username-password") || strings.Contains(msg, "invalid password") {
 		return results.ErrAuth
 	}
 	return results.ErrOther
+}
+
+// describeFailure says in one line why an operation failed, for the error
+// samples: the server's message for an error reply, and for a failure of
+// the connection the client library's, without the local address (which
+// differs on every connection and would make each message distinct).
+func describeFailure(err error) string {
+	var rerr redis.Error
+	if errors.As(err, &rerr) {
+		return units.OneLine(rerr)
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		c := *opErr
+		c.Source = nil
+		return units.OneLine(&c)
+	}
+	return units.OneLine(err)
 }
 
 // breaksConnection reports whether a failure of this class means the

@@ -101,6 +101,7 @@ func preloadConnection(ctx context.Context, sess session, gen *workloads.Generat
 		}
 		if broken {
 			sess.reopen()
+			_ = sess.reconnect(ctx) // if it fails, so do the next SETs, which stops the preload
 		}
 		if clusterDown {
 			sess.suspectTopology()

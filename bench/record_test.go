@@ -23,6 +23,8 @@ type nopSession struct{}
 func (nopSession) open(context.Context) error                { return nil }
 func (nopSession) exec(context.Context, []redis.Cmder) error { return nil }
 func (nopSession) reopen()                                   {}
+func (nopSession) down() bool                                { return false }
+func (nopSession) reconnect(context.Context) error           { return nil }
 func (nopSession) suspectTopology()                          {}
 func (nopSession) shards() *cluster.Registry                 { return nil }
 func (nopSession) close()                                    {}

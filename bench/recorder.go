@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"fmt"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -10,7 +9,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/amrbench/amrbench/bench/cluster"
-	"github.com/amrbench/amrbench/internal/units"
+	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -27,13 +26,33 @@ type Observer interface {
 // farFuture is a log end that never passes, for the last interval of a run.
 var farFuture = time.Unix(math.MaxInt64/4, 0)
 
-// cmdLog is what one worker recorded for one command in one interval.
+// cmdLog is what one worker recorded for one command in one interval:
+// count, hits, misses and the latencies of the successful operations, the
+// failed ones by class, and their times to failure (failures, made at the
+// first).
 type cmdLog struct {
 	count, hits, misses      int64
 	errors                   [numClasses]int64
 	redirects                [numClasses]int64 // moved and ask only
 	bytesSent, bytesReceived int64
 	response, service        *hdrhistogram.PackedHistogram
+	failures                 *hdrhistogram.PackedHistogram
+	failed                   bool // failures holds this interval's
+}
+
+// recordFailure records a failed operation's time to failure, us.
+func (c *cmdLog) recordFailure(us int64) {
+	if c.failures == nil {
+		c.failures = results.NewPackedHDR() // the first failure of the worker: rare
+	}
+	c.failed = true
+	record(c.failures, us, 1)
+}
+
+// errorSample is a failure's message, for the error events.
+type errorSample struct {
+	class results.ErrorClass
+	text  string
 }
 
 // shardLog is what one worker recorded for one shard of a cluster in one
@@ -46,7 +65,7 @@ type shardLog struct {
 }
 
 func (s *shardLog) active() bool {
-	return s.count > 0 || s.redirects != [numClasses]int64{}
+	return s.count > 0 || s.errors != [numClasses]int64{} || s.redirects != [numClasses]int64{}
 }
 
 // workerLog is everything one worker recorded in one interval. A worker owns
@@ -70,7 +89,15 @@ type workerLog struct {
 	// a worker first meets a shard.
 	shards     []shardLog
 	lateStarts int64
-	reconnects int64
+	// lateClient counts the late starts whose connection was free when they
+	// fell due: the client itself was slow.
+	lateClient int64
+	// dropped counts operations due but never sent (open loop).
+	dropped int64
+	// backoff is the time the worker's connection was down.
+	backoff time.Duration
+	// samples are failure messages the worker has not seen before.
+	samples []errorSample
 	// outOfRange counts the operations whose latency was beyond the
 	// histograms' range, recorded at its top (worker.record).
 	outOfRange int64
@@ -97,10 +124,13 @@ func newWorkerLog() *workerLog {
 func (l *workerLog) reset() {
 	for k := range l.cmds {
 		c := &l.cmds[k]
-		resp, svc := c.response, c.service
+		resp, svc, fail := c.response, c.service, c.failures
 		resp.Reset()
 		svc.Reset()
-		*c = cmdLog{response: resp, service: svc}
+		if fail != nil {
+			fail.Reset()
+		}
+		*c = cmdLog{response: resp, service: svc, failures: fail}
 	}
 	for i := range l.shards {
 		s := &l.shards[i]
@@ -108,7 +138,8 @@ func (l *workerLog) reset() {
 		resp.Reset()
 		*s = shardLog{response: resp}
 	}
-	l.final, l.finishedAt, l.lateStarts, l.reconnects, l.outOfRange, l.closedLoop = false, time.Time{}, 0, 0, 0, false
+	l.final, l.finishedAt, l.lateStarts, l.lateClient, l.outOfRange, l.closedLoop = false, time.Time{}, 0, 0, 0, false
+	l.dropped, l.backoff, l.samples = 0, 0, l.samples[:0]
 	l.reauth.reset()
 }
 
@@ -117,7 +148,10 @@ type intervalAcc struct {
 	cmds       [workloads.NumOpKinds]*results.CommandStats
 	shards     map[int]*results.ShardStats
 	lateStarts int64
-	reconnects int64
+	lateClient int64
+	dropped    int64
+	backoff    time.Duration
+	samples    []errorSample
 	outOfRange int64
 	reauth     *results.ReauthStats
 }
@@ -138,7 +172,10 @@ func addCounts(m map[results.ErrorClass]int64, counts *[numClasses]int64) map[re
 
 func (a *intervalAcc) add(l *workerLog) {
 	a.lateStarts += l.lateStarts
-	a.reconnects += l.reconnects
+	a.lateClient += l.lateClient
+	a.dropped += l.dropped
+	a.backoff += l.backoff
+	a.samples = append(a.samples, l.samples...)
 	a.outOfRange += l.outOfRange
 	if !l.reauth.empty() {
 		if a.reauth == nil {
@@ -148,7 +185,7 @@ func (a *intervalAcc) add(l *workerLog) {
 	}
 	for k := range l.cmds {
 		c := &l.cmds[k]
-		if c.count == 0 {
+		if c.count == 0 && c.errors == [numClasses]int64{} {
 			continue
 		}
 		s := a.cmds[k]
@@ -170,6 +207,12 @@ func (a *intervalAcc) add(l *workerLog) {
 			_ = s.Response.AddPacked(c.service)
 		} else {
 			_ = s.Response.AddPacked(c.response)
+		}
+		if c.failed {
+			if s.Failures == nil {
+				s.Failures = results.NewHistogram()
+			}
+			_ = s.Failures.AddPacked(c.failures)
 		}
 	}
 	for i := range l.shards {
@@ -221,6 +264,19 @@ type recorder struct {
 	shards *cluster.Registry
 	// entra, when set, adds re-authentication statistics to every interval.
 	entra *entraAuth
+	// reopened counts the connections the server accepted to replace lost
+	// ones (transport.Conns); nil: not counted.
+	reopened func() int64
+	// maxErrorRate is the run's error budget, for its warning; secrets are
+	// taken out of the error messages.
+	maxErrorRate float64
+	secrets      []string
+	// meter reads the client's CPU and GC pauses at interval boundaries;
+	// replyWaits, how the connections waited for replies so far (nil: they
+	// parked).
+	meter      *clientMeter
+	replyWaits func() transport.ReplyWaitStats
+	lastWaits  transport.ReplyWaitStats
 
 	handoffs  chan *workerLog
 	free      sync.Pool
@@ -237,8 +293,13 @@ type recorder struct {
 	late       int64
 	lateWarned bool
 	lastPhase  string
-	// slowPhases are the phases whose late starts have been warned about.
-	slowPhases map[string]bool
+	// slowPhases and boundPhases are the phases whose late starts, and
+	// whose client-bound intervals, have been warned about.
+	slowPhases, boundPhases map[string]bool
+	lastReopened            int64
+	budgetWarned            bool
+	// samples are the error messages written in events, by class.
+	samples map[results.ErrorClass][]string
 }
 
 // newRecorder returns a recorder for a run whose load starts at start and
@@ -258,7 +319,9 @@ func newRecorder(start, measured time.Time, interval, maxLag time.Duration, work
 		handoffs: make(chan *workerLog, workers+16),
 		pending:  map[int64]*intervalAcc{},
 
-		slowPhases: map[string]bool{},
+		slowPhases:  map[string]bool{},
+		boundPhases: map[string]bool{},
+		meter:       newClientMeter(),
 	}
 	r.free.New = func() any { return newWorkerLog() }
 	r.lastIndex.Store(math.MaxInt64)
@@ -347,7 +410,8 @@ func (r *recorder) run() error {
 		select {
 		case l := <-r.handoffs:
 			r.merge(l)
-		case <-tick.C:
+		case now := <-tick.C:
+			r.meter.tick(r.indexOf(now))
 		}
 		if firstErr == nil {
 			firstErr = r.flush(time.Now())
@@ -427,6 +491,21 @@ func (r *recorder) flush(now time.Time) error {
 	return nil
 }
 
+// polledShare returns the share of the replies read since it was last
+// asked that the connections polled for.
+func (r *recorder) polledShare() float64 {
+	if r.replyWaits == nil {
+		return 0
+	}
+	now := r.replyWaits()
+	polled, parked := now.Polled-r.lastWaits.Polled, now.Parked-r.lastWaits.Parked
+	r.lastWaits = now
+	if polled+parked <= 0 {
+		return 0
+	}
+	return float64(polled) / float64(polled+parked)
+}
+
 func (r *recorder) emit(k int64, lastOfRun bool) error {
 	iv := &results.Interval{
 		Index:       k,
@@ -448,7 +527,12 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 	if acc == nil {
 		acc = &intervalAcc{}
 	}
-	iv.LateStarts, iv.Reconnects = acc.lateStarts, acc.reconnects
+	iv.LateStarts, iv.Dropped = acc.lateStarts, acc.dropped
+	iv.BackoffS = math.Round(acc.backoff.Seconds()*1000) / 1000
+	if r.reopened != nil { // the connections the server accepted since the last interval
+		n := r.reopened()
+		iv.Reconnects, r.lastReopened = n-r.lastReopened, n
+	}
 	if r.entra != nil {
 		iv.Reauth = acc.reauth
 		if iv.Reauth == nil {
@@ -463,6 +547,7 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 		}
 		iv.Commands[kind.String()] = s
 	}
+	iv.Client = r.meter.interval(k, iv, acc.lateClient, r.polledShare())
 	if iv.Phase != r.lastPhase && iv.Phase != "" && iv.Phase != results.PhaseWarmup && iv.Phase != results.PhaseIdle {
 		if err := r.obs.Event(&results.Event{Time: iv.Start, Kind: results.EventPhase, Detail: iv.Phase}); err != nil {
 			return err
@@ -478,50 +563,5 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 	if err := r.obs.Interval(iv); err != nil {
 		return err
 	}
-	if err := r.warnLate(iv); err != nil {
-		return err
-	}
-	if acc.reconnects > 0 {
-		if err := r.obs.Event(&results.Event{
-			Time: iv.End, Kind: results.EventReconnect, Count: acc.reconnects,
-			Detail: units.Plural(int(acc.reconnects), "connection") + " reopened after a connection error",
-		}); err != nil {
-			return err
-		}
-	}
-	if acc.outOfRange > 0 {
-		if err := r.obs.Event(&results.Event{
-			Time: iv.End, Kind: results.EventWarning, Count: acc.outOfRange,
-			Detail: fmt.Sprintf("%s took longer than the histograms can hold: each was recorded as %g days, so the maximum and the highest percentiles understate them",
-				units.Plural(int(acc.outOfRange), "operation"), float64(results.HistogramHighest)/float64(24*time.Hour/time.Microsecond)),
-		}); err != nil {
-			return err
-		}
-	}
-	if r.late > 0 && !r.lateWarned {
-		r.lateWarned = true
-		return r.obs.Event(&results.Event{
-			Time: iv.End, Kind: results.EventWarning,
-			Detail: fmt.Sprintf("a connection was stuck longer than %s; its operations were counted in the next interval written", r.maxLag),
-		})
-	}
-	return nil
-}
-
-// warnLate says, once per phase, that operations are being sent late for
-// their schedule: more than 1 % of an interval's operations.
-func (r *recorder) warnLate(iv *results.Interval) error {
-	var ops int64
-	for _, cs := range iv.Commands {
-		ops += cs.Count
-	}
-	if iv.LateStarts == 0 || iv.LateStarts*100 <= ops || r.slowPhases[iv.Phase] {
-		return nil
-	}
-	r.slowPhases[iv.Phase] = true
-	return r.obs.Event(&results.Event{
-		Time: iv.End, Kind: results.EventWarning, Count: iv.LateStarts,
-		Detail: fmt.Sprintf("%d of %d operations were sent more than %s after their due time, their connection still waiting for earlier replies or the client short of CPU; their response times include the wait. If it lasts, the client cannot keep up with %s ops/s (add connections, or client CPU) or the server is stalling",
-			iv.LateStarts, ops, r.lateThreshold, units.FormatRate(iv.TargetRate)),
-	})
+	return r.events(iv, acc)
 }

@@ -109,6 +109,12 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	rec.lateThreshold = cfg.LateThreshold
 	rec.shards = t.shardRegistry()
 	rec.entra = t.entra
+	rec.reopened, rec.lastReopened = t.conns.Reopened, t.conns.Reopened()
+	rec.maxErrorRate = cfg.MaxErrorRate
+	if t.waits != nil {
+		rec.replyWaits = t.waits.Summary
+	}
+	rec.secrets = []string{cfg.Target.Password}
 	if t.cluster != nil {
 		stopWatch := watchTopology(ctx, t, obs, out.Start)
 		defer stopWatch()
@@ -153,9 +159,10 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	}
 
 	// A closed loop stops at the deadline. An open loop needs no deadline:
-	// its steps end by themselves, and a worker running behind its schedule
-	// still sends every operation that fell due before the end, late, so the
-	// offered load is exactly what was asked for.
+	// its steps end by themselves, and a worker still behind its schedule at
+	// a step's end (by more than a short grace, dropGrace) drops the
+	// operations it has not sent (counted as dropped), so the run ends at
+	// its duration, plus at most the grace and the replies in flight.
 	var deadline <-chan time.Time
 	if cfg.Duration > 0 && plan == nil {
 		timer := time.NewTimer(time.Until(out.Measured.Add(cfg.Duration)))
@@ -257,7 +264,8 @@ func newWorkers(cfg *Config, sessions []session, wl *workloads.Workload, rec *re
 }
 
 // replyWaitEvent tells how a run's connections waited for their replies:
-// nil when they always parked.
+// nil when they always parked. Polling that had to stop is a warning
+// (results.WarnReplyWaitFallback).
 func replyWaitEvent(rw transport.ReplyWaitStats, at time.Time) *results.Event {
 	if rw.Polled == 0 && rw.Spells == 0 {
 		return nil
@@ -267,6 +275,7 @@ func replyWaitEvent(rw transport.ReplyWaitStats, at time.Time) *results.Event {
 		e.Detail = fmt.Sprintf("the connections polled for their replies: %.1f %% of reads", 100*(1-rw.ParkedShare()))
 		return e
 	}
+	e.Kind, e.Code = results.EventWarning, results.WarnReplyWaitFallback
 	e.Detail = fmt.Sprintf("replies came too slowly for polling: it stopped %s (at worst %d polls found nothing and %d found a reply), and %.1f %% of reads waited parked",
 		units.Plural(rw.Spells, "time"), rw.WorstEmpties, rw.WorstReads, 100*rw.ParkedShare())
 	return e
@@ -463,7 +472,7 @@ func waitForStart(ctx context.Context, cfg Config, obs Observer) error {
 	if wait <= 0 {
 		late := -wait
 		return obs.Event(&results.Event{
-			Time: time.Now(), Kind: results.EventWarning,
+			Time: time.Now(), Kind: results.EventWarning, Code: results.WarnStartedLate,
 			Detail: fmt.Sprintf("started %s after --start-at%s (opening the connections or the preload took longer): the measured window is cut from --start-at, and its first interval is short",
 				late.Round(time.Millisecond), map[bool]string{true: " less the warmup", false: ""}[cfg.Warmup > 0]),
 		})

@@ -583,12 +583,12 @@ func TestRepliesPolledFromALocalServer(t *testing.T) {
 			if rw.Polled == 0 || (tc.mode == transport.ReplyWaitPoll && (rw.Parked != 0 || rw.Spells != 0)) {
 				t.Fatalf("%s: %+v", tc.mode, rw)
 			}
-			want := "polled for their replies"
-			if rw.Spells > 0 {
-				want = "of reads waited parked"
+			want, kind := "polled for their replies", results.EventReplyWait
+			if rw.Spells > 0 { // polling gave up: a warning
+				want, kind = "of reads waited parked", results.EventWarning
 			}
-			if ev := lastEvent(obs, results.EventReplyWait); ev == nil || ev.Count != int64(rw.Spells) || !strings.Contains(ev.Detail, want) {
-				t.Fatalf("reply-wait event %+v, want one saying %q", ev, want)
+			if ev := lastEvent(obs, kind); ev == nil || ev.Count != int64(rw.Spells) || !strings.Contains(ev.Detail, want) || (rw.Spells > 0 && ev.Code != results.WarnReplyWaitFallback) {
+				t.Fatalf("%s event %+v, want one saying %q", kind, ev, want)
 			}
 		})
 	}
@@ -624,8 +624,8 @@ func TestRepliesFromADistantServerPark(t *testing.T) {
 			if rw.Spells == 0 || rw.ParkedShare() < 0.8 {
 				t.Fatalf("polling went on against a server 10 ms away: %+v (%.0f %% parked)", rw, 100*rw.ParkedShare())
 			}
-			ev := lastEvent(obs, results.EventReplyWait)
-			if ev == nil || ev.Count != int64(rw.Spells) || !strings.Contains(ev.Detail, "of reads waited parked") {
+			ev := lastEvent(obs, results.EventWarning)
+			if ev == nil || ev.Code != results.WarnReplyWaitFallback || ev.Count != int64(rw.Spells) || !strings.Contains(ev.Detail, "of reads waited parked") {
 				t.Fatalf("reply-wait event %+v; want one counting %d spells", ev, rw.Spells)
 			}
 			t.Logf("%+v: %.1f %% of reads parked; %s", rw, 100*rw.ParkedShare(), ev.Detail)

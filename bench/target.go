@@ -6,7 +6,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -38,6 +40,10 @@ type Target struct {
 	entra *entraAuth
 	// waits is how the connections wait for replies; nil: they park.
 	waits *transport.Waits
+	// dial is the dialer every connection is opened with, and conns counts
+	// what it opens, closes and fails to open.
+	dial  func(ctx context.Context, network, addr string) (net.Conn, error)
+	conns *transport.Conns
 }
 
 // Open builds the client for cfg.Target and verifies it by connecting once:
@@ -53,7 +59,8 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("TLS: %w", err)
 	}
-	t := &Target{cfg: cfg, events: &eventSink{}}
+	t := &Target{cfg: cfg, events: &eventSink{}, conns: transport.NewConns()}
+	t.conns.Notify(t.reachability)
 	// Entra ID's token requests wait in the network poller (HTTP, the az
 	// command's pipes), as the open loop's timers do: neither may be
 	// starved by polling connections. (An Azure cache is not near enough
@@ -94,7 +101,8 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 		// connection and tells the server nothing a benchmark needs.
 		DisableIdentity: true,
 	}
-	opts.Dialer = transport.Dialer(transport.DialOptions{Timeout: cfg.ConnectTimeout, TLS: tlsConfig, Waits: t.waits, DeadlineSlack: cfg.Timeout / 10})
+	t.dial = transport.Dialer(transport.DialOptions{Timeout: cfg.ConnectTimeout, TLS: tlsConfig, Waits: t.waits, DeadlineSlack: cfg.Timeout / 10, Conns: t.conns})
+	opts.Dialer = t.dial
 	if t.entra != nil {
 		// Each connection authenticates with the token current as it opens.
 		// Workers send new tokens on their own connections (auth.go); a
@@ -274,6 +282,7 @@ func (t *Target) OpenConnections() int {
 // Close closes every connection and stops renewing tokens.
 func (t *Target) Close() error {
 	defer t.entra.stop()
+	defer t.conns.CloseHandoffs()
 	if t.cluster != nil {
 		return t.cluster.close()
 	}
@@ -335,7 +344,19 @@ func (t *Target) newSession() session {
 	if t.cluster != nil {
 		return &clusterSession{ct: t.cluster}
 	}
-	return &connSession{client: t.single, auth: t.entra.newConnAuth()}
+	return &connSession{client: t.single, auth: t.entra.newConnAuth(), dial: t.dial, conns: t.conns, addr: t.cfg.Target.Addr(), dialTimeout: t.cfg.ConnectTimeout}
+}
+
+// reachability writes an unreachable event when every connection to addr
+// has failed and a new one cannot be opened, and a reachable event when one
+// can again.
+func (t *Target) reachability(addr string, reachable bool, err error) {
+	e := &results.Event{Time: time.Now().UTC(), Kind: results.EventReachable, Detail: addr + ": a connection opened again"}
+	if !reachable {
+		e.Kind = results.EventUnreachable
+		e.Detail = fmt.Sprintf("%s: every connection failed and none can be opened (%s); reconnecting with back-off", addr, describeFailure(err))
+	}
+	t.events.emit(e)
 }
 
 // shardRegistry returns the shards of an OSS cluster; nil for one endpoint.
@@ -353,8 +374,14 @@ type session interface {
 	// exec sends cmds (one command, or a pipeline) and reads every reply;
 	// each command carries its own result and error.
 	exec(ctx context.Context, cmds []redis.Cmder) error
-	// reopen drops a broken connection; the next exec dials a new one.
+	// reopen drops a broken connection; the next exec dials a new one
+	// (down reports true until reconnect has).
 	reopen()
+	// down reports whether the connection was dropped and not opened again.
+	down() bool
+	// reconnect opens the connection again after reopen; a cluster's pools
+	// open theirs as commands need them, and it returns nil.
+	reconnect(ctx context.Context) error
 	// suspectTopology says the target answered as if its topology changed
 	// (the cluster is down); a cluster session reads the slot map again.
 	suspectTopology()
@@ -365,18 +392,29 @@ type session interface {
 
 // connSession is a session on a single, dedicated connection: go-redis's
 // Conn, which keeps one connection of the pool for its owner.
+//
+// After a failure the worker reconnects it itself (reconnect), with its own
+// back-off: it dials, and hands the connection to the pool's next dial
+// (transport.Conns.Handoff). The pool never dials a refused connection of
+// its own, so it never retries one at once, nor trips its breaker and
+// probes on its own.
 type connSession struct {
 	client *redis.Client
 	conn   *redis.Conn
 	pipe   redis.Pipeliner
 	// auth is the connection's Entra ID state, nil for other auth modes.
-	auth *entra.Conn
+	auth        *entra.Conn
+	dial        func(ctx context.Context, network, addr string) (net.Conn, error)
+	conns       *transport.Conns
+	addr        string
+	dialTimeout time.Duration
+	dropped     bool // reopened, not yet connected
 }
 
 var _ authSession = (*connSession)(nil)
 
 func (s *connSession) open(ctx context.Context) error {
-	s.conn = s.client.Conn()
+	s.conn = s.client.EphemeralConn() // closing it closes the connection
 	s.pipe = s.conn.Pipeline()
 	s.auth.Connected()
 	return s.conn.Ping(ctx).Err()
@@ -401,9 +439,32 @@ func (s *connSession) exec(ctx context.Context, cmds []redis.Cmder) error {
 
 func (s *connSession) reopen() {
 	_ = s.conn.Close()
-	s.conn = s.client.Conn()
+	s.conn = s.client.EphemeralConn()
 	s.pipe = s.conn.Pipeline()
 	s.auth.Connected()
+	s.dropped = true
+}
+
+func (s *connSession) down() bool { return s.dropped }
+
+// reconnect dials the connection and opens it (the handshake, then PING)
+// through the pool with the dialled connection handed over; a failure
+// leaves it dropped.
+func (s *connSession) reconnect(ctx context.Context) error {
+	dctx, cancel := context.WithTimeout(ctx, s.dialTimeout)
+	c, err := s.dial(dctx, "tcp", s.addr)
+	cancel()
+	if err != nil {
+		return err
+	}
+	s.conns.Handoff(s.addr, c)
+	s.auth.Connected() // it authenticates with the token current now
+	if err := s.conn.Ping(ctx).Err(); err != nil {
+		s.reopen()
+		return err
+	}
+	s.dropped = false
+	return nil
 }
 
 func (s *connSession) suspectTopology() {}

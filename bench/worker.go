@@ -54,6 +54,20 @@ type worker struct {
 	// nil for other auth modes.
 	auth  *entra.Conn
 	authn authenticator
+	// link is the connection's state: up, or down and backing off.
+	link link
+	// seen are the failure messages the worker has kept, by class; tried
+	// counts the failures whose message it read in this interval.
+	seen  [numClasses][]string
+	tried [numClasses]int
+	// Open loop only: the step being run and the worker's next operation
+	// of it, so that a worker behind its schedule at the step's end drops
+	// the rest (dropLate); freeAt is when its last batch's replies came in,
+	// to tell a late start the client caused from one that waited for the
+	// connection.
+	step   *openloop.Step
+	m      uint64
+	freeAt time.Time
 }
 
 // maxValueBuffer bounds the buffer a worker reads GET values through. Larger
@@ -109,6 +123,9 @@ func (w *worker) rotate(now time.Time) {
 			s.readInto = into
 		}
 	}
+	w.dropLate(now)
+	w.countDown(now)
+	w.tried = [numClasses]int{}
 	w.log = w.rec.rotate(w.log, now)
 }
 
@@ -153,6 +170,9 @@ func (w *worker) runClosed(ctx context.Context) {
 				continue // backing off a refused token: no batch now
 			}
 		}
+		if !w.awaitLink(ctx) {
+			break
+		}
 		n := len(w.calls)
 		if w.quota > 0 && int64(n) > w.quota {
 			n = int(w.quota)
@@ -176,7 +196,9 @@ func (w *worker) runClosed(ctx context.Context) {
 // worker's share is operations m ≡ testConn (mod conns). An operation that is due
 // while the previous batch is still waiting for its replies goes out as soon
 // as the replies are in, with its response time counted from its due time;
-// with a pipeline, every operation already due joins the batch.
+// with a pipeline, every operation already due joins the batch. A step
+// ends at its end: a worker still behind its schedule then drops the rest
+// of the step's operations (dropLate), so no run outlasts its duration.
 func (w *worker) runOpen(ctx context.Context, plan *openloop.Plan) {
 	w.log = w.rec.newLog(w.id, w.rec.indexOf(time.Now()))
 	defer func() { w.rec.finish(w.log, time.Now()) }()
@@ -185,37 +207,99 @@ func (w *worker) runOpen(ctx context.Context, plan *openloop.Plan) {
 		if st == nil {
 			return
 		}
-		for m := uint64(w.testConn); !w.stop.Load(); {
-			due, ok := st.Due(m)
-			if !ok {
-				st.FinishWorker(time.Now(), plan.Workers)
+		w.step, w.m = st, uint64(w.testConn)
+		done := w.runStep(ctx, st)
+		w.step = nil
+		if !done {
+			return
+		}
+		st.FinishWorker(time.Now(), plan.Workers)
+	}
+}
+
+// runStep sends the worker's share of step st; it returns false when the
+// run stops first.
+func (w *worker) runStep(ctx context.Context, st *openloop.Step) bool {
+	for !w.stop.Load() {
+		due, ok := st.Due(w.m)
+		if !ok || w.dropLate(time.Now()) {
+			return true
+		}
+		if !w.sleepUntil(ctx, due) {
+			return false
+		}
+		if w.auth != nil && w.auth.NeedsAttention() {
+			// Its time counts in the response times of the operations
+			// it delays; a held connection leaves them due.
+			if w.tendAuth(ctx) {
+				continue
+			}
+		}
+		now := time.Now()
+		if !w.linkReady(ctx, now) {
+			w.failDue(st, time.Now())
+			continue
+		}
+		n := 0
+		for n < len(w.calls) {
+			d, ok := st.Due(w.m)
+			if !ok || (n > 0 && d.After(now)) {
 				break
 			}
-			if !w.sleepUntil(ctx, due) {
-				return
-			}
-			if w.auth != nil && w.auth.NeedsAttention() {
-				// Its time counts in the response times of the operations
-				// it delays; a held connection leaves them due.
-				if w.tendAuth(ctx) {
-					continue
-				}
-			}
-			now := time.Now()
-			n := 0
-			for n < len(w.calls) {
-				d, ok := st.Due(m)
-				if !ok || (n > 0 && d.After(now)) {
-					break
-				}
-				w.dues[n] = d
-				w.prepare(n)
-				m += uint64(w.conns)
-				n++
-			}
-			w.send(ctx, n, false)
+			w.dues[n] = d
+			w.prepare(n)
+			w.m += uint64(w.conns)
+			n++
 		}
+		w.send(ctx, n, false)
 	}
+	return false
+}
+
+// dropGrace is how late a worker may still send a step's operations after
+// the step has ended: a tenth of the step, at least the late-start
+// threshold and at most a second. A worker that was held up briefly near
+// the end catches up (its late operations count as late starts, their wait
+// in their response times); one further behind drops the rest, and no step
+// outlasts its end by more than that.
+func dropGrace(st *openloop.Step, lateThreshold time.Duration) time.Duration {
+	return min(max(lateThreshold, st.End.Sub(st.Start)/10), time.Second)
+}
+
+// failDue fails every operation of st due by now, its connection being
+// down (failUnsent).
+func (w *worker) failDue(st *openloop.Step, now time.Time) {
+	if !now.Before(w.log.end) {
+		w.rotate(now)
+	}
+	for {
+		d, ok := st.Due(w.m)
+		if !ok || d.After(now) {
+			return
+		}
+		w.failUnsent(d, now)
+		w.m += uint64(w.conns)
+	}
+}
+
+// dropLate ends the worker's share of its step when the step has ended and
+// the worker is behind: its next operation is later than the step's grace.
+// The operations it has not sent are counted as dropped, in the log of the
+// interval it is in (the step's last, unless it fell behind by more). It
+// reports whether it dropped them.
+func (w *worker) dropLate(now time.Time) bool {
+	st := w.step
+	if st == nil || st.End.IsZero() || now.Before(st.End) {
+		return false
+	}
+	due, ok := st.Due(w.m)
+	if !ok || now.Sub(due) <= dropGrace(st, w.lateThreshold) {
+		return false
+	}
+	left := st.Left(w.m, w.conns)
+	w.log.dropped += int64(left)
+	w.m += left * uint64(w.conns)
+	return true
 }
 
 // awaitStep returns step i of plan once it is published, or nil when the
@@ -269,9 +353,11 @@ func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 	return false
 }
 
-// account records a batch of n operations. In a closed loop the batch has
-// one intended start, its send, so every operation in it gets the same
-// response and service time and each command kind is recorded once per
+// account records a batch of n operations. A successful one is counted,
+// with its latencies; a failed one is counted in its error class alone,
+// with its time to failure. In a closed loop the batch has one intended
+// start, its send, so every operation in it gets the same response and
+// service time and each command kind's successes are recorded once per
 // batch. In an open loop each operation has its own due time.
 //
 // A latency beyond the histograms' range is recorded at its top and counted
@@ -279,16 +365,42 @@ func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 	service := micros(done.Sub(sent))
 	var perKind [workloads.NumOpKinds]int64
-	broken, clusterDown, expired, refused := false, false, false, false
+	var failure error
+	broken, clusterDown, expired, refused, succeeded := false, false, false, false, false
 	for i := range n {
 		s := w.calls[i]
 		kind := s.op.Kind
 		c := &w.log.cmds[kind]
-		c.count++
 		c.bytesSent += s.sent
 		out, received, class, brokenConn := s.result()
 		c.bytesReceived += received
 		broken = broken || brokenConn
+		response := service
+		if !closedLoop {
+			response = micros(done.Sub(w.dues[i]))
+			if sent.Sub(w.dues[i]) > w.lateThreshold {
+				w.log.lateStarts++
+				if !w.dues[i].Before(w.freeAt) { // its connection was free: the client was slow
+					w.log.lateClient++
+				}
+			}
+		}
+		if out == outcomeError {
+			class, expired, refused = w.authClass(class, done, expired, refused)
+			clusterDown = clusterDown || topologySuspect(class)
+			c.errors[classIndex[class]]++
+			c.recordFailure(response)
+			w.sample(class, s.failureText)
+			if brokenConn && failure == nil {
+				failure = s.cmd.Err()
+			}
+			if w.shards != nil {
+				w.accountShard(s, c, classIndex[class], closedLoop, response)
+			}
+			continue
+		}
+		succeeded = true
+		c.count++
 		switch out {
 		case outcomeHit:
 			c.hits++
@@ -300,32 +412,9 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 			}
 		case outcomeMiss:
 			c.misses++
-		case outcomeError:
-			clusterDown = clusterDown || topologySuspect(class)
-			if w.auth != nil {
-				switch {
-				case class == results.ErrConnection && w.auth.ExpiredAt(done):
-					// Lost once its token had expired: the server closed
-					// it for that, an authentication failure.
-					class, expired = results.ErrAuth, true
-				case class == results.ErrAuth:
-					// The server refused the token (go-redis keeps failing
-					// a Conn whose handshake failed): reconnect later.
-					refused = true
-				}
-			}
-			c.errors[classIndex[class]]++
 		}
 		if w.shards != nil {
-			cls := -1
-			if out == outcomeError {
-				cls = classIndex[class]
-			}
-			response := service
-			if !closedLoop {
-				response = micros(done.Sub(w.dues[i]))
-			}
-			w.accountShard(s, c, cls, closedLoop, response)
+			w.accountShard(s, c, -1, closedLoop, response)
 		}
 		if closedLoop {
 			perKind[kind]++
@@ -333,13 +422,10 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 		}
 		// Service time is at most response time: one operation beyond the
 		// range is counted once, by its response time.
-		if record(c.response, micros(done.Sub(w.dues[i])), 1) {
+		if record(c.response, response, 1) {
 			w.log.outOfRange++
 		}
 		record(c.service, service, 1)
-		if sent.Sub(w.dues[i]) > w.lateThreshold {
-			w.log.lateStarts++
-		}
 	}
 	for kind, k := range perKind {
 		if k > 0 && record(w.log.cmds[kind].service, service, k) { // the response histogram is filled from it at merge
@@ -352,19 +438,47 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 			w.shardBatch[i] = 0
 		}
 	}
+	w.freeAt = done
+	if succeeded {
+		w.link.backoff.Reset()
+	}
 	if broken || refused {
 		if expired {
 			w.log.reauth.expired++
 		}
 		w.sess.reopen()
-		w.log.reconnects++
 		if refused {
 			w.auth.HoldOff(done)
+		}
+		// One endpoint: the connection is gone, and the worker opens it
+		// again with back-off. A cluster's pools open theirs as commands
+		// need them; a closed loop still backs off when a whole batch
+		// failed, or it would spin on failures that come back at once.
+		if w.shards == nil || (closedLoop && !succeeded) {
+			w.lost(done, failure)
 		}
 	}
 	if clusterDown {
 		w.sess.suspectTopology()
 	}
+}
+
+// authClass corrects a failure's class with Entra ID: a connection lost
+// once its token had expired was closed by the server for that, an
+// authentication failure; a refused token means the connection must be
+// opened again later. It returns the class and whether either happened.
+func (w *worker) authClass(class results.ErrorClass, done time.Time, expired, refused bool) (results.ErrorClass, bool, bool) {
+	if w.auth == nil {
+		return class, expired, refused
+	}
+	switch {
+	case class == results.ErrConnection && w.auth.ExpiredAt(done):
+		return results.ErrAuth, true, refused
+	case class == results.ErrAuth:
+		// go-redis keeps failing a Conn whose handshake failed.
+		return class, expired, true
+	}
+	return class, expired, refused
 }
 
 // classMoved and classAsk index the redirect classes in per-worker arrays.
@@ -374,7 +488,8 @@ var (
 )
 
 // accountShard counts a cluster operation under the shard whose reply was
-// final, with its error class (-1: none) and response time, and the MOVED
+// final: a success with its response time, or a failure in its error class
+// (class -1: none), and the MOVED
 // and ASK replies it followed on the way under the shards that sent them. A
 // redirect that was the final reply (the redirect limit was reached) is the
 // operation's error, not a redirect followed.
@@ -385,17 +500,18 @@ func (w *worker) accountShard(s *call, c *cmdLog, class int, closedLoop bool, re
 		idx = w.shards.IndexOf(results.UnroutedShard)
 	}
 	sh := w.log.shard(idx)
-	sh.count++
-	if closedLoop {
+	switch {
+	case class >= 0:
+		sh.errors[class]++
+	case closedLoop:
 		for len(w.shardBatch) <= idx {
 			w.shardBatch = append(w.shardBatch, 0) // a shard first seen: rare
 		}
+		sh.count++
 		w.shardBatch[idx]++
-	} else {
+	default:
+		sh.count++
 		record(sh.response, response, 1) // counted in the command's
-	}
-	if class >= 0 {
-		sh.errors[class]++
 	}
 	followed := route.Redirects()
 	if len(followed) > 0 && (class == classMoved || class == classAsk) {
@@ -465,8 +581,11 @@ func (w *worker) reauthenticate(ctx context.Context) {
 	}
 	l := &w.log.reauth
 	l.record(r.Done.Sub(r.Sent), r.Err, r.expired)
+	w.freeAt = r.Done
 	if r.Err != nil && breaksConnection(Classify(r.Err)) {
 		w.sess.reopen()
-		w.log.reconnects++
+		if w.shards == nil {
+			w.lost(r.Done, r.Err)
+		}
 	}
 }

@@ -73,7 +73,8 @@ func fixtureHeader(runID, label string, start time.Time) *results.Header {
 		Tool:  results.Tool{Name: "amrbench", Version: "v0.6.0", Commit: "4f2a9c1e7b3d5a60"},
 		RunID: runID, Label: label, Start: start, Host: "loadgen-1", Segment: "0/1",
 		IntervalS: 1, Percentiles: []float64{50, 90, 99, 99.9, 99.99}, Seed: 42,
-		Clock: &results.ClockReading{OffsetMS: 0.8, UncertaintyMS: 0.3},
+		Clock:               &results.ClockReading{OffsetMS: 0.8, UncertaintyMS: 0.3},
+		CountExcludesErrors: true,
 	}
 }
 
@@ -135,6 +136,7 @@ func clusterFixture() *results.Run {
 			iv.Reconnects = 3
 		}
 		iv.Commands["GET"], iv.Commands["SET"] = get, set
+		iv.Client = &results.ClientStats{CPUPct: float64(150 + (k+2)*37%60), CPUBudget: 4, GCPauseMicros: int64(300 + (k+2)*53%400)}
 		// Token #2 reaches the 151 connections (50 per shard and the slot
 		// map's) from 14.9 s to 15.6 s.
 		iv.Reauth = results.NewReauthStats()
@@ -174,6 +176,8 @@ func clusterFixture() *results.Run {
 			Detail: "token #2: expires 13:00:14.900Z (in 1h0m0s); renewal at 12:42:14.900Z; sending it on 151 open connections"},
 		{Time: at(15.6), Kind: results.EventReauth, Outcome: results.OutcomeComplete, Token: 2, Count: 151,
 			Detail: "token #2 sent on 151 of 151 connections from 12ms to 702ms after its renewal; slowest AUTH 816µs; 0 AUTH failed"},
+		{Time: at(9), Kind: results.EventError, Class: results.ErrTryAgain, Detail: "TRYAGAIN Multiple keys request during rehashing of slot"},
+		{Time: at(22), Kind: results.EventError, Class: results.ErrConnection, Detail: "read tcp 10.0.0.5:6379: read: connection reset by peer"},
 		{Time: at(22), Kind: results.EventReconnect, Detail: "3 connections reopened after a connection error", Count: 3},
 	}
 	addServerEvidence(run, r, shards)
@@ -223,7 +227,7 @@ func enterpriseFixture() *results.Run {
 	run.Events = []*results.Event{
 		{Time: start.Add(8 * time.Second), Kind: results.EventPhase, Detail: "step 2: 60k ops/s"},
 		{Time: start.Add(16 * time.Second), Kind: results.EventPhase, Detail: "step 3: 80k ops/s"},
-		{Time: start.Add(17 * time.Second), Kind: results.EventWarning, Detail: "the client fell behind its schedule: operations were sent late"},
+		{Time: start.Add(17 * time.Second), Kind: results.EventWarning, Code: results.WarnLateStarts, Detail: "the client fell behind its schedule: operations were sent late"},
 	}
 	return run
 }

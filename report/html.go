@@ -46,12 +46,15 @@ type htmlPage struct {
 	Facts                    []htmlFact
 	Tables                   []htmlTable
 	Notes                    []string
-	Charts                   []htmlChart
-	Events                   []htmlEvent
-	EventsNote               string
-	EventSources             bool // some events name the run they came from
-	Config                   string
-	Footer                   string
+	// ErrorSamples and Warnings are the run's error messages and warnings,
+	// one line each.
+	ErrorSamples, Warnings []string
+	Charts                 []htmlChart
+	Events                 []htmlEvent
+	EventsNote             string
+	EventSources           bool // some events name the run they came from
+	Config                 string
+	Footer                 string
 	// CSP is the page's Content-Security-Policy; Script its hover script
 	// and ChartStyle the style of the charts and the hover box.
 	CSP        string
@@ -183,9 +186,9 @@ func WriteHTML(w io.Writer, run *results.Run, s *results.Summary, opts HTMLOptio
 	if steps != nil {
 		page.Tables = append(page.Tables, toHTMLTable(steps))
 	}
-	notes := verdict + describeSpread(s.Shards) + describeErrors(s) + describeRedirects(s) + describeReauth(s.Auth) + describeRunIntegrity(run.Header, s) +
-		DescribeServers(run, servers) + describeAzure(run)
+	notes := verdict + describeSpread(s.Shards) + runNotes(run.Header, s, false) + DescribeServers(run, servers) + describeAzure(run)
 	page.Notes = append(page.Notes, strings.Split(strings.TrimSpace(notes), "\n")...)
+	page.ErrorSamples, page.Warnings = errorSampleLines(s), warningLines(s)
 	charts, err := runCharts(run, s)
 	if err != nil {
 		return err

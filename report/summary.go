@@ -51,7 +51,7 @@ func runFacts(run *results.Run, s *results.Summary) []fact {
 	if run.Truncated || run.Summary == nil {
 		facts = append(facts, fact{"Note", "the result file ends early (the run was killed); this covers every whole interval in it"})
 	}
-	return facts
+	return append(facts, verdictFacts(s)...)
 }
 
 // unverifiedTLS says what a run with --tls-skip-verify did not check.
@@ -237,7 +237,7 @@ func WriteSummaryMarkdown(w io.Writer, run *results.Run, s *results.Summary, per
 		}
 		b.WriteString("\n")
 	}
-	for _, line := range strings.Split(strings.TrimSpace(verdict+describeSpread(s.Shards)+describeErrors(s)+describeRedirects(s)+describeReauth(s.Auth)+describeRunIntegrity(run.Header, s)), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(verdict+describeSpread(s.Shards)+runNotes(run.Header, s, true)), "\n") {
 		b.WriteString(markdownEscape(line) + "\n\n")
 	}
 	_, err = io.WriteString(w, b.String())

@@ -54,7 +54,7 @@ func WriteSummary(w io.Writer, run *results.Run, s *results.Summary, percentiles
 	if err := writeServers(w, run); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, describeErrors(s)+describeRedirects(s)+describeReauth(s.Auth)+describeRunIntegrity(h, s)+"\n")
+	_, err := io.WriteString(w, runNotes(h, s, true)+"\n")
 	return err
 }
 
@@ -134,6 +134,9 @@ func StepsTable(run *results.Run, s *results.Summary) (t *Table, verdict string,
 	case len(res.Objectives) == 0:
 	case res.MaxRate > 0:
 		verdict = fmt.Sprintf("Highest rate meeting %s: %s ops/s.\n", strings.Join(res.Objectives, " and "), units.FormatThroughput(res.MaxRate))
+		if bound := clientBoundAbove(res); len(bound) > 0 {
+			verdict += fmt.Sprintf("This is a lower bound of the cache's capacity: the client was the limit in %s, above it (give the client more CPU or machines and run again).\n", strings.Join(bound, ", "))
+		}
 	default:
 		verdict = fmt.Sprintf("No step met %s.\n", strings.Join(res.Objectives, " and "))
 	}
@@ -142,6 +145,18 @@ func StepsTable(run *results.Run, s *results.Summary) (t *Table, verdict string,
 	}
 	verdict += describeStepServers(run, res, byPhase)
 	return t, verdict, nil
+}
+
+// clientBoundAbove returns the failed steps above the highest rate met in
+// which the client was the limit.
+func clientBoundAbove(res *results.SLOResult) []string {
+	var steps []string
+	for _, st := range res.Steps {
+		if !st.Met && st.ClientBound && st.TargetRate > res.MaxRate {
+			steps = append(steps, st.Phase)
+		}
+	}
+	return steps
 }
 
 // describeAuth says who the run authenticated as and with which token; never
@@ -254,6 +269,9 @@ func describeLoad(h *results.Header, s *results.Summary) string {
 	return text
 }
 
+// describeErrors counts the failed operations by class, and their share of
+// the operations issued. (The tables' counts and rates are of the
+// successful ones.)
 func describeErrors(s *results.Summary) string {
 	all := s.Commands[results.AllCommands]
 	if all == nil || all.ErrorCount() == 0 {
@@ -265,14 +283,20 @@ func describeErrors(s *results.Summary) string {
 			parts = append(parts, fmt.Sprintf("%s %d", c, n))
 		}
 	}
-	pct := 100 * float64(all.ErrorCount()) / float64(max(all.Count, 1))
-	return fmt.Sprintf("Errors: %s (%.3g%% of operations).\n", strings.Join(parts, ", "), pct)
+	return fmt.Sprintf("Errors: %s (%s of the %s operations issued; the tables count the successful ones).\n",
+		strings.Join(parts, ", "), units.FormatPercent(float64(all.ErrorCount())/float64(all.Issued())), units.FormatWhole(float64(all.Issued())))
 }
 
 func describeRunIntegrity(h *results.Header, s *results.Summary) string {
 	var b strings.Builder
 	if s.Reconnects > 0 {
 		fmt.Fprintf(&b, "Reconnects: %s %s reopened after connection errors.\n", units.Plural(s.Reconnects, "connection"), were(s.Reconnects))
+	}
+	if s.BackoffS > 0 {
+		fmt.Fprintf(&b, "Unable to send: the connections spent %.1f s, summed over them, reconnecting after failures.\n", s.BackoffS)
+	}
+	if s.Dropped > 0 {
+		fmt.Fprintf(&b, "Dropped: %s due %s never sent: the run (or its step) ended first, the client behind its schedule.\n", units.Plural(s.Dropped, "operation"), were(s.Dropped))
 	}
 	if s.LateStarts > 0 {
 		fmt.Fprintf(&b, "Late starts: %s %s sent more than %g ms after their due time (their connection was waiting for earlier replies, or the client was short of CPU); their response times include the wait.\n", units.Plural(s.LateStarts, "operation"), were(s.LateStarts), h.LateThresholdMS)

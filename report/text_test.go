@@ -1,7 +1,9 @@
 package report
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
@@ -49,6 +51,46 @@ func TestPlural(t *testing.T) {
 	for _, tt := range tests {
 		if got := units.Plural(tt.n, "error") + " " + were(tt.n); got != tt.want {
 			t.Errorf("%d: %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}
+
+// TestFindMaxVerdictSaysLowerBound checks that a search whose failing step
+// above its highest met rate was the client's says its answer is a lower
+// bound of the cache's capacity, and one whose was the server's does not.
+func TestFindMaxVerdictSaysLowerBound(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	step := func(i int, phase string, rate float64, count int64, bound bool) *results.Interval {
+		cs := results.NewCommandStats()
+		cs.Count = count
+		cs.Response.RecordValues(900, count)
+		c := &results.ClientStats{CPUPct: 30, CPUBudget: 2}
+		if bound {
+			c.CPUPct = 195
+		}
+		c.Judge()
+		return &results.Interval{Index: int64(i), Phase: phase, TargetRate: rate, Start: t0.Add(time.Duration(i) * time.Second),
+			End: t0.Add(time.Duration(i+1) * time.Second), Commands: map[string]*results.CommandStats{"GET": cs}, Client: c}
+	}
+	for _, bound := range []bool{true, false} {
+		run := &results.Run{
+			Header: &results.Header{Mode: results.ModeOpen, SLO: []string{"p99<2ms"}, Config: []byte(`{"find_max":true}`), CountExcludesErrors: true},
+			Intervals: []*results.Interval{
+				step(0, "step 1: 20k ops/s", 20000, 20000, false),
+				step(1, "step 2: 40k ops/s", 40000, 30000, bound), // it did not reach its rate
+			},
+		}
+		s, err := run.Summarize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, verdict, err := StepsTable(run, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		said := strings.Contains(verdict, "This is a lower bound of the cache's capacity: the client was the limit in step 2: 40k ops/s")
+		if !strings.Contains(verdict, "Highest rate meeting p99<2ms: 20,000 ops/s.") || said != bound || s.Verdict.LowerBound != bound {
+			t.Errorf("client-bound %v: verdict %q, summary verdict %+v", bound, verdict, s.Verdict)
 		}
 	}
 }

@@ -164,7 +164,50 @@ func read(r io.Reader, maxLine int) (*Run, error) {
 	if run.Header == nil {
 		return nil, ErrNotResultFile
 	}
+	run.normalizeCounts()
 	return run, nil
+}
+
+// normalizeCounts gives a file written before counts excluded errors the
+// meaning of today's: its counts included the failed operations, which are
+// also in errors, so they are subtracted, from the intervals' commands and
+// shards and from the summary's commands, whose rates are scaled to match.
+// (The latency histograms of such a file hold the failures too; that
+// cannot be undone.) The header is then marked as counting successes.
+func (run *Run) normalizeCounts() {
+	if run.Header.CountExcludesErrors {
+		return
+	}
+	for _, iv := range run.Intervals {
+		for _, cs := range iv.Commands {
+			cs.Count = max(cs.Count-cs.ErrorCount(), 0)
+		}
+		for _, ss := range iv.Shards {
+			ss.Count = max(ss.Count-ss.ErrorCount(), 0)
+		}
+	}
+	if s := run.Summary; s != nil {
+		for name, cs := range s.Commands {
+			was := cs.Count
+			cs.Count = max(cs.Count-cs.ErrorCount(), 0)
+			if was > 0 {
+				cs.OpsPerSec *= float64(cs.Count) / float64(was)
+			}
+			cs.ErrorRate = errorRate(cs.ErrorCount(), cs.Count)
+			if name == AllCommands {
+				s.AchievedRate = cs.OpsPerSec
+				s.ErrorsTotal, s.ErrorRate = cs.ErrorCount(), cs.ErrorRate
+			}
+		}
+		for _, ss := range s.Shards {
+			was := ss.Count
+			ss.Count = max(ss.Count-ss.ErrorCount(), 0)
+			if was > 0 {
+				ss.OpsPerSec *= float64(ss.Count) / float64(was)
+			}
+		}
+	}
+	run.Header.CountExcludesErrors = true
 }
 
 // readLine appends the next line of br, with its '\n', to buf and returns
@@ -276,6 +319,9 @@ func (run *Run) Summarize() (*Summary, error) {
 	if s.Auth, err = SummarizeAuth(run.Header, run.Intervals, run.Events); err != nil {
 		return nil, err
 	}
+	s.Warnings = Warnings(run.Events)
+	s.ErrorSamples = ErrorSamples(run.Events)
 	s.Servers = SummarizeServers(run)
+	s.Verdict = Decide(run.Header, s, FindServerBound(run.Intervals, run.Server))
 	return s, nil
 }

@@ -41,7 +41,7 @@ func interval(index int64, phase string, getLatencies ...int64) *Interval {
 }
 
 func header() *Header {
-	return &Header{RunID: "r1", Start: t0, Host: "h", Segment: "0/1", Mode: "closed", IntervalS: 1, Connections: 4, Pipeline: 1, Percentiles: []float64{50, 99.9, 95}}
+	return &Header{RunID: "r1", Start: t0, Host: "h", Segment: "0/1", Mode: "closed", IntervalS: 1, Connections: 4, Pipeline: 1, Percentiles: []float64{50, 99.9, 95}, CountExcludesErrors: true}
 }
 
 func writeRun(t *testing.T, intervals ...*Interval) []byte {

@@ -424,9 +424,12 @@ func addInterval(out, iv *Interval) error {
 	var sum countSum
 	sum.add(&out.LateStarts, iv.LateStarts)
 	sum.add(&out.Reconnects, iv.Reconnects)
+	sum.add(&out.Dropped, iv.Dropped)
 	if err := sum.err(); err != nil {
-		return fmt.Errorf("late starts or reconnects: %w", err)
+		return fmt.Errorf("late starts, reconnects or dropped operations: %w", err)
 	}
+	out.BackoffS += iv.BackoffS
+	out.Client = mergeClient(out.Client, iv.Client)
 	for name, cs := range iv.Commands {
 		t := out.Commands[name]
 		if t == nil {
@@ -461,6 +464,27 @@ func addInterval(out, iv *Interval) error {
 	return nil
 }
 
+// mergeClient merges the client statistics of one machine's interval into
+// those of a merged interval: the busiest machine's CPU, the longest GC
+// pause, the worst late share, and bound if any machine was.
+func mergeClient(out, c *ClientStats) *ClientStats {
+	if c == nil {
+		return out
+	}
+	if out == nil {
+		cp := *c
+		return &cp
+	}
+	if c.CPUBudget > 0 && (out.CPUBudget == 0 || (c.CPUPct+c.CPUWaitPct)/float64(c.CPUBudget) > (out.CPUPct+out.CPUWaitPct)/float64(out.CPUBudget)) {
+		out.CPUPct, out.CPUWaitPct, out.CPUBudget = c.CPUPct, c.CPUWaitPct, c.CPUBudget
+	}
+	out.GCPauseMicros = max(out.GCPauseMicros, c.GCPauseMicros)
+	out.LateShare = max(out.LateShare, c.LateShare)
+	out.ClientLateShare = max(out.ClientLateShare, c.ClientLateShare)
+	out.Bound = out.Bound || c.Bound
+	return out
+}
+
 // events returns every run's events in time order, each naming its run.
 func (m *merger) events() []*Event {
 	var out []*Event
@@ -486,6 +510,7 @@ func (m *merger) events() []*Event {
 // runs add up to, and the list of its sources.
 func (m *merger) header() *Header {
 	h := *m.first
+	h.CountExcludesErrors = true // Read has normalised older files
 	h.Segment = m.segment
 	h.Connections, h.TargetRate = 0, 0
 	h.Clock = nil

@@ -21,9 +21,12 @@ type ErrorClass string
 
 // The error classes, in the order reports print them.
 const (
-	ErrTimeout     ErrorClass = "timeout"
-	ErrConnection  ErrorClass = "connection"
-	ErrAuth        ErrorClass = "auth"
+	ErrTimeout    ErrorClass = "timeout"
+	ErrConnection ErrorClass = "connection"
+	ErrAuth       ErrorClass = "auth"
+	// ErrNoPerm is a command the server's ACL does not allow the user
+	// (NOPERM): the user authenticated, but may not run it.
+	ErrNoPerm      ErrorClass = "noperm"
 	ErrMoved       ErrorClass = "moved"
 	ErrAsk         ErrorClass = "ask"
 	ErrTryAgain    ErrorClass = "tryagain"
@@ -34,7 +37,7 @@ const (
 
 // ErrorClasses lists every error class in report order.
 var ErrorClasses = []ErrorClass{
-	ErrTimeout, ErrConnection, ErrAuth, ErrMoved, ErrAsk, ErrTryAgain, ErrClusterDown, ErrOOM, ErrOther,
+	ErrTimeout, ErrConnection, ErrAuth, ErrNoPerm, ErrMoved, ErrAsk, ErrTryAgain, ErrClusterDown, ErrOOM, ErrOther,
 }
 
 // Modes of a run, the header's "mode".
@@ -63,22 +66,15 @@ const (
 	EventError        = "error"
 	EventPhase        = "phase"
 	EventWarning      = "warning"
+	// EventUnreachable says that every connection to an endpoint (or a
+	// shard) failed and none could be opened again; EventReachable, that
+	// one could, after it was unreachable.
+	EventUnreachable = "unreachable"
+	EventReachable   = "reachable"
 	// EventReplyWait tells, at a closed-loop run's end, how its
 	// connections waited for their replies (--reply-wait): polling, and
 	// how often and for how much of the run they parked instead.
 	EventReplyWait = "reply-wait"
-)
-
-// Codes of warning events about how a run was secured.
-const (
-	// WarningTLSUnverified: the server's certificate was not verified.
-	WarningTLSUnverified = "tls-unverified"
-	// WarningPasswordOnCommandLine: the password was given as an argument,
-	// which other users of the machine can read.
-	WarningPasswordOnCommandLine = "password-on-command-line"
-	// WarningCleartextCredentials: a password or token went to a host on
-	// the network without TLS.
-	WarningCleartextCredentials = "cleartext-credentials"
 )
 
 // Tool identifies the program that wrote a file.
@@ -178,6 +174,16 @@ type Header struct {
 	// Sources lists the runs a merged run was made from; empty for a run
 	// that was measured.
 	Sources []Source `json:"sources,omitempty"`
+	// CountExcludesErrors says that every count of the file counts
+	// successful operations only, failures being counted in their error
+	// class alone. Files written before it was set counted failures in
+	// count too: Read subtracts them, so every reader sees one meaning.
+	CountExcludesErrors bool `json:"count_excludes_errors"`
+	// MaxErrorRate is the share of failed operations (0..1) above which the
+	// run's verdict is error-budget (--max-error-rate); nil in files
+	// written before it was recorded, which are judged by
+	// DefaultMaxErrorRate.
+	MaxErrorRate *float64 `json:"max_error_rate,omitempty"`
 }
 
 // ClockReading compares the generator host's clock with the server's (the
@@ -202,7 +208,11 @@ type Source struct {
 	Connections int       `json:"connections"`
 }
 
-// CommandStats is what one command did in one interval.
+// CommandStats is what one command did in one interval. Count, Hits,
+// Misses, Response and Service are of the successful operations (a reply
+// that is not an error; a GET miss is a success); a failed operation is
+// counted in Errors, by class, alone, and its time to failure in Failures.
+// The operations issued are Count plus every error.
 type CommandStats struct {
 	Count  int64                `json:"count"`
 	Hits   int64                `json:"hits,omitempty"`
@@ -218,6 +228,9 @@ type CommandStats struct {
 	Response *Histogram `json:"response"`
 	// Service is the time from each operation's actual send to its reply.
 	Service *Histogram `json:"service"`
+	// Failures is the time from each failed operation's intended start to
+	// its failure, µs; nil when none failed.
+	Failures *Histogram `json:"failures,omitempty"`
 }
 
 // NewCommandStats returns empty stats with empty histograms.
@@ -229,6 +242,10 @@ func NewCommandStats() *CommandStats {
 func (c *CommandStats) ErrorCount() int64 {
 	return TotalErrors(c.Errors)
 }
+
+// Issued returns the number of operations issued: the successful ones and
+// the failed ones.
+func (c *CommandStats) Issued() int64 { return c.Count + c.ErrorCount() }
 
 // Add adds other's counts and histograms to c. It returns
 // ErrCountOverflow when a count, or the operations issued (count and
@@ -255,6 +272,14 @@ func (c *CommandStats) Add(other *CommandStats) error {
 	if err := c.Response.Add(other.Response); err != nil {
 		return err
 	}
+	if other.Failures != nil && !other.Failures.Empty() {
+		if c.Failures == nil {
+			c.Failures = NewHistogram()
+		}
+		if err := c.Failures.Add(other.Failures); err != nil {
+			return err
+		}
+	}
 	return c.Service.Add(other.Service)
 }
 
@@ -268,12 +293,14 @@ func TotalErrors(m map[ErrorClass]int64) int64 {
 	return n
 }
 
-// ShardStats is what one shard of a cluster did in one interval. A shard is
+// ShardStats is what one shard of a cluster did in one interval: as for a
+// command, Count and Response are of its successful operations. A shard is
 // named by the address of the primary that served it ("host:port"); after a
 // failover its slots are served, and counted, under the new primary's
 // address.
 type ShardStats struct {
-	// Count is the operations whose final reply came from this shard.
+	// Count is the successful operations whose final reply came from this
+	// shard; the failed ones are in Errors.
 	Count  int64                `json:"count"`
 	Errors map[ErrorClass]int64 `json:"errors,omitempty"`
 	// Redirects counts the MOVED and ASK replies this shard sent, which the
@@ -328,10 +355,22 @@ type Interval struct {
 	// LateStarts counts operations sent later than their due time by more
 	// than the late-start threshold (open loop).
 	LateStarts int64 `json:"late_starts,omitempty"`
-	// Reconnects counts connections reopened after a connection failure.
-	Reconnects int64                    `json:"reconnects,omitempty"`
-	Commands   map[string]*CommandStats `json:"commands"`
-	Shards     map[string]*ShardStats   `json:"shards,omitempty"`
+	// Reconnects counts the connections the server accepted to replace
+	// connections that had failed.
+	Reconnects int64 `json:"reconnects,omitempty"`
+	// BackoffS is the time connections spent unable to send, from a
+	// connection's failure until it was open again, summed over the
+	// connections, in seconds.
+	BackoffS float64 `json:"backoff_s,omitempty"`
+	// Dropped counts open-loop operations that were due but never sent
+	// because their step (or the run) ended first, counted in the interval
+	// they were due in or a later one.
+	Dropped int64 `json:"dropped,omitempty"`
+	// Client is how hard the client itself worked; nil in files written
+	// before it was recorded.
+	Client   *ClientStats             `json:"client,omitempty"`
+	Commands map[string]*CommandStats `json:"commands"`
+	Shards   map[string]*ShardStats   `json:"shards,omitempty"`
 	// Reauth is the re-authentication of open connections with fresh
 	// tokens (auth "entra"), kept out of the commands' statistics.
 	Reauth *ReauthStats `json:"reauth,omitempty"`
@@ -409,9 +448,6 @@ type Event struct {
 	Time   time.Time `json:"time"`
 	Kind   string    `json:"kind"`
 	Detail string    `json:"detail"`
-	// Code names a warning for scripts: a short stable id such as
-	// "tls-unverified" (the Warning* constants); empty for other kinds.
-	Code string `json:"code,omitempty"`
 	// Count aggregates identical events (e.g. reconnects of many connections
 	// within one interval; for a reauth wave, the connections
 	// re-authenticated).
@@ -433,4 +469,10 @@ type Event struct {
 	Failed  int64 `json:"failed,omitempty"`
 	// Error is why a token request failed, on one line.
 	Error string `json:"error,omitempty"`
+	// Class is the error class of an error event that carries the server's
+	// (or the client library's) message in Detail.
+	Class ErrorClass `json:"class,omitempty"`
+	// Code is a short stable name of a warning event (WarnPolicyMismatch,
+	// WarnClientBound, ...), for scripts.
+	Code string `json:"code,omitempty"`
 }

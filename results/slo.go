@@ -257,6 +257,7 @@ func EvaluateStep(objectives []Objective, phase string, intervals []*Interval) (
 	for _, iv := range intervals {
 		step.TargetRate = max(step.TargetRate, iv.TargetRate)
 		step.LateStarts += iv.LateStarts
+		step.Dropped += iv.Dropped
 		if iv.TargetRate > 0 {
 			offered += iv.End.Sub(iv.Start)
 		}
@@ -268,6 +269,7 @@ func EvaluateStep(objectives []Objective, phase string, intervals []*Interval) (
 		step.AchievedRate = float64(all.Count) / secs
 	}
 	step.Errors = all.ErrorCount()
+	step.ClientBound = StepClientBound(intervals)
 	step.Met = all.Count > 0 && step.Errors == 0 &&
 		(step.TargetRate == 0 || step.AchievedRate >= step.TargetRate*(1-RateTolerance))
 	for _, o := range objectives {

@@ -108,10 +108,15 @@ func (l *Latency) UnmarshalJSON(data []byte) error {
 
 func round1(x float64) float64 { return float64(int64(x*10+0.5)) / 10 }
 
-// CommandSummary is the whole-run result of one command (or of ALL).
+func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
+
+// CommandSummary is the whole-run result of one command (or of ALL). Count
+// and OpsPerSec are of the successful operations; ErrorRate is the failed
+// share of the operations issued (Count plus every error).
 type CommandSummary struct {
 	Count     int64                `json:"count"`
 	OpsPerSec float64              `json:"ops_per_sec"`
+	ErrorRate float64              `json:"error_rate"`
 	Hits      int64                `json:"hits"`
 	Misses    int64                `json:"misses"`
 	Errors    map[ErrorClass]int64 `json:"errors"`
@@ -126,6 +131,18 @@ type CommandSummary struct {
 // ErrorCount returns the number of failed operations over all classes.
 func (c *CommandSummary) ErrorCount() int64 {
 	return TotalErrors(c.Errors)
+}
+
+// Issued returns the number of operations issued: the successful ones and
+// the failed ones.
+func (c *CommandSummary) Issued() int64 { return c.Count + c.ErrorCount() }
+
+// errorRate is failed over issued, 0 when nothing was issued.
+func errorRate(failed, count int64) float64 {
+	if failed+count == 0 {
+		return 0
+	}
+	return float64(failed) / float64(failed+count)
 }
 
 // ShardSummary is the whole-run result of one shard of a cluster.
@@ -143,23 +160,44 @@ func (s *ShardSummary) ErrorCount() int64 {
 }
 
 // Summary is the last record of a result file. Everything in it is computed
-// from the header and the measured intervals by Summarize.
+// from the header, the measured intervals and the events by Summarize and
+// Run.Summarize.
 type Summary struct {
-	Type         string                     `json:"type"`
-	DurationS    float64                    `json:"duration_s"`
-	Connections  int                        `json:"connections"`
-	TargetRate   float64                    `json:"target_rate"`
-	AchievedRate float64                    `json:"achieved_rate"`
-	LateStarts   int64                      `json:"late_starts"`
-	Reconnects   int64                      `json:"reconnects"`
-	Commands     map[string]*CommandSummary `json:"commands"`
-	Shards       map[string]*ShardSummary   `json:"shards,omitempty"`
+	Type        string  `json:"type"`
+	DurationS   float64 `json:"duration_s"`
+	Connections int     `json:"connections"`
+	TargetRate  float64 `json:"target_rate"`
+	// AchievedRate is the successful operations per second.
+	AchievedRate float64 `json:"achieved_rate"`
+	LateStarts   int64   `json:"late_starts"`
+	Reconnects   int64   `json:"reconnects"`
+	// BackoffS is the time connections spent unable to send, summed over
+	// the connections (Interval.BackoffS).
+	BackoffS float64 `json:"backoff_s"`
+	// Dropped counts open-loop operations that were due but never sent.
+	Dropped int64 `json:"dropped"`
+	// ErrorsTotal counts the failed operations; ErrorRate is their share of
+	// the operations issued.
+	ErrorsTotal int64                      `json:"errors_total"`
+	ErrorRate   float64                    `json:"error_rate"`
+	Commands    map[string]*CommandSummary `json:"commands"`
+	Shards      map[string]*ShardSummary   `json:"shards,omitempty"`
 	// SLO is the outcome of a staircase of rates judged against latency
 	// objectives (--slo, --find-max); nil for other runs.
 	SLO *SLOResult `json:"slo,omitempty"`
 	// Auth is the Entra ID authentication of the run (SummarizeAuth); nil
 	// for other runs.
 	Auth *AuthSummary `json:"auth,omitempty"`
+	// ErrorSamples are the first few distinct messages of each error
+	// class, as the server (or the client library) gave them.
+	ErrorSamples map[ErrorClass][]string `json:"error_samples,omitempty"`
+	// Warnings are every warning the run recorded.
+	Warnings []Warning `json:"warnings"`
+	// Client is how hard the client worked; nil for files written before
+	// it was recorded.
+	Client *ClientSummary `json:"client,omitempty"`
+	// Verdict says what the run's numbers may be used for (Decide).
+	Verdict *Verdict `json:"verdict,omitempty"`
 	// Servers is what each server said about itself over the measured
 	// intervals, by address (SummarizeServers); nil when the run did not
 	// read the servers (--server-stats=false).
@@ -179,11 +217,16 @@ type SLOResult struct {
 
 // SLOStep is one step of a staircase judged against the objectives.
 type SLOStep struct {
-	Phase        string  `json:"phase"`
-	TargetRate   float64 `json:"target_rate"`
+	Phase      string  `json:"phase"`
+	TargetRate float64 `json:"target_rate"`
+	// AchievedRate is the step's successful operations per second.
 	AchievedRate float64 `json:"achieved_rate"`
 	Errors       int64   `json:"errors"`
 	LateStarts   int64   `json:"late_starts"`
+	// Dropped counts the step's operations never sent; ClientBound says the
+	// client was the limit in the step (StepClientBound).
+	Dropped     int64 `json:"dropped,omitempty"`
+	ClientBound bool  `json:"client_bound,omitempty"`
 	// Measured maps each objective to the measured value in µs.
 	Measured map[string]int64 `json:"measured_us"`
 	Met      bool             `json:"met"`
@@ -300,15 +343,19 @@ func Summarize(h *Header, intervals []*Interval) (*Summary, error) {
 		if iv.Measured() {
 			sum.add(&s.LateStarts, iv.LateStarts)
 			sum.add(&s.Reconnects, iv.Reconnects)
+			sum.add(&s.Dropped, iv.Dropped)
+			s.BackoffS += iv.BackoffS
 		}
 	}
 	if err := sum.err(); err != nil {
-		return nil, fmt.Errorf("late starts or reconnects: %w", err)
+		return nil, fmt.Errorf("late starts, reconnects or dropped operations: %w", err)
 	}
+	s.BackoffS = round3(s.BackoffS)
 	for name, t := range totals {
 		s.Commands[name] = &CommandSummary{
 			Count:         t.Count,
 			OpsPerSec:     rate(t.Count),
+			ErrorRate:     errorRate(t.ErrorCount(), t.Count),
 			Hits:          t.Hits,
 			Misses:        t.Misses,
 			Errors:        allClasses(t.Errors),
@@ -319,7 +366,11 @@ func Summarize(h *Header, intervals []*Interval) (*Summary, error) {
 			Service:       LatencyOf(t.Service, percentiles),
 		}
 	}
-	s.AchievedRate = s.Commands[AllCommands].OpsPerSec
+	all := s.Commands[AllCommands]
+	s.AchievedRate = all.OpsPerSec
+	s.ErrorsTotal, s.ErrorRate = all.ErrorCount(), all.ErrorRate
+	s.Client = SummarizeClient(intervals)
+	s.Warnings = []Warning{}
 	if len(h.SLO) > 0 {
 		objectives, err := ParseObjectives(h.SLO)
 		if err != nil {

@@ -1,6 +1,7 @@
 package openloop
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,6 +74,43 @@ func (s *Step) Due(m uint64) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return d, true
+}
+
+// Len returns the number of operations of the step, over all connections,
+// and false for a step without an end in time or in operations.
+func (s *Step) Len() (uint64, bool) {
+	if s.Count > 0 {
+		return s.Count, true
+	}
+	if s.End.IsZero() {
+		return 0, false
+	}
+	// The first m that Due refuses: estimated, then settled by Due itself
+	// so that both agree whatever the rounding.
+	n := uint64(max(0, math.Ceil(s.End.Sub(s.Start).Seconds()*s.Rate)))
+	for n > 0 {
+		if _, ok := s.Due(n - 1); ok {
+			break
+		}
+		n--
+	}
+	for {
+		if _, ok := s.Due(n); !ok {
+			return n, true
+		}
+		n++
+	}
+}
+
+// Left returns how many of the operations m, m+conns, m+2·conns, ... of a
+// connection are in the step: those it has yet to send when m is its next.
+// A step without an end has no count: 0.
+func (s *Step) Left(m uint64, conns int) uint64 {
+	n, ok := s.Len()
+	if !ok || m >= n {
+		return 0
+	}
+	return (n - m + uint64(conns) - 1) / uint64(conns)
 }
 
 // Plan is the list of steps of a run, published one by one: all at once

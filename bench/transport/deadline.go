@@ -17,12 +17,38 @@ import (
 // corners (a pool that checks its idle connections as it closes while a
 // background re-AUTH still runs on one), so the deadlines in force are kept
 // in atomics: a plain load on the hot path.
+//
+// It is also the connection whose Close is counted (Conns), once: the
+// outermost wrapper, so counting adds no layer under every read and write.
 type deadlineConn struct {
 	net.Conn
 	slack time.Duration
 	// read and write are the deadlines in force, in Unix nanoseconds; 0 is
 	// none.
 	read, write atomic.Int64
+	// conns counts the connection's close, and, when it replaces a lost
+	// one (reopen), the server's first answer on it; nil: no count.
+	conns  *Conns
+	addr   string
+	closed atomic.Bool
+	reopen atomic.Bool
+}
+
+// Read reads, and counts a reopened connection once the server answers.
+func (c *deadlineConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && c.reopen.Load() && c.reopen.CompareAndSwap(true, false) {
+		c.conns.countReopen()
+	}
+	return n, err
+}
+
+// Close closes the connection and counts it closed, the first time.
+func (c *deadlineConn) Close() error {
+	if c.conns != nil && c.closed.CompareAndSwap(false, true) {
+		c.conns.closed(c.addr)
+	}
+	return c.Conn.Close()
 }
 
 // unixNanos is t in Unix nanoseconds, 0 for the zero time (no deadline).

@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"net"
 	"time"
 )
@@ -18,22 +19,38 @@ type DialOptions struct {
 	// DeadlineSlack is how far a deadline in force may be earlier than the
 	// one asked for before it is moved (see deadlineConn).
 	DeadlineSlack time.Duration
+	// Conns, when set, counts the connections dialled and closed, and the
+	// failed dials.
+	Conns *Conns
 }
 
 // Dialer returns a dial function for go-redis. Its chain: TCP, with raw
 // reads and writes where the platform has them (rawConn) or polling ones
 // (pollConn) while o.Waits say so; TLS over it; and deadlines moved lazily
-// on top (deadlineConn).
+// on top (deadlineConn). A dial to an address that o.Conns holds a
+// connection for (Conns.Handoff) takes it, and dials nothing.
 func Dialer(o DialOptions) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	timeout, tlsConfig, w, slack := o.Timeout, o.TLS, o.Waits, o.DeadlineSlack
+	timeout, tlsConfig, w, slack, conns := o.Timeout, o.TLS, o.Waits, o.DeadlineSlack, o.Conns
 	nd := &net.Dialer{
 		Timeout:         timeout,
 		KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3},
 	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if conns != nil {
+			if c := conns.takeHandoff(addr); c != nil {
+				return c, nil
+			}
+		}
 		c, err := nd.DialContext(ctx, network, addr)
 		if err != nil {
+			if conns != nil && !errors.Is(ctx.Err(), context.Canceled) { // not a dial given up
+				conns.failed(addr, err)
+			}
 			return nil, err
+		}
+		dc := &deadlineConn{slack: slack, conns: conns, addr: addr}
+		if conns != nil {
+			dc.reopen.Store(conns.opened(addr))
 		}
 		if w != nil {
 			c = newPollConn(c, w)
@@ -42,10 +59,14 @@ func Dialer(o DialOptions) func(ctx context.Context, network, addr string) (net.
 		}
 		if tlsConfig != nil {
 			if c, err = handshake(ctx, c, addr, tlsConfig, timeout); err != nil {
+				if conns != nil {
+					conns.closed(addr) // handshake closed it
+				}
 				return nil, err
 			}
 		}
-		return &deadlineConn{Conn: c, slack: slack}, nil
+		dc.Conn = c
+		return dc, nil
 	}
 }
 

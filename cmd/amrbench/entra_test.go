@@ -241,10 +241,15 @@ func TestEntraCredentialFailsMidRun(t *testing.T) {
 	w := newAzWorld(t, "AZ_TOKEN_LIFE=4", "AZ_FAIL_AFTER=2")
 	dir := filepath.Join(t.TempDir(), "out")
 	code, stdout, stderr := w.run(t, "--reauth-before", "2s", "--duration", "9s", "--connections", "5", "--interval", "500ms", "--out", dir)
-	if code != 0 {
-		t.Fatalf("exit %d:\n%s", code, stderr)
+	// Once the last token expired, no connection could be opened: the
+	// connections were down for about half the run, above the error budget.
+	if code != exitErrorBudget {
+		t.Fatalf("exit %d, want %d:\n%s", code, exitErrorBudget, stderr)
 	}
 	run := readRun(t, dir)
+	if v := run.Summary.Verdict; v.Status != results.StatusErrorBudget || v.UnavailableShare < 0.2 {
+		t.Fatalf("verdict %+v: want error-budget, the connections down a good part of the run", v)
+	}
 	a := run.Summary.Auth
 	if a == nil || a.Tokens != 2 || a.RefreshFailures < 2 || a.FailingSince.IsZero() || !strings.Contains(a.LastError, "AADSTS700082") {
 		t.Fatalf("auth summary %+v: want 2 tokens, then failures to the end", a)
@@ -262,9 +267,11 @@ func TestEntraCredentialFailsMidRun(t *testing.T) {
 		t.Fatalf("%d failure events for %d failures", len(failures), a.RefreshFailures)
 	}
 	// While the last token was valid the run went on without an error;
-	// after it expired, the server closed the connections and refused the
-	// expired token: auth errors.
-	var okWhileFailing, authAfter int64
+	// after it expired, the server closed the connections, failing the
+	// operations in flight (auth errors), and refused the expired token to
+	// every connection opened after: no operation could be sent, and the
+	// server's refusal is kept among the auth messages.
+	var okWhileFailing, authAfter int64 // authAfter: operations issued after expiry
 	for _, iv := range run.Intervals {
 		for _, cs := range iv.Commands {
 			switch {
@@ -276,12 +283,15 @@ func TestEntraCredentialFailsMidRun(t *testing.T) {
 					okWhileFailing += cs.Count
 				}
 			case iv.Start.After(a.TokenExpires.Add(time.Second)):
-				authAfter += cs.Errors[results.ErrAuth]
+				authAfter += cs.Issued()
 			}
 		}
 	}
-	if okWhileFailing == 0 || authAfter == 0 {
-		t.Fatalf("%d operations between the first failed renewal and the token's expiry, %d auth errors after it", okWhileFailing, authAfter)
+	if okWhileFailing == 0 || authAfter != 0 {
+		t.Fatalf("%d operations between the first failed renewal and the token's expiry, %d issued after it (a connection attempt is not an operation)", okWhileFailing, authAfter)
+	}
+	if a.Reauth.ConnectionsExpired == 0 || run.Summary.Commands[results.AllCommands].Errors[results.ErrAuth] == 0 || len(run.Summary.ErrorSamples[results.ErrAuth]) == 0 {
+		t.Fatalf("expired %d, auth errors %v, auth messages %q: want the operations in flight at expiry and the server's refusal", a.Reauth.ConnectionsExpired, run.Summary.Commands[results.AllCommands].Errors, run.Summary.ErrorSamples[results.ErrAuth])
 	}
 	if st := w.proxy.Stats(); st.ClosedExpired < 5 || a.Reauth.ConnectionsExpired == 0 {
 		t.Fatalf("the proxy closed %d connections at expiry; the run counted %d", st.ClosedExpired, a.Reauth.ConnectionsExpired)

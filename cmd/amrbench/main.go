@@ -26,15 +26,6 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
-// Exit statuses (DESIGN.md): 0 success, 1 the run or a check failed, 2 a
-// usage error.
-const (
-	exitOK       = 0
-	exitFailed   = 1
-	exitUsage    = 2
-	exitSignaled = 130
-)
-
 // environment is what a subcommand may touch of the process, so tests can run
 // subcommands in-process.
 type environment struct {
@@ -121,11 +112,15 @@ func run(ctx context.Context, env *environment, args []string) int {
 		return exitUsage
 	}
 	err := cmd.run(ctx, env, args[1:])
+	var exit exitError
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return exitOK
 	case errors.Is(err, errAnswered):
 		return exitFailed
+	case errors.As(err, &exit):
+		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(err))
+		return exit.code
 	case errors.As(err, new(usageError)), errors.Is(err, results.ErrCountOverflow): // a file no run wrote is bad input
 		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(err))
 		return exitUsage
@@ -150,7 +145,7 @@ func printUsage(w io.Writer) {
 	for _, n := range commandNames() {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'amrbench <command> --help' for a command's flags and examples.")
+	fmt.Fprintln(w, strings.TrimPrefix(exitStatusHelp(), "\n")+"\n\nRun 'amrbench <command> --help' for a command's flags and examples.")
 }
 
 // quietLogger drops go-redis's internal log lines; amrbench reports what

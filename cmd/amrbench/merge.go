@@ -76,6 +76,7 @@ func mergeCommand(_ context.Context, env *environment, args []string) error {
 	if err != nil {
 		return fmt.Errorf("the merged runs: %w", err)
 	}
+	setExitCode(sum)
 	dir, _, err := runDirectory(out, merged.Header)
 	if err != nil {
 		return err

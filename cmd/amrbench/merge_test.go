@@ -42,7 +42,13 @@ func TestSegmentsStartedTogetherMergeExactly(t *testing.T) {
 		procs = append(procs, proc{func() int { return exitCode(t, cmd, 30*time.Second) }, stderr})
 	}
 	for i, p := range procs {
-		if code := p.wait(); code != 0 {
+		// Three processes on a shared machine can be descheduled long
+		// enough near the end to drop operations: a verdict of its own
+		// (not-offered, exit 1), which does not concern the merge.
+		switch code := p.wait(); {
+		case code == exitFailed && strings.Contains(p.err.String(), "verdict "+results.StatusNotOffered):
+			t.Logf("segment %d/3 could not offer its rate on this machine: %s", i, p.err)
+		case code != 0:
 			t.Fatalf("segment %d/3: exit %d: %s", i, code, p.err)
 		}
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +40,9 @@ type liveObserver struct {
 	// counts the operations of the measured window so far.
 	runBar      *progressbar.ProgressBar
 	measuredOps int64
+	// unreachable are the endpoints (or shards) every connection to which
+	// failed, until one opens again: the live line says so.
+	unreachable []string
 }
 
 var _ bench.Observer = (*liveObserver)(nil)
@@ -63,7 +68,11 @@ func (o *liveObserver) Interval(iv *results.Interval) error {
 	defer o.mu.Unlock()
 	o.endBar()
 	o.clearRunBar()
-	fmt.Fprintln(o.env.stderr, report.LiveLine(o.header, iv))
+	line := report.LiveLine(o.header, iv)
+	if len(o.unreachable) > 0 {
+		line += "  UNREACHABLE " + strings.Join(o.unreachable, ", ") + ": reconnecting"
+	}
+	fmt.Fprintln(o.env.stderr, line)
 	if iv.Measured() {
 		for _, cs := range iv.Commands {
 			o.measuredOps += cs.Count
@@ -133,11 +142,21 @@ func (o *liveObserver) Event(e *results.Event) error {
 	if err := o.writer.WriteEvent(e); err != nil {
 		return err
 	}
-	if o.quiet && e.Kind != results.EventWarning {
-		return nil
-	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if addr, _, ok := strings.Cut(e.Detail, ": "); ok {
+		switch e.Kind {
+		case results.EventUnreachable:
+			if !slices.Contains(o.unreachable, addr) {
+				o.unreachable = append(o.unreachable, addr)
+			}
+		case results.EventReachable:
+			o.unreachable = slices.DeleteFunc(o.unreachable, func(a string) bool { return a == addr })
+		}
+	}
+	if o.quiet && e.Kind != results.EventWarning && e.Kind != results.EventUnreachable {
+		return nil
+	}
 	o.endBar()
 	o.clearRunBar()
 	fmt.Fprintf(o.env.stderr, "amrbench: %s: %s\n", e.Kind, e.Detail)

@@ -81,6 +81,7 @@ func (o *runFiles) finish(env *environment, out outputPlan, h *results.Header) (
 	if err != nil {
 		return nil, err
 	}
+	setExitCode(sum)
 	if err := o.writer.WriteSummary(sum); err != nil {
 		return nil, err
 	}

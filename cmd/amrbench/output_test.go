@@ -141,12 +141,12 @@ func TestInsecureModesWarn(t *testing.T) {
 		codes []string
 		say   string
 	}{
-		{[]string{"-s", "10.0.0.4", "--tls", "--tls-skip-verify"}, []string{results.WarningTLSUnverified}, "--tls-skip-verify: the server's certificate and host name are not verified"},
-		{[]string{"-s", "127.0.0.1", "-a", pw}, []string{results.WarningPasswordOnCommandLine}, "a password in -a can be read by other users of this machine (ps, /proc); set AMRBENCH_PASSWORD or use --password-file instead"},
-		{[]string{"-u", "redis://bench:" + pw + "@localhost:7000"}, []string{results.WarningPasswordOnCommandLine}, "a password in the --uri can be read"},
-		{[]string{"-u", "rediss://bench:" + pw + "@10.0.0.4:7000", "-a", pw}, []string{results.WarningPasswordOnCommandLine}, "a password in -a and the --uri can be read"},
-		{[]string{"-s", "10.0.0.4", "-a", pw}, []string{results.WarningPasswordOnCommandLine, results.WarningCleartextCredentials}, "the password goes to 10.0.0.4 without TLS, where anyone on the network path can read it: add --tls"},
-		{[]string{"-s", "10.0.0.4", "--tls", "-a", pw}, []string{results.WarningPasswordOnCommandLine}, ""},
+		{[]string{"-s", "10.0.0.4", "--tls", "--tls-skip-verify"}, []string{results.WarnTLSUnverified}, "--tls-skip-verify: the server's certificate and host name are not verified"},
+		{[]string{"-s", "127.0.0.1", "-a", pw}, []string{results.WarnPasswordOnCommandLine}, "a password in -a can be read by other users of this machine (ps, /proc); set AMRBENCH_PASSWORD or use --password-file instead"},
+		{[]string{"-u", "redis://bench:" + pw + "@localhost:7000"}, []string{results.WarnPasswordOnCommandLine}, "a password in the --uri can be read"},
+		{[]string{"-u", "rediss://bench:" + pw + "@10.0.0.4:7000", "-a", pw}, []string{results.WarnPasswordOnCommandLine}, "a password in -a and the --uri can be read"},
+		{[]string{"-s", "10.0.0.4", "-a", pw}, []string{results.WarnPasswordOnCommandLine, results.WarnCleartextCredentials}, "the password goes to 10.0.0.4 without TLS, where anyone on the network path can read it: add --tls"},
+		{[]string{"-s", "10.0.0.4", "--tls", "-a", pw}, []string{results.WarnPasswordOnCommandLine}, ""},
 		{[]string{"-s", "10.0.0.4", "--tls"}, nil, ""},
 		{[]string{"-s", "127.0.0.1", "-a", ""}, nil, ""},
 	}
@@ -201,7 +201,7 @@ func TestUnverifiedRunSaysSoEverywhere(t *testing.T) {
 			codes[e.Code]++
 		}
 	}
-	if codes[results.WarningTLSUnverified] != 1 || codes[results.WarningPasswordOnCommandLine] != 1 {
+	if codes[results.WarnTLSUnverified] != 1 || codes[results.WarnPasswordOnCommandLine] != 1 {
 		t.Errorf("warning events by code: %v", codes)
 	}
 	summary, _ := os.ReadFile(filepath.Join(unverified, "summary.txt"))

@@ -80,6 +80,7 @@ func reportCommand(_ context.Context, env *environment, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
 	}
+	setExitCode(sum)
 	render := func(w io.Writer) error { return renderReport(w, run, sum, &f) }
 	if f.output == "" {
 		return render(env.stdout)

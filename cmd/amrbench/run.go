@@ -71,12 +71,11 @@ type runPlan struct {
 	notes    []string // said to the user before the run
 	// warnings are said to the user before the run too, and written as
 	// warning events into the result file.
-	warnings     []planWarning
-	sku          *catalog.SKU
-	preset       *workloads.Preset
-	keySpace     *results.KeySpace
-	maxErrorRate float64 // fraction; negative means no budget
-	seedGiven    bool
+	warnings  []planWarning
+	sku       *catalog.SKU
+	preset    *workloads.Preset
+	keySpace  *results.KeySpace
+	seedGiven bool
 	// cpus is the CPUs amrbench may use (0: all); cpuProfile a file for a
 	// CPU profile of amrbench itself.
 	cpus       int
@@ -103,7 +102,7 @@ type outputPlan struct {
 
 func runCommand(ctx context.Context, env *environment, args []string) error {
 	var f runFlags
-	fs := newFlagSet(env, "run", runSynopsis, runExamples)
+	fs := newFlagSet(env, "run", runSynopsis+exitStatusHelp(), runExamples)
 	f.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -143,7 +142,7 @@ func start(ctx context.Context, env *environment, plan *runPlan) error {
 // plan turns the flags into a validated run. Every error is a usage error
 // that names its flag.
 func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
-	p := &runPlan{cfg: bench.DefaultConfig(), spec: workloads.DefaultSpec(), maxErrorRate: -1}
+	p := &runPlan{cfg: bench.DefaultConfig(), spec: workloads.DefaultSpec()}
 	if err := f.planTarget(fs, env, p); err != nil {
 		return nil, err
 	}
@@ -170,13 +169,11 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 	}
 	p.cpus, p.cpuProfile = f.cpus, f.cpuProfile
 	p.out = outputPlan{dir: f.out, label: f.label, percentiles: f.percentiles, jsonOut: f.jsonOut, hdrPrefix: f.hdrPrefix, quiet: f.quiet}
-	if f.maxErrorRate != "" {
-		v, err := units.ParsePercent(f.maxErrorRate)
-		if err != nil {
-			return nil, usagef("--max-error-rate: %w", err)
-		}
-		p.maxErrorRate = v
+	v, err := units.ParsePercent(f.maxErrorRate)
+	if err != nil {
+		return nil, usagef("--max-error-rate: %w", err)
 	}
+	p.cfg.MaxErrorRate = v
 	for _, out := range []struct {
 		flag, path string
 		existing   func(string) []string

@@ -86,7 +86,12 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 
 	fmt.Fprintf(env.stderr, "amrbench: %s; %s, %s; results in %s\n",
 		describeTargetLine(info), describeShare(p.cfg), describeBound(p.cfg), dir)
-	describeConnections(env, target, p.cfg.ConnectionLimit)
+	if err := describeConnections(env, target, p.cfg.ConnectionLimit, out.writer, header.Start); err != nil {
+		return err
+	}
+	if err := warnClock(env, out.writer, header, p.cfg); err != nil {
+		return err
+	}
 	if !p.cfg.StartAt.IsZero() {
 		fmt.Fprintf(env.stderr, "amrbench: the measured window begins at %s (--start-at, in %s)\n",
 			p.cfg.StartAt.Format(time.RFC3339Nano), time.Until(p.cfg.StartAt).Round(100*time.Millisecond))
@@ -108,6 +113,15 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	if runErr != nil && outcome.Start.IsZero() {
 		return runErr // nothing was measured
 	}
+	if outcome.Interrupted {
+		// Written before the summary, which lists it and judges by it.
+		if err := out.writer.WriteEvent(&results.Event{
+			Time: outcome.End.UTC(), Kind: results.EventWarning, Code: results.WarnStoppedEarly,
+			Detail: "the run was stopped before its end (interrupted); every finished interval is in the results",
+		}); err != nil {
+			return errors.Join(runErr, err)
+		}
+	}
 	ev.fetchAzure(ctx, env, out.writer, outcome)
 	sum, err := out.finish(env, p.out, header)
 	if err != nil {
@@ -119,25 +133,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	if outcome.Interrupted {
 		fmt.Fprintf(env.stderr, "amrbench: interrupted after %.1f s measured; every finished interval is in %s\n", sum.DurationS, dir)
 	}
-	return checkErrorBudget(sum, p.maxErrorRate)
-}
-
-// checkErrorBudget fails the run when the share of failed operations is
-// above the budget, or when nothing succeeded at all.
-func checkErrorBudget(s *results.Summary, budget float64) error {
-	all := s.Commands[results.AllCommands]
-	if all == nil || all.Count == 0 {
-		return errors.New("no operation completed in the measured window")
-	}
-	failed := all.ErrorCount()
-	if failed == all.Count {
-		return fmt.Errorf("every one of the %d operations failed", all.Count)
-	}
-	share := float64(failed) / float64(all.Count)
-	if budget >= 0 && share > budget {
-		return fmt.Errorf("%.3g%% of operations failed, above --max-error-rate %.3g%%", 100*share, 100*budget)
-	}
-	return nil
+	return verdictError(sum.Verdict)
 }
 
 // filesBesideConnections is what amrbench keeps open besides its connections:

@@ -122,7 +122,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.rate, "rate", "", "offered load in ops/s over all connections, e.g. 50k or 1.5M (at most 1G): an open loop whose latency is measured from each operation's due time")
 	fs.IntVar(&f.rateLimiting, "rate-limiting", 0, "memtier: ops/s per connection (the total is this times the connections)")
 	fs.StringVar(&f.rateRamp, "rate-ramp", "", "staircase of rates FROM:TO:STEP[:STEP_DURATION], e.g. 10k:100k:10k:30s; each step is a phase")
-	fs.StringArrayVar(&f.slo, "slo", nil, "latency objective each step is judged by, e.g. 'p99<2ms' or 'service:p99.9<10ms' (repeatable)")
+	fs.StringArrayVar(&f.slo, "slo", nil, "latency objective the run (each step of --rate-ramp and --find-max) is judged by, e.g. 'p99<2ms' or 'service:p99.9<10ms' (repeatable); missed: exit 99")
 	fs.BoolVar(&f.findMax, "find-max", false, "search for the highest rate that meets every --slo: climb from --rate (or the --rate-ramp), then bisect")
 	f.stepDuration, f.lateThreshold = def.StepDuration, def.LateThreshold
 	fs.Var(secondsOrDuration{&f.stepDuration}, "step-duration", "length of each step of --find-max, and of --rate-ramp when it gives none")
@@ -159,7 +159,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.jsonOut, "json-out-file", "", "memtier: also write the summary as one JSON document to this file")
 	fs.StringVar(&f.hdrPrefix, "hdr-file-prefix", "", "memtier: also write PREFIX_<COMMAND>.hgrm and PREFIX.hlog")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live line per interval")
-	fs.StringVar(&f.maxErrorRate, "max-error-rate", "", "fail the run (exit 1) when more than this share of operations fail, e.g. 1%")
+	fs.StringVar(&f.maxErrorRate, "max-error-rate", "1%", "exit 98 when more than this share of operations fail (or of the time the connections are down); 100% turns it off")
 	fs.StringVar(&f.cpuProfile, "cpu-profile", "", "write a Go CPU profile of amrbench itself to this file")
 	fs.IntVar(&f.cpus, "cpus", 0, "CPUs amrbench may use at once, from 1 to this machine's count (GOMAXPROCS; default: all, or all but one when the server is on this machine)")
 	// The server's side.

@@ -98,13 +98,12 @@ func (f *runFlags) planOpenLoop(fs *pflag.FlagSet, p *runPlan) error {
 			}
 		}
 	}
+	// A closed loop with objectives is judged as one step: its exit status
+	// says whether it met them.
 	if c.Objectives, err = results.ParseObjectives(texts); err != nil {
 		return usagef("--slo: %w", err)
 	}
 	c.FindMax = f.findMax
-	if len(c.Objectives) > 0 && !c.Steps() && c.Rate == 0 {
-		return usagef("--slo judges the steps of --rate-ramp or --find-max (or one --rate): give one of them")
-	}
 	if c.MaxRate, err = units.ParseRate(f.maxRate); err != nil {
 		return usagef("--max-rate: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -33,18 +34,52 @@ func describeTargetLine(t results.Target) string {
 
 // describeConnections tells the user, before the run, how many connections
 // the target will take (what counts against an Azure cache's limit), and
-// any warning. (A cluster's shards and slots follow as the run's first
-// topology event.)
-func describeConnections(env *environment, target *bench.Target, limit int) {
+// any warning, which the result file gets too, as a warning event. (A
+// cluster's shards and slots follow as the run's first topology event.)
+func describeConnections(env *environment, target *bench.Target, limit int, w *results.Writer, at time.Time) error {
 	plan := target.ConnectionPlan()
 	fmt.Fprintf(env.stderr, "amrbench: %s\n", plan)
-	warnings := target.Warnings()
-	if w := plan.Warning(limit); w != nil {
-		warnings = append(warnings, w)
+	type warning struct {
+		code string
+		err  error
 	}
-	for _, w := range warnings {
-		fmt.Fprintf(env.stderr, "amrbench: warning: %s\n", flagText(w))
+	var warnings []warning
+	for _, err := range target.Warnings() {
+		warnings = append(warnings, warning{results.WarnPolicyMismatch, err})
 	}
+	if err := plan.Warning(limit); err != nil {
+		warnings = append(warnings, warning{results.WarnConnectionLimit, err})
+	}
+	for _, wn := range warnings {
+		if err := warnBeforeRun(env, w, at, wn.code, flagText(wn.err)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// warnBeforeRun prints a warning and writes it to the result file as a
+// warning event with its code.
+func warnBeforeRun(env *environment, w *results.Writer, at time.Time, code, text string) error {
+	fmt.Fprintf(env.stderr, "amrbench: warning: %s\n", text)
+	return w.WriteEvent(&results.Event{Time: at, Kind: results.EventWarning, Code: code, Detail: text})
+}
+
+// clockWarnMS is how far this host's clock may be from the server's, beyond
+// the reading's uncertainty, before a split run warns: the tolerance a
+// merge allows with 1 s intervals.
+const clockWarnMS = 50
+
+// warnClock warns when a run that other machines' runs will be merged with
+// (--start-at, --segment) runs on a clock that disagrees with the server's.
+func warnClock(env *environment, w *results.Writer, h *results.Header, cfg bench.Config) error {
+	c := h.Clock
+	if c == nil || (cfg.StartAt.IsZero() && cfg.Segment.IsWhole()) || math.Abs(c.OffsetMS)-c.UncertaintyMS <= clockWarnMS {
+		return nil
+	}
+	return warnBeforeRun(env, w, h.Start, results.WarnClockOffset, fmt.Sprintf(
+		"this host's clock is %+.0f ms (±%.1f ms) off the server's: --start-at and the intervals are cut by this clock, so the machines of a split run do not measure the same window; synchronise the clocks (NTP)",
+		c.OffsetMS, c.UncertaintyMS))
 }
 
 // describeShare says how many connections the run drives: all of them, or
@@ -168,6 +203,10 @@ func newHeader(p *runPlan, target results.Target) (*results.Header, error) {
 		WorkloadText:    p.spec.Describe(),
 		Preset:          preset,
 		KeySpace:        p.keySpace,
+		// Counts are of successful operations; the verdict's error budget
+		// is recorded so that any reader judges the file as the run did.
+		CountExcludesErrors: true,
+		MaxErrorRate:        &p.cfg.MaxErrorRate,
 	}, nil
 }
 

@@ -73,7 +73,7 @@ func (f *runFlags) planTarget(fs *pflag.FlagSet, env *environment, p *runPlan) e
 	}
 	tc.TLS.SNI, tc.TLS.SkipVerify = f.sni, f.tlsSkipVerify
 	if tc.TLS.SkipVerify {
-		p.warnings = append(p.warnings, planWarning{results.WarningTLSUnverified,
+		p.warnings = append(p.warnings, planWarning{results.WarnTLSUnverified,
 			"--tls-skip-verify: the server's certificate and host name are not verified, so anyone on the network path could pose as the server and read the traffic, the password included"})
 	}
 	for _, file := range []struct {
@@ -204,12 +204,12 @@ func credentialWarnings(fs *pflag.FlagSet, f *runFlags, p *runPlan, uriPassword 
 		where = append(where, "the --uri")
 	}
 	if len(where) > 0 {
-		out = append(out, planWarning{results.WarningPasswordOnCommandLine, fmt.Sprintf(
+		out = append(out, planWarning{results.WarnPasswordOnCommandLine, fmt.Sprintf(
 			"a password in %s can be read by other users of this machine (ps, /proc); set AMRBENCH_PASSWORD or use --password-file instead", strings.Join(where, " and "))})
 	}
 	tc := p.cfg.Target // (Entra ID tokens need TLS: Validate says so)
 	if tc.Auth == bench.AuthPassword && !tc.TLS.Enabled && !units.IsLoopback(tc.Host) {
-		out = append(out, planWarning{results.WarningCleartextCredentials, fmt.Sprintf(
+		out = append(out, planWarning{results.WarnCleartextCredentials, fmt.Sprintf(
 			"the password goes to %s without TLS, where anyone on the network path can read it: add --tls if the server has a TLS port", tc.Host)})
 	}
 	return out

@@ -222,7 +222,6 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		{[]string{"run", "--rate-ramp", "10k:1k:1k"}, 2, "--rate-ramp"},
 		{[]string{"run", "--find-max"}, 2, "--find-max needs at least one --slo"},
 		{[]string{"run", "--rate", "1k", "--slo", "p99>2ms"}, 2, "--slo"},
-		{[]string{"run", "--slo", "p99<2ms"}, 2, "--slo judges the steps"},
 		{[]string{"run", "--rate-ramp", "1k:2k:1k:1500ms"}, 2, "whole number of --interval"},
 		{[]string{"run", "--rate-ramp", "1k:2k:1k", "--duration", "5s"}, 2, "drop --duration"},
 		{[]string{"run", "--connections", "2000000000"}, 2, "--connections 2000000000: from 1 to 1048576"},
@@ -394,12 +393,13 @@ func TestRunPollsForReplies(t *testing.T) {
 	}
 	var waits []*results.Event
 	for _, e := range run.Events {
-		if e.Kind == results.EventReplyWait {
+		if e.Kind == results.EventReplyWait || e.Code == results.WarnReplyWaitFallback {
 			waits = append(waits, e)
 		}
 	}
 	// Whether polling paid depends on the machine; the event must say
-	// which it was, and count the spells parked.
+	// which it was, and count the spells parked (a warning: polling had
+	// to stop).
 	if len(waits) != 1 || !(waits[0].Count == 0 && strings.HasPrefix(waits[0].Detail, "the connections polled for their replies: ") ||
 		waits[0].Count > 0 && strings.Contains(waits[0].Detail, fmt.Sprintf("it stopped %d time", waits[0].Count))) {
 		t.Fatalf("reply-wait events %+v, want one telling how the connections polled", waits)

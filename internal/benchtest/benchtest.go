@@ -56,6 +56,14 @@ func WithUser(name, password string) Option {
 	}
 }
 
+// WithACLUser adds an ACL user with the given password and rules, e.g.
+// "~* +@all -get" for one who may run every command but GET.
+func WithACLUser(name, password, rules string) Option {
+	return func(c *serverConfig) {
+		c.users = append(c.users, fmt.Sprintf("%s on >%s %s", name, password, rules))
+	}
+}
+
 // WithArgs passes extra arguments to redis-server.
 func WithArgs(args ...string) Option {
 	return func(c *serverConfig) { c.args = append(c.args, args...) }
@@ -147,6 +155,30 @@ func (s *Server) CommandCalls(t testing.TB) map[string]int64 {
 		}
 	}
 	return calls
+}
+
+// ConnectionsReceived reads INFO stats total_connections_received over a
+// connection of its own, which it counts too: the connections the server
+// has accepted since it started.
+func (s *Server) ConnectionsReceived(t testing.TB) int64 {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr(), Protocol: 2, DisableIdentity: true, PoolSize: 1, MaxRetries: -1})
+	defer c.Close()
+	info, err := c.Info(context.Background(), "stats").Result()
+	if err != nil {
+		t.Fatalf("INFO stats: %v", err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "total_connections_received:"); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				t.Fatalf("INFO stats: total_connections_received %q", v)
+			}
+			return n
+		}
+	}
+	t.Fatal("INFO stats has no total_connections_received")
+	return 0
 }
 
 // ResetStats zeroes the server's statistics (CONFIG RESETSTAT).

@@ -44,6 +44,9 @@ type Server struct {
 	exited chan struct{}
 	mini   *miniredis.Miniredis
 	tmpDir bool
+	// bin and extra are how it was launched, for Restart.
+	bin   string
+	extra []string
 }
 
 // Addr returns host:port of the plain listener.
@@ -136,6 +139,21 @@ func StartRedis(ctx context.Context, opts Options) (*Server, error) {
 }
 
 func (s *Server) launch(ctx context.Context, bin string, extra []string) error {
+	if err := s.start(bin, extra); err != nil {
+		return err
+	}
+	version, err := s.waitReady(ctx, 10*time.Second)
+	if err != nil {
+		s.kill()
+		return fmt.Errorf("redis-server on port %d did not start: %w%s", s.Port, err, tail(filepath.Join(s.Dir, "redis.log")))
+	}
+	s.Version = version
+	return nil
+}
+
+// start starts the process, without waiting for it.
+func (s *Server) start(bin string, extra []string) error {
+	s.bin, s.extra = bin, extra
 	logPath := filepath.Join(s.Dir, "redis.log")
 	args := append([]string{
 		"--port", strconv.Itoa(s.Port),
@@ -152,15 +170,39 @@ func (s *Server) launch(ctx context.Context, bin string, extra []string) error {
 		return fmt.Errorf("start redis-server: %w", err)
 	}
 	s.cmd = cmd
-	s.exited = make(chan struct{})
-	go func() { _ = cmd.Wait(); close(s.exited) }()
-	version, err := s.waitReady(ctx, 10*time.Second)
-	if err != nil {
-		s.kill()
-		return fmt.Errorf("redis-server on port %d did not start: %w%s", s.Port, err, tail(logPath))
-	}
-	s.Version = version
+	exited := make(chan struct{})
+	s.exited = exited
+	go func() { _ = cmd.Wait(); close(exited) }()
 	return nil
+}
+
+// Restart starts a server stopped by Stop again, on the same port and
+// working directory, and waits until its log says it accepts connections.
+// It never connects to it, so the new server's statistics count its
+// clients' connections alone.
+func (s *Server) Restart(ctx context.Context) error {
+	logPath := filepath.Join(s.Dir, "redis.log")
+	before := readyLines(logPath)
+	if err := s.start(s.bin, s.extra); err != nil {
+		return err
+	}
+	for readyLines(logPath) <= before {
+		select {
+		case <-s.exited:
+			return fmt.Errorf("redis-server on port %d exited on restart%s", s.Port, tail(logPath))
+		case <-ctx.Done():
+			s.kill()
+			return fmt.Errorf("redis-server on port %d did not restart: %w", s.Port, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// readyLines counts the lines of a server log saying it is ready.
+func readyLines(logPath string) int {
+	b, _ := os.ReadFile(logPath)
+	return strings.Count(string(b), "Ready to accept connections")
 }
 
 // waitReady polls the server with PING until it answers, then asks its

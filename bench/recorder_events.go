@@ -1,0 +1,143 @@
+package bench
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/amrbench/amrbench/internal/units"
+	"github.com/amrbench/amrbench/results"
+)
+
+// events writes what an interval just written tells beyond its counts:
+// reconnects, the first messages of each error class, and the warnings
+// (operations out of the histograms' range, a stuck connection, late
+// starts, a client that was the limit, errors above the budget).
+func (r *recorder) events(iv *results.Interval, acc *intervalAcc) error {
+	if iv.Reconnects > 0 {
+		if err := r.obs.Event(&results.Event{
+			Time: iv.End, Kind: results.EventReconnect, Count: iv.Reconnects,
+			Detail: units.Plural(int(iv.Reconnects), "connection") + " reopened after connections were lost",
+		}); err != nil {
+			return err
+		}
+	}
+	if err := r.errorSamples(iv.End, acc.samples); err != nil {
+		return err
+	}
+	if acc.outOfRange > 0 {
+		if err := r.warn(iv.End, results.WarnOutOfRange, acc.outOfRange,
+			fmt.Sprintf("%s took longer than the histograms can hold: each was recorded as %g days, so the maximum and the highest percentiles understate them",
+				units.Plural(int(acc.outOfRange), "operation"), float64(results.HistogramHighest)/float64(24*time.Hour/time.Microsecond))); err != nil {
+			return err
+		}
+	}
+	if r.late > 0 && !r.lateWarned {
+		r.lateWarned = true
+		if err := r.warn(iv.End, results.WarnStuckConnection, 0,
+			fmt.Sprintf("a connection was stuck longer than %s; its operations were counted in the next interval written", r.maxLag)); err != nil {
+			return err
+		}
+	}
+	if err := r.warnLate(iv); err != nil {
+		return err
+	}
+	if err := r.warnClientBound(iv); err != nil {
+		return err
+	}
+	return r.warnErrorBudget(iv)
+}
+
+// warn writes a warning event.
+func (r *recorder) warn(at time.Time, code string, count int64, detail string) error {
+	return r.obs.Event(&results.Event{Time: at, Kind: results.EventWarning, Code: code, Count: count, Detail: detail})
+}
+
+// errorSamples writes an error event for each message not seen before, up
+// to results.ErrorSamplesPerClass per class over the run, with secrets
+// taken out.
+func (r *recorder) errorSamples(at time.Time, samples []errorSample) error {
+	for _, sm := range samples {
+		seen := r.samples[sm.class]
+		text := r.redact(sm.text)
+		if len(seen) >= results.ErrorSamplesPerClass || slices.Contains(seen, text) {
+			continue
+		}
+		if r.samples == nil {
+			r.samples = map[results.ErrorClass][]string{}
+		}
+		r.samples[sm.class] = append(seen, text)
+		if err := r.obs.Event(&results.Event{Time: at, Kind: results.EventError, Class: sm.class, Detail: text}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// redact takes the run's secrets out of a message.
+func (r *recorder) redact(text string) string {
+	for _, s := range r.secrets {
+		if s != "" {
+			text = strings.ReplaceAll(text, s, "[redacted]")
+		}
+	}
+	return text
+}
+
+// warnLate says, once per phase, that operations are being sent late for
+// their schedule: more than 1 % of an interval's operations.
+func (r *recorder) warnLate(iv *results.Interval) error {
+	var ops int64
+	for _, cs := range iv.Commands {
+		ops += cs.Issued()
+	}
+	if iv.LateStarts == 0 || iv.LateStarts*100 <= ops || r.slowPhases[iv.Phase] {
+		return nil
+	}
+	r.slowPhases[iv.Phase] = true
+	return r.warn(iv.End, results.WarnLateStarts, iv.LateStarts,
+		fmt.Sprintf("%d of %d operations were sent more than %s after their due time, their connection still waiting for earlier replies or the client short of CPU; their response times include the wait. If it lasts, the client cannot keep up with %s ops/s (add connections, or client CPU) or the server is stalling",
+			iv.LateStarts, ops, r.lateThreshold, units.FormatRate(iv.TargetRate)))
+}
+
+// warnClientBound says, once per phase, that the client was the limit in
+// an interval: short of CPU, or slow to send operations whose connections
+// were free.
+func (r *recorder) warnClientBound(iv *results.Interval) error {
+	c := iv.Client
+	if c == nil || !c.Bound || r.boundPhases[iv.Phase] {
+		return nil
+	}
+	r.boundPhases[iv.Phase] = true
+	why := fmt.Sprintf("it sent %s of its operations late though their connections were free", units.FormatPercent(c.ClientLateShare))
+	switch {
+	case c.CPUBound() && c.CPUWaitPct > 0:
+		why = fmt.Sprintf("it used %.0f %% of one core and waited for %.0f %% more (the machine's other processes held it), together at least %.0f %% of its budget of %s (--cpus)",
+			c.CPUPct, c.CPUWaitPct, 100*results.ClientBoundCPUShare, units.Plural(int64(c.CPUBudget), "CPU"))
+	case c.CPUBound():
+		why = fmt.Sprintf("it used %.0f %% of one core, at least %.0f %% of its budget of %s (--cpus)", c.CPUPct, 100*results.ClientBoundCPUShare, units.Plural(int64(c.CPUBudget), "CPU"))
+	}
+	return r.warn(iv.End, results.WarnClientBound, 0,
+		fmt.Sprintf("the client was the limit: %s; throughput measured while it lasts is a lower bound of the cache's capacity (give the client more CPU or more machines: --cpus, --segment)", why))
+}
+
+// warnErrorBudget says, once, that an interval's operations failed above
+// the run's error budget.
+func (r *recorder) warnErrorBudget(iv *results.Interval) error {
+	if r.budgetWarned || !iv.Measured() {
+		return nil
+	}
+	var failed, issued int64
+	for _, cs := range iv.Commands {
+		failed += cs.ErrorCount()
+		issued += cs.Issued()
+	}
+	if issued == 0 || float64(failed) <= r.maxErrorRate*float64(issued) {
+		return nil
+	}
+	r.budgetWarned = true
+	return r.warn(iv.End, results.WarnErrorBudget, failed,
+		fmt.Sprintf("%d of %d operations failed in this interval (%s), above --max-error-rate %s: if the run's share stays above it, its verdict is error-budget",
+			failed, issued, units.FormatPercent(float64(failed)/float64(issued)), units.FormatPercent(r.maxErrorRate)))
+}

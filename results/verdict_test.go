@@ -1,0 +1,268 @@
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// summaryOf returns a summary of one command whose ALL has count successes
+// and the given failures, over duration seconds and conns connections.
+func summaryOf(count int64, failed map[ErrorClass]int64, duration float64, conns int) *Summary {
+	all := &CommandSummary{Count: count, Errors: failed}
+	all.ErrorRate = errorRate(all.ErrorCount(), count)
+	return &Summary{
+		DurationS: duration, Connections: conns, Commands: map[string]*CommandSummary{AllCommands: all},
+		ErrorsTotal: all.ErrorCount(), ErrorRate: all.ErrorRate, Warnings: []Warning{},
+	}
+}
+
+func TestDecide(t *testing.T) {
+	t.Parallel()
+	closed := &Header{Mode: ModeClosed}
+	open := &Header{Mode: ModeOpen}
+	search := &Header{Mode: ModeOpen, Config: json.RawMessage(`{"find_max":true}`)}
+	off := &Header{Mode: ModeClosed, MaxErrorRate: ptr(1.0)}
+	met := func(phase string, rate float64) SLOStep { return SLOStep{Phase: phase, TargetRate: rate, Met: true} }
+	missed := func(phase string, rate float64) SLOStep { return SLOStep{Phase: phase, TargetRate: rate} }
+	tests := []struct {
+		name       string
+		h          *Header
+		s          func() *Summary
+		status     string
+		lowerBound bool
+		reason     string // in the first reason
+		bound      *ServerBound
+	}{
+		{"closed loop, clean", closed, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, true, "lower bound", nil},
+		{"open loop, clean", open, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, false, "", nil},
+		{"errors at the budget are ok", closed, func() *Summary { return summaryOf(99, map[ErrorClass]int64{ErrOOM: 1}, 10, 4) }, StatusOK, true, "", nil},
+		{"errors above the budget", closed, func() *Summary { return summaryOf(98, map[ErrorClass]int64{ErrOOM: 2}, 10, 4) }, StatusErrorBudget, true, "2.00 % of the operations failed (oom 2), above --max-error-rate 1.00 %", nil},
+		{"budget turned off", off, func() *Summary { return summaryOf(50, map[ErrorClass]int64{ErrNoPerm: 50}, 10, 4) }, StatusOK, true, "", nil},
+		{"every operation failed", off, func() *Summary { return summaryOf(0, map[ErrorClass]int64{ErrNoPerm: 50}, 10, 4) }, StatusFailed, false, "every one of the 50 operations failed", nil},
+		{"nothing completed", closed, func() *Summary { return summaryOf(0, nil, 10, 4) }, StatusFailed, false, "no operation completed", nil},
+		{"connections down a third of the time", closed, func() *Summary {
+			s := summaryOf(10000, map[ErrorClass]int64{ErrConnection: 4}, 6, 4)
+			s.BackoffS = 8 // of 24 connection-seconds
+			return s
+		}, StatusErrorBudget, true, "unable to send (reconnecting)", nil},
+		{"dropped operations", open, func() *Summary {
+			s := summaryOf(900, nil, 10, 4)
+			s.Dropped = 100
+			return s
+		}, StatusNotOffered, true, "100 of the 1000 operations due", nil},
+		{"a few dropped are within tolerance", open, func() *Summary {
+			s := summaryOf(980, nil, 10, 4)
+			s.Dropped = 20
+			return s
+		}, StatusOK, false, "", nil},
+		// It sent its operations, late: its latencies are pessimistic.
+		{"client-bound open loop", open, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			s.Client = &ClientSummary{Bound: true, Reason: "the client was the limit: cpu"}
+			return s
+		}, StatusOK, true, "the client was the limit", nil},
+		{"errors win over not offered and slo", open, func() *Summary {
+			s := summaryOf(900, map[ErrorClass]int64{ErrTimeout: 100}, 10, 4)
+			s.Dropped = 500
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{missed("", 1000)}}
+			return s
+		}, StatusErrorBudget, true, "10.0 % of the operations failed", nil},
+		{"constant rate missing its slo", open, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{missed("", 1000)}}
+			return s
+		}, StatusSLOMissed, false, "the run missed p99<1ms", nil},
+		{"a staircase with one step missed", open, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, MaxRate: 1000, Steps: []SLOStep{met("1k", 1000), missed("2k", 2000)}}
+			return s
+		}, StatusSLOMissed, false, "1 of 2 steps missed p99<1ms: 2k", nil},
+		{"a search that met a rate", search, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, MaxRate: 2500, Steps: []SLOStep{met("a", 2500), missed("b", 5000)}}
+			return s
+		}, StatusOK, false, "the highest rate meeting p99<1ms was 2,500 ops/s", nil},
+		{"a search whose failing step was the client's", search, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			st := missed("b", 5000)
+			st.ClientBound = true
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, MaxRate: 2500, Steps: []SLOStep{met("a", 2500), st}}
+			return s
+		}, StatusOK, true, "the highest rate", nil},
+		{"a search that met nothing", search, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{missed("a", 2500)}}
+			return s
+		}, StatusSLOMissed, false, "no step of the search met p99<1ms", nil},
+		{"a search stopped before any step met", search, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{missed("a", 2500)}}
+			s.Warnings = []Warning{{Code: WarnStoppedEarly}}
+			return s
+		}, StatusStoppedEarly, false, "stopped before its end", nil},
+		{"closed loop, server at its CPU", closed, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, false,
+			"the server set the pace", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
+		{"closed loop, server at maxmemory, still a lower bound", closed, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, true,
+			"lower bound", &ServerBound{Shard: "10.0.0.1:6379", Reason: "memory", Saturated: 9, Intervals: 10, Level: 99}},
+		{"closed loop, server and client both at their limit", closed, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			s.Client = &ClientSummary{Bound: true, Reason: "the client used 95 % of its CPU"}
+			return s
+		}, StatusOK, true, "the client used 95 %", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", Saturated: 9, Intervals: 10, Level: 97}},
+		{"stopped, clean", closed, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			s.Warnings = []Warning{{Code: WarnStoppedEarly}}
+			return s
+		}, StatusStoppedEarly, true, "stopped before its end", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Decide(tt.h, tt.s(), tt.bound)
+			if v.Status != tt.status || v.LowerBound != tt.lowerBound {
+				t.Fatalf("status %q lower bound %v, want %q %v: %q", v.Status, v.LowerBound, tt.status, tt.lowerBound, v.Reasons)
+			}
+			if tt.reason != "" && (len(v.Reasons) == 0 || !strings.Contains(v.Reasons[0], tt.reason)) {
+				t.Fatalf("reasons %q, want the first to say %q", v.Reasons, tt.reason)
+			}
+			if v.LowerBound && !strings.Contains(strings.Join(v.Reasons, " "), "this is a lower bound of the cache's capacity") {
+				t.Fatalf("a lower bound not said in %q", v.Reasons)
+			}
+			wantRate := DefaultMaxErrorRate
+			if tt.h.MaxErrorRate != nil {
+				wantRate = *tt.h.MaxErrorRate
+			}
+			if v.MaxErrorRate != wantRate {
+				t.Fatalf("max error rate %v, want %v", v.MaxErrorRate, wantRate)
+			}
+		})
+	}
+}
+
+func TestSummarizeClient(t *testing.T) {
+	t.Parallel()
+	iv := func(phase string, cpu float64, clientLate float64) *Interval {
+		c := &ClientStats{CPUPct: cpu, CPUBudget: 2, ClientLateShare: clientLate}
+		c.Judge()
+		return &Interval{Phase: phase, Client: c, LateStarts: 3, Commands: map[string]*CommandStats{"GET": {Count: 97, Errors: map[ErrorClass]int64{ErrTimeout: 3}}}}
+	}
+	tests := []struct {
+		name      string
+		ivs       []*Interval
+		bound     bool
+		intervals int
+		mean, max float64
+		reason    string
+	}{
+		{"idle client", []*Interval{iv("", 20, 0), iv("", 30, 0)}, false, 0, 25, 30, ""},
+		{"CPU at 90 % of two cores", []*Interval{iv("", 185, 0), iv("", 190, 0), iv("", 60, 0)}, true, 2, 145, 190, "the client was the limit: the CPU it used was at least 90 % of its budget of 2 CPUs in 2 of 3 intervals"},
+		{"late though free", []*Interval{iv("", 50, 0.05), iv("", 50, 0.2)}, true, 2, 50, 50, "late, though their connections were free, in 2 of 2"},
+		{"one bad interval of four", []*Interval{iv("", 199, 0), iv("", 20, 0), iv("", 20, 0), iv("", 20, 0)}, false, 1, 64.8, 199, "in a few intervals only"},
+		{"the warmup does not count", []*Interval{iv(PhaseWarmup, 200, 0), iv("", 20, 0)}, false, 0, 20, 20, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := SummarizeClient(tt.ivs)
+			if s.Bound != tt.bound || s.BoundIntervals != tt.intervals || s.CPUPctMean != tt.mean || s.CPUPctMax != tt.max || s.CPUBudget != 2 {
+				t.Fatalf("got %+v", s)
+			}
+			if !strings.Contains(s.Reason, tt.reason) || (tt.reason == "" && s.Reason != "") {
+				t.Fatalf("reason %q, want %q", s.Reason, tt.reason)
+			}
+			if s.LateShare != 0.03 {
+				t.Fatalf("late share %v, want 3 of 100 issued", s.LateShare)
+			}
+		})
+	}
+	// Connections that polled for their replies spend the budget by design.
+	polled := &ClientStats{CPUPct: 199, CPUBudget: 2, PolledShare: 0.9}
+	if polled.Judge(); polled.Bound {
+		t.Fatal("an interval that polled for replies judged client-bound by its CPU")
+	}
+	// A client waiting for half its budget, held by other processes.
+	held := &ClientStats{CPUPct: 10, CPUWaitPct: 55, CPUBudget: 1}
+	if held.Judge(); !held.Bound {
+		t.Fatal("a client that waited for 55 % of its one CPU not judged short of it")
+	}
+	if SummarizeClient([]*Interval{{Commands: map[string]*CommandStats{}}}) != nil {
+		t.Fatal("a file without client statistics got a client summary")
+	}
+}
+
+func TestWarningsAndErrorSamples(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	events := []*Event{
+		{Kind: EventWarning, Code: WarnPolicyMismatch, Detail: "policy", Time: at},
+		{Kind: EventReconnect, Detail: "not a warning"},
+		{Kind: EventError, Class: ErrNoPerm, Detail: "NOPERM a"},
+		{Kind: EventError, Class: ErrNoPerm, Detail: "NOPERM a"},
+		{Kind: EventError, Class: ErrNoPerm, Detail: "NOPERM b"},
+		{Kind: EventError, Class: ErrNoPerm, Detail: "NOPERM c"},
+		{Kind: EventError, Class: ErrNoPerm, Detail: "NOPERM d"},
+		{Kind: EventError, Class: ErrOOM, Detail: "OOM command not allowed"},
+		{Kind: EventError, Detail: "judge step: no class"},
+		{Kind: EventWarning, Detail: "without a code", Time: at},
+	}
+	w := Warnings(events)
+	if len(w) != 2 || w[0] != (Warning{Code: WarnPolicyMismatch, Detail: "policy", Time: at}) || w[1].Code != "" || w[1].Detail != "without a code" {
+		t.Fatalf("warnings %+v", w)
+	}
+	samples := ErrorSamples(events)
+	if got := strings.Join(samples[ErrNoPerm], "|"); got != "NOPERM a|NOPERM b|NOPERM c" {
+		t.Fatalf("noperm samples %q", got)
+	}
+	if len(samples) != 2 || len(samples[ErrOOM]) != 1 {
+		t.Fatalf("samples %v", samples)
+	}
+}
+
+// TestReadNormalisesOldCounts reads a file written before counts excluded
+// errors: its counts included the failures, and are given today's meaning.
+func TestReadNormalisesOldCounts(t *testing.T) {
+	t.Parallel()
+	old := strings.Join([]string{
+		`{"type":"header","schema":"amrbench.result/v1","run_id":"old","start":"2026-01-01T00:00:00Z","host":"h","segment":"0/1","mode":"closed","interval_s":1,"connections":1,"pipeline":1,"percentiles":[50]}`,
+		`{"type":"interval","index":0,"start":"2026-01-01T00:00:00Z","end":"2026-01-01T00:00:01Z","connections":1,"commands":{"GET":{"count":100,"hits":60,"misses":10,"errors":{"connection":30},"bytes_sent":0,"bytes_received":0,"response":null,"service":null}},"shards":{"a:1":{"count":100,"errors":{"connection":30},"response":null}}}`,
+		`{"type":"summary","duration_s":1,"connections":1,"target_rate":0,"achieved_rate":100,"late_starts":0,"reconnects":0,"commands":{"GET":{"count":100,"ops_per_sec":100,"hits":60,"misses":10,"errors":{"connection":30},"bytes_sent":0,"bytes_received":0,"response":{"mean_us":0,"max_us":0},"service":{"mean_us":0,"max_us":0}},"ALL":{"count":100,"ops_per_sec":100,"hits":60,"misses":10,"errors":{"connection":30},"bytes_sent":0,"bytes_received":0,"response":{"mean_us":0,"max_us":0},"service":{"mean_us":0,"max_us":0}}}}`,
+	}, "\n") + "\n"
+	run, err := Read(strings.NewReader(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !run.Header.CountExcludesErrors {
+		t.Fatal("the header is not marked as normalised")
+	}
+	if c := run.Intervals[0].Commands["GET"].Count; c != 70 {
+		t.Fatalf("interval GET count %d, want 100 - 30 errors", c)
+	}
+	if c := run.Intervals[0].Shards["a:1"].Count; c != 70 {
+		t.Fatalf("shard count %d, want 70", c)
+	}
+	s := run.Summary
+	if all := s.Commands[AllCommands]; all.Count != 70 || all.OpsPerSec != 70 || all.ErrorRate != 0.3 || s.AchievedRate != 70 || s.ErrorsTotal != 30 || s.ErrorRate != 0.3 {
+		t.Fatalf("summary ALL %+v, achieved %v, errors %d at %v", all, s.AchievedRate, s.ErrorsTotal, s.ErrorRate)
+	}
+	// A file of today is read as written.
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	h := header()
+	if err := w.WriteHeader(h); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteInterval(interval(0, "", 100, 200)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"count_excludes_errors":true`) {
+		t.Fatalf("header written without count_excludes_errors: %s", buf.String())
+	}
+	now, err := Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := now.Intervals[0].Commands["GET"].Count; c != 2 {
+		t.Fatalf("a current file's count changed to %d", c)
+	}
+}
