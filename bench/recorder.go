@@ -410,6 +410,7 @@ func (r *recorder) run() error {
 		select {
 		case l := <-r.handoffs:
 			r.merge(l)
+			r.mergeQueued()
 		case now := <-tick.C:
 			r.meter.tick(r.indexOf(now))
 		}
@@ -421,6 +422,22 @@ func (r *recorder) run() error {
 		firstErr = r.flush(time.Now())
 	}
 	return firstErr
+}
+
+// mergeQueued merges every log already handed over, before the next flush:
+// a flush that writes slowly (a loaded machine, a slow disk) would
+// otherwise take one log per flush, leaving the workers blocked on their
+// hand-overs while more intervals fall due, and a run of a fixed number of
+// operations could fall further behind for ever.
+func (r *recorder) mergeQueued() {
+	for {
+		select {
+		case l := <-r.handoffs:
+			r.merge(l)
+		default:
+			return
+		}
+	}
 }
 
 func (r *recorder) merge(l *workerLog) {
