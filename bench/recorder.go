@@ -278,7 +278,10 @@ type recorder struct {
 	replyWaits func() transport.ReplyWaitStats
 	lastWaits  transport.ReplyWaitStats
 
-	handoffs  chan *workerLog
+	handoffs chan *workerLog
+	// failed is closed when the observer fails to take an interval (its
+	// file cannot be written): the run stops, as nothing more can be kept.
+	failed    chan struct{}
 	free      sync.Pool
 	lastIndex atomic.Int64 // the last interval, once the stop is decided
 
@@ -317,6 +320,7 @@ func newRecorder(start, measured time.Time, interval, maxLag time.Duration, work
 		obs:      obs,
 		conns:    conns,
 		handoffs: make(chan *workerLog, workers+16),
+		failed:   make(chan struct{}),
 		pending:  map[int64]*intervalAcc{},
 
 		slowPhases:  map[string]bool{},
@@ -400,8 +404,8 @@ func (r *recorder) finish(l *workerLog, now time.Time) {
 }
 
 // run assembles and emits intervals until every worker has finished. After
-// an observer error it keeps draining the workers' logs, so they never block,
-// and returns the error at the end.
+// an observer error it closes failed, so the run stops, keeps draining the
+// workers' logs, so they never block, and returns the error at the end.
 func (r *recorder) run() error {
 	tick := time.NewTicker(min(r.interval/4, 100*time.Millisecond))
 	defer tick.Stop()
@@ -415,7 +419,9 @@ func (r *recorder) run() error {
 			r.meter.tick(r.indexOf(now))
 		}
 		if firstErr == nil {
-			firstErr = r.flush(time.Now())
+			if firstErr = r.flush(time.Now()); firstErr != nil {
+				close(r.failed)
+			}
 		}
 	}
 	if firstErr == nil {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
+	"sync"
 
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
@@ -23,8 +24,35 @@ type runFiles struct {
 	dir string
 	// createdDir says the run made dir: it did not exist before.
 	createdDir bool
-	file       *os.File
+	file       *guardedFile
 	writer     *results.Writer
+}
+
+// guardedFile is the result file; it remembers the first write that failed
+// (a full disk, a file-size limit), after which the run stops.
+type guardedFile struct {
+	*os.File
+	mu  sync.Mutex
+	err error
+}
+
+func (g *guardedFile) Write(p []byte) (int, error) {
+	n, err := g.File.Write(p)
+	if err != nil {
+		g.mu.Lock()
+		if g.err == nil {
+			g.err = err
+		}
+		g.mu.Unlock()
+	}
+	return n, err
+}
+
+// failed returns the first write error, or nil.
+func (g *guardedFile) failed() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.err
 }
 
 // createRunFiles creates result.jsonl in dir and writes the header.
@@ -34,7 +62,8 @@ func createRunFiles(dir string, createdDir bool, h *results.Header) (*runFiles, 
 	if err != nil {
 		return nil, fmt.Errorf("create result file: %w", err)
 	}
-	out := &runFiles{dir: dir, createdDir: createdDir, file: f, writer: results.NewWriter(f)}
+	g := &guardedFile{File: f}
+	out := &runFiles{dir: dir, createdDir: createdDir, file: g, writer: results.NewWriter(g)}
 	if err := out.writer.WriteHeader(h); err != nil {
 		f.Close()
 		return nil, err
@@ -64,6 +93,24 @@ func (o *runFiles) discardUnmeasured() bool {
 		_ = os.Remove(o.dir) // only if empty
 	}
 	return true
+}
+
+// writeFailure ends a run whose result file could not be written: the run
+// stopped at the first write that failed. What reached the file stays
+// readable (a reader reports a cut last line); its summary is printed, and
+// nothing else is written, as it would not fit either. The error says what
+// is kept and what is missing.
+func (o *runFiles) writeFailure(env *environment, out outputPlan, werr error) error {
+	path := filepath.Join(o.dir, results.FileName)
+	kept := "nothing measured"
+	if run, err := results.ReadFile(path); err == nil && len(run.Intervals) > 0 {
+		kept = fmt.Sprintf("the %d intervals before it stay readable in it", len(run.Intervals))
+		if sum, err := run.Summarize(); err == nil {
+			setExitCode(sum)
+			_ = report.WriteSummary(env.stdout, run, sum, out.percentiles)
+		}
+	}
+	return fmt.Errorf("could not write the result file (%w): the run stopped there; %s; not written: its summary, summary.txt, report.html, the .hgrm and .hlog files (amrbench report %s renders them from it, --format html -o FILE the report)", werr, kept, o.dir)
 }
 
 // finish reads the result file back, appends the summary computed from it,

@@ -113,6 +113,9 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	if runErr != nil && outcome.Start.IsZero() {
 		return runErr // nothing was measured
 	}
+	if err := out.file.failed(); err != nil {
+		return out.writeFailure(env, p.out, err)
+	}
 	if outcome.Interrupted {
 		// Written before the summary, which lists it and judges by it.
 		if err := out.writer.WriteEvent(&results.Event{
