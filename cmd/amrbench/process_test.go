@@ -29,7 +29,12 @@ var (
 
 // TestMain removes the binary the process tests built: each build is 37 MB,
 // and a test run must not leave one behind in the temporary directory.
+// Started as a delay proxy (benchtest.StartDelayProxy), the binary is one
+// instead.
 func TestMain(m *testing.M) {
+	if benchtest.DelayProxyMain() {
+		return
+	}
 	code := m.Run()
 	if binDir != "" {
 		_ = os.RemoveAll(binDir)
