@@ -98,9 +98,8 @@ func bytesCell(v *int64) TableCell {
 	return NumberCell(text, strconv.FormatInt(*v, 10))
 }
 
-// DescribeServers says, in lines, what the server records show: the hot
-// shard, and whether the run was server-bound. Empty without server
-// records.
+// DescribeServers says, in lines, what the server records show beside
+// the server table: the hot shard. Empty without server records.
 func DescribeServers(run *results.Run, servers map[string]*results.ServerSummary) string {
 	if len(servers) == 0 {
 		return ""
@@ -116,10 +115,7 @@ func DescribeServers(run *results.Run, servers map[string]*results.ServerSummary
 		out += fmt.Sprintf("Hot shard (by the servers' own counts): %s ran %.0f %% of the load's commands (an even spread over %d primaries is %.0f %%).\n",
 			hot, 100*share, primaries, 100/float64(primaries))
 	}
-	if b := results.FindServerBound(run.Intervals, run.Server); b != nil {
-		out += "Verdict: " + b.String() + ": the cache, not the client, set this throughput.\n"
-	}
-	return out
+	return out // whether a server set the pace is the verdict's (Summary.Verdict.ServerBound)
 }
 
 // describeStepServers says which steps of a staircase or search were

@@ -172,12 +172,27 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 		v.Reasons = append(v.Reasons, "the run was stopped before its end; every finished interval is in the results")
 	}
 	v.Reasons = append(append(append(budget, offered...), slo...), v.Reasons...)
+	if bound != nil {
+		v.Reasons = append(v.Reasons, serverBoundReason(h, s, bound, v.LowerBound))
+	}
 	if v.LowerBound {
 		v.Reasons = append(v.Reasons, lowerBoundReason(h, s))
-	} else if serverSet && h.Mode == ModeClosed {
-		v.Reasons = append(v.Reasons, "the server set the pace, so this is the cache's throughput at this load: "+bound.String())
 	}
 	return v
+}
+
+// serverBoundReason says which server set the run's pace and what that
+// makes of its throughput.
+func serverBoundReason(h *Header, s *Summary, bound *ServerBound, lowerBound bool) string {
+	switch {
+	case s.Client != nil && s.Client.Bound:
+		return bound.String() + ", and the client was the limit too"
+	case bound.Reason == "memory":
+		return bound.String() + ": the cache's memory, not its throughput, was at its limit"
+	case h.Mode == ModeClosed && !lowerBound:
+		return bound.String() + ": the cache, not the client, set this throughput, so it is the cache's capacity at this load"
+	}
+	return bound.String() + ": the cache, not the client, set this throughput"
 }
 
 // notOffered returns why an open loop did not offer its rate: operations

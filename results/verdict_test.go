@@ -104,14 +104,14 @@ func TestDecide(t *testing.T) {
 			return s
 		}, StatusStoppedEarly, false, "stopped before its end", nil},
 		{"closed loop, server at its CPU", closed, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, false,
-			"the server set the pace", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
+			"the cache's capacity at this load", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
 		{"closed loop, server at maxmemory, still a lower bound", closed, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, true,
-			"lower bound", &ServerBound{Shard: "10.0.0.1:6379", Reason: "memory", Saturated: 9, Intervals: 10, Level: 99}},
+			"the cache's memory, not its throughput", &ServerBound{Shard: "10.0.0.1:6379", Reason: "memory", Saturated: 9, Intervals: 10, Level: 99}},
 		{"closed loop, server and client both at their limit", closed, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			s.Client = &ClientSummary{Bound: true, Reason: "the client used 95 % of its CPU"}
 			return s
-		}, StatusOK, true, "the client used 95 %", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", Saturated: 9, Intervals: 10, Level: 97}},
+		}, StatusOK, true, "and the client was the limit too", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", Saturated: 9, Intervals: 10, Level: 97}},
 		{"stopped, clean", closed, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			s.Warnings = []Warning{{Code: WarnStoppedEarly}}

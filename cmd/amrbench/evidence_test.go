@@ -534,9 +534,10 @@ func runBinary(t *testing.T, env, prefix []string, args ...string) (int, string,
 // server is saturated: pinned to one CPU, and a neighbour's Lua scripts
 // keep its one thread busy, so its main thread runs at a full core while
 // several pipelined connections wait on it: the run is server-bound, and
-// the summary says at which rate and which shard. In the second the client
-// is the limit: amrbench shares its one CPU with a busy loop while the
-// server idles, and the run is not called server-bound.
+// the summary says at which rate and which shard, and result.jsonl's
+// verdict names it. In the second, the same load, the client is the limit:
+// amrbench shares its one CPU with a busy loop while the server idles, and
+// the run is judged client-bound (a lower bound), not server-bound.
 //
 // It is not parallel: it pins processes to CPUs and measures CPU use.
 func TestServerBoundIsToldFromClientLimited(t *testing.T) {
@@ -559,24 +560,30 @@ func TestServerBoundIsToldFromClientLimited(t *testing.T) {
 			}
 		})
 	}
+	saturatedDir := filepath.Join(t.TempDir(), "saturated")
 	code, stdout, stderr := runBinary(t, nil, onCPU1(), "run", "-s", saturated.Host, "-p", strconv.Itoa(saturated.Port),
-		"--connections", "8", "--pipeline", "8", "--duration", "3s", "--interval", "500ms", "--cpus", "1", "--out", filepath.Join(t.TempDir(), "saturated"), "-q")
+		"--connections", "8", "--pipeline", "8", "--duration", "3s", "--interval", "500ms", "--cpus", "1", "--out", saturatedDir, "-q")
 	close(stop)
 	burners.Wait()
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
-	want := "Verdict: server-bound at "
-	line := ""
+	verdict := ""
 	for _, l := range strings.Split(stdout, "\n") {
-		if strings.HasPrefix(l, want) {
-			line = l
+		if strings.HasPrefix(l, "Verdict ") {
+			verdict = l
 		}
 	}
 	// Its CPU near a core, or (on a host short of CPU) its one thread
 	// running commands nearly all the time.
-	if !strings.Contains(line, "(shard "+saturated.Addr()+": CPU at ") && !strings.Contains(line, "(shard "+saturated.Addr()+": running commands ") {
+	if !strings.Contains(verdict, "server-bound at ") ||
+		(!strings.Contains(verdict, "(shard "+saturated.Addr()+": CPU at ") && !strings.Contains(verdict, "(shard "+saturated.Addr()+": running commands ")) {
 		t.Errorf("the saturated server's run is not called server-bound on its shard:\n%s", stdout)
+	}
+	if v := readRun(t, saturatedDir).Summary.Verdict; v == nil || v.ServerBound == nil || v.ServerBound.Shard != saturated.Addr() {
+		t.Errorf("result.jsonl's verdict does not name the saturated shard: %+v", v)
+	} else if v.LowerBound != (readRun(t, saturatedDir).Summary.Client.Bound) {
+		t.Errorf("a server-bound closed loop is a lower bound only when its client was the limit too: %+v", v)
 	}
 
 	idle := benchtest.StartServer(t)
@@ -586,12 +593,20 @@ func TestServerBoundIsToldFromClientLimited(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = busy.Process.Kill(); _ = busy.Wait() })
+	limitedDir := filepath.Join(t.TempDir(), "limited")
 	code, stdout, stderr = runBinary(t, nil, onCPU1(), "run", "-s", idle.Host, "-p", strconv.Itoa(idle.Port),
-		"--connections", "2", "--duration", "3s", "--interval", "500ms", "--cpus", "1", "--out", filepath.Join(t.TempDir(), "limited"), "-q")
+		"--connections", "8", "--pipeline", "8", "--duration", "3s", "--interval", "500ms", "--cpus", "1", "--out", limitedDir, "-q")
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
 	if strings.Contains(stdout, "server-bound") || !strings.Contains(stdout, "Servers: what each server's INFO said") {
 		t.Errorf("a run whose client was the limit is called server-bound, or has no server table:\n%s", stdout)
+	}
+	sum := readRun(t, limitedDir).Summary
+	if v := sum.Verdict; v == nil || v.ServerBound != nil || !v.LowerBound || sum.Client == nil || !sum.Client.Bound {
+		t.Errorf("a client sharing its one CPU with a busy loop is not judged client-bound: verdict %+v, client %+v", v, sum.Client)
+	}
+	if !strings.Contains(stdout, "the client was the limit") {
+		t.Errorf("the summary does not say the client was the limit:\n%s", stdout)
 	}
 }
