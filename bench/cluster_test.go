@@ -165,7 +165,7 @@ func TestAutoPolicy(t *testing.T) {
 	t.Parallel()
 	oss := benchtest.StartCluster(t, benchtest.WithPrimaries(2))
 	plain := benchtest.StartServer(t)
-	enterprise := benchtest.StartEnterpriseStandIn(t)
+	enterprise := benchtest.StartTwemproxy(t, 3)
 	at := func(host string, port int) bench.Config {
 		cfg := bench.DefaultConfig()
 		cfg.Target.Host, cfg.Target.Port = host, port
@@ -182,7 +182,9 @@ func TestAutoPolicy(t *testing.T) {
 	}{
 		{"a cluster answers CLUSTER SLOTS", at(seedHost, seedPort), cluster.PolicyOSS, "answered CLUSTER SLOTS with 2 shards", 2},
 		{"a plain server has cluster support disabled", at(plain.Host, plain.Port), cluster.PolicyNonClustered, "cluster support is disabled", 0},
-		{"an Enterprise-policy proxy refuses CLUSTER", at(enterprise.Host, enterprise.Port), cluster.PolicyEnterprise, "refuses CLUSTER SLOTS", 0},
+		// twemproxy closes the connection on CLUSTER SLOTS (and on the HELLO
+		// a connection opens with), where Azure's proxy answers an error.
+		{"a proxy in front of three shards closes the connection on CLUSTER", at(enterprise.Host, enterprise.Port), cluster.PolicyEnterprise, "closed the connection when asked CLUSTER SLOTS and answers on a new one", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,6 +205,24 @@ func TestAutoPolicy(t *testing.T) {
 		cfg.Target.ClusterPolicy = cluster.PolicyOSS
 		_, err := bench.Open(context.Background(), cfg)
 		if err == nil || !strings.Contains(err.Error(), "target.cluster_policy oss, but the endpoint is not an OSS cluster") {
+			t.Fatalf("error %v", err)
+		}
+	})
+	t.Run("the proxy's connections open without HELLO", func(t *testing.T) {
+		target, err := bench.Open(context.Background(), at(enterprise.Host, enterprise.Port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer target.Close()
+		if notes := target.Notes(); len(notes) != 1 || !strings.Contains(notes[0], "closed the connection on HELLO") {
+			t.Fatalf("notes %q", notes)
+		}
+	})
+	t.Run("oss given for the proxy", func(t *testing.T) {
+		cfg := at(enterprise.Host, enterprise.Port)
+		cfg.Target.ClusterPolicy = cluster.PolicyOSS
+		_, err := bench.Open(context.Background(), cfg)
+		if err == nil || !strings.Contains(err.Error(), "not an OSS cluster: the endpoint closed the connection when asked CLUSTER SLOTS") {
 			t.Fatalf("error %v", err)
 		}
 	})

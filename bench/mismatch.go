@@ -27,8 +27,8 @@ const probeTimeout = time.Second
 const tlsAnswerWait = time.Second
 
 // pingTarget sends the verifying PING over client and, when it fails,
-// returns its error explained (explainConnectError), naming a TLS mismatch
-// when that is the cause.
+// returns a *FieldError naming a TLS mismatch when that is the cause, or
+// else the PING's own error, for the caller to explain.
 func (t *Target) pingTarget(ctx context.Context, client *redis.Client) error {
 	tc := t.cfg.Target
 	if !tc.TLS.Enabled {
@@ -39,7 +39,7 @@ func (t *Target) pingTarget(ctx context.Context, client *redis.Client) error {
 		case Classify(err) == results.ErrConnection && transport.SpeaksTLS(ctx, tc.Addr(), probeTimeout):
 			return fmt.Errorf("connect to %s: %w", tc.Addr(), fieldErrorf([]string{"target.tls.enabled"}, "the server speaks TLS: add {target.tls.enabled} (%w)", err))
 		}
-		return explainConnectError(t.principal(), err)
+		return err
 	}
 	pingCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -60,10 +60,7 @@ func (t *Target) pingTarget(ctx context.Context, client *redis.Client) error {
 			return fmt.Errorf("connect to %s: %w", tc.Addr(), noTLSAnswer("the server answers plain RESP on this port", nil))
 		}
 	}
-	if err != nil {
-		return explainConnectError(t.principal(), err)
-	}
-	return nil
+	return err
 }
 
 // noTLSAnswer is the error of a TLS handshake that a plain RESP server

@@ -6,8 +6,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,6 +36,9 @@ type Target struct {
 	single   *redis.Client
 	cluster  *clusterTarget
 	warnings []error
+	// notes say how the endpoint was driven where it needed more than the
+	// usual (Notes).
+	notes []string
 	// events holds the events of authentication until a run reports them.
 	events *eventSink
 	// entra is the Entra ID authentication; nil for other auth modes.
@@ -127,7 +132,24 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 	vctx, cancel := context.WithTimeout(ctx, t.cfg.ConnectTimeout+t.cfg.Timeout)
 	defer cancel()
 	if err := t.pingTarget(vctx, client); err != nil {
-		return err
+		var mismatch *FieldError
+		if errors.As(err, &mismatch) {
+			return err
+		}
+		// A proxy that closes the connection on a command it does not
+		// support (twemproxy) closes it on the HELLO and CLIENT SETNAME
+		// each connection opens with: connect without them instead.
+		if !closedByPeer(err) {
+			return explainConnectError(t.principal(), err)
+		}
+		_ = client.Close()
+		opts.ClientName = ""
+		opts.Dialer = transport.WithoutHello(opts.Dialer)
+		client = redis.NewClient(opts)
+		if err2 := client.Ping(vctx).Err(); err2 != nil {
+			return explainConnectError(t.principal(), err)
+		}
+		t.notes = append(t.notes, "the endpoint closed the connection on HELLO (or CLIENT SETNAME), as a proxy does on a command it does not support (twemproxy does): the connections open without them, in RESP2, unnamed")
 	}
 	t.info = results.Target{
 		Endpoint:      tc.Addr(),
@@ -140,7 +162,13 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 		cur := t.entra.provider.Current()
 		t.info.Credential, t.info.Principal, t.info.TokenExpires = tc.Entra.Credential, cur.User, cur.Expires.UTC()
 	}
-	found, findErr := cluster.Detect(cluster.ReadSlots(vctx, client))
+	slots, slotsErr := cluster.ReadSlots(vctx, client)
+	found, findErr := cluster.Detect(slots, slotsErr)
+	if errors.Is(findErr, cluster.ErrNoAnswer) && closedByPeer(slotsErr) && client.Ping(vctx).Err() == nil {
+		// Closed on CLUSTER SLOTS, yet answering on a new connection: a
+		// proxy without the CLUSTER commands.
+		found, findErr = cluster.ProxyWithoutCluster(), nil
+	}
 	policy, reason := tc.ClusterPolicy, "given with --cluster-policy"
 	if policy == cluster.PolicyAuto {
 		if findErr != nil {
@@ -265,6 +293,17 @@ func explainConnectError(tc TargetConfig, err error) error {
 
 // Info describes the target for the result header.
 func (t *Target) Info() results.Target { return t.info }
+
+// Notes say what the user should know about how the target is driven that
+// is not a warning: a proxy's connections left unnamed.
+func (t *Target) Notes() []string { return t.notes }
+
+// closedByPeer reports whether err is the server closing the connection
+// (end of stream or a reset), as opposed to a reply, a refused dial or a
+// timeout.
+func closedByPeer(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+}
 
 // Warnings are what the user should know before the run about how the
 // target will be driven (a policy given that does not fit the endpoint),

@@ -1,13 +1,9 @@
 package report
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,8 +12,18 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
-// A comparison puts runs side by side: the same numbers for each, and how
-// each differs from the first (the baseline), in percent.
+// A comparison puts runs side by side: the same numbers for each, per
+// command and for all commands together, and how each differs from the
+// first (the baseline), in percent.
+//
+// Before any number, it says what differs between the runs' conditions
+// (policy, endpoint, connections, TLS, workload, whether the client was the
+// limit, errors, warnings), and it refuses to give differences for a run
+// that cannot be compared: one whose failed operations exceed the error
+// threshold, or that drove an OSS cluster with the Enterprise policy (its
+// operations on other shards' keys failed with MOVED). Runs that searched
+// for the highest rate meeting latency objectives are compared by that
+// rate, not by whole-run averages that mix their steps.
 //
 // Whether a difference means anything is judged against the runs' own
 // interval-to-interval noise. For every metric, each run gives a series of
@@ -35,7 +41,8 @@ import (
 // The values shown are the whole run's (ops/s over the measured window,
 // percentiles of the merged histogram); the test uses the interval series,
 // whose mean is close to but not the same as the whole-run value for a
-// percentile.
+// percentile. Throughput is successful operations per second; failed ones
+// are counted apart, as errors.
 
 // Better says which direction of a metric is an improvement.
 type Better int
@@ -65,30 +72,67 @@ const (
 	NotSignificant
 	// Untested: too few intervals, or a value is unknown.
 	Untested
+	// NotComparable: the run, or the baseline, cannot be compared (see
+	// ComparedRun.NotComparable); no difference is given.
+	NotComparable
 )
 
-// String returns "baseline", "yes", "no" or "untested".
+// String returns "baseline", "yes", "no", "untested" or "not-comparable".
 func (v Verdict) String() string {
-	return [...]string{"baseline", "yes", "no", "untested"}[v]
+	return [...]string{"baseline", "yes", "no", "untested", "not-comparable"}[v]
 }
 
 // CompareConfidence is the confidence of the noise test.
 const CompareConfidence = 0.95
 
+// DefaultCompareMaxErrorRate is the share of failed operations above which a
+// run is not comparable: the default of run --max-error-rate.
+const DefaultCompareMaxErrorRate = 0.01
+
+// ErrSameRun is returned when a run is compared with itself.
+var ErrSameRun = errors.New("the same run is given twice")
+
 // Comparison is a set of runs side by side: the numbers that every
 // rendering (text, Markdown, CSV, HTML) draws from.
 type Comparison struct {
-	// Command is the command compared; results.AllCommands for all.
+	// Command is the command the charts draw: results.AllCommands unless
+	// one command was asked for.
 	Command string
+	// Commands are the blocks of rows, in report order: every command the
+	// runs measured, then ALL; or the one command asked for.
+	Commands []string
 	// Percentiles are the percentiles compared.
 	Percentiles []float64
-	Runs        []ComparedRun
-	Rows        []ComparisonRow
-	// Notes say what differs between the runs' set-ups and so makes the
-	// comparison less like for like.
+	// OneLatency is set when every run is a closed loop, where response
+	// time is service time: one block of latency rows (service) is shown.
+	OneLatency bool
+	Runs       []ComparedRun
+	Rows       []ComparisonRow
+	// Conditions are what differs between the runs: one per aspect that
+	// is not the same in every run, with each run's value.
+	Conditions []Condition
+	// SLO compares runs that searched for the highest rate meeting latency
+	// objectives by that rate; nil when none did.
+	SLO *SLOComparison
+	// SearchesOnly is set when every run is such a search: their
+	// whole-run figures mix the rates of their steps, so no rows are
+	// computed and the runs are compared by SLO alone.
+	SearchesOnly bool
+	// MaxErrorRate is the share of failed operations above which a run is
+	// not comparable.
+	MaxErrorRate float64
+	// Notes say what else limits the comparison (a killed run, too few
+	// intervals).
 	Notes []string
 	// runs are the runs compared, for the renderings that draw them (HTML).
 	runs []results.NamedRun
+}
+
+// Condition is one aspect of the runs' set-up or outcome, with each run's
+// value in the order of Comparison.Runs.
+type Condition struct {
+	Name   string
+	Values []string
 }
 
 // ComparedRun is one run of a comparison.
@@ -111,10 +155,33 @@ type ComparedRun struct {
 	Connections int
 	// Truncated is set for a file that ends early (a killed run).
 	Truncated bool
-	// Errors is the number of operations of the command compared that
-	// failed in the measured window.
-	Errors int64
+	// Errors is the number of operations of every command that failed in
+	// the measured window, Issued the operations sent (successes and
+	// failures), and ErrorRate the one over the other.
+	Errors, Issued int64
+	ErrorRate      float64
+	// ClientBound is set when the run's summary says the client, not the
+	// cache, was the limit: its throughput is a lower bound of the cache's.
+	ClientBound  bool
+	ClientReason string
+	// ServerBound is what the run's server records say set its pace: a
+	// server saturated in most intervals (issue 17); nil when none was, or
+	// the run has no server records (ServerRecords). LowerBound is set when
+	// the run's verdict says its throughput is a lower bound of the
+	// cache's capacity. Both come from the run's verdict
+	// (results.RunVerdict).
+	ServerBound   *results.ServerBound
+	ServerRecords bool
+	LowerBound    bool
+	// Warnings are the warnings printed during the run.
+	Warnings []results.Warning
+	// NotComparable says why the run cannot be compared with the others;
+	// empty when it can.
+	NotComparable []string
 }
+
+// Comparable reports whether the run can be compared.
+func (r ComparedRun) Comparable() bool { return len(r.NotComparable) == 0 }
 
 // Describe says what the run measured, in a line.
 func (r ComparedRun) Describe() string {
@@ -132,19 +199,35 @@ func (r ComparedRun) Describe() string {
 	if r.Connections != h.Connections {
 		conns = fmt.Sprintf("%s x %d shards = %d", conns, t.Shards, r.Connections)
 	}
-	mode := "closed loop"
-	switch {
-	case h.Mode == results.ModeOpen && h.Schedule != "": // a staircase or a search has no one rate
-		mode = "open loop, " + h.Schedule
-	case h.Mode == results.ModeOpen:
-		mode = fmt.Sprintf("open loop at %s ops/s", units.FormatThroughput(h.TargetRate))
+	errs := countOf(r.Errors, "error")
+	if r.Errors > 0 {
+		errs += " (" + formatShare(r.ErrorRate) + " of operations)"
 	}
-	return fmt.Sprintf("%s, %s, pipeline %d, %s, %.1f s measured in %s, %s", target, conns, h.Pipeline, mode, r.DurationS,
-		units.Plural(int64(r.Intervals), "interval"), units.Plural(r.Errors, "error"))
+	return fmt.Sprintf("%s, %s, pipeline %d, %s, %.1f s measured in %s, %s", target, conns, h.Pipeline, loadModel(h), r.DurationS,
+		units.Plural(int64(r.Intervals), "interval"), errs)
 }
 
-// ComparisonRow is one metric across the runs.
+// loadModel says how a run offered its load.
+func loadModel(h *results.Header) string {
+	switch {
+	case h.Mode == results.ModeOpen && h.Schedule != "": // a staircase or a search has no one rate
+		return "open loop, " + h.Schedule
+	case h.Mode == results.ModeOpen:
+		return fmt.Sprintf("open loop at %s ops/s", units.FormatThroughput(h.TargetRate))
+	}
+	return "closed loop"
+}
+
+// formatShare writes a share (0..1) as a percentage with up to three
+// significant digits: "0.00123 %", "66 %".
+func formatShare(x float64) string {
+	return strconv.FormatFloat(100*x, 'g', 3, 64) + " %"
+}
+
+// ComparisonRow is one metric of one command across the runs.
 type ComparisonRow struct {
+	// Command is the command the metric is of ("SET", "GET", "ALL").
+	Command string
 	// Key names the metric for machines: "ops_per_sec", "response_p99_us".
 	Key string
 	// Label names it for people: "ops/s", "response p99".
@@ -159,11 +242,12 @@ type ComparisonRow struct {
 // Cell is one run's value of one metric.
 type Cell struct {
 	Value float64
-	// Known is false where the run cannot say (ops/s per vCPU with no SKU).
+	// Known is false where the run cannot say (ops/s per vCPU with no SKU,
+	// a command the run did not send).
 	Known bool
 	// DiffPct is (Value - baseline) / baseline in percent; DiffKnown is
-	// false for the baseline itself, for unknown values and for a zero
-	// baseline (unless both are zero).
+	// false for the baseline itself, for unknown values, for a zero
+	// baseline (unless both are zero) and for runs that are not comparable.
 	DiffPct   float64
 	DiffKnown bool
 	Verdict   Verdict
@@ -174,54 +258,16 @@ type Cell struct {
 
 // CompareOptions chooses what a comparison shows.
 type CompareOptions struct {
-	// Command is the command compared; empty means all (ALL).
+	// Command is the one command compared (SET, GET or ALL); empty means
+	// every command the runs measured, each in its block, and ALL.
 	Command string
 	// Percentiles are the percentiles compared; nil means the default ones
 	// and any the runs asked for.
 	Percentiles []float64
-}
-
-// metric is one row: its whole-run value and its per-interval series.
-type metric struct {
-	key, label, unit string
-	better           Better
-	// value is the whole-run value from the run's totals; ok is false when
-	// the run cannot say.
-	value func(r *runData) (float64, bool)
-	// series returns the per-interval value of an interval's totals, or
-	// false to leave the interval out.
-	series func(r *runData, iv intervalData) (float64, bool)
-}
-
-// runData is what a run's metrics are computed from.
-type runData struct {
-	cmd         *results.CommandStats // whole-run totals of the command
-	latency     [2]results.Latency    // of cmd: response, service
-	secs        float64
-	connections int
-	vcpus       int
-	intervals   []intervalData
-}
-
-// intervalData is one interval of a run: the command's totals and their
-// latency summaries (response, service), computed once.
-type intervalData struct {
-	cmd     *results.CommandStats
-	latency [2]results.Latency
-	secs    float64
-	// server is what the servers said in the interval (server records).
-	server serverLevels
-}
-
-// Latency kinds, indexes of runData.latency and intervalData.latency.
-const (
-	latencyResponse = 0
-	latencyService  = 1
-)
-
-// summarizeLatency returns the response and service summaries of cs.
-func summarizeLatency(cs *results.CommandStats, percentiles []float64) [2]results.Latency {
-	return [2]results.Latency{results.LatencyOf(cs.Response, percentiles), results.LatencyOf(cs.Service, percentiles)}
+	// MaxErrorRate is the share of failed operations above which a run is
+	// not comparable (0: any failure); nil means DefaultCompareMaxErrorRate,
+	// 1 or more turns the check off.
+	MaxErrorRate *float64
 }
 
 // Compare computes the comparison of runs (at least two) against the first.
@@ -229,9 +275,8 @@ func Compare(runs []results.NamedRun, opts CompareOptions) (*Comparison, error) 
 	if len(runs) < 2 {
 		return nil, errors.New("compare needs at least two runs")
 	}
-	command := opts.Command
-	if command == "" {
-		command = results.AllCommands
+	if err := distinctRuns(runs); err != nil {
+		return nil, err
 	}
 	percentiles := opts.Percentiles
 	if len(percentiles) == 0 {
@@ -241,27 +286,94 @@ func Compare(runs []results.NamedRun, opts CompareOptions) (*Comparison, error) 
 		}
 		percentiles = results.ReportPercentiles(extra)
 	}
-	c := &Comparison{Command: command, Percentiles: percentiles, runs: runs}
+	c := &Comparison{Command: results.AllCommands, Percentiles: percentiles, runs: runs, MaxErrorRate: DefaultCompareMaxErrorRate, OneLatency: true}
+	if opts.MaxErrorRate != nil {
+		c.MaxErrorRate = *opts.MaxErrorRate
+	}
+	if opts.Command != "" {
+		c.Command = opts.Command
+	}
 	data := make([]*runData, len(runs))
 	for i, nr := range runs {
-		d, cr, err := prepareRun(nr, command, percentiles)
+		d, cr, err := prepareRun(nr, percentiles)
 		if err != nil {
 			return nil, err
 		}
 		cr.Letter = columnLetter(i)
+		judgeComparable(&cr, nr.Run, d, c.MaxErrorRate)
 		data[i] = d
 		c.Runs = append(c.Runs, cr)
+		c.OneLatency = c.OneLatency && nr.Run.Header.Mode != results.ModeOpen
 	}
 	uniqueNames(c.Runs)
-	ms := metrics(percentiles)
-	if hasServerLevels(data) {
-		ms = append(ms, serverMetrics()...)
+	commands, err := comparedCommands(opts.Command, data, c.Runs)
+	if err != nil {
+		return nil, err
 	}
-	for _, m := range ms {
-		c.Rows = append(c.Rows, compareMetric(m, data))
+	c.Commands = commands
+	c.SLO = compareSLO(runs, c.Runs)
+	c.SearchesOnly = c.SLO != nil && c.SLO.AllSearched
+	if !c.SearchesOnly {
+		servers := hasServerLevels(data)
+		for _, cmd := range commands {
+			last := cmd == commands[len(commands)-1]
+			ms := metrics(cmd, percentiles, c.OneLatency, last)
+			if last && servers {
+				ms = append(ms, serverMetrics(cmd)...)
+			}
+			for _, m := range ms {
+				if row := compareMetric(m, data, c.Runs); slices.ContainsFunc(row.Cells, func(x Cell) bool { return x.Known }) {
+					c.Rows = append(c.Rows, row)
+				}
+			}
+		}
 	}
-	c.Notes = setupNotes(c.Runs)
+	c.Conditions = conditions(c.Runs)
+	c.Notes = comparisonNotes(c.Runs)
 	return c, nil
+}
+
+// distinctRuns refuses a run given twice: the same run id, host and segment
+// (a file and its copy, or a directory and its result file).
+func distinctRuns(runs []results.NamedRun) error {
+	type identity struct{ id, host, segment, start string }
+	seen := map[identity]string{}
+	for _, nr := range runs {
+		h := nr.Run.Header
+		key := identity{h.RunID, h.Host, h.Segment, h.Start.String()}
+		if first, ok := seen[key]; ok && h.RunID != "" {
+			return fmt.Errorf("%s and %s: %w (run id %s): compare needs different runs", first, nr.Name, ErrSameRun, h.RunID)
+		}
+		seen[key] = nr.Name
+	}
+	return nil
+}
+
+// comparedCommands returns the blocks of rows: the command asked for, which
+// every run must have measured, or every command any run measured and ALL.
+func comparedCommands(asked string, data []*runData, runs []ComparedRun) ([]string, error) {
+	if asked != "" {
+		for i, d := range data {
+			if cd := d.commands[asked]; cd == nil || cd.stats.Count == 0 {
+				return nil, fmt.Errorf("%s: no %s operations were measured", runs[i].Source, asked)
+			}
+		}
+		return []string{asked}, nil
+	}
+	seen := map[string]bool{}
+	for _, d := range data {
+		for name, cd := range d.commands {
+			if cd.stats.Count+cd.stats.ErrorCount() > 0 {
+				seen[name] = true
+			}
+		}
+	}
+	names := results.CommandNames(seen)
+	// One command alone: its block is ALL's.
+	if len(names) == 2 && names[1] == results.AllCommands {
+		return names[1:], nil
+	}
+	return names, nil
 }
 
 func columnLetter(i int) string {
@@ -269,64 +381,6 @@ func columnLetter(i int) string {
 		return string(rune('A' + i))
 	}
 	return "R" + strconv.Itoa(i+1)
-}
-
-// prepareRun totals a run and splits it into intervals for the noise test.
-func prepareRun(nr results.NamedRun, command string, percentiles []float64) (*runData, ComparedRun, error) {
-	h := nr.Run.Header
-	totals, span, err := results.Totals(nr.Run.Intervals)
-	if err != nil {
-		return nil, ComparedRun{}, fmt.Errorf("%s: %w", nr.Name, err)
-	}
-	cmd, ok := totals[command]
-	if !ok || cmd.Count == 0 {
-		return nil, ComparedRun{}, fmt.Errorf("%s: no %s operations were measured", nr.Name, command)
-	}
-	d := &runData{cmd: cmd, latency: summarizeLatency(cmd, percentiles), secs: span.Seconds(), connections: serverConnections(h), vcpus: h.Target.VCPUs}
-	nominal := h.IntervalS
-	levels := serverLevelsOf(nr.Run.Server)
-	for _, iv := range nr.Run.Intervals {
-		secs := iv.Duration().Seconds()
-		if !iv.Measured() || secs <= 0 || (nominal > 0 && secs < nominal/2) {
-			continue
-		}
-		ivTotals, _, err := results.Totals([]*results.Interval{iv})
-		if err != nil {
-			return nil, ComparedRun{}, fmt.Errorf("%s: %w", nr.Name, err)
-		}
-		cs := ivTotals[command]
-		if cs == nil {
-			cs = results.NewCommandStats()
-		}
-		server, ok := levels[iv.Index]
-		if !ok {
-			server = serverLevels{cpu: math.NaN(), memMiB: math.NaN()}
-		}
-		d.intervals = append(d.intervals, intervalData{cmd: cs, latency: summarizeLatency(cs, percentiles), secs: secs, server: server})
-	}
-	name := h.Label
-	if name == "" {
-		name = h.RunID
-	}
-	cr := ComparedRun{
-		Name:        name,
-		Source:      nr.Name,
-		Header:      h,
-		DurationS:   d.secs,
-		Intervals:   len(d.intervals),
-		Connections: d.connections,
-		Truncated:   nr.Run.Truncated || nr.Run.Summary == nil,
-		Errors:      cmd.ErrorCount(),
-	}
-	return d, cr, nil
-}
-
-// serverConnections is the number of connections a run held to its target.
-func serverConnections(h *results.Header) int {
-	if h.Target.ClusterPolicy == "oss" && h.Target.Shards > 1 {
-		return h.Connections * h.Target.Shards
-	}
-	return h.Connections
 }
 
 // uniqueNames makes run names distinct by adding the source's base name.
@@ -342,93 +396,36 @@ func uniqueNames(runs []ComparedRun) {
 	}
 }
 
-// metrics lists the rows of a comparison.
-func metrics(percentiles []float64) []metric {
-	rate := func(r *runData) (float64, bool) { return float64(r.cmd.Count) / r.secs, r.secs > 0 }
-	ivRate := func(_ *runData, iv intervalData) (float64, bool) { return float64(iv.cmd.Count) / iv.secs, true }
-	ms := []metric{
-		{key: "ops_per_sec", label: "ops/s", unit: "ops/s", better: HigherIsBetter, value: rate, series: ivRate},
-		// Errors per second, not per run: runs of different lengths with the
-		// same error rate compare equal, as the per-interval series does.
-		// The runs' error counts are in their descriptions.
-		{key: "errors_per_sec", label: "errors/s", unit: "errors/s", better: LowerIsBetter,
-			value:  func(r *runData) (float64, bool) { return float64(r.cmd.ErrorCount()) / r.secs, r.secs > 0 },
-			series: func(_ *runData, iv intervalData) (float64, bool) { return float64(iv.cmd.ErrorCount()) / iv.secs, true }},
-		{key: "error_rate_pct", label: "error rate", unit: "%", better: LowerIsBetter,
-			value: func(r *runData) (float64, bool) {
-				return 100 * float64(r.cmd.ErrorCount()) / float64(r.cmd.Count), true
-			},
-			series: func(_ *runData, iv intervalData) (float64, bool) {
-				return 100 * float64(iv.cmd.ErrorCount()) / float64(iv.cmd.Count), iv.cmd.Count > 0
-			}},
-	}
-	for _, kind := range []struct {
-		name  string
-		index int
-	}{{"response", latencyResponse}, {"service", latencyService}} {
-		latency := func(name, key string, at func(results.Latency) float64) metric {
-			return metric{
-				key: kind.name + "_" + key + "_us", label: kind.name + " " + name, unit: "us", better: LowerIsBetter,
-				value: func(r *runData) (float64, bool) { return at(r.latency[kind.index]), true },
-				series: func(_ *runData, iv intervalData) (float64, bool) {
-					return at(iv.latency[kind.index]), iv.cmd.Count > 0
-				},
-			}
-		}
-		ms = append(ms, latency("mean", "mean", func(l results.Latency) float64 { return l.MeanMicros }))
-		for _, p := range percentiles {
-			ps := strconv.FormatFloat(p, 'f', -1, 64)
-			ms = append(ms, latency("p"+ps, "p"+ps, func(l results.Latency) float64 {
-				v, _ := l.At(p)
-				return float64(v)
-			}))
-		}
-		ms = append(ms, latency("max", "max", func(l results.Latency) float64 { return float64(l.MaxMicros) }))
-	}
-	perConn := func(r *runData) float64 { return float64(max(r.connections, 1)) }
-	ms = append(ms,
-		metric{key: "ops_per_sec_per_connection", label: "ops/s per connection", unit: "ops/s", better: HigherIsBetter,
-			value: func(r *runData) (float64, bool) { v, ok := rate(r); return v / perConn(r), ok },
-			series: func(r *runData, iv intervalData) (float64, bool) {
-				v, ok := ivRate(r, iv)
-				return v / perConn(r), ok
-			}},
-		metric{key: "ops_per_sec_per_vcpu", label: "ops/s per vCPU", unit: "ops/s", better: HigherIsBetter,
-			value: func(r *runData) (float64, bool) {
-				v, ok := rate(r)
-				return v / float64(max(r.vcpus, 1)), ok && r.vcpus > 0
-			},
-			series: func(r *runData, iv intervalData) (float64, bool) {
-				v, ok := ivRate(r, iv)
-				return v / float64(max(r.vcpus, 1)), ok && r.vcpus > 0
-			}},
-	)
-	return ms
-}
-
 // compareMetric computes one row: each run's value, its difference from the
 // baseline and the verdict of the noise test.
-func compareMetric(m metric, data []*runData) ComparisonRow {
-	row := ComparisonRow{Key: m.key, Label: m.label, Unit: m.unit, Better: m.better}
+func compareMetric(m metric, data []*runData, runs []ComparedRun) ComparisonRow {
+	row := ComparisonRow{Command: m.command, Key: m.key, Label: m.label, Unit: m.unit, Better: m.better}
 	series := make([]stats, len(data))
 	for i, d := range data {
 		var cell Cell
-		cell.Value, cell.Known = m.value(d)
-		var xs []float64
-		for _, iv := range d.intervals {
-			if x, ok := m.series(d, iv); ok {
-				xs = append(xs, x)
+		cd := d.commands[m.command]
+		if cd != nil {
+			cell.Value, cell.Known = m.value(d, cd)
+			var xs []float64
+			for _, iv := range cd.intervals {
+				if x, ok := m.series(d, iv); ok {
+					xs = append(xs, x)
+				}
 			}
+			series[i] = statsOf(xs)
 		}
-		series[i] = statsOf(xs)
 		cell.Mean, cell.StdErr, cell.N = series[i].mean, series[i].stdErr(), series[i].n
 		row.Cells = append(row.Cells, cell)
 	}
 	base := row.Cells[0]
 	for i := range row.Cells {
 		cell := &row.Cells[i]
-		if i == 0 {
+		switch {
+		case i == 0:
 			cell.Verdict = Baseline
+			continue
+		case !runs[0].Comparable() || !runs[i].Comparable():
+			cell.Verdict = NotComparable
 			continue
 		}
 		cell.Verdict = Untested
@@ -446,121 +443,10 @@ func compareMetric(m metric, data []*runData) ComparisonRow {
 	return row
 }
 
-// stats summarises a per-interval series.
-type stats struct {
-	n              int
-	mean, variance float64 // variance with n-1 in the denominator
-}
-
-func statsOf(xs []float64) stats {
-	s := stats{n: len(xs)}
-	if s.n == 0 {
-		return s
-	}
-	for _, x := range xs {
-		s.mean += x
-	}
-	s.mean /= float64(s.n)
-	if s.n > 1 {
-		for _, x := range xs {
-			s.variance += (x - s.mean) * (x - s.mean)
-		}
-		s.variance /= float64(s.n - 1)
-	}
-	return s
-}
-
-func (s stats) stdErr() float64 {
-	if s.n == 0 {
-		return 0
-	}
-	return math.Sqrt(s.variance / float64(s.n))
-}
-
-// welch judges whether the means of two series differ beyond their noise:
-// Welch's t-test, two-sided, at CompareConfidence.
-func welch(a, b stats) Verdict {
-	if a.n < 2 || b.n < 2 {
-		return Untested
-	}
-	va, vb := a.variance/float64(a.n), b.variance/float64(b.n)
-	diff := math.Abs(a.mean - b.mean)
-	if va+vb == 0 {
-		if diff == 0 {
-			return NotSignificant
-		}
-		return Significant // two steady series that differ
-	}
-	t := diff / math.Sqrt(va+vb)
-	df := (va + vb) * (va + vb) / (va*va/float64(a.n-1) + vb*vb/float64(b.n-1))
-	if t > tCritical95(df) {
-		return Significant
-	}
-	return NotSignificant
-}
-
-// tTable holds Student's t at 0.975 (two-sided 95 %) for 1 to 30 degrees
-// of freedom.
-var tTable = [...]float64{
-	12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-	2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-	2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-}
-
-// tCritical95 returns Student's t at 0.975 for df degrees of freedom,
-// rounding df down (a slightly stricter test between table entries).
-func tCritical95(df float64) float64 {
-	switch {
-	case math.IsNaN(df) || df < 1:
-		return tTable[0]
-	case df < 31:
-		return tTable[int(df)-1]
-	case df < 40:
-		return 2.042
-	case df < 60:
-		return 2.021
-	case df < 120:
-		return 2.000
-	default:
-		return 1.980
-	}
-}
-
-// sameWorkload reports whether two encoded workload specs are the same but
-// for their seeds (a different sequence of the same distribution).
-func sameWorkload(a, b json.RawMessage) bool {
-	var ma, mb map[string]any
-	if json.Unmarshal(a, &ma) != nil || json.Unmarshal(b, &mb) != nil {
-		return bytes.Equal(a, b)
-	}
-	delete(ma, "seed")
-	delete(mb, "seed")
-	return reflect.DeepEqual(ma, mb)
-}
-
-// setupNotes lists what differs between the runs besides the target.
-func setupNotes(runs []ComparedRun) []string {
+// comparisonNotes says what limits the comparison besides the conditions: files
+// of killed runs, runs with too few intervals.
+func comparisonNotes(runs []ComparedRun) []string {
 	var notes []string
-	base := runs[0]
-	for _, r := range runs[1:] {
-		h, b := r.Header, base.Header
-		var diffs []string
-		if !sameWorkload(h.Workload, b.Workload) {
-			diffs = append(diffs, fmt.Sprintf("the workload (%s: %s)", r.Letter, h.WorkloadText))
-		}
-		if h.Connections != b.Connections {
-			diffs = append(diffs, fmt.Sprintf("connections (%d vs %d)", h.Connections, b.Connections))
-		}
-		if h.Pipeline != b.Pipeline {
-			diffs = append(diffs, fmt.Sprintf("pipeline depth (%d vs %d)", h.Pipeline, b.Pipeline))
-		}
-		if h.Mode != b.Mode || h.TargetRate != b.TargetRate {
-			diffs = append(diffs, "the load model (closed or open loop, or rate)")
-		}
-		if len(diffs) > 0 {
-			notes = append(notes, fmt.Sprintf("%s differs from %s in %s.", r.Letter, base.Letter, strings.Join(diffs, ", ")))
-		}
-	}
 	for _, r := range runs {
 		if r.Header.Target.TLSUnverified {
 			notes = append(notes, fmt.Sprintf("%s ran over TLS without verifying the server's certificate (--tls-skip-verify): it may not have measured the cache it names.", r.Letter))
@@ -571,13 +457,6 @@ func setupNotes(runs []ComparedRun) []string {
 		if r.Intervals < 2 {
 			notes = append(notes, fmt.Sprintf("%s has %d measured intervals: too few to judge noise; run longer or with a shorter --interval.", r.Letter, r.Intervals))
 		}
-	}
-	hosts := map[string]bool{}
-	for _, r := range runs {
-		hosts[r.Header.Host] = true
-	}
-	if len(hosts) > 1 && !slices.ContainsFunc(runs, func(r ComparedRun) bool { return r.Header.Host == "" }) {
-		notes = append(notes, "The runs were made from different client machines.")
 	}
 	return notes
 }

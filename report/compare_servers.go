@@ -31,18 +31,19 @@ func serverLevelsOf(recs []*results.ServerInterval) map[int64]serverLevels {
 	return out
 }
 
-// serverMetrics are the comparison's rows of the servers' own statistics:
-// the busiest shard's CPU (mean over the intervals) and the largest shard's
-// memory (its highest). Lower is better: the same load with more headroom.
-func serverMetrics() []metric {
-	level := func(get func(serverLevels) float64, whole func(xs []float64) float64) (func(*runData) (float64, bool), func(*runData, intervalData) (float64, bool)) {
+// serverMetrics are the comparison's rows of the servers' own statistics,
+// in the block of command: the busiest shard's CPU (mean over the
+// intervals) and the largest shard's memory (its highest). Lower is better:
+// the same load with more headroom.
+func serverMetrics(command string) []metric {
+	level := func(get func(serverLevels) float64, whole func(xs []float64) float64) (func(*runData, *commandData) (float64, bool), func(*runData, intervalData) (float64, bool)) {
 		series := func(_ *runData, iv intervalData) (float64, bool) {
 			v := get(iv.server)
 			return v, !math.IsNaN(v)
 		}
-		value := func(r *runData) (float64, bool) {
+		value := func(r *runData, cd *commandData) (float64, bool) {
 			var xs []float64
-			for _, iv := range r.intervals {
+			for _, iv := range cd.intervals {
 				if v, ok := series(r, iv); ok {
 					xs = append(xs, v)
 				}
@@ -65,15 +66,19 @@ func serverMetrics() []metric {
 	cpuValue, cpuSeries := level(func(l serverLevels) float64 { return l.cpu }, mean)
 	memValue, memSeries := level(func(l serverLevels) float64 { return l.memMiB }, most)
 	return []metric{
-		{key: "server_cpu_pct", label: "server CPU, busiest shard", unit: "%", better: LowerIsBetter, value: cpuValue, series: cpuSeries},
-		{key: "server_memory_mib", label: "server memory, largest shard", unit: "MiB", better: LowerIsBetter, value: memValue, series: memSeries},
+		{command: command, key: "server_cpu_pct", label: "server CPU, busiest shard", unit: "%", better: LowerIsBetter, value: cpuValue, series: cpuSeries},
+		{command: command, key: "server_memory_mib", label: "server memory, largest shard", unit: "MiB", better: LowerIsBetter, value: memValue, series: memSeries},
 	}
 }
 
 // hasServerLevels reports whether any run's intervals carry server levels.
 func hasServerLevels(data []*runData) bool {
 	for _, d := range data {
-		for _, iv := range d.intervals {
+		all := d.commands[results.AllCommands]
+		if all == nil {
+			continue
+		}
+		for _, iv := range all.intervals {
 			if !math.IsNaN(iv.server.cpu) || !math.IsNaN(iv.server.memMiB) {
 				return true
 			}

@@ -85,6 +85,7 @@ func TestCompareVerdicts(t *testing.T) {
 func TestCompareValues(t *testing.T) {
 	a := syntheticRun("same", []int64{1000, 1000, 1000, 1000}, 200, 10)
 	b := syntheticRun("same", []int64{2000, 2000, 2000, 2000}, 100, 0)
+	b.Header.RunID = "run-other" // two runs of one label
 	b.Header.Target = results.Target{Endpoint: "10.0.0.1:10000", ClusterPolicy: "oss", Shards: 3, VCPUs: 8, SKU: "B20", Tier: "Balanced"}
 	c, err := Compare([]results.NamedRun{{Name: "x/a/result.jsonl", Run: a}, {Name: "x/b/result.jsonl", Run: b}}, CompareOptions{Command: "GET"})
 	if err != nil {
@@ -105,10 +106,11 @@ func TestCompareValues(t *testing.T) {
 		wantVerdit Verdict
 	}{
 		{"ops_per_sec", 1000, 2000, true, 100, true, Significant},
-		// 10 errors in each of A's four 1 s intervals.
+		// 10 errors in each of A's four 1 s intervals, beside 1,000
+		// successes: 10 of the 1,010 operations issued failed.
 		{"errors_per_sec", 10, 0, true, -100, true, Significant},
-		{"error_rate_pct", 1, 0, true, -100, true, Significant},
-		{"response_p99_us", 200, 100, true, -50, true, Significant},
+		{"error_rate_pct", 100 * 10.0 / 1010, 0, true, -100, true, Significant},
+		{"service_p99_us", 200, 100, true, -50, true, Significant},
 		{"service_max_us", 200, 100, true, -50, true, Significant},
 		{"ops_per_sec_per_connection", 250, 2000.0 / 12, true, 100 * (2000.0/12 - 250) / 250, true, Significant},
 		// A knows no vCPUs: no value, so no difference.
@@ -162,12 +164,12 @@ func TestCompareErrorsPerSecond(t *testing.T) {
 		wantDescribe string // in B's description
 	}{
 		// Twice as long at the same rate: twice the errors, the same errors/s.
-		{"same rate, twice as long", 5, 10, 3, 3, 3, 3, 0, NotSignificant, "10.0 s measured in 10 intervals, 30 errors"},
+		{"same rate, twice as long", 5, 10, 3, 3, 3, 3, 0, NotSignificant, "10.0 s measured in 10 intervals, 30 errors (0.299 % of operations)"},
 		// As long, twice the rate.
-		{"twice the rate", 5, 5, 3, 6, 3, 6, 100, Significant, "5.0 s measured in 5 intervals, 30 errors"},
+		{"twice the rate", 5, 5, 3, 6, 3, 6, 100, Significant, "5.0 s measured in 5 intervals, 30 errors (0.596 % of operations)"},
 		// No errors on either side.
 		{"no errors", 5, 5, 0, 0, 0, 0, 0, NotSignificant, "5.0 s measured in 5 intervals, 0 errors"},
-		{"one error", 2, 1, 0, 1, 0, 1, 0, Untested, "1.0 s measured in 1 interval, 1 error"},
+		{"one error", 2, 1, 0, 1, 0, 1, 0, Untested, "1.0 s measured in 1 interval, 1 error (0.0999 % of operations)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

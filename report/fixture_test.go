@@ -26,6 +26,7 @@ var resultFixtures = map[string]func() *results.Run{
 	"cluster.jsonl":    clusterFixture,
 	"enterprise.jsonl": enterpriseFixture,
 	"findmax.jsonl":    findMaxFixture,
+	"mismatch.jsonl":   mismatchFixture,
 }
 
 var fixtureStart = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -232,6 +233,58 @@ func enterpriseFixture() *results.Run {
 	return run
 }
 
+// mismatchFixture is the cluster fixture's workload run against the same
+// 3-shard OSS cluster with --cluster-policy enterprise: one connection per
+// worker to the seed node, whose keys are a third of the key space; the
+// other two thirds fail with MOVED at once. The engine warned of it
+// (policy-mismatch), counted the failures apart from the successes, and
+// judged the run by its error budget. Its summary carries the fields of
+// SPEC-16.
+func mismatchFixture() *results.Run {
+	r := rand.New(rand.NewPCG(45, 1))
+	h := fixtureHeader("20261123T121000Z-b10-enterprise-given", "b10-enterprise-given", fixtureStart.Add(10*time.Minute))
+	h.Target = results.Target{
+		Endpoint: "mycache.westeurope.redis.azure.net:10000", TLS: true, ClusterPolicy: "enterprise",
+		PolicyReason: "given with --cluster-policy", SKU: "B10", Tier: "Balanced", VCPUs: 4, MemoryGB: 12, MaxConnections: 15000,
+		Auth: "password", Server: "redis 7.4.2",
+	}
+	h.Mode, h.Connections, h.Pipeline = results.ModeClosed, 50, 1
+	h.Config = json.RawMessage(`{"target":{"host":"mycache.westeurope.redis.azure.net","port":10000,"tls":{"enabled":true},"auth":"password","cluster_policy":"enterprise"},"connections":50,"pipeline":1,"duration":20000000000,"interval":1000000000}`)
+	h.Workload = json.RawMessage(`{"ratio":{"sets":1,"gets":10},"key_prefix":"key:","key_minimum":0,"key_maximum":99999,"key_pattern":{"set":"R","get":"R"},"data_size":1024,"seed":42}`)
+	h.WorkloadText = "SET:GET 1:10, keys key:0..key:99999 (uniform), values 1024 B, seed 42"
+	run := &results.Run{Header: h}
+	start := h.Start
+	for k := range 20 {
+		iv := &results.Interval{Index: int64(k), Start: start.Add(time.Duration(k) * time.Second), End: start.Add(time.Duration(k+1) * time.Second),
+			Connections: 50, Commands: map[string]*results.CommandStats{}}
+		// Two thirds of the operations are answered MOVED in ~150 µs, the
+		// rest served in ~480 µs: 50 connections issue ~200,000 a second.
+		issued := int64(200000 + r.IntN(4000))
+		gets := issued * 10 / 11
+		get := commandStats(r, gets/3, latencyModel{median: 480, spread: 0.25, tail: 6000, tailShare: 0.0005}, latencyModel{}, 31, 930)
+		get.Hits = get.Count * 9 / 10
+		get.Misses = get.Count - get.Hits
+		get.Errors = map[results.ErrorClass]int64{results.ErrMoved: gets - gets/3}
+		sets := issued - gets
+		set := commandStats(r, sets/3, latencyModel{median: 530, spread: 0.25, tail: 6000, tailShare: 0.0005}, latencyModel{}, 1062, 5)
+		set.Errors = map[results.ErrorClass]int64{results.ErrMoved: sets - sets/3}
+		iv.Commands["GET"], iv.Commands["SET"] = get, set
+		run.Intervals = append(run.Intervals, iv)
+	}
+	warning := "--cluster-policy enterprise, but the endpoint answered CLUSTER SLOTS with 3 shards: operations on keys of the other shards will fail with MOVED; use --cluster-policy oss (or auto) to reach every shard"
+	run.Events = []*results.Event{
+		{Time: start.Add(-time.Second), Kind: results.EventWarning, Code: results.WarnPolicyMismatch, Detail: warning},
+		{Time: start.Add(1500 * time.Millisecond), Kind: results.EventError, Detail: "MOVED 12539 10.0.0.6:6379"},
+	}
+	run.Summary = &results.Summary{
+		Warnings: []results.Warning{{Code: results.WarnPolicyMismatch, Detail: warning, Time: start.Add(-time.Second)}},
+		Client:   &results.ClientSummary{CPUPctMax: 71, CPUPctMean: 64, CPUBudget: 4},
+		Verdict: &results.Verdict{Status: results.StatusErrorBudget, ExitCode: 98, MaxErrorRate: 0.01, LowerBound: true,
+			Reasons: []string{"66.7 % of operations failed (moved), above --max-error-rate 1 %"}},
+	}
+	return run
+}
+
 // findMaxStep is one step of the find-max fixture: its rate, the latency
 // the server gives at it, and how far behind its schedule the client fell.
 type findMaxStep struct {
@@ -380,6 +433,9 @@ func encodeFixture(t *testing.T, run *results.Run) []byte {
 	sum, err := run.Summarize()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if pre := run.Summary; pre != nil { // the fields the engine decides, given by the builder
+		sum.Warnings, sum.Client, sum.Verdict = pre.Warnings, pre.Client, pre.Verdict
 	}
 	if err := w.WriteSummary(sum); err != nil {
 		t.Fatal(err)

@@ -262,11 +262,12 @@ func htmlEvents(run *results.Run) ([]htmlEvent, string) {
 }
 
 // ComparisonTable returns a comparison's metrics as a Table: a row per
-// metric, a column per run and, after each run but the first, its
-// difference from the first, marked when it is within the runs' noise.
+// command and metric, a column per run and, after each run but the first,
+// its difference from the first, marked when it is within the runs' noise.
 // Latencies are in milliseconds for people and microseconds for scripts.
 func ComparisonTable(c *Comparison) *Table {
-	t := &Table{Title: fmt.Sprintf("%s: differences are against %s, in percent of its value.", upperFirst(commandTitle(c.Command)), c.Runs[0].Letter)}
+	t := &Table{Title: fmt.Sprintf("%s: differences are against %s, in percent of its value.", upperFirst(commandsTitle(c)), c.Runs[0].Letter)}
+	t.Columns = append(t.Columns, Column{Name: "COMMAND", Key: "command", Align: AlignLeft})
 	for i, name := range comparisonColumns(c) {
 		col := Column{Name: name, Key: name}
 		if i == 0 {
@@ -275,8 +276,8 @@ func ComparisonTable(c *Comparison) *Table {
 		t.Columns = append(t.Columns, col)
 	}
 	for _, row := range c.Rows {
-		texts := comparisonCells(row, " ")
-		cells := []TableCell{NumberCell(texts[0], row.Key)}
+		texts := comparisonCells(c, row)
+		cells := []TableCell{TextCell(row.Command), NumberCell(texts[0], row.Key)}
 		k := 1
 		for i, cell := range row.Cells {
 			value := ""
@@ -340,15 +341,35 @@ func WriteComparisonHTML(w io.Writer, c *Comparison) error {
 	page := &htmlPage{
 		Title:    "amrbench compare: " + strings.Join(names, " vs "),
 		Heading:  strings.Join(names, " vs "),
-		Subtitle: fmt.Sprintf("%d runs compared, %s", len(c.Runs), commandTitle(c.Command)),
+		Subtitle: fmt.Sprintf("%d runs compared, %s", len(c.Runs), commandsTitle(c)),
 		Footer: fmt.Sprintf("Rendered by %s from %d result files of schema %s. Every number and chart on this page is computed from the files' intervals.",
 			generator(c.Runs[0].Header, HTMLOptions{}), len(c.Runs), results.Schema),
 	}
 	for _, r := range c.Runs {
 		page.Facts = append(page.Facts, htmlFact{Name: r.Letter + " " + r.Name, Lines: []string{r.Describe(), r.Header.WorkloadText, r.Source, describeRun(r.Header)}})
 	}
-	page.Tables = []htmlTable{toHTMLTable(ComparisonTable(c))}
-	page.Notes = append([]string{noiseLegend}, c.Notes...)
+	page.Notes = append(page.Notes, conditionLines(c)...)
+	for _, lines := range [][]string{comparedWarningLines(c), notComparableLines(c)} {
+		for _, line := range lines {
+			page.Notes = append(page.Notes, itemText(line))
+		}
+	}
+	if c.SLO != nil {
+		page.Notes = append(page.Notes, sloTitle(c.SLO))
+		for i, e := range c.SLO.Entries {
+			page.Notes = append(page.Notes, c.Runs[i].Letter+": "+e.Text+sloDiffText(c, i))
+		}
+	}
+	if c.SearchesOnly {
+		page.Notes = append(page.Notes, searchesOnlyText)
+	} else {
+		page.Tables = append(page.Tables, toHTMLTable(ComparisonTable(c)))
+		if note := strings.TrimSpace(latencyNote(c)); note != "" {
+			page.Notes = append(page.Notes, note)
+		}
+		page.Notes = append(page.Notes, legend(c))
+	}
+	page.Notes = append(page.Notes, c.Notes...)
 
 	charts, err := comparisonCharts(c)
 	if err != nil {

@@ -7,7 +7,7 @@
 #   scripts/compare-peer.sh                          # 50 connections, 1:10, 32 B, keys 1..100000
 #   scripts/compare-peer.sh --pipeline 16
 #   scripts/compare-peer.sh --pipeline 16 --sets 4   # then the median and range of the 4 sets' ratios
-#   scripts/compare-peer.sh --rss-only --connections 10000 --duration 30s --buffer-size 4k
+#   scripts/compare-peer.sh --rss-only --connections 10000 --duration 30s --buffer-size 4KiB
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"

@@ -2,10 +2,11 @@
 # Runs amrbench's tests: gofmt, go vet and staticcheck, then every test
 # under the race detector, then each fuzz target for a bounded time. The
 # integration tests start real redis-server processes (and twemproxy,
-# nutcracker, in front of them), a real Prometheus scrapes the live metrics,
-# and the HTML report is checked in a real headless Chromium, so this
-# installs redis-server, nutcracker, prometheus and chromium first when they
-# are missing and the machine allows it.
+# nutcracker, in front of them, the tests' Enterprise-policy endpoint), a
+# real Prometheus scrapes the live metrics, and the HTML report is checked
+# in a real headless Chromium, so this installs redis-server, nutcracker,
+# prometheus and chromium first when they are missing and the machine
+# allows it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -14,7 +14,7 @@ func ExampleParsePreset() {
 	file := `# sessions with bigger values
 base         session-store
 description  sessions of 2 KiB
-data-size    2k
+data-size    2KiB
 key-maximum  9999
 `
 	p, err := workloads.ParsePreset("big-sessions", strings.NewReader(file), "big-sessions.conf")

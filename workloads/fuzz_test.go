@@ -21,7 +21,7 @@ func FuzzParsePreset(f *testing.F) {
 		f.Add([]byte(text))
 	}
 	for _, seed := range []string{
-		"base read-heavy-cache\ndata-size 4k\nkey-stddev 10%\nkey-pattern G:G\nrandom-data true\n",
+		"base read-heavy-cache\ndata-size 4KiB\nkey-stddev 10%\nkey-pattern G:G\nrandom-data true\n",
 		"base session-store\ndata-size-list 100:1,1000:3\nexpiry-range 10-20\n",
 		"key-pattern P:P\nkey-minimum 5\nkey-maximum 5\n",
 		"key-pattern Z:S\nkey-zipf-exp 0.001\nkey-median 3\n",

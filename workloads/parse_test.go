@@ -176,8 +176,8 @@ func TestParseValueSize(t *testing.T) {
 		want int
 		ok   bool
 	}{
-		{"1", 1, true}, {"4k", 4096, true}, {"512MiB", maxValueSize, true},
-		{"0", 0, false}, {"513m", 0, false}, {"lots", 0, false},
+		{"1", 1, true}, {"4KiB", 4096, true}, {"4KB", 4000, true}, {"512MiB", maxValueSize, true},
+		{"0", 0, false}, {"513MiB", 0, false}, {"lots", 0, false}, {"4k", 0, false},
 	}
 	for _, tt := range tests {
 		got, err := parseValueSize(tt.in)

@@ -369,8 +369,11 @@ func parseShare(s string) (float64, error) {
 // largest value a workload sends.
 func parseValueSize(s string) (int, error) {
 	n, err := units.ParseBytes(s)
+	if errors.Is(err, units.ErrAmbiguousSize) {
+		return 0, err
+	}
 	if err != nil || n < 1 || n > maxValueSize {
-		return 0, fmt.Errorf("%q is not a size between 1 byte and %d MiB (for example 1024 or 4k)", s, maxValueSize>>20)
+		return 0, fmt.Errorf("%q is not a size between 1 byte and %d MiB (for example 1024, 1KB or 4KiB)", s, maxValueSize>>20)
 	}
 	return n, nil
 }

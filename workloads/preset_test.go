@@ -159,7 +159,7 @@ func TestParsePreset(t *testing.T) {
 	file := `# a user's file: start from a built-in preset, change two fields
 base          read-heavy-cache
 description   bigger values   # an inline comment
-data-size     4k
+data-size     4KiB
 key-stddev    10%
 key-pattern   G:G
 random-data   true

@@ -97,6 +97,15 @@ func Detect(slots []redis.ClusterSlot, err error) (Finding, error) {
 	return Finding{Policy: PolicyEnterprise, Reason: fmt.Sprintf("the endpoint refuses CLUSTER SLOTS (%q), as a proxy with the Enterprise clustering policy does: one endpoint routes every key", clip(msg, 60))}, nil
 }
 
+// ProxyWithoutCluster is the finding for an endpoint that closed the
+// connection when asked CLUSTER SLOTS and answers on a new one: a proxy
+// that does not support the CLUSTER commands, as twemproxy, which closes
+// the connection on any command it does not know. It routes every key to
+// its shard itself, as AMR's Enterprise policy does: one endpoint.
+func ProxyWithoutCluster() Finding {
+	return Finding{Policy: PolicyEnterprise, Reason: "the endpoint closed the connection when asked CLUSTER SLOTS and answers on a new one, as a proxy without the CLUSTER commands does (twemproxy closes the connection on a command it does not support): one endpoint routes every key, as with the Enterprise clustering policy"}
+}
+
 // clip shortens s to at most n runes, marking the cut.
 func clip(s string, n int) string {
 	s = strings.TrimSpace(s)

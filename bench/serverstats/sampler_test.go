@@ -4,11 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -184,7 +180,7 @@ func TestSamplerWarnsOnceWhenINFOIsRefused(t *testing.T) {
 	if err := s.Admin.Do(ctx, "ACL", "SETUSER", "stats", "on", ">"+password, "~*", "+@all", "-info").Err(); err != nil {
 		t.Fatal(err)
 	}
-	twem := startNutcracker(t, s.Addr())
+	twem := benchtest.StartTwemproxyFor(t, s).Addr()
 	// Another server, that answers, goes on being sampled; the same user
 	// may read its INFO.
 	other := benchtest.StartServer(t)
@@ -334,59 +330,6 @@ func TestSamplerNamesTheHotShard(t *testing.T) {
 			t.Errorf("%s is not the hot shard but served %d GETs", addr, sum[addr])
 		}
 	}
-}
-
-// startNutcracker starts twemproxy in front of backend and returns its
-// address.
-func startNutcracker(t *testing.T, backend string) string {
-	t.Helper()
-	bin, err := exec.LookPath("nutcracker")
-	if err != nil {
-		t.Fatalf("nutcracker (twemproxy) is not on PATH: the tests check a proxy that does not pass INFO on (apt-get install nutcracker)")
-	}
-	port, err := localserver.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	statsPort, err := localserver.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	conf := fmt.Sprintf("amrbench:\n  listen: %s\n  hash: fnv1a_64\n  distribution: ketama\n  redis: true\n  servers:\n   - %s:1\n", addr, backend)
-	confFile := filepath.Join(dir, "nutcracker.yml")
-	if err := os.WriteFile(confFile, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-c", confFile, "-s", strconv.Itoa(statsPort), "-a", "127.0.0.1", "-o", filepath.Join(dir, "nutcracker.log"))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	// go-redis cannot be the judge: it opens every connection with HELLO,
-	// which twemproxy answers by closing it.
-	ping := func() error {
-		c, err := dial(context.Background(), addr, nil, nil, time.Second)
-		if err != nil {
-			return err
-		}
-		defer c.close()
-		_, err = c.do(time.Now().Add(time.Second), "PING")
-		return err
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for err := ping(); err != nil; err = ping() {
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "nutcracker.log"))
-			t.Fatalf("nutcracker did not answer PING on %s: %v\nlog:\n%s", addr, err, log)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return addr
 }
 
 // TestSamplerOverTLSWithAPassword reads a server through the dialer and

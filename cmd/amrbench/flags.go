@@ -33,8 +33,8 @@ func (f secondsOrDuration) Set(s string) error {
 	return nil
 }
 
-// byteSize is a size flag taking plain bytes or a binary suffix: 512, 4k,
-// 4KB, 4KiB, 1m, 1MiB (k = 1024).
+// byteSize is a size flag taking plain bytes or a unit as units.ParseBytes
+// reads them: 512, 4KB (4,000), 4KiB (4,096), 1MiB; a bare k is refused.
 type byteSize struct{ n *int }
 
 // String is empty for zero, so that --help states no default where the

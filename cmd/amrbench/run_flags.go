@@ -116,7 +116,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	f.timeout, f.connectTimeout = def.Timeout, def.ConnectTimeout
 	fs.Var(secondsOrDuration{&f.timeout}, "timeout", "command timeout")
 	fs.Var(secondsOrDuration{&f.connectTimeout}, "connect-timeout", "timeout to connect, including TLS and AUTH")
-	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection (default: room for a pipeline of the largest values, 4k to 32k)")
+	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection: 16KiB (16,384 B) or 16KB (16,000 B) (default: room for a pipeline of the largest values, 4KiB to 32KiB)")
 	fs.StringVar(&f.replyWait, "reply-wait", string(transport.ReplyWaitAuto), "how connections wait for replies: auto (a closed loop polls while replies come within a round of the others, as an event loop does, and parks in Go's network poller otherwise), park, or poll (a closed loop only)")
 	// Open loop.
 	fs.StringVar(&f.rate, "rate", "", "offered load in ops/s over all connections, e.g. 50k or 1.5M (at most 1G): an open loop whose latency is measured from each operation's due time")
@@ -139,7 +139,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.keyMedian, "key-median", 0, "G pattern: centre (default: the middle of the key range)")
 	fs.Float64Var(&f.zipfExp, "key-zipf-exp", spec.KeyZipfExp, "Z pattern: exponent, above 0 and below 5")
 	f.dataSize = spec.DataSize
-	fs.VarP(byteSize{&f.dataSize}, "data-size", "d", "value size in bytes")
+	fs.VarP(byteSize{&f.dataSize}, "data-size", "d", "value size in bytes: 1024, 1KiB (1,024 B) or 1KB (1,000 B)")
 	fs.StringVar(&f.dataSizeRange, "data-size-range", "", "value sizes drawn uniformly from MIN-MAX bytes")
 	fs.StringVar(&f.dataSizeList, "data-size-list", "", "value sizes drawn by weight: SIZE:WEIGHT,SIZE:WEIGHT,...")
 	fs.BoolVarP(&f.randomData, "random-data", "R", false, "random value bytes instead of a repeated character")

@@ -39,6 +39,9 @@ func describeTargetLine(t results.Target) string {
 func describeConnections(env *environment, target *bench.Target, limit int, w *results.Writer, at time.Time) error {
 	plan := target.ConnectionPlan()
 	fmt.Fprintf(env.stderr, "amrbench: %s\n", plan)
+	for _, note := range target.Notes() {
+		fmt.Fprintf(env.stderr, "amrbench: %s\n", note)
+	}
 	type warning struct {
 		code string
 		err  error

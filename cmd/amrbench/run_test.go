@@ -222,6 +222,10 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		{[]string{"run", "--rate-ramp", "10k:1k:1k"}, 2, "--rate-ramp"},
 		{[]string{"run", "--find-max"}, 2, "--find-max needs at least one --slo"},
 		{[]string{"run", "--rate", "1k", "--slo", "p99>2ms"}, 2, "--slo"},
+		// --find-max is a staircase of its own: with --slo and no --rate it
+		// goes on to connect.
+		{[]string{"run", "--find-max", "--slo", "p99<2ms", "-s", "127.0.0.1", "-p", "1", "--connect-timeout", "1s"}, 1, "connect to 127.0.0.1:1"},
+		{[]string{"run", "-d", "4k"}, 2, `"4k" is ambiguous: write 4KB (decimal, ×1000) or 4KiB (binary, ×1024)`},
 		{[]string{"run", "--rate-ramp", "1k:2k:1k:1500ms"}, 2, "whole number of --interval"},
 		{[]string{"run", "--rate-ramp", "1k:2k:1k", "--duration", "5s"}, 2, "drop --duration"},
 		{[]string{"run", "--connections", "2000000000"}, 2, "--connections 2000000000: from 1 to 1048576"},

@@ -170,6 +170,31 @@ func TestPlanCommandOnFixtures(t *testing.T) {
 	if res.code != 0 || !strings.Contains(res.stdout, "Balanced: B20: extrapolated from B10") || !strings.Contains(res.stdout, "Compute Optimized: X10: measured") {
 		t.Errorf("exit %d: %s\n%s", res.code, res.stderr, res.stdout)
 	}
+	// The data as keys: the plan adds the per-key overhead, and says so.
+	res = cli(t, nil, "plan", "--target-ops", "100k", "--slo", "p99<2ms", "--keys", "10M", "--value-size", "1KiB", filepath.Join(dir, "b10-search.jsonl"))
+	if want := "Data: 10,000,000 keys × (1,024 B value + 300 B per key, Microsoft's prefill rule) = 13.2 GB"; res.code != 0 || !strings.Contains(res.stdout, want) {
+		t.Errorf("--keys: exit %d, want %q: %s\n%s", res.code, want, res.stderr, res.stdout)
+	}
+	// Only a client-bound closed-loop run on B20: a lower bound, never a ✗.
+	res = cli(t, nil, "plan", "--target-ops", "25k", "--slo", "p99<2ms", filepath.Join(dir, "b20-client-bound.jsonl"))
+	if res.code != 0 || !strings.Contains(res.stdout, "≥ 21,618 measured ? (a lower bound: client-bound; run --find-max)") || !strings.Contains(res.stdout, "B0 to B20 not ruled out") {
+		t.Errorf("client-bound: exit %d: %s\n%s", res.code, res.stderr, res.stdout)
+	}
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--keys", "10M"}, "--keys needs --value-size"},
+		{[]string{"--value-size", "1KiB"}, "give --keys too"},
+		{[]string{"--keys", "10M", "--value-size", "1KiB", "--dataset", "5GB"}, "--dataset and --keys both describe the data"},
+		{[]string{"--dataset", "4g"}, `"4g" is ambiguous: write 4GB (decimal, ×1000) or 4GiB (binary, ×1024)`},
+		{[]string{"--keys", "lots", "--value-size", "1KiB"}, "--keys"},
+	} {
+		res := cli(t, nil, append([]string{"plan", "--target-ops", "100k", "--slo", "p99<2ms", filepath.Join(dir, "b10-search.jsonl")}, bad.args...)...)
+		if res.code != exitUsage || !strings.Contains(res.stderr, bad.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", bad.args, res.code, res.stderr, exitUsage, bad.want)
+		}
+	}
 	// Data beyond the largest size: the plan says so, and exits 1.
 	res = cli(t, nil, "plan", "--target-ops", "500k", "--slo", "p99<2ms", "--dataset", "10TB", filepath.Join(dir, "b10-search.jsonl"))
 	if res.code != 1 || !strings.Contains(res.stdout, "Impossible: 10.0 TB does not fit any Azure Managed Redis size") || strings.Count(res.stdout+res.stderr, "Impossible") != 1 {
@@ -253,9 +278,14 @@ func TestSKURunAndPlan(t *testing.T) {
 		if r.SKU == "B10" {
 			// The rate the steps reached depends on this machine's load; the
 			// plan must take exactly what the run found.
+			// A client that was the limit (this machine loaded) makes the
+			// rate it found a lower bound.
 			want := "searched"
-			if sum.SLO != nil && sum.SLO.MaxRate == 0 {
+			switch {
+			case sum.SLO != nil && sum.SLO.MaxRate == 0:
 				want = "never-met"
+			case sum.Client != nil && sum.Client.Bound:
+				want = "lower-bound"
 			}
 			if r.Evidence != want || sum.SLO == nil || r.Rate != sum.SLO.MaxRate || (r.Rate > 0 && r.PerVCPU != r.Rate/4) {
 				t.Errorf("B10: %s %v ops/s (%v per vCPU), the run's max_rate %+v", r.Evidence, r.Rate, r.PerVCPU, sum.SLO)

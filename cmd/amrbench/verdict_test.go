@@ -14,6 +14,7 @@ import (
 
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/internal/benchtest"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -245,7 +246,7 @@ func TestOneCPUClientIsFlaggedClientBound(t *testing.T) {
 	}
 	s := benchtest.StartServer(t)
 	dir := filepath.Join(t.TempDir(), "out")
-	cmd := exec.Command(nice, append([]string{"-n", "19", binary(t)}, runArgs(s, "--cpus", "1", "--connections", "50", "--pipeline", "16", "--duration", "3s", "--out", dir)...)...)
+	cmd := exec.Command(nice, append([]string{"-n", "19", binary(t)}, runArgs(s, "--cpus", "1", "--connections", "50", "--pipeline", "16", "--duration", "3s", "--sku", "B20", "--out", dir)...)...)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &bytes.Buffer{}, &stderr
 	if err := cmd.Start(); err != nil {
@@ -282,6 +283,24 @@ func TestOneCPUClientIsFlaggedClientBound(t *testing.T) {
 		t.Errorf("verdict %+v: not a lower bound", run.Summary.Verdict)
 	}
 	t.Logf("client: %+v", c)
+
+	// plan given only this run, for twice what it achieved: B20's figure
+	// is a lower bound, so B20 is left undecided ("≥ X ... run
+	// --find-max"), never marked too small.
+	need := strconv.Itoa(int(2 * run.Summary.AchievedRate))
+	res := cli(t, nil, "plan", "--target-ops", need, "--slo", "p99<10s", "--dataset", "1GB", dir)
+	if res.code != exitOK && res.code != exitFailed {
+		t.Fatalf("plan: exit %d: %s", res.code, res.stderr)
+	}
+	want := "measured ? (a lower bound: client-bound; run --find-max)"
+	if !strings.Contains(res.stdout, want) || !strings.Contains(res.stdout, "≥ "+units.FormatWhole(run.Summary.AchievedRate)) {
+		t.Errorf("plan for %s ops/s does not say B20's ≥ %s is a lower bound (%q):\n%s", need, units.FormatWhole(run.Summary.AchievedRate), want, res.stdout)
+	}
+	for _, line := range strings.Split(res.stdout, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "B20 ") && strings.Contains(line, "✗") {
+			t.Errorf("plan marks B20 too small from a client-bound run: %q", line)
+		}
+	}
 }
 
 // TestEnterprisePolicyAgainstAClusterIsAWarnedFailure drives an OSS cluster

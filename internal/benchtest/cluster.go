@@ -555,13 +555,3 @@ func (c *Cluster) stop() {
 		}
 	}
 }
-
-// StartEnterpriseStandIn starts a redis-server standing in for an endpoint
-// with AMR's Enterprise clustering policy: one endpoint that serves every
-// key, and refuses the CLUSTER commands (here by renaming CLUSTER away, so it
-// answers "unknown command" as a proxy that blocks it would answer with an
-// error).
-func StartEnterpriseStandIn(t testing.TB, opts ...Option) *Server {
-	t.Helper()
-	return StartServer(t, append(opts, WithArgs("--rename-command", "CLUSTER", ""))...)
-}

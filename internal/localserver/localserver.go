@@ -165,7 +165,7 @@ func (s *Server) start(bin string, extra []string) error {
 		"--daemonize", "no",
 	}, extra...)
 	cmd := exec.Command(bin, args...)
-	cmd.SysProcAttr = childProcAttr()
+	cmd.SysProcAttr = ChildProcAttr()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start redis-server: %w", err)
 	}

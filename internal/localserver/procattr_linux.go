@@ -2,8 +2,8 @@ package localserver
 
 import "syscall"
 
-// childProcAttr makes the kernel kill the server if amrbench dies, so a
+// ChildProcAttr makes the kernel kill a child process if amrbench dies, so a
 // killed benchmark never leaves a redis-server behind.
-func childProcAttr() *syscall.SysProcAttr {
+func ChildProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }

@@ -4,6 +4,6 @@ package localserver
 
 import "syscall"
 
-// childProcAttr has nothing to add where the kernel cannot tie the server's
+// ChildProcAttr has nothing to add where the kernel cannot tie a child's
 // life to ours; Close stops it.
-func childProcAttr() *syscall.SysProcAttr { return nil }
+func ChildProcAttr() *syscall.SysProcAttr { return nil }

@@ -9,12 +9,13 @@
 //
 // The conventions, as they stand:
 //
-//   - ParseBytes reads a value size with binary multiples (4k = 4KB = 4KiB =
-//     4096 bytes), as memtier_benchmark's -d does.
-//   - ParseDataSize reads a data set size with a unit: decimal multiples for
-//     kB, MB, GB, TB and PB (80GB = 80 × 10⁹ bytes, as Azure counts a
-//     cache's memory) and binary ones for KiB to PiB: every size
-//     FormatBytes writes reads back.
+//   - Sizes have one convention everywhere (-d, --buffer-size, a preset's
+//     data-size, plan --dataset): KB, MB, GB, TB and PB are decimal (1KB =
+//     1,000 bytes, as Azure counts a cache's memory), KiB, MiB, GiB, TiB and
+//     PiB binary (1KiB = 1,024 bytes); every size FormatBytes writes reads
+//     back. A bare k, m, g, t or p is refused as ambiguous
+//     (ErrAmbiguousSize), naming both readings, rather than guessed. ParseBytes reads a whole number of bytes, with or without a
+//     unit; ParseDataSize a data set size, which needs a unit.
 //   - ParsePercent reads "75%" or "75" and returns the fraction 0.75.
 //   - ParseRate reads operations per second with k (10³), M (10⁶) and G
 //     (10⁹), up to MaxRate (1G); FormatRate writes a rate back in the same

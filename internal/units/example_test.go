@@ -8,16 +8,17 @@ import (
 )
 
 func ExampleParseBytes() {
-	for _, s := range []string{"512", "4k", "4KiB", "1m", "3g"} {
+	for _, s := range []string{"512", "4KB", "4KiB", "1MiB", "4k", "3GiB"} {
 		n, err := units.ParseBytes(s)
 		fmt.Println(s, n, err)
 	}
 	// Output:
 	// 512 512 <nil>
-	// 4k 4096 <nil>
+	// 4KB 4000 <nil>
 	// 4KiB 4096 <nil>
-	// 1m 1048576 <nil>
-	// 3g 0 "3g" is not a size in bytes (for example 32, 1k or 4KiB)
+	// 1MiB 1048576 <nil>
+	// 4k 0 "4k" is ambiguous: write 4KB (decimal, ×1000) or 4KiB (binary, ×1024)
+	// 3GiB 0 "3GiB" is not a size in bytes from 0 to 2147483647 (for example 32, 4KB = 4,000 B or 4KiB = 4,096 B)
 }
 
 func ExampleParseDataSize() {

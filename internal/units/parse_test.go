@@ -14,11 +14,13 @@ func TestParseBytes(t *testing.T) {
 		want int
 		ok   bool
 	}{
-		{"512", 512, true}, {"4k", 4096, true}, {"4KB", 4096, true}, {"4KiB", 4096, true},
-		{"1m", 1 << 20, true}, {"1 GiB", 1 << 30, true}, {"0", 0, true}, {"7b", 7, true},
-		{" 2MiB ", 2 << 20, true}, {"2147483647", math.MaxInt32, true}, {"1g", 1 << 30, true},
-		{"-1", 0, false}, {"3g", 0, false}, {"lots", 0, false}, {"1.5k", 0, false}, {"", 0, false},
-		{"2147483648", 0, false}, {"kb", 0, false},
+		{"512", 512, true}, {"4KB", 4000, true}, {"4kb", 4000, true}, {"4KiB", 4096, true}, {"4 kib", 4096, true},
+		{"1MB", 1e6, true}, {"1MiB", 1 << 20, true}, {"1 GiB", 1 << 30, true}, {"0", 0, true}, {"7b", 7, true},
+		{" 2MiB ", 2 << 20, true}, {"2147483647", math.MaxInt32, true}, {"1GB", 1e9, true},
+		{"1.5KB", 1500, true}, {"1.5KiB", 1536, true}, {"0.5KiB", 512, true},
+		{"-1", 0, false}, {"3GiB", 0, false}, {"lots", 0, false}, {"", 0, false}, {"1.5", 0, false}, {"0.3KB", 300, true},
+		{"0.0005KB", 0, false}, {"2147483648", 0, false}, {"kb", 0, false}, {"1e3", 0, false}, {"NaN", 0, false},
+		{"0x10", 0, false}, {"inf", 0, false},
 	}
 	for _, tt := range tests {
 		got, err := ParseBytes(tt.in)
@@ -27,6 +29,25 @@ func TestParseBytes(t *testing.T) {
 		}
 		if err != nil && !strings.Contains(err.Error(), `"`+tt.in+`"`) {
 			t.Errorf("ParseBytes(%q): error %q does not quote the input", tt.in, err)
+		}
+	}
+}
+
+// TestBareMultiplesAreRefused checks that a bare k, m, g or t, which some
+// tools read as 1000 and others as 1024, is refused by every size parser
+// with both readings named, rather than guessed.
+func TestBareMultiplesAreRefused(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, decimal, binary string }{
+		{"4k", "4KB", "4KiB"}, {"4K", "4KB", "4KiB"}, {"1m", "1MB", "1MiB"}, {"80G", "80GB", "80GiB"}, {"1.5t", "1.5TB", "1.5TiB"},
+	}
+	for _, tt := range tests {
+		_, err := ParseBytes(tt.in)
+		_, dsErr := ParseDataSize(tt.in)
+		for _, e := range []error{err, dsErr} {
+			if e == nil || !strings.Contains(e.Error(), "ambiguous") || !strings.Contains(e.Error(), tt.decimal) || !strings.Contains(e.Error(), tt.binary) {
+				t.Errorf("%q: error %v, want it called ambiguous, naming %s and %s", tt.in, e, tt.decimal, tt.binary)
+			}
 		}
 	}
 }
@@ -48,6 +69,24 @@ func TestParseDataSize(t *testing.T) {
 		got, err := ParseDataSize(tt.in)
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("ParseDataSize(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestParseCount(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"1000000", 1e6, true}, {"1M", 1e6, true}, {"2.5k", 2500, true}, {"3G", 3e9, true}, {" 7 ", 7, true},
+		{"0", 0, false}, {"-1", 0, false}, {"1.5", 0, false}, {"lots", 0, false}, {"1e6", 0, false}, {"2e15", 0, false}, {"k", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := ParseCount(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseCount(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
 		}
 	}
 }

@@ -15,6 +15,10 @@
 // and the text lays them out beside the candidates' table, so the numbers
 // and the words that justify them stay in one package.
 //
-// capacity reads results and the SKU catalog (report/catalog); it writes
-// no files and reads no flags.
+// With prices (SetPricing, from report/prices), each recommended size shows
+// its monthly price and the arithmetic behind it; without, the plan says
+// why there are none.
+//
+// capacity reads results, the SKU catalog (report/catalog) and prices
+// (report/prices); it writes no files, reads no flags and asks no network.
 package capacity

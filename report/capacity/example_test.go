@@ -66,12 +66,13 @@ func ExamplePlan_WriteText() {
 		return
 	}
 	for i, line := range strings.Split(text.String(), "\n") {
-		if i < 3 || strings.HasPrefix(line, "  B20 ≈") {
+		if i < 4 || strings.HasPrefix(line, "  B20 ≈") {
 			fmt.Println(line)
 		}
 	}
 	// Output:
 	// Capacity plan: 500,000 ops/s at p99<2ms, 5.00 GB of data
+	// Data: 5.00 GB as given, no per-key overhead added (give --keys and --value-size to have the plan add 300 B per key)
 	// Each size must sustain 500,000 / (1 − 20.0 % throughput headroom) = 625,000 ops/s while meeting p99<2ms,
 	// and hold 5.00 GB in its usable memory × (1 − 25.0 % memory headroom); connections not checked (no --connections).
 	//   B20 ≈ 675,000: lowest of: Microsoft's GET scaling 400,000 × 810,000 / 480,000 = 675,000; per vCPU 400,000 / 4 × 8 = 800,000; per shard 400,000 / 2 × 6 = 1,200,000

@@ -7,6 +7,7 @@ import (
 
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report/catalog"
+	"github.com/amrbench/amrbench/report/prices"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -21,6 +22,9 @@ const (
 	// DefaultMaxErrorRate is the largest share of failed operations a run or
 	// step may have and still count as meeting the objectives.
 	DefaultMaxErrorRate = 0.001
+	// DefaultPerKeyOverheadBytes is what a key costs in memory besides its
+	// value, by Microsoft's prefill rule (catalog.PrefillOverheadBytes).
+	DefaultPerKeyOverheadBytes = catalog.PrefillOverheadBytes
 	// farExtrapolation is the vCPU ratio beyond which an extrapolation is
 	// called out as far from its measurement.
 	farExtrapolation = 4
@@ -32,8 +36,16 @@ type Input struct {
 	TargetOps float64 `json:"target_ops"`
 	// Objectives are the latency objectives every recommended SKU must meet.
 	Objectives []results.Objective `json:"-"`
-	// DatasetBytes is the data to hold; 0 skips the memory check.
+	// DatasetBytes is the data to hold, as it takes memory in the cache;
+	// 0 skips the memory check. With Keys, NewPlan computes it as Keys ×
+	// (ValueBytes + PerKeyOverheadBytes).
 	DatasetBytes float64 `json:"dataset_bytes"`
+	// Keys, ValueBytes and PerKeyOverheadBytes describe the data by its
+	// keys: their number, the mean value size and what each key costs
+	// besides its value (DefaultPerKeyOverheadBytes, Microsoft's rule).
+	Keys                float64 `json:"keys,omitempty"`
+	ValueBytes          float64 `json:"value_bytes,omitempty"`
+	PerKeyOverheadBytes float64 `json:"per_key_overhead_bytes,omitempty"`
 	// Connections is the application's client connections; 0 skips the
 	// connection check.
 	Connections int `json:"connections,omitempty"`
@@ -57,8 +69,15 @@ const (
 	// the plan's objectives, judged here from each step's histograms because
 	// the run searched for other objectives.
 	EvidenceRecomputed Evidence = "recomputed"
-	// EvidenceLowerBound is a run that met the objectives at its achieved
-	// rate without searching higher: the capacity is at least that.
+	// EvidenceSaturated is a closed-loop run the server limited (its
+	// verdict says its throughput is not a lower bound) that met the
+	// objectives: its rate is the capacity at them.
+	EvidenceSaturated Evidence = "saturated"
+	// EvidenceLowerBound is a run whose rate is only a lower bound of the
+	// capacity: one that met the objectives at its achieved rate without
+	// searching higher (a closed loop, or one open-loop rate), or a search
+	// the client limited or that was cut short (MeasuredRun.LowerBound says
+	// which).
 	EvidenceLowerBound Evidence = "lower-bound"
 	// EvidenceNeverMet is a search in which no rate met the objectives.
 	EvidenceNeverMet Evidence = "never-met"
@@ -79,13 +98,17 @@ type MeasuredRun struct {
 	Evidence Evidence `json:"evidence"`
 	// Rate is the operations per second that met the objectives (0 when
 	// none did or the run tells nothing).
-	Rate      float64 `json:"rate"`
-	PerVCPU   float64 `json:"per_vcpu,omitempty"`
-	PerShard  float64 `json:"per_shard,omitempty"`
-	How       string  `json:"how"`
-	workload  string
-	sku       *catalog.SKU
-	localhost bool
+	Rate float64 `json:"rate"`
+	// LowerBound says why Rate is only a lower bound of the capacity
+	// ("closed loop", "client-bound", "one rate", "cut short"); empty
+	// when it is the capacity itself.
+	LowerBound string  `json:"lower_bound,omitempty"`
+	PerVCPU    float64 `json:"per_vcpu,omitempty"`
+	PerShard   float64 `json:"per_shard,omitempty"`
+	How        string  `json:"how"`
+	workload   string
+	sku        *catalog.SKU
+	localhost  bool
 }
 
 // Basis says where a candidate SKU's capacity comes from.
@@ -110,14 +133,23 @@ type Candidate struct {
 	MaxConnections float64 `json:"max_connections,omitempty"`
 	FitsConns      bool    `json:"fits_connections"`
 	// Capacity is the rate meeting the objectives, measured or extrapolated.
-	Capacity   float64 `json:"capacity"`
-	Basis      Basis   `json:"basis"`
-	AtLeast    bool    `json:"at_least,omitempty"`
-	From       string  `json:"from,omitempty"`
-	Arithmetic string  `json:"arithmetic,omitempty"`
-	Far        bool    `json:"far,omitempty"`
-	Meets      bool    `json:"meets_throughput"`
-	sku        *catalog.SKU
+	Capacity float64 `json:"capacity"`
+	Basis    Basis   `json:"basis"`
+	// AtLeast is set when Capacity is only a lower bound, and LowerBound
+	// says why (MeasuredRun.LowerBound of the run it comes from). Such a
+	// candidate that falls short of the need is undecided, not too small.
+	AtLeast    bool   `json:"at_least,omitempty"`
+	LowerBound string `json:"lower_bound,omitempty"`
+	From       string `json:"from,omitempty"`
+	Arithmetic string `json:"arithmetic,omitempty"`
+	Far        bool   `json:"far,omitempty"`
+	Meets      bool   `json:"meets_throughput"`
+	// Undecided is set when the capacity is a lower bound below the need:
+	// the size may or may not sustain it (Meets is false, yet it is not too
+	// small), and only a search (--find-max) on it, or on a size measured
+	// in a way that gives a capacity, can tell.
+	Undecided bool `json:"undecided,omitempty"`
+	sku       *catalog.SKU
 }
 
 // TierPlan is the plan's answer for one tier.
@@ -129,6 +161,12 @@ type TierPlan struct {
 	Candidates  []*Candidate `json:"candidates,omitempty"`
 	// TooSmall says which smaller sizes do not hold the data.
 	TooSmall string `json:"too_small,omitempty"`
+	// NotRuledOut lists the sizes below Recommended (or, without one, every
+	// size that holds the data) whose figures are lower bounds below the
+	// need: they may be enough, and a search would tell.
+	NotRuledOut []string `json:"not_ruled_out,omitempty"`
+	// Price is the recommended size's price, when the plan has prices.
+	Price *prices.Price `json:"price,omitempty"`
 }
 
 // Plan is a capacity plan: the runs it read, and for each tier the smallest
@@ -144,6 +182,9 @@ type Plan struct {
 	// Possible is false when no tier has a recommendation.
 	Possible bool   `json:"possible"`
 	Answer   string `json:"answer"`
+	// Pricing is the recommended sizes' prices (SetPricing); nil when the
+	// plan was not asked for them.
+	Pricing *Pricing `json:"pricing,omitempty"`
 	// tierSKUs are the SKUs of the tier being planned.
 	tierSKUs []*catalog.SKU
 }
@@ -158,6 +199,12 @@ func NewPlan(c *catalog.Catalog, in Input, runs []results.NamedRun) (*Plan, erro
 	}
 	if in.MemoryHeadroom < 0 || in.MemoryHeadroom >= 1 || in.ThroughputHeadroom < 0 || in.ThroughputHeadroom >= 1 {
 		return nil, fmt.Errorf("headroom must be at least 0 %% and below 100 %%")
+	}
+	if in.Keys > 0 {
+		if in.ValueBytes < 0 || in.PerKeyOverheadBytes < 0 {
+			return nil, fmt.Errorf("value size %v B and per-key overhead %v B: neither may be negative", in.ValueBytes, in.PerKeyOverheadBytes)
+		}
+		in.DatasetBytes = in.Keys * (in.ValueBytes + in.PerKeyOverheadBytes)
 	}
 	p := &Plan{Input: in, NeededOps: in.TargetOps / (1 - in.ThroughputHeadroom)}
 	for _, o := range in.Objectives {
@@ -194,8 +241,10 @@ func (p *Plan) measuredTier(tier string) bool {
 
 // skuCapacity is what the runs of one SKU say about it.
 type skuCapacity struct {
-	rate     float64
-	atLeast  bool
+	rate    float64
+	atLeast bool
+	// bound is why rate is only a lower bound (MeasuredRun.LowerBound).
+	bound    string
 	neverMet bool
 	runs     int
 }
@@ -210,7 +259,7 @@ func (p *Plan) measuredCapacities(tier string) map[string]*skuCapacity {
 			continue
 		}
 		switch r.Evidence {
-		case EvidenceSearched, EvidenceRecomputed, EvidenceNeverMet:
+		case EvidenceSearched, EvidenceRecomputed, EvidenceSaturated, EvidenceNeverMet:
 			c := caps[r.SKU]
 			if c == nil || c.atLeast {
 				c = &skuCapacity{rate: r.Rate}
@@ -222,11 +271,13 @@ func (p *Plan) measuredCapacities(tier string) map[string]*skuCapacity {
 		case EvidenceLowerBound:
 			c := caps[r.SKU]
 			if c == nil {
-				c = &skuCapacity{rate: r.Rate, atLeast: true}
+				c = &skuCapacity{rate: r.Rate, atLeast: true, bound: r.LowerBound}
 				caps[r.SKU] = c
 			}
 			if c.atLeast {
-				c.rate = math.Max(c.rate, r.Rate)
+				if r.Rate > c.rate {
+					c.rate, c.bound = r.Rate, r.LowerBound
+				}
 				c.runs++
 			}
 		}
@@ -263,6 +314,9 @@ func (p *Plan) planTier(c *catalog.Catalog, tier string) *TierPlan {
 			tp.Recommended, tp.Basis = s.Name, cand.Basis
 			break
 		}
+		if cand.FitsConns && cand.Undecided {
+			tp.NotRuledOut = append(tp.NotRuledOut, s.Name)
+		}
 	}
 	tp.Candidates = fitting
 	if len(tooSmall) > 0 && p.Input.DatasetBytes > 0 {
@@ -276,58 +330,7 @@ func (p *Plan) planTier(c *catalog.Catalog, tier string) *TierPlan {
 			units.FormatGB(cap.Value), units.FormatPercent(p.Input.MemoryHeadroom), units.FormatGB(cap.Value*(1-p.Input.MemoryHeadroom)))
 	}
 
-	measured := len(caps) > 0
-	tierRuns := 0
-	for _, r := range p.Runs {
-		if r.Tier == tier {
-			tierRuns++
-		}
-	}
-	switch {
-	case len(fitting) == 0:
-		largest := skus[len(skus)-1]
-		cap, usable := largest.DataCapacity()
-		what := "usable"
-		if !usable {
-			what = "total (usable not published)"
-		}
-		tp.Verdict = fmt.Sprintf("%s does not fit any %s size: the largest, %s, has %s %s, of which the plan lets data take %s",
-			units.FormatBytes(p.Input.DatasetBytes), tier, largest.Name, units.FormatGB(cap.Value), what, units.FormatGB(cap.Value*(1-p.Input.MemoryHeadroom)))
-	case tp.Recommended != "":
-		cand := fitting[len(fitting)-1]
-		tp.Verdict = fmt.Sprintf("%s: %s", tp.Recommended, describeBasis(cand))
-	case !measured && tierRuns > 0:
-		tp.Verdict = fmt.Sprintf("the %d run(s) of this tier give no rate that meets %s (see Measured); not guessed", tierRuns, p.objectivesText())
-		tp.Candidates = nil
-	case !measured:
-		first := fitting[0]
-		for _, cand := range fitting {
-			if cand.FitsConns {
-				first = cand
-				break
-			}
-		}
-		tp.Verdict = fmt.Sprintf("no measurement of this tier: not guessed. The smallest size that holds the data is %s; measure it: amrbench run --sku %s ... --slo '%s' --find-max",
-			first.SKU, first.SKU, strings.Join(p.Objectives, ","))
-		tp.Candidates = nil
-	case len(refs) == 0:
-		tp.Verdict = fmt.Sprintf("%s was never met on the measured size(s) of this tier, even at the lowest rate tried: more shards add throughput, not lower latency at low load, so no %s size is recommended",
-			p.objectivesText(), tier)
-	default:
-		best := fitting[len(fitting)-1]
-		for _, cand := range fitting {
-			if cand.Capacity > best.Capacity {
-				best = cand
-			}
-		}
-		switch {
-		case !anyConns(fitting):
-			tp.Verdict = fmt.Sprintf("no %s size that holds the data accepts %s connections", tier, units.FormatWhole(float64(p.Input.Connections)))
-		default:
-			tp.Verdict = fmt.Sprintf("no %s size reaches %s ops/s at %s: the highest estimate is %s, %s ops/s (%s)", tier,
-				units.FormatWhole(p.NeededOps), p.objectivesText(), best.SKU, units.FormatWhole(best.Capacity), best.Basis)
-		}
-	}
+	p.tierVerdict(tp, skus, fitting, caps, refs)
 	return tp
 }
 
@@ -368,11 +371,11 @@ func (p *Plan) candidate(s *catalog.SKU, caps map[string]*skuCapacity, refs []*c
 	c.MaxConnections = s.MaxConnections.Value
 	c.FitsConns = p.Input.Connections == 0 || !s.MaxConnections.Known() || float64(p.Input.Connections) <= s.MaxConnections.Value
 	if m := caps[s.Name]; m != nil {
-		c.Capacity, c.Basis, c.AtLeast = m.rate, BasisMeasured, m.atLeast
+		c.Capacity, c.Basis, c.AtLeast, c.LowerBound = m.rate, BasisMeasured, m.atLeast, m.bound
 	} else if ref := nearest(s, refs); ref != nil {
 		m := caps[ref.Name]
 		c.Capacity, c.Arithmetic = extrapolate(ref, m.rate, s, pivot(s, p.tierSKUs))
-		c.Basis, c.From, c.AtLeast = BasisExtrapolated, ref.Name, m.atLeast
+		c.Basis, c.From, c.AtLeast, c.LowerBound = BasisExtrapolated, ref.Name, m.atLeast, m.bound
 		if c.Capacity == 0 {
 			c.Basis = BasisNone
 		}
@@ -382,6 +385,7 @@ func (p *Plan) candidate(s *catalog.SKU, caps map[string]*skuCapacity, refs []*c
 		c.Basis = BasisNone
 	}
 	c.Meets = c.Capacity >= p.NeededOps
+	c.Undecided = c.AtLeast && !c.Meets && c.Basis != BasisNone
 	return c
 }
 
@@ -389,9 +393,12 @@ func (p *Plan) candidate(s *catalog.SKU, caps map[string]*skuCapacity, refs []*c
 func (p *Plan) answer(c *catalog.Catalog) {
 	var picks, none []string
 	for _, t := range p.Tiers {
-		if t.Recommended != "" {
+		switch {
+		case t.Recommended != "" && len(t.NotRuledOut) > 0:
+			picks = append(picks, fmt.Sprintf("%s %s or smaller (%s; %s not ruled out)", t.Tier, t.Recommended, t.Basis, sizeRange(t.NotRuledOut)))
+		case t.Recommended != "":
 			picks = append(picks, fmt.Sprintf("%s %s (%s)", t.Tier, t.Recommended, t.Basis))
-		} else {
+		default:
 			none = append(none, t.Tier)
 		}
 	}

@@ -33,25 +33,60 @@ type fixture struct {
 	keyMaximum int
 	objectives []string // nil: a closed-loop run at one rate, steps[0]
 	steps      []step
+	// closedSLO are objectives a closed-loop run judged as a whole (run
+	// --slo without a rate).
+	closedSLO []string
+	// client and verdict are the engine's say on the run (SPEC-16): the
+	// client was the limit, or the server was (verdict.lower_bound false).
+	client  *results.ClientSummary
+	verdict *results.Verdict
+	// serverCPU, when above 0, is the main-thread CPU (% of a core) of the
+	// one primary in server records beside every interval (issue 17).
+	serverCPU float64
 }
 
 var fixtures = []fixture{
 	// Balanced B10 searched p99<2ms: met up to 400,000 ops/s.
 	{"b10-search.jsonl", "B10", 6797582, []string{"p99<2ms"}, []step{
-		{100000, 800, 1500, 0}, {200000, 1000, 2500, 0}, {300000, 1400, 4000, 0}, {400000, 1900, 6000, 0}, {500000, 3500, 12000, 0}}},
+		{100000, 800, 1500, 0}, {200000, 1000, 2500, 0}, {300000, 1400, 4000, 0}, {400000, 1900, 6000, 0}, {500000, 3500, 12000, 0}}, nil, nil, nil, 0},
 	// Compute Optimized X10 searched p99<2ms: met up to 700,000 ops/s.
 	{"x10-search.jsonl", "X10", 6797582, []string{"p99<2ms"}, []step{
-		{500000, 900, 1800, 0}, {600000, 1200, 2600, 0}, {700000, 1800, 4000, 0}, {800000, 2600, 9000, 0}}},
+		{500000, 900, 1800, 0}, {600000, 1200, 2600, 0}, {700000, 1800, 4000, 0}, {800000, 2600, 9000, 0}}, nil, nil, nil, 0},
 	// Memory Optimized M10, closed loop: 150,000 ops/s with p99 1.2 ms.
-	{"m10-closed.jsonl", "M10", 99999, nil, []step{{150000, 1200, 3000, 0}}},
+	{"m10-closed.jsonl", "M10", 99999, nil, []step{{150000, 1200, 3000, 0}}, nil, nil, nil, 0},
 	// Compute Optimized X3 searched p99<2ms and never met it.
-	{"x3-never.jsonl", "X3", 1699395, []string{"p99<2ms"}, []step{{50000, 2500, 4000, 0}, {100000, 3000, 5000, 0}}},
+	{"x3-never.jsonl", "X3", 1699395, []string{"p99<2ms"}, []step{{50000, 2500, 4000, 0}, {100000, 3000, 5000, 0}}, nil, nil, nil, 0},
 	// Balanced B20, closed loop, p99 3 ms: misses p99<2ms at that rate.
-	{"b20-missed.jsonl", "B20", 99999, nil, []step{{500000, 3000, 5000, 0}}},
+	{"b20-missed.jsonl", "B20", 99999, nil, []step{{500000, 3000, 5000, 0}}, nil, nil, nil, 0},
 	// Balanced B10 searched p99<2ms; its 300,000 step failed 1 % of operations.
-	{"b10-errors.jsonl", "B10", 99999, []string{"p99<2ms"}, []step{{200000, 1000, 2500, 0}, {300000, 1200, 2500, 3000}}},
+	{"b10-errors.jsonl", "B10", 99999, []string{"p99<2ms"}, []step{{200000, 1000, 2500, 0}, {300000, 1200, 2500, 3000}}, nil, nil, nil, 0},
 	// A run with no --sku.
-	{"nosku.jsonl", "", 99999, nil, []step{{100000, 500, 900, 0}}},
+	{"nosku.jsonl", "", 99999, nil, []step{{100000, 500, 900, 0}}, nil, nil, nil, 0},
+	// Balanced B20, closed loop on a client of one CPU that it used up:
+	// 21,618 ops/s at p99 1.2 ms, a lower bound of what B20 can do.
+	{"b20-client-bound.jsonl", "B20", 99999, nil, []step{{21618, 1200, 3000, 0}}, nil,
+		&results.ClientSummary{Bound: true, BoundIntervals: 1, CPUPctMax: 99, CPUPctMean: 97, CPUBudget: 1, Reason: "CPU 97 % of its budget of 1 CPU (--cpus 1)"},
+		&results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01, LowerBound: true}, 0},
+	// Balanced B20, closed loop, the server the limit (the engine's verdict:
+	// server-bound, not a lower bound): 300,000 ops/s at p99 1.5 ms is
+	// B20's capacity.
+	{"b20-saturated.jsonl", "B20", 99999, nil, []step{{300000, 1500, 3000, 0}}, nil,
+		&results.ClientSummary{CPUPctMax: 41, CPUPctMean: 38, CPUBudget: 8},
+		&results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01, ServerBound: &results.ServerBound{
+			Shard: "10.0.0.4:8500", Reason: "cpu", OpsPerSec: 300000, Saturated: 1, Intervals: 1, Level: 96}}, 0},
+	// Balanced B10 searched p99<2ms up to 300,000 ops/s, but the client
+	// fell behind its schedule: the search's answer is a lower bound.
+	{"b10-search-client.jsonl", "B10", 99999, []string{"p99<2ms"}, []step{{100000, 800, 1500, 0}, {200000, 1000, 2500, 0}, {300000, 1900, 6000, 0}}, nil,
+		&results.ClientSummary{Bound: true, BoundIntervals: 1, CPUPctMax: 35, CPUPctMean: 30, CPUBudget: 4, LateShare: 0.04, Reason: "4 % of operations started late"},
+		&results.Verdict{Status: results.StatusOK, MaxErrorRate: 0.01, LowerBound: true}, 0},
+	// Balanced B20, closed loop, its one primary's main thread at 97 % of a
+	// core in every interval (its server records), in a file without a
+	// verdict: the plan decides it from the records; 280,000 ops/s at p99
+	// 1.5 ms is what B20's server could do, its capacity.
+	{"b20-server-bound.jsonl", "B20", 99999, nil, []step{{280000, 1500, 3000, 0}, {280000, 1500, 3000, 0}}, nil, nil, nil, 97},
+	// Balanced B10, closed loop judged against p99<2ms as a whole (run
+	// --slo without a rate): met, at 90,000 ops/s.
+	{"b10-closed-slo.jsonl", "B10", 99999, nil, []step{{90000, 1500, 3000, 0}}, []string{"p99<2ms"}, nil, nil, 0},
 }
 
 // build returns the fixture as a result file: a header, one 1-second
@@ -68,7 +103,7 @@ func (f fixture) build() ([]byte, error) {
 		RunID: "fixture-" + f.file, Start: t0, Host: "client-vm", Segment: "0/1", Mode: mode, IntervalS: 1,
 		Connections: 300, Pipeline: 1, Percentiles: results.DefaultPercentiles,
 		Target: results.Target{Endpoint: "cache.westeurope.redis.azure.net:10000", TLS: true, ClusterPolicy: "oss", Auth: "password", SKU: f.sku},
-		SLO:    f.objectives,
+		SLO:    append(f.objectives, f.closedSLO...),
 		Workload: json.RawMessage(fmt.Sprintf(`{"ratio":{"sets":0,"gets":1},"key_prefix":"key:","key_minimum":0,"key_maximum":%d,`+
 			`"key_pattern":{"set":"R","get":"R"},"data_size":1024,"random_data":false,"seed":7}`, f.keyMaximum)),
 	}
@@ -105,12 +140,21 @@ func (f fixture) build() ([]byte, error) {
 			return nil, err
 		}
 		ivs = append(ivs, iv)
+		if f.serverCPU > 0 {
+			cpu := f.serverCPU
+			rec := &results.ServerInterval{Index: iv.Index, Start: iv.Start, End: iv.End, Servers: map[string]*results.ServerSample{
+				"10.0.0.4:8500": {Role: results.RolePrimary, ElapsedS: 1, MainThreadCPUPercent: &cpu}}}
+			if err := w.WriteServer(rec); err != nil {
+				return nil, err
+			}
+		}
 	}
 	// Summarize judges the steps by the header's objectives, as a run does.
 	sum, err := results.Summarize(h, ivs)
 	if err != nil {
 		return nil, err
 	}
+	sum.Client, sum.Verdict = f.client, f.verdict
 	if err := w.WriteSummary(sum); err != nil {
 		return nil, err
 	}
@@ -265,10 +309,19 @@ func TestPlanArithmetic(t *testing.T) {
 
 	// Memory Optimized from M10's lower bound of 150,000: M20 ≥ 150,000 (per shard, 2 → 2),
 	// M50 ≥ 450,000 (per shard 150,000 / 2 × 6), M100 ≥ 900,000 (per shard 150,000 / 2 × 12,
-	// below Microsoft's scaling 978,261 and per vCPU 1,200,000).
+	// below Microsoft's scaling 978,261 and per vCPU 1,200,000). M100 is enough; M10 to M50
+	// are lower bounds below the need, so they are not ruled out.
 	mem := tierPlan(t, p, "Memory Optimized")
-	if mem.Recommended != "M100" || mem.Basis != BasisExtrapolated {
-		t.Errorf("Memory: %s (%s), want M100; %s", mem.Recommended, mem.Basis, mem.Verdict)
+	if mem.Recommended != "M100" || mem.Basis != BasisExtrapolated || strings.Join(mem.NotRuledOut, ",") != "M10,M20,M50" {
+		t.Errorf("Memory: %s (%s), not ruled out %v, want M100 and M10 to M50; %s", mem.Recommended, mem.Basis, mem.NotRuledOut, mem.Verdict)
+	}
+	if want := "M10 to M50 are not ruled out: M10 ≥ 150,000 ops/s (measured) is a lower bound (closed loop) below the 625,000 ops/s needed, not a capacity; run --find-max on M10"; !strings.Contains(mem.Verdict, want) {
+		t.Errorf("Memory verdict %q, want it to say %q", mem.Verdict, want)
+	}
+	for _, sku := range []string{"M10", "M20", "M50"} {
+		if c := candidate(t, mem, sku); !c.Undecided || c.LowerBound != "closed loop" {
+			t.Errorf("%s: undecided %v, lower bound %q", sku, c.Undecided, c.LowerBound)
+		}
 	}
 	for sku, want := range map[string]float64{"M10": 150000, "M20": 150000, "M50": 450000, "M100": 900000} {
 		if c := candidate(t, mem, sku); c.Capacity != want || !c.AtLeast {
@@ -284,7 +337,7 @@ func TestPlanArithmetic(t *testing.T) {
 	if fl.Recommended != "" || !strings.Contains(fl.Verdict, "no measurement of this tier: not guessed") || !strings.Contains(fl.Verdict, "A250") {
 		t.Errorf("Flash: %+v", fl)
 	}
-	if !p.Possible || !strings.Contains(p.Answer, "Balanced B20 (extrapolated), Memory Optimized M100 (extrapolated), Compute Optimized X10 (measured)") {
+	if !p.Possible || !strings.Contains(p.Answer, "Balanced B20 (extrapolated), Memory Optimized M100 or smaller (extrapolated; M10 to M50 not ruled out), Compute Optimized X10 (measured)") {
 		t.Errorf("answer %q", p.Answer)
 	}
 	if len(p.Warnings) != 0 {

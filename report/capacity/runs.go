@@ -44,17 +44,26 @@ func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 		}
 		sum = s
 	}
-	if (sum.SLO != nil && len(sum.SLO.Steps) > 0) || stepped(nr.Run.Intervals) {
+	clientBound, why := results.RunClientBound(nr.Run)
+	verdict := results.RunVerdict(nr.Run)
+	if results.Searched(sum.SLO) || stepped(nr.Run.Intervals) {
 		if err := p.readSteps(nr.Run, sum.SLO, pr); err != nil {
 			pr.Evidence, pr.How = EvidenceUnusable, err.Error()
 			return pr
 		}
-		if cut && pr.Rate > 0 {
-			pr.Evidence = EvidenceLowerBound
+		switch {
+		case pr.Rate > 0 && clientBound:
+			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundClient
+			pr.How += "; but the client was the limit (" + clientReason(why) + "), not the cache, which may do more: search again from a larger client or with more --cpus"
+		case pr.Rate > 0 && h.FindMax() && verdict != nil && verdict.LowerBound:
+			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundClient
+			pr.How += "; but its verdict says the steps above it failed where the client was the limit, not the cache, which may do more: search again from a larger client or with more --cpus"
+		case pr.Rate > 0 && cut:
+			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundCut
 			pr.How += "; the run was cut short, so its search may not have reached the highest rate: at least that"
 		}
 	} else {
-		p.readSingleRate(nr.Run, sum, pr)
+		p.readSingleRate(nr.Run, sum, verdict, pr, clientBound, why)
 	}
 	if pr.Rate > 0 {
 		if pr.VCPUs > 0 {
@@ -65,6 +74,32 @@ func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 		}
 	}
 	return pr
+}
+
+// serverSetPace reports whether a run's verdict (results.RunVerdict: its
+// summary's, or decided from its server records in files without one) says
+// a server's CPU or its one thread running commands set the pace, so that
+// its throughput is not a lower bound of the capacity. A server whose
+// memory was full is not saturated with operations.
+func serverSetPace(v *results.Verdict) bool {
+	return v != nil && !v.LowerBound && (v.ServerBound == nil || v.ServerBound.Reason != "memory")
+}
+
+// describeServerBound says which server set the pace, as the verdict names
+// it.
+func describeServerBound(v *results.Verdict) string {
+	if v == nil || v.ServerBound == nil {
+		return "its throughput is not a lower bound"
+	}
+	return v.ServerBound.String()
+}
+
+// clientReason is why the client was the limit, as the run's summary says.
+func clientReason(why string) string {
+	if why == "" {
+		return "its summary says so"
+	}
+	return why
 }
 
 // stepped reports whether the measured intervals belong to steps of a
@@ -159,9 +194,21 @@ func lowestStep(steps []results.SLOStep) string {
 	return text
 }
 
+// Why a run's rate is only a lower bound of the capacity.
+const (
+	boundClosedLoop = "closed loop"
+	boundClient     = "client-bound"
+	boundOneRate    = "one rate"
+	boundCut        = "cut short"
+)
+
 // readSingleRate reads a run at one rate (closed loop, or open loop without
-// a search).
-func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, pr *MeasuredRun) {
+// a search). Its rate, when it met the objectives, is a lower bound of the
+// capacity: a closed loop offers what its connections can, an open loop
+// the rate it was given, and a client that was the limit shows its own.
+// Only a closed loop whose verdict says its throughput is not a lower bound
+// (a server set the pace) gives the capacity itself.
+func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, verdict *results.Verdict, pr *MeasuredRun, clientBound bool, why string) {
 	totals, _, err := results.Totals(run.Intervals)
 	if err != nil {
 		pr.Evidence, pr.How = EvidenceUnusable, err.Error()
@@ -170,8 +217,23 @@ func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, pr *Measur
 	ok, text := p.judge(totals)
 	rate := sum.AchievedRate
 	if ok && rate > 0 {
-		pr.Rate, pr.Evidence = rate, EvidenceLowerBound
-		pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved; it did not search higher, so the capacity is at least that", p.objectivesText(), text, units.FormatWhole(rate))
+		pr.Rate = rate
+		switch {
+		case clientBound:
+			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundClient
+			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved, but the client was the limit (%s): a lower bound of the cache's capacity; run --find-max from a larger client for the capacity",
+				p.objectivesText(), text, units.FormatWhole(rate), clientReason(why))
+		case run.Header.Mode != results.ModeOpen && serverSetPace(verdict):
+			pr.Evidence = EvidenceSaturated
+			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved, and its verdict says the server set the pace (%s): the capacity at the objectives",
+				p.objectivesText(), text, units.FormatWhole(rate), describeServerBound(verdict))
+		case run.Header.Mode != results.ModeOpen:
+			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundClosedLoop
+			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved in a closed loop, which offers what its connections can, not what the cache can take: a lower bound; run --find-max for the capacity", p.objectivesText(), text, units.FormatWhole(rate))
+		default:
+			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundOneRate
+			pr.How = fmt.Sprintf("met %s (%s) at the %s ops/s it achieved; it did not search higher, so the capacity is at least that: run --find-max for the capacity", p.objectivesText(), text, units.FormatWhole(rate))
+		}
 		return
 	}
 	pr.Evidence = EvidenceMissed
@@ -193,12 +255,14 @@ func (p *Plan) judge(totals map[string]*results.CommandStats) (bool, string) {
 		}
 		parts = append(parts, fmt.Sprintf("%s %s ms", strings.SplitN(o.String(), "<", 2)[0], units.FormatMillis(float64(v))))
 	}
-	if all := totals[results.AllCommands]; all != nil && all.Count > 0 {
-		share := float64(all.ErrorCount()) / float64(all.Count)
+	if all := totals[results.AllCommands]; all != nil && all.ErrorCount() > 0 {
+		share := float64(all.ErrorCount()) / float64(all.Issued())
+		text := fmt.Sprintf("%s of operations failed", units.FormatPercent(share))
 		if share > p.Input.MaxErrorRate {
 			ok = false
-			parts = append(parts, fmt.Sprintf("%s of operations failed", units.FormatPercent(share)))
+			text += fmt.Sprintf(", above the %s allowed", units.FormatPercent(p.Input.MaxErrorRate))
 		}
+		parts = append(parts, text)
 	}
 	return ok, strings.Join(parts, ", ")
 }

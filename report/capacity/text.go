@@ -34,7 +34,14 @@ func (p *Plan) WriteText(w io.Writer) error {
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(w, "\n%s\n%s\n", p.Answer, "Measured capacities come from runs on that SKU; extrapolated ones are estimates from the nearest "+
+	tail := p.Answer + "\n"
+	if c := p.cheapest(); c != "" {
+		tail += c + "\n"
+	}
+	if pt := p.pricingText(); pt != "" {
+		tail += pt + "\n"
+	}
+	_, err := fmt.Fprintf(w, "\n%s%s\n", tail, "Measured capacities come from runs on that SKU; extrapolated ones are estimates from the nearest "+
 		"measured size of the same tier, never across tiers. Catalog figures: amrbench tiers.")
 	return err
 }
@@ -51,6 +58,18 @@ func (p *Plan) headline() string {
 		fmt.Fprintf(&b, ", %s connections", units.FormatWhole(float64(in.Connections)))
 	}
 	b.WriteString("\n")
+	switch {
+	case in.Keys > 0:
+		source := "Microsoft's prefill rule"
+		if in.PerKeyOverheadBytes != DefaultPerKeyOverheadBytes {
+			source = "as given"
+		}
+		fmt.Fprintf(&b, "Data: %s keys × (%s B value + %s B per key, %s) = %s\n",
+			units.FormatWhole(in.Keys), units.FormatWhole(in.ValueBytes), units.FormatWhole(in.PerKeyOverheadBytes), source, units.FormatBytes(in.DatasetBytes))
+	case in.DatasetBytes > 0:
+		fmt.Fprintf(&b, "Data: %s as given, no per-key overhead added (give --keys and --value-size to have the plan add %d B per key)\n",
+			units.FormatBytes(in.DatasetBytes), DefaultPerKeyOverheadBytes)
+	}
 	fmt.Fprintf(&b, "Each size must sustain %s / (1 − %s throughput headroom) = %s ops/s while meeting %s",
 		units.FormatWhole(in.TargetOps), units.FormatPercent(in.ThroughputHeadroom), units.FormatWhole(p.NeededOps), p.objectivesText())
 	if in.DatasetBytes > 0 {
@@ -77,6 +96,9 @@ func (p *Plan) writeRuns(w io.Writer) error {
 			rate = units.FormatWhole(r.Rate)
 			if r.Evidence == EvidenceLowerBound {
 				rate = "≥ " + rate
+				if r.LowerBound != "" {
+					rate += " (" + r.LowerBound + ")"
+				}
 			}
 			if r.PerVCPU > 0 {
 				perV = units.FormatWhole(r.PerVCPU)
@@ -112,6 +134,9 @@ func (p *Plan) writeRuns(w io.Writer) error {
 // their extrapolations.
 func (p *Plan) writeTier(w io.Writer, t *TierPlan) error {
 	text := fmt.Sprintf("\n%s: %s\n", t.Tier, t.Verdict)
+	if t.Price != nil {
+		text += "  " + t.Recommended + " " + priceLine(t.Price) + "\n"
+	}
 	if t.TooSmall != "" {
 		text += fmt.Sprintf("  %s\n", t.TooSmall)
 	}
@@ -171,7 +196,15 @@ func (p *Plan) candidateCells(c *Candidate) (mem, conns, capText string) {
 			capText = "≥ " + capText
 		}
 	}
-	if c.Basis != BasisNone {
+	switch {
+	case c.Undecided:
+		// A lower bound short of the need says nothing against the size.
+		capText += " ? (a lower bound"
+		if c.LowerBound != "" {
+			capText += ": " + c.LowerBound
+		}
+		capText += "; run --find-max)"
+	case c.Basis != BasisNone:
 		capText += " " + mark(c.Meets)
 	}
 	return mem, conns, capText
