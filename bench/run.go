@@ -85,11 +85,18 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	if spec.Ratio.Gets > 0 {
 		kinds = append(kinds, workloads.Get)
 	}
-	if err := waitForStart(ctx, cfg, obs); err != nil {
+	onTime, err := waitForStart(ctx, cfg, obs)
+	if err != nil {
 		out.Interrupted = true
 		return out, nil
 	}
 	out.Start = time.Now()
+	if onTime {
+		// The load starts at the agreed instant, though the workers begin
+		// a moment after it: operations due in between are sent late (and
+		// counted as late past the threshold), never skipped.
+		out.Start = cfg.StartAt.Add(-cfg.Warmup)
+	}
 	out.Measured = out.Start.Add(cfg.Warmup)
 	if !cfg.StartAt.IsZero() {
 		out.Measured = cfg.StartAt
@@ -465,15 +472,17 @@ func later(a, b time.Time) time.Time {
 
 // waitForStart waits until the load must start for the measured window to
 // begin at cfg.StartAt, and tells obs when it is too late for that. It
-// returns ctx's error if ctx is cancelled while waiting.
-func waitForStart(ctx context.Context, cfg Config, obs Observer) error {
+// reports whether it waited for that instant (false without --start-at, or
+// when it was already past), and returns ctx's error if ctx is cancelled
+// while waiting.
+func waitForStart(ctx context.Context, cfg Config, obs Observer) (bool, error) {
 	if cfg.StartAt.IsZero() {
-		return nil
+		return false, nil
 	}
 	wait := time.Until(cfg.StartAt.Add(-cfg.Warmup))
 	if wait <= 0 {
 		late := -wait
-		return obs.Event(&results.Event{
+		return false, obs.Event(&results.Event{
 			Time: time.Now(), Kind: results.EventWarning, Code: results.WarnStartedLate,
 			Detail: fmt.Sprintf("started %s after --start-at%s (opening the connections or the preload took longer): the measured window is cut from --start-at, and its first interval is short",
 				late.Round(time.Millisecond), map[bool]string{true: " less the warmup", false: ""}[cfg.Warmup > 0]),
@@ -483,9 +492,9 @@ func waitForStart(ctx context.Context, cfg Config, obs Observer) error {
 	defer timer.Stop()
 	select {
 	case <-timer.C:
-		return nil
+		return true, nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return false, ctx.Err()
 	}
 }
 

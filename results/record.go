@@ -174,6 +174,10 @@ type Header struct {
 	// Sources lists the runs a merged run was made from; empty for a run
 	// that was measured.
 	Sources []Source `json:"sources,omitempty"`
+	// Node and Pod name the Kubernetes node and pod the run ran in (from
+	// the downward API, as amrbench k8s-job sets it); empty elsewhere.
+	Node string `json:"node,omitempty"`
+	Pod  string `json:"pod,omitempty"`
 	// CountExcludesErrors says that every count of the file counts
 	// successful operations only, failures being counted in their error
 	// class alone. Files written before it was set counted failures in

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
@@ -38,6 +39,8 @@ type environment struct {
 	// setting (runtime.GOMAXPROCS); nil leaves the process alone, as tests
 	// running subcommands in-process need.
 	setMaxProcs func(int) int
+	// now is the time; nil means time.Now.
+	now func() time.Time
 }
 
 // command is one subcommand.
@@ -53,6 +56,7 @@ var commands = map[string]command{
 	"plan":    {summary: "recommend the smallest SKU per tier from measured runs", run: planCommand},
 	"report":  {summary: "render a result file again: text, md, csv, html, hgrm or hlog", run: reportCommand},
 	"merge":   {summary: "merge the results of one test run from several machines", run: mergeCommand},
+	"k8s-job": {summary: "print a Kubernetes Job that runs one test from many pods", run: k8sJobCommand},
 	"version": {summary: "print the version", run: versionCommand},
 }
 
@@ -70,15 +74,21 @@ var errAnswered = errors.New("answered")
 
 func main() {
 	redis.SetLogger(quietLogger{}) // go-redis's own log lines would garble our output
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	// A run stops cleanly on the first signal: operations in flight
+	// complete and every result file is written. Every other command has
+	// nothing worth finishing, and stops at once.
+	graceful := len(os.Args) > 1 && os.Args[1] == "run"
 	go func() {
-		<-sigs
-		fmt.Fprintln(os.Stderr, "\namrbench: stopping: finishing the operations in flight and writing the results (interrupt again to quit at once)")
-		cancel()
-		<-sigs
-		os.Exit(exitSignaled)
+		sig := <-sigs
+		if !graceful {
+			os.Exit(signalExitCode(sig))
+		}
+		fmt.Fprintf(os.Stderr, "\namrbench: %s: stopping: finishing the operations in flight and writing the results (a second signal quits at once)\n", signalName(sig))
+		cancel(stopSignal{sig: sig, at: time.Now()})
+		os.Exit(signalExitCode(<-sigs))
 	}()
 	env := &environment{
 		stdin:            os.Stdin,
@@ -112,6 +122,19 @@ func run(ctx context.Context, env *environment, args []string) int {
 		return exitUsage
 	}
 	err := cmd.run(ctx, env, args[1:])
+	var early stoppedEarly
+	if errors.As(err, &early) {
+		if early.stop.sig == syscall.SIGTERM {
+			// Stopped before its planned end by what a drain or an
+			// eviction sends: the segment is incomplete, whatever it
+			// measured or judged.
+			if early.err != nil {
+				fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(early.err))
+			}
+			return exitTerminated
+		}
+		err = early.err // Ctrl-C stops a run cleanly: its verdict decides
+	}
 	var exit exitError
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp):

@@ -55,15 +55,21 @@ func (g *guardedFile) failed() error {
 	return g.err
 }
 
-// createRunFiles creates result.jsonl in dir and writes the header.
-func createRunFiles(dir string, createdDir bool, h *results.Header) (*runFiles, error) {
+// createRunFiles creates result.jsonl in dir and writes the header. Every
+// record is also written to tee, if not nil (the container's sink, which
+// never blocks), after the file has it.
+func createRunFiles(dir string, createdDir bool, h *results.Header, tee io.Writer) (*runFiles, error) {
 	path := filepath.Join(dir, results.FileName)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("create result file: %w", err)
 	}
 	g := &guardedFile{File: f}
-	out := &runFiles{dir: dir, createdDir: createdDir, file: g, writer: results.NewWriter(g)}
+	var w io.Writer = g
+	if tee != nil {
+		w = io.MultiWriter(g, tee)
+	}
+	out := &runFiles{dir: dir, createdDir: createdDir, file: g, writer: results.NewWriter(w)}
 	if err := out.writer.WriteHeader(h); err != nil {
 		f.Close()
 		return nil, err

@@ -110,34 +110,6 @@ func exitCode(t *testing.T, cmd *exec.Cmd, limit time.Duration) int {
 	}
 }
 
-func TestInterruptWritesEverything(t *testing.T) {
-	t.Parallel()
-	s := benchtest.StartServer(t)
-	s.ResetStats(t)
-	dir := filepath.Join(t.TempDir(), "out")
-	cmd, stderr := startProcess(t, runArgs(s, "--duration", "60s", "--interval", "200ms", "--connections", "8", "--out", dir)...)
-	waitIntervals(t, dir, 3)
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	if code := exitCode(t, cmd, 15*time.Second); code != 0 {
-		t.Fatalf("exit %d after Ctrl-C:\n%s", code, stderr)
-	}
-	run := readRun(t, dir)
-	if run.Summary == nil || run.Truncated {
-		t.Fatalf("after Ctrl-C: summary %v, truncated %v", run.Summary != nil, run.Truncated)
-	}
-	calls := s.CommandCalls(t)
-	if got := run.Summary.Commands["GET"].Count; got != calls["get"] {
-		t.Fatalf("GET: recorded %d, server counted %d", got, calls["get"])
-	}
-	for _, name := range []string{"summary.txt", "ALL.hgrm", "intervals.hlog"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
-			t.Errorf("after Ctrl-C: %v", err)
-		}
-	}
-}
-
 func TestSecondInterruptExitsAtOnce(t *testing.T) {
 	t.Parallel()
 	s := benchtest.StartServer(t)

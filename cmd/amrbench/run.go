@@ -82,6 +82,8 @@ type runPlan struct {
 	cpuProfile string
 	out        outputPlan
 	evidence   evidencePlan
+	// results, when set, is the container the result file goes to as well.
+	results *resultsPlan
 }
 
 // planWarning is a warning about how the run is set up: Code is its
@@ -98,6 +100,9 @@ type outputPlan struct {
 	// jsonOut and hdrPrefix are memtier's extra files; empty: none.
 	jsonOut, hdrPrefix string
 	quiet              bool
+	// verdictExit: the run exits with its verdict's status; false, a run
+	// that measured exits 0 and only records its verdict (--verdict-exit).
+	verdictExit bool
 }
 
 func runCommand(ctx context.Context, env *environment, args []string) error {
@@ -113,6 +118,9 @@ func runCommand(ctx context.Context, env *environment, args []string) error {
 	plan, err := f.plan(fs, env)
 	if err != nil {
 		return withFlagNames(err)
+	}
+	if err := checkJobIndex(env, plan.cfg.Segment); err != nil {
+		return err
 	}
 	return withFlagNames(start(ctx, env, plan))
 }
@@ -164,11 +172,14 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 	if err := f.planEvidence(fs, env, p); err != nil {
 		return nil, err
 	}
+	if err := f.planResults(env, p); err != nil {
+		return nil, err
+	}
 	if fs.Changed("cpus") && (f.cpus < 1 || f.cpus > runtime.NumCPU()) {
 		return nil, usagef("--cpus %d: from 1 to %d, the CPUs of this machine", f.cpus, runtime.NumCPU())
 	}
 	p.cpus, p.cpuProfile = f.cpus, f.cpuProfile
-	p.out = outputPlan{dir: f.out, label: f.label, percentiles: f.percentiles, jsonOut: f.jsonOut, hdrPrefix: f.hdrPrefix, quiet: f.quiet}
+	p.out = outputPlan{dir: f.out, label: f.label, percentiles: f.percentiles, jsonOut: f.jsonOut, hdrPrefix: f.hdrPrefix, quiet: f.quiet, verdictExit: f.verdictExit}
 	v, err := units.ParsePercent(f.maxErrorRate)
 	if err != nil {
 		return nil, usagef("--max-error-rate: %w", err)

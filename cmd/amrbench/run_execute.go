@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/localserver"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -69,18 +71,27 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 		return err
 	}
 	defer ev.close()
+	header.Node, header.Pod = podPlacement(env)
 	dir, createdDir, err := runDirectory(p.out.dir, header)
 	if err != nil {
 		return err
 	}
-	out, err := createRunFiles(dir, createdDir, header)
+	sink, err := openSink(p, header)
 	if err != nil {
 		return err
+	}
+	var tee io.Writer
+	if sink != nil {
+		tee = sink
+	}
+	out, err := createRunFiles(dir, createdDir, header, tee)
+	if err != nil {
+		return errors.Join(err, closeSink(ctx, env, sink, dir))
 	}
 	defer out.close()
 	for _, w := range p.warnings { // said above; now on record
 		if err := out.writer.WriteEvent(&results.Event{Time: header.Start, Kind: results.EventWarning, Code: w.code, Detail: w.detail}); err != nil {
-			return err
+			return errors.Join(err, closeSink(ctx, env, sink, dir))
 		}
 	}
 
@@ -98,10 +109,31 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	}
 	obs := newLiveObserver(env, header, out.writer, p.out.quiet, p.cfg.Duration, p.cfg.SegmentRequests())
 	outcome, runErr := bench.Run(ctx, target, wl, ev.observe(obs))
+	// A signal that stopped the run before its planned end is recorded, so
+	// a merge can tell a segment that stopped early.
+	stop, stopped := stoppedBy(ctx)
+	end := plannedEnd(p.cfg, outcome.Measured)
+	early := signalledEarly(stop, stopped, end)
+	if stopEv := stopEvent(stop, early, end, outcome.Interrupted, outcome.End); stopEv != nil {
+		if err := obs.Event(stopEv); err != nil {
+			runErr = errors.Join(runErr, err)
+		}
+	}
 	obs.finish()
 	if outcome.Preloaded > 0 {
 		fmt.Fprintf(env.stderr, "amrbench: preloaded %d keys\n", outcome.Preloaded)
 	}
+	err = finishRun(ctx, env, p, ev, out, header, dir, outcome, runErr)
+	err = errors.Join(err, closeSink(ctx, env, sink, dir))
+	if early {
+		return stoppedEarly{stop: stop, err: err}
+	}
+	return err
+}
+
+// finishRun writes the summary and the other files of the run directory,
+// and judges the run.
+func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence, out *runFiles, header *results.Header, dir string, outcome bench.Outcome, runErr error) error {
 	if outcome.Start.IsZero() && out.discardUnmeasured() {
 		// Failed or stopped while connecting: nothing to keep, and the
 		// directory stays free for the next try.
@@ -116,15 +148,6 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	if err := out.file.failed(); err != nil {
 		return out.writeFailure(env, p.out, err)
 	}
-	if outcome.Interrupted {
-		// Written before the summary, which lists it and judges by it.
-		if err := out.writer.WriteEvent(&results.Event{
-			Time: outcome.End.UTC(), Kind: results.EventWarning, Code: results.WarnStoppedEarly,
-			Detail: "the run was stopped before its end (interrupted); every finished interval is in the results",
-		}); err != nil {
-			return errors.Join(runErr, err)
-		}
-	}
 	ev.fetchAzure(ctx, env, out.writer, outcome)
 	sum, err := out.finish(env, p.out, header)
 	if err != nil {
@@ -135,6 +158,12 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	}
 	if outcome.Interrupted {
 		fmt.Fprintf(env.stderr, "amrbench: interrupted after %.1f s measured; every finished interval is in %s\n", sum.DurationS, dir)
+	}
+	if !p.out.verdictExit && measuredVerdict(sum.Verdict) {
+		if err := verdictError(sum.Verdict); err != nil {
+			fmt.Fprintf(env.stderr, "amrbench: %v, recorded in the summary; exit 0 (--verdict-exit=false: the verdict of a split test is merge's)\n", units.OneLine(err))
+		}
+		return nil
 	}
 	return verdictError(sum.Verdict)
 }

@@ -58,6 +58,7 @@ type runFlags struct {
 	jsonOut, hdrPrefix          string
 	quiet                       bool
 	maxErrorRate                string
+	verdictExit                 bool
 	cpuProfile                  string
 	cpus                        int
 	rate, rateRamp              string
@@ -69,6 +70,7 @@ type runFlags struct {
 	findMaxSteps                int
 	segment, startAt            string
 	evidence                    evidenceFlags
+	resultsURL                  string
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet) {
@@ -151,6 +153,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.preloadFill, "preload-fill", "", "size the key range to this share of the --sku's memory, as Microsoft's prefill rule does, and preload it, e.g. 75%")
 	// Several machines.
 	fs.StringVar(&f.segment, "segment", "", "run share i of a test split between n machines (0/3, 1/3, 2/3): its share of the connections, requests and rate, and of the keys to preload; merge the results with 'amrbench merge'")
+	fs.StringVar(&f.resultsURL, "results-url", "", "also append every finished interval to a container, where the results outlive this machine: https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX (a SAS URL, or Entra ID; default $AMRBENCH_RESULTS_URL); merge them with 'amrbench merge URL'")
 	fs.StringVar(&f.startAt, "start-at", "", "begin the measured window at this time (RFC 3339, e.g. 2026-11-23T12:00:00Z), so that runs launched on several machines measure the same window")
 	// Output.
 	fs.StringVar(&f.out, "out", "", "run directory (default amrbench-results/<UTC time>-<label>)")
@@ -160,6 +163,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.hdrPrefix, "hdr-file-prefix", "", "memtier: also write PREFIX_<COMMAND>.hgrm and PREFIX.hlog")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live line per interval")
 	fs.StringVar(&f.maxErrorRate, "max-error-rate", "1%", "exit 98 when more than this share of operations fail (or of the time the connections are down); 100% turns it off")
+	fs.BoolVar(&f.verdictExit, "verdict-exit", true, "exit with the verdict's status (98, 99, 1 when an open loop could not offer its rate); false: a run that measured exits 0 and only records its verdict, as a segment of a split test does (k8s-job), whose verdict is merge's")
 	fs.StringVar(&f.cpuProfile, "cpu-profile", "", "write a Go CPU profile of amrbench itself to this file")
 	fs.IntVar(&f.cpus, "cpus", 0, "CPUs amrbench may use at once, from 1 to this machine's count (GOMAXPROCS; default: all, or all but one when the server is on this machine)")
 	// The server's side.

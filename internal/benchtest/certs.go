@@ -35,7 +35,19 @@ type CertFiles struct {
 // or IP addresses).
 func NewCerts(t testing.TB, hosts ...string) *Certs {
 	t.Helper()
-	caKey := newKey(t)
+	c, err := GenerateCerts(hosts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// GenerateCerts is NewCerts for a fixture that outlives one test.
+func GenerateCerts(hosts ...string) (*Certs, error) {
+	caKey, err := newKey()
+	if err != nil {
+		return nil, err
+	}
 	caTmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "amrbench test CA"},
@@ -47,21 +59,27 @@ func NewCerts(t testing.TB, hosts ...string) *Certs {
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ca, err := x509.ParseCertificate(caDER)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	c := &Certs{CAPEM: pemBlock("CERTIFICATE", caDER)}
-	c.CertPEM, c.KeyPEM = leaf(t, ca, caKey, 2, x509.ExtKeyUsageServerAuth, hosts)
-	c.ClientCertPEM, c.ClientKeyPEM = leaf(t, ca, caKey, 3, x509.ExtKeyUsageClientAuth, []string{"amrbench-client"})
-	return c
+	if c.CertPEM, c.KeyPEM, err = leaf(ca, caKey, 2, x509.ExtKeyUsageServerAuth, hosts); err != nil {
+		return nil, err
+	}
+	if c.ClientCertPEM, c.ClientKeyPEM, err = leaf(ca, caKey, 3, x509.ExtKeyUsageClientAuth, []string{"amrbench-client"}); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-func leaf(t testing.TB, ca *x509.Certificate, caKey *ecdsa.PrivateKey, serial int64, usage x509.ExtKeyUsage, hosts []string) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key := newKey(t)
+func leaf(ca *x509.Certificate, caKey *ecdsa.PrivateKey, serial int64, usage x509.ExtKeyUsage, hosts []string) (certPEM, keyPEM []byte, err error) {
+	key, err := newKey()
+	if err != nil {
+		return nil, nil, err
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(serial),
 		Subject:      pkix.Name{CommonName: hosts[0]},
@@ -79,22 +97,17 @@ func leaf(t testing.TB, ca *x509.Certificate, caKey *ecdsa.PrivateKey, serial in
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	keyDER, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
-	return pemBlock("CERTIFICATE", der), pemBlock("EC PRIVATE KEY", keyDER)
+	return pemBlock("CERTIFICATE", der), pemBlock("EC PRIVATE KEY", keyDER), nil
 }
 
-func newKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+func newKey() (*ecdsa.PrivateKey, error) {
+	return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 }
 
 func pemBlock(typ string, der []byte) []byte {
@@ -104,6 +117,15 @@ func pemBlock(typ string, der []byte) []byte {
 // WriteFiles writes the PEM files into dir.
 func (c *Certs) WriteFiles(t testing.TB, dir string) CertFiles {
 	t.Helper()
+	f, err := c.Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// Write is WriteFiles for a fixture that outlives one test.
+func (c *Certs) Write(dir string) (CertFiles, error) {
 	f := CertFiles{
 		CA:         filepath.Join(dir, "ca.pem"),
 		Cert:       filepath.Join(dir, "server.pem"),
@@ -113,8 +135,8 @@ func (c *Certs) WriteFiles(t testing.TB, dir string) CertFiles {
 	}
 	for path, data := range map[string][]byte{f.CA: c.CAPEM, f.Cert: c.CertPEM, f.Key: c.KeyPEM, f.ClientCert: c.ClientCertPEM, f.ClientKey: c.ClientKeyPEM} {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
+			return f, err
 		}
 	}
-	return f
+	return f, nil
 }

@@ -203,3 +203,22 @@ func TestFormatBytesReadsBack(t *testing.T) {
 		}
 	}
 }
+
+func TestLastLines(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		out  string
+		n    int
+		want string
+	}{
+		{"one\ntwo\nthree\nfour\n", 2, "three; four"},
+		{"  only  \n\n", 5, "only"},
+		{"a\nb", 5, "a; b"},
+		{"", 3, ""},
+	}
+	for _, tt := range tests {
+		if got := LastLines(tt.out, tt.n, "; "); got != tt.want {
+			t.Errorf("LastLines(%q, %d) = %q, want %q", tt.out, tt.n, got, tt.want)
+		}
+	}
+}

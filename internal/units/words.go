@@ -27,6 +27,16 @@ func formatInteger[N Integer](n N) string {
 	return strconv.FormatUint(uint64(n), 10)
 }
 
+// LastLines returns the last n lines of a program's output, joined with
+// sep: the end of what it said before it failed, for a one-line error.
+func LastLines(s string, n int, sep string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, sep)
+}
+
 // OneLine writes an error on one line, for a terminal or a result file:
 // each line of its text with its runs of white space made one space, and
 // the lines that are not blank joined with "; " (errors.Join puts one
