@@ -2,6 +2,7 @@ package bench
 
 import (
 	"errors"
+	"math"
 	"net"
 	"strconv"
 	"time"
@@ -35,6 +36,9 @@ const (
 const (
 	MaxConnections = 1 << 20
 	MaxPipeline    = 10_000
+	// MaxDB is the highest database number a server can have: Redis's
+	// databases setting is an int.
+	MaxDB = math.MaxInt32 - 1
 )
 
 // Auth modes.
@@ -310,6 +314,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Target.Port <= 0 || c.Target.Port > 65535 {
 		add(f{"target.port"}, "{target.port} %d: must be between 1 and 65535", c.Target.Port)
+	}
+	if c.Target.DB < 0 || c.Target.DB > MaxDB {
+		add(f{"target.db"}, "{target.db} %d: a database number from 0 to %d (a server has databases 0 to 15 unless its databases setting says otherwise)", c.Target.DB, MaxDB)
 	}
 	errs = append(errs, c.validateAuth()...)
 	if _, err := cluster.ParsePolicy(string(c.Target.ClusterPolicy)); err != nil {

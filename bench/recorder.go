@@ -284,7 +284,10 @@ type recorder struct {
 	replyWaits func() transport.ReplyWaitStats
 	lastWaits  transport.ReplyWaitStats
 
-	handoffs  chan *workerLog
+	handoffs chan *workerLog
+	// failed is closed when the observer fails to take an interval (its
+	// file cannot be written): the run stops, as nothing more can be kept.
+	failed    chan struct{}
 	free      sync.Pool
 	lastIndex atomic.Int64 // the last interval, once the stop is decided
 
@@ -323,6 +326,7 @@ func newRecorder(start, measured time.Time, interval, maxLag time.Duration, work
 		obs:      obs,
 		conns:    conns,
 		handoffs: make(chan *workerLog, workers+16),
+		failed:   make(chan struct{}),
 		pending:  map[int64]*intervalAcc{},
 
 		slowPhases:  map[string]bool{},
@@ -406,8 +410,8 @@ func (r *recorder) finish(l *workerLog, now time.Time) {
 }
 
 // run assembles and emits intervals until every worker has finished. After
-// an observer error it keeps draining the workers' logs, so they never block,
-// and returns the error at the end.
+// an observer error it closes failed, so the run stops, keeps draining the
+// workers' logs, so they never block, and returns the error at the end.
 func (r *recorder) run() error {
 	tick := time.NewTicker(min(r.interval/4, 100*time.Millisecond))
 	defer tick.Stop()
@@ -416,17 +420,36 @@ func (r *recorder) run() error {
 		select {
 		case l := <-r.handoffs:
 			r.merge(l)
+			r.mergeQueued()
 		case now := <-tick.C:
 			r.meter.tick(r.indexOf(now))
 		}
 		if firstErr == nil {
-			firstErr = r.flush(time.Now())
+			if firstErr = r.flush(time.Now()); firstErr != nil {
+				close(r.failed)
+			}
 		}
 	}
 	if firstErr == nil {
 		firstErr = r.flush(time.Now())
 	}
 	return firstErr
+}
+
+// mergeQueued merges every log already handed over, before the next flush:
+// a flush that writes slowly (a loaded machine, a slow disk) would
+// otherwise take one log per flush, leaving the workers blocked on their
+// hand-overs while more intervals fall due, and a run of a fixed number of
+// operations could fall further behind for ever.
+func (r *recorder) mergeQueued() {
+	for {
+		select {
+		case l := <-r.handoffs:
+			r.merge(l)
+		default:
+			return
+		}
+	}
 }
 
 func (r *recorder) merge(l *workerLog) {

@@ -178,6 +178,8 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	case recErr = <-recDone:
 		rec.stopAt(time.Now())
 		recDone = nil
+	case <-rec.failed: // nothing more can be recorded: stop now
+		rec.stopAt(time.Now())
 	}
 	stop.Store(true)
 	if plan != nil {

@@ -26,6 +26,9 @@ func runFacts(run *results.Run, s *results.Summary) []fact {
 	case e != "": // written before it did
 		facts = append(facts, fact{"", "embedded default: " + e + ". These numbers describe this machine, not a cache."})
 	}
+	if h.Target.TLSUnverified {
+		facts = append(facts, fact{"Insecure", unverifiedTLS})
+	}
 	facts = append(facts, fact{"Load", describeLoad(h, s)})
 	if h.WorkloadText != "" {
 		preset := ""
@@ -53,6 +56,9 @@ func runFacts(run *results.Run, s *results.Summary) []fact {
 	}
 	return append(facts, verdictFacts(s)...)
 }
+
+// unverifiedTLS says what a run with --tls-skip-verify did not check.
+const unverifiedTLS = "TLS without verification (--tls-skip-verify): the server's certificate and host name were not checked, so anyone on the network path could have posed as the server"
 
 func describeSources(h *results.Header) string {
 	parts := make([]string, len(h.Sources))

@@ -233,7 +233,10 @@ func describeTarget(t results.Target) string {
 	if t.Server != "" {
 		details = append(details, t.Server)
 	}
-	if t.TLS {
+	switch {
+	case t.TLSUnverified:
+		details = append(details, "TLS unverified")
+	case t.TLS:
 		details = append(details, "TLS")
 	}
 	details = append(details, t.ClusterPolicy)

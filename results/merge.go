@@ -551,10 +551,14 @@ func addInterval(out, iv *Interval) error {
 	}
 	out.Connections += iv.Connections
 	out.TargetRate += iv.TargetRate
-	out.LateStarts += iv.LateStarts
-	out.Reconnects += iv.Reconnects
+	var sum countSum
+	sum.add(&out.LateStarts, iv.LateStarts)
+	sum.add(&out.Reconnects, iv.Reconnects)
+	sum.add(&out.Dropped, iv.Dropped)
+	if err := sum.err(); err != nil {
+		return fmt.Errorf("late starts, reconnects or dropped operations: %w", err)
+	}
 	out.BackoffS += iv.BackoffS
-	out.Dropped += iv.Dropped
 	out.Client = mergeClient(out.Client, iv.Client)
 	for name, cs := range iv.Commands {
 		t := out.Commands[name]
@@ -647,6 +651,7 @@ func (m *merger) header() *Header {
 		rh := nr.Run.Header
 		h.Connections += rh.Connections
 		h.TargetRate += rh.TargetRate
+		h.Target.TLSUnverified = h.Target.TLSUnverified || rh.Target.TLSUnverified
 		if rh.Start.Before(h.Start) {
 			h.Start = rh.Start
 		}

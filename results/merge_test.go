@@ -282,6 +282,29 @@ func TestMergeWarnings(t *testing.T) {
 	}
 }
 
+// TestMergeKeepsAnUnverifiedSegment checks that a merge is unverified when
+// any of its segments was: the one machine that skipped verification is
+// enough for the merged numbers to be doubted.
+func TestMergeKeepsAnUnverifiedSegment(t *testing.T) {
+	for _, unverified := range []int{-1, 0, 2} {
+		runs := []*Run{
+			splitRun{host: "a", segment: "0/3", measured: t0, n: 3, seed: 1, startAt: t0}.build(),
+			splitRun{host: "b", segment: "1/3", measured: t0, n: 3, seed: 2, startAt: t0}.build(),
+			splitRun{host: "c", segment: "2/3", measured: t0, n: 3, seed: 3, startAt: t0}.build(),
+		}
+		if unverified >= 0 {
+			runs[unverified].Header.Target.TLSUnverified = true
+		}
+		merged, _, err := Merge(named(runs...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := merged.Header.Target.TLSUnverified; got != (unverified >= 0) {
+			t.Errorf("segment %d unverified: merged tls_unverified %v", unverified, got)
+		}
+	}
+}
+
 func TestMergeEndsWhereTheRunsEnded(t *testing.T) {
 	// Each run's last interval ends when its last reply arrived, a few ms
 	// after the nominal end; the merged window must too, or its rate reads

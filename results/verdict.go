@@ -56,6 +56,12 @@ const (
 	WarnStartedLate       = "started-late"
 	WarnDropped           = "dropped"
 	WarnStoppedEarly      = "stopped-early"
+	// WarnPasswordOnCommandLine: the password was given as an argument,
+	// which other users of the machine can read.
+	WarnPasswordOnCommandLine = "password-on-command-line"
+	// WarnCleartextCredentials: a password or token went to a host on the
+	// network without TLS.
+	WarnCleartextCredentials = "cleartext-credentials"
 )
 
 // Verdict says what a run's numbers may be used for. Decide computes it from

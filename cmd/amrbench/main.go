@@ -24,6 +24,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/amrbench/amrbench/internal/units"
+	"github.com/amrbench/amrbench/results"
 )
 
 // environment is what a subcommand may touch of the process, so tests can run
@@ -153,7 +154,7 @@ func run(ctx context.Context, env *environment, args []string) int {
 	case errors.As(err, &exit):
 		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(err))
 		return exit.code
-	case errors.As(err, new(usageError)):
+	case errors.As(err, new(usageError)), errors.Is(err, results.ErrCountOverflow): // a file no run wrote is bad input
 		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(err))
 		return exitUsage
 	default:

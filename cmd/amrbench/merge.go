@@ -109,10 +109,10 @@ func mergeCommand(ctx context.Context, env *environment, args []string) error {
 	}
 	sum, err := merged.Summarize() // before the directory, so a failure leaves none
 	if err != nil {
-		return err
+		return fmt.Errorf("the merged runs: %w", err)
 	}
 	setExitCode(sum)
-	dir, err := runDirectory(out, merged.Header)
+	dir, _, err := runDirectory(out, merged.Header)
 	if err != nil {
 		return err
 	}

@@ -66,10 +66,13 @@ const runExamples = `  # 30 s against a local server started for you
 // runPlan is a validated run: what to connect to, what to send, where to
 // write.
 type runPlan struct {
-	cfg       bench.Config
-	spec      workloads.Spec
-	embedded  bool
-	notes     []string // said to the user before the run
+	cfg      bench.Config
+	spec     workloads.Spec
+	embedded bool
+	notes    []string // said to the user before the run
+	// warnings are said to the user before the run too, and written as
+	// warning events into the result file.
+	warnings  []planWarning
 	sku       *catalog.SKU
 	preset    *workloads.Preset
 	keySpace  *results.KeySpace
@@ -85,6 +88,10 @@ type runPlan struct {
 	// results, when set, is the container the result file goes to as well.
 	results *resultsPlan
 }
+
+// planWarning is a warning about how the run is set up: Code is its
+// results.Warning* code.
+type planWarning struct{ code, detail string }
 
 // outputPlan is where and how a run's results are written and shown.
 type outputPlan struct {
@@ -197,8 +204,8 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 	if err := f.planResults(env, p); err != nil {
 		return nil, err
 	}
-	if f.cpus < 0 {
-		return nil, usagef("--cpus %d: at least 1", f.cpus)
+	if fs.Changed("cpus") && (f.cpus < 1 || f.cpus > runtime.NumCPU()) {
+		return nil, usagef("--cpus %d: from 1 to %d, the CPUs of this machine", f.cpus, runtime.NumCPU())
 	}
 	p.cpus, p.cpuProfile = f.cpus, f.cpuProfile
 	p.out = outputPlan{dir: f.out, label: f.label, percentiles: f.percentiles, jsonOut: f.jsonOut, hdrPrefix: f.hdrPrefix, quiet: f.quiet,
@@ -216,9 +223,21 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 		return nil, usagef("--max-error-rate: %w", err)
 	}
 	p.cfg.MaxErrorRate = v
-	for _, out := range []struct{ flag, path string }{{"json-out-file", f.jsonOut}, {"hdr-file-prefix", f.hdrPrefix}} {
-		if err := checkOutputDir(out.path); err != nil {
+	for _, out := range []struct {
+		flag, path string
+		existing   func(string) []string
+	}{
+		{"json-out-file", f.jsonOut, existingFile},
+		{"hdr-file-prefix", f.hdrPrefix, existingHDRFiles},
+		{"cpu-profile", f.cpuProfile, existingFile},
+	} {
+		if err := checkOutputFiles(out.path, out.existing); err != nil {
 			return nil, usagef("--%s %s: %w", out.flag, out.path, err)
+		}
+	}
+	if f.out != "" {
+		if err := checkFreeRunDirectory(f.out); err != nil { // before connecting, not after
+			return nil, err
 		}
 	}
 	if !fs.Changed("buffer-size") {

@@ -47,6 +47,9 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	for _, n := range p.notes {
 		fmt.Fprintf(env.stderr, "amrbench: %s\n", n)
 	}
+	for _, w := range p.warnings {
+		fmt.Fprintf(env.stderr, "amrbench: warning: %s\n", w.detail)
+	}
 	wl, err := workloads.New(p.spec, p.cfg.Connections)
 	if err != nil {
 		return usageError{err}
@@ -78,7 +81,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	}
 	defer ev.close()
 	header.Node, header.Pod = podPlacement(env)
-	dir, err := runDirectory(p.out.dir, header)
+	dir, createdDir, err := runDirectory(p.out.dir, header)
 	if err != nil {
 		return err
 	}
@@ -90,11 +93,16 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	if sink != nil {
 		tee = sink
 	}
-	out, err := createRunFiles(dir, header, tee)
+	out, err := createRunFiles(dir, createdDir, header, tee)
 	if err != nil {
 		return errors.Join(err, closeSink(ctx, env, sink, dir))
 	}
 	defer out.close()
+	for _, w := range p.warnings { // said above; now on record
+		if err := out.writer.WriteEvent(&results.Event{Time: header.Start, Kind: results.EventWarning, Code: w.code, Detail: w.detail}); err != nil {
+			return errors.Join(err, closeSink(ctx, env, sink, dir))
+		}
+	}
 
 	fmt.Fprintf(env.stderr, "amrbench: %s; %s, %s; results in %s\n",
 		describeTargetLine(info), describeShare(p.cfg), describeBound(p.cfg), dir)
@@ -132,8 +140,19 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 // finishRun writes the summary and the other files of the run directory,
 // and judges the run.
 func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence, out *runFiles, header *results.Header, dir string, outcome bench.Outcome, runErr error) error {
+	if outcome.Start.IsZero() && out.discardUnmeasured() {
+		// Failed or stopped while connecting: nothing to keep, and the
+		// directory stays free for the next try.
+		if runErr != nil {
+			return runErr
+		}
+		return errors.New("the run stopped before it measured anything; it left no result file")
+	}
 	if runErr != nil && outcome.Start.IsZero() {
 		return runErr // nothing was measured
+	}
+	if err := out.file.failed(); err != nil {
+		return out.writeFailure(env, p.out, err)
 	}
 	ev.fetchAzure(ctx, env, out.writer, outcome)
 	p.out.interrupted = outcome.Interrupted
@@ -170,5 +189,6 @@ func checkOpenFiles(files int) error {
 	if !ok || uint64(files)+filesBesideConnections <= limit {
 		return nil
 	}
-	return fmt.Errorf("--connections: the run needs %d open files for its connections, but this process may open only %d; raise the limit (ulimit -n) or lower --connections", files, limit)
+	need := uint64(files) + filesBesideConnections
+	return fmt.Errorf("--connections: the run needs %d file descriptors for its connections plus %d spare, but this process may open only %d: raise ulimit -n to %d or lower --connections", files, filesBesideConnections, limit, need)
 }

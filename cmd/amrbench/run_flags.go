@@ -130,10 +130,10 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Var(secondsOrDuration{&f.connectTimeout}, "connect-timeout", "timeout to connect, including TLS and AUTH")
 	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection: 16KiB (16,384 B) or 16KB (16,000 B) (default: room for a pipeline of the largest values, 4KiB to 32KiB)")
 	fs.StringVar(&f.replyWait, "reply-wait", string(transport.ReplyWaitAuto), "how connections wait for replies: auto (a closed loop polls while replies come within a round of the others, as an event loop does, and parks in Go's network poller otherwise), park, or poll (a closed loop only)")
-	fs.IntVar(&f.cpus, "cpus", 0, "CPUs amrbench may use at once (GOMAXPROCS; default: all, or all but one when the server is on this machine)")
+	fs.IntVar(&f.cpus, "cpus", 0, "CPUs amrbench may use at once, from 1 to this machine's count (GOMAXPROCS; default: all, or all but one when the server is on this machine)")
 	endGroup(fs, "Load")
 	// Open loop.
-	fs.StringVar(&f.rate, "rate", "", "offered load in ops/s over all connections, e.g. 50k or 1.5M: an open loop whose latency is measured from each operation's due time")
+	fs.StringVar(&f.rate, "rate", "", "offered load in ops/s over all connections, e.g. 50k or 1.5M (at most 1G): an open loop whose latency is measured from each operation's due time")
 	fs.IntVar(&f.rateLimiting, "rate-limiting", 0, "memtier: ops/s per connection (the total is this times the connections)")
 	fs.StringVar(&f.rateRamp, "rate-ramp", "", "staircase of rates FROM:TO:STEP[:STEP_DURATION], e.g. 10k:100k:10k:30s; each step is a phase")
 	fs.StringArrayVar(&f.slo, "slo", nil, "latency objective the run (each step of --rate-ramp and --find-max) is judged by, e.g. 'p99<2ms' or 'service:p99.9<10ms' (repeatable); missed: exit 99")

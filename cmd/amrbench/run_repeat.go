@@ -84,7 +84,7 @@ func summarizeRuns(env *environment, p *runPlan, base string, dirs []string, int
 			return err
 		}
 		path := filepath.Join(base, "runs.txt")
-		if err := writeFile(path, func(w io.Writer) error { return report.WriteRuns(w, runs, names, p.out.percentiles) }); err != nil {
+		if err := writeNewFile(path, func(w io.Writer) error { return report.WriteRuns(w, runs, names, p.out.percentiles) }); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.stderr, "amrbench: wrote %s\n", path)

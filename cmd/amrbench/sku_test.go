@@ -312,3 +312,16 @@ func TestSKURunAndPlan(t *testing.T) {
 		t.Errorf("warnings %v: want one per loopback run, and one for the B10 run's other preset", p.Warnings)
 	}
 }
+
+// TestPlanReadsTheSizesItPrints checks that --dataset takes the units plan
+// prints: a data set of petabytes is read, and said back in petabytes.
+func TestPlanReadsTheSizesItPrints(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("..", "..", "report", "capacity", "testdata", "plan")
+	for _, dataset := range []string{"10PB", "10 PB", "8.9PiB"} {
+		res := cli(t, nil, "plan", "--target-ops", "500k", "--slo", "p99<2ms", "--dataset", dataset, filepath.Join(dir, "b10-search.jsonl"))
+		if res.code != 1 || !strings.Contains(res.stdout, "Impossible: 10.0 PB does not fit any Azure Managed Redis size") {
+			t.Errorf("--dataset %s: exit %d: %s\n%s", dataset, res.code, res.stderr, res.stdout)
+		}
+	}
+}

@@ -285,6 +285,15 @@ func (s *Server) Close() error {
 // its working directory.
 func (s *Server) Stop() { s.kill() }
 
+// Signal sends sig to the redis-server process (e.g. SIGSTOP and SIGCONT to
+// freeze and thaw it); it fails for the in-process server.
+func (s *Server) Signal(sig os.Signal) error {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return fmt.Errorf("%s: no server process to signal", s.Description())
+	}
+	return s.cmd.Process.Signal(sig)
+}
+
 func (s *Server) kill() {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return

@@ -7,9 +7,11 @@ import (
 )
 
 // FormatRate writes a rate the way ParseRate reads it, compactly: 50k,
-// 1.5M, 250.
+// 1.5M, 1G, 250.
 func FormatRate(r float64) string {
 	switch {
+	case r >= 1e9 && math.Mod(r, 1e7) == 0:
+		return strconv.FormatFloat(r/1e9, 'f', -1, 64) + "G"
 	case r >= 1e6 && math.Mod(r, 1e4) == 0:
 		return strconv.FormatFloat(r/1e6, 'f', -1, 64) + "M"
 	case r >= 1e3 && math.Mod(r, 10) == 0:

@@ -14,7 +14,7 @@ func TestFormatRate(t *testing.T) {
 		want string
 	}{
 		{50000, "50k"}, {1.5e6, "1.5M"}, {1234, "1234"}, {9130, "9.13k"}, {250, "250"}, {1e6, "1M"},
-		{1.23e6, "1.23M"}, {1234560, "1234.56k"}, {0.5, "0.5"}, {1000, "1k"},
+		{1.23e6, "1.23M"}, {1234560, "1234.56k"}, {0.5, "0.5"}, {1000, "1k"}, {MaxRate, "1G"}, {5e8, "500M"},
 	}
 	for _, tt := range tests {
 		got := FormatRate(tt.in)
@@ -192,6 +192,24 @@ func TestMulDiv(t *testing.T) {
 			if prev != n {
 				t.Errorf("n %d in %d parts ends at %d", n, parts, prev)
 			}
+		}
+	}
+}
+
+// TestFormatBytesReadsBack checks that the parser takes every size the
+// printer writes, from bytes to thousands of petabytes (plan prints a
+// --dataset back with FormatBytes): each reads back within its rounding.
+func TestFormatBytesReadsBack(t *testing.T) {
+	t.Parallel()
+	for _, v := range []float64{1, 999, 1000, 12.5e3, 1.32e9, 80e9, 2.7e12, 999.5e12, 1e15, 10e15, 123.4e15, 3e18} {
+		text := FormatBytes(v)
+		back, err := ParseDataSize(text)
+		if err != nil {
+			t.Errorf("FormatBytes(%g) = %q does not read back: %v", v, text, err)
+			continue
+		}
+		if math.Abs(back-v)/v > 0.005 {
+			t.Errorf("FormatBytes(%g) = %q reads back as %g", v, text, back)
 		}
 	}
 }
