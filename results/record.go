@@ -75,6 +75,10 @@ const (
 	// connections waited for their replies (--reply-wait): polling, and
 	// how often and for how much of the run they parked instead.
 	EventReplyWait = "reply-wait"
+	// EventConnect tells, before the load begins, how long opening the
+	// connections took and at what pace (--connect-concurrency,
+	// --connect-rate); Count is the connections opened.
+	EventConnect = "connect"
 )
 
 // Tool identifies the program that wrote a file.

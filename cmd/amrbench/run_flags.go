@@ -33,6 +33,7 @@ type runFlags struct {
 	clusterMode                 bool
 	connections, clients        int
 	threads, connectConcurrency int
+	connectRate                 string
 	pipeline                    int
 	duration                    time.Duration
 	testTime                    int
@@ -40,7 +41,7 @@ type runFlags struct {
 	warmup, interval            time.Duration
 	timeout, connectTimeout     time.Duration
 	bufferSize                  int
-	replyWait                   string
+	replyWait, transport        string
 	ratio, keyPrefix            string
 	keyMin, keyMax              uint64
 	keyPattern                  string
@@ -108,6 +109,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.IntVarP(&f.clients, "clients", "c", 50, "memtier: clients per thread (connections = clients x threads)")
 	fs.IntVarP(&f.threads, "threads", "t", 4, "memtier: threads (connections = clients x threads)")
 	fs.IntVar(&f.connectConcurrency, "connect-concurrency", def.ConnectConcurrency, "connections opened at once; each is authenticated before the next opens")
+	fs.StringVar(&f.connectRate, "connect-rate", "", "at most this many connections start opening per second, e.g. 200 (default: no bound beyond --connect-concurrency)")
 	fs.IntVarP(&f.pipeline, "pipeline", "P", def.Pipeline, "commands each connection sends before reading their replies")
 	fs.Var(secondsOrDuration{&f.duration}, "duration", "measured time, e.g. 30s, 5m, or seconds (default 30s)")
 	fs.IntVar(&f.testTime, "test-time", 0, "memtier: measured time in seconds")
@@ -118,7 +120,8 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	f.timeout, f.connectTimeout = def.Timeout, def.ConnectTimeout
 	fs.Var(secondsOrDuration{&f.timeout}, "timeout", "command timeout")
 	fs.Var(secondsOrDuration{&f.connectTimeout}, "connect-timeout", "timeout to connect, including TLS and AUTH")
-	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection: 16KiB (16,384 B) or 16KB (16,000 B) (default: room for a pipeline of the largest values, 4KiB to 32KiB)")
+	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection: 16KiB (16,384 B) or 16KB (16,000 B) (default: room for a pipeline of the largest values, 1KiB to 32KiB)")
+	fs.StringVar(&f.transport, "transport", string(transport.TransportAuto), "how connections reach their sockets: auto (raw system calls on Linux, Go's net.Conn elsewhere), raw (raw system calls; connections may poll for replies, see --reply-wait), or std (Go's net.Conn as it is: reads park in Go's network poller)")
 	fs.StringVar(&f.replyWait, "reply-wait", string(transport.ReplyWaitAuto), "how connections wait for replies: auto (a closed loop polls while replies come within a round of the others, as an event loop does, and parks in Go's network poller otherwise), park, or poll (a closed loop only)")
 	// Open loop.
 	fs.StringVar(&f.rate, "rate", "", "offered load in ops/s over all connections, e.g. 50k or 1.5M (at most 1G): an open loop whose latency is measured from each operation's due time")
