@@ -118,6 +118,11 @@ type Config struct {
 	// authenticated before the next is dialled, as Azure's protection against
 	// floods of unauthenticated connections expects.
 	ConnectConcurrency int `json:"connect_concurrency"`
+	// ConnectRate bounds how many connections start opening per second;
+	// 0 sets no bound beyond ConnectConcurrency. Azure rate-limits the
+	// creation of connections; with the default concurrency of 1, each
+	// connection's round trips (TCP, TLS, AUTH) pace the opening already.
+	ConnectRate float64 `json:"connect_rate,omitempty"`
 	// Pipeline is the number of commands each connection sends before
 	// waiting for their replies.
 	Pipeline int `json:"pipeline"`
@@ -140,6 +145,9 @@ type Config struct {
 	WriteBufferSize int `json:"write_buffer_size"`
 	// ReplyWait is how connections wait for replies (--reply-wait).
 	ReplyWait transport.ReplyWait `json:"reply_wait"`
+	// Transport is how connections reach their sockets (--transport): raw
+	// system calls, or Go's net.Conn as it is.
+	Transport transport.Transport `json:"transport,omitempty"`
 	// Preload writes every key of the key range before the run, outside the
 	// statistics.
 	Preload bool `json:"preload,omitempty"`
@@ -292,6 +300,7 @@ func DefaultConfig() Config {
 		ReadBufferSize:     DefaultBufferSize,
 		WriteBufferSize:    DefaultBufferSize,
 		ReplyWait:          transport.ReplyWaitAuto,
+		Transport:          transport.TransportAuto,
 		StepDuration:       DefaultStepDuration,
 		MaxSteps:           DefaultMaxSteps,
 		MaxRate:            DefaultMaxRate,
@@ -336,6 +345,9 @@ func (c *Config) Validate() error {
 	if c.ConnectConcurrency < 1 {
 		add(f{"connect_concurrency"}, "{connect_concurrency} %d: at least 1", c.ConnectConcurrency)
 	}
+	if c.ConnectRate < 0 || math.IsNaN(c.ConnectRate) || math.IsInf(c.ConnectRate, 0) {
+		add(f{"connect_rate"}, "{connect_rate} %v: 0 (no bound) or a rate above 0", c.ConnectRate)
+	}
 	if c.Pipeline < 1 || c.Pipeline > MaxPipeline {
 		add(f{"pipeline"}, "{pipeline} %d: from 1 to %d", c.Pipeline, MaxPipeline)
 	}
@@ -359,6 +371,11 @@ func (c *Config) Validate() error {
 		add(f{"reply_wait"}, "{reply_wait} poll: an open loop's workers wait on timers that polling connections would starve; use auto or park")
 	} else if c.ReplyWait == transport.ReplyWaitPoll && c.Target.Auth == AuthEntra {
 		add(f{"reply_wait"}, "{reply_wait} poll: Entra ID's token requests would be starved by polling connections; use auto or park")
+	}
+	if tr, err := transport.ParseTransport(string(c.Transport)); err != nil {
+		add(f{"transport"}, "{transport} %w", err)
+	} else if !tr.Raw() && c.ReplyWait == transport.ReplyWaitPoll {
+		add(f{"transport", "reply_wait"}, "{reply_wait} poll needs raw system calls: Go's own connections ({transport} std) park; use {transport} auto or raw")
 	}
 	if c.Warmup < 0 {
 		add(f{"warmup"}, "{warmup} %s: cannot be negative", c.Warmup)

@@ -3,11 +3,13 @@ package bench_test
 import (
 	"context"
 	"math"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/openloop"
+	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -50,10 +52,11 @@ func TestOpenLoopRateIsAccurate(t *testing.T) {
 // stallRun runs for 4 s and stalls the server for half a second in the
 // middle with DEBUG SLEEP, returning the whole run's p99.9 of response time
 // and the late starts.
-func stallRun(t *testing.T, rate float64) (p999 int64, late int64, obs *collector) {
+func stallRun(t *testing.T, tr transport.Transport, wait transport.ReplyWait, rate float64) (p999 int64, late int64, obs *collector) {
 	t.Helper()
 	s := benchtest.StartServer(t)
 	cfg := config(s)
+	cfg.Transport, cfg.ReplyWait = tr, wait
 	cfg.Requests = 0
 	cfg.Rate = rate
 	cfg.Connections = 8
@@ -79,11 +82,34 @@ const openDelay = 100 * time.Millisecond
 // half-second server stall. In an open loop the operations due during the
 // stall wait for it, and their response times say so; a closed loop stops
 // sending while it waits, so the stall touches one operation per connection
-// and vanishes from p99.9.
+// and vanishes from p99.9. Under each --transport, parked for replies.
 func TestStallShowsInOpenLoopOnly(t *testing.T) {
 	t.Parallel()
-	openP999, openLate, openObs := stallRun(t, 2000)
-	closedP999, closedLate, _ := stallRun(t, 0)
+	for _, tr := range transports {
+		t.Run(string(tr), func(t *testing.T) {
+			t.Parallel()
+			assertStallInOpenLoopOnly(t, tr, transport.ReplyWaitPark)
+		})
+	}
+}
+
+// TestStallShowsInOpenLoopOnlyWhilePolling is the stall test under the
+// defaults, --transport auto and --reply-wait auto, whose connections poll
+// for replies while that pays. It runs alone: polling connections would
+// starve the tests beside it.
+func TestStallShowsInOpenLoopOnlyWhilePolling(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("connections poll on Linux only")
+	}
+	assertStallInOpenLoopOnly(t, transport.TransportAuto, transport.ReplyWaitAuto)
+}
+
+// assertStallInOpenLoopOnly runs an open and a closed loop through a
+// 500 ms stall and checks that only the open loop's p99.9 shows it.
+func assertStallInOpenLoopOnly(t *testing.T, tr transport.Transport, wait transport.ReplyWait) {
+	t.Helper()
+	openP999, openLate, openObs := stallRun(t, tr, wait, 2000)
+	closedP999, closedLate, _ := stallRun(t, tr, wait, 0)
 	t.Logf("a 500 ms stall: open loop p99.9 %d µs with %d late starts; closed loop p99.9 %d µs", openP999, openLate, closedP999)
 	if openP999 < 400_000 {
 		t.Errorf("open loop: p99.9 of response time %d µs, want the 500 ms stall (at least 400 ms)", openP999)

@@ -39,6 +39,8 @@ type Outcome struct {
 	// ReplyWaits tells how the connections waited for replies (zero when
 	// they always parked).
 	ReplyWaits transport.ReplyWaitStats
+	// Connected is how long opening the connections took.
+	Connected time.Duration
 }
 
 // Run opens cfg.Connections connections to t (its segment's share of them),
@@ -56,6 +58,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	t.events.attach(obs)
 	defer t.events.detach()
 	defer func() { t.entra.endWaves(time.Now()) }()
+	opening := time.Now()
 	sessions, err := openSessions(ctx, t, obs)
 	defer func() {
 		for _, s := range sessions {
@@ -63,6 +66,10 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		}
 	}()
 	if err != nil {
+		return out, err
+	}
+	out.Connected = time.Since(opening)
+	if err := obs.Event(connectEvent(cfg, len(sessions), out.Connected, time.Now())); err != nil {
 		return out, err
 	}
 	if cfg.Preload {
@@ -536,9 +543,13 @@ func openSessions(ctx context.Context, t *Target, obs Observer) ([]session, erro
 			}
 		}()
 	}
+	pace := newConnectPace(cfg.ConnectRate, time.Now())
 feed:
 	for i := range sessions {
 		if failed.Load() {
+			break
+		}
+		if !pace.wait(ctx, i) {
 			break
 		}
 		select {

@@ -121,39 +121,63 @@ func assertCountsMatchServer(t *testing.T, s *benchtest.Server, obs *collector, 
 	}
 }
 
+// transports are the --transport choices the correctness tests run under
+// (each parks for replies; auto is raw on Linux: the defaults, which poll,
+// are tested alone, in TestRepliesPolledFromALocalServer and
+// TestStallShowsInOpenLoopOnlyWhilePolling).
+var transports = []transport.Transport{transport.TransportRaw, transport.TransportStd}
+
+func init() {
+	if runtime.GOOS != "linux" {
+		transports = []transport.Transport{transport.TransportStd}
+	}
+}
+
 func TestPlainRunMatchesServerCounts(t *testing.T) {
 	t.Parallel()
-	s := benchtest.StartServer(t)
-	s.ResetStats(t)
-	cfg := config(s)
-	obs, out := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
-	if out.Interrupted {
-		t.Fatal("run reported interrupted")
-	}
-	assertCountsMatchServer(t, s, obs, 20000)
-	// Byte accounting: every byte the workload sent, as the server counted
-	// them, minus the connection set-up (HELLO, PING) and our INFO calls.
-	tot := obs.totals(t)
-	if tot["SET"].BytesSent == 0 || tot["GET"].BytesReceived == 0 {
-		t.Fatalf("no bytes accounted: %+v %+v", tot["SET"], tot["GET"])
-	}
-	// Closed loop: the intended start is the send, so both histograms agree.
-	get := tot["GET"]
-	if !get.Response.Equals(get.Service) {
-		t.Fatal("closed loop: response and service histograms differ")
+	for _, tr := range transports {
+		t.Run(string(tr), func(t *testing.T) {
+			t.Parallel()
+			s := benchtest.StartServer(t)
+			s.ResetStats(t)
+			cfg := config(s)
+			cfg.Transport = tr
+			obs, out := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+			if out.Interrupted {
+				t.Fatal("run reported interrupted")
+			}
+			assertCountsMatchServer(t, s, obs, 20000)
+			// Byte accounting: every byte the workload sent, as the server counted
+			// them, minus the connection set-up (HELLO, PING) and our INFO calls.
+			tot := obs.totals(t)
+			if tot["SET"].BytesSent == 0 || tot["GET"].BytesReceived == 0 {
+				t.Fatalf("no bytes accounted: %+v %+v", tot["SET"], tot["GET"])
+			}
+			// Closed loop: the intended start is the send, so both histograms agree.
+			get := tot["GET"]
+			if !get.Response.Equals(get.Service) {
+				t.Fatal("closed loop: response and service histograms differ")
+			}
+		})
 	}
 }
 
 func TestTLSRunMatchesServerCountsWithHostnameVerified(t *testing.T) {
 	t.Parallel()
-	s := benchtest.StartServer(t, benchtest.WithTLS("localhost", "127.0.0.1"))
-	s.ResetStats(t)
-	cfg := config(s)
-	cfg.Target.Host, cfg.Target.Port = "localhost", s.TLSPort
-	cfg.Target.TLS = transport.TLSOptions{Enabled: true, CAPEM: s.Certs.CAPEM}
-	cfg.Pipeline = 4
-	obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
-	assertCountsMatchServer(t, s, obs, 20000)
+	for _, tr := range transports {
+		t.Run(string(tr), func(t *testing.T) {
+			t.Parallel()
+			s := benchtest.StartServer(t, benchtest.WithTLS("localhost", "127.0.0.1"))
+			s.ResetStats(t)
+			cfg := config(s)
+			cfg.Transport = tr
+			cfg.Target.Host, cfg.Target.Port = "localhost", s.TLSPort
+			cfg.Target.TLS = transport.TLSOptions{Enabled: true, CAPEM: s.Certs.CAPEM}
+			cfg.Pipeline = 4
+			obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
+			assertCountsMatchServer(t, s, obs, 20000)
+		})
+	}
 }
 
 func TestCertificateForAnotherHost(t *testing.T) {
@@ -455,7 +479,10 @@ func TestStartAtFixesTheMeasuredWindow(t *testing.T) {
 			if end := cfg.StartAt.Add(cfg.Duration); last.Index != 2 || last.End.Before(end.Add(-50*time.Millisecond)) {
 				t.Fatalf("last interval %d ends %s, want interval 2 ending no earlier than 50 ms before %s", last.Index, last.End, end)
 			}
-			warned := len(obs.events) > 0 && strings.Contains(obs.events[0].Detail, "after --start-at")
+			warned := false
+			for _, e := range obs.events {
+				warned = warned || (e.Kind == results.EventWarning && strings.Contains(e.Detail, "after --start-at"))
+			}
 			if warned != tt.wantWarn {
 				t.Fatalf("late-start warning %v, want %v (events %+v)", warned, tt.wantWarn, obs.events)
 			}

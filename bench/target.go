@@ -69,8 +69,9 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 	// Entra ID's token requests wait in the network poller (HTTP, the az
 	// command's pipes), as the open loop's timers do: neither may be
 	// starved by polling connections. (An Azure cache is not near enough
-	// for polling to pay anyway.)
-	t.waits = transport.NewWaits(cfg.ReplyWait, cfg.OpenLoop() || tc.Auth == AuthEntra)
+	// for polling to pay anyway.) Go's own connections (--transport std)
+	// cannot poll.
+	t.waits = transport.NewWaits(cfg.ReplyWait, cfg.OpenLoop() || tc.Auth == AuthEntra || !cfg.Transport.Raw())
 	if tc.Auth == AuthEntra {
 		if t.entra, err = startEntra(ctx, tc.Entra, t.events, cfg.Connections); err != nil {
 			return nil, err
@@ -106,7 +107,7 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 		// connection and tells the server nothing a benchmark needs.
 		DisableIdentity: true,
 	}
-	t.dial = transport.Dialer(transport.DialOptions{Timeout: cfg.ConnectTimeout, TLS: tlsConfig, Waits: t.waits, DeadlineSlack: cfg.Timeout / 10, Conns: t.conns})
+	t.dial = transport.Dialer(transport.DialOptions{Timeout: cfg.ConnectTimeout, TLS: tlsConfig, Waits: t.waits, Transport: cfg.Transport, DeadlineSlack: cfg.Timeout / 10, Conns: t.conns})
 	opts.Dialer = t.dial
 	if t.entra != nil {
 		// Each connection authenticates with the token current as it opens.

@@ -365,6 +365,7 @@ var eventLabels = map[string]string{
 	results.EventPhase:        "phase",
 	results.EventWarning:      "warning",
 	results.EventReplyWait:    "reply wait",
+	results.EventConnect:      "connections opened",
 }
 
 func eventLabel(kind string) string {
@@ -376,9 +377,10 @@ func eventLabel(kind string) string {
 
 // momentary reports whether an event of the kind happens at a moment worth
 // marking on the timeline. Phases are drawn as steps; reply-wait is an
-// account of the whole run written at its end.
+// account of the whole run written at its end, connect one of the opening
+// before the load.
 func momentary(kind string) bool {
-	return kind != results.EventPhase && kind != results.EventReplyWait
+	return kind != results.EventPhase && kind != results.EventReplyWait && kind != results.EventConnect
 }
 
 // acrossCharts reports whether an event of the kind is also drawn as a line

@@ -77,6 +77,10 @@ const (
 	// Code WarnReplyWaitFallback). It is not a warning: how amrbench waits
 	// is its own economy of CPU, not a fault of the measurement.
 	EventReplyWait = "reply-wait"
+	// EventConnect tells, before the load begins, how long opening the
+	// connections took and at what pace (--connect-concurrency,
+	// --connect-rate); Count is the connections opened.
+	EventConnect = "connect"
 )
 
 // Tool identifies the program that wrote a file.

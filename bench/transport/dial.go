@@ -15,7 +15,10 @@ type DialOptions struct {
 	// TLS, when set, runs TLS over the connection.
 	TLS *tls.Config
 	// Waits says how the connections wait for replies; nil: they park.
+	// It is ignored when Transport is std.
 	Waits *Waits
+	// Transport chooses raw system calls or Go's net.Conn; empty is auto.
+	Transport Transport
 	// DeadlineSlack is how far a deadline in force may be earlier than the
 	// one asked for before it is moved (see deadlineConn).
 	DeadlineSlack time.Duration
@@ -26,11 +29,12 @@ type DialOptions struct {
 
 // Dialer returns a dial function for go-redis. Its chain: TCP, with raw
 // reads and writes where the platform has them (rawConn) or polling ones
-// (pollConn) while o.Waits say so; TLS over it; and deadlines moved lazily
-// on top (deadlineConn). A dial to an address that o.Conns holds a
-// connection for (Conns.Handoff) takes it, and dials nothing.
+// (pollConn) while o.Waits say so, unless o.Transport is std; TLS over it;
+// and deadlines moved lazily on top (deadlineConn). A dial to an address
+// that o.Conns holds a connection for (Conns.Handoff) takes it, and dials
+// nothing.
 func Dialer(o DialOptions) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	timeout, tlsConfig, w, slack, conns := o.Timeout, o.TLS, o.Waits, o.DeadlineSlack, o.Conns
+	timeout, tlsConfig, w, slack, conns, raw := o.Timeout, o.TLS, o.Waits, o.DeadlineSlack, o.Conns, o.Transport.Raw()
 	nd := &net.Dialer{
 		Timeout:         timeout,
 		KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3},
@@ -52,9 +56,11 @@ func Dialer(o DialOptions) func(ctx context.Context, network, addr string) (net.
 		if conns != nil {
 			dc.reopen.Store(conns.opened(addr))
 		}
-		if w != nil {
+		switch {
+		case !raw: // Go's net.Conn as it is
+		case w != nil:
 			c = newPollConn(c, w)
-		} else {
+		default:
 			c = rawIO(c)
 		}
 		if tlsConfig != nil {

@@ -26,7 +26,7 @@ func TestJudge(t *testing.T) {
 		reads, empties int64
 		wantPolling    bool
 	}
-	good, bad := [2]int64{1000, 24}, [2]int64{20, 1004}
+	good, bad := [2]int64{1000, 24}, [2]int64{500, 524}
 	w := func(at time.Duration, counts [2]int64, polling bool) window {
 		return window{at, counts[0], counts[1], polling}
 	}
@@ -58,8 +58,8 @@ func TestJudge(t *testing.T) {
 		}, 0},
 		{"exactly maxEmptyPerRead per reply still polls", true, []window{
 			w(0, good, true),
-			w(10*ms, [2]int64{204, 816}, true),
-			w(100*ms, [2]int64{204, 816}, true),
+			w(10*ms, [2]int64{512, 512}, true),
+			w(100*ms, [2]int64{512, 512}, true),
 		}, 0},
 		{"bad for minBadTime: park, and try again after the back-off", true, []window{
 			w(0, good, true),

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -44,6 +45,9 @@ type environment struct {
 	flagSets func(command string, fs *pflag.FlagSet)
 	// now is the time; nil means time.Now.
 	now func() time.Time
+	// setGCPercent sets the garbage collector's target (debug.SetGCPercent)
+	// and returns the previous one; nil leaves the process alone.
+	setGCPercent func(int) int
 }
 
 // command is one subcommand.
@@ -100,6 +104,7 @@ func main() {
 		getenv:           os.Getenv,
 		stderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("TERM") != "dumb",
 		setMaxProcs:      runtime.GOMAXPROCS,
+		setGCPercent:     debug.SetGCPercent,
 	}
 	os.Exit(run(ctx, env, os.Args[1:]))
 }

@@ -136,6 +136,27 @@ func runCommand(ctx context.Context, env *environment, args []string) error {
 	return withFlagNames(start(ctx, env, plan))
 }
 
+// manyConnections is where a run's connections hold enough memory that the
+// garbage collector's default headroom (as much again as is live, stacks
+// included) would dominate the process's size, and manyConnectionsGCPercent
+// the headroom it gets instead. The hot path allocates nothing, so the
+// collector runs rarely whatever its target: ten thousand connections then
+// take about 210 MB rather than 330 MB.
+const (
+	manyConnections          = 1000
+	manyConnectionsGCPercent = 25
+)
+
+// gcPercent returns the garbage collector's target for a run of conns
+// connections, and false when the default stands: few connections, or
+// GOGC set by the user.
+func gcPercent(conns int, gogc string) (int, bool) {
+	if conns < manyConnections || gogc != "" {
+		return 0, false
+	}
+	return manyConnectionsGCPercent, true
+}
+
 // start applies the plan's CPU settings and profile, and executes it.
 func start(ctx context.Context, env *environment, plan *runPlan) error {
 	cpus := plan.cpus
@@ -153,6 +174,11 @@ func start(ctx context.Context, env *environment, plan *runPlan) error {
 	}
 	if cpus > 0 && env.setMaxProcs != nil {
 		defer env.setMaxProcs(env.setMaxProcs(cpus))
+	}
+	_, conns := plan.cfg.SegmentConnections()
+	if pct, ok := gcPercent(conns, env.getenv("GOGC")); ok && env.setGCPercent != nil {
+		defer env.setGCPercent(env.setGCPercent(pct))
+		plan.notes = append(plan.notes, fmt.Sprintf("%d connections: the garbage collector keeps the heap within %d %% of what is live (GOGC=%d; set GOGC to choose)", conns, pct, pct))
 	}
 	if plan.cpuProfile != "" {
 		stop, err := startCPUProfile(plan.cpuProfile)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
@@ -58,7 +59,9 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	if err != nil {
 		return err
 	}
-	defer target.Close()
+	var closeOnce sync.Once
+	closeTarget := func() { closeOnce.Do(func() { _ = target.Close() }) }
+	defer closeTarget()
 	if err := checkOpenFiles(filesPerConn * target.ConnectionPlan().Total()); err != nil {
 		return err
 	}
@@ -129,6 +132,10 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 		}
 	}
 	obs.finish()
+	// The connections are done with: closed before the reports are
+	// written, their memory serves the reports (with thousands of
+	// connections, the process's peak was here).
+	closeTarget()
 	err = finishRun(ctx, env, p, ev, out, header, dir, outcome, runErr)
 	err = errors.Join(err, closeSink(ctx, env, sink, dir))
 	if early {

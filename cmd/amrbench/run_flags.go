@@ -33,6 +33,7 @@ type runFlags struct {
 	clusterMode                 bool
 	connections, clients        int
 	threads, connectConcurrency int
+	connectRate                 string
 	pipeline                    int
 	duration                    time.Duration
 	testTime                    int
@@ -45,7 +46,7 @@ type runFlags struct {
 	warmup, interval            time.Duration
 	timeout, connectTimeout     time.Duration
 	bufferSize                  int
-	replyWait                   string
+	replyWait, transport        string
 	ratio, keyPrefix            string
 	keyMin, keyMax              uint64
 	keyPattern                  string
@@ -116,6 +117,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.IntVarP(&f.clients, "clients", "c", 50, "memtier: clients per thread (connections = clients x threads)")
 	fs.IntVarP(&f.threads, "threads", "t", 4, "memtier: threads (connections = clients x threads)")
 	fs.IntVar(&f.connectConcurrency, "connect-concurrency", def.ConnectConcurrency, "connections opened at once; each is authenticated before the next opens")
+	fs.StringVar(&f.connectRate, "connect-rate", "", "at most this many connections start opening per second, e.g. 200 (default: no bound beyond --connect-concurrency)")
 	f.pipeline = def.Pipeline
 	fs.VarP(pipelineFlag{&f.pipeline, &f.memtier.protocol}, "pipeline", "P", "commands each connection sends before reading their replies (-P as in redis-benchmark; memtier's -P redis, its protocol, is understood too)")
 	fs.Var(secondsOrDuration{&f.duration}, "duration", "measured time, e.g. 30s, 5m, or seconds (default 30s)")
@@ -128,7 +130,8 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	f.timeout, f.connectTimeout = def.Timeout, def.ConnectTimeout
 	fs.Var(secondsOrDuration{&f.timeout}, "timeout", "command timeout")
 	fs.Var(secondsOrDuration{&f.connectTimeout}, "connect-timeout", "timeout to connect, including TLS and AUTH")
-	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection: 16KiB (16,384 B) or 16KB (16,000 B) (default: room for a pipeline of the largest values, 4KiB to 32KiB)")
+	fs.Var(byteSize{&f.bufferSize}, "buffer-size", "read and write buffer of each connection: 16KiB (16,384 B) or 16KB (16,000 B) (default: room for a pipeline of the largest values, 1KiB to 32KiB)")
+	fs.StringVar(&f.transport, "transport", string(transport.TransportAuto), "how connections reach their sockets: auto (raw system calls on Linux, Go's net.Conn elsewhere), raw (raw system calls; connections may poll for replies, see --reply-wait), or std (Go's net.Conn as it is: reads park in Go's network poller)")
 	fs.StringVar(&f.replyWait, "reply-wait", string(transport.ReplyWaitAuto), "how connections wait for replies: auto (a closed loop polls while replies come within a round of the others, as an event loop does, and parks in Go's network poller otherwise), park, or poll (a closed loop only)")
 	fs.IntVar(&f.cpus, "cpus", 0, "CPUs amrbench may use at once, from 1 to this machine's count (GOMAXPROCS; default: all, or all but one when the server is on this machine)")
 	endGroup(fs, "Load")

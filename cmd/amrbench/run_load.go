@@ -31,6 +31,13 @@ func (f *runFlags) planLoad(fs *pflag.FlagSet, p *runPlan) error {
 		c.Connections = f.connections
 	}
 	c.ConnectConcurrency = f.connectConcurrency
+	if f.connectRate != "" {
+		r, err := units.ParseRate(f.connectRate)
+		if err != nil {
+			return usagef("--connect-rate: %w", err)
+		}
+		c.ConnectRate = r
+	}
 	c.Pipeline = f.pipeline
 	switch {
 	case fs.Changed("test-time") && fs.Changed("duration"):
@@ -60,6 +67,9 @@ func (f *runFlags) planLoad(fs *pflag.FlagSet, p *runPlan) error {
 		return usagef("--reply-wait %w", err)
 	}
 	c.ReplyWait = wait
+	if c.Transport, err = transport.ParseTransport(f.transport); err != nil {
+		return usagef("--transport %w", err)
+	}
 	c.Preload = f.preload
 	return f.planOpenLoop(fs, p)
 }
@@ -261,13 +271,19 @@ func runningTool() results.Tool {
 	return t
 }
 
+// minAutoBufferSize is the smallest buffer autoBufferSize chooses: room
+// for a command and its reply with a key and a small value, several times
+// over.
+const minAutoBufferSize = 1 << 10
+
 // autoBufferSize sizes each connection's read and write buffers to hold a
 // pipeline of the largest operations (so a batch goes out in one write),
-// between 4 KiB and 32 KiB, go-redis's default: thousands of connections
-// with small values then cost a few KiB each rather than 64 KiB.
+// between 1 KiB and 32 KiB, go-redis's default: ten thousand connections
+// sending small values one at a time then hold 2 KiB of buffers each (20
+// MB in all) rather than 64 KiB.
 func autoBufferSize(pipeline, maxValue int) int {
 	need := pipeline * (maxValue + 128) // the value plus key, command and framing
-	size := 4 << 10
+	size := minAutoBufferSize
 	for size < need && size < bench.DefaultBufferSize {
 		size *= 2
 	}
