@@ -115,7 +115,7 @@ func (a *entraAuth) notice(n entra.Notice) {
 	case entra.Renewed:
 		e.Detail = fmt.Sprintf("token #%d: expires %s (in %s); renewal at %s", c.Generation, stamp(c.Expires), span(c.Expires.Sub(n.Time)), stamp(n.Next))
 		if a.waves != nil {
-			e.Detail += fmt.Sprintf("; sending it on %d open connections", a.waves.Size())
+			e.Detail += fmt.Sprintf("; sending it on %s open connections", units.FormatInt(a.waves.Size()))
 		}
 	case entra.Unchanged:
 		e.Detail = fmt.Sprintf("the credential returned token #%d again (credentials that cache tokens renew them shortly before expiry); asking again at %s",
@@ -336,14 +336,14 @@ func (s *eventSink) detach() error {
 // waveEvent reports a wave of re-AUTHs as a reauth event.
 func (a *entraAuth) waveEvent(v entra.Wave) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "token #%d sent on %d of %s", v.Token, v.Reauthed, units.Plural(v.Expected, "connection"))
+	fmt.Fprintf(&b, "token #%d sent on %s of %s", v.Token, units.FormatInt(v.Reauthed), units.Plural(v.Expected, "connection"))
 	if v.Reauthed > 0 {
 		fmt.Fprintf(&b, " from %s to %s after its renewal; slowest AUTH %s", span(v.First), span(v.Last), span(v.Slowest))
 	}
 	if v.Fresh > 0 {
 		fmt.Fprintf(&b, "; %s opened with it", units.Plural(v.Fresh, "connection"))
 	}
-	fmt.Fprintf(&b, "; %d AUTH failed", v.Failed)
+	fmt.Fprintf(&b, "; %s AUTH failed", units.FormatInt(v.Failed))
 	outcome := results.OutcomeComplete
 	if !v.Complete {
 		outcome = results.OutcomePartial

@@ -30,7 +30,10 @@ import (
 // (ZeroCopyStringCmd): a hit costs nothing, a miss go-redis's error path,
 // which allocates 21 times for a command sent alone and twice for one in a
 // pipeline (BenchmarkHotPath). A SET reads its "+OK" into a small buffer
-// (ZeroCopyStringCmd).
+// (ZeroCopyStringCmd). An arbitrary command (--command) streams its raw
+// reply into the replySink as a raw GET does, whatever the reply's type:
+// replies without a bulk string cost nothing, each bulk string go-redis's
+// one allocation.
 type call struct {
 	op      workloads.Op
 	key     string
@@ -41,8 +44,11 @@ type call struct {
 	getInto *redis.ZeroCopyStringCmd
 	set     *redis.ZeroCopyStringCmd
 	setex   *redis.ZeroCopyStringCmd
-	cmd     redis.Cmder // the command of the current operation
-	sent    int64       // request bytes of the current operation
+	// custom holds a reusable request per arbitrary command of the
+	// workload, indexed by workloads.Op.Command.
+	custom []customCmd
+	cmd    redis.Cmder // the command of the current operation
+	sent   int64       // request bytes of the current operation
 	// readInto selects getInto for GETs; tooLarge is set when a value did
 	// not fit the buffer, and getInto must not be used again.
 	readInto, tooLarge bool
@@ -50,12 +56,57 @@ type call struct {
 	cl *clusterOp
 }
 
+// customCmd is a call's reusable request for one arbitrary command: its
+// arguments after the name are pointers to strings rewritten for every
+// operation (aliasing the operation's bytes, as key and value do).
+type customCmd struct {
+	args    []string
+	anyArgs []any // the name, then &args[1], &args[2], ...
+	raw     *redis.RawWriteToCmd
+	// firstKey is the position of the first key argument (0: none), for a
+	// cluster's routing.
+	firstKey int
+}
+
+// newCustomCmds prepares a request per arbitrary command shape, replying
+// into reply.
+func newCustomCmds(shapes []workloads.CommandShape, reply *replySink) []customCmd {
+	custom := make([]customCmd, len(shapes))
+	for i, sh := range shapes {
+		c := &custom[i]
+		c.args = make([]string, sh.Args)
+		c.anyArgs = make([]any, sh.Args)
+		c.anyArgs[0] = sh.Verb // a plain string: go-redis names the command by it
+		for j := 1; j < sh.Args; j++ {
+			c.anyArgs[j] = &c.args[j]
+		}
+		c.raw = redis.NewRawWriteToCmd(context.Background(), reply, c.anyArgs...)
+		c.firstKey = sh.FirstKey
+	}
+	return custom
+}
+
+// prepareCustom points the arbitrary command's arguments at s.op.Args and
+// returns the request's size in bytes.
+func (s *call) prepareCustom() (c *customCmd, sent int64) {
+	op := &s.op
+	c = &s.custom[op.Command]
+	sent = arrayHeaderBytes(len(op.Args)) + bulkBytes(len(op.Args[0]))
+	for i := 1; i < len(op.Args); i++ {
+		a := op.Args[i]
+		c.args[i] = unsafe.String(unsafe.SliceData(a), len(a))
+		sent += bulkBytes(len(a))
+	}
+	return c, sent
+}
+
 // newCall returns a call whose GET values are read through buf: drained
 // piecewise by getRaw, read whole by getInto (which needs it to hold the
-// value and its CRLF).
-func newCall(buf []byte) *call {
+// value and its CRLF). shapes are the workload's arbitrary commands.
+func newCall(buf []byte, shapes []workloads.CommandShape) *call {
 	s := &call{}
 	s.reply.scratch = buf
+	s.custom = newCustomCmds(shapes, &s.reply)
 	ctx := context.Background()
 	s.getRaw = redis.NewRawWriteToCmd(ctx, &s.reply, "get", &s.key)
 	s.getInto = redis.NewZeroCopyStringCmd(ctx, buf, "get", &s.key)
@@ -70,6 +121,10 @@ func (s *call) prepare() {
 	op := &s.op
 	s.key = unsafe.String(unsafe.SliceData(op.Key), len(op.Key))
 	switch {
+	case op.Kind == workloads.Arbitrary:
+		c, sent := s.prepareCustom()
+		s.reply.reset()
+		s.cmd, s.sent = c.raw, sent
 	case op.Kind == workloads.Get && s.readInto:
 		s.cmd = s.getInto
 		s.sent = getRequestBytes(len(op.Key))
@@ -109,7 +164,9 @@ func (s *call) result() (out outcome, received int64, class results.ErrorClass, 
 	case s.cl != nil:
 		return s.clusterResult()
 	case s.cmd == s.getRaw:
-		return s.rawResult()
+		return s.rawResult(s.getRaw.Err(), true)
+	case s.op.Kind == workloads.Arbitrary:
+		return s.rawResult(s.custom[s.op.Command].raw.Err(), false)
 	}
 	zc := s.cmd.(*redis.ZeroCopyStringCmd) // getInto, set or setex
 	out, received, class, broken, tooLarge := zeroCopyResult(zc, s.op.Kind)
@@ -121,23 +178,29 @@ func (s *call) result() (out outcome, received int64, class results.ErrorClass, 
 	return out, received, class, broken
 }
 
-// rawResult reads the outcome of a GET by getRaw from the reply's first
-// line.
-func (s *call) rawResult() (out outcome, received int64, class results.ErrorClass, broken bool) {
-	if err := s.getRaw.Err(); err != nil { // a timeout or a broken connection
-		class = Classify(err)
+// rawResult reads the outcome of a raw command (a GET by getRaw when get
+// is set, an arbitrary command otherwise) from the reply's first line, or
+// from cmdErr, the command's error, for a timeout or a broken connection.
+// An arbitrary command's reply that is not an error is a success: like
+// memtier, amrbench does not guess what a hit is for a command it does not
+// know.
+func (s *call) rawResult(cmdErr error, get bool) (out outcome, received int64, class results.ErrorClass, broken bool) {
+	if cmdErr != nil {
+		class = Classify(cmdErr)
 		return outcomeError, 0, class, breaksConnection(class)
 	}
 	r := &s.reply
 	head := r.head[:r.headLen]
 	switch {
+	case len(head) > 0 && head[0] == '-':
+		line, _, _ := bytes.Cut(head[1:], []byte("\r\n"))
+		return outcomeError, r.n, classifyReply(string(line)), false
+	case !get:
+		return outcomeOK, r.n, "", false
 	case bytes.HasPrefix(head, nilReply):
 		return outcomeMiss, r.n, "", false
 	case len(head) > 0 && head[0] == '$':
 		return outcomeHit, r.n, "", false
-	case len(head) > 0 && head[0] == '-':
-		line, _, _ := bytes.Cut(head[1:], []byte("\r\n"))
-		return outcomeError, r.n, classifyReply(string(line)), false
 	default: // a reply GET never gives: count it, do not guess
 		return outcomeError, r.n, results.ErrOther, false
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/workloads"
 )
 
 // Defaults for a Config.
@@ -35,6 +36,9 @@ const (
 const (
 	MaxConnections = 1 << 20
 	MaxPipeline    = 10_000
+	// MaxDB is the highest database number a server can have: Redis's
+	// databases setting is an int.
+	MaxDB = math.MaxInt32 - 1
 )
 
 // Auth modes.
@@ -219,18 +223,16 @@ func (c *Config) SegmentRate() float64 {
 }
 
 // ConnRequests returns the measured operations connection conn of the
-// whole test sends in a closed loop bounded by Requests: each sends
-// Requests/Connections, and the first Requests%Connections one more. It is
-// -1 when the run is not bounded so.
+// whole test sends in a closed loop bounded by Requests, or -1 when the run
+// is not bounded so. Requests are split between the connections as the P
+// key pattern splits the keys (workloads.ParallelSlice), so that a run of
+// as many requests as keys with the P pattern writes every key once.
 func (c *Config) ConnRequests(conn int) int64 {
 	if c.Requests <= 0 || c.OpenLoop() {
 		return -1
 	}
-	quota := c.Requests / int64(c.Connections)
-	if int64(conn) < c.Requests%int64(c.Connections) {
-		quota++
-	}
-	return quota
+	_, quota := workloads.ParallelSlice(0, uint64(c.Requests), conn, c.Connections)
+	return int64(quota)
 }
 
 // SegmentRequests returns the requests this run's segment's connections
@@ -240,8 +242,9 @@ func (c *Config) SegmentRequests() int64 {
 		return 0
 	}
 	first, n := c.SegmentConnections()
-	conns := int64(c.Connections)
-	return int64(n)*(c.Requests/conns) + max(0, min(int64(first+n), c.Requests%conns)-int64(first))
+	lo, _ := workloads.ParallelSlice(0, uint64(c.Requests), first, c.Connections)
+	hi, _ := workloads.ParallelSlice(0, uint64(c.Requests), first+n, c.Connections)
+	return int64(hi - lo)
 }
 
 // FirstRate is the rate an open loop starts at: Rate, the staircase's
@@ -320,6 +323,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Target.Port <= 0 || c.Target.Port > 65535 {
 		add(f{"target.port"}, "{target.port} %d: must be between 1 and 65535", c.Target.Port)
+	}
+	if c.Target.DB < 0 || c.Target.DB > MaxDB {
+		add(f{"target.db"}, "{target.db} %d: a database number from 0 to %d (a server has databases 0 to 15 unless its databases setting says otherwise)", c.Target.DB, MaxDB)
 	}
 	errs = append(errs, c.validateAuth()...)
 	if _, err := cluster.ParsePolicy(string(c.Target.ClusterPolicy)); err != nil {

@@ -20,7 +20,9 @@
 // waiter) and entra (Entra ID tokens and their re-AUTH policy).
 //
 // In this package: a worker's pipeline position is a call (call.go), never
-// a slot, which in a cluster is a hash slot. A pipeline of P commands has
+// a slot, which in a cluster is a hash slot. A call sends the workload's
+// GETs and SETs, or its arbitrary commands (memtier's --command), each
+// recorded under its name (workloads.Op.Stat indexes the names). A pipeline of P commands has
 // one intended start, its first operation's; each command records the
 // batch's response time, and the count is P.
 package bench

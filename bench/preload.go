@@ -25,6 +25,7 @@ const minPreloadPipeline = 64
 // Entra ID, the connections get new tokens as they go.
 func preload(ctx context.Context, sessions []session, wl *workloads.Workload, seg results.Segment, pipeline int, obs Observer, auth *entraAuth) (int64, error) {
 	spec := wl.Spec()
+	spec.Commands = nil // the keys are written as strings, whatever the workload sends
 	spec.Ratio = workloads.Ratio{Sets: 1}
 	spec.KeyPattern = workloads.KeyPatterns{Set: workloads.Parallel, Get: workloads.Parallel}
 	lo, hi := seg.Share(spec.KeyCount())
@@ -71,9 +72,9 @@ func preloadConnection(ctx context.Context, sess session, gen *workloads.Generat
 	calls := make([]*call, depth)
 	for i := range calls {
 		if sess.shards() != nil {
-			calls[i] = newClusterCall(64) // SET replies are "+OK"
+			calls[i] = newClusterCall(64, nil) // SET replies are "+OK"
 		} else {
-			calls[i] = newCall(nil) // SETs only: no GET value to drain
+			calls[i] = newCall(nil, nil) // SETs only: no GET value to drain
 		}
 	}
 	cmds := make([]redis.Cmder, depth)

@@ -130,7 +130,7 @@ func (w *worker) linkReady(ctx context.Context, now time.Time) bool {
 func (w *worker) failUnsent(due, now time.Time) {
 	s := w.calls[0]
 	w.gen.Next(&s.op) // the operation sequence goes on as if it were sent
-	c := &w.log.cmds[s.op.Kind]
+	c := &w.log.cmds[s.op.Stat]
 	class := results.ErrConnection
 	if w.link.err != nil && !errors.Is(w.link.err, errDropped) {
 		class = Classify(w.link.err)

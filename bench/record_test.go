@@ -42,7 +42,7 @@ func benchWorker(t testing.TB, pipeline int) *worker {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	rec := newRecorder(now, now, time.Hour, time.Minute, 1, []workloads.OpKind{workloads.Set, workloads.Get}, discard{}, func() int { return 1 })
+	rec := newRecorder(now, now, time.Hour, time.Minute, 1, wl.EmittedStats(), discard{}, func() int { return 1 })
 	var stop atomic.Bool
 	w := newWorker(0, 1, wl.Generator(0, 1), nopSession{}, rec, &stop, pipeline, 32, -1)
 	w.log = rec.newLog(0, 0)
@@ -252,7 +252,7 @@ func TestGetReplies(t *testing.T) {
 		{"-ERR unknown command\r\n", outcomeError, results.ErrOther},
 	}
 	for _, tt := range tests {
-		s := newCall(make([]byte, 4))
+		s := newCall(make([]byte, 4), nil)
 		s.op = workloads.Op{Kind: workloads.Get, Key: []byte("k")}
 		s.prepare()
 		// Feed the reply as go-redis does: the first line, then the value
@@ -283,15 +283,22 @@ func BenchmarkHotPath(b *testing.B) {
 		// into reads GET values into the worker's buffer; hit stores
 		// every key first.
 		into, hit bool
+		// commands replace the mix (--command).
+		commands []workloads.Command
 	}{
-		{"get-miss-raw", 1, workloads.Ratio{Gets: 1}, false, false},
-		{"get-miss-into", 1, workloads.Ratio{Gets: 1}, true, false},
-		{"get-hit-raw", 1, workloads.Ratio{Gets: 1}, false, true},
-		{"get-hit-into", 1, workloads.Ratio{Gets: 1}, true, true},
-		{"set", 1, workloads.Ratio{Sets: 1}, false, false},
-		{"mix-1:10", 1, workloads.Ratio{Sets: 1, Gets: 10}, false, false},
-		{"mix-1:10-pipeline-16", 16, workloads.Ratio{Sets: 1, Gets: 10}, false, false},
-		{"mix-1:10-pipeline-16-hits", 16, workloads.Ratio{Sets: 1, Gets: 10}, true, true},
+		{"get-miss-raw", 1, workloads.Ratio{Gets: 1}, false, false, nil},
+		{"get-miss-into", 1, workloads.Ratio{Gets: 1}, true, false, nil},
+		{"get-hit-raw", 1, workloads.Ratio{Gets: 1}, false, true, nil},
+		{"get-hit-into", 1, workloads.Ratio{Gets: 1}, true, true, nil},
+		{"set", 1, workloads.Ratio{Sets: 1}, false, false, nil},
+		{"mix-1:10", 1, workloads.Ratio{Sets: 1, Gets: 10}, false, false, nil},
+		{"mix-1:10-pipeline-16", 16, workloads.Ratio{Sets: 1, Gets: 10}, false, false, nil},
+		{"mix-1:10-pipeline-16-hits", 16, workloads.Ratio{Sets: 1, Gets: 10}, true, true, nil},
+		// Arbitrary commands: a reply without a bulk string costs nothing,
+		// each bulk string go-redis's one allocation (io.CopyN's reader).
+		{"command-hset", 1, workloads.Ratio{}, false, false, []workloads.Command{{Line: "HSET __key__ f __data__", Ratio: 1, KeyPattern: workloads.Uniform}}},
+		{"command-hset-pipeline-16", 16, workloads.Ratio{}, false, false, []workloads.Command{{Line: "HSET __key__ f __data__", Ratio: 1, KeyPattern: workloads.Uniform}}},
+		{"command-incr", 1, workloads.Ratio{}, false, false, []workloads.Command{{Line: "INCR __key__", Ratio: 1, KeyPattern: workloads.Uniform}}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			s := benchtest.StartServer(b)
@@ -305,6 +312,7 @@ func BenchmarkHotPath(b *testing.B) {
 			defer target.Close()
 			spec := workloads.DefaultSpec()
 			spec.Ratio = tc.ratio
+			spec.Commands = tc.commands
 			spec.KeyPrefix = "hot:"
 			spec.KeyMinimum, spec.KeyMaximum = 1, 1000
 			wl, err := workloads.New(spec, 1)
@@ -326,7 +334,7 @@ func BenchmarkHotPath(b *testing.B) {
 			}
 			defer sess.close()
 			now := time.Now()
-			rec := newRecorder(now, now, time.Hour, time.Minute, 1, []workloads.OpKind{workloads.Set, workloads.Get}, discard{}, func() int { return 1 })
+			rec := newRecorder(now, now, time.Hour, time.Minute, 1, wl.EmittedStats(), discard{}, func() int { return 1 })
 			var stop atomic.Bool
 			w := newWorker(0, 1, wl.Generator(0, 1), sess, rec, &stop, tc.pipeline, 32, -1)
 			w.log = rec.newLog(0, 0)

@@ -11,7 +11,6 @@ import (
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
-	"github.com/amrbench/amrbench/workloads"
 )
 
 // Observer receives a run's records as they are finalized: intervals in
@@ -84,7 +83,8 @@ type workerLog struct {
 	// loop the intended start is the send, so response time is the same
 	// value and is filled from it when the log is merged.
 	closedLoop bool
-	cmds       [workloads.NumOpKinds]cmdLog
+	// cmds is indexed by workloads.Op.Stat.
+	cmds []cmdLog
 	// shards is indexed by shard number (cluster runs only); it grows when
 	// a worker first meets a shard.
 	shards     []shardLog
@@ -112,8 +112,8 @@ func (l *workerLog) shard(i int) *shardLog {
 	return &l.shards[i]
 }
 
-func newWorkerLog() *workerLog {
-	l := &workerLog{}
+func newWorkerLog(stats int) *workerLog {
+	l := &workerLog{cmds: make([]cmdLog, stats)}
 	for k := range l.cmds {
 		l.cmds[k].response = results.NewPackedHDR()
 		l.cmds[k].service = results.NewPackedHDR()
@@ -145,7 +145,7 @@ func (l *workerLog) reset() {
 
 // intervalAcc accumulates the logs of every worker for one interval.
 type intervalAcc struct {
-	cmds       [workloads.NumOpKinds]*results.CommandStats
+	cmds       []*results.CommandStats // indexed by workloads.Op.Stat
 	shards     map[int]*results.ShardStats
 	lateStarts int64
 	lateClient int64
@@ -182,6 +182,9 @@ func (a *intervalAcc) add(l *workerLog) {
 			a.reauth = results.NewReauthStats()
 		}
 		l.reauth.addTo(a.reauth)
+	}
+	if a.cmds == nil {
+		a.cmds = make([]*results.CommandStats, len(l.cmds))
 	}
 	for k := range l.cmds {
 		c := &l.cmds[k]
@@ -253,9 +256,12 @@ type recorder struct {
 	first    int64
 	maxLag   time.Duration
 	workers  int
-	kinds    []workloads.OpKind
-	obs      Observer
-	conns    func() int
+	// stats are the names operations are recorded under, indexed by
+	// workloads.Op.Stat; an empty name is never sent, and left out of the
+	// intervals.
+	stats []string
+	obs   Observer
+	conns func() int
 	// phaseAt names the phase and target rate of the step that holds a
 	// moment (open loop); nil in a closed loop.
 	phaseAt       func(time.Time) (string, float64)
@@ -278,7 +284,10 @@ type recorder struct {
 	replyWaits func() transport.ReplyWaitStats
 	lastWaits  transport.ReplyWaitStats
 
-	handoffs  chan *workerLog
+	handoffs chan *workerLog
+	// failed is closed when the observer fails to take an interval (its
+	// file cannot be written): the run stops, as nothing more can be kept.
+	failed    chan struct{}
 	free      sync.Pool
 	lastIndex atomic.Int64 // the last interval, once the stop is decided
 
@@ -305,7 +314,7 @@ type recorder struct {
 // newRecorder returns a recorder for a run whose load starts at start and
 // whose measured window (interval 0) starts at measured: after start by the
 // warmup, or before it when a run told to start at a given time could not.
-func newRecorder(start, measured time.Time, interval, maxLag time.Duration, workers int, kinds []workloads.OpKind, obs Observer, conns func() int) *recorder {
+func newRecorder(start, measured time.Time, interval, maxLag time.Duration, workers int, stats []string, obs Observer, conns func() int) *recorder {
 	r := &recorder{
 		start:    start,
 		measured: measured,
@@ -313,17 +322,18 @@ func newRecorder(start, measured time.Time, interval, maxLag time.Duration, work
 		first:    floorDiv(start.Sub(measured), interval),
 		maxLag:   maxLag,
 		workers:  workers,
-		kinds:    kinds,
+		stats:    stats,
 		obs:      obs,
 		conns:    conns,
 		handoffs: make(chan *workerLog, workers+16),
+		failed:   make(chan struct{}),
 		pending:  map[int64]*intervalAcc{},
 
 		slowPhases:  map[string]bool{},
 		boundPhases: map[string]bool{},
 		meter:       newClientMeter(),
 	}
-	r.free.New = func() any { return newWorkerLog() }
+	r.free.New = func() any { return newWorkerLog(len(stats)) }
 	r.lastIndex.Store(math.MaxInt64)
 	r.next = r.first
 	r.maxSeen = r.first
@@ -400,8 +410,8 @@ func (r *recorder) finish(l *workerLog, now time.Time) {
 }
 
 // run assembles and emits intervals until every worker has finished. After
-// an observer error it keeps draining the workers' logs, so they never block,
-// and returns the error at the end.
+// an observer error it closes failed, so the run stops, keeps draining the
+// workers' logs, so they never block, and returns the error at the end.
 func (r *recorder) run() error {
 	tick := time.NewTicker(min(r.interval/4, 100*time.Millisecond))
 	defer tick.Stop()
@@ -410,17 +420,36 @@ func (r *recorder) run() error {
 		select {
 		case l := <-r.handoffs:
 			r.merge(l)
+			r.mergeQueued()
 		case now := <-tick.C:
 			r.meter.tick(r.indexOf(now))
 		}
 		if firstErr == nil {
-			firstErr = r.flush(time.Now())
+			if firstErr = r.flush(time.Now()); firstErr != nil {
+				close(r.failed)
+			}
 		}
 	}
 	if firstErr == nil {
 		firstErr = r.flush(time.Now())
 	}
 	return firstErr
+}
+
+// mergeQueued merges every log already handed over, before the next flush:
+// a flush that writes slowly (a loaded machine, a slow disk) would
+// otherwise take one log per flush, leaving the workers blocked on their
+// hand-overs while more intervals fall due, and a run of a fixed number of
+// operations could fall further behind for ever.
+func (r *recorder) mergeQueued() {
+	for {
+		select {
+		case l := <-r.handoffs:
+			r.merge(l)
+		default:
+			return
+		}
+	}
 }
 
 func (r *recorder) merge(l *workerLog) {
@@ -512,7 +541,7 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 		Start:       r.startOf(k).UTC(),
 		End:         r.endOf(k).UTC(),
 		Connections: r.conns(),
-		Commands:    make(map[string]*results.CommandStats, len(r.kinds)),
+		Commands:    make(map[string]*results.CommandStats, len(r.stats)),
 	}
 	if r.phaseAt != nil {
 		iv.Phase, iv.TargetRate = r.phaseAt(r.startOf(k))
@@ -540,12 +569,15 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 		}
 		r.entra.shared.drainInto(iv.Reauth)
 	}
-	for _, kind := range r.kinds {
-		s := acc.cmds[kind]
-		if s == nil {
-			s = results.NewCommandStats()
+	for i, name := range r.stats {
+		if name == "" {
+			continue
 		}
-		iv.Commands[kind.String()] = s
+		s := results.NewCommandStats()
+		if acc.cmds != nil && acc.cmds[i] != nil {
+			s = acc.cmds[i]
+		}
+		iv.Commands[name] = s
 	}
 	iv.Client = r.meter.interval(k, iv, acc.lateClient, r.polledShare())
 	if iv.Phase != r.lastPhase && iv.Phase != "" && iv.Phase != results.PhaseWarmup && iv.Phase != results.PhaseIdle {

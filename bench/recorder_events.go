@@ -97,8 +97,8 @@ func (r *recorder) warnLate(iv *results.Interval) error {
 	}
 	r.slowPhases[iv.Phase] = true
 	return r.warn(iv.End, results.WarnLateStarts, iv.LateStarts,
-		fmt.Sprintf("%d of %d operations were sent more than %s after their due time, their connection still waiting for earlier replies or the client short of CPU; their response times include the wait. If it lasts, the client cannot keep up with %s ops/s (add connections, or client CPU) or the server is stalling",
-			iv.LateStarts, ops, r.lateThreshold, units.FormatRate(iv.TargetRate)))
+		fmt.Sprintf("%s of %s operations (%s) were sent more than %s after their due time, their connection still waiting for earlier replies or the client short of CPU; their response times include the wait. If it lasts, the client cannot keep up with %s ops/s (add connections, or client CPU) or the server is stalling",
+			units.FormatInt(iv.LateStarts), units.FormatInt(ops), units.FormatPercent(float64(iv.LateStarts)/float64(ops)), r.lateThreshold, units.FormatWhole(iv.TargetRate)))
 }
 
 // warnClientBound says, once per phase, that the client was the limit in
@@ -138,6 +138,6 @@ func (r *recorder) warnErrorBudget(iv *results.Interval) error {
 	}
 	r.budgetWarned = true
 	return r.warn(iv.End, results.WarnErrorBudget, failed,
-		fmt.Sprintf("%d of %d operations failed in this interval (%s), above --max-error-rate %s: if the run's share stays above it, its verdict is error-budget",
-			failed, issued, units.FormatPercent(float64(failed)/float64(issued)), units.FormatPercent(r.maxErrorRate)))
+		fmt.Sprintf("%s of %s operations failed in this interval (%s), above --max-error-rate %s: if the run's share stays above it, its verdict is error-budget",
+			units.FormatInt(failed), units.FormatInt(issued), units.FormatPercent(float64(failed)/float64(issued)), units.FormatPercent(r.maxErrorRate)))
 }

@@ -84,19 +84,18 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		return out, nil
 	}
 
-	spec := wl.Spec()
-	var kinds []workloads.OpKind
-	if spec.Ratio.Sets > 0 {
-		kinds = append(kinds, workloads.Set)
-	}
-	if spec.Ratio.Gets > 0 {
-		kinds = append(kinds, workloads.Get)
-	}
-	if err := waitForStart(ctx, cfg, obs); err != nil {
+	onTime, err := waitForStart(ctx, cfg, obs)
+	if err != nil {
 		out.Interrupted = true
 		return out, nil
 	}
 	out.Start = time.Now()
+	if onTime {
+		// The load starts at the agreed instant, though the workers begin
+		// a moment after it: operations due in between are sent late (and
+		// counted as late past the threshold), never skipped.
+		out.Start = cfg.StartAt.Add(-cfg.Warmup)
+	}
 	out.Measured = out.Start.Add(cfg.Warmup)
 	if !cfg.StartAt.IsZero() {
 		out.Measured = cfg.StartAt
@@ -112,7 +111,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		}
 		plan = openloop.NewPlan(len(sessions))
 	}
-	rec := newRecorder(out.Start, out.Measured, cfg.Interval, maxLag, len(sessions), kinds, obs, t.OpenConnections)
+	rec := newRecorder(out.Start, out.Measured, cfg.Interval, maxLag, len(sessions), wl.EmittedStats(), obs, t.OpenConnections)
 	rec.lateThreshold = cfg.LateThreshold
 	rec.shards = t.shardRegistry()
 	rec.entra = t.entra
@@ -186,6 +185,8 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	case recErr = <-recDone:
 		rec.stopAt(time.Now())
 		recDone = nil
+	case <-rec.failed: // nothing more can be recorded: stop now
+		rec.stopAt(time.Now())
 	}
 	stop.Store(true)
 	if plan != nil {
@@ -271,8 +272,10 @@ func newWorkers(cfg *Config, sessions []session, wl *workloads.Workload, rec *re
 }
 
 // replyWaitEvent tells how a run's connections waited for their replies:
-// nil when they always parked. Polling that had to stop is a warning
-// (results.WarnReplyWaitFallback).
+// nil when they always parked. Polling that had to stop carries the code
+// results.WarnReplyWaitFallback. Neither is a warning: how amrbench waits
+// is its own economy of CPU, which the client's CPU figures already show,
+// so the event is recorded for whoever tunes amrbench, not printed.
 func replyWaitEvent(rw transport.ReplyWaitStats, at time.Time) *results.Event {
 	if rw.Polled == 0 && rw.Spells == 0 {
 		return nil
@@ -282,9 +285,9 @@ func replyWaitEvent(rw transport.ReplyWaitStats, at time.Time) *results.Event {
 		e.Detail = fmt.Sprintf("the connections polled for their replies: %.1f %% of reads, %.2f polls that found nothing per reply", 100*(1-rw.ParkedShare()), rw.EmptiesPerPolledRead())
 		return e
 	}
-	e.Kind, e.Code = results.EventWarning, results.WarnReplyWaitFallback
-	e.Detail = fmt.Sprintf("replies came too slowly for polling: it stopped %s (at worst %d polls found nothing and %d found a reply), and %.1f %% of reads waited parked; %.2f polls found nothing per reply polled",
-		units.Plural(rw.Spells, "time"), rw.WorstEmpties, rw.WorstReads, 100*rw.ParkedShare(), rw.EmptiesPerPolledRead())
+	e.Code = results.WarnReplyWaitFallback
+	e.Detail = fmt.Sprintf("replies were slow to come (a distant or busy server), so the connections stopped polling for them %s, which would have spent the client's CPU for nothing, and waited as Go does by default for %.1f %% of reads (at worst %s polls found nothing and %s found a reply; %.2f polls found nothing per reply polled)",
+		units.Plural(rw.Spells, "time"), 100*rw.ParkedShare(), units.FormatInt(rw.WorstEmpties), units.FormatInt(rw.WorstReads), rw.EmptiesPerPolledRead())
 	return e
 }
 
@@ -447,7 +450,7 @@ func describeVerdict(objectives []results.Objective, v results.SLOStep) string {
 	if v.Met {
 		word = "met"
 	}
-	text := fmt.Sprintf("%s %s the objectives: achieved %.0f ops/s", v.Phase, word, v.AchievedRate)
+	text := fmt.Sprintf("%s %s the objectives: achieved %s ops/s", v.Phase, word, units.FormatWhole(v.AchievedRate))
 	for _, o := range objectives {
 		text += fmt.Sprintf(", %s measured %s", o.Text, time.Duration(v.Measured[o.Text])*time.Microsecond)
 	}
@@ -470,15 +473,17 @@ func later(a, b time.Time) time.Time {
 
 // waitForStart waits until the load must start for the measured window to
 // begin at cfg.StartAt, and tells obs when it is too late for that. It
-// returns ctx's error if ctx is cancelled while waiting.
-func waitForStart(ctx context.Context, cfg Config, obs Observer) error {
+// reports whether it waited for that instant (false without --start-at, or
+// when it was already past), and returns ctx's error if ctx is cancelled
+// while waiting.
+func waitForStart(ctx context.Context, cfg Config, obs Observer) (bool, error) {
 	if cfg.StartAt.IsZero() {
-		return nil
+		return false, nil
 	}
 	wait := time.Until(cfg.StartAt.Add(-cfg.Warmup))
 	if wait <= 0 {
 		late := -wait
-		return obs.Event(&results.Event{
+		return false, obs.Event(&results.Event{
 			Time: time.Now(), Kind: results.EventWarning, Code: results.WarnStartedLate,
 			Detail: fmt.Sprintf("started %s after --start-at%s (opening the connections or the preload took longer): the measured window is cut from --start-at, and its first interval is short",
 				late.Round(time.Millisecond), map[bool]string{true: " less the warmup", false: ""}[cfg.Warmup > 0]),
@@ -488,9 +493,9 @@ func waitForStart(ctx context.Context, cfg Config, obs Observer) error {
 	defer timer.Stop()
 	select {
 	case <-timer.C:
-		return nil
+		return true, nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return false, ctx.Err()
 	}
 }
 

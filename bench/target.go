@@ -132,7 +132,11 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 	tc := t.cfg.Target
 	vctx, cancel := context.WithTimeout(ctx, t.cfg.ConnectTimeout+t.cfg.Timeout)
 	defer cancel()
-	if err := client.Ping(vctx).Err(); err != nil {
+	if err := t.pingTarget(vctx, client); err != nil {
+		var mismatch *FieldError
+		if errors.As(err, &mismatch) {
+			return err
+		}
 		// A proxy that closes the connection on a command it does not
 		// support (twemproxy) closes it on the HELLO and CLIENT SETNAME
 		// each connection opens with: connect without them instead.
@@ -149,10 +153,11 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 		t.notes = append(t.notes, "the endpoint closed the connection on HELLO (or CLIENT SETNAME), as a proxy does on a command it does not support (twemproxy does): the connections open without them, in RESP2, unnamed")
 	}
 	t.info = results.Target{
-		Endpoint: tc.Addr(),
-		TLS:      tc.TLS.Enabled,
-		Auth:     tc.Auth,
-		Server:   serverVersion(vctx, client),
+		Endpoint:      tc.Addr(),
+		TLS:           tc.TLS.Enabled,
+		TLSUnverified: tc.TLS.Enabled && tc.TLS.SkipVerify,
+		Auth:          tc.Auth,
+		Server:        serverVersion(vctx, client),
 	}
 	if t.entra != nil {
 		cur := t.entra.provider.Current()
@@ -268,7 +273,11 @@ func explainConnectError(tc TargetConfig, err error) error {
 	case errors.As(err, &invalidErr):
 		return fmt.Errorf("connect to %s: TLS: %w", addr, invalidErr)
 	case errors.As(err, &recordErr):
-		return fmt.Errorf("connect to %s: %w", addr, fieldErrorf([]string{"target.tls.enabled"}, "the server did not answer with TLS (drop {target.tls.enabled}, or check the port): %w", err))
+		return fmt.Errorf("connect to %s: %w", addr, noTLSAnswer("the server answered in plain text", err))
+	case strings.Contains(err.Error(), "DB index is out of range"):
+		return fmt.Errorf("connect to %s: %w", addr, fieldErrorf([]string{"target.db"}, "{target.db} %d: the server has no such database (a server has databases 0 to 15 unless its databases setting says otherwise; Azure Managed Redis has only 0)", tc.DB))
+	case strings.Contains(err.Error(), "SELECT is not allowed in cluster mode"):
+		return fmt.Errorf("connect to %s: %w", addr, fieldErrorf([]string{"target.db"}, "{target.db} %d: a cluster has database 0 only", tc.DB))
 	case Classify(err) == results.ErrAuth && tc.Auth == AuthEntra:
 		return fmt.Errorf("connect to %s: the server refused the Entra ID token of principal %q (is this principal allowed on the cache, under its Authentication settings?): %w", addr, tc.Username, err)
 	case Classify(err) == results.ErrAuth:
@@ -341,14 +350,14 @@ func (p ConnectionPlan) Total() int {
 	return p.Workers*p.Shards + p.Topology
 }
 
-// String explains Total.
+// String explains Total: what counts against the cache's connection
+// limit. (A pipeline opens no connection of its own.)
 func (p ConnectionPlan) String() string {
-	const pool = "go-redis's separate pipeline pool is off"
 	if p.Shards == 0 {
-		return fmt.Sprintf("%s, one per worker (%s)", units.Plural(p.Total(), "connection"), pool)
+		return fmt.Sprintf("%s, one per worker", units.Plural(p.Total(), "connection"))
 	}
-	return fmt.Sprintf("%s: %d per shard (one per worker) × %s, plus %d reading the slot map (%s)",
-		units.Plural(p.Total(), "connection"), p.Workers, units.Plural(p.Shards, "shard"), p.Topology, pool)
+	return fmt.Sprintf("%s: %s per shard (one per worker) × %s, plus %s reading the slot map",
+		units.Plural(p.Total(), "connection"), units.FormatInt(p.Workers), units.Plural(p.Shards, "shard"), units.FormatInt(p.Topology))
 }
 
 // Warning returns a warning, as a FieldError, when Total exceeds limit (the

@@ -44,6 +44,12 @@ type worker struct {
 	// shardBatch counts, per shard, the operations of the current
 	// closed-loop batch, to record their latency once per shard.
 	shardBatch []int64
+	// statBatch counts, per stat (workloads.Op.Stat), the operations of
+	// the current closed-loop batch, to record their latency once per
+	// command.
+	statBatch []int64
+	// mix is set for the SET/GET mix, unset for arbitrary commands.
+	mix bool
 	// quota is the number of measured operations left; negative means the
 	// run is bounded by time (closed loop).
 	quota int64
@@ -88,16 +94,19 @@ func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recor
 		dues:     make([]time.Time, pipeline),
 		shards:   sess.shards(),
 	}
+	shapes := gen.CommandShapes()
+	w.mix = len(shapes) == 0
+	w.statBatch = make([]int64, max(len(rec.stats), 1))
 	// +2: go-redis reads the CRLF along with the value.
 	buf := make([]byte, min(maxValue+2, maxValueBuffer))
 	w.readInto = maxValue+2 <= maxValueBuffer
 	w.calls = make([]*call, pipeline)
 	for i := range w.calls {
 		if w.shards != nil {
-			w.calls[i] = newClusterCall(maxValue + 2)
+			w.calls[i] = newClusterCall(maxValue+2, shapes)
 			w.readInto = false
 		} else {
-			w.calls[i] = newCall(buf)
+			w.calls[i] = newCall(buf, shapes)
 		}
 	}
 	if as, ok := sess.(authSession); ok && as.connAuth() != nil {
@@ -112,6 +121,10 @@ func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recor
 // read's allocation per hit would cost more than go-redis's error path per
 // miss (21 allocations alone, 2 in a pipeline), raw otherwise.
 func (w *worker) rotate(now time.Time) {
+	if !w.mix { // no GETs to choose for
+		w.log = w.rec.rotate(w.log, now)
+		return
+	}
 	get := &w.log.cmds[workloads.Get]
 	missCost := int64(21)
 	if len(w.calls) > 1 {
@@ -364,13 +377,12 @@ func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 // in the log's outOfRange (see record): neither dropped nor hidden.
 func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 	service := micros(done.Sub(sent))
-	var perKind [workloads.NumOpKinds]int64
 	var failure error
 	broken, clusterDown, expired, refused, succeeded := false, false, false, false, false
 	for i := range n {
 		s := w.calls[i]
-		kind := s.op.Kind
-		c := &w.log.cmds[kind]
+		stat := s.op.Stat
+		c := &w.log.cmds[stat]
 		c.bytesSent += s.sent
 		out, received, class, brokenConn := s.result()
 		c.bytesReceived += received
@@ -417,7 +429,7 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 			w.accountShard(s, c, -1, closedLoop, response)
 		}
 		if closedLoop {
-			perKind[kind]++
+			w.statBatch[stat]++
 			continue
 		}
 		// Service time is at most response time: one operation beyond the
@@ -427,9 +439,12 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 		}
 		record(c.service, service, 1)
 	}
-	for kind, k := range perKind {
-		if k > 0 && record(w.log.cmds[kind].service, service, k) { // the response histogram is filled from it at merge
-			w.log.outOfRange += k
+	for stat, k := range w.statBatch {
+		if k > 0 {
+			if record(w.log.cmds[stat].service, service, k) { // the response histogram is filled from it at merge
+				w.log.outOfRange += k
+			}
+			w.statBatch[stat] = 0
 		}
 	}
 	for i, k := range w.shardBatch {

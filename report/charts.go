@@ -540,7 +540,7 @@ func stepPointTip(p stepPoint, percentile float64) string {
 				tip += fmt.Sprintf(" · %s measured %s ms", o, units.FormatMillis(float64(st.Measured[o])))
 			}
 			if st.Errors > 0 {
-				tip += fmt.Sprintf(" · %d errors", st.Errors)
+				tip += " · " + units.Plural(st.Errors, "error")
 			}
 			if st.TargetRate > 0 && st.AchievedRate < st.TargetRate*(1-results.RateTolerance) {
 				tip += " · below its target rate"
@@ -574,7 +574,7 @@ func addShardCharts(page *chartList, run *results.Run, s *results.Summary) error
 		share := 100 * float64(sh.Count) / float64(max(total, 1))
 		ops.Bars = append(ops.Bars, sh.OpsPerSec)
 		ops.BarText = append(ops.BarText, fmt.Sprintf("%s/s · %.1f%%", units.FormatThroughput(sh.OpsPerSec), share))
-		ops.Tips = append(ops.Tips, fmt.Sprintf("%s\n%s ops/s, %.1f%% of the operations\n%d errors", name, units.FormatThroughput(sh.OpsPerSec), share, sh.ErrorCount()))
+		ops.Tips = append(ops.Tips, fmt.Sprintf("%s\n%s ops/s, %.1f%% of the operations\n%s", name, units.FormatThroughput(sh.OpsPerSec), share, units.Plural(sh.ErrorCount(), "error")))
 		vs := shardHistogram(run, name).ValueAtPercentilesSlice(latencyPercentiles)
 		var parts []string
 		for i, p := range latencyPercentiles {

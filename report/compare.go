@@ -197,7 +197,7 @@ func (r ComparedRun) Describe() string {
 	target += ")"
 	conns := units.Plural(int64(h.Connections), "connection")
 	if r.Connections != h.Connections {
-		conns = fmt.Sprintf("%s x %d shards = %d", conns, t.Shards, r.Connections)
+		conns = fmt.Sprintf("%s x %d shards = %s", conns, t.Shards, units.FormatInt(r.Connections))
 	}
 	errs := countOf(r.Errors, "error")
 	if r.Errors > 0 {
@@ -448,6 +448,9 @@ func compareMetric(m metric, data []*runData, runs []ComparedRun) ComparisonRow 
 func comparisonNotes(runs []ComparedRun) []string {
 	var notes []string
 	for _, r := range runs {
+		if r.Header.Target.TLSUnverified {
+			notes = append(notes, fmt.Sprintf("%s ran over TLS without verifying the server's certificate (--tls-skip-verify): it may not have measured the cache it names.", r.Letter))
+		}
 		if r.Truncated {
 			notes = append(notes, fmt.Sprintf("%s's result file ends early (the run was killed): it is compared over its whole intervals.", r.Letter))
 		}

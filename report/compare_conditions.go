@@ -72,9 +72,9 @@ func conditions(runs []ComparedRun) []Condition {
 		{"TLS", describeTLS, nil},
 		{"connections", func(r ComparedRun) string {
 			if r.Connections != r.Header.Connections {
-				return fmt.Sprintf("%d x %d shards = %d", r.Header.Connections, r.Header.Target.Shards, r.Connections)
+				return fmt.Sprintf("%s x %d shards = %s", units.FormatInt(r.Header.Connections), r.Header.Target.Shards, units.FormatInt(r.Connections))
 			}
-			return fmt.Sprint(r.Connections)
+			return units.FormatInt(r.Connections)
 		}, nil},
 		{"pipeline", func(r ComparedRun) string { return fmt.Sprint(r.Header.Pipeline) }, nil},
 		{"load", func(r ComparedRun) string { return loadModel(r.Header) }, nil},

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report/chart"
 	"github.com/amrbench/amrbench/results"
 )
@@ -249,7 +250,7 @@ func htmlEvents(run *results.Run) ([]htmlEvent, string) {
 	var out []htmlEvent
 	for _, e := range run.Events {
 		if len(out) == maxHTMLEvents {
-			return out, fmt.Sprintf("The first %d of %d events; the charts mark them all.", maxHTMLEvents, len(run.Events))
+			return out, fmt.Sprintf("The first %s of %s events; the charts mark them all.", units.FormatInt(maxHTMLEvents), units.FormatInt(len(run.Events)))
 		}
 		out = append(out, htmlEvent{
 			At:     strconv.FormatFloat(e.Time.Sub(origin).Seconds(), 'f', 1, 64),

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -48,7 +49,7 @@ func ServerTable(servers map[string]*results.ServerSummary) *Table {
 			percentCell(s.CPUPercentMean), percentCell(s.CPUPercentMax),
 			percentCell(s.MainThreadCPUPercentMean), percentCell(s.MainThreadCPUPercentMax),
 			percentCell(s.CommandTimePercentMean),
-			TextCell(strconv.FormatInt(s.LoadCalls, 10)), share,
+			wholeCell(s.LoadCalls), share,
 			bytesCell(s.UsedMemoryMax), memPct,
 			intCell(s.ConnectedClientsMax), intCell(s.EvictedKeys), intCell(s.Slots))
 	}
@@ -82,7 +83,13 @@ func intCell(v *int64) TableCell {
 	if v == nil {
 		return TextCell("-")
 	}
-	return TextCell(strconv.FormatInt(*v, 10))
+	return wholeCell(*v)
+}
+
+// wholeCell shows a count with its thousands grouped, its exact value in
+// CSV.
+func wholeCell(n int64) TableCell {
+	return NumberCell(units.FormatInt(n), strconv.FormatInt(n, 10))
 }
 
 // bytesCell shows a byte count in MiB (GiB from 1 GiB), its exact value in

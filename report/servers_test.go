@@ -79,8 +79,8 @@ func TestSummaryHasTheServerTableAndVerdict(t *testing.T) {
 	}
 	for addr, want := range map[string]string{
 		// SERVER ROLE CPU CPUMAX MAIN MAINMAX CMDTIME CALLS SHARE MEMORY OFMAX CLIENTS EVICTED SLOTS
-		"10.0.0.1:7000": "10.0.0.1:7000 primary 101.0 101.0 96.0 96.0 - 120000 75.0% 64.0 MiB 25.0% 9 0 8192",
-		"10.0.0.2:7000": "10.0.0.2:7000 primary 31.0 31.0 - - - 40000 25.0% 60.0 MiB - 9 - 8192",
+		"10.0.0.1:7000": "10.0.0.1:7000 primary 101.0 101.0 96.0 96.0 - 120,000 75.0% 64.0 MiB 25.0% 9 0 8,192",
+		"10.0.0.2:7000": "10.0.0.2:7000 primary 31.0 31.0 - - - 40,000 25.0% 60.0 MiB - 9 - 8,192",
 		"10.0.0.3:7000": "10.0.0.3:7000 replica 12.0 12.0 10.0 10.0 - 0 - - - - - 0",
 	} {
 		if lines[addr] != want {

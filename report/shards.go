@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -87,7 +88,7 @@ func ShardTable(run *results.Run, s *results.Summary, percentiles []float64) *Ta
 		for _, n := range sh.Redirects {
 			redirects += n
 		}
-		row = append(row, millisCell(float64(sh.Response.MaxMicros)), TextCell(strconv.FormatInt(sh.ErrorCount(), 10)), TextCell(strconv.FormatInt(redirects, 10)))
+		row = append(row, millisCell(float64(sh.Response.MaxMicros)), wholeCell(sh.ErrorCount()), wholeCell(redirects))
 		t.AddRow(row...)
 	}
 	return t
@@ -109,7 +110,7 @@ func describeSpread(shards map[string]*results.ShardSummary) string {
 		return ""
 	}
 	if sp.IdlestOps == 0 {
-		return fmt.Sprintf("Hot shard: %s served %d operations, %s none.\n", sp.Busiest, sp.BusiestOps, sp.Idlest)
+		return fmt.Sprintf("Hot shard: %s served %s, %s none.\n", sp.Busiest, units.Plural(sp.BusiestOps, "operation"), sp.Idlest)
 	}
 	return fmt.Sprintf("Hot shard: the busiest, %s, served %.2fx the operations of the idlest, %s (1.00x is an even spread over the %d shards).\n",
 		sp.Busiest, sp.Ratio, sp.Idlest, sp.Shards)
@@ -125,5 +126,5 @@ func describeRedirects(s *results.Summary) string {
 	if moved+ask == 0 {
 		return ""
 	}
-	return fmt.Sprintf("Redirects: %d MOVED and %d ASK replies were followed to another shard (slots moving); those operations' latency includes the detour.\n", moved, ask)
+	return fmt.Sprintf("Redirects: %s MOVED and %s ASK replies were followed to another shard (slots moving); those operations' latency includes the detour.\n", units.FormatInt(moved), units.FormatInt(ask))
 }

@@ -20,8 +20,14 @@ type fact struct{ name, text string }
 func runFacts(run *results.Run, s *results.Summary) []fact {
 	h := run.Header
 	facts := []fact{{"Target", describeTarget(h.Target)}}
-	if h.Target.Embedded != "" {
-		facts = append(facts, fact{"", "embedded default: " + h.Target.Embedded + ". These numbers describe this machine, not a cache."})
+	switch e := h.Target.Embedded; {
+	case strings.Contains(e, "describe"): // it says what its numbers are worth
+		facts = append(facts, fact{"", "embedded default: " + e + "."})
+	case e != "": // written before it did
+		facts = append(facts, fact{"", "embedded default: " + e + ". These numbers describe this machine, not a cache."})
+	}
+	if h.Target.TLSUnverified {
+		facts = append(facts, fact{"Insecure", unverifiedTLS})
 	}
 	facts = append(facts, fact{"Load", describeLoad(h, s)})
 	if h.WorkloadText != "" {
@@ -50,6 +56,9 @@ func runFacts(run *results.Run, s *results.Summary) []fact {
 	}
 	return append(facts, verdictFacts(s)...)
 }
+
+// unverifiedTLS says what a run with --tls-skip-verify did not check.
+const unverifiedTLS = "TLS without verification (--tls-skip-verify): the server's certificate and host name were not checked, so anyone on the network path could have posed as the server"
 
 func describeSources(h *results.Header) string {
 	parts := make([]string, len(h.Sources))
@@ -134,8 +143,8 @@ func SummaryTables(run *results.Run, s *results.Summary, percentiles []float64) 
 			}
 			kb := rate1(float64(c.BytesSent+c.BytesReceived)/1024, s.DurationS)
 			row = append(row, latency(float64(l.MaxMicros)),
-				NumberCell(strconv.FormatFloat(kb, 'f', 1, 64), strconv.FormatFloat(kb, 'f', 3, 64)),
-				TextCell(strconv.FormatInt(c.ErrorCount(), 10)))
+				NumberCell(units.FormatThroughput(kb), strconv.FormatFloat(kb, 'f', 3, 64)),
+				wholeCell(c.ErrorCount()))
 			t.AddRow(row...)
 		}
 		tables = append(tables, t)

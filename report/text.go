@@ -12,7 +12,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -121,7 +120,7 @@ func StepsTable(run *results.Run, s *results.Summary) (t *Table, verdict string,
 		for _, p := range l.Percentiles {
 			row = append(row, millisCell(float64(p.Micros)))
 		}
-		row = append(row, millisCell(float64(l.MaxMicros)), TextCell(strconv.FormatInt(st.Errors, 10)), TextCell(strconv.FormatInt(st.LateStarts, 10)))
+		row = append(row, millisCell(float64(l.MaxMicros)), wholeCell(st.Errors), wholeCell(st.LateStarts))
 		for _, o := range res.Objectives {
 			row = append(row, millisCell(float64(st.Measured[o])))
 		}
@@ -170,7 +169,7 @@ func describeAuth(a *results.AuthSummary) string {
 		text += ", principal " + a.Principal
 	}
 	if a.Tokens > 0 {
-		text += fmt.Sprintf("; %d tokens, the last expiring %s", a.Tokens, a.TokenExpires.UTC().Format(time.RFC3339))
+		text += fmt.Sprintf("; %s, the last expiring %s", units.Plural(a.Tokens, "token"), a.TokenExpires.UTC().Format(time.RFC3339))
 	}
 	return text
 }
@@ -187,8 +186,8 @@ func describeReauth(a *results.AuthSummary) string {
 	if r.Count > 0 {
 		p50, _ := r.Latency.At(50)
 		p99, _ := r.Latency.At(99)
-		fmt.Fprintf(&b, "Re-AUTH: %s sent on open connections with %d AUTH commands, %d failed; AUTH latency p50 %s ms, p99 %s ms, max %s ms (not in the tables above).\n",
-			units.Plural(r.Waves, "renewed token"), r.Count, results.TotalErrors(r.Errors), units.FormatMillis(float64(p50)), units.FormatMillis(float64(p99)), units.FormatMillis(float64(r.Latency.MaxMicros)))
+		fmt.Fprintf(&b, "Re-AUTH: %s sent on open connections with %s AUTH commands, %s failed; AUTH latency p50 %s ms, p99 %s ms, max %s ms (not in the tables above).\n",
+			units.Plural(r.Waves, "renewed token"), units.FormatInt(r.Count), units.FormatInt(results.TotalErrors(r.Errors)), units.FormatMillis(float64(p50)), units.FormatMillis(float64(p99)), units.FormatMillis(float64(r.Latency.MaxMicros)))
 	} else {
 		b.WriteString("Re-AUTH: no AUTH was sent on an open connection.\n")
 	}
@@ -199,7 +198,7 @@ func describeReauth(a *results.AuthSummary) string {
 		b.WriteString("Expired: no connection was closed for an expired token.\n")
 	}
 	if a.RefreshFailures > 0 {
-		fmt.Fprintf(&b, "Token requests: %d failed", a.RefreshFailures)
+		fmt.Fprintf(&b, "Token requests: %s failed", units.FormatInt(a.RefreshFailures))
 		if !a.FailingSince.IsZero() {
 			fmt.Fprintf(&b, ", failing from %s to the end of the run, with the last token valid until %s",
 				a.FailingSince.UTC().Format(time.RFC3339), a.TokenExpires.UTC().Format(time.RFC3339))
@@ -234,12 +233,15 @@ func describeTarget(t results.Target) string {
 	if t.Server != "" {
 		details = append(details, t.Server)
 	}
-	if t.TLS {
+	switch {
+	case t.TLSUnverified:
+		details = append(details, "TLS unverified")
+	case t.TLS:
 		details = append(details, "TLS")
 	}
 	details = append(details, t.ClusterPolicy)
 	if t.Shards > 1 {
-		details = append(details, fmt.Sprintf("%d shards", t.Shards))
+		details = append(details, units.Plural(t.Shards, "shard"))
 	}
 	if t.SKU != "" {
 		details = append(details, t.Tier+" "+t.SKU)
@@ -277,7 +279,7 @@ func describeErrors(s *results.Summary) string {
 	var parts []string
 	for _, c := range results.ErrorClasses {
 		if n := all.Errors[c]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", c, n))
+			parts = append(parts, string(c)+" "+units.FormatInt(n))
 		}
 	}
 	return fmt.Sprintf("Errors: %s (%s of the %s operations issued; the tables count the successful ones).\n",
@@ -292,13 +294,28 @@ func describeRunIntegrity(h *results.Header, s *results.Summary) string {
 	if s.BackoffS > 0 {
 		fmt.Fprintf(&b, "Unable to send: the connections spent %.1f s, summed over them, reconnecting after failures.\n", s.BackoffS)
 	}
+	var issued int64
+	if all := s.Commands[results.AllCommands]; all != nil {
+		issued = all.Issued()
+	}
 	if s.Dropped > 0 {
-		fmt.Fprintf(&b, "Dropped: %s due %s never sent: the run (or its step) ended first, the client behind its schedule.\n", units.Plural(s.Dropped, "operation"), were(s.Dropped))
+		fmt.Fprintf(&b, "Dropped: %s of the %s operations due (%s) %s never sent: the run (or its step) ended first, the client behind its schedule.\n",
+			units.FormatInt(s.Dropped), units.FormatInt(issued+s.Dropped), units.FormatPercent(float64(s.Dropped)/float64(issued+s.Dropped)), were(s.Dropped))
 	}
 	if s.LateStarts > 0 {
-		fmt.Fprintf(&b, "Late starts: %s %s sent more than %g ms after their due time (their connection was waiting for earlier replies, or the client was short of CPU); their response times include the wait.\n", units.Plural(s.LateStarts, "operation"), were(s.LateStarts), h.LateThresholdMS)
+		fmt.Fprintf(&b, "Late starts: %s of the %s operations sent (%s) went out more than %g ms after their due time (their connection was waiting for earlier replies, or the client was short of CPU); their response times include the wait.\n",
+			units.FormatInt(s.LateStarts), units.FormatInt(issued), units.FormatPercent(float64(s.LateStarts)/float64(max(issued, 1))), h.LateThresholdMS)
 	}
 	return b.String()
+}
+
+// lateShare writes a count of late starts with its share of the operations
+// sent: "30,280 (100 %)".
+func lateShare(late, sent int64) string {
+	if sent <= 0 {
+		return units.FormatInt(late)
+	}
+	return fmt.Sprintf("%s (%s)", units.FormatInt(late), units.FormatPercent(float64(late)/float64(sent)))
 }
 
 func rate(n int64, secs float64) float64 { return rate1(float64(n), secs) }
@@ -333,20 +350,20 @@ func LiveLine(h *results.Header, iv *results.Interval) string {
 	} else if iv.Phase != "" {
 		prefix = fmt.Sprintf("[%6.1fs %s]", elapsed, iv.Phase)
 	}
-	line := fmt.Sprintf("%s %10s ops/s  p50 %s ms  p99 %s ms  errors %d  conns %d",
+	line := fmt.Sprintf("%s %10s ops/s  p50 %s ms  p99 %s ms  errors %s  conns %s",
 		prefix, units.FormatThroughput(rate(total.Count, secs)), units.FormatMillis(float64(p.Percentiles[0].Micros)),
-		units.FormatMillis(float64(p.Percentiles[1].Micros)), total.ErrorCount(), iv.Connections)
+		units.FormatMillis(float64(p.Percentiles[1].Micros)), units.FormatInt(total.ErrorCount()), units.FormatInt(iv.Connections))
 	if iv.TargetRate > 0 {
 		line += fmt.Sprintf("  target %s ops/s", units.FormatThroughput(iv.TargetRate))
 	}
 	if iv.LateStarts > 0 {
-		line += fmt.Sprintf("  late %d", iv.LateStarts)
+		line += "  late " + lateShare(iv.LateStarts, total.Issued())
 	}
 	if r := iv.Reauth; r != nil && r.Count > 0 {
-		line += fmt.Sprintf("  reauth %d", r.Count)
+		line += "  reauth " + units.FormatInt(r.Count)
 	}
 	if r := iv.Reauth; r != nil && r.Expired > 0 {
-		line += fmt.Sprintf("  expired %d", r.Expired)
+		line += "  expired " + units.FormatInt(r.Expired)
 	}
 	return line
 }

@@ -46,7 +46,7 @@ func TestPlural(t *testing.T) {
 		{0, "0 errors were"},
 		{1, "1 error was"}, // the only singular
 		{2, "2 errors were"},
-		{1000, "1000 errors were"},
+		{1000, "1,000 errors were"},
 	}
 	for _, tt := range tests {
 		if got := units.Plural(tt.n, "error") + " " + were(tt.n); got != tt.want {

@@ -505,7 +505,7 @@ func stepTip(st stepSpan) string {
 			tip += fmt.Sprintf("\n%s: measured %s ms", o, units.FormatMillis(float64(v.Measured[o])))
 		}
 		if v.Errors > 0 {
-			tip += fmt.Sprintf("\n%d errors", v.Errors)
+			tip += "\n" + units.Plural(v.Errors, "error")
 		}
 		if v.LateStarts > 0 {
 			tip += fmt.Sprintf("\n%s late starts", units.FormatThroughput(float64(v.LateStarts)))

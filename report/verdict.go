@@ -37,7 +37,7 @@ func verdictFacts(s *results.Summary) []fact {
 			text += fmt.Sprintf("; %s of the operations sent late", units.FormatPercent(c.LateShare))
 		}
 		if c.BoundIntervals > 0 {
-			text += fmt.Sprintf("; client-bound in %d intervals", c.BoundIntervals)
+			text += "; client-bound in " + units.Plural(c.BoundIntervals, "interval")
 		}
 		facts = append(facts, fact{"Client", text})
 	}

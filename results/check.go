@@ -11,10 +11,11 @@ import (
 var ErrNegativeCount = errors.New("a count cannot be negative")
 
 // A count in a result file is a number of things that happened: amrbench
-// never writes a negative one, nor a command or shard without statistics.
-// Read refuses a record that holds one (an edited or corrupted file)
-// instead of letting reports render it, add it into totals that then look
-// plausible, or stumble on it.
+// never writes a negative one, nor a command or shard without statistics,
+// nor counts and errors that add up past 2^63-1. Read refuses a record that
+// holds one (an edited or corrupted file) instead of letting reports
+// render it, add it into totals that then look plausible (or wrap round to
+// negative ones), or stumble on it.
 
 // recordCheck finds the first unsound field of a record.
 type recordCheck struct{ err error }
@@ -46,6 +47,19 @@ func (c *recordCheck) counts(what string, m map[ErrorClass]int64) {
 	sort.Strings(classes)
 	for _, class := range classes {
 		c.count(what+" "+class, m[ErrorClass(class)])
+	}
+}
+
+// issued refuses a count whose errors take the operations issued (count
+// plus errors, which reports add up) past 2^63-1.
+func (c *recordCheck) issued(what string, count int64, errs map[ErrorClass]int64) {
+	if c.err != nil {
+		return
+	}
+	var sum countSum
+	sum.issued(count, errs)
+	if err := sum.err(); err != nil {
+		c.err = fmt.Errorf("%s count and errors: %w", what, err)
 	}
 }
 
@@ -87,6 +101,7 @@ func (iv *Interval) check() error {
 		c.count(name+" hits", cs.Hits)
 		c.count(name+" misses", cs.Misses)
 		c.counts(name+" errors", cs.Errors)
+		c.issued(name, cs.Count, cs.Errors)
 		c.counts(name+" redirects", cs.Redirects)
 		c.count(name+" bytes_sent", cs.BytesSent)
 		c.count(name+" bytes_received", cs.BytesReceived)
@@ -98,6 +113,7 @@ func (iv *Interval) check() error {
 		}
 		c.count("shard "+addr+" count", ss.Count)
 		c.counts("shard "+addr+" errors", ss.Errors)
+		c.issued("shard "+addr, ss.Count, ss.Errors)
 		c.counts("shard "+addr+" redirects", ss.Redirects)
 	}
 	if r := iv.Reauth; r != nil {
@@ -130,6 +146,7 @@ func (s *Summary) check() error {
 		c.count(name+" hits", cs.Hits)
 		c.count(name+" misses", cs.Misses)
 		c.counts(name+" errors", cs.Errors)
+		c.issued(name, cs.Count, cs.Errors)
 		c.counts(name+" redirects", cs.Redirects)
 		c.count(name+" bytes_sent", cs.BytesSent)
 		c.count(name+" bytes_received", cs.BytesReceived)
@@ -141,6 +158,7 @@ func (s *Summary) check() error {
 		}
 		c.count("shard "+addr+" count", ss.Count)
 		c.counts("shard "+addr+" errors", ss.Errors)
+		c.issued("shard "+addr, ss.Count, ss.Errors)
 		c.counts("shard "+addr+" redirects", ss.Redirects)
 	}
 	if s.SLO != nil {

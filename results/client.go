@@ -142,17 +142,17 @@ func SummarizeClient(intervals []*Interval) *ClientSummary {
 	var why []string
 	if cpuBound > 0 {
 		budget := units.Plural(int64(s.CPUBudget), "CPU")
-		text := fmt.Sprintf("the CPU it used was at least %.0f %% of its budget of %s in %d of %d intervals (at most %.0f %% of one core)",
-			100*ClientBoundCPUShare, budget, cpuBound, n, s.CPUPctMax)
+		text := fmt.Sprintf("the CPU it used was at least %.0f %% of its budget of %s in %s of %s intervals (at most %.0f %% of one core)",
+			100*ClientBoundCPUShare, budget, units.FormatInt(cpuBound), units.FormatInt(n), s.CPUPctMax)
 		if s.CPUWaitPctMean > 0 {
-			text = fmt.Sprintf("it was short of CPU (it used or waited for at least %.0f %% of its budget of %s, or waited for %.0f %% of it, the machine's other processes holding it) in %d of %d intervals; it waited for %.0f %% of a core on average",
-				100*ClientBoundCPUShare, budget, 100*ClientBoundWaitShare, cpuBound, n, s.CPUWaitPctMean)
+			text = fmt.Sprintf("it was short of CPU (it used or waited for at least %.0f %% of its budget of %s, or waited for %.0f %% of it, the machine's other processes holding it) in %s of %s intervals; it waited for %.0f %% of a core on average",
+				100*ClientBoundCPUShare, budget, 100*ClientBoundWaitShare, units.FormatInt(cpuBound), units.FormatInt(n), s.CPUWaitPctMean)
 		}
 		why = append(why, text)
 	}
 	if lateBound > 0 {
-		why = append(why, fmt.Sprintf("it sent more than %.0f %% of its operations late, though their connections were free, in %d of %d intervals",
-			100*ClientBoundLateShare, lateBound, n))
+		why = append(why, fmt.Sprintf("it sent more than %.0f %% of its operations late, though their connections were free, in %s of %s intervals",
+			100*ClientBoundLateShare, units.FormatInt(lateBound), units.FormatInt(n)))
 	}
 	switch {
 	case s.Bound:

@@ -35,10 +35,16 @@ var ErrNothingToMerge = errors.New("no runs to merge")
 //
 // Merge does not refuse runs that disagree; it returns warnings, one line
 // each, when their configurations differ, when their clocks disagree (read
-// against the server's clock), when their measured windows do not line up,
-// when segments are missing or given twice, or when a run is given twice
-// (the same run id and host), whatever the number of segments.
-func Merge(runs []NamedRun) (*Run, []string, error) {
+// against the server's clock), when their measured windows do not line up
+// (a segment began late or ended early), when segments are missing or given
+// twice, or when a run is given twice (the same run id and host), whatever
+// the number of segments. Each warning is also an event of the merged run,
+// so its files keep them. A Partial warning means the merged run is not one
+// whole test.
+//
+// The merged intervals span what their runs' intervals span: the merged
+// window ends when the last run's last operation did, not at a nominal end.
+func Merge(runs []NamedRun) (*Run, []MergeWarning, error) {
 	if len(runs) == 0 {
 		return nil, nil, ErrNothingToMerge
 	}
@@ -56,6 +62,7 @@ func Merge(runs []NamedRun) (*Run, []string, error) {
 	m.checkConfigs()
 	m.checkClocks()
 	m.anchor()
+	m.checkEnds()
 	out, err := m.intervals()
 	if err != nil {
 		return nil, m.warnings, err
@@ -63,11 +70,41 @@ func Merge(runs []NamedRun) (*Run, []string, error) {
 	merged := &Run{Header: m.header(), Intervals: out, Events: m.events(), Server: m.mergeServer(), Azure: m.mergeAzure()}
 	for _, nr := range runs {
 		if nr.Run.Truncated || nr.Run.Summary == nil {
-			m.warnf("%s ends early (its run was killed or is still going): the merge covers its whole intervals only", nr.Name)
+			m.partialf("%s ends early (its run was killed or is still going): the merge covers its whole intervals only", nr.Name)
 			merged.Truncated = merged.Truncated || nr.Run.Truncated
 		}
 	}
+	// The warnings are data: they come first among the merged run's events.
+	var notes []*Event
+	for _, w := range m.warnings {
+		notes = append(notes, &Event{Type: TypeEvent, Time: m.base, Kind: EventWarning, Detail: w.Text, Source: "merge"})
+	}
+	merged.Events = append(notes, merged.Events...)
 	return merged, m.warnings, nil
+}
+
+// MergeWarning is a warning of Merge.
+type MergeWarning struct {
+	Text string
+	// Partial is set when what it warns of makes the merged run less than
+	// one whole test: a segment missing, given twice or of another split,
+	// runs of differing configurations or start times, a segment that began
+	// late or ended early, a run killed before its end.
+	Partial bool
+}
+
+// String returns the warning's text.
+func (w MergeWarning) String() string { return w.Text }
+
+// PartialWarnings returns the warnings that make a merge less than one test.
+func PartialWarnings(ws []MergeWarning) []MergeWarning {
+	var out []MergeWarning
+	for _, w := range ws {
+		if w.Partial {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 type merger struct {
@@ -78,11 +115,17 @@ type merger struct {
 	anchors  []time.Time
 	base     time.Time
 	segment  string
-	warnings []string
+	warnings []MergeWarning
 }
 
+// warnf adds a warning about the merge's quality.
 func (m *merger) warnf(format string, args ...any) {
-	m.warnings = append(m.warnings, fmt.Sprintf(format, args...))
+	m.warnings = append(m.warnings, MergeWarning{Text: fmt.Sprintf(format, args...)})
+}
+
+// partialf adds a warning that the merged run is not one whole test.
+func (m *merger) partialf(format string, args ...any) {
+	m.warnings = append(m.warnings, MergeWarning{Text: fmt.Sprintf(format, args...), Partial: true})
 }
 
 func secondsDuration(s float64) time.Duration {
@@ -106,7 +149,7 @@ func (m *merger) checkSegments() {
 		h := nr.Run.Header
 		key := runKey{h.RunID, h.Host}
 		if other, dup := runs[key]; dup && h.RunID != "" {
-			m.warnf("%s and %s are the same run (%s on %s): its operations are counted twice", other, nr.Name, h.RunID, h.Host)
+			m.partialf("%s and %s are the same run (%s on %s): its operations are counted twice", other, nr.Name, h.RunID, h.Host)
 			continue // one warning for the pair, not another for its segment
 		}
 		runs[key] = nr.Name
@@ -115,7 +158,7 @@ func (m *merger) checkSegments() {
 			seg, err = WholeSegment, nil
 		}
 		if err != nil {
-			m.warnf("%s: %v", nr.Name, err)
+			m.partialf("%s: %v", nr.Name, err)
 			continue
 		}
 		parts = append(parts, part{seg, nr.Name})
@@ -126,16 +169,16 @@ func (m *merger) checkSegments() {
 		for _, p := range parts {
 			list = append(list, p.name+" is "+p.seg.String())
 		}
-		m.warnf("the runs come from different splits (%s): their shares of the load do not add up to one test", strings.Join(list, ", "))
+		m.partialf("the runs come from different splits (%s): their shares of the load do not add up to one test", strings.Join(list, ", "))
 	}
 	seen := map[Segment]string{}
 	var strs []string
 	for _, p := range parts {
 		if other, dup := seen[p.seg]; dup {
 			if p.seg.Count == 1 {
-				m.warnf("%s and %s both ran the whole test (segment %s): its load is counted twice", other, p.name, p.seg)
+				m.partialf("%s and %s both ran the whole test (segment %s): its load is counted twice", other, p.name, p.seg)
 			} else {
-				m.warnf("%s and %s both ran segment %s: that share of the load is counted twice", other, p.name, p.seg)
+				m.partialf("%s and %s both ran segment %s: that share of the load is counted twice", other, p.name, p.seg)
 			}
 		}
 		seen[p.seg] = p.name
@@ -150,7 +193,7 @@ func (m *merger) checkSegments() {
 				}
 			}
 			if len(missing) > 0 && n > 1 {
-				m.warnf("segment %s is missing: the merged run carries %d of %d shares of the load", strings.Join(missing, ", "), n-len(missing), n)
+				m.partialf("segment %s is missing: the merged run carries %d of %d shares of the load", strings.Join(missing, ", "), n-len(missing), n)
 			}
 			if len(missing) == 0 {
 				m.segment = WholeSegment.String()
@@ -200,12 +243,12 @@ func (m *merger) checkConfigs() {
 			diffs = append(diffs[:4], fmt.Sprintf("and %d more", len(diffs)-4))
 		}
 		if len(diffs) > 0 {
-			m.warnf("the configurations differ: %s", strings.Join(diffs, "; "))
+			m.partialf("the configurations differ: %s", strings.Join(diffs, "; "))
 		}
 	}
 	for _, nr := range m.runs[1:] {
 		if !nr.Run.Header.StartAt.Equal(m.first.StartAt) {
-			m.warnf("the runs were given different start times (--start-at %s in %s, %s in %s)",
+			m.partialf("the runs were given different start times (--start-at %s in %s, %s in %s)",
 				formatStartAt(m.first.StartAt), m.runs[0].Name, formatStartAt(nr.Run.Header.StartAt), nr.Name)
 		}
 	}
@@ -320,7 +363,7 @@ func (m *merger) anchor() {
 				continue
 			}
 			if late := iv.Start.Sub(nr.Run.Header.StartAt); late > m.interval/2 {
-				m.warnf("%s began its measured window %.1f s after --start-at (opening its connections took longer): its first intervals are missing", nr.Name, late.Seconds())
+				m.partialf("%s began its measured window %.1f s after --start-at (opening its connections took longer): its first intervals are missing", nr.Name, late.Seconds())
 			}
 			break
 		}
@@ -331,10 +374,84 @@ func (m *merger) anchor() {
 				nr.Name, d, m.runs[0].Name, m.interval, m.runs[0].Name)
 		}
 		if skew := m.anchors[i+1].Sub(m.anchors[0]).Abs(); skew > m.interval/2 {
-			m.warnf("%s began its measured window %.1f s %s %s: the merged intervals at either end carry only part of the load (start the runs together with --start-at)",
+			m.partialf("%s began its measured window %.1f s %s %s: the merged intervals at either end carry only part of the load (start the runs together with --start-at)",
 				nr.Name, skew.Seconds(), map[bool]string{true: "after", false: "before"}[m.anchors[i+1].After(m.anchors[0])], m.runs[0].Name)
 		}
 	}
+}
+
+// checkEnds warns about runs whose measured window was shorter than the
+// others' by more than half an interval: stopped (an eviction's SIGTERM, a
+// Ctrl-C) or killed, their share of the load is missing from the merged
+// intervals after that. Each window is measured from its run's own start
+// (--start-at, or its first interval), so a run that merely began later
+// (warned of by anchor) does not count as ending early.
+func (m *merger) checkEnds() {
+	lengths := make([]time.Duration, len(m.runs))
+	ends := make([]time.Time, len(m.runs))
+	var longest time.Duration
+	for i, nr := range m.runs {
+		for _, iv := range nr.Run.Intervals {
+			if iv.Measured() && iv.End.After(ends[i]) {
+				ends[i] = iv.End
+			}
+		}
+		if !ends[i].IsZero() {
+			lengths[i] = ends[i].Sub(m.anchors[i])
+			longest = max(longest, lengths[i])
+		}
+	}
+	for _, nr := range m.runs {
+		if gaps := missingIntervals(nr.Run.Intervals); len(gaps) > 0 {
+			m.partialf("%s lacks measured intervals %s (they never reached its file): the merged intervals there lack its share of the load", nr.Name, strings.Join(gaps, ", "))
+		}
+	}
+	for i, nr := range m.runs {
+		short := longest - lengths[i]
+		if ends[i].IsZero() || short <= m.interval/2 {
+			continue
+		}
+		why := ""
+		for _, e := range nr.Run.Events {
+			if e.Kind == EventWarning && e.Code == WarnStoppedEarly {
+				why = " (" + e.Detail + ")"
+			}
+		}
+		m.partialf("%s ended its measured window %.1f s before the others%s: the merged intervals after %s lack its share of the load",
+			nr.Name, short.Seconds(), why, ends[i].UTC().Format(time.RFC3339Nano))
+	}
+}
+
+// missingIntervals returns the ranges of indexes missing between a run's
+// first and last measured intervals ("5-7", "9"): records that never reached
+// the file it was read from (a blob that storage refused for a while).
+func missingIntervals(ivs []*Interval) []string {
+	seen := map[int64]bool{}
+	first, last := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, iv := range ivs {
+		if !iv.Measured() {
+			continue
+		}
+		seen[iv.Index] = true
+		first, last = min(first, iv.Index), max(last, iv.Index)
+	}
+	var out []string
+	for i := first + 1; i < last; i++ {
+		if seen[i] {
+			continue
+		}
+		j := i
+		for j+1 < last && !seen[j+1] {
+			j++
+		}
+		if j > i {
+			out = append(out, fmt.Sprintf("%d-%d", i, j))
+		} else {
+			out = append(out, strconv.FormatInt(i, 10))
+		}
+		i = j
+	}
+	return out
 }
 
 // measuredStart returns the start of the run's measured window: interval k
@@ -390,15 +507,6 @@ func (m *merger) intervals() ([]*Interval, error) {
 	}
 	out := make([]*Interval, 0, len(slots))
 	for _, iv := range slots {
-		// The merged interval spans what its intervals span, within its slot.
-		lo := m.base.Add(time.Duration(iv.Index) * m.interval)
-		hi := lo.Add(m.interval)
-		if iv.Start.Before(lo) {
-			iv.Start = lo
-		}
-		if iv.End.After(hi) {
-			iv.End = hi
-		}
 		out = append(out, iv)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -407,7 +515,29 @@ func (m *merger) intervals() ([]*Interval, error) {
 		}
 		return out[i].Phase == PhaseWarmup && out[j].Phase != PhaseWarmup
 	})
+	// A merged interval spans what its intervals span, so the merged window
+	// begins when the first run's load did and ends when the last run's last
+	// reply arrived; only where neighbours would overlap (hosts' clocks or
+	// starts apart) is the boundary the slots'.
+	for i, iv := range out {
+		lo := m.base.Add(time.Duration(iv.Index) * m.interval)
+		if i > 0 && out[i-1].End.After(iv.Start) {
+			boundary := lo
+			if out[i-1].Index == iv.Index { // warmup and measured share the slot
+				boundary = later(iv.Start, out[i-1].Start)
+			}
+			out[i-1].End, iv.Start = boundary, boundary
+		}
+	}
 	return out, nil
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // addInterval adds iv's counts and histograms to out, and widens out's span
@@ -421,10 +551,14 @@ func addInterval(out, iv *Interval) error {
 	}
 	out.Connections += iv.Connections
 	out.TargetRate += iv.TargetRate
-	out.LateStarts += iv.LateStarts
-	out.Reconnects += iv.Reconnects
+	var sum countSum
+	sum.add(&out.LateStarts, iv.LateStarts)
+	sum.add(&out.Reconnects, iv.Reconnects)
+	sum.add(&out.Dropped, iv.Dropped)
+	if err := sum.err(); err != nil {
+		return fmt.Errorf("late starts, reconnects or dropped operations: %w", err)
+	}
 	out.BackoffS += iv.BackoffS
-	out.Dropped += iv.Dropped
 	out.Client = mergeClient(out.Client, iv.Client)
 	for name, cs := range iv.Commands {
 		t := out.Commands[name]
@@ -517,6 +651,7 @@ func (m *merger) header() *Header {
 		rh := nr.Run.Header
 		h.Connections += rh.Connections
 		h.TargetRate += rh.TargetRate
+		h.Target.TLSUnverified = h.Target.TLSUnverified || rh.Target.TLSUnverified
 		if rh.Start.Before(h.Start) {
 			h.Start = rh.Start
 		}

@@ -2,7 +2,9 @@ package results
 
 import (
 	"encoding/json"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -160,8 +162,13 @@ func TestMergeAlignsByWallClock(t *testing.T) {
 	}
 	for i, iv := range merged.Intervals {
 		want := a.Intervals[i].Commands["GET"].Count + b.Intervals[i].Commands["GET"].Count
-		if iv.Commands["GET"].Count != want || iv.Duration() != time.Second {
-			t.Fatalf("slot %d: GET %d (want %d), %s long", i, iv.Commands["GET"].Count, want, iv.Duration())
+		// The last slot lasts until b's last reply, 300 ms after a's.
+		length := time.Second
+		if i == 3 {
+			length = 1300 * time.Millisecond
+		}
+		if iv.Commands["GET"].Count != want || iv.Duration() != length {
+			t.Fatalf("slot %d: GET %d (want %d), %s long (want %s)", i, iv.Commands["GET"].Count, want, iv.Duration(), length)
 		}
 	}
 	// Shifted by 700 ms, b's intervals fall into the next slots.
@@ -170,8 +177,11 @@ func TestMergeAlignsByWallClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(merged.Intervals) != 5 || len(warnings) != 1 || !strings.Contains(warnings[0], "began its measured window 0.7 s after") {
+	if len(merged.Intervals) != 5 || len(warnings) != 1 || !strings.Contains(warnings[0].Text, "began its measured window 0.7 s after") {
 		t.Fatalf("700 ms skew: %d intervals, warnings %q", len(merged.Intervals), warnings)
+	}
+	if !warnings[0].Partial {
+		t.Fatal("a 700 ms skew without --start-at leaves the merged run's ends partial, but the warning does not say so")
 	}
 	if got, want := sumOfTotals(t, merged).Count, sumOfTotals(t, a, c).Count; got != want {
 		t.Fatalf("merged %d operations, the runs hold %d", got, want)
@@ -183,23 +193,24 @@ func TestMergeWarnings(t *testing.T) {
 		return splitRun{host: host, segment: seg, measured: t0, n: 2, seed: seed, startAt: t0}
 	}
 	tests := []struct {
-		name string
-		runs []splitRun
-		edit func([]*Run)
-		want string
+		name    string
+		runs    []splitRun
+		edit    func([]*Run)
+		want    string
+		partial bool
 	}{
-		{"missing segment", []splitRun{base("a", "0/3", 1), base("b", "2/3", 2)}, nil, "segment 1/3 is missing"},
-		{"segment twice", []splitRun{base("a", "0/2", 1), base("b", "0/2", 2), base("c", "1/2", 3)}, nil, "both ran segment 0/2"},
+		{"missing segment", []splitRun{base("a", "0/3", 1), base("b", "2/3", 2)}, nil, "segment 1/3 is missing", true},
+		{"segment twice", []splitRun{base("a", "0/2", 1), base("b", "0/2", 2), base("c", "1/2", 3)}, nil, "both ran segment 0/2", true},
 		// Unsplit runs: the duplicate check does not depend on the split.
 		{"unsplit run given twice", []splitRun{base("a", "0/1", 1), base("a", "0/1", 1)}, nil,
-			"a.jsonl and a.jsonl are the same run (run-a-0/1 on a)"},
-		{"whole test twice", []splitRun{base("a", "0/1", 1), base("b", "0/1", 2)}, nil, "both ran the whole test (segment 0/1)"},
-		{"no segment given twice", []splitRun{base("a", "", 1), base("b", "", 2)}, nil, "both ran the whole test (segment 0/1)"},
+			"a.jsonl and a.jsonl are the same run (run-a-0/1 on a)", true},
+		{"whole test twice", []splitRun{base("a", "0/1", 1), base("b", "0/1", 2)}, nil, "both ran the whole test (segment 0/1)", true},
+		{"no segment given twice", []splitRun{base("a", "", 1), base("b", "", 2)}, nil, "both ran the whole test (segment 0/1)", true},
 		{"split run given twice", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2), base("a", "0/2", 1)}, nil,
-			"a.jsonl and a.jsonl are the same run (run-a-0/2 on a)"},
-		{"different splits", []splitRun{base("a", "0/2", 1), base("b", "1/3", 2)}, nil, "different splits"},
+			"a.jsonl and a.jsonl are the same run (run-a-0/2 on a)", true},
+		{"different splits", []splitRun{base("a", "0/2", 1), base("b", "1/3", 2)}, nil, "different splits", true},
 		{"configurations differ", []splitRun{base("a", "0/2", 1), func() splitRun { s := base("b", "1/2", 2); s.pipeline = 4; return s }()}, nil,
-			"config.pipeline is 1 in a.jsonl but 4 in b.jsonl"},
+			"config.pipeline is 1 in a.jsonl but 4 in b.jsonl", true},
 		{"clocks disagree", []splitRun{
 			func() splitRun {
 				s := base("a", "0/2", 1)
@@ -211,14 +222,23 @@ func TestMergeWarnings(t *testing.T) {
 				s.clock = &ClockReading{OffsetMS: 213, UncertaintyMS: 0.5}
 				return s
 			}(),
-		}, nil, "disagree by 210 ms"},
+		}, nil, "disagree by 210 ms", false},
 		{"different start times", []splitRun{base("a", "0/2", 1), func() splitRun { s := base("b", "1/2", 2); s.startAt = t0.Add(time.Hour); return s }()}, nil,
-			"different start times"},
+			"different start times", true},
 		{"late for --start-at", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*Run) {
 			rs[1].Intervals = rs[1].Intervals[1:] // b opened its connections too slowly
-		}, "after --start-at"},
-		{"interval lengths", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*Run) { rs[1].Header.IntervalS = 0.5 }, "intervals were put into the slots"},
-		{"killed run", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*Run) { rs[1].Summary = nil }, "ends early"},
+		}, "after --start-at", true},
+		{"interval lengths", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*Run) { rs[1].Header.IntervalS = 0.5 }, "intervals were put into the slots", false},
+		{"killed run", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*Run) { rs[1].Summary = nil }, "ends early", true},
+		{"intervals lost on the way", []splitRun{base("a", "0/2", 1), func() splitRun { s := base("b", "1/2", 2); s.n = 6; return s }()}, func(rs []*Run) {
+			rs[0].Intervals = append(rs[0].Intervals, splitRun{host: "a", segment: "0/2", measured: t0, n: 6, seed: 1, startAt: t0}.build().Intervals[2:]...)
+			ivs := rs[1].Intervals
+			rs[1].Intervals = append(append([]*Interval{}, ivs[0]), ivs[4:]...) // 1-3 never reached b's blob
+		}, "b.jsonl lacks measured intervals 1-3", true},
+		{"stopped early", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*Run) {
+			rs[1].Intervals = rs[1].Intervals[:1] // b's pod was evicted after its first interval
+			rs[1].Events = append(rs[1].Events, &Event{Time: t0.Add(1500 * time.Millisecond), Kind: EventWarning, Code: WarnStoppedEarly, Detail: "SIGTERM 0.5 s into interval 1, before the planned end"})
+		}, "b.jsonl ended its measured window 1.0 s before the others (SIGTERM 0.5 s into interval 1, before the planned end)", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,16 +249,95 @@ func TestMergeWarnings(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(runs)
 			}
-			_, warnings, err := Merge(named(runs...))
+			merged, warnings, err := Merge(named(runs...))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(strings.Join(warnings, "\n"), tt.want) {
+			var found *MergeWarning
+			for i, w := range warnings {
+				if strings.Contains(w.Text, tt.want) {
+					found = &warnings[i]
+				}
+			}
+			if found == nil {
 				t.Fatalf("warnings %q, want one containing %q", warnings, tt.want)
+			}
+			if found.Partial != tt.partial {
+				t.Fatalf("%q: partial %v, want %v", found.Text, found.Partial, tt.partial)
+			}
+			// The merged run keeps every warning, as an event of its own.
+			var kept []string
+			for _, e := range merged.Events {
+				if e.Kind == EventWarning && e.Source == "merge" {
+					kept = append(kept, e.Detail)
+				}
+			}
+			if len(kept) != len(warnings) || !slices.Contains(kept, found.Text) {
+				t.Fatalf("the merged run keeps %q of the warnings %q", kept, warnings)
 			}
 		})
 	}
 	if _, _, err := Merge(nil); err == nil {
 		t.Fatal("merging nothing: no error")
+	}
+}
+
+// TestMergeKeepsAnUnverifiedSegment checks that a merge is unverified when
+// any of its segments was: the one machine that skipped verification is
+// enough for the merged numbers to be doubted.
+func TestMergeKeepsAnUnverifiedSegment(t *testing.T) {
+	for _, unverified := range []int{-1, 0, 2} {
+		runs := []*Run{
+			splitRun{host: "a", segment: "0/3", measured: t0, n: 3, seed: 1, startAt: t0}.build(),
+			splitRun{host: "b", segment: "1/3", measured: t0, n: 3, seed: 2, startAt: t0}.build(),
+			splitRun{host: "c", segment: "2/3", measured: t0, n: 3, seed: 3, startAt: t0}.build(),
+		}
+		if unverified >= 0 {
+			runs[unverified].Header.Target.TLSUnverified = true
+		}
+		merged, _, err := Merge(named(runs...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := merged.Header.Target.TLSUnverified; got != (unverified >= 0) {
+			t.Errorf("segment %d unverified: merged tls_unverified %v", unverified, got)
+		}
+	}
+}
+
+func TestMergeEndsWhereTheRunsEnded(t *testing.T) {
+	// Each run's last interval ends when its last reply arrived, a few ms
+	// after the nominal end; the merged window must too, or its rate reads
+	// high.
+	runs := []*Run{
+		splitRun{host: "a", segment: "0/3", measured: t0, n: 3, seed: 1, startAt: t0}.build(),
+		splitRun{host: "b", segment: "1/3", measured: t0, n: 3, seed: 2, startAt: t0}.build(),
+		splitRun{host: "c", segment: "2/3", measured: t0, n: 3, seed: 3, startAt: t0}.build(),
+	}
+	for i, r := range runs {
+		r.Intervals[len(r.Intervals)-1].End = t0.Add(3*time.Second + time.Duration(3+2*i)*time.Millisecond)
+	}
+	runs[1].Intervals[0].Start = t0.Add(2 * time.Millisecond) // b's first operation went 2 ms late
+	merged, warnings, err := Merge(named(runs...))
+	if err != nil || len(warnings) != 0 {
+		t.Fatalf("%v %q", err, warnings)
+	}
+	last := merged.Intervals[len(merged.Intervals)-1]
+	if want := t0.Add(3007 * time.Millisecond); !last.End.Equal(want) {
+		t.Fatalf("the merged window ends at %s, want %s (the last reply of c)", last.End.Format(time.RFC3339Nano), want.Format(time.RFC3339Nano))
+	}
+	if !merged.Intervals[0].Start.Equal(t0) || !merged.Intervals[1].Start.Equal(t0.Add(time.Second)) || !merged.Intervals[0].End.Equal(t0.Add(time.Second)) {
+		t.Fatalf("merged intervals %s-%s, %s-...", merged.Intervals[0].Start, merged.Intervals[0].End, merged.Intervals[1].Start)
+	}
+	sum, err := merged.Summarize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.DurationS != 3.007 {
+		t.Fatalf("merged duration %g s, want 3.007", sum.DurationS)
+	}
+	want := float64(sumOfTotals(t, runs...).Count) / 3.007
+	if got := sum.Commands[AllCommands].OpsPerSec; math.Abs(got-want) > 1e-6*want {
+		t.Fatalf("merged rate %g ops/s, want %g", got, want)
 	}
 }

@@ -73,7 +73,9 @@ const (
 	EventReachable   = "reachable"
 	// EventReplyWait tells, at a closed-loop run's end, how its
 	// connections waited for their replies (--reply-wait): polling, and
-	// how often and for how much of the run they parked instead.
+	// how often and for how much of the run they parked instead (then with
+	// Code WarnReplyWaitFallback). It is not a warning: how amrbench waits
+	// is its own economy of CPU, not a fault of the measurement.
 	EventReplyWait = "reply-wait"
 	// EventConnect tells, before the load begins, how long opening the
 	// connections took and at what pace (--connect-concurrency,
@@ -93,8 +95,12 @@ type Tool struct {
 
 // Target describes what was benchmarked.
 type Target struct {
-	Endpoint      string `json:"endpoint"`
-	TLS           bool   `json:"tls"`
+	Endpoint string `json:"endpoint"`
+	TLS      bool   `json:"tls"`
+	// TLSUnverified says the TLS connections did not verify the server's
+	// certificate or host name (--tls-skip-verify): anyone on the network
+	// path could have posed as the server.
+	TLSUnverified bool   `json:"tls_unverified,omitempty"`
 	ClusterPolicy string `json:"cluster_policy"`
 	// PolicyReason says how the cluster policy was chosen (given, or what the
 	// endpoint answered when asked).
@@ -174,6 +180,10 @@ type Header struct {
 	// Sources lists the runs a merged run was made from; empty for a run
 	// that was measured.
 	Sources []Source `json:"sources,omitempty"`
+	// Node and Pod name the Kubernetes node and pod the run ran in (from
+	// the downward API, as amrbench k8s-job sets it); empty elsewhere.
+	Node string `json:"node,omitempty"`
+	Pod  string `json:"pod,omitempty"`
 	// CountExcludesErrors says that every count of the file counts
 	// successful operations only, failures being counted in their error
 	// class alone. Files written before it was set counted failures in
@@ -247,15 +257,22 @@ func (c *CommandStats) ErrorCount() int64 {
 // the failed ones.
 func (c *CommandStats) Issued() int64 { return c.Count + c.ErrorCount() }
 
-// Add adds other's counts and histograms to c.
+// Add adds other's counts and histograms to c. It returns
+// ErrCountOverflow when a count, or the operations issued (count and
+// errors), would pass 2^63-1.
 func (c *CommandStats) Add(other *CommandStats) error {
-	c.Count += other.Count
-	c.Hits += other.Hits
-	c.Misses += other.Misses
-	c.BytesSent += other.BytesSent
-	c.BytesReceived += other.BytesReceived
-	c.Errors = addCounts(c.Errors, other.Errors)
-	c.Redirects = addCounts(c.Redirects, other.Redirects)
+	var sum countSum
+	sum.add(&c.Count, other.Count)
+	sum.add(&c.Hits, other.Hits)
+	sum.add(&c.Misses, other.Misses)
+	sum.add(&c.BytesSent, other.BytesSent)
+	sum.add(&c.BytesReceived, other.BytesReceived)
+	c.Errors = sum.addClasses(c.Errors, other.Errors)
+	c.Redirects = sum.addClasses(c.Redirects, other.Redirects)
+	sum.issued(c.Count, c.Errors)
+	if err := sum.err(); err != nil {
+		return err
+	}
 	if c.Response == nil {
 		c.Response = NewHistogram()
 	}
@@ -286,21 +303,6 @@ func TotalErrors(m map[ErrorClass]int64) int64 {
 	return n
 }
 
-// addCounts adds the non-zero counts of from to to, which it creates when
-// needed, and returns to.
-func addCounts(to, from map[ErrorClass]int64) map[ErrorClass]int64 {
-	for class, n := range from {
-		if n == 0 {
-			continue
-		}
-		if to == nil {
-			to = map[ErrorClass]int64{}
-		}
-		to[class] += n
-	}
-	return to
-}
-
 // ShardStats is what one shard of a cluster did in one interval: as for a
 // command, Count and Response are of its successful operations. A shard is
 // named by the address of the primary that served it ("host:port"); after a
@@ -326,11 +328,17 @@ const UnroutedShard = "unrouted"
 // NewShardStats returns empty shard stats with an empty histogram.
 func NewShardStats() *ShardStats { return &ShardStats{Response: NewHistogram()} }
 
-// Add adds other's counts and histogram to s.
+// Add adds other's counts and histogram to s; ErrCountOverflow as
+// CommandStats.Add.
 func (s *ShardStats) Add(other *ShardStats) error {
-	s.Count += other.Count
-	s.Errors = addCounts(s.Errors, other.Errors)
-	s.Redirects = addCounts(s.Redirects, other.Redirects)
+	var sum countSum
+	sum.add(&s.Count, other.Count)
+	s.Errors = sum.addClasses(s.Errors, other.Errors)
+	s.Redirects = sum.addClasses(s.Redirects, other.Redirects)
+	sum.issued(s.Count, s.Errors)
+	if err := sum.err(); err != nil {
+		return err
+	}
 	if s.Response == nil {
 		s.Response = NewHistogram()
 	}
@@ -401,21 +409,19 @@ func (r *ReauthStats) ErrorCount() int64 {
 	return TotalErrors(r.Errors)
 }
 
-// Add adds other's counts and histogram to r.
+// Add adds other's counts and histogram to r; ErrCountOverflow as
+// CommandStats.Add.
 func (r *ReauthStats) Add(other *ReauthStats) error {
 	if other == nil {
 		return nil
 	}
-	r.Count += other.Count
-	r.Expired += other.Expired
-	for class, n := range other.Errors {
-		if n == 0 {
-			continue
-		}
-		if r.Errors == nil {
-			r.Errors = map[ErrorClass]int64{}
-		}
-		r.Errors[class] += n
+	var sum countSum
+	sum.add(&r.Count, other.Count)
+	sum.add(&r.Expired, other.Expired)
+	r.Errors = sum.addClasses(r.Errors, other.Errors)
+	sum.issued(0, r.Errors)
+	if err := sum.err(); err != nil {
+		return err
 	}
 	if r.Latency == nil {
 		r.Latency = NewHistogram()

@@ -282,6 +282,15 @@ func ShardTotals(intervals []*Interval) (map[string]*ShardStats, error) {
 			}
 		}
 	}
+	// Reports add the shards up to give each its share.
+	var sum countSum
+	var all int64
+	for _, t := range totals {
+		sum.add(&all, t.Count)
+	}
+	if err := sum.err(); err != nil {
+		return nil, fmt.Errorf("shards: %w", err)
+	}
 	return totals, nil
 }
 
@@ -329,13 +338,17 @@ func Summarize(h *Header, intervals []*Interval) (*Summary, error) {
 		TargetRate:  h.TargetRate,
 		Commands:    map[string]*CommandSummary{},
 	}
+	var sum countSum
 	for _, iv := range intervals {
 		if iv.Measured() {
-			s.LateStarts += iv.LateStarts
-			s.Reconnects += iv.Reconnects
+			sum.add(&s.LateStarts, iv.LateStarts)
+			sum.add(&s.Reconnects, iv.Reconnects)
+			sum.add(&s.Dropped, iv.Dropped)
 			s.BackoffS += iv.BackoffS
-			s.Dropped += iv.Dropped
 		}
+	}
+	if err := sum.err(); err != nil {
+		return nil, fmt.Errorf("late starts, reconnects or dropped operations: %w", err)
 	}
 	s.BackoffS = round3(s.BackoffS)
 	for name, t := range totals {

@@ -56,6 +56,12 @@ const (
 	WarnStartedLate       = "started-late"
 	WarnDropped           = "dropped"
 	WarnStoppedEarly      = "stopped-early"
+	// WarnPasswordOnCommandLine: the password was given as an argument,
+	// which other users of the machine can read.
+	WarnPasswordOnCommandLine = "password-on-command-line"
+	// WarnCleartextCredentials: a password or token went to a host on the
+	// network without TLS.
+	WarnCleartextCredentials = "cleartext-credentials"
 )
 
 // Verdict says what a run's numbers may be used for. Decide computes it from
@@ -122,7 +128,7 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 	if all == nil || all.Count == 0 {
 		v.Status = StatusFailed
 		if n := s.ErrorsTotal; n > 0 {
-			v.Reasons = append(v.Reasons, fmt.Sprintf("every one of the %d operations failed", n))
+			v.Reasons = append(v.Reasons, "every one of the "+units.Plural(n, "operation")+" failed")
 		} else {
 			v.Reasons = append(v.Reasons, "no operation completed in the measured window")
 		}
@@ -201,8 +207,8 @@ func notOffered(s *Summary) []string {
 	if due == 0 || float64(s.Dropped) <= DroppedTolerance*float64(due) {
 		return nil
 	}
-	return []string{fmt.Sprintf("%d of the %d operations due (%s) were never sent: the client could not offer the rate",
-		s.Dropped, due, units.FormatPercent(float64(s.Dropped)/float64(due)))}
+	return []string{fmt.Sprintf("%s of the %s operations due (%s) were never sent: the client could not offer the rate",
+		units.FormatInt(s.Dropped), units.FormatInt(due), units.FormatPercent(float64(s.Dropped)/float64(due)))}
 }
 
 // judgeObjectives returns why the objectives were missed, if they were,
@@ -258,7 +264,7 @@ func lowerBoundReason(h *Header, s *Summary) string {
 	case s.Client != nil && s.Client.Bound:
 		return lb + ": " + s.Client.Reason
 	case h.Mode == ModeClosed:
-		return lb + fmt.Sprintf(": a closed loop of %d connections sends each request when the last reply is in, so it measures what they achieved, not what the cache can do (run --find-max with an --slo for that)", s.Connections)
+		return lb + fmt.Sprintf(": a closed loop of %s sends each request when the last reply is in, so it measures what they achieved, not what the cache can do (run --find-max with an --slo for that)", units.Plural(s.Connections, "connection"))
 	case h.FindMax():
 		return lb + ": the steps above the highest rate met failed where the client was the limit"
 	}
@@ -280,7 +286,7 @@ func describeClasses(m map[ErrorClass]int64) string {
 	var parts []string
 	for _, c := range ErrorClasses {
 		if n := m[c]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", c, n))
+			parts = append(parts, string(c)+" "+units.FormatInt(n))
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -52,7 +52,7 @@ func TestDecide(t *testing.T) {
 			s := summaryOf(900, nil, 10, 4)
 			s.Dropped = 100
 			return s
-		}, StatusNotOffered, true, "100 of the 1000 operations due", nil},
+		}, StatusNotOffered, true, "100 of the 1,000 operations due", nil},
 		{"a few dropped are within tolerance", open, func() *Summary {
 			s := summaryOf(980, nil, 10, 4)
 			s.Dropped = 20

@@ -31,6 +31,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# Azurite, the Azure Storage emulator, serves the result sink's tests (npm
+# package azurite, into a cache folder of this machine).
+azurite_version=3.37.0
+azurite_dir=${XDG_CACHE_HOME:-$HOME/.cache}/amrbench/azurite-$azurite_version
+if [ -z "${AMRBENCH_AZURITE:-}" ] && [ ! -x "$azurite_dir/node_modules/.bin/azurite-blob" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "test.sh: installing azurite@$azurite_version into $azurite_dir (the result sink's tests run against it)"
+    mkdir -p "$azurite_dir"
+    npm install --prefix "$azurite_dir" --no-audit --no-fund --loglevel=error "azurite@$azurite_version" >/dev/null
+  else
+    echo "test.sh: npm is not on PATH: the result sink's tests against Azurite will be skipped (install Node.js and npm)"
+  fi
+fi
+
 unformatted=$(gofmt -l .)
 if [ -n "$unformatted" ]; then
   echo "test.sh: gofmt would change:" >&2
@@ -73,4 +87,12 @@ if [ "$fuzztime" != 0 ]; then
   done
 fi
 
+# The nested modules of scripts/ keep their big dependencies
+# (go-containerregistry, client-go) out of amrbench's go.mod.
+(cd scripts/image && go vet ./... && go test -count=1 ./...)
+(cd scripts/e2e-k8s && go vet ./...)
+# The Kubernetes end-to-end test is opt-in: it runs when this machine has
+# built the control plane (scripts/e2e-k8s.sh builds it once, in about half
+# an hour, beyond CI's budget) and says why it skipped otherwise.
+./scripts/e2e-k8s.sh --if-cached
 echo "test.sh: screenshots of the HTML reports, as the browser showed them: build/screenshots/{run,find-max,staircase,compare,hover}.png (scripts/screenshots.sh copies them into docs/screenshots)"

@@ -1,5 +1,7 @@
-// Package workloads decides WHAT a benchmark sends: the SET:GET mix, the key
-// space and how keys are drawn from it, value sizes and contents, and expiry.
+// Package workloads decides WHAT a benchmark sends: the SET:GET mix (or,
+// instead, memtier's arbitrary commands with __key__ and __data__
+// placeholders), the key space and how keys are drawn from it, value sizes
+// and contents, and expiry.
 //
 // A Spec is the user's description of a workload; New validates it and builds
 // the parts shared by every connection (the value buffer, the size

@@ -80,7 +80,8 @@ func FuzzParsePreset(f *testing.F) {
 // reads to the same value.
 func FuzzParseFlagValues(f *testing.F) {
 	for _, seed := range []string{"1:10", "0:1", "R:R", "z", "G:P", "10-20", "0-0", "none", "100:1,1000:3",
-		"4k", "4KiB", "2g", "75%", " 100 ", "-1", "1:-1", "9223372036854775807-9223372036854775807"} {
+		"4k", "4KiB", "2g", "75%", " 100 ", "-1", "1:-1", "9223372036854775807-9223372036854775807",
+		"HSET __key__ f __data__", `set "a b" 'it\'s' x:__key__:y`, `get "\x41\n"`, `set "open`} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -124,5 +125,31 @@ func FuzzParseFlagValues(f *testing.F) {
 		if v, err := units.ParsePercent(s); err == nil && !(v >= 0 && v <= 1) {
 			t.Fatalf("ParsePercent(%q) = %v", s, v)
 		}
+		if c, err := NewCommand(s); err == nil {
+			checkCommand(t, c)
+		}
 	})
+}
+
+// checkCommand checks that an accepted --command names itself by its first
+// word and that a generator fills every one of its arguments.
+func checkCommand(t *testing.T, c Command) {
+	words, err := splitCommandLine(c.Line)
+	if err != nil || len(words) == 0 || c.Name() != strings.ToUpper(words[0]) {
+		t.Fatalf("NewCommand(%q) accepted %q, named %q", c.Line, words, c.Name())
+	}
+	spec := DefaultSpec()
+	spec.Commands = []Command{c}
+	w, err := New(spec, 1)
+	if err != nil {
+		t.Fatalf("NewCommand(%q) accepted a command New refuses: %v", c.Line, err)
+	}
+	var op Op
+	g := w.Generator(0, 1)
+	for range 3 {
+		g.Next(&op)
+		if len(op.Args) != len(words) || string(op.Args[0]) != words[0] {
+			t.Fatalf("%q: arguments %q for words %q", c.Line, op.Args, words)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
 )
 
@@ -12,6 +13,10 @@ type Workload struct {
 	spec   Spec
 	values []byte // read-only after New
 	sizes  sizeChooser
+	// commands are the spec's arbitrary commands, compiled, and shapes
+	// their shapes; nil for the SET/GET mix.
+	commands []compiledCommand
+	shapes   []CommandShape
 }
 
 // New validates spec for the given number of connections and builds the
@@ -22,11 +27,57 @@ func New(spec Spec, connections int) (*Workload, error) {
 	}
 	w := &Workload{spec: spec, sizes: newSizeChooser(&spec)}
 	w.values = newValueBytes(&spec)
+	names := spec.StatNames()
+	for _, c := range spec.Commands {
+		cc, err := compileCommand(c.Line)
+		if err != nil {
+			return nil, err // Validate has parsed it already
+		}
+		cc.stat = slices.Index(names, c.Name())
+		w.commands = append(w.commands, cc)
+		shape := CommandShape{Verb: string(cc.args[0].text), Args: len(cc.args)}
+		for j, a := range cc.args {
+			if a.kind == argKey {
+				shape.FirstKey = j
+				break
+			}
+		}
+		w.shapes = append(w.shapes, shape)
+	}
 	return w, nil
 }
 
 // Spec returns the workload's spec.
 func (w *Workload) Spec() Spec { return w.spec }
+
+// StatNames returns the names operations are recorded under, indexed by
+// Op.Stat (see Spec.StatNames).
+func (w *Workload) StatNames() []string { return w.spec.StatNames() }
+
+// CommandShape is what a caller needs to prepare one reusable request for
+// an arbitrary command: its name as written, its number of arguments (the
+// name included), and the position of its first key argument (0: none).
+type CommandShape struct {
+	Verb     string
+	Args     int
+	FirstKey int
+}
+
+// CommandShapes returns the shape of each arbitrary command, in the order
+// of Spec.Commands (Op.Command); nil for the SET/GET mix. The slice is
+// shared: do not modify it.
+func (w *Workload) CommandShapes() []CommandShape { return w.shapes }
+
+// EmittedStats returns StatNames with the names of the stats the workload
+// never sends (a side of the mix or a command with ratio 0) left empty.
+func (w *Workload) EmittedStats() []string {
+	names := w.spec.StatNames()
+	out := make([]string, len(names))
+	for _, i := range w.spec.UsedStats() {
+		out[i] = names[i]
+	}
+	return out
+}
 
 // newValueBytes returns the buffer values are cut from: a run of 'x' (as
 // memtier fills values) or, with RandomData, random bytes with room to start
@@ -60,6 +111,10 @@ type Generator struct {
 	getKeys keyChooser
 	cycle   int // position in the SET:GET cycle
 	period  int // Sets + Gets
+	// cmdKeys draw the keys of each arbitrary command; cmd is the command
+	// being sent and cmdLeft how many more times in a row it is sent.
+	cmdKeys      []keyChooser
+	cmd, cmdLeft int
 }
 
 // Generator returns the generator of connection conn out of conns. Generators
@@ -75,23 +130,42 @@ func (w *Workload) Generator(conn, conns int) *Generator {
 	}
 	// Start connections at different points of the cycle so that, with many
 	// connections, SETs are spread over time rather than sent all at once.
+	if len(s.Commands) > 0 {
+		g.period = 0
+		for _, c := range s.Commands {
+			g.cmdKeys = append(g.cmdKeys, newKeyChooser(s, c.KeyPattern, conn, conns))
+			g.period += c.Ratio
+		}
+		pos := conn % g.period
+		for i, c := range s.Commands {
+			if pos < c.Ratio {
+				g.cmd, g.cmdLeft = i, c.Ratio-pos
+				break
+			}
+			pos -= c.Ratio
+		}
+		return g
+	}
 	g.cycle = conn % g.period
 	return g
 }
+
+// CommandShapes returns the shapes of the workload's arbitrary commands
+// (Workload.CommandShapes).
+func (g *Generator) CommandShapes() []CommandShape { return g.w.shapes }
 
 // Next fills op with the next operation. It does not allocate once op.Key has
 // grown to the longest key.
 func (g *Generator) Next(op *Op) {
 	s := &g.w.spec
+	if g.w.commands != nil {
+		g.nextCommand(op)
+		return
+	}
 	if g.cycle < s.Ratio.Sets {
 		op.Kind = Set
 		op.KeyIndex = g.setKeys.next(g.rng)
-		size := g.w.sizes.next(g.rng)
-		off := 0
-		if s.RandomData {
-			off = g.rng.IntN(randomDataSlack)
-		}
-		op.Value = g.w.values[off : off+size]
+		op.Value = g.value()
 		op.TTL = 0
 		if !s.ExpiryRange.IsZero() {
 			r := s.ExpiryRange
@@ -107,7 +181,67 @@ func (g *Generator) Next(op *Op) {
 	if g.cycle == g.period {
 		g.cycle = 0
 	}
+	op.Stat = int(op.Kind)
 	op.Key = strconv.AppendUint(append(op.Key[:0], s.KeyPrefix...), op.KeyIndex, 10)
+}
+
+// nextCommand fills op with the next arbitrary command: its constant
+// arguments as they are, each key drawn anew and written into op's own
+// buffers, each value cut from the shared value bytes.
+func (g *Generator) nextCommand(op *Op) {
+	s := &g.w.spec
+	c := &g.w.commands[g.cmd]
+	op.Kind, op.Command, op.Stat = Arbitrary, g.cmd, c.stat
+	op.Value, op.TTL = nil, 0
+	if cap(op.Args) < len(c.args) {
+		op.Args = make([][]byte, len(c.args))
+	}
+	op.Args = op.Args[:len(c.args)]
+	for len(op.keyArgs) < c.keys {
+		op.keyArgs = append(op.keyArgs, nil)
+	}
+	k := 0
+	for i := range c.args {
+		a := &c.args[i]
+		switch a.kind {
+		case argConstant:
+			op.Args[i] = a.text
+		case argKey:
+			n := g.cmdKeys[g.cmd].next(g.rng)
+			b := append(op.keyArgs[k][:0], a.text...)
+			b = append(b, s.KeyPrefix...)
+			b = strconv.AppendUint(b, n, 10)
+			op.keyArgs[k] = append(b, a.suffix...)
+			op.Args[i] = op.keyArgs[k]
+			if k == 0 {
+				op.KeyIndex = n
+				op.Key = strconv.AppendUint(append(op.Key[:0], s.KeyPrefix...), n, 10)
+			}
+			k++
+		case argData:
+			op.Value = g.value()
+			op.Args[i] = op.Value
+		}
+	}
+	g.cmdLeft--
+	for g.cmdLeft <= 0 {
+		g.cmd++
+		if g.cmd == len(g.w.commands) {
+			g.cmd = 0
+		}
+		g.cmdLeft = s.Commands[g.cmd].Ratio
+	}
+}
+
+// value draws a value: its size from the workload's sizes, its bytes from
+// the shared buffer.
+func (g *Generator) value() []byte {
+	size := g.w.sizes.next(g.rng)
+	off := 0
+	if g.w.spec.RandomData {
+		off = g.rng.IntN(randomDataSlack)
+	}
+	return g.w.values[off : off+size]
 }
 
 // sizeChooser draws value sizes.

@@ -25,7 +25,7 @@ func TestGeneratorRatioIsExact(t *testing.T) {
 		s.Ratio = r
 		g := mustWorkload(t, s, 1).Generator(3, 7)
 		period := r.Sets + r.Gets
-		var counts [NumOpKinds]int
+		var counts [Arbitrary]int
 		var op Op
 		for range period * 1000 {
 			g.Next(&op)

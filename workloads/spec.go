@@ -86,6 +86,10 @@ type Spec struct {
 	ExpiryRange Range `json:"expiry_range,omitzero"`
 	// Seed makes the operation sequence of every connection reproducible.
 	Seed uint64 `json:"seed"`
+	// Commands, when set, replace the SET/GET mix (Ratio and KeyPattern are
+	// then unused), as memtier's --command does: each is sent its ratio of
+	// times in turn, its keys drawn by its own pattern from the key range.
+	Commands []Command `json:"commands,omitempty"`
 }
 
 // DefaultSpec returns the workload amrbench runs when no workload flag is
@@ -145,9 +149,12 @@ func (s *Spec) Validate(connections int) error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
-	if s.Ratio.Sets < 0 || s.Ratio.Gets < 0 {
+	switch {
+	case len(s.Commands) > 0:
+		errs = append(errs, s.validateCommands()...)
+	case s.Ratio.Sets < 0 || s.Ratio.Gets < 0:
 		add("--ratio %s: both sides must be zero or more", s.Ratio)
-	} else if s.Ratio.Sets == 0 && s.Ratio.Gets == 0 {
+	case s.Ratio.Sets == 0 && s.Ratio.Gets == 0:
 		add("--ratio 0:0: at least one side must be above zero")
 	}
 	if s.KeyMinimum > s.KeyMaximum {
@@ -156,20 +163,20 @@ func (s *Spec) Validate(connections int) error {
 		add("--key-minimum..--key-maximum spans too many keys")
 	}
 	for _, p := range []KeyPattern{s.KeyPattern.Set, s.KeyPattern.Get} {
-		if !p.valid() {
+		if !p.valid() && len(s.Commands) == 0 {
 			add("--key-pattern %s: unknown pattern %q (use R, S, G, Z or P)", s.KeyPattern, string(p))
 		}
 	}
-	if s.uses(Parallel) && connections > 0 && s.KeyMinimum <= s.KeyMaximum && s.KeyCount() < uint64(connections) {
+	if s.Uses(Parallel) && connections > 0 && s.KeyMinimum <= s.KeyMaximum && s.KeyCount() < uint64(connections) {
 		add("--key-pattern P gives each connection its own keys: %d keys cannot be shared by %d connections", s.KeyCount(), connections)
 	}
-	if s.uses(Gaussian) && (s.KeyStddev < 0 || math.IsNaN(s.KeyStddev) || math.IsInf(s.KeyStddev, 0)) {
+	if s.Uses(Gaussian) && (s.KeyStddev < 0 || math.IsNaN(s.KeyStddev) || math.IsInf(s.KeyStddev, 0)) {
 		add("--key-stddev %g: must be a positive number", s.KeyStddev)
 	}
-	if s.uses(Gaussian) && s.KeyMedian != nil && !(*s.KeyMedian >= float64(s.KeyMinimum) && *s.KeyMedian <= float64(s.KeyMaximum)) { // NaN too
+	if s.Uses(Gaussian) && s.KeyMedian != nil && !(*s.KeyMedian >= float64(s.KeyMinimum) && *s.KeyMedian <= float64(s.KeyMaximum)) { // NaN too
 		add("--key-median %g: must lie within --key-minimum..--key-maximum (%d..%d)", *s.KeyMedian, s.KeyMinimum, s.KeyMaximum)
 	}
-	if s.uses(Zipf) && !(s.KeyZipfExp > 0 && s.KeyZipfExp < 5) {
+	if s.Uses(Zipf) && !(s.KeyZipfExp > 0 && s.KeyZipfExp < 5) {
 		add("--key-zipf-exp %g: must be above 0 and below 5", s.KeyZipfExp)
 	}
 	errs = append(errs, s.validateSizes()...)
@@ -218,20 +225,33 @@ func (s *Spec) validateSizes() []error {
 	return errs
 }
 
-func (s *Spec) uses(p KeyPattern) bool {
+// Uses reports whether some operation of the workload draws its keys by p.
+func (s *Spec) Uses(p KeyPattern) bool {
+	if len(s.Commands) > 0 {
+		for _, c := range s.Commands {
+			if c.KeyPattern == p && c.Ratio > 0 {
+				return true
+			}
+		}
+		return false
+	}
 	return (s.KeyPattern.Set == p && s.Ratio.Sets > 0) || (s.KeyPattern.Get == p && s.Ratio.Gets > 0)
 }
 
 // Describe says what the workload does in one line, for people.
 func (s *Spec) Describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "SET:GET %s, keys %s%d..%s%d (", s.Ratio, s.KeyPrefix, s.KeyMinimum, s.KeyPrefix, s.KeyMaximum)
-	if s.KeyPattern.Set == s.KeyPattern.Get {
-		b.WriteString(s.KeyPattern.Set.describe(s))
+	if len(s.Commands) > 0 {
+		fmt.Fprintf(&b, "%s, keys %s%d..%s%d, values ", s.describeCommands(), s.KeyPrefix, s.KeyMinimum, s.KeyPrefix, s.KeyMaximum)
 	} else {
-		fmt.Fprintf(&b, "SET %s, GET %s", s.KeyPattern.Set.describe(s), s.KeyPattern.Get.describe(s))
+		fmt.Fprintf(&b, "SET:GET %s, keys %s%d..%s%d (", s.Ratio, s.KeyPrefix, s.KeyMinimum, s.KeyPrefix, s.KeyMaximum)
+		if s.KeyPattern.Set == s.KeyPattern.Get {
+			b.WriteString(s.KeyPattern.Set.describe(s))
+		} else {
+			fmt.Fprintf(&b, "SET %s, GET %s", s.KeyPattern.Set.describe(s), s.KeyPattern.Get.describe(s))
+		}
+		b.WriteString("), values ")
 	}
-	b.WriteString("), values ")
 	switch {
 	case len(s.DataSizeList) > 0:
 		parts := make([]string, len(s.DataSizeList))

@@ -84,11 +84,11 @@ func TestDescribeTopologyChange(t *testing.T) {
 	}{
 		{"same map in another order", slotMap([]any{10922, 16383, "c:3"}, []any{0, 5460, "a:1", "d:4"}, []any{5461, 10921, "b:2"}), nil},
 		{"failover to the replica", slotMap([]any{0, 5460, "d:4"}, []any{5461, 10921, "b:2"}, []any{10922, 16383, "c:3"}),
-			[]string{"failover: d:4, a replica of a:1, took over 5461 slots 0-5460"}},
+			[]string{"failover: d:4, a replica of a:1, took over 5,461 slots 0-5460"}},
 		{"one slot migrated", slotMap([]any{0, 99, "a:1", "d:4"}, []any{100, 100, "b:2"}, []any{101, 5460, "a:1", "d:4"}, []any{5461, 10921, "b:2"}, []any{10922, 16383, "c:3"}),
 			[]string{"1 slot 100 moved from a:1 to b:2"}},
 		{"slots lost their primary", slotMap([]any{0, 5460, "a:1", "d:4"}, []any{5461, 10921, "b:2"}),
-			[]string{"5462 slots 10922-16383 of c:3 are no longer served"}},
+			[]string{"5,462 slots 10922-16383 of c:3 are no longer served"}},
 		{"a replica joined", slotMap([]any{0, 5460, "a:1", "d:4"}, []any{5461, 10921, "b:2", "e:5"}, []any{10922, 16383, "c:3"}),
 			[]string{"replicas of b:2: none → e:5"}},
 	}

@@ -14,6 +14,9 @@
 //   - deadlineConn: go-redis's per-command deadlines, moved only when they
 //     must be.
 //
+// SpeaksTLS and SpeaksPlainRESP probe which protocol a port speaks, so that
+// a client and a server that disagree about TLS are told so at once.
+//
 // The files ending in _linux.go and _other.go are build-tag pairs: the
 // other platforms get the plain connection and always park.
 //

@@ -53,7 +53,7 @@ const compareExamples = `  # the same workload against the OSS and the Enterpris
 func compareCommand(_ context.Context, env *environment, args []string) error {
 	flags := newFlagSet(env, "compare", compareSynopsis, compareExamples)
 	format := flags.String("format", "text", "output format: "+strings.Join(comparisonFormats(), ", "))
-	command := flags.String("command", "", "compare one command only: SET, GET or ALL (default: each command, then ALL)")
+	command := flags.String("command", "", "compare one command only: SET, GET, ALL or an arbitrary command's name such as HSET (default: each command, then ALL)")
 	maxErr := flags.String("max-error-rate", "1%", "a run with more failed operations than this share is not comparable (100% turns the check off)")
 	var percentiles []float64
 	flags.Var(percentileList{&percentiles}, "print-percentiles", "percentiles to compare (default 50,90,99,99.9,99.99 and any the runs asked for)")

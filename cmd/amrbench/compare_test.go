@@ -39,6 +39,11 @@ func TestCompareClusterWithSingleNode(t *testing.T) {
 	if !strings.Contains(res.stdout, "Hot shard: the busiest") {
 		t.Errorf("no hot-shard line in the summary:\n%s", res.stdout)
 	}
+	// A cluster has database 0 only: another is refused at once, by its flag.
+	res = cli(t, nil, append([]string{"run", "-s", seedHost, "-p", strconv.Itoa(seedPort), "--select-db", "2", "--out", filepath.Join(dir, "db2"), "--reply-wait", "park"}, workload...)...)
+	if res.code != 1 || !strings.Contains(res.stderr, "--select-db 2: a cluster has database 0 only") {
+		t.Errorf("--select-db 2 against a cluster: exit %d: %s", res.code, res.stderr)
+	}
 	res = cli(t, nil, append([]string{"run", "-s", single.Host, "-p", strconv.Itoa(single.Port), "--label", "single", "--out", singleDir, "--reply-wait", "park"}, workload...)...)
 	if res.code != 0 {
 		t.Fatalf("single run: exit %d: %s", res.code, res.stderr)

@@ -535,9 +535,9 @@ func runBinary(t *testing.T, env, prefix []string, args ...string) (int, string,
 // keep its one thread busy, so its main thread runs at a full core while
 // several pipelined connections wait on it: the run is server-bound, and
 // the summary says at which rate and which shard, and result.jsonl's
-// verdict names it. In the second, the same load, the client is the limit:
-// amrbench shares its one CPU with a busy loop while the server idles, and
-// the run is judged client-bound (a lower bound), not server-bound.
+// verdict names it. In the second the client is the limit: amrbench, niced,
+// shares its one CPU with a busy loop while the server idles, and the run
+// is judged client-bound (a lower bound), not server-bound.
 //
 // It is not parallel: it pins processes to CPUs and measures CPU use.
 func TestServerBoundIsToldFromClientLimited(t *testing.T) {
@@ -594,8 +594,12 @@ func TestServerBoundIsToldFromClientLimited(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = busy.Process.Kill(); _ = busy.Wait() })
 	limitedDir := filepath.Join(t.TempDir(), "limited")
-	code, stdout, stderr = runBinary(t, nil, onCPU1(), "run", "-s", idle.Host, "-p", strconv.Itoa(idle.Port),
-		"--connections", "8", "--pipeline", "8", "--duration", "3s", "--interval", "500ms", "--cpus", "1", "--out", limitedDir, "-q")
+	// Niced below the busy loop it shares its CPU with, and given more work
+	// than one CPU does: the client is the limit whatever else the machine
+	// runs.
+	code, stdout, stderr = runBinary(t, nil, onCPU1("nice", "-n", "19"), "run", "-s", idle.Host, "-p", strconv.Itoa(idle.Port),
+		"--connections", "50", "--pipeline", "16", "--duration", "3s", "--interval", "500ms", "--cpus", "1", "--out", limitedDir, "-q",
+		"--reply-wait", "park") // a polling client's CPU is not evidence (results.ClientStats.CPUBound); parked, it is
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}

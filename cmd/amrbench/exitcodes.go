@@ -97,3 +97,12 @@ func verdictError(v *results.Verdict) error {
 	}
 	return exitError{code: v.ExitCode, err: fmt.Errorf("verdict %s", why)}
 }
+
+// measuredVerdict reports whether a verdict judges what a run measured: an
+// error budget exceeded, an objective missed, a rate not offered, or a
+// stop. A segment's such verdict is partial: merge judges the test
+// (run --verdict-exit=false). A run that measured nothing (failed) could
+// not be done, whatever else decides.
+func measuredVerdict(v *results.Verdict) bool {
+	return v != nil && v.Status != results.StatusFailed
+}

@@ -18,12 +18,14 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/amrbench/amrbench/internal/units"
+	"github.com/amrbench/amrbench/results"
 )
 
 // environment is what a subcommand may touch of the process, so tests can run
@@ -38,6 +40,11 @@ type environment struct {
 	// setting (runtime.GOMAXPROCS); nil leaves the process alone, as tests
 	// running subcommands in-process need.
 	setMaxProcs func(int) int
+	// flagSets, when set, is shown every subcommand's flag set as it is
+	// made (the tests check the documentation of the flags against them).
+	flagSets func(command string, fs *pflag.FlagSet)
+	// now is the time; nil means time.Now.
+	now func() time.Time
 	// setGCPercent sets the garbage collector's target (debug.SetGCPercent)
 	// and returns the previous one; nil leaves the process alone.
 	setGCPercent func(int) int
@@ -56,6 +63,7 @@ var commands = map[string]command{
 	"plan":    {summary: "recommend the smallest SKU per tier from measured runs", run: planCommand},
 	"report":  {summary: "render a result file again: text, md, csv, html, hgrm or hlog", run: reportCommand},
 	"merge":   {summary: "merge the results of one test run from several machines", run: mergeCommand},
+	"k8s-job": {summary: "print a Kubernetes Job that runs one test from many pods", run: k8sJobCommand},
 	"version": {summary: "print the version", run: versionCommand},
 }
 
@@ -73,15 +81,21 @@ var errAnswered = errors.New("answered")
 
 func main() {
 	redis.SetLogger(quietLogger{}) // go-redis's own log lines would garble our output
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	// A run stops cleanly on the first signal: operations in flight
+	// complete and every result file is written. Every other command has
+	// nothing worth finishing, and stops at once.
+	graceful := len(os.Args) > 1 && os.Args[1] == "run"
 	go func() {
-		<-sigs
-		fmt.Fprintln(os.Stderr, "\namrbench: stopping: finishing the operations in flight and writing the results (interrupt again to quit at once)")
-		cancel()
-		<-sigs
-		os.Exit(exitSignaled)
+		sig := <-sigs
+		if !graceful {
+			os.Exit(signalExitCode(sig))
+		}
+		fmt.Fprintf(os.Stderr, "\namrbench: %s: stopping: finishing the operations in flight and writing the results (a second signal quits at once)\n", signalName(sig))
+		cancel(stopSignal{sig: sig, at: time.Now()})
+		os.Exit(signalExitCode(<-sigs))
 	}()
 	env := &environment{
 		stdin:            os.Stdin,
@@ -107,15 +121,35 @@ func run(ctx context.Context, env *environment, args []string) int {
 		return exitOK
 	}
 	name := args[0]
-	if name == "help" {
+	switch name {
+	case "help":
 		name, args = args[1], []string{args[1], "--help"}
+	case "--version", "-V", "-v": // as memtier's -v and --version
+		name = "version"
 	}
 	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(env.stderr, "amrbench: unknown command %q (commands: %s)\n", name, strings.Join(commandNames(), ", "))
+		hint := ""
+		if s := closest(strings.TrimLeft(name, "-"), commandNames()); s != nil {
+			hint = ": " + didYouMean("", s)
+		}
+		fmt.Fprintf(env.stderr, "amrbench: unknown command %q%s (commands: %s)\n", name, hint, strings.Join(commandNames(), ", "))
 		return exitUsage
 	}
 	err := cmd.run(ctx, env, args[1:])
+	var early stoppedEarly
+	if errors.As(err, &early) {
+		if early.stop.sig == syscall.SIGTERM {
+			// Stopped before its planned end by what a drain or an
+			// eviction sends: the segment is incomplete, whatever it
+			// measured or judged.
+			if early.err != nil {
+				fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(early.err))
+			}
+			return exitTerminated
+		}
+		err = early.err // Ctrl-C stops a run cleanly: its verdict decides
+	}
 	var exit exitError
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp):
@@ -125,7 +159,7 @@ func run(ctx context.Context, env *environment, args []string) int {
 	case errors.As(err, &exit):
 		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(err))
 		return exit.code
-	case errors.As(err, new(usageError)):
+	case errors.As(err, new(usageError)), errors.Is(err, results.ErrCountOverflow): // a file no run wrote is bad input
 		fmt.Fprintf(env.stderr, "amrbench %s: %v\n", name, units.OneLine(err))
 		return exitUsage
 	default:
@@ -166,7 +200,10 @@ func newFlagSet(env *environment, name, synopsis, examples string) *pflag.FlagSe
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard) // errors are returned and printed once by run
 	fs.Usage = func() {
-		fmt.Fprintf(env.stdout, "Usage:\n  amrbench %s\n\nFlags:\n%s\nExamples:\n%s", synopsis, fs.FlagUsagesWrapped(100), examples)
+		fmt.Fprintf(env.stdout, "Usage:\n  amrbench %s\n\n%s\nExamples:\n%s", synopsis, flagUsages(fs, 100), examples)
+	}
+	if env.flagSets != nil {
+		env.flagSets(name, fs)
 	}
 	return fs
 }
@@ -177,7 +214,7 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 		if errors.Is(err, pflag.ErrHelp) {
 			return err
 		}
-		return usageError{err}
+		return usageError{withFlagSuggestion(fs, err)}
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
 )
@@ -33,6 +34,10 @@ type liveObserver struct {
 	mu       sync.Mutex
 	bar      *progressbar.ProgressBar
 	barStage string
+	// stageStart is when the current stage began; stageDone is set once its
+	// last line is printed.
+	stageStart time.Time
+	stageDone  bool
 	// lastDecile is the last tenth of a stage printed as a plain line, for
 	// output that is not a terminal.
 	lastDecile int64
@@ -99,7 +104,7 @@ func (o *liveObserver) drawRunBar(iv *results.Interval) {
 		text = fmt.Sprintf("measured %s of %s", elapsed.Round(100*time.Millisecond), o.duration)
 	} else {
 		done, total = min(o.measuredOps, o.requests), o.requests
-		text = fmt.Sprintf("measured %d of %d operations", done, total)
+		text = fmt.Sprintf("measured %s of %s operations", units.FormatInt(done), units.FormatInt(total))
 	}
 	if done >= total { // the run is over: the live line says the rest
 		return
@@ -154,8 +159,8 @@ func (o *liveObserver) Event(e *results.Event) error {
 			o.unreachable = slices.DeleteFunc(o.unreachable, func(a string) bool { return a == addr })
 		}
 	}
-	if o.quiet && e.Kind != results.EventWarning && e.Kind != results.EventUnreachable {
-		return nil
+	if e.Kind == results.EventReplyWait || o.quiet && e.Kind != results.EventWarning && e.Kind != results.EventUnreachable {
+		return nil // how amrbench waited for replies is for result.jsonl
 	}
 	o.endBar()
 	o.clearRunBar()
@@ -172,20 +177,30 @@ func (o *liveObserver) Progress(stage string, done, total int64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	title := map[string]string{bench.StageConnect: "opening connections", bench.StagePreload: "preloading keys"}[stage]
-	if !o.env.stderrIsTerminal {
-		decile := done * 10 / total
-		if stage != o.barStage {
-			o.barStage, o.lastDecile = stage, -1
-		}
-		if decile > o.lastDecile {
-			o.lastDecile = decile
-			fmt.Fprintf(o.env.stderr, "amrbench: %s: %d of %d (%d%%)\n", title, done, total, decile*10)
+	if stage != o.barStage {
+		o.endBar()
+		o.barStage, o.lastDecile, o.stageStart, o.stageDone = stage, -1, time.Now(), false
+	}
+	if done >= total {
+		o.endBar()
+		if !o.stageDone {
+			o.stageDone = true
+			took := time.Since(o.stageStart)
+			done := map[string]string{bench.StageConnect: "opened %s connections in %s", bench.StagePreload: "preloaded %s keys in %s, before the measured run"}[stage]
+			fmt.Fprintf(o.env.stderr, "amrbench: "+done+"\n", units.FormatWhole(float64(total)), fmt.Sprintf("%.1f s", took.Seconds()))
 		}
 		return
 	}
-	if o.bar == nil || o.barStage != stage {
-		o.endBar()
-		o.barStage = stage
+	if !o.env.stderrIsTerminal {
+		// A line per tenth, for a stage long enough to wait for.
+		decile := done * 10 / total
+		if decile > o.lastDecile && time.Since(o.stageStart) >= plainProgressAfter {
+			o.lastDecile = decile
+			fmt.Fprintf(o.env.stderr, "amrbench: %s: %s of %s (%d%%)\n", title, units.FormatWhole(float64(done)), units.FormatWhole(float64(total)), decile*10)
+		}
+		return
+	}
+	if o.bar == nil {
 		o.bar = progressbar.NewOptions64(total,
 			progressbar.OptionSetWriter(o.env.stderr),
 			progressbar.OptionSetDescription(title),
@@ -198,10 +213,11 @@ func (o *liveObserver) Progress(stage string, done, total int64) {
 		_ = o.bar.RenderBlank() // starts the bar's clock, so its rate counts from here
 	}
 	_ = o.bar.Set64(done)
-	if done >= total {
-		o.endBar()
-	}
 }
+
+// plainProgressAfter is how long a stage runs before a plain output (not a
+// terminal) gets its progress lines: a short preload needs none.
+const plainProgressAfter = 2 * time.Second
 
 // endBar removes a progress bar from the screen. Callers hold o.mu.
 func (o *liveObserver) endBar() {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,9 +161,11 @@ func TestProgressOnATerminalAndInALog(t *testing.T) {
 			t.Errorf("terminal %v: %d live lines for 4 intervals:\n%s", terminal, liveLines, res.stderr)
 		}
 		if !terminal {
-			// A log gets whole lines only: no bar redrawn in place.
-			if strings.ContainsAny(res.stderr, "\r\x1b") || !strings.Contains(res.stderr, "preloading keys: 10000 of 10000 (100%)") {
-				t.Errorf("plain output has carriage returns or escapes, or no preload progress:\n%q", res.stderr)
+			// A log gets whole lines only: no bar redrawn in place; the
+			// preload is said to be done before the measured run's lines.
+			preloaded := strings.Index(res.stderr, "amrbench: preloaded 10,000 keys in ")
+			if strings.ContainsAny(res.stderr, "\r\x1b") || preloaded < 0 || preloaded > strings.Index(res.stderr, " ops/s  p50 ") {
+				t.Errorf("plain output has carriage returns or escapes, or does not say it preloaded before the live lines:\n%q", res.stderr)
 			}
 			continue
 		}
@@ -179,7 +182,7 @@ func TestProgressOnATerminalAndInALog(t *testing.T) {
 func TestRunDirectoryHasTheHTMLReport(t *testing.T) {
 	s := benchtest.StartServer(t)
 	dir := filepath.Join(t.TempDir(), "out")
-	if res := cli(t, nil, runArgs(s, "--rate", "10000", "-n", "3000", "--connections", "3", "--interval", "100ms", "--out", dir, "-q")...); res.code != 0 {
+	if res := cli(t, nil, runArgs(s, "--rate", "10000", "-n", "1000", "--connections", "3", "--interval", "100ms", "--out", dir, "-q")...); res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
@@ -204,5 +207,59 @@ func TestCompareWritesHTML(t *testing.T) { // not parallel: it renders HTML
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("compare --format html lacks %q", want)
 		}
+	}
+}
+
+// TestCountsBeyondInt64AreBadInput gives report, compare, merge and plan a
+// file whose counts are each valid but add up past 2^63-1: each refuses it
+// in one line naming the file, exit 2, and renders nothing (the total used
+// to wrap round and print as a negative ops/s).
+func TestCountsBeyondInt64AreBadInput(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	path := filepath.Join(tmp, "huge.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := results.NewWriter(f)
+	start := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	if err := w.WriteHeader(&results.Header{RunID: "huge", Start: start, Host: "h", Segment: "0/1", Mode: results.ModeClosed, IntervalS: 1, Connections: 1, Pipeline: 1}); err != nil {
+		t.Fatal(err)
+	}
+	iv := &results.Interval{Start: start, End: start.Add(time.Second), Connections: 1, Commands: map[string]*results.CommandStats{}}
+	for _, name := range []string{"GET", "SET"} {
+		cs := results.NewCommandStats()
+		cs.Count = math.MaxInt64/2 + 1
+		cs.Response.RecordValue(100)
+		cs.Service.RecordValue(100)
+		iv.Commands[name] = cs
+	}
+	if err := w.WriteInterval(iv); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, tt := range []struct {
+		args     []string
+		named    string
+		warnings int
+	}{
+		{[]string{"report", path}, path, 0},
+		{[]string{"report", path, "-f", "html"}, path, 0},
+		{[]string{"compare", path, fixture}, path, 0},
+		// The file lacks a summary: merge warns that it ends early, and
+		// merges it only when a partial test is allowed.
+		{[]string{"merge", path, "--allow-partial", "-o", filepath.Join(tmp, "merged")}, "the merged runs", 1},
+	} {
+		res := cli(t, nil, tt.args...)
+		lines := strings.Split(strings.TrimSpace(res.stderr), "\n")
+		last := lines[len(lines)-1]
+		want := "counts add up beyond 2^63-1, more than any run makes"
+		if res.code != exitUsage || len(lines) != 1+tt.warnings || !strings.Contains(last, tt.named) || !strings.Contains(last, want) || res.stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and a line naming %s and %q", tt.args, res.code, res.stdout, res.stderr, tt.named, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "merged")); !os.IsNotExist(err) {
+		t.Errorf("the refused merge made its directory: %v", err)
 	}
 }

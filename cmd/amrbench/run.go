@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/internal/localserver"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report/catalog"
 	"github.com/amrbench/amrbench/results"
@@ -65,10 +66,13 @@ const runExamples = `  # 30 s against a local server started for you
 // runPlan is a validated run: what to connect to, what to send, where to
 // write.
 type runPlan struct {
-	cfg       bench.Config
-	spec      workloads.Spec
-	embedded  bool
-	notes     []string // said to the user before the run
+	cfg      bench.Config
+	spec     workloads.Spec
+	embedded bool
+	notes    []string // said to the user before the run
+	// warnings are said to the user before the run too, and written as
+	// warning events into the result file.
+	warnings  []planWarning
 	sku       *catalog.SKU
 	preset    *workloads.Preset
 	keySpace  *results.KeySpace
@@ -79,7 +83,15 @@ type runPlan struct {
 	cpuProfile string
 	out        outputPlan
 	evidence   evidencePlan
+	// runs is how many times the test is run (--run-count).
+	runs int
+	// results, when set, is the container the result file goes to as well.
+	results *resultsPlan
 }
+
+// planWarning is a warning about how the run is set up: Code is its
+// results.Warning* code.
+type planWarning struct{ code, detail string }
 
 // outputPlan is where and how a run's results are written and shown.
 type outputPlan struct {
@@ -91,6 +103,12 @@ type outputPlan struct {
 	// jsonOut and hdrPrefix are memtier's extra files; empty: none.
 	jsonOut, hdrPrefix string
 	quiet              bool
+	// printAllRuns and hideHistogram shape --json-out-file as memtier's
+	// flags of those names do; interrupted says the run was stopped early.
+	printAllRuns, hideHistogram, interrupted bool
+	// verdictExit: the run exits with its verdict's status; false, a run
+	// that measured exits 0 and only records its verdict (--verdict-exit).
+	verdictExit bool
 }
 
 func runCommand(ctx context.Context, env *environment, args []string) error {
@@ -106,6 +124,14 @@ func runCommand(ctx context.Context, env *environment, args []string) error {
 	plan, err := f.plan(fs, env)
 	if err != nil {
 		return withFlagNames(err)
+	}
+	if f.showConfig {
+		if err := writeConfig(env.stdout, plan); err != nil {
+			return err
+		}
+	}
+	if err := checkJobIndex(env, plan.cfg.Segment); err != nil {
+		return err
 	}
 	return withFlagNames(start(ctx, env, plan))
 }
@@ -134,7 +160,13 @@ func gcPercent(conns int, gogc string) (int, bool) {
 // start applies the plan's CPU settings and profile, and executes it.
 func start(ctx context.Context, env *environment, plan *runPlan) error {
 	cpus := plan.cpus
-	if cpus == 0 && runtime.NumCPU() > 1 && (plan.embedded || units.IsLoopback(plan.cfg.Target.Host)) {
+	switch {
+	case cpus > 0 || runtime.NumCPU() == 1:
+	case plan.embedded && !localserver.RedisServerOnPath():
+		// The stand-in server runs in this process: it needs the CPUs
+		// the client would leave it.
+		plan.notes = append(plan.notes, fmt.Sprintf("the stand-in server runs inside amrbench: the two share this machine's %d CPUs", runtime.NumCPU()))
+	case plan.embedded || units.IsLoopback(plan.cfg.Target.Host):
 		// The server shares this machine: a client using every CPU takes the
 		// server's, and Go's idle threads spin for work on them.
 		cpus = runtime.NumCPU() - 1
@@ -154,6 +186,9 @@ func start(ctx context.Context, env *environment, plan *runPlan) error {
 			return usagef("--cpu-profile: %w", err)
 		}
 		defer stop()
+	}
+	if plan.runs > 1 {
+		return executeRuns(ctx, env, plan)
 	}
 	return execute(ctx, env, plan)
 }
@@ -177,25 +212,58 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 	if err := f.planFill(fs, p); err != nil {
 		return nil, err
 	}
+	if err := f.planRequests(fs, p); err != nil {
+		return nil, err
+	}
+	if p.embedded && !fs.Changed("preload") && !p.cfg.Preload && len(p.spec.Commands) == 0 && p.spec.Ratio.Gets > 0 {
+		// A server started empty answers every GET with a miss: a newcomer
+		// would read the latency of misses.
+		p.cfg.Preload = true
+		p.notes = append(p.notes, fmt.Sprintf("the local server starts empty: amrbench writes its %s keys first, so that the GETs find them (--preload=false to measure misses)", units.FormatWhole(float64(p.spec.KeyCount()))))
+	}
 	if err := f.planSplit(p, time.Now()); err != nil {
 		return nil, err
 	}
 	if err := f.planEvidence(fs, env, p); err != nil {
 		return nil, err
 	}
-	if f.cpus < 0 {
-		return nil, usagef("--cpus %d: at least 1", f.cpus)
+	if err := f.planResults(env, p); err != nil {
+		return nil, err
+	}
+	if fs.Changed("cpus") && (f.cpus < 1 || f.cpus > runtime.NumCPU()) {
+		return nil, usagef("--cpus %d: from 1 to %d, the CPUs of this machine", f.cpus, runtime.NumCPU())
 	}
 	p.cpus, p.cpuProfile = f.cpus, f.cpuProfile
-	p.out = outputPlan{dir: f.out, label: f.label, percentiles: f.percentiles, jsonOut: f.jsonOut, hdrPrefix: f.hdrPrefix, quiet: f.quiet}
+	p.out = outputPlan{dir: f.out, label: f.label, percentiles: f.percentiles, jsonOut: f.jsonOut, hdrPrefix: f.hdrPrefix, quiet: f.quiet,
+		printAllRuns: f.memtier.printAllRuns, hideHistogram: f.memtier.hideHistogram, verdictExit: f.verdictExit}
+	p.notes = append(p.notes, f.memtier.notes(fs, p.seedGiven)...)
+	if f.runCount < 1 {
+		return nil, usagef("--run-count %d: at least 1", f.runCount)
+	}
+	if f.runCount > 1 && f.startAt != "" {
+		return nil, usagef("--run-count %d with --start-at: every run would wait for the same moment; run once per --start-at", f.runCount)
+	}
+	p.runs = f.runCount
 	v, err := units.ParsePercent(f.maxErrorRate)
 	if err != nil {
 		return nil, usagef("--max-error-rate: %w", err)
 	}
 	p.cfg.MaxErrorRate = v
-	for _, out := range []struct{ flag, path string }{{"json-out-file", f.jsonOut}, {"hdr-file-prefix", f.hdrPrefix}} {
-		if err := checkOutputDir(out.path); err != nil {
+	for _, out := range []struct {
+		flag, path string
+		existing   func(string) []string
+	}{
+		{"json-out-file", f.jsonOut, existingFile},
+		{"hdr-file-prefix", f.hdrPrefix, existingHDRFiles},
+		{"cpu-profile", f.cpuProfile, existingFile},
+	} {
+		if err := checkOutputFiles(out.path, out.existing); err != nil {
 			return nil, usagef("--%s %s: %w", out.flag, out.path, err)
+		}
+	}
+	if f.out != "" {
+		if err := checkFreeRunDirectory(f.out); err != nil { // before connecting, not after
+			return nil, err
 		}
 	}
 	if !fs.Changed("buffer-size") {

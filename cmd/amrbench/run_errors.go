@@ -13,6 +13,7 @@ import (
 var flagOfField = map[string]string{
 	"target.host":                "--server",
 	"target.port":                "--port",
+	"target.db":                  "--select-db",
 	"target.auth":                "--auth",
 	"target.tls.enabled":         "--tls",
 	"target.tls.ca":              "--cacert",

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/localserver"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -17,7 +20,7 @@ import (
 // execute runs a validated plan: start the embedded server if needed, open
 // the target, run, and write every result file.
 func execute(ctx context.Context, env *environment, p *runPlan) error {
-	embeddedText, filesPerConn := "", 1
+	embeddedText, filesPerConn, standIn := "", 1, false
 	if p.embedded {
 		srv, err := localserver.Start(ctx)
 		if err != nil {
@@ -26,7 +29,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 		defer srv.Close()
 		p.cfg.Target.Host, p.cfg.Target.Port = srv.Host, srv.Port
 		embeddedText = srv.Description()
-		if srv.Kind == localserver.KindInProcess {
+		if standIn = srv.Kind == localserver.KindInProcess; standIn {
 			filesPerConn = 2 // the server's end of each connection is in this process too
 			// Its goroutines wait in Go's network poller: connections
 			// that polled would starve them.
@@ -34,11 +37,19 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 				fmt.Fprintf(env.stderr, "amrbench: --reply-wait %s: connections park, as the in-process server's goroutines would starve if they polled\n", p.cfg.ReplyWait)
 			}
 			p.cfg.ReplyWait = transport.ReplyWaitPark
+			// It answers CLUSTER SLOTS with one shard of its own, but it is
+			// one process in this one.
+			if p.cfg.Target.ClusterPolicy == cluster.PolicyAuto {
+				p.cfg.Target.ClusterPolicy = cluster.PolicyNonClustered
+			}
 		}
-		fmt.Fprintf(env.stderr, "amrbench: no --server given: benchmarking %s at %s; its numbers describe this machine, not a cache\n", embeddedText, srv.Addr())
+		fmt.Fprintf(env.stderr, "amrbench: no --server given: benchmarking %s, %s\n", srv.Addr(), embeddedText)
 	}
 	for _, n := range p.notes {
 		fmt.Fprintf(env.stderr, "amrbench: %s\n", n)
+	}
+	for _, w := range p.warnings {
+		fmt.Fprintf(env.stderr, "amrbench: warning: %s\n", w.detail)
 	}
 	wl, err := workloads.New(p.spec, p.cfg.Connections)
 	if err != nil {
@@ -57,6 +68,9 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 
 	info := target.Info()
 	info.Embedded = embeddedText
+	if standIn && info.ClusterPolicy == string(cluster.PolicyNonClustered) {
+		info.PolicyReason = "the stand-in is part of amrbench, no cluster"
+	}
 	header, err := newHeader(p, info)
 	if err != nil {
 		return err
@@ -69,15 +83,29 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 		return err
 	}
 	defer ev.close()
-	dir, err := runDirectory(p.out.dir, header)
+	header.Node, header.Pod = podPlacement(env)
+	dir, createdDir, err := runDirectory(p.out.dir, header)
 	if err != nil {
 		return err
 	}
-	out, err := createRunFiles(dir, header)
+	sink, err := openSink(p, header)
 	if err != nil {
 		return err
+	}
+	var tee io.Writer
+	if sink != nil {
+		tee = sink
+	}
+	out, err := createRunFiles(dir, createdDir, header, tee)
+	if err != nil {
+		return errors.Join(err, closeSink(ctx, env, sink, dir))
 	}
 	defer out.close()
+	for _, w := range p.warnings { // said above; now on record
+		if err := out.writer.WriteEvent(&results.Event{Time: header.Start, Kind: results.EventWarning, Code: w.code, Detail: w.detail}); err != nil {
+			return errors.Join(err, closeSink(ctx, env, sink, dir))
+		}
+	}
 
 	fmt.Fprintf(env.stderr, "amrbench: %s; %s, %s; results in %s\n",
 		describeTargetLine(info), describeShare(p.cfg), describeBound(p.cfg), dir)
@@ -93,27 +121,48 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	}
 	obs := newLiveObserver(env, header, out.writer, p.out.quiet, p.cfg.Duration, p.cfg.SegmentRequests())
 	outcome, runErr := bench.Run(ctx, target, wl, ev.observe(obs))
+	// A signal that stopped the run before its planned end is recorded, so
+	// a merge can tell a segment that stopped early.
+	stop, stopped := stoppedBy(ctx)
+	end := plannedEnd(p.cfg, outcome.Measured)
+	early := signalledEarly(stop, stopped, end)
+	if stopEv := stopEvent(stop, early, end, outcome.Interrupted, outcome.End); stopEv != nil {
+		if err := obs.Event(stopEv); err != nil {
+			runErr = errors.Join(runErr, err)
+		}
+	}
 	obs.finish()
 	// The connections are done with: closed before the reports are
 	// written, their memory serves the reports (with thousands of
 	// connections, the process's peak was here).
 	closeTarget()
-	if outcome.Preloaded > 0 {
-		fmt.Fprintf(env.stderr, "amrbench: preloaded %d keys\n", outcome.Preloaded)
+	err = finishRun(ctx, env, p, ev, out, header, dir, outcome, runErr)
+	err = errors.Join(err, closeSink(ctx, env, sink, dir))
+	if early {
+		return stoppedEarly{stop: stop, err: err}
+	}
+	return err
+}
+
+// finishRun writes the summary and the other files of the run directory,
+// and judges the run.
+func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence, out *runFiles, header *results.Header, dir string, outcome bench.Outcome, runErr error) error {
+	if outcome.Start.IsZero() && out.discardUnmeasured() {
+		// Failed or stopped while connecting: nothing to keep, and the
+		// directory stays free for the next try.
+		if runErr != nil {
+			return runErr
+		}
+		return errors.New("the run stopped before it measured anything; it left no result file")
 	}
 	if runErr != nil && outcome.Start.IsZero() {
 		return runErr // nothing was measured
 	}
-	if outcome.Interrupted {
-		// Written before the summary, which lists it and judges by it.
-		if err := out.writer.WriteEvent(&results.Event{
-			Time: outcome.End.UTC(), Kind: results.EventWarning, Code: results.WarnStoppedEarly,
-			Detail: "the run was stopped before its end (interrupted); every finished interval is in the results",
-		}); err != nil {
-			return errors.Join(runErr, err)
-		}
+	if err := out.file.failed(); err != nil {
+		return out.writeFailure(env, p.out, err)
 	}
 	ev.fetchAzure(ctx, env, out.writer, outcome)
+	p.out.interrupted = outcome.Interrupted
 	sum, err := out.finish(env, p.out, header)
 	if err != nil {
 		return errors.Join(runErr, err)
@@ -123,6 +172,12 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	}
 	if outcome.Interrupted {
 		fmt.Fprintf(env.stderr, "amrbench: interrupted after %.1f s measured; every finished interval is in %s\n", sum.DurationS, dir)
+	}
+	if !p.out.verdictExit && measuredVerdict(sum.Verdict) {
+		if err := verdictError(sum.Verdict); err != nil {
+			fmt.Fprintf(env.stderr, "amrbench: %v, recorded in the summary; exit 0 (--verdict-exit=false: the verdict of a split test is merge's)\n", units.OneLine(err))
+		}
+		return nil
 	}
 	return verdictError(sum.Verdict)
 }
@@ -141,5 +196,6 @@ func checkOpenFiles(files int) error {
 	if !ok || uint64(files)+filesBesideConnections <= limit {
 		return nil
 	}
-	return fmt.Errorf("--connections: the run needs %d open files for its connections, but this process may open only %d; raise the limit (ulimit -n) or lower --connections", files, limit)
+	need := uint64(files) + filesBesideConnections
+	return fmt.Errorf("--connections: the run needs %d file descriptors for its connections plus %d spare, but this process may open only %d: raise ulimit -n to %d or lower --connections", files, filesBesideConnections, limit, need)
 }

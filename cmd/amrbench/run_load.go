@@ -26,7 +26,7 @@ func (f *runFlags) planLoad(fs *pflag.FlagSet, p *runPlan) error {
 			return usagef("--clients %d x --threads %d: each at least 1, and at most %d connections in all", f.clients, f.threads, bench.MaxConnections)
 		}
 		c.Connections = f.clients * f.threads
-		p.notes = append(p.notes, fmt.Sprintf("%d connections = %d clients x %d threads, as memtier counts them", c.Connections, f.clients, f.threads))
+		p.notes = append(p.notes, fmt.Sprintf("%s = %d clients x %d threads, as memtier counts them", units.Plural(c.Connections, "connection"), f.clients, f.threads))
 	} else {
 		c.Connections = f.connections
 	}
@@ -54,10 +54,10 @@ func (f *runFlags) planLoad(fs *pflag.FlagSet, p *runPlan) error {
 		if fs.Changed("duration") || fs.Changed("test-time") {
 			return usagef("--requests and --duration both bound the run: give one")
 		}
-		if f.requests < 1 {
-			return usagef("--requests %d: at least 1", f.requests)
-		}
-		c.Requests, c.Duration = f.requests, 0
+		c.Duration = 0 // the requests are counted once the workload is known (planRequests)
+	}
+	if c.Pipeline < 1 && f.memtier.protocol != "" {
+		c.Pipeline = 1 // -P named a protocol only
 	}
 	c.Warmup, c.Interval = f.warmup, f.interval
 	c.Timeout, c.ConnectTimeout = f.timeout, f.connectTimeout
@@ -88,7 +88,7 @@ func (f *runFlags) planOpenLoop(fs *pflag.FlagSet, p *runPlan) error {
 		}
 	case f.rateLimiting > 0:
 		c.Rate = float64(f.rateLimiting * c.Connections)
-		p.notes = append(p.notes, fmt.Sprintf("--rate-limiting %d per connection x %d connections = %s ops/s in all", f.rateLimiting, c.Connections, units.FormatRate(c.Rate)))
+		p.notes = append(p.notes, fmt.Sprintf("--rate-limiting %d per connection x %s = %s ops/s in all, sent on schedule: latency counts from each operation's due time, where memtier counts from its send", f.rateLimiting, units.Plural(c.Connections, "connection"), units.FormatWhole(c.Rate)))
 	case fs.Changed("rate-limiting"):
 		return usagef("--rate-limiting %d: at least 1", f.rateLimiting)
 	}
@@ -138,6 +138,17 @@ func (f *runFlags) planWorkload(fs *pflag.FlagSet, p *runPlan) error {
 	}
 	set := func(name string) bool { return p.preset == nil || fs.Changed(name) }
 	var err error
+	if len(f.commands) > 0 {
+		for _, name := range []string{"ratio", "key-pattern"} {
+			if fs.Changed(name) {
+				return usagef("--%s is for the SET/GET mix, which --command replaces: give each --command its --command-ratio and --command-key-pattern", name)
+			}
+		}
+		s.Commands = f.commands
+		if p.cfg.Preload {
+			p.notes = append(p.notes, fmt.Sprintf("--preload writes every key of the range as a string with SET (%s%d to %s%d), whatever --command sends", s.KeyPrefix, s.KeyMinimum, s.KeyPrefix, s.KeyMaximum))
+		}
+	}
 	if set("ratio") {
 		if s.Ratio, err = workloads.ParseRatio(f.ratio); err != nil {
 			return usagef("--ratio: %w", err)
@@ -202,6 +213,23 @@ func (f *runFlags) planWorkload(fs *pflag.FlagSet, p *runPlan) error {
 	s.Seed = f.seed
 	if !p.seedGiven {
 		s.Seed = uint64(time.Now().UnixNano())
+	}
+	return nil
+}
+
+// planRequests turns -n into the run's total once the connections and the
+// key range are known.
+func (f *runFlags) planRequests(fs *pflag.FlagSet, p *runPlan) error {
+	if !fs.Changed("requests") {
+		return nil
+	}
+	total, note, err := totalRequests(f.requests, f.requestsAllKeys, p.cfg.Connections, &p.spec)
+	if err != nil {
+		return err
+	}
+	p.cfg.Requests = total
+	if note != "" {
+		p.notes = append(p.notes, note)
 	}
 	return nil
 }

@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,12 +33,15 @@ func describeTargetLine(t results.Target) string {
 }
 
 // describeConnections tells the user, before the run, how many connections
-// the target will take (what counts against an Azure cache's limit), and
-// any warning, which the result file gets too, as a warning event. (A
+// an OSS cluster will take (what counts against an Azure cache's limit:
+// one endpoint takes the --connections the target line gives), and any
+// warning, which the result file gets too, as a warning event. (A
 // cluster's shards and slots follow as the run's first topology event.)
 func describeConnections(env *environment, target *bench.Target, limit int, w *results.Writer, at time.Time) error {
 	plan := target.ConnectionPlan()
-	fmt.Fprintf(env.stderr, "amrbench: %s\n", plan)
+	if plan.Shards > 0 {
+		fmt.Fprintf(env.stderr, "amrbench: %s\n", plan)
+	}
 	for _, note := range target.Notes() {
 		fmt.Fprintf(env.stderr, "amrbench: %s\n", note)
 	}
@@ -89,7 +95,7 @@ func describeShare(c bench.Config) string {
 		return units.Plural(int64(c.Connections), "connection")
 	}
 	first, n := c.SegmentConnections()
-	return fmt.Sprintf("segment %s: connections %d to %d of %d", c.Segment, first+1, first+n, c.Connections)
+	return fmt.Sprintf("segment %s: connections %s to %s of %s", c.Segment, units.FormatInt(first+1), units.FormatInt(first+n), units.FormatInt(c.Connections))
 }
 
 func describeBound(c bench.Config) string {
@@ -221,26 +227,58 @@ func safeName(s string) string {
 	return s
 }
 
-// runDirectory returns the run directory: --out, or
-// amrbench-results/<run id>.
-func runDirectory(out string, h *results.Header) (string, error) {
+// runDirectory returns the run directory, --out or
+// amrbench-results/<run id>, creating it if it does not exist; created says
+// it did not.
+func runDirectory(out string, h *results.Header) (dir string, created bool, err error) {
 	if out == "" {
 		out = filepath.Join("amrbench-results", h.RunID)
 	}
 	if err := checkFreeRunDirectory(out); err != nil {
-		return "", err
+		return "", false, err
+	}
+	if _, err := os.Stat(out); errors.Is(err, fs.ErrNotExist) {
+		created = true
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return "", usagef("--out: %w", err)
+		return "", false, usagef("--out: %w", err)
 	}
-	return out, nil
+	return out, created, nil
 }
 
-// checkFreeRunDirectory refuses a directory that already holds a result, so
-// that no run overwrites another.
+// checkFreeRunDirectory refuses a directory that holds a file of the names
+// a run writes (runFileNames, *.hgrm), so that no run overwrites a file it
+// did not write: another run's, or a report someone put there. A
+// directory that does not exist yet, or holds other files only, is free.
 func checkFreeRunDirectory(out string) error {
-	if _, err := os.Stat(filepath.Join(out, results.FileName)); err == nil {
+	entries, err := os.ReadDir(out)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return usagef("--out %s: %w", out, errors.Unwrap(err))
+	}
+	var taken []string
+	for _, e := range entries {
+		if slices.Contains(runFileNames, e.Name()) || strings.HasSuffix(e.Name(), ".hgrm") {
+			taken = append(taken, e.Name())
+		}
+	}
+	switch {
+	case len(taken) == 0:
+		return nil
+	case len(taken) == 1 && taken[0] == results.FileName && !holdsIntervals(filepath.Join(out, results.FileName)):
+		return usagef("--out %s holds the result.jsonl of a run that stopped before it measured anything (no interval in it: it was killed while connecting); remove that file to use the directory again", out)
+	case slices.Contains(taken, results.FileName):
 		return usagef("--out %s already holds a result; choose another directory", out)
 	}
-	return nil
+	return usagef("--out %s already holds %s, which a run would overwrite; choose another directory, or move them", out, strings.Join(taken, ", "))
+}
+
+// holdsIntervals reports whether the result file at path holds an interval
+// record; a file that cannot be read as a result counts as holding some, so
+// that nothing of it is taken for a leftover.
+func holdsIntervals(path string) bool {
+	run, err := results.ReadFile(path)
+	return err != nil || len(run.Intervals) > 0
 }

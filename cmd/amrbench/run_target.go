@@ -13,7 +13,9 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report/catalog"
+	"github.com/amrbench/amrbench/results"
 )
 
 func (f *runFlags) planTarget(fs *pflag.FlagSet, env *environment, p *runPlan) error {
@@ -70,6 +72,10 @@ func (f *runFlags) planTarget(fs *pflag.FlagSet, env *environment, p *runPlan) e
 		return usagef("--cacert, --cert, --key, --sni and --tls-skip-verify need --tls")
 	}
 	tc.TLS.SNI, tc.TLS.SkipVerify = f.sni, f.tlsSkipVerify
+	if tc.TLS.SkipVerify {
+		p.warnings = append(p.warnings, planWarning{results.WarnTLSUnverified,
+			"--tls-skip-verify: the server's certificate and host name are not verified, so anyone on the network path could pose as the server and read the traffic, the password included"})
+	}
 	for _, file := range []struct {
 		flag, path string
 		dst        *[]byte
@@ -96,7 +102,11 @@ func (f *runFlags) planTarget(fs *pflag.FlagSet, env *environment, p *runPlan) e
 		}
 		tc.ClusterPolicy = cluster.PolicyOSS
 	}
-	return f.planAuth(fs, env, p, uriUser, uriPassword)
+	if err := f.planAuth(fs, env, p, uriUser, uriPassword); err != nil {
+		return err
+	}
+	p.warnings = append(p.warnings, credentialWarnings(fs, f, p, uriPassword)...)
+	return nil
 }
 
 // planAuth resolves the user and password: -a first, then --password-file,
@@ -178,6 +188,31 @@ func (f *runFlags) planAuth(fs *pflag.FlagSet, env *environment, p *runPlan, uri
 		return f.planEntra(env, p)
 	}
 	return nil
+}
+
+// credentialWarnings warns, once, of a password given on the command line
+// (-a, or in the URI), where other users of the machine can read it, and of
+// a password that would cross the network without TLS. It never shows the
+// password.
+func credentialWarnings(fs *pflag.FlagSet, f *runFlags, p *runPlan, uriPassword string) []planWarning {
+	var out []planWarning
+	var where []string
+	if fs.Changed("authenticate") && f.authenticate != "" {
+		where = append(where, "-a")
+	}
+	if uriPassword != "" {
+		where = append(where, "the --uri")
+	}
+	if len(where) > 0 {
+		out = append(out, planWarning{results.WarnPasswordOnCommandLine, fmt.Sprintf(
+			"a password in %s can be read by other users of this machine (ps, /proc); set AMRBENCH_PASSWORD or use --password-file instead", strings.Join(where, " and "))})
+	}
+	tc := p.cfg.Target // (Entra ID tokens need TLS: Validate says so)
+	if tc.Auth == bench.AuthPassword && !tc.TLS.Enabled && !units.IsLoopback(tc.Host) {
+		out = append(out, planWarning{results.WarnCleartextCredentials, fmt.Sprintf(
+			"the password goes to %s without TLS, where anyone on the network path can read it: add --tls if the server has a TLS port", tc.Host)})
+	}
+	return out
 }
 
 // entraFlags are the flags that only mean something with --auth entra.

@@ -13,8 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/amrbench/amrbench/internal/benchtest"
+	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
 )
@@ -54,7 +56,7 @@ func TestRunWritesResultsThatMatchTheServer(t *testing.T) {
 	s := benchtest.StartServer(t)
 	s.ResetStats(t)
 	dir := filepath.Join(t.TempDir(), "out")
-	res := cli(t, nil, runArgs(s, "-n", "20000", "--connections", "10", "--interval", "250ms", "--out", dir, "-q")...)
+	res := cli(t, nil, runArgs(s, "-n", "2000", "--connections", "10", "--interval", "250ms", "--out", dir, "-q")...)
 	if res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
@@ -96,7 +98,7 @@ func TestALLHgrmAgreesWithIntervals(t *testing.T) {
 	t.Parallel()
 	s := benchtest.StartServer(t)
 	dir := filepath.Join(t.TempDir(), "out")
-	res := cli(t, nil, runArgs(s, "-n", "5000", "--connections", "4", "--interval", "100ms", "--out", dir, "-q")...)
+	res := cli(t, nil, runArgs(s, "-n", "1250", "--connections", "4", "--interval", "100ms", "--out", dir, "-q")...)
 	if res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
@@ -132,12 +134,12 @@ func TestTLSFlagsAndHostnameVerification(t *testing.T) {
 	t.Parallel()
 	s := benchtest.StartServer(t, benchtest.WithTLS("localhost"))
 	files := s.Certs.WriteFiles(t, t.TempDir())
-	base := []string{"run", "-s", "localhost", "-p", strconv.Itoa(s.TLSPort), "--tls", "--cacert", files.CA, "-n", "2000", "--connections", "2", "-q", "--reply-wait", "park"}
+	base := []string{"run", "-s", "localhost", "-p", strconv.Itoa(s.TLSPort), "--tls", "--cacert", files.CA, "-n", "1000", "--connections", "2", "-q", "--reply-wait", "park"}
 	if res := cli(t, nil, append(base, "--out", filepath.Join(t.TempDir(), "a"))...); res.code != 0 {
 		t.Fatalf("verified TLS run: exit %d: %s", res.code, res.stderr)
 	}
 	// 127.0.0.1 is not a name the certificate holds.
-	bad := []string{"run", "-s", "127.0.0.1", "-p", strconv.Itoa(s.TLSPort), "--tls", "--cacert", files.CA, "-n", "100", "-q", "--reply-wait", "park", "--out", filepath.Join(t.TempDir(), "b")}
+	bad := []string{"run", "-s", "127.0.0.1", "-p", strconv.Itoa(s.TLSPort), "--tls", "--cacert", files.CA, "-n", "2", "-q", "--reply-wait", "park", "--out", filepath.Join(t.TempDir(), "b")}
 	res := cli(t, nil, bad...)
 	if res.code != 1 || !strings.Contains(res.stderr, "TLS") || strings.Count(strings.TrimSpace(res.stderr), "\n") > 1 {
 		t.Fatalf("wrong host: exit %d, stderr:\n%s", res.code, res.stderr)
@@ -157,7 +159,7 @@ func TestPasswordNeverAppears(t *testing.T) {
 	s := benchtest.StartServer(t, benchtest.WithUser("bench", password))
 	dir := filepath.Join(t.TempDir(), "out")
 	jsonOut := filepath.Join(t.TempDir(), "summary.json")
-	res := cli(t, nil, runArgs(s, "-a", "bench:"+password, "-n", "3000", "--connections", "3", "--out", dir, "--json-out-file", jsonOut)...)
+	res := cli(t, nil, runArgs(s, "-a", "bench:"+password, "-n", "1000", "--connections", "3", "--out", dir, "--json-out-file", jsonOut)...)
 	if res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
@@ -166,13 +168,13 @@ func TestPasswordNeverAppears(t *testing.T) {
 	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	res2 := cli(t, map[string]string{"AMRBENCH_PASSWORD": password}, runArgs(s, "--user", "bench", "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "env"))...)
-	res3 := cli(t, nil, runArgs(s, "--user", "bench", "--password-file", pwFile, "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "file"))...)
+	res2 := cli(t, map[string]string{"AMRBENCH_PASSWORD": password}, runArgs(s, "--user", "bench", "-n", "2", "-q", "--out", filepath.Join(t.TempDir(), "env"))...)
+	res3 := cli(t, nil, runArgs(s, "--user", "bench", "--password-file", pwFile, "-n", "2", "-q", "--out", filepath.Join(t.TempDir(), "file"))...)
 	if res2.code != 0 || res3.code != 0 {
 		t.Fatalf("AMRBENCH_PASSWORD: exit %d %s; --password-file: exit %d %s", res2.code, res2.stderr, res3.code, res3.stderr)
 	}
 	// A wrong password is a clear auth failure, without the password.
-	res4 := cli(t, nil, runArgs(s, "-a", "bench:wrong-"+password, "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "wrong"))...)
+	res4 := cli(t, nil, runArgs(s, "-a", "bench:wrong-"+password, "-n", "2", "-q", "--out", filepath.Join(t.TempDir(), "wrong"))...)
 	if res4.code != 1 || !strings.Contains(res4.stderr, `authentication failed for user "bench"`) {
 		t.Fatalf("wrong password: exit %d: %s", res4.code, res4.stderr)
 	}
@@ -240,6 +242,16 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		{[]string{"run", "--transport", "fast"}, 2, `--transport "fast": want auto, raw or std`},
 		{[]string{"run", "--transport", "std", "--reply-wait", "poll"}, 2, "--reply-wait poll needs raw system calls"},
 		{nil, 2, "amrbench <command> --help"},
+		{[]string{"run", "--select-db", "-1"}, 2, "--select-db -1: a database number from 0 to 2147483646"},
+		{[]string{"run", "-u", "redis://h/-3"}, 2, "--uri: the database (after the host, /db) is not a number of 0 or more"},
+		{[]string{"run", "--cpus", "0"}, 2, fmt.Sprintf("--cpus 0: from 1 to %d, the CPUs of this machine", runtime.NumCPU())},
+		{[]string{"run", "--cpus", "999"}, 2, fmt.Sprintf("--cpus 999: from 1 to %d, the CPUs of this machine", runtime.NumCPU())},
+		{[]string{"run", "--cpus", "-2"}, 2, "--cpus -2: from 1 to"},
+		{[]string{"run", "--rate", "2G"}, 2, `--rate: "2G" is above the highest rate, 1G ops/s`},
+		{[]string{"run", "--rate", "1e10"}, 2, `--rate: "1e10" is above the highest rate, 1G ops/s`},
+		{[]string{"run", "--rate", "0"}, 2, `--rate: "0" is not a rate above 0 ops/s`},
+		{[]string{"run", "--find-max", "--slo", "p99<1ms", "--max-rate", "5G"}, 2, `--max-rate: "5G" is above the highest rate, 1G ops/s`},
+		{[]string{"plan", "--target-ops", "2G", "--slo", "p99<1ms", "x.jsonl"}, 2, `--target-ops: "2G" is above the highest rate, 1G ops/s`},
 	}
 	for _, tt := range tests {
 		res := cli(t, nil, tt.args...)
@@ -264,8 +276,9 @@ func TestCheckOpenFiles(t *testing.T) {
 		t.Errorf("%d connections within a limit of %d files: %v", int(limit)-filesBesideConnections, limit, err)
 	}
 	err := checkOpenFiles(int(limit))
-	if err == nil || errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "ulimit -n") {
-		t.Errorf("%d connections with a limit of %d files: %v, want a failure (exit 1, not a usage error) naming ulimit -n", limit, limit, err)
+	want := fmt.Sprintf("needs %d file descriptors for its connections plus 64 spare, but this process may open only %d: raise ulimit -n to %d", limit, limit, limit+64)
+	if err == nil || errors.As(err, new(usageError)) || !strings.Contains(err.Error(), want) {
+		t.Errorf("%d connections with a limit of %d files: %v, want a failure (exit 1, not a usage error) saying %q", limit, limit, err, want)
 	}
 }
 
@@ -359,7 +372,7 @@ func TestConnectionsOverTheSKULimitWarn(t *testing.T) {
 	t.Parallel()
 	s := benchtest.StartServer(t)
 	// C0 accepts 256 connections; a local server stands in for it.
-	res := cli(t, nil, runArgs(s, "--sku", "C0", "--connections", "257", "--connect-concurrency", "16", "-n", "257", "-q", "--out", filepath.Join(t.TempDir(), "out"))...)
+	res := cli(t, nil, runArgs(s, "--sku", "C0", "--connections", "257", "--connect-concurrency", "16", "-n", "1", "-q", "--out", filepath.Join(t.TempDir(), "out"))...)
 	if res.code != 0 || !strings.Contains(res.stderr, "warning: 257 connections exceed the target's limit of 256") {
 		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
 	}
@@ -375,7 +388,7 @@ func TestRunPollsForReplies(t *testing.T) {
 	}
 	s := benchtest.StartServer(t)
 	dir := filepath.Join(t.TempDir(), "run")
-	res := cli(t, nil, "run", "-s", s.Host, "-p", strconv.Itoa(s.Port), "-n", "20000", "--connections", "20", "--out", dir, "-q")
+	res := cli(t, nil, "run", "-s", s.Host, "-p", strconv.Itoa(s.Port), "-n", "1000", "--connections", "20", "--out", dir, "-q")
 	if res.code != 0 {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
@@ -393,11 +406,97 @@ func TestRunPollsForReplies(t *testing.T) {
 		}
 	}
 	// Whether polling paid depends on the machine; the event must say
-	// which it was, and count the spells parked (a warning: polling had
-	// to stop).
+	// which it was, and count the spells parked (with a code: polling had
+	// to stop), and the terminal says nothing of it.
 	if len(waits) != 1 || !(waits[0].Count == 0 && strings.HasPrefix(waits[0].Detail, "the connections polled for their replies: ") ||
-		waits[0].Count > 0 && strings.Contains(waits[0].Detail, fmt.Sprintf("it stopped %d time", waits[0].Count))) {
+		waits[0].Count > 0 && waits[0].Code == results.WarnReplyWaitFallback && strings.Contains(waits[0].Detail, fmt.Sprintf("stopped polling for them %s", units.Plural(waits[0].Count, "time")))) {
 		t.Fatalf("reply-wait events %+v, want one telling how the connections polled", waits)
 	}
+	if strings.Contains(res.stderr, "poll") {
+		t.Errorf("the terminal speaks of polling:\n%s", res.stderr)
+	}
 	t.Log(waits[0].Detail)
+}
+
+// TestFlagRangesAccept checks the other side of the ranges that
+// TestBadInputIsOneLineAndExit2 refuses: their ends are accepted.
+func TestFlagRangesAccept(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args  []string
+		check func(p *runPlan) bool
+	}{
+		{[]string{"--select-db", "0"}, func(p *runPlan) bool { return p.cfg.Target.DB == 0 }},
+		{[]string{"--select-db", "15"}, func(p *runPlan) bool { return p.cfg.Target.DB == 15 }},
+		{[]string{"-u", "redis://h/3"}, func(p *runPlan) bool { return p.cfg.Target.DB == 3 }},
+		{[]string{"--cpus", "1"}, func(p *runPlan) bool { return p.cpus == 1 }},
+		{[]string{"--cpus", strconv.Itoa(runtime.NumCPU())}, func(p *runPlan) bool { return p.cpus == runtime.NumCPU() }},
+		{[]string{"--rate", "1G"}, func(p *runPlan) bool { return p.cfg.Rate == 1e9 }},
+		{[]string{"--rate", "1000M"}, func(p *runPlan) bool { return p.cfg.Rate == 1e9 }},
+		// --find-max needs no --rate to start from: it doubles from its own.
+		{[]string{"--find-max", "--slo", "p99<1ms"}, func(p *runPlan) bool { return p.cfg.FindMax && len(p.cfg.Objectives) == 1 }},
+	}
+	for _, tt := range tests {
+		p, err := planOf(t, tt.args...)
+		if err != nil || !tt.check(p) {
+			t.Errorf("%v: %v", tt.args, err)
+		}
+	}
+}
+
+// TestServerRefusesTheDatabase checks that a database the server does not
+// have fails the run at once, naming the flag: exit 1, as the flag's value
+// is valid but this server lacks it.
+func TestServerRefusesTheDatabase(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t, benchtest.WithArgs("--databases", "4"))
+	res := cli(t, nil, runArgs(s, "--select-db", "4", "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "out"))...)
+	want := "--select-db 4: the server has no such database"
+	if res.code != 1 || !strings.Contains(res.stderr, want) || strings.Count(strings.TrimSpace(res.stderr), "\n") > 2 {
+		t.Fatalf("exit %d, want 1 and %q:\n%s", res.code, want, res.stderr)
+	}
+	if res := cli(t, nil, runArgs(s, "--select-db", "3", "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "ok"))...); res.code != 0 {
+		t.Fatalf("--select-db 3 of 4: exit %d: %s", res.code, res.stderr)
+	}
+}
+
+// TestTLSMismatchIsNamed checks that a client and a port that disagree
+// about TLS fail at once with the flag to change: plain RESP to a TLS port
+// (reset by the server), and a TLS handshake to a plain port (which Redis
+// never answers: without the probe it waited out --connect-timeout).
+func TestTLSMismatchIsNamed(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t, benchtest.WithTLS("localhost"), benchtest.WithUser("bench", "pw-mismatch"))
+	tests := []struct {
+		name  string
+		args  []string
+		want  string
+		limit time.Duration
+	}{
+		{"plain to TLS", []string{"-p", strconv.Itoa(s.TLSPort)}, "the server speaks TLS: add --tls", 3 * time.Second},
+		{"TLS to plain", []string{"-p", strconv.Itoa(s.Port), "--tls", "--tls-skip-verify"},
+			"no TLS handshake answer: the server answers plain RESP on this port; is this a TLS port? (drop --tls, or give the TLS port)", 4 * time.Second},
+		// With a password the plain port answers -NOAUTH: RESP all the same.
+		{"TLS to plain, password", []string{"-p", strconv.Itoa(s.Port), "--tls", "--tls-skip-verify", "--user", "bench", "--password-file", writePassword(t, "pw-mismatch")},
+			"no TLS handshake answer: the server answers plain RESP on this port", 4 * time.Second},
+	}
+	for _, tt := range tests {
+		start := time.Now()
+		res := cli(t, nil, append([]string{"run", "-s", "localhost", "--connect-timeout", "20s", "-n", "100", "-q", "--out", filepath.Join(t.TempDir(), "out")}, tt.args...)...)
+		took := time.Since(start)
+		last := strings.TrimSpace(res.stderr[strings.LastIndex(strings.TrimSpace(res.stderr), "\n")+1:])
+		if res.code != exitFailed || !strings.Contains(last, tt.want) || took > tt.limit {
+			t.Errorf("%s: exit %d after %s, last line %q; want exit %d within %s and %q", tt.name, res.code, took.Round(time.Millisecond), last, exitFailed, tt.limit, tt.want)
+		}
+	}
+}
+
+// writePassword writes a password file for the test and returns its path.
+func writePassword(t *testing.T, pw string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(path, []byte(pw+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -214,7 +214,7 @@ func TestSKURunAndPlan(t *testing.T) {
 	dirs := map[string]string{"A250": filepath.Join(tmp, "a250"), "A500": filepath.Join(tmp, "a500")}
 	for sku, s := range map[string]*benchtest.Server{"A250": small, "A500": large} {
 		res := cli(t, nil, runArgs(s, "--sku", sku, "--workload", "flash-gaussian", "--key-maximum", "9999", "--ratio", "1:4",
-			"-n", "6000", "--connections", "4", "-q", "--out", dirs[sku])...)
+			"-n", "1500", "--connections", "4", "-q", "--out", dirs[sku])...)
 		if res.code != 0 {
 			t.Fatalf("%s: exit %d: %s", sku, res.code, res.stderr)
 		}
@@ -310,5 +310,18 @@ func TestSKURunAndPlan(t *testing.T) {
 	}
 	if loopback != 3 || !strings.Contains(strings.Join(p.Warnings, "\n"), "the runs measured different workloads") {
 		t.Errorf("warnings %v: want one per loopback run, and one for the B10 run's other preset", p.Warnings)
+	}
+}
+
+// TestPlanReadsTheSizesItPrints checks that --dataset takes the units plan
+// prints: a data set of petabytes is read, and said back in petabytes.
+func TestPlanReadsTheSizesItPrints(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("..", "..", "report", "capacity", "testdata", "plan")
+	for _, dataset := range []string{"10PB", "10 PB", "8.9PiB"} {
+		res := cli(t, nil, "plan", "--target-ops", "500k", "--slo", "p99<2ms", "--dataset", dataset, filepath.Join(dir, "b10-search.jsonl"))
+		if res.code != 1 || !strings.Contains(res.stdout, "Impossible: 10.0 PB does not fit any Azure Managed Redis size") {
+			t.Errorf("--dataset %s: exit %d: %s\n%s", dataset, res.code, res.stderr, res.stdout)
+		}
 	}
 }

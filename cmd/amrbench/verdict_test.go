@@ -305,7 +305,8 @@ func TestOneCPUClientIsFlaggedClientBound(t *testing.T) {
 
 // TestEnterprisePolicyAgainstAClusterIsAWarnedFailure drives an OSS cluster
 // as one endpoint (--cluster-policy enterprise), as the user did:
-// two operations in three get MOVED. The warning printed before the run is
+// two operations in three get MOVED (-n 1000 per connection, 3,000 in all).
+// The warning printed before the run is
 // a warning event with its code, the MOVED replies are errors with the
 // server's text kept, and the run fails its error budget.
 func TestEnterprisePolicyAgainstAClusterIsAWarnedFailure(t *testing.T) {
@@ -314,7 +315,7 @@ func TestEnterprisePolicyAgainstAClusterIsAWarnedFailure(t *testing.T) {
 	host, port := c.Seed()
 	dir := filepath.Join(t.TempDir(), "out")
 	res := cli(t, nil, "run", "-s", host, "-p", strconv.Itoa(port), "--cluster-policy", "enterprise", "--reply-wait", "park",
-		"-n", "3000", "--connections", "3", "--out", dir, "-q")
+		"-n", "1000", "--connections", "3", "--out", dir, "-q")
 	if res.code != exitErrorBudget {
 		t.Fatalf("exit %d, want %d:\n%s", res.code, exitErrorBudget, res.stderr)
 	}

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -140,22 +141,9 @@ func StartServer(t testing.TB, opts ...Option) *Server {
 // commandstats, keyed by lower-case command name.
 func (s *Server) CommandCalls(t testing.TB) map[string]int64 {
 	t.Helper()
-	info, err := s.Admin.Info(context.Background(), "commandstats").Result()
-	if err != nil {
-		t.Fatalf("INFO commandstats: %v", err)
-	}
 	calls := map[string]int64{}
-	for _, line := range strings.Split(info, "\n") {
-		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if !ok || !strings.HasPrefix(name, "cmdstat_") {
-			continue
-		}
-		for _, field := range strings.Split(rest, ",") {
-			if v, ok := strings.CutPrefix(field, "calls="); ok {
-				n, _ := strconv.ParseInt(v, 10, 64)
-				calls[strings.TrimPrefix(name, "cmdstat_")] = n
-			}
-		}
+	for name, st := range s.CommandStats(t) {
+		calls[name] = st.Calls
 	}
 	return calls
 }
@@ -182,6 +170,35 @@ func (s *Server) ConnectionsReceived(t testing.TB) int64 {
 	}
 	t.Fatal("INFO stats has no total_connections_received")
 	return 0
+}
+
+// CommandStats returns the server's counts per command, from INFO
+// commandstats, keyed by lower-case command name.
+func (s *Server) CommandStats(t testing.TB) map[string]CommandStats {
+	t.Helper()
+	stats, err := commandStats(context.Background(), s.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stats
+}
+
+// Pause freezes the server process (SIGSTOP), as a server stuck in a long
+// fork or a stalled VM would be: its port still accepts connections, it
+// answers nothing. Resume thaws it.
+func (s *Server) Pause(t testing.TB) {
+	t.Helper()
+	if err := s.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Resume thaws a server frozen by Pause (SIGCONT).
+func (s *Server) Resume(t testing.TB) {
+	t.Helper()
+	if err := s.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // ResetStats zeroes the server's statistics (CONFIG RESETSTAT).

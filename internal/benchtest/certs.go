@@ -42,10 +42,9 @@ func NewCerts(t testing.TB, hosts ...string) *Certs {
 	return c
 }
 
-// GenerateCerts is NewCerts for a program that is not a test (the
-// comparison scripts' TLS servers).
+// GenerateCerts is NewCerts for a fixture that outlives one test.
 func GenerateCerts(hosts ...string) (*Certs, error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caKey, err := newKey()
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +76,7 @@ func GenerateCerts(hosts ...string) (*Certs, error) {
 }
 
 func leaf(ca *x509.Certificate, caKey *ecdsa.PrivateKey, serial int64, usage x509.ExtKeyUsage, hosts []string) (certPEM, keyPEM []byte, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, err := newKey()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -107,6 +106,10 @@ func leaf(ca *x509.Certificate, caKey *ecdsa.PrivateKey, serial int64, usage x50
 	return pemBlock("CERTIFICATE", der), pemBlock("EC PRIVATE KEY", keyDER), nil
 }
 
+func newKey() (*ecdsa.PrivateKey, error) {
+	return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+}
+
 func pemBlock(typ string, der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
 }
@@ -114,6 +117,15 @@ func pemBlock(typ string, der []byte) []byte {
 // WriteFiles writes the PEM files into dir.
 func (c *Certs) WriteFiles(t testing.TB, dir string) CertFiles {
 	t.Helper()
+	f, err := c.Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// Write is WriteFiles for a fixture that outlives one test.
+func (c *Certs) Write(dir string) (CertFiles, error) {
 	f := CertFiles{
 		CA:         filepath.Join(dir, "ca.pem"),
 		Cert:       filepath.Join(dir, "server.pem"),
@@ -123,8 +135,8 @@ func (c *Certs) WriteFiles(t testing.TB, dir string) CertFiles {
 	}
 	for path, data := range map[string][]byte{f.CA: c.CAPEM, f.Cert: c.CertPEM, f.Key: c.KeyPEM, f.ClientCert: c.ClientCertPEM, f.ClientKey: c.ClientKeyPEM} {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
+			return f, err
 		}
 	}
-	return f
+	return f, nil
 }

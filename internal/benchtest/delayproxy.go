@@ -20,13 +20,22 @@ import (
 // It runs in a process of its own (the test binary, started again), as a
 // distant server would: a proxy in the test's process would share its Go
 // scheduler with the client under test.
+//
+// Blackhole makes it a network that drops every packet for a while: nothing
+// passes either way and new connections reach nothing, and then what was
+// held passes, as TCP's retransmissions would deliver it once the path is
+// back.
 type DelayProxy struct {
 	// Host and Port are where the proxy accepts connections.
 	Host string
 	Port int
 
+	// control is the proxy process's standard input: commands, one a line.
+	control io.Writer
+
 	backend string
 	delay   time.Duration
+	gate    gate
 	ln      net.Listener
 	wg      sync.WaitGroup
 	mu      sync.Mutex
@@ -34,13 +43,47 @@ type DelayProxy struct {
 	closed  bool
 }
 
+// gate holds traffic while it is shut.
+type gate struct {
+	mu   sync.Mutex
+	open chan struct{} // closed while the gate is open; nil before the first shut
+}
+
+// shut holds everything that passes the gate from now until d has passed.
+func (g *gate) shut(d time.Duration) {
+	g.mu.Lock()
+	open := make(chan struct{})
+	g.open = open
+	g.mu.Unlock()
+	time.AfterFunc(d, func() { close(open) })
+}
+
+// pass waits while the gate is shut.
+func (g *gate) pass() {
+	g.mu.Lock()
+	open := g.open
+	g.mu.Unlock()
+	if open != nil {
+		<-open
+	}
+}
+
+// Blackhole makes the proxy pass nothing for d, starting now: no byte either
+// way, no new connection to the server. What was held passes afterwards.
+func (p *DelayProxy) Blackhole(t testing.TB, d time.Duration) {
+	t.Helper()
+	if _, err := fmt.Fprintf(p.control, "blackhole %s\n", d); err != nil {
+		t.Fatalf("delay proxy: %v", err)
+	}
+}
+
 // delayProxyEnv, set to "backend delay", makes the test binary a delay
 // proxy (DelayProxyMain).
 const delayProxyEnv = "AMRBENCH_DELAY_PROXY"
 
 // StartDelayProxy starts a proxy process in front of backend (host:port)
-// that delays the server's replies by delay; it stops with the test. The
-// test binary's TestMain must call DelayProxyMain first.
+// that delays the server's replies by delay (0: none); it stops with the
+// test. The test binary's TestMain must call DelayProxyMain first.
 func StartDelayProxy(t testing.TB, backend string, delay time.Duration) *DelayProxy {
 	t.Helper()
 	self, err := os.Executable()
@@ -84,7 +127,7 @@ func StartDelayProxy(t testing.TB, backend string, delay time.Duration) *DelayPr
 	if err != nil {
 		t.Fatalf("delay proxy: address %q: %v", line, err)
 	}
-	p := &DelayProxy{Host: host, backend: backend, delay: delay}
+	p := &DelayProxy{Host: host, backend: backend, delay: delay, control: stdin}
 	if p.Port, err = strconv.Atoi(port); err != nil {
 		t.Fatalf("delay proxy: port %q: %v", port, err)
 	}
@@ -114,7 +157,14 @@ func DelayProxyMain() bool {
 	p.wg.Add(1)
 	go p.accept()
 	fmt.Println(ln.Addr().String())
-	_, _ = io.Copy(io.Discard, os.Stdin)
+	commands := bufio.NewScanner(os.Stdin)
+	for commands.Scan() {
+		if d, ok := strings.CutPrefix(commands.Text(), "blackhole "); ok {
+			if hold, err := time.ParseDuration(d); err == nil {
+				p.gate.shut(hold)
+			}
+		}
+	}
 	p.close()
 	return true
 }
@@ -126,6 +176,7 @@ func (p *DelayProxy) accept() {
 		if err != nil {
 			return
 		}
+		p.gate.pass() // a blackhole drops the connection's SYN: it waits
 		server, err := net.Dial("tcp", p.backend)
 		if err != nil {
 			_ = client.Close()
@@ -142,11 +193,11 @@ func (p *DelayProxy) accept() {
 		p.wg.Add(2)
 		go func() {
 			defer p.wg.Done()
-			forward(server, client, 0)
+			forward(server, client, 0, &p.gate)
 		}()
 		go func() {
 			defer p.wg.Done()
-			forward(client, server, p.delay)
+			forward(client, server, p.delay, &p.gate)
 		}()
 	}
 }
@@ -157,15 +208,16 @@ type chunk struct {
 	due  time.Time
 }
 
-// forward copies from src to dst, each read held back by delay, in order;
-// it closes both ends when either fails.
-func forward(dst, src net.Conn, delay time.Duration) {
+// forward copies from src to dst, each read held back by delay and while
+// g is shut, in order; it closes both ends when either fails.
+func forward(dst, src net.Conn, delay time.Duration, g *gate) {
 	defer func() { _ = dst.Close(); _ = src.Close() }()
 	if delay == 0 {
 		buf := make([]byte, 32<<10)
 		for {
 			n, err := src.Read(buf)
 			if n > 0 {
+				g.pass()
 				if _, werr := dst.Write(buf[:n]); werr != nil {
 					return
 				}
@@ -197,6 +249,7 @@ func forward(dst, src net.Conn, delay time.Duration) {
 	}()
 	for c := range queue {
 		time.Sleep(time.Until(c.due))
+		g.pass()
 		if _, err := dst.Write(c.data); err != nil {
 			return
 		}

@@ -52,12 +52,20 @@ type Server struct {
 // Addr returns host:port of the plain listener.
 func (s *Server) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
 
-// Description says what the server is, for people.
+// Description says what the server is, for people, and what its numbers
+// are worth.
 func (s *Server) Description() string {
 	if s.Kind == KindInProcess {
-		return "an in-process Redis stand-in (miniredis; no redis-server on PATH)"
+		return "an in-process Redis stand-in (miniredis), not a server: its numbers describe nothing; install redis-server to measure this machine"
 	}
-	return s.Version + " started by amrbench"
+	return s.Version + " started by amrbench on this machine: its numbers describe this machine, not a cache"
+}
+
+// RedisServerOnPath reports whether Start would start a redis-server
+// process, rather than the in-process stand-in.
+func RedisServerOnPath() bool {
+	_, err := exec.LookPath("redis-server")
+	return err == nil
 }
 
 // Options configures a redis-server process.
@@ -276,6 +284,15 @@ func (s *Server) Close() error {
 // Stop kills the process (as a crash or a failed node would die) but keeps
 // its working directory.
 func (s *Server) Stop() { s.kill() }
+
+// Signal sends sig to the redis-server process (e.g. SIGSTOP and SIGCONT to
+// freeze and thaw it); it fails for the in-process server.
+func (s *Server) Signal(sig os.Signal) error {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return fmt.Errorf("%s: no server process to signal", s.Description())
+	}
+	return s.cmd.Process.Signal(sig)
+}
 
 func (s *Server) kill() {
 	if s.cmd == nil || s.cmd.Process == nil {

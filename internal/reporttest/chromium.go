@@ -26,6 +26,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/amrbench/amrbench/internal/units"
 )
 
 // ChromiumCandidates are the names Chromium is looked up by on PATH, after
@@ -126,17 +128,9 @@ func launch(bin, profile string) (*Browser, error) {
 	defer cancel()
 	if _, err := b.call(ctx, "", "Browser.getVersion", nil); err != nil {
 		b.Close()
-		return nil, fmt.Errorf("%s did not answer on its DevTools pipe: %w; its stderr: %s", bin, err, lastLines(stderr.String(), 5))
+		return nil, fmt.Errorf("%s did not answer on its DevTools pipe: %w; its stderr: %s", bin, err, units.LastLines(stderr.String(), 5, " | "))
 	}
 	return b, nil
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " | ")
 }
 
 // read dispatches the browser's messages: replies to their callers, events

@@ -7,9 +7,11 @@ import (
 )
 
 // FormatRate writes a rate the way ParseRate reads it, compactly: 50k,
-// 1.5M, 250.
+// 1.5M, 1G, 250.
 func FormatRate(r float64) string {
 	switch {
+	case r >= 1e9 && math.Mod(r, 1e7) == 0:
+		return strconv.FormatFloat(r/1e9, 'f', -1, 64) + "G"
 	case r >= 1e6 && math.Mod(r, 1e4) == 0:
 		return strconv.FormatFloat(r/1e6, 'f', -1, 64) + "M"
 	case r >= 1e3 && math.Mod(r, 10) == 0:
@@ -26,20 +28,31 @@ func FormatWhole(x float64) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return strconv.FormatFloat(x, 'f', 0, 64)
 	}
-	s := strconv.FormatFloat(math.Round(x), 'f', 0, 64)
+	return groupThousands(strconv.FormatFloat(math.Round(x), 'f', 0, 64))
+}
+
+// groupThousands puts a comma between each group of three digits of the
+// whole part of a number written in digits, with an optional sign and
+// fraction: "-1234567.5" is "-1,234,567.5".
+func groupThousands(s string) string {
 	digits, sign := strings.CutPrefix(s, "-")
-	if len(digits) <= 3 {
+	whole, fraction, hasFraction := strings.Cut(digits, ".")
+	if len(whole) <= 3 {
 		return s
 	}
 	var b strings.Builder
 	if sign {
 		b.WriteByte('-')
 	}
-	for i, c := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
 			b.WriteByte(',')
 		}
 		b.WriteRune(c)
+	}
+	if hasFraction {
+		b.WriteByte('.')
+		b.WriteString(fraction)
 	}
 	return b.String()
 }
@@ -60,7 +73,7 @@ func FormatPercent(x float64) string {
 	p := 100 * x
 	switch {
 	case p >= 100:
-		return strconv.FormatFloat(p, 'f', 0, 64) + " %"
+		return groupThousands(strconv.FormatFloat(p, 'f', 0, 64)) + " %"
 	case p >= 10:
 		return strconv.FormatFloat(p, 'f', 1, 64) + " %"
 	case p >= 1:
@@ -91,11 +104,14 @@ func FormatBytes(n float64) string {
 }
 
 // FormatGB formats a size given in GB, to at most two decimals: 19.2 GB,
-// 0.25 GB, 3600 GB.
+// 0.25 GB, 3,600 GB.
 func FormatGB(v float64) string {
-	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64) + " GB"
+	return groupThousands(strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)) + " GB"
 }
 
 // FormatMillis formats microseconds as milliseconds with microsecond
-// precision: 1015 µs is "1.015".
-func FormatMillis(us float64) string { return strconv.FormatFloat(us/1000, 'f', 3, 64) }
+// precision and the thousands grouped: 1015 µs is "1.015", 2016165 µs
+// "2,016.165".
+func FormatMillis(us float64) string {
+	return groupThousands(strconv.FormatFloat(us/1000, 'f', 3, 64))
+}

@@ -14,7 +14,7 @@ func TestFormatRate(t *testing.T) {
 		want string
 	}{
 		{50000, "50k"}, {1.5e6, "1.5M"}, {1234, "1234"}, {9130, "9.13k"}, {250, "250"}, {1e6, "1M"},
-		{1.23e6, "1.23M"}, {1234560, "1234.56k"}, {0.5, "0.5"}, {1000, "1k"},
+		{1.23e6, "1.23M"}, {1234560, "1234.56k"}, {0.5, "0.5"}, {1000, "1k"}, {MaxRate, "1G"}, {5e8, "500M"},
 	}
 	for _, tt := range tests {
 		got := FormatRate(tt.in)
@@ -77,12 +77,17 @@ func TestFormatPercentBytesGBMillis(t *testing.T) {
 		{FormatBytes(3e18), "3000 PB"},
 		{FormatGB(19.2), "19.2 GB"},
 		{FormatGB(0.25), "0.25 GB"},
-		{FormatGB(3600), "3600 GB"},
+		{FormatGB(3600), "3,600 GB"},
+		{FormatGB(1234.56), "1,234.56 GB"},
+		{FormatPercent(12.5), "1,250 %"},
 		{FormatGB(7.2000001), "7.2 GB"},
 		{FormatGB(2.345), "2.35 GB"},
 		{FormatMillis(1015), "1.015"},
 		{FormatMillis(469), "0.469"},
 		{FormatMillis(0.4), "0.000"},
+		{FormatMillis(2016165), "2,016.165"},
+		{FormatMillis(123456789), "123,456.789"},
+		{FormatMillis(999999), "999.999"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -99,8 +104,13 @@ func TestPlural(t *testing.T) {
 		{Plural(0, "error"), "0 errors"},
 		{Plural(1, "error"), "1 error"}, // the only singular
 		{Plural(int64(2), "error"), "2 errors"},
-		{Plural(uint64(1000), "connection"), "1000 connections"},
+		{Plural(uint64(1000), "connection"), "1,000 connections"},
+		{Plural(int64(30280), "late start"), "30,280 late starts"},
 		{Plural(-1, "step"), "-1 steps"},
+		{Plural(-1234, "step"), "-1,234 steps"},
+		{FormatInt(569720), "569,720"},
+		{FormatInt(uint8(255)), "255"},
+		{FormatInt(int64(-1000000)), "-1,000,000"},
 		{Plural(int32(1), "shard"), "1 shard"},
 	}
 	for _, tt := range tests {
@@ -182,6 +192,43 @@ func TestMulDiv(t *testing.T) {
 			if prev != n {
 				t.Errorf("n %d in %d parts ends at %d", n, parts, prev)
 			}
+		}
+	}
+}
+
+// TestFormatBytesReadsBack checks that the parser takes every size the
+// printer writes, from bytes to thousands of petabytes (plan prints a
+// --dataset back with FormatBytes): each reads back within its rounding.
+func TestFormatBytesReadsBack(t *testing.T) {
+	t.Parallel()
+	for _, v := range []float64{1, 999, 1000, 12.5e3, 1.32e9, 80e9, 2.7e12, 999.5e12, 1e15, 10e15, 123.4e15, 3e18} {
+		text := FormatBytes(v)
+		back, err := ParseDataSize(text)
+		if err != nil {
+			t.Errorf("FormatBytes(%g) = %q does not read back: %v", v, text, err)
+			continue
+		}
+		if math.Abs(back-v)/v > 0.005 {
+			t.Errorf("FormatBytes(%g) = %q reads back as %g", v, text, back)
+		}
+	}
+}
+
+func TestLastLines(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		out  string
+		n    int
+		want string
+	}{
+		{"one\ntwo\nthree\nfour\n", 2, "three; four"},
+		{"  only  \n\n", 5, "only"},
+		{"a\nb", 5, "a; b"},
+		{"", 3, ""},
+	}
+	for _, tt := range tests {
+		if got := LastLines(tt.out, tt.n, "; "); got != tt.want {
+			t.Errorf("LastLines(%q, %d) = %q, want %q", tt.out, tt.n, got, tt.want)
 		}
 	}
 }

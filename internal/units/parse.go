@@ -10,24 +10,25 @@ import (
 )
 
 // sizeUnits are the units of a size, longest suffix first so that "kib" is
-// not read as "b": decimal multiples for kB to TB (1KB = 1,000 B, as Azure
-// counts a cache's memory) and binary ones for KiB to TiB (1KiB = 1,024 B).
+// not read as "b": decimal multiples for kB to PB (1KB = 1,000 B, as Azure
+// counts a cache's memory) and binary ones for KiB to PiB (1KiB = 1,024 B).
+// Every size FormatBytes writes (up to PB) reads back.
 var sizeUnits = []struct {
 	suffix string
 	mult   float64
 }{
-	{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40},
-	{"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12}, {"b", 1},
+	{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40}, {"pib", 1 << 50},
+	{"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12}, {"pb", 1e15}, {"b", 1},
 }
 
 // ambiguousUnits are the bare letters that once meant binary multiples in
 // some tools and decimal ones in others; a size written with one is
 // refused rather than guessed.
 var ambiguousUnits = map[string][2]string{
-	"k": {"KB", "KiB"}, "m": {"MB", "MiB"}, "g": {"GB", "GiB"}, "t": {"TB", "TiB"},
+	"k": {"KB", "KiB"}, "m": {"MB", "MiB"}, "g": {"GB", "GiB"}, "t": {"TB", "TiB"}, "p": {"PB", "PiB"},
 }
 
-// ErrAmbiguousSize marks a size written with a bare k, m, g or t, which
+// ErrAmbiguousSize marks a size written with a bare k, m, g, t or p, which
 // some tools read as a multiple of 1000 and others of 1024.
 var ErrAmbiguousSize = errors.New("ambiguous")
 
@@ -71,8 +72,8 @@ func ParseBytes(s string) (int, error) {
 }
 
 // ParseDataSize parses a data size above zero with a unit, in the units
-// ParseBytes reads: decimal (kB, MB, GB, TB, as Azure's sizes count) or
-// binary (KiB, MiB, GiB, TiB), or B. Case and spaces do not matter: "80GB",
+// ParseBytes reads: decimal (kB, MB, GB, TB, PB, as Azure's sizes count) or
+// binary (KiB, MiB, GiB, TiB, PiB), or B. Case and spaces do not matter: "80GB",
 // "1.5 TB", "500mb". A bare number is refused: a data set is never a few
 // bytes, and a missing unit is more likely a slip.
 func ParseDataSize(s string) (float64, error) {
@@ -100,7 +101,7 @@ func ParsePercent(s string) (float64, error) {
 const MaxRate = 1e9
 
 // ParseRate parses a rate in operations per second: "50000", "50k", "1.5M",
-// above 0 and at most MaxRate.
+// "1G", above 0 and at most MaxRate.
 func ParseRate(s string) (float64, error) {
 	t := strings.TrimSpace(s)
 	mult := 1.0
@@ -109,10 +110,15 @@ func ParseRate(s string) (float64, error) {
 		mult, t = 1e3, t[:len(t)-1]
 	case strings.HasSuffix(t, "M"), strings.HasSuffix(t, "m"):
 		mult, t = 1e6, t[:len(t)-1]
+	case strings.HasSuffix(t, "G"), strings.HasSuffix(t, "g"):
+		mult, t = 1e9, t[:len(t)-1]
 	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || !(v > 0) || math.IsInf(v, 0) || v*mult > MaxRate {
+	v, err := strconv.ParseFloat(t, 64) // out of range: ±Inf with an error
+	switch {
+	case (err != nil && !math.IsInf(v, 1)) || !(v > 0):
 		return 0, fmt.Errorf("%q is not a rate above 0 ops/s (for example 50000, 50k or 1.5M)", s)
+	case v*mult > MaxRate:
+		return 0, fmt.Errorf("%q is above the highest rate, %s ops/s", s, FormatRate(MaxRate))
 	}
 	return v * mult, nil
 }

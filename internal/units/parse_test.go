@@ -61,7 +61,7 @@ func TestParseDataSize(t *testing.T) {
 	}{
 		{"80GB", 80e9, true}, {"1.5TB", 1.5e12, true}, {"500mb", 500e6, true}, {"1 kB", 1e3, true},
 		{"2GiB", 2 << 30, true}, {"1TiB", 1 << 40, true}, {"3KiB", 3 << 10, true}, {"4MiB", 4 << 20, true},
-		{"100b", 100, true}, {" 80 GB ", 80e9, true},
+		{"100b", 100, true}, {" 80 GB ", 80e9, true}, {"10PB", 10e15, true}, {"2PiB", 2 << 50, true},
 		{"80", 0, false}, {"0GB", 0, false}, {"-1GB", 0, false}, {"GB", 0, false}, {"lots", 0, false},
 		{"1e400GB", 0, false}, {"NaNGB", 0, false}, {"80G", 0, false},
 	}
@@ -117,7 +117,8 @@ func TestParseRate(t *testing.T) {
 		ok   bool
 	}{
 		{"50000", 50000, true}, {"50k", 50000, true}, {"1.5M", 1.5e6, true}, {"2.5K", 2500, true},
-		{"3m", 3e6, true}, {" 10k ", 10000, true}, {"1000M", MaxRate, true}, {"0.5", 0.5, true},
+		{"3m", 3e6, true}, {" 10k ", 10000, true}, {"1000M", MaxRate, true}, {"1G", MaxRate, true}, {"0.5g", 5e8, true},
+		{"0.5", 0.5, true},
 		{"0", 0, false}, {"-5", 0, false}, {"fast", 0, false}, {"5G", 0, false}, {"1001M", 0, false},
 		{"Inf", 0, false}, {"NaN", 0, false}, {"k", 0, false},
 	}
@@ -125,6 +126,26 @@ func TestParseRate(t *testing.T) {
 		got, err := ParseRate(tt.in)
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("ParseRate(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestParseRateSaysWhy checks that a rate above the cap is refused as too
+// high, not as no rate at all.
+func TestParseRateSaysWhy(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"2e9", `"2e9" is above the highest rate, 1G ops/s`},
+		{"1001M", `"1001M" is above the highest rate, 1G ops/s`},
+		{"1e400", `"1e400" is above the highest rate, 1G ops/s`},
+		{"0", `"0" is not a rate above 0 ops/s (for example 50000, 50k or 1.5M)`},
+		{"-1G", `"-1G" is not a rate above 0 ops/s (for example 50000, 50k or 1.5M)`},
+		{"NaN", `"NaN" is not a rate above 0 ops/s (for example 50000, 50k or 1.5M)`},
+	}
+	for _, tt := range tests {
+		_, err := ParseRate(tt.in)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("ParseRate(%q): %v, want %q", tt.in, err, tt.want)
 		}
 	}
 }

@@ -11,20 +11,35 @@ type Integer interface {
 	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64
 }
 
-// Plural writes n things, with an s when n is not 1: "1 connection",
-// "50 connections", "0 errors".
+// Plural writes n things, with an s when n is not 1 and the thousands of n
+// grouped: "1 connection", "50 connections", "1,000 errors".
 func Plural[N Integer](n N, thing string) string {
 	if n == 1 {
 		return "1 " + thing
 	}
-	return formatInteger(n) + " " + thing + "s"
+	return FormatInt(n) + " " + thing + "s"
 }
 
-func formatInteger[N Integer](n N) string {
+// FormatInt writes an integer with its thousands grouped by commas, as
+// FormatWhole does: 30,280.
+func FormatInt[N Integer](n N) string {
+	var digits string
 	if n < 0 {
-		return strconv.FormatInt(int64(n), 10)
+		digits = strconv.FormatInt(int64(n), 10)
+	} else {
+		digits = strconv.FormatUint(uint64(n), 10)
 	}
-	return strconv.FormatUint(uint64(n), 10)
+	return groupThousands(digits)
+}
+
+// LastLines returns the last n lines of a program's output, joined with
+// sep: the end of what it said before it failed, for a one-line error.
+func LastLines(s string, n int, sep string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, sep)
 }
 
 // OneLine writes an error on one line, for a terminal or a result file:

@@ -406,8 +406,8 @@ func TestPlanImpossible(t *testing.T) {
 		answer string // in the answer; "" when a plan is possible
 	}{
 		{"dataset beyond every size", planInput(t, 100000, "p99<2ms", 10000, 0), runs, "Flash Optimized",
-			"10.0 TB does not fit any Flash Optimized size: the largest, A4500, has 3600 GB usable, of which the plan lets data take 2700 GB",
-			"Impossible: 10.0 TB does not fit any Azure Managed Redis size. The largest, A4500, has 3600 GB usable, of which the plan lets data take 2700 GB"},
+			"10.0 TB does not fit any Flash Optimized size: the largest, A4500, has 3,600 GB usable, of which the plan lets data take 2,700 GB",
+			"Impossible: 10.0 TB does not fit any Azure Managed Redis size. The largest, A4500, has 3,600 GB usable, of which the plan lets data take 2,700 GB"},
 		{"SLO never met", planInput(t, 100000, "p99<2ms", 1, 0), loadRuns(t, "x3-never.jsonl"), "Compute Optimized",
 			"p99<2ms was never met on the measured size(s) of this tier, even at the lowest rate tried", "No size can be recommended"},
 		{"missed at one rate", planInput(t, 100000, "p99<2ms", 1, 0), loadRuns(t, "b20-missed.jsonl"), "Balanced",

@@ -228,17 +228,8 @@ func runAmrbench(e *env, c setup, dir string, extra ...string) (measurement, err
 		return m, relayErr
 	}
 	m.relayShare = share
-	var sum struct {
-		Commands map[string]struct {
-			Count     int64   `json:"count"`
-			OpsPerSec float64 `json:"ops_per_sec"`
-		} `json:"commands"`
-	}
-	if err := readJSON(jsonPath, &sum); err != nil {
-		return m, err
-	}
-	m.ops, m.opsPerSec = sum.Commands["ALL"].Count, sum.Commands["ALL"].OpsPerSec
-	return m, nil
+	m.ops, m.opsPerSec, err = readMemtierTotals(jsonPath)
+	return m, err
 }
 
 // runMemtier runs memtier_benchmark for case c.
@@ -266,6 +257,13 @@ func runMemtier(e *env, c setup, jsonPath string) (measurement, error) {
 		return m, relayErr
 	}
 	m.relayShare = share
+	m.ops, m.opsPerSec, err = readMemtierTotals(jsonPath)
+	return m, err
+}
+
+// readMemtierTotals reads the operations and their rate from a
+// --json-out-file in memtier's layout, which both tools write.
+func readMemtierTotals(path string) (ops int64, opsPerSec float64, err error) {
 	var doc struct {
 		All struct {
 			Totals struct {
@@ -274,11 +272,10 @@ func runMemtier(e *env, c setup, jsonPath string) (measurement, error) {
 			} `json:"Totals"`
 		} `json:"ALL STATS"`
 	}
-	if err := readJSON(jsonPath, &doc); err != nil {
-		return m, err
+	if err := readJSON(path, &doc); err != nil {
+		return 0, 0, err
 	}
-	m.ops, m.opsPerSec = doc.All.Totals.Count, doc.All.Totals.OpsPerSec
-	return m, nil
+	return doc.All.Totals.Count, doc.All.Totals.OpsPerSec, nil
 }
 
 // runRedisBenchmark runs GETs: redis-benchmark runs one command type per

@@ -1,0 +1,663 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/internal/units"
+	"github.com/amrbench/amrbench/results/blobstore"
+)
+
+const k8sJobSynopsis = `k8s-job --segments N --image REF (--results-url URL | --results-url-secret NAME/KEY) [flags] -- RUN FLAGS
+
+Print a Kubernetes Job (batch/v1) and its ServiceAccount that run one test from N pods, one per
+node, for 'kubectl apply -f -'. Pod i runs 'amrbench run --segment i/N --start-at T RUN FLAGS':
+an Indexed Job with completions = parallelism = N, one literal start time for every pod, no retry
+of a segment (a retried segment would start late), a pod failure policy that fails an index at
+once on amrbench's failure exit codes and ignores disruptions (an evicted pod is replaced, and its
+replacement, too late for T, fails its index), a deadline, and clean-up after a day. Each pod
+appends every finished interval to PREFIX/seg-i-of-N/result.jsonl in the container; merge them
+with 'amrbench merge URL'. A segment's verdict is partial: the pods run with --verdict-exit=false,
+so the Job completes when every segment measured its share, and merge exits with the test's
+verdict (0, 98, 99).
+
+The run flags are checked here, with run's own parser, so a bad flag fails once and not in N pods.
+No secret ever goes into the manifest: an access key comes from a Secret (--password-secret), a
+SAS URL from a Secret (--results-url-secret), and Entra ID (AKS workload identity) needs none.`
+
+const k8sJobExamples = `  # three pods against an access-key cache, results to a container via workload identity
+  amrbench k8s-job --segments 3 --image myregistry.azurecr.io/amrbench@sha256:... \
+      --client-id 00000000-0000-0000-0000-000000000000 --password-secret cache-key/key \
+      --results-url https://myaccount.blob.core.windows.net/runs/b10-2026-11-23 \
+      --node-selector agentpool=loadgen --toleration dedicated=loadgen:NoSchedule \
+      -- -s mycache.westeurope.redis.azure.net --connections 1200 --duration 5m | kubectl apply -f -
+  kubectl wait --for=condition=complete job/amrbench-20261123-120000 --timeout=20m
+  amrbench merge https://myaccount.blob.core.windows.net/runs/b10-2026-11-23 -o b10
+
+  # Entra ID for the cache too, and a SAS URL kept in a Secret
+  kubectl create secret generic results-sas --from-literal=url="$SAS_URL"
+  amrbench k8s-job --segments 8 --image REF --client-id $CLIENT_ID --results-url-secret results-sas/url \
+      -- -s mycache.westeurope.redis.azure.net --entra-credential workload-identity --duration 10m
+`
+
+// jobFailureExitCodes are the exit statuses with which a segment says it
+// could not measure its share: it could not be done (1), its flags or its
+// start were wrong (2: a replacement pod too late for --start-at), or it was
+// stopped before its end (143). The pod failure policy fails the segment's
+// index at once on any of them (a retried segment would start after
+// --start-at). A segment's verdict (98, 99) is not among them: the pods run
+// with --verdict-exit=false, so a segment that measured completes, and the
+// test's verdict is merge's, from every segment together.
+var jobFailureExitCodes = []int{exitFailed, exitUsage, exitTerminated}
+
+// Names the manifest uses.
+const (
+	jobContainerName = "amrbench"
+	// jobWorkDir is the one writable directory of the pod (an emptyDir);
+	// the root file system is read-only.
+	jobWorkDir    = "/work"
+	jobOutDir     = jobWorkDir + "/results"
+	jobRunLabel   = "amrbench.io/run"
+	jobIndexField = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
+	// Downward-API variables that name where a pod ran; run records them
+	// in the result header.
+	envNodeName  = "AMRBENCH_NODE_NAME"
+	envPodName   = "AMRBENCH_POD_NAME"
+	envJobIndex  = "JOB_COMPLETION_INDEX"
+	envResultURL = "AMRBENCH_RESULTS_URL"
+	envPassword  = "AMRBENCH_PASSWORD"
+)
+
+// k8sJobFlags holds every flag of k8s-job.
+type k8sJobFlags struct {
+	segments                     int
+	startIn                      time.Duration
+	startAt                      string
+	image                        string
+	cpus                         int
+	memory                       string
+	nodeSelector, tolerations    []string
+	namespace, serviceAccount    string
+	name                         string
+	clientID, tenantID           string
+	resultsURL, resultsURLSecret string
+	passwordSecret               string
+	ttl, margin, activeDeadline  time.Duration
+	grace                        time.Duration
+}
+
+func k8sJobCommand(_ context.Context, env *environment, args []string) error {
+	var f k8sJobFlags
+	fs := newFlagSet(env, "k8s-job", k8sJobSynopsis, k8sJobExamples)
+	fs.IntVar(&f.segments, "segments", 0, "pods, one segment of the test each, on as many nodes")
+	f.startIn = 5 * time.Minute
+	fs.Var(secondsOrDuration{&f.startIn}, "start-in", "start the measured window this long from now: time for every pod to be scheduled, pull the image and connect")
+	fs.StringVar(&f.startAt, "start-at", "", "start the measured window at this time (RFC 3339) instead of --start-in")
+	fs.StringVar(&f.image, "image", "", "amrbench image, by digest (repository@sha256:..., as scripts/image/build.sh prints)")
+	fs.IntVar(&f.cpus, "cpus", 2, "whole CPUs of each pod: requests = limits, so each pod has Guaranteed QoS")
+	fs.StringVar(&f.memory, "memory", "2Gi", "memory of each pod: requests = limits")
+	fs.StringArrayVar(&f.nodeSelector, "node-selector", nil, "KEY=VALUE a node must carry (repeatable), e.g. agentpool=loadgen")
+	fs.StringArrayVar(&f.tolerations, "toleration", nil, "KEY[=VALUE]:EFFECT of a taint the pods tolerate (repeatable), e.g. dedicated=loadgen:NoSchedule")
+	fs.StringVar(&f.namespace, "namespace", "default", "namespace of the Job and its ServiceAccount")
+	fs.StringVar(&f.serviceAccount, "service-account", "amrbench", "ServiceAccount the pods run as (printed too, for workload identity)")
+	fs.StringVar(&f.name, "name", "", "name of the Job (default amrbench-<start time>)")
+	fs.StringVar(&f.clientID, "client-id", "", "client ID of the managed identity or app the ServiceAccount is federated with (AKS workload identity)")
+	fs.StringVar(&f.tenantID, "tenant-id", "", "its tenant, when not the cluster's")
+	fs.StringVar(&f.resultsURL, "results-url", "", "container and prefix the pods write to: https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX (workload identity)")
+	fs.StringVar(&f.resultsURLSecret, "results-url-secret", "", "SECRET/KEY of a Secret holding the results URL, for a SAS URL, which is a secret")
+	fs.StringVar(&f.passwordSecret, "password-secret", "", "SECRET/KEY of a Secret holding the cache's access key, given to the pods as AMRBENCH_PASSWORD")
+	f.ttl = 24 * time.Hour
+	fs.Var(secondsOrDuration{&f.ttl}, "ttl", "delete the finished Job and its pods this long after it ends (the results are in the container)")
+	f.margin = 5 * time.Minute
+	fs.Var(secondsOrDuration{&f.margin}, "deadline-margin", "time beyond the start delay, warmup and duration before Kubernetes stops the Job")
+	fs.Var(secondsOrDuration{&f.activeDeadline}, "active-deadline", "the Job's whole deadline, instead of one computed from the run (needed for --requests and --find-max)")
+	f.grace = 30 * time.Second
+	fs.Var(secondsOrDuration{&f.grace}, "grace", "time a stopped pod has to flush its results before it is killed")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.ArgsLenAtDash() < 0 && fs.NArg() > 0 {
+		return usagef("unexpected argument %q: the run flags follow --", fs.Arg(0))
+	}
+	if fs.ArgsLenAtDash() > 0 {
+		return usagef("unexpected argument %q before --", fs.Arg(0))
+	}
+	now := env.clock()
+	job, err := f.plan(env, fs.Args(), now)
+	if err != nil {
+		return err
+	}
+	if !imageDigest.MatchString(f.image) {
+		fmt.Fprintf(env.stderr, "amrbench k8s-job: warning: --image %s is not a digest: a tag can move while the pods pull it, so they may not run one build\n", f.image)
+	}
+	return writeYAML(env.stdout, job.serviceAccount(), job.job())
+}
+
+// clock returns the environment's time.
+func (e *environment) clock() time.Time {
+	if e.now != nil {
+		return e.now()
+	}
+	return time.Now()
+}
+
+// jobPlan is a validated k8s-job: everything the manifest says.
+type jobPlan struct {
+	f        *k8sJobFlags
+	name     string
+	startAt  time.Time
+	runArgs  []string // after "run", with the segment, start and output
+	deadline time.Duration
+	labels   yamlMap
+	// secrets
+	password, resultsURL *secretRef
+}
+
+// secretRef is a key of a Secret.
+type secretRef struct{ name, key string }
+
+var (
+	// dnsLabel is a Kubernetes name (RFC 1123 label); jobs are kept shorter
+	// than 63 characters, for the pods' names and host names.
+	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	// secretKey is a key of a Secret's data.
+	secretKey = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
+	// labelKey and labelValue are a Kubernetes label's key and value.
+	labelKey   = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
+	labelValue = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$`)
+	// quantity is a memory size as Kubernetes writes it.
+	quantity = regexp.MustCompile(`^[1-9][0-9]*(Ki|Mi|Gi|Ti|k|M|G|T)?$`)
+	// imageDigest is an image reference by digest.
+	imageDigest = regexp.MustCompile(`^[^@\s]+@sha256:[0-9a-f]{64}$`)
+	// guid is an Entra client or tenant ID.
+	guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+)
+
+// maxJobNameLength leaves room in the pods' names (JOB-INDEX-xxxxx) within
+// Kubernetes' 63 characters.
+const maxJobNameLength = 48
+
+// maxJobSegments bounds --segments: one node each.
+const maxJobSegments = 1000
+
+// plan validates the flags and the run flags and returns the Job to print.
+func (f *k8sJobFlags) plan(env *environment, runFlagArgs []string, now time.Time) (*jobPlan, error) {
+	j := &jobPlan{f: f}
+	switch {
+	case f.segments < 1 || f.segments > maxJobSegments:
+		return nil, usagef("--segments %d: from 1 to %d pods", f.segments, maxJobSegments)
+	case f.image == "":
+		return nil, usagef("--image: name the amrbench image, by digest (scripts/image/build.sh prints it)")
+	case strings.ContainsAny(f.image, " \t\n\"'"):
+		return nil, usagef("--image %q: not an image reference", f.image)
+	case f.cpus < 1 || f.cpus > 512:
+		return nil, usagef("--cpus %d: whole CPUs, from 1 to 512", f.cpus)
+	case !quantity.MatchString(f.memory):
+		return nil, usagef("--memory %q: a size such as 512Mi, 2Gi or 4G", f.memory)
+	case !dnsLabel.MatchString(f.namespace) || len(f.namespace) > 63:
+		return nil, usagef("--namespace %q: lower-case letters, digits and hyphens, at most 63", f.namespace)
+	case !dnsLabel.MatchString(f.serviceAccount) || len(f.serviceAccount) > 63:
+		return nil, usagef("--service-account %q: lower-case letters, digits and hyphens, at most 63", f.serviceAccount)
+	case f.clientID != "" && !guid.MatchString(f.clientID):
+		return nil, usagef("--client-id %q: a GUID such as 00000000-0000-0000-0000-000000000000", f.clientID)
+	case f.tenantID != "" && !guid.MatchString(f.tenantID):
+		return nil, usagef("--tenant-id %q: a GUID", f.tenantID)
+	case f.ttl < time.Second:
+		return nil, usagef("--ttl %s: at least 1s", f.ttl)
+	case f.grace < time.Second:
+		return nil, usagef("--grace %s: at least 1s", f.grace)
+	case f.margin < 0:
+		return nil, usagef("--deadline-margin %s: not negative", f.margin)
+	}
+	if err := f.planStart(j, now); err != nil {
+		return nil, err
+	}
+	j.name = f.name
+	if j.name == "" {
+		j.name = "amrbench-" + j.startAt.Format("20060102-150405")
+	}
+	if !dnsLabel.MatchString(j.name) || len(j.name) > maxJobNameLength {
+		return nil, usagef("--name %q: lower-case letters, digits and hyphens, at most %d", j.name, maxJobNameLength)
+	}
+	for _, s := range f.nodeSelector {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || !labelKey.MatchString(k) || !labelValue.MatchString(v) {
+			return nil, usagef("--node-selector %q: KEY=VALUE, a node label such as agentpool=loadgen", s)
+		}
+	}
+	for _, s := range f.tolerations {
+		if _, err := parseToleration(s); err != nil {
+			return nil, usagef("--toleration %q: %w", s, err)
+		}
+	}
+	var err error
+	if j.password, err = parseSecretRef("password-secret", f.passwordSecret); err != nil {
+		return nil, err
+	}
+	if j.resultsURL, err = parseSecretRef("results-url-secret", f.resultsURLSecret); err != nil {
+		return nil, err
+	}
+	switch {
+	case f.resultsURL != "" && j.resultsURL != nil:
+		return nil, usagef("give --results-url or --results-url-secret, not both")
+	case f.resultsURL == "" && j.resultsURL == nil:
+		return nil, usagef("--results-url or --results-url-secret: the pods' own files go with them, so their results must go to a container")
+	case f.resultsURL != "":
+		loc, err := blobstore.ParseLocation(f.resultsURL)
+		if err != nil {
+			return nil, usagef("--results-url: %w", err)
+		}
+		if loc.SAS {
+			return nil, usagef("--results-url: a SAS URL is a secret, and the manifest must hold none: put it in a Secret and give --results-url-secret NAME/KEY")
+		}
+	}
+	j.labels = yamlMap{
+		{"app.kubernetes.io/name", "amrbench"},
+		{jobRunLabel, j.name},
+	}
+	if err := j.planRun(env, runFlagArgs, now); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// planStart sets the one start time every pod is given.
+func (f *k8sJobFlags) planStart(j *jobPlan, now time.Time) error {
+	if f.startAt != "" {
+		if f.startIn != 5*time.Minute {
+			return usagef("give --start-in or --start-at, not both")
+		}
+		at, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(f.startAt))
+		if err != nil {
+			return usagef("--start-at %q: not an RFC 3339 time such as 2026-11-23T12:00:00Z", f.startAt)
+		}
+		j.startAt = at.UTC()
+	} else {
+		if f.startIn < minJobStartIn {
+			return usagef("--start-in %s: at least %s, for the pods to be scheduled, pull the image and connect", f.startIn, minJobStartIn)
+		}
+		// Whole seconds: the time is read by people in kubectl and logs.
+		j.startAt = now.Add(f.startIn).UTC().Truncate(time.Second).Add(time.Second)
+	}
+	switch wait := j.startAt.Sub(now); {
+	case wait < minJobStartIn:
+		return usagef("--start-at %s is less than %s away: give the pods time to be scheduled, pull the image and connect", j.startAt.Format(time.RFC3339), minJobStartIn)
+	case wait > maxStartAtWait:
+		return usagef("--start-at %s is more than %s away", j.startAt.Format(time.RFC3339), maxStartAtWait)
+	}
+	return nil
+}
+
+// minJobStartIn is the shortest time from printing a Job to its start.
+const minJobStartIn = 10 * time.Second
+
+// parseSecretRef reads NAME/KEY; empty gives nil.
+func parseSecretRef(flag, s string) (*secretRef, error) {
+	if s == "" {
+		return nil, nil
+	}
+	name, key, ok := strings.Cut(s, "/")
+	if !ok || !dnsLabel.MatchString(name) || len(name) > 253 || !secretKey.MatchString(key) {
+		return nil, usagef("--%s %q: SECRET/KEY, a Secret in the Job's namespace and a key of its data", flag, s)
+	}
+	return &secretRef{name, key}, nil
+}
+
+// toleration is a parsed --toleration.
+type toleration struct{ key, operator, value, effect string }
+
+// parseToleration reads KEY[=VALUE][:EFFECT]: with a value the taint must
+// match it (Equal), without one any value matches (Exists); without an
+// effect, every effect is tolerated.
+func parseToleration(s string) (toleration, error) {
+	var t toleration
+	rest, effect, hasEffect := strings.Cut(s, ":")
+	if hasEffect {
+		if !slices.Contains([]string{"NoSchedule", "PreferNoSchedule", "NoExecute"}, effect) {
+			return t, fmt.Errorf("effect %q: NoSchedule, PreferNoSchedule or NoExecute", effect)
+		}
+		t.effect = effect
+	}
+	key, value, hasValue := strings.Cut(rest, "=")
+	if !labelKey.MatchString(key) {
+		return t, fmt.Errorf("key %q is not a taint key", key)
+	}
+	t.key, t.operator = key, "Exists"
+	if hasValue {
+		if !labelValue.MatchString(value) {
+			return t, fmt.Errorf("value %q is not a taint value", value)
+		}
+		t.operator, t.value = "Equal", value
+	}
+	return t, nil
+}
+
+// jobRefusedRunFlags are run flags a Job cannot pass to its pods, and why.
+var jobRefusedRunFlags = []struct{ flag, why string }{
+	{"segment", "k8s-job gives each pod its segment"},
+	{"start-at", "k8s-job gives every pod one start time (--start-in or --start-at of k8s-job)"},
+	{"out", "the pods write to their own directory, and the results to the container"},
+	{"results-url", "give --results-url (or --results-url-secret) to k8s-job: it gives every pod the container"},
+	{"cpus", "give --cpus to k8s-job: the pods' CPU limit sets what amrbench uses"},
+	{"verdict-exit", "k8s-job sets it to false: a segment that measured completes, and merge gives the test's verdict and exit status"},
+	{"authenticate", "a password on the command line would be in the manifest: put it in a Secret and give --password-secret"},
+	{"password-file", "a file on this machine, which the pods cannot read: put the password in a Secret and give --password-secret"},
+	{"cacert", "a file on this machine, which the pods cannot read"},
+	{"cert", "a file on this machine, which the pods cannot read"},
+	{"key", "a file on this machine, which the pods cannot read"},
+	{"entra-certificate", "a file on this machine, which the pods cannot read: use --entra-credential workload-identity"},
+	{"json-out-file", "the pods' files go with them: the results are in the container"},
+	{"hdr-file-prefix", "the pods' files go with them: the results are in the container"},
+	{"cpu-profile", "the pods' files go with them"},
+}
+
+// jobEntraCredentials are the Entra credentials a pod can use without a
+// secret.
+var jobEntraCredentials = []string{entra.CredentialWorkloadIdentity, entra.CredentialDefault, entra.CredentialManagedIdentity}
+
+// planRun checks the run flags with run's own parser, as a pod will see
+// them, and builds the pods' run arguments.
+func (j *jobPlan) planRun(env *environment, args []string, now time.Time) error {
+	f := j.f
+	if len(args) == 0 {
+		return usagef("give the run flags after --, e.g. -- -s mycache.westeurope.redis.azure.net --duration 5m")
+	}
+	var rf runFlags
+	fs := newFlagSet(env, "run", runSynopsis, runExamples)
+	rf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return usagef("run flags: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("run flags: unexpected argument %q (flags start with -)", fs.Arg(0))
+	}
+	for _, r := range jobRefusedRunFlags {
+		if fs.Changed(r.flag) {
+			return usagef("run flag --%s: %s", r.flag, r.why)
+		}
+	}
+	if rf.workload != "" {
+		if st, err := os.Stat(rf.workload); err == nil && !st.IsDir() {
+			return usagef("run flag --workload %s: a file on this machine, which the pods cannot read; use a preset or flags", rf.workload)
+		}
+	}
+	if rf.uri != "" {
+		if u, err := parseRedisURI(rf.uri); err == nil && u.password != "" {
+			return usagef("run flag --uri: a password in the URI would be in the manifest: put it in a Secret and give --password-secret")
+		}
+	}
+	if rf.auth == bench.AuthPassword && j.password == nil {
+		return usagef("--password-secret: the run needs a password, from a Secret")
+	}
+	extra := []string{}
+	if !fs.Changed("seed") {
+		// Every segment must draw from one seed for the test to be one.
+		rf.seed = rand.Uint64N(1 << 53)
+		extra = append(extra, "--seed", strconv.FormatUint(rf.seed, 10))
+		if err := fs.Set("seed", strconv.FormatUint(rf.seed, 10)); err != nil {
+			return err
+		}
+	}
+	// A pod's environment: what the manifest gives it, and what AKS
+	// workload identity's webhook adds.
+	podEnv := map[string]string{}
+	if j.password != nil {
+		podEnv[envPassword] = "from-secret"
+	}
+	if f.resultsURL != "" {
+		podEnv[envResultURL] = f.resultsURL // checked by run's parser too
+	}
+	if f.clientID != "" {
+		podEnv["AZURE_CLIENT_ID"] = f.clientID
+		podEnv["AZURE_TENANT_ID"] = "00000000-0000-0000-0000-000000000000"
+		podEnv["AZURE_FEDERATED_TOKEN_FILE"] = "/var/run/secrets/azure/tokens/azure-identity-token"
+		podEnv["AZURE_AUTHORITY_HOST"] = "https://login.microsoftonline.com/"
+	}
+	penv := &environment{stdout: env.stdout, stderr: env.stderr, getenv: func(k string) string { return podEnv[k] }, now: env.now}
+	rf.startAt = j.startAt.Format(time.RFC3339)
+	var plan *runPlan
+	for i := range f.segments {
+		rf.segment = strconv.Itoa(i) + "/" + strconv.Itoa(f.segments)
+		p, err := rf.plan(fs, penv)
+		if err != nil {
+			return usagef("run flags, segment %s: %v", rf.segment, units.OneLine(err))
+		}
+		plan = p
+	}
+	tc := plan.cfg.Target
+	switch {
+	case plan.embedded:
+		return usagef("run flags: name the cache with -s or -u: without one each pod would benchmark a server of its own")
+	case tc.Auth == bench.AuthEntra && !slices.Contains(jobEntraCredentials, tc.Entra.Credential):
+		return usagef("run flag --entra-credential %s: a pod has no secret for it; use workload-identity (AKS), managed-identity or default", tc.Entra.Credential)
+	case tc.Auth == bench.AuthEntra && tc.Entra.Credential != entra.CredentialManagedIdentity && f.clientID == "":
+		return usagef("--client-id: Entra ID from a pod (workload identity) needs the client ID its ServiceAccount is federated with")
+	case f.resultsURL != "" && f.clientID == "":
+		return usagef("--client-id: writing to --results-url from a pod (workload identity) needs the client ID its ServiceAccount is federated with; or give a SAS URL with --results-url-secret")
+	}
+	if j.password != nil && tc.Auth == bench.AuthEntra {
+		return usagef("--password-secret with Entra ID: the run authenticates with tokens")
+	}
+	length, err := runLength(plan.cfg)
+	switch {
+	case f.activeDeadline > 0:
+		if need := j.startAt.Sub(now) + plan.cfg.Warmup + length; length > 0 && f.activeDeadline < need {
+			return usagef("--active-deadline %s: shorter than the wait for the start and the run (%s)", f.activeDeadline, need.Round(time.Second))
+		}
+		j.deadline = f.activeDeadline
+	case err != nil:
+		return usagef("--active-deadline: %v", err)
+	default:
+		j.deadline = j.startAt.Sub(now) + plan.cfg.Warmup + length + f.margin
+	}
+	j.runArgs = append([]string{
+		"run",
+		"--segment", "$(" + envJobIndex + ")/" + strconv.Itoa(f.segments),
+		"--start-at", j.startAt.Format(time.RFC3339),
+		"--out", jobOutDir,
+		// A segment's verdict is partial: a segment that measured
+		// completes its index, and merge judges the test.
+		"--verdict-exit=false",
+	}, extra...)
+	j.runArgs = append(j.runArgs, args...)
+	return nil
+}
+
+// runLength returns how long a run's measured window lasts, or an error
+// when only the run can tell.
+func runLength(c bench.Config) (time.Duration, error) {
+	switch {
+	case c.FindMax:
+		return 0, fmt.Errorf("a --find-max search lasts as long as it takes: give the Job's deadline")
+	case c.Ramp != nil:
+		return time.Duration(len(c.Ramp.Rates())) * c.Ramp.StepDuration, nil
+	case c.Requests > 0:
+		return 0, fmt.Errorf("a run bounded by --requests lasts as long as it takes: give the Job's deadline")
+	}
+	return c.Duration, nil
+}
+
+// serviceAccount returns the ServiceAccount the pods run as, annotated for
+// AKS workload identity.
+func (j *jobPlan) serviceAccount() yamlMap {
+	meta := yamlMap{
+		{"name", j.f.serviceAccount},
+		{"namespace", j.f.namespace},
+		{"labels", yamlMap{{"app.kubernetes.io/name", "amrbench"}}},
+	}
+	var ann yamlMap
+	if j.f.clientID != "" {
+		ann = append(ann, yamlField{"azure.workload.identity/client-id", j.f.clientID})
+	}
+	if j.f.tenantID != "" {
+		ann = append(ann, yamlField{"azure.workload.identity/tenant-id", j.f.tenantID})
+	}
+	if len(ann) > 0 {
+		meta = append(meta, yamlField{"annotations", ann})
+	}
+	return yamlMap{
+		{"apiVersion", "v1"},
+		{"kind", "ServiceAccount"},
+		{"metadata", meta},
+		{"automountServiceAccountToken", false},
+	}
+}
+
+// job returns the Job.
+func (j *jobPlan) job() yamlMap {
+	f := j.f
+	n := f.segments
+	codes := make([]any, len(jobFailureExitCodes))
+	for i, c := range jobFailureExitCodes {
+		codes[i] = c
+	}
+	podLabels := append(slices.Clone(j.labels), yamlField{"azure.workload.identity/use", "true"})
+	return yamlMap{
+		{"apiVersion", "batch/v1"},
+		{"kind", "Job"},
+		{"metadata", yamlMap{
+			{"name", j.name},
+			{"namespace", f.namespace},
+			{"labels", j.labels},
+			{"annotations", yamlMap{{"amrbench.io/start-at", j.startAt.Format(time.RFC3339)}}},
+		}},
+		{"spec", yamlMap{
+			{"completionMode", "Indexed"},
+			{"completions", n},
+			{"parallelism", n},
+			// A retried segment would start after --start-at: never retry.
+			{"backoffLimitPerIndex", 0},
+			// Never two pods of one index at once.
+			{"podReplacementPolicy", "Failed"},
+			{"podFailurePolicy", yamlMap{{"rules", []any{
+				// Evicted or preempted: replaced, not counted; the
+				// replacement, too late for the start, fails the index.
+				yamlMap{
+					{"action", "Ignore"},
+					{"onPodConditions", []any{yamlMap{{"type", "DisruptionTarget"}, {"status", "True"}}}},
+				},
+				yamlMap{
+					{"action", "FailIndex"},
+					{"onExitCodes", yamlMap{
+						{"containerName", jobContainerName},
+						{"operator", "In"},
+						{"values", codes},
+					}},
+				},
+			}}}},
+			{"activeDeadlineSeconds", int64((j.deadline + time.Second - 1) / time.Second)},
+			{"ttlSecondsAfterFinished", int64(f.ttl / time.Second)},
+			{"template", yamlMap{
+				{"metadata", yamlMap{{"labels", podLabels}}},
+				{"spec", j.podSpec()},
+			}},
+		}},
+	}
+}
+
+// podSpec returns the pods' spec.
+func (j *jobPlan) podSpec() yamlMap {
+	f := j.f
+	spec := yamlMap{
+		{"restartPolicy", "Never"},
+		{"serviceAccountName", f.serviceAccount},
+		{"terminationGracePeriodSeconds", int64(f.grace / time.Second)},
+		{"securityContext", yamlMap{
+			{"runAsNonRoot", true},
+			{"runAsUser", 65532},
+			{"runAsGroup", 65532},
+			{"fsGroup", 65532},
+			{"seccompProfile", yamlMap{{"type", "RuntimeDefault"}}},
+		}},
+		// One segment per node: load generators share nothing.
+		{"affinity", yamlMap{{"podAntiAffinity", yamlMap{
+			{"requiredDuringSchedulingIgnoredDuringExecution", []any{yamlMap{
+				{"labelSelector", yamlMap{{"matchLabels", yamlMap{{jobRunLabel, j.name}}}}},
+				{"topologyKey", "kubernetes.io/hostname"},
+			}}},
+		}}}},
+	}
+	if len(f.nodeSelector) > 0 {
+		var sel yamlMap
+		for _, s := range f.nodeSelector {
+			k, v, _ := strings.Cut(s, "=")
+			sel = append(sel, yamlField{k, v})
+		}
+		spec = append(spec, yamlField{"nodeSelector", sel})
+	}
+	if len(f.tolerations) > 0 {
+		var list []any
+		for _, s := range f.tolerations {
+			t, _ := parseToleration(s) // checked in plan
+			m := yamlMap{{"key", t.key}, {"operator", t.operator}}
+			if t.value != "" {
+				m = append(m, yamlField{"value", t.value})
+			}
+			if t.effect != "" {
+				m = append(m, yamlField{"effect", t.effect})
+			}
+			list = append(list, m)
+		}
+		spec = append(spec, yamlField{"tolerations", list})
+	}
+	args := make([]any, len(j.runArgs))
+	for i, a := range j.runArgs {
+		args[i] = a
+	}
+	cpu := strconv.Itoa(f.cpus)
+	resources := yamlMap{{"cpu", cpu}, {"memory", f.memory}}
+	container := yamlMap{
+		{"name", jobContainerName},
+		{"image", f.image},
+		{"args", args},
+		{"env", j.env()},
+		{"resources", yamlMap{{"requests", resources}, {"limits", resources}}},
+		{"securityContext", yamlMap{
+			{"allowPrivilegeEscalation", false},
+			{"readOnlyRootFilesystem", true},
+			{"runAsNonRoot", true},
+			{"capabilities", yamlMap{{"drop", []any{"ALL"}}}},
+		}},
+		{"volumeMounts", []any{yamlMap{{"name", "work"}, {"mountPath", jobWorkDir}}}},
+	}
+	return append(spec,
+		yamlField{"containers", []any{container}},
+		yamlField{"volumes", []any{yamlMap{{"name", "work"}, {"emptyDir", yamlMap{}}}}},
+	)
+}
+
+// env returns the container's environment: its index, where it runs, the
+// results URL, and secrets by reference only.
+func (j *jobPlan) env() []any {
+	field := func(name, path string) yamlMap {
+		return yamlMap{{"name", name}, {"valueFrom", yamlMap{{"fieldRef", yamlMap{{"fieldPath", path}}}}}}
+	}
+	secret := func(name string, s *secretRef) yamlMap {
+		return yamlMap{{"name", name}, {"valueFrom", yamlMap{{"secretKeyRef", yamlMap{{"name", s.name}, {"key", s.key}}}}}}
+	}
+	env := []any{
+		field(envJobIndex, jobIndexField),
+		field(envNodeName, "spec.nodeName"),
+		field(envPodName, "metadata.name"),
+		yamlMap{{"name", "HOME"}, {"value", jobWorkDir}},
+		yamlMap{{"name", "TMPDIR"}, {"value", jobWorkDir}},
+	}
+	if j.resultsURL != nil {
+		env = append(env, secret(envResultURL, j.resultsURL))
+	} else {
+		env = append(env, yamlMap{{"name", envResultURL}, {"value", j.f.resultsURL}})
+	}
+	if j.password != nil {
+		env = append(env, secret(envPassword, j.password))
+	}
+	return env
+}

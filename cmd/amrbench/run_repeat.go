@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/amrbench/amrbench/report"
+	"github.com/amrbench/amrbench/results"
+)
+
+// executeRuns runs the test p.runs times (memtier's --run-count), each run
+// into run-<i> of one directory, then prints the runs side by side and
+// writes --json-out-file over all of them, as memtier does: best, worst and
+// aggregated. A run that fails, or an interruption, ends the series; the
+// runs finished so far are still summed up.
+func executeRuns(ctx context.Context, env *environment, p *runPlan) error {
+	base := p.out.dir
+	if base == "" {
+		base = filepath.Join("amrbench-results", time.Now().UTC().Format("20060102T150405Z")+"-"+safeName(runLabel(p)))
+	}
+	var dirs []string
+	var runErr error
+	interrupted := false
+	for i := 1; i <= p.runs; i++ {
+		rp := *p
+		rp.out.dir = filepath.Join(base, fmt.Sprintf("run-%d", i))
+		rp.out.jsonOut = "" // written once, over every run
+		if p.out.hdrPrefix != "" {
+			rp.out.hdrPrefix = fmt.Sprintf("%s_run_%d", p.out.hdrPrefix, i)
+		}
+		if !p.seedGiven { // each run draws its own keys, unless --seed fixes them
+			rp.spec.Seed = uint64(time.Now().UnixNano())
+		}
+		if i > 1 {
+			rp.notes = nil // said before the first run
+		}
+		fmt.Fprintf(env.stderr, "amrbench: run %d of %d, into %s\n", i, p.runs, rp.out.dir)
+		runErr = execute(ctx, env, &rp)
+		if _, err := os.Stat(filepath.Join(rp.out.dir, results.FileName)); err == nil {
+			dirs = append(dirs, rp.out.dir)
+		}
+		interrupted = rp.out.interrupted || ctx.Err() != nil
+		if runErr != nil || interrupted {
+			break
+		}
+	}
+	if err := summarizeRuns(env, p, base, dirs, interrupted); err != nil {
+		return errors.Join(runErr, err)
+	}
+	return runErr
+}
+
+// summarizeRuns prints the runs that finished side by side, into runs.txt of
+// the base directory too, and writes --json-out-file.
+func summarizeRuns(env *environment, p *runPlan, base string, dirs []string, interrupted bool) error {
+	var runs []*results.Run
+	var names []string
+	for _, dir := range dirs {
+		run, err := results.ReadFile(filepath.Join(dir, results.FileName))
+		if err != nil {
+			return fmt.Errorf("read back %s: %w", dir, err)
+		}
+		if run.Summary == nil { // stopped before its measured window
+			continue
+		}
+		runs = append(runs, run)
+		names = append(names, filepath.Base(dir))
+	}
+	if len(runs) == 0 {
+		return nil
+	}
+	if len(runs) > 1 {
+		fmt.Fprintln(env.stdout)
+		if err := report.WriteRuns(env.stdout, runs, names, p.out.percentiles); err != nil {
+			return err
+		}
+		path := filepath.Join(base, "runs.txt")
+		if err := writeNewFile(path, func(w io.Writer) error { return report.WriteRuns(w, runs, names, p.out.percentiles) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stderr, "amrbench: wrote %s\n", path)
+	}
+	if p.out.jsonOut != "" {
+		out := p.out
+		out.interrupted = interrupted
+		return writeMemtierJSON(p.out.jsonOut, runs, out)
+	}
+	return nil
+}
+
+// runLabel is the label a run is given: --label, or the target's host, or
+// "embedded" for the local server started for the run.
+func runLabel(p *runPlan) string {
+	switch {
+	case p.out.label != "":
+		return p.out.label
+	case p.embedded:
+		return "embedded"
+	}
+	return p.cfg.Target.Host
+}
+
+// writeConfig prints the resolved configuration (--show-config), as the
+// result file's header records it: every setting of the run and of the
+// workload by its name in result.jsonl, one per line. Secrets are never
+// encoded, so never printed.
+func writeConfig(w io.Writer, p *runPlan) error {
+	var lines []string
+	flattenSetting("", reflect.ValueOf(p.cfg), &lines)
+	flattenSetting("workload.", reflect.ValueOf(p.spec), &lines)
+	host := p.cfg.Target.Host
+	if p.embedded {
+		host = "a local server started for the run"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Configuration (target %s; secrets are never shown):\n", host)
+	for _, l := range lines {
+		if len(p.spec.Commands) > 0 && (strings.HasPrefix(l, "workload.ratio ") || strings.HasPrefix(l, "workload.key_pattern ")) {
+			continue // the commands replace the SET/GET mix
+		}
+		b.WriteString("  " + l + "\n")
+	}
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+var stringerType = reflect.TypeFor[fmt.Stringer]()
+
+// flattenSetting appends "name = value" for every setting in v, named by
+// its JSON field names, leaving out what the JSON encoding leaves out
+// (secrets, empty optional settings). A value with a String method is
+// written by it (durations, ratios, ranges).
+func flattenSetting(name string, v reflect.Value, out *[]string) {
+	if v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return
+		}
+		v = v.Elem()
+	}
+	key := strings.TrimSuffix(name, ".")
+	if v.Type().Implements(stringerType) {
+		*out = append(*out, key+" = "+v.Interface().(fmt.Stringer).String())
+		return
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			tag, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || tag == "-" {
+				continue
+			}
+			if tag == "" {
+				tag = f.Name
+			}
+			fv := v.Field(i)
+			if (strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")) && fv.IsZero() {
+				continue
+			}
+			flattenSetting(name+tag+".", fv, out)
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Len() == 0 {
+			return
+		}
+		for i := range v.Len() {
+			flattenSetting(name+strconv.Itoa(i)+".", v.Index(i), out)
+		}
+	case reflect.Map:
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+		for _, k := range keys {
+			flattenSetting(name+fmt.Sprint(k)+".", v.MapIndex(k), out)
+		}
+	case reflect.Float32, reflect.Float64:
+		*out = append(*out, key+" = "+strconv.FormatFloat(v.Float(), 'f', -1, 64))
+	default:
+		*out = append(*out, fmt.Sprintf("%s = %v", key, v.Interface()))
+	}
+}
