@@ -138,25 +138,3 @@ func TestAuthRecordsRoundTrip(t *testing.T) {
 		t.Fatalf("a plain interval mentions reauth: %s", plain)
 	}
 }
-
-// TestMergeAddsReauth: a split test's re-AUTH statistics add up exactly,
-// interval by interval.
-func TestMergeAddsReauth(t *testing.T) {
-	t.Parallel()
-	a := splitRun{host: "a", segment: "0/2", measured: t0, n: 3, seed: 1, startAt: t0}.build()
-	b := splitRun{host: "b", segment: "1/2", measured: t0, n: 3, seed: 2, startAt: t0}.build()
-	for i := range a.Intervals {
-		a.Intervals[i].Reauth = reauthInterval(0, 2, 1, map[ErrorClass]int64{ErrAuth: 1}, 100, 300).Reauth
-		b.Intervals[i].Reauth = reauthInterval(0, 3, 0, nil, 200, 200, 900).Reauth
-	}
-	merged, _, err := Merge(named(a, b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, iv := range merged.Intervals {
-		r := iv.Reauth
-		if r == nil || r.Count != 5 || r.Expired != 1 || r.Errors[ErrAuth] != 1 || r.Latency.TotalCount() != 5 || r.Latency.Max() != 900 {
-			t.Fatalf("merged interval %d: reauth %+v", iv.Index, r)
-		}
-	}
-}

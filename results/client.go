@@ -184,3 +184,24 @@ func StepClientBound(intervals []*Interval) bool {
 	}
 	return ClientBound(bound, n)
 }
+
+// mergeClient merges the client statistics of one machine's interval into
+// those of a merged interval: the busiest machine's CPU, the longest GC
+// pause, the worst late share, and bound if any machine was.
+func mergeClient(out, c *ClientStats) *ClientStats {
+	if c == nil {
+		return out
+	}
+	if out == nil {
+		cp := *c
+		return &cp
+	}
+	if c.CPUBudget > 0 && (out.CPUBudget == 0 || (c.CPUPct+c.CPUWaitPct)/float64(c.CPUBudget) > (out.CPUPct+out.CPUWaitPct)/float64(out.CPUBudget)) {
+		out.CPUPct, out.CPUWaitPct, out.CPUBudget = c.CPUPct, c.CPUWaitPct, c.CPUBudget
+	}
+	out.GCPauseMicros = max(out.GCPauseMicros, c.GCPauseMicros)
+	out.LateShare = max(out.LateShare, c.LateShare)
+	out.ClientLateShare = max(out.ClientLateShare, c.ClientLateShare)
+	out.Bound = out.Bound || c.Bound
+	return out
+}

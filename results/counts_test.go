@@ -58,12 +58,14 @@ func TestCountsBeyondInt64AreRefused(t *testing.T) {
 		t.Fatalf("counts adding up to 2^63-1: %v, %+v", err, s)
 	}
 
-	// Two files, each sound, whose sum is not.
-	one := &Run{Header: header(), Intervals: []*Interval{with(at(0), "GET", big, nil)}}
-	other := &Run{Header: header(), Intervals: []*Interval{with(at(0), "GET", big, nil)}}
-	other.Header.RunID, other.Header.Host = "r2", "h2"
-	if _, _, err := Merge([]NamedRun{{Name: "a", Run: one}, {Name: "b", Run: other}}); !errors.Is(err, ErrCountOverflow) {
-		t.Errorf("merge of two files whose counts pass 2^63-1: %v, want ErrCountOverflow", err)
+	// Two intervals of two machines, each sound, whose sum is not.
+	if err := with(at(0), "GET", big, nil).Add(with(at(0), "GET", big, nil)); !errors.Is(err, ErrCountOverflow) {
+		t.Errorf("adding two intervals whose counts pass 2^63-1: %v, want ErrCountOverflow", err)
+	}
+	late := with(at(0), "GET", 1, nil)
+	late.LateStarts = big
+	if err := late.Add(late); !errors.Is(err, ErrCountOverflow) {
+		t.Errorf("adding two intervals whose late starts pass 2^63-1: %v, want ErrCountOverflow", err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 )
 
 // Writer appends records to a result file. Every record is written and
@@ -97,7 +98,7 @@ type Run struct {
 }
 
 // NamedRun is a run and the name it is shown under: usually the file or run
-// directory it was read from. Merge, compare and plan take runs so named.
+// directory it was read from. merge.Runs, compare and plan take runs so named.
 type NamedRun struct {
 	Name string
 	Run  *Run
@@ -324,4 +325,27 @@ func (run *Run) Summarize() (*Summary, error) {
 	s.Servers = SummarizeServers(run)
 	s.Verdict = Decide(run.Header, s, FindServerBound(run.Intervals, run.Server))
 	return s, nil
+}
+
+// MeasuredStart returns where the run's measured window starts by its
+// host's clock: --start-at if it was given, else the start of interval 0 as
+// the intervals place it. Warmup intervals lie before it.
+//
+// Interval k of a run covers [start + k*interval, start + (k+1)*interval),
+// except that the first begins no earlier than the load did and the last
+// ends when the last reply arrived.
+func (run *Run) MeasuredStart() time.Time {
+	if !run.Header.StartAt.IsZero() {
+		return run.Header.StartAt
+	}
+	interval := run.Header.IntervalDuration()
+	ivs := run.Intervals
+	switch {
+	case len(ivs) == 0:
+		return run.Header.Start
+	case len(ivs) == 1 || interval <= 0:
+		return ivs[0].Start.Add(-time.Duration(ivs[0].Index) * interval)
+	default: // the first interval's end is on the grid even when its start is not
+		return ivs[0].End.Add(-time.Duration(ivs[0].Index+1) * interval)
+	}
 }

@@ -2,6 +2,8 @@ package results
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"time"
 )
 
@@ -194,6 +196,12 @@ type Header struct {
 	// written before it was recorded, which are judged by
 	// DefaultMaxErrorRate.
 	MaxErrorRate *float64 `json:"max_error_rate,omitempty"`
+}
+
+// IntervalDuration returns IntervalS as a duration, rounded to the
+// nanosecond.
+func (h *Header) IntervalDuration() time.Duration {
+	return time.Duration(math.Round(h.IntervalS * float64(time.Second)))
 }
 
 // ClockReading compares the generator host's clock with the server's (the
@@ -434,6 +442,65 @@ func (iv *Interval) Duration() time.Duration { return iv.End.Sub(iv.Start) }
 
 // Measured reports whether the interval counts in the statistics.
 func (iv *Interval) Measured() bool { return iv.Phase != PhaseWarmup }
+
+// Add adds other's counts and histograms to iv, as the same slice of time
+// measured by another machine, and widens iv's span to cover other's:
+// connections and target rates add up, client statistics keep the worst
+// machine's (mergeClient). It returns ErrCountOverflow as CommandStats.Add.
+func (iv *Interval) Add(other *Interval) error {
+	if other.Start.Before(iv.Start) {
+		iv.Start = other.Start
+	}
+	if other.End.After(iv.End) {
+		iv.End = other.End
+	}
+	iv.Connections += other.Connections
+	iv.TargetRate += other.TargetRate
+	var sum countSum
+	sum.add(&iv.LateStarts, other.LateStarts)
+	sum.add(&iv.Reconnects, other.Reconnects)
+	sum.add(&iv.Dropped, other.Dropped)
+	if err := sum.err(); err != nil {
+		return fmt.Errorf("late starts, reconnects or dropped operations: %w", err)
+	}
+	iv.BackoffS += other.BackoffS
+	iv.Client = mergeClient(iv.Client, other.Client)
+	for name, cs := range other.Commands {
+		if iv.Commands == nil {
+			iv.Commands = map[string]*CommandStats{}
+		}
+		t := iv.Commands[name]
+		if t == nil {
+			t = NewCommandStats()
+			iv.Commands[name] = t
+		}
+		if err := t.Add(cs); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if other.Reauth != nil {
+		if iv.Reauth == nil {
+			iv.Reauth = NewReauthStats()
+		}
+		if err := iv.Reauth.Add(other.Reauth); err != nil {
+			return fmt.Errorf("reauth: %w", err)
+		}
+	}
+	for addr, ss := range other.Shards {
+		if iv.Shards == nil {
+			iv.Shards = map[string]*ShardStats{}
+		}
+		t := iv.Shards[addr]
+		if t == nil {
+			t = NewShardStats()
+			iv.Shards[addr] = t
+		}
+		if err := t.Add(ss); err != nil {
+			return fmt.Errorf("shard %s: %w", addr, err)
+		}
+	}
+	return nil
+}
 
 // Outcomes of token-refresh and reauth events.
 const (

@@ -15,6 +15,7 @@ import (
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/results/blobstore"
+	"github.com/amrbench/amrbench/results/merge"
 )
 
 const mergeSynopsis = `merge RESULT|DIR|URL... [-o DIR] [flags]
@@ -92,14 +93,14 @@ func mergeCommand(ctx context.Context, env *environment, args []string) error {
 		}
 		runs = append(runs, results.NamedRun{Name: name, Run: run})
 	}
-	merged, warnings, err := results.Merge(runs)
+	merged, warnings, err := merge.Runs(runs)
 	for _, w := range warnings {
 		fmt.Fprintf(env.stderr, "amrbench merge: warning: %s\n", w)
 	}
 	if err != nil {
 		return err
 	}
-	if partial := results.PartialWarnings(warnings); len(partial) > 0 && !allowPartial {
+	if partial := merge.PartialWarnings(warnings); len(partial) > 0 && !allowPartial {
 		return fmt.Errorf("the runs are not one whole test (%s): nothing written; --allow-partial merges them anyway", units.Plural(int64(len(partial)), "warning")+" above")
 	}
 	merged.Header.Tool = toolInfo()

@@ -1,14 +1,23 @@
-package results
+package merge
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/amrbench/amrbench/results"
 )
+
+var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+func header() *results.Header {
+	return &results.Header{RunID: "r1", Start: t0, Host: "h", Segment: "0/1", Mode: "closed", IntervalS: 1, Connections: 4, Pipeline: 1, Percentiles: []float64{50, 99.9, 95}, CountExcludesErrors: true}
+}
 
 // splitRun is one machine's run of a split test: n measured intervals of 1 s
 // from its measured start (plus warmup intervals before it), with latencies
@@ -18,12 +27,12 @@ type splitRun struct {
 	measured      time.Time // where interval 0 starts
 	warmup, n     int
 	seed          uint64
-	clock         *ClockReading
+	clock         *results.ClockReading
 	startAt       time.Time
 	pipeline      int
 }
 
-func (s splitRun) build() *Run {
+func (s splitRun) build() *results.Run {
 	r := rand.New(rand.NewPCG(s.seed, 1))
 	h := header()
 	h.Host, h.Segment, h.Clock, h.StartAt = s.host, s.segment, s.clock, s.startAt
@@ -31,19 +40,19 @@ func (s splitRun) build() *Run {
 	h.Start = s.measured.Add(-time.Duration(s.warmup) * time.Second)
 	pipeline := max(s.pipeline, 1)
 	h.Config = json.RawMessage(`{"connections":12,"segment":"` + s.segment + `","pipeline":` + string(rune('0'+pipeline)) + `}`)
-	run := &Run{Header: h, Summary: &Summary{}}
+	run := &results.Run{Header: h, Summary: &results.Summary{}}
 	for k := -s.warmup; k < s.n; k++ {
-		iv := &Interval{
-			Type: TypeInterval, Index: int64(k), Connections: 4,
+		iv := &results.Interval{
+			Type: results.TypeInterval, Index: int64(k), Connections: 4,
 			Start:    s.measured.Add(time.Duration(k) * time.Second),
 			End:      s.measured.Add(time.Duration(k+1) * time.Second),
-			Commands: map[string]*CommandStats{},
+			Commands: map[string]*results.CommandStats{},
 		}
 		if k < 0 {
-			iv.Phase = PhaseWarmup
+			iv.Phase = results.PhaseWarmup
 		}
 		for _, name := range []string{"GET", "SET"} {
-			cs := NewCommandStats()
+			cs := results.NewCommandStats()
 			for range 200 + r.IntN(100) {
 				v := int64(100 + r.ExpFloat64()*400)
 				cs.Count++
@@ -52,32 +61,32 @@ func (s splitRun) build() *Run {
 			}
 			iv.Commands[name] = cs
 		}
-		iv.Shards = map[string]*ShardStats{"10.0.0.1:6379": {Count: iv.Commands["GET"].Count, Response: iv.Commands["GET"].Response}}
+		iv.Shards = map[string]*results.ShardStats{"10.0.0.1:6379": {Count: iv.Commands["GET"].Count, Response: iv.Commands["GET"].Response}}
 		run.Intervals = append(run.Intervals, iv)
 	}
-	run.Events = []*Event{{Type: TypeEvent, Time: s.measured.Add(time.Second), Kind: EventReconnect, Detail: "x"}}
+	run.Events = []*results.Event{{Type: results.TypeEvent, Time: s.measured.Add(time.Second), Kind: results.EventReconnect, Detail: "x"}}
 	return run
 }
 
-func named(runs ...*Run) []NamedRun {
-	out := make([]NamedRun, len(runs))
+func named(runs ...*results.Run) []results.NamedRun {
+	out := make([]results.NamedRun, len(runs))
 	for i, r := range runs {
-		out[i] = NamedRun{Name: r.Header.Host + ".jsonl", Run: r}
+		out[i] = results.NamedRun{Name: r.Header.Host + ".jsonl", Run: r}
 	}
 	return out
 }
 
 // sumOfTotals is what an exact merge must give: the runs' measured totals
 // added together.
-func sumOfTotals(t *testing.T, runs ...*Run) *CommandStats {
+func sumOfTotals(t *testing.T, runs ...*results.Run) *results.CommandStats {
 	t.Helper()
-	sum := NewCommandStats()
+	sum := results.NewCommandStats()
 	for _, r := range runs {
-		totals, _, err := Totals(r.Intervals)
+		totals, _, err := results.Totals(r.Intervals)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := sum.Add(totals[AllCommands]); err != nil {
+		if err := sum.Add(totals[results.AllCommands]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -88,7 +97,7 @@ func TestMergeAddsHistogramsExactly(t *testing.T) {
 	a := splitRun{host: "a", segment: "0/3", measured: t0, warmup: 2, n: 5, seed: 1, startAt: t0}.build()
 	b := splitRun{host: "b", segment: "1/3", measured: t0, warmup: 2, n: 5, seed: 2, startAt: t0}.build()
 	c := splitRun{host: "c", segment: "2/3", measured: t0, warmup: 2, n: 5, seed: 3, startAt: t0}.build()
-	merged, warnings, err := Merge(named(a, b, c))
+	merged, warnings, err := Runs(named(a, b, c))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,11 +124,11 @@ func TestMergeAddsHistogramsExactly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := sum.Commands[AllCommands]
+	all := sum.Commands[results.AllCommands]
 	if all.Count != want.Count || all.Count == 0 {
 		t.Fatalf("merged count %d, runs' counts add up to %d", all.Count, want.Count)
 	}
-	wantLat := LatencyOf(want.Response, sum.Commands[AllCommands].Response.percentiles())
+	wantLat := results.LatencyOf(want.Response, percentilesOf(sum.Commands[results.AllCommands].Response))
 	for i, p := range all.Response.Percentiles {
 		if p.Micros != wantLat.Percentiles[i].Micros {
 			t.Fatalf("merged p%g = %d µs, the histogram of all operations says %d µs", p.Percentile, p.Micros, wantLat.Percentiles[i].Micros)
@@ -137,7 +146,8 @@ func TestMergeAddsHistogramsExactly(t *testing.T) {
 	}
 }
 
-func (l Latency) percentiles() []float64 {
+// percentilesOf returns the percentiles l reports.
+func percentilesOf(l results.Latency) []float64 {
 	out := make([]float64, len(l.Percentiles))
 	for i, p := range l.Percentiles {
 		out[i] = p.Percentile
@@ -150,7 +160,7 @@ func TestMergeAlignsByWallClock(t *testing.T) {
 	// goes to the slot of a's that holds its midpoint.
 	a := splitRun{host: "a", segment: "0/2", measured: t0, n: 4, seed: 1}.build()
 	b := splitRun{host: "b", segment: "1/2", measured: t0.Add(300 * time.Millisecond), n: 4, seed: 2}.build()
-	merged, warnings, err := Merge(named(a, b))
+	merged, warnings, err := Runs(named(a, b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +183,7 @@ func TestMergeAlignsByWallClock(t *testing.T) {
 	}
 	// Shifted by 700 ms, b's intervals fall into the next slots.
 	c := splitRun{host: "c", segment: "1/2", measured: t0.Add(700 * time.Millisecond), n: 4, seed: 2}.build()
-	merged, warnings, err = Merge(named(a, c))
+	merged, warnings, err = Runs(named(a, c))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +205,7 @@ func TestMergeWarnings(t *testing.T) {
 	tests := []struct {
 		name    string
 		runs    []splitRun
-		edit    func([]*Run)
+		edit    func([]*results.Run)
 		want    string
 		partial bool
 	}{
@@ -214,46 +224,46 @@ func TestMergeWarnings(t *testing.T) {
 		{"clocks disagree", []splitRun{
 			func() splitRun {
 				s := base("a", "0/2", 1)
-				s.clock = &ClockReading{OffsetMS: 3, UncertaintyMS: 0.5}
+				s.clock = &results.ClockReading{OffsetMS: 3, UncertaintyMS: 0.5}
 				return s
 			}(),
 			func() splitRun {
 				s := base("b", "1/2", 2)
-				s.clock = &ClockReading{OffsetMS: 213, UncertaintyMS: 0.5}
+				s.clock = &results.ClockReading{OffsetMS: 213, UncertaintyMS: 0.5}
 				return s
 			}(),
 		}, nil, "disagree by 210 ms", false},
 		{"different start times", []splitRun{base("a", "0/2", 1), func() splitRun { s := base("b", "1/2", 2); s.startAt = t0.Add(time.Hour); return s }()}, nil,
 			"different start times", true},
-		{"late for --start-at", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*Run) {
+		{"late for --start-at", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*results.Run) {
 			rs[1].Intervals = rs[1].Intervals[1:] // b opened its connections too slowly
 		}, "after --start-at", true},
-		{"interval lengths", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*Run) { rs[1].Header.IntervalS = 0.5 }, "intervals were put into the slots", false},
-		{"killed run", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*Run) { rs[1].Summary = nil }, "ends early", true},
-		{"intervals lost on the way", []splitRun{base("a", "0/2", 1), func() splitRun { s := base("b", "1/2", 2); s.n = 6; return s }()}, func(rs []*Run) {
+		{"interval lengths", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*results.Run) { rs[1].Header.IntervalS = 0.5 }, "intervals were put into the slots", false},
+		{"killed run", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*results.Run) { rs[1].Summary = nil }, "ends early", true},
+		{"intervals lost on the way", []splitRun{base("a", "0/2", 1), func() splitRun { s := base("b", "1/2", 2); s.n = 6; return s }()}, func(rs []*results.Run) {
 			rs[0].Intervals = append(rs[0].Intervals, splitRun{host: "a", segment: "0/2", measured: t0, n: 6, seed: 1, startAt: t0}.build().Intervals[2:]...)
 			ivs := rs[1].Intervals
-			rs[1].Intervals = append(append([]*Interval{}, ivs[0]), ivs[4:]...) // 1-3 never reached b's blob
+			rs[1].Intervals = append(append([]*results.Interval{}, ivs[0]), ivs[4:]...) // 1-3 never reached b's blob
 		}, "b.jsonl lacks measured intervals 1-3", true},
-		{"stopped early", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*Run) {
+		{"stopped early", []splitRun{base("a", "0/2", 1), base("b", "1/2", 2)}, func(rs []*results.Run) {
 			rs[1].Intervals = rs[1].Intervals[:1] // b's pod was evicted after its first interval
-			rs[1].Events = append(rs[1].Events, &Event{Time: t0.Add(1500 * time.Millisecond), Kind: EventWarning, Code: WarnStoppedEarly, Detail: "SIGTERM 0.5 s into interval 1, before the planned end"})
+			rs[1].Events = append(rs[1].Events, &results.Event{Time: t0.Add(1500 * time.Millisecond), Kind: results.EventWarning, Code: results.WarnStoppedEarly, Detail: "SIGTERM 0.5 s into interval 1, before the planned end"})
 		}, "b.jsonl ended its measured window 1.0 s before the others (SIGTERM 0.5 s into interval 1, before the planned end)", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var runs []*Run
+			var runs []*results.Run
 			for _, s := range tt.runs {
 				runs = append(runs, s.build())
 			}
 			if tt.edit != nil {
 				tt.edit(runs)
 			}
-			merged, warnings, err := Merge(named(runs...))
+			merged, warnings, err := Runs(named(runs...))
 			if err != nil {
 				t.Fatal(err)
 			}
-			var found *MergeWarning
+			var found *Warning
 			for i, w := range warnings {
 				if strings.Contains(w.Text, tt.want) {
 					found = &warnings[i]
@@ -268,7 +278,7 @@ func TestMergeWarnings(t *testing.T) {
 			// The merged run keeps every warning, as an event of its own.
 			var kept []string
 			for _, e := range merged.Events {
-				if e.Kind == EventWarning && e.Source == "merge" {
+				if e.Kind == results.EventWarning && e.Source == "merge" {
 					kept = append(kept, e.Detail)
 				}
 			}
@@ -277,7 +287,7 @@ func TestMergeWarnings(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := Merge(nil); err == nil {
+	if _, _, err := Runs(nil); err == nil {
 		t.Fatal("merging nothing: no error")
 	}
 }
@@ -287,7 +297,7 @@ func TestMergeWarnings(t *testing.T) {
 // enough for the merged numbers to be doubted.
 func TestMergeKeepsAnUnverifiedSegment(t *testing.T) {
 	for _, unverified := range []int{-1, 0, 2} {
-		runs := []*Run{
+		runs := []*results.Run{
 			splitRun{host: "a", segment: "0/3", measured: t0, n: 3, seed: 1, startAt: t0}.build(),
 			splitRun{host: "b", segment: "1/3", measured: t0, n: 3, seed: 2, startAt: t0}.build(),
 			splitRun{host: "c", segment: "2/3", measured: t0, n: 3, seed: 3, startAt: t0}.build(),
@@ -295,7 +305,7 @@ func TestMergeKeepsAnUnverifiedSegment(t *testing.T) {
 		if unverified >= 0 {
 			runs[unverified].Header.Target.TLSUnverified = true
 		}
-		merged, _, err := Merge(named(runs...))
+		merged, _, err := Runs(named(runs...))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -309,7 +319,7 @@ func TestMergeEndsWhereTheRunsEnded(t *testing.T) {
 	// Each run's last interval ends when its last reply arrived, a few ms
 	// after the nominal end; the merged window must too, or its rate reads
 	// high.
-	runs := []*Run{
+	runs := []*results.Run{
 		splitRun{host: "a", segment: "0/3", measured: t0, n: 3, seed: 1, startAt: t0}.build(),
 		splitRun{host: "b", segment: "1/3", measured: t0, n: 3, seed: 2, startAt: t0}.build(),
 		splitRun{host: "c", segment: "2/3", measured: t0, n: 3, seed: 3, startAt: t0}.build(),
@@ -318,7 +328,7 @@ func TestMergeEndsWhereTheRunsEnded(t *testing.T) {
 		r.Intervals[len(r.Intervals)-1].End = t0.Add(3*time.Second + time.Duration(3+2*i)*time.Millisecond)
 	}
 	runs[1].Intervals[0].Start = t0.Add(2 * time.Millisecond) // b's first operation went 2 ms late
-	merged, warnings, err := Merge(named(runs...))
+	merged, warnings, err := Runs(named(runs...))
 	if err != nil || len(warnings) != 0 {
 		t.Fatalf("%v %q", err, warnings)
 	}
@@ -337,7 +347,61 @@ func TestMergeEndsWhereTheRunsEnded(t *testing.T) {
 		t.Fatalf("merged duration %g s, want 3.007", sum.DurationS)
 	}
 	want := float64(sumOfTotals(t, runs...).Count) / 3.007
-	if got := sum.Commands[AllCommands].OpsPerSec; math.Abs(got-want) > 1e-6*want {
+	if got := sum.Commands[results.AllCommands].OpsPerSec; math.Abs(got-want) > 1e-6*want {
 		t.Fatalf("merged rate %g ops/s, want %g", got, want)
+	}
+}
+
+// reauthStats returns re-AUTH statistics of count re-AUTHs, expired
+// connections, errors by class and the given latencies.
+func reauthStats(count, expired int64, errs map[results.ErrorClass]int64, latencies ...int64) *results.ReauthStats {
+	r := results.NewReauthStats()
+	r.Count, r.Expired, r.Errors = count, expired, errs
+	for _, v := range latencies {
+		r.Latency.RecordValue(v)
+	}
+	return r
+}
+
+// TestMergeAddsReauth: a split test's re-AUTH statistics add up exactly,
+// interval by interval.
+func TestMergeAddsReauth(t *testing.T) {
+	t.Parallel()
+	a := splitRun{host: "a", segment: "0/2", measured: t0, n: 3, seed: 1, startAt: t0}.build()
+	b := splitRun{host: "b", segment: "1/2", measured: t0, n: 3, seed: 2, startAt: t0}.build()
+	for i := range a.Intervals {
+		a.Intervals[i].Reauth = reauthStats(2, 1, map[results.ErrorClass]int64{results.ErrAuth: 1}, 100, 300)
+		b.Intervals[i].Reauth = reauthStats(3, 0, nil, 200, 200, 900)
+	}
+	merged, _, err := Runs(named(a, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, iv := range merged.Intervals {
+		r := iv.Reauth
+		if r == nil || r.Count != 5 || r.Expired != 1 || r.Errors[results.ErrAuth] != 1 || r.Latency.TotalCount() != 5 || r.Latency.Max() != 900 {
+			t.Fatalf("merged interval %d: reauth %+v", iv.Index, r)
+		}
+	}
+}
+
+// TestMergeRefusesCountsBeyondInt64: two files, each sound, whose counts
+// add up past 2^63-1 are refused with ErrCountOverflow, not merged into a
+// total that wrapped round.
+func TestMergeRefusesCountsBeyondInt64(t *testing.T) {
+	t.Parallel()
+	const big = math.MaxInt64/2 + 1 // two of them pass MaxInt64
+	file := func(runID, host string) *results.Run {
+		get := results.NewCommandStats()
+		get.Count = big
+		get.Response.RecordValue(100)
+		get.Service.RecordValue(100)
+		h := header()
+		h.RunID, h.Host = runID, host
+		return &results.Run{Header: h, Intervals: []*results.Interval{{Type: results.TypeInterval, Start: t0, End: t0.Add(time.Second),
+			Commands: map[string]*results.CommandStats{"GET": get}}}}
+	}
+	if _, _, err := Runs([]results.NamedRun{{Name: "a", Run: file("r1", "h")}, {Name: "b", Run: file("r2", "h2")}}); !errors.Is(err, results.ErrCountOverflow) {
+		t.Errorf("merge of two files whose counts pass 2^63-1: %v, want ErrCountOverflow", err)
 	}
 }

@@ -1,8 +1,10 @@
-package results
+package merge
 
 import (
 	"sort"
 	"time"
+
+	"github.com/amrbench/amrbench/results"
 )
 
 // mergeServer puts the runs' server records into the merged run's grid, as
@@ -15,16 +17,16 @@ import (
 // The merged run keeps one of them instead (they differ only by when each
 // segment read INFO, within the interval). The servers' connected_clients
 // count every segment's sampler connection.
-func (m *merger) mergeServer() []*ServerInterval {
-	slots := map[int64]*ServerInterval{}
+func (m *merger) mergeServer() []*results.ServerInterval {
+	slots := map[int64]*results.ServerInterval{}
 	for _, nr := range m.runs {
 		for _, s := range nr.Run.Server {
 			slot := m.slotOf(s.Start, s.End)
 			out := slots[slot]
 			if out == nil {
-				out = &ServerInterval{
-					Type: TypeServer, Index: slot, Start: s.Start, End: s.End,
-					Servers: map[string]*ServerSample{},
+				out = &results.ServerInterval{
+					Type: results.TypeServer, Index: slot, Start: s.Start, End: s.End,
+					Servers: map[string]*results.ServerSample{},
 				}
 				slots[slot] = out
 			}
@@ -35,7 +37,7 @@ func (m *merger) mergeServer() []*ServerInterval {
 			}
 		}
 	}
-	out := make([]*ServerInterval, 0, len(slots))
+	out := make([]*results.ServerInterval, 0, len(slots))
 	for _, s := range slots {
 		out = append(out, s)
 	}
@@ -58,8 +60,8 @@ func (m *merger) slotOf(start, end time.Time) int64 {
 // mergeAzure keeps one Azure Monitor record per resource: the first run's
 // that has one. Every segment of a split test may fetch the same cache's
 // metrics for nearly the same window; they are the same series.
-func (m *merger) mergeAzure() []*AzureMetrics {
-	var out []*AzureMetrics
+func (m *merger) mergeAzure() []*results.AzureMetrics {
+	var out []*results.AzureMetrics
 	seen := map[string]bool{}
 	for _, nr := range m.runs {
 		for _, a := range nr.Run.Azure {
