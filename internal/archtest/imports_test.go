@@ -115,6 +115,12 @@ func TestImportRules(t *testing.T) {
 		{"internal/k8sjob imports nothing of the project",
 			func(r string) bool { return under(r, "internal/k8sjob") },
 			func(d string) bool { return under(d, "internal/k8sjob") }},
+		{"internal/live imports only bench, workloads, results, report and a leaf",
+			func(r string) bool { return under(r, "internal/live") },
+			func(d string) bool {
+				return under(d, "internal/live") || under(d, "bench") || under(d, "workloads") ||
+					under(d, "results") || under(d, "report") || leaf(d)
+			}},
 		{"workloads imports nothing of the project but a leaf",
 			func(r string) bool { return under(r, "workloads") },
 			func(d string) bool { return under(d, "workloads") || leaf(d) }},
