@@ -121,6 +121,9 @@ func TestImportRules(t *testing.T) {
 				return under(d, "internal/live") || under(d, "bench") || under(d, "workloads") ||
 					under(d, "results") || under(d, "report") || leaf(d)
 			}},
+		{"internal/memtierflags imports nothing of the project but workloads and a leaf",
+			func(r string) bool { return under(r, "internal/memtierflags") },
+			func(d string) bool { return under(d, "internal/memtierflags") || under(d, "workloads") || leaf(d) }},
 		{"workloads imports nothing of the project but a leaf",
 			func(r string) bool { return under(r, "workloads") },
 			func(d string) bool { return under(d, "workloads") || leaf(d) }},
