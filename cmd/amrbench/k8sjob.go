@@ -143,8 +143,6 @@ type jobPlan struct {
 	password, resultsURL *k8sjob.SecretRef
 }
 
-type secretRef struct{ name, key string }
-
 // maxJobNameLength leaves room in the pods' names (JOB-INDEX-xxxxx) within
 // Kubernetes' 63 characters.
 const maxJobNameLength = 48

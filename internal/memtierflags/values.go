@@ -13,9 +13,9 @@ import (
 	"github.com/amrbench/amrbench/workloads"
 )
 
-// NewCommand, NewCommandRatio and NewCommandKeyPattern return the Values of
-// --command, --command-ratio and --command-key-pattern, which gather into
-// cmds.
+// NewCommand returns the Value of --command, which gathers into cmds with
+// --command-ratio and --command-key-pattern (NewCommandRatio,
+// NewCommandKeyPattern).
 func NewCommand(cmds *[]workloads.Command) pflag.Value { return commandLine{cmds} }
 
 // NewCommandRatio returns the Value of --command-ratio: see NewCommand.
