@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/internal/k8sjob"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results/blobstore"
 )
@@ -58,24 +58,6 @@ const k8sJobExamples = `  # three pods against an access-key cache, results to a
 // with --verdict-exit=false, so a segment that measured completes, and the
 // test's verdict is merge's, from every segment together.
 var jobFailureExitCodes = []int{exitFailed, exitUsage, exitTerminated}
-
-// Names the manifest uses.
-const (
-	jobContainerName = "amrbench"
-	// jobWorkDir is the one writable directory of the pod (an emptyDir);
-	// the root file system is read-only.
-	jobWorkDir    = "/work"
-	jobOutDir     = jobWorkDir + "/results"
-	jobRunLabel   = "amrbench.io/run"
-	jobIndexField = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
-	// Downward-API variables that name where a pod ran; run records them
-	// in the result header.
-	envNodeName  = "AMRBENCH_NODE_NAME"
-	envPodName   = "AMRBENCH_POD_NAME"
-	envJobIndex  = "JOB_COMPLETION_INDEX"
-	envResultURL = "AMRBENCH_RESULTS_URL"
-	envPassword  = "AMRBENCH_PASSWORD"
-)
 
 // k8sJobFlags holds every flag of k8s-job.
 type k8sJobFlags struct {
@@ -136,10 +118,10 @@ func k8sJobCommand(_ context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !imageDigest.MatchString(f.image) {
+	if !k8sjob.IsImageDigest(f.image) {
 		fmt.Fprintf(env.stderr, "amrbench k8s-job: warning: --image %s is not a digest: a tag can move while the pods pull it, so they may not run one build\n", f.image)
 	}
-	return writeYAML(env.stdout, job.serviceAccount(), job.job())
+	return k8sjob.Write(env.stdout, job.spec())
 }
 
 // clock returns the environment's time.
@@ -157,30 +139,9 @@ type jobPlan struct {
 	startAt  time.Time
 	runArgs  []string // after "run", with the segment, start and output
 	deadline time.Duration
-	labels   yamlMap
 	// secrets
-	password, resultsURL *secretRef
+	password, resultsURL *k8sjob.SecretRef
 }
-
-// secretRef is a key of a Secret.
-type secretRef struct{ name, key string }
-
-var (
-	// dnsLabel is a Kubernetes name (RFC 1123 label); jobs are kept shorter
-	// than 63 characters, for the pods' names and host names.
-	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	// secretKey is a key of a Secret's data.
-	secretKey = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
-	// labelKey and labelValue are a Kubernetes label's key and value.
-	labelKey   = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
-	labelValue = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$`)
-	// quantity is a memory size as Kubernetes writes it.
-	quantity = regexp.MustCompile(`^[1-9][0-9]*(Ki|Mi|Gi|Ti|k|M|G|T)?$`)
-	// imageDigest is an image reference by digest.
-	imageDigest = regexp.MustCompile(`^[^@\s]+@sha256:[0-9a-f]{64}$`)
-	// guid is an Entra client or tenant ID.
-	guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-)
 
 // maxJobNameLength leaves room in the pods' names (JOB-INDEX-xxxxx) within
 // Kubernetes' 63 characters.
@@ -201,15 +162,15 @@ func (f *k8sJobFlags) plan(env *environment, runFlagArgs []string, now time.Time
 		return nil, usagef("--image %q: not an image reference", f.image)
 	case f.cpus < 1 || f.cpus > 512:
 		return nil, usagef("--cpus %d: whole CPUs, from 1 to 512", f.cpus)
-	case !quantity.MatchString(f.memory):
+	case !k8sjob.IsQuantity(f.memory):
 		return nil, usagef("--memory %q: a size such as 512Mi, 2Gi or 4G", f.memory)
-	case !dnsLabel.MatchString(f.namespace) || len(f.namespace) > 63:
+	case !k8sjob.IsName(f.namespace, 63):
 		return nil, usagef("--namespace %q: lower-case letters, digits and hyphens, at most 63", f.namespace)
-	case !dnsLabel.MatchString(f.serviceAccount) || len(f.serviceAccount) > 63:
+	case !k8sjob.IsName(f.serviceAccount, 63):
 		return nil, usagef("--service-account %q: lower-case letters, digits and hyphens, at most 63", f.serviceAccount)
-	case f.clientID != "" && !guid.MatchString(f.clientID):
+	case f.clientID != "" && !k8sjob.IsGUID(f.clientID):
 		return nil, usagef("--client-id %q: a GUID such as 00000000-0000-0000-0000-000000000000", f.clientID)
-	case f.tenantID != "" && !guid.MatchString(f.tenantID):
+	case f.tenantID != "" && !k8sjob.IsGUID(f.tenantID):
 		return nil, usagef("--tenant-id %q: a GUID", f.tenantID)
 	case f.ttl < time.Second:
 		return nil, usagef("--ttl %s: at least 1s", f.ttl)
@@ -225,17 +186,16 @@ func (f *k8sJobFlags) plan(env *environment, runFlagArgs []string, now time.Time
 	if j.name == "" {
 		j.name = "amrbench-" + j.startAt.Format("20060102-150405")
 	}
-	if !dnsLabel.MatchString(j.name) || len(j.name) > maxJobNameLength {
+	if !k8sjob.IsName(j.name, maxJobNameLength) {
 		return nil, usagef("--name %q: lower-case letters, digits and hyphens, at most %d", j.name, maxJobNameLength)
 	}
 	for _, s := range f.nodeSelector {
-		k, v, ok := strings.Cut(s, "=")
-		if !ok || !labelKey.MatchString(k) || !labelValue.MatchString(v) {
+		if !k8sjob.IsNodeSelector(s) {
 			return nil, usagef("--node-selector %q: KEY=VALUE, a node label such as agentpool=loadgen", s)
 		}
 	}
 	for _, s := range f.tolerations {
-		if _, err := parseToleration(s); err != nil {
+		if _, err := k8sjob.ParseToleration(s); err != nil {
 			return nil, usagef("--toleration %q: %w", s, err)
 		}
 	}
@@ -259,10 +219,6 @@ func (f *k8sJobFlags) plan(env *environment, runFlagArgs []string, now time.Time
 		if loc.SAS {
 			return nil, usagef("--results-url: a SAS URL is a secret, and the manifest must hold none: put it in a Secret and give --results-url-secret NAME/KEY")
 		}
-	}
-	j.labels = yamlMap{
-		{"app.kubernetes.io/name", "amrbench"},
-		{jobRunLabel, j.name},
 	}
 	if err := j.planRun(env, runFlagArgs, now); err != nil {
 		return nil, err
@@ -301,44 +257,15 @@ func (f *k8sJobFlags) planStart(j *jobPlan, now time.Time) error {
 const minJobStartIn = 10 * time.Second
 
 // parseSecretRef reads NAME/KEY; empty gives nil.
-func parseSecretRef(flag, s string) (*secretRef, error) {
+func parseSecretRef(flag, s string) (*k8sjob.SecretRef, error) {
 	if s == "" {
 		return nil, nil
 	}
-	name, key, ok := strings.Cut(s, "/")
-	if !ok || !dnsLabel.MatchString(name) || len(name) > 253 || !secretKey.MatchString(key) {
+	ref, ok := k8sjob.ParseSecretRef(s)
+	if !ok {
 		return nil, usagef("--%s %q: SECRET/KEY, a Secret in the Job's namespace and a key of its data", flag, s)
 	}
-	return &secretRef{name, key}, nil
-}
-
-// toleration is a parsed --toleration.
-type toleration struct{ key, operator, value, effect string }
-
-// parseToleration reads KEY[=VALUE][:EFFECT]: with a value the taint must
-// match it (Equal), without one any value matches (Exists); without an
-// effect, every effect is tolerated.
-func parseToleration(s string) (toleration, error) {
-	var t toleration
-	rest, effect, hasEffect := strings.Cut(s, ":")
-	if hasEffect {
-		if !slices.Contains([]string{"NoSchedule", "PreferNoSchedule", "NoExecute"}, effect) {
-			return t, fmt.Errorf("effect %q: NoSchedule, PreferNoSchedule or NoExecute", effect)
-		}
-		t.effect = effect
-	}
-	key, value, hasValue := strings.Cut(rest, "=")
-	if !labelKey.MatchString(key) {
-		return t, fmt.Errorf("key %q is not a taint key", key)
-	}
-	t.key, t.operator = key, "Exists"
-	if hasValue {
-		if !labelValue.MatchString(value) {
-			return t, fmt.Errorf("value %q is not a taint value", value)
-		}
-		t.operator, t.value = "Equal", value
-	}
-	return t, nil
+	return ref, nil
 }
 
 // jobRefusedRunFlags are run flags a Job cannot pass to its pods, and why.
@@ -411,10 +338,10 @@ func (j *jobPlan) planRun(env *environment, args []string, now time.Time) error 
 	// workload identity's webhook adds.
 	podEnv := map[string]string{}
 	if j.password != nil {
-		podEnv[envPassword] = "from-secret"
+		podEnv[k8sjob.EnvPassword] = "from-secret"
 	}
 	if f.resultsURL != "" {
-		podEnv[envResultURL] = f.resultsURL // checked by run's parser too
+		podEnv[k8sjob.EnvResultsURL] = f.resultsURL // checked by run's parser too
 	}
 	if f.clientID != "" {
 		podEnv["AZURE_CLIENT_ID"] = f.clientID
@@ -461,9 +388,9 @@ func (j *jobPlan) planRun(env *environment, args []string, now time.Time) error 
 	}
 	j.runArgs = append([]string{
 		"run",
-		"--segment", "$(" + envJobIndex + ")/" + strconv.Itoa(f.segments),
+		"--segment", "$(" + k8sjob.EnvJobIndex + ")/" + strconv.Itoa(f.segments),
 		"--start-at", j.startAt.Format(time.RFC3339),
-		"--out", jobOutDir,
+		"--out", k8sjob.OutDir,
 		// A segment's verdict is partial: a segment that measured
 		// completes its index, and merge judges the test.
 		"--verdict-exit=false",
@@ -486,178 +413,21 @@ func runLength(c bench.Config) (time.Duration, error) {
 	return c.Duration, nil
 }
 
-// serviceAccount returns the ServiceAccount the pods run as, annotated for
-// AKS workload identity.
-func (j *jobPlan) serviceAccount() yamlMap {
-	meta := yamlMap{
-		{"name", j.f.serviceAccount},
-		{"namespace", j.f.namespace},
-		{"labels", yamlMap{{"app.kubernetes.io/name", "amrbench"}}},
-	}
-	var ann yamlMap
-	if j.f.clientID != "" {
-		ann = append(ann, yamlField{"azure.workload.identity/client-id", j.f.clientID})
-	}
-	if j.f.tenantID != "" {
-		ann = append(ann, yamlField{"azure.workload.identity/tenant-id", j.f.tenantID})
-	}
-	if len(ann) > 0 {
-		meta = append(meta, yamlField{"annotations", ann})
-	}
-	return yamlMap{
-		{"apiVersion", "v1"},
-		{"kind", "ServiceAccount"},
-		{"metadata", meta},
-		{"automountServiceAccountToken", false},
-	}
-}
-
-// job returns the Job.
-func (j *jobPlan) job() yamlMap {
+// spec returns the manifest's specification.
+func (j *jobPlan) spec() *k8sjob.Spec {
 	f := j.f
-	n := f.segments
-	codes := make([]any, len(jobFailureExitCodes))
-	for i, c := range jobFailureExitCodes {
-		codes[i] = c
+	tolerations := make([]k8sjob.Toleration, len(f.tolerations))
+	for i, s := range f.tolerations {
+		tolerations[i], _ = k8sjob.ParseToleration(s) // checked in plan
 	}
-	podLabels := append(slices.Clone(j.labels), yamlField{"azure.workload.identity/use", "true"})
-	return yamlMap{
-		{"apiVersion", "batch/v1"},
-		{"kind", "Job"},
-		{"metadata", yamlMap{
-			{"name", j.name},
-			{"namespace", f.namespace},
-			{"labels", j.labels},
-			{"annotations", yamlMap{{"amrbench.io/start-at", j.startAt.Format(time.RFC3339)}}},
-		}},
-		{"spec", yamlMap{
-			{"completionMode", "Indexed"},
-			{"completions", n},
-			{"parallelism", n},
-			// A retried segment would start after --start-at: never retry.
-			{"backoffLimitPerIndex", 0},
-			// Never two pods of one index at once.
-			{"podReplacementPolicy", "Failed"},
-			{"podFailurePolicy", yamlMap{{"rules", []any{
-				// Evicted or preempted: replaced, not counted; the
-				// replacement, too late for the start, fails the index.
-				yamlMap{
-					{"action", "Ignore"},
-					{"onPodConditions", []any{yamlMap{{"type", "DisruptionTarget"}, {"status", "True"}}}},
-				},
-				yamlMap{
-					{"action", "FailIndex"},
-					{"onExitCodes", yamlMap{
-						{"containerName", jobContainerName},
-						{"operator", "In"},
-						{"values", codes},
-					}},
-				},
-			}}}},
-			{"activeDeadlineSeconds", int64((j.deadline + time.Second - 1) / time.Second)},
-			{"ttlSecondsAfterFinished", int64(f.ttl / time.Second)},
-			{"template", yamlMap{
-				{"metadata", yamlMap{{"labels", podLabels}}},
-				{"spec", j.podSpec()},
-			}},
-		}},
+	return &k8sjob.Spec{
+		Name: j.name, Namespace: f.namespace, ServiceAccount: f.serviceAccount,
+		ClientID: f.clientID, TenantID: f.tenantID,
+		Segments: f.segments, Image: f.image, CPUs: f.cpus, Memory: f.memory,
+		NodeSelector: f.nodeSelector, Tolerations: tolerations,
+		StartAt: j.startAt, Deadline: j.deadline, TTL: f.ttl, Grace: f.grace,
+		RunArgs:    j.runArgs,
+		ResultsURL: f.resultsURL, ResultsURLSecret: j.resultsURL, Password: j.password,
+		FailureExitCodes: jobFailureExitCodes,
 	}
-}
-
-// podSpec returns the pods' spec.
-func (j *jobPlan) podSpec() yamlMap {
-	f := j.f
-	spec := yamlMap{
-		{"restartPolicy", "Never"},
-		{"serviceAccountName", f.serviceAccount},
-		{"terminationGracePeriodSeconds", int64(f.grace / time.Second)},
-		{"securityContext", yamlMap{
-			{"runAsNonRoot", true},
-			{"runAsUser", 65532},
-			{"runAsGroup", 65532},
-			{"fsGroup", 65532},
-			{"seccompProfile", yamlMap{{"type", "RuntimeDefault"}}},
-		}},
-		// One segment per node: load generators share nothing.
-		{"affinity", yamlMap{{"podAntiAffinity", yamlMap{
-			{"requiredDuringSchedulingIgnoredDuringExecution", []any{yamlMap{
-				{"labelSelector", yamlMap{{"matchLabels", yamlMap{{jobRunLabel, j.name}}}}},
-				{"topologyKey", "kubernetes.io/hostname"},
-			}}},
-		}}}},
-	}
-	if len(f.nodeSelector) > 0 {
-		var sel yamlMap
-		for _, s := range f.nodeSelector {
-			k, v, _ := strings.Cut(s, "=")
-			sel = append(sel, yamlField{k, v})
-		}
-		spec = append(spec, yamlField{"nodeSelector", sel})
-	}
-	if len(f.tolerations) > 0 {
-		var list []any
-		for _, s := range f.tolerations {
-			t, _ := parseToleration(s) // checked in plan
-			m := yamlMap{{"key", t.key}, {"operator", t.operator}}
-			if t.value != "" {
-				m = append(m, yamlField{"value", t.value})
-			}
-			if t.effect != "" {
-				m = append(m, yamlField{"effect", t.effect})
-			}
-			list = append(list, m)
-		}
-		spec = append(spec, yamlField{"tolerations", list})
-	}
-	args := make([]any, len(j.runArgs))
-	for i, a := range j.runArgs {
-		args[i] = a
-	}
-	cpu := strconv.Itoa(f.cpus)
-	resources := yamlMap{{"cpu", cpu}, {"memory", f.memory}}
-	container := yamlMap{
-		{"name", jobContainerName},
-		{"image", f.image},
-		{"args", args},
-		{"env", j.env()},
-		{"resources", yamlMap{{"requests", resources}, {"limits", resources}}},
-		{"securityContext", yamlMap{
-			{"allowPrivilegeEscalation", false},
-			{"readOnlyRootFilesystem", true},
-			{"runAsNonRoot", true},
-			{"capabilities", yamlMap{{"drop", []any{"ALL"}}}},
-		}},
-		{"volumeMounts", []any{yamlMap{{"name", "work"}, {"mountPath", jobWorkDir}}}},
-	}
-	return append(spec,
-		yamlField{"containers", []any{container}},
-		yamlField{"volumes", []any{yamlMap{{"name", "work"}, {"emptyDir", yamlMap{}}}}},
-	)
-}
-
-// env returns the container's environment: its index, where it runs, the
-// results URL, and secrets by reference only.
-func (j *jobPlan) env() []any {
-	field := func(name, path string) yamlMap {
-		return yamlMap{{"name", name}, {"valueFrom", yamlMap{{"fieldRef", yamlMap{{"fieldPath", path}}}}}}
-	}
-	secret := func(name string, s *secretRef) yamlMap {
-		return yamlMap{{"name", name}, {"valueFrom", yamlMap{{"secretKeyRef", yamlMap{{"name", s.name}, {"key", s.key}}}}}}
-	}
-	env := []any{
-		field(envJobIndex, jobIndexField),
-		field(envNodeName, "spec.nodeName"),
-		field(envPodName, "metadata.name"),
-		yamlMap{{"name", "HOME"}, {"value", jobWorkDir}},
-		yamlMap{{"name", "TMPDIR"}, {"value", jobWorkDir}},
-	}
-	if j.resultsURL != nil {
-		env = append(env, secret(envResultURL, j.resultsURL))
-	} else {
-		env = append(env, yamlMap{{"name", envResultURL}, {"value", j.f.resultsURL}})
-	}
-	if j.password != nil {
-		env = append(env, secret(envPassword, j.password))
-	}
-	return env
 }

@@ -2,23 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
-	"time"
 
-	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report/capacity"
 	"github.com/amrbench/amrbench/report/catalog"
 	"github.com/amrbench/amrbench/report/prices"
 )
-
-// pricesTimeout bounds the questions to the Retail Prices API.
-const pricesTimeout = 20 * time.Second
 
 // priceOptions are plan's price flags.
 type priceOptions struct {
@@ -57,58 +47,12 @@ func attachPrices(ctx context.Context, env *environment, c *catalog.Catalog, p *
 		p.SetPricing(o.region, nil, "Prices: none looked up, as no size is recommended.")
 		return
 	}
-	if o.file != "" {
-		page, err := readPricesFile(o.file)
-		if err != nil {
-			p.SetPricing(o.region, nil, fmt.Sprintf("Prices unavailable: --prices-file %s: %v.", o.file, err))
-			return
-		}
-		p.SetPricing(o.region, prices.Build(o.region, "the saved answer "+o.file, skus, page.Items), "")
-		return
+	lookup := prices.Lookup{Region: o.region, Currency: o.currency, File: o.file, URL: o.url}
+	if o.file == "" {
+		lookup.CacheFile = cacheFile(env, o)
 	}
-	cache := cacheFile(env, o)
-	client := &prices.Client{HTTP: &http.Client{Timeout: pricesTimeout}, URL: o.url, Currency: o.currency}
-	page, err := client.Fetch(ctx, o.region, skus)
-	if err == nil {
-		source := fmt.Sprintf("Azure's Retail Prices API (%s), asked %s", orDefault(o.url, prices.DefaultURL), time.Now().UTC().Format("2006-01-02"))
-		note := ""
-		if cache != "" {
-			if werr := saveCache(cache, page); werr != nil {
-				note = fmt.Sprintf("(The answer could not be cached for offline use: %v.)", werr)
-			}
-		}
-		p.SetPricing(o.region, prices.Build(o.region, source, skus, page.Items), note)
-		return
-	}
-	reason := units.OneLine(err)
-	if cache == "" {
-		p.SetPricing(o.region, nil, fmt.Sprintf("Prices unavailable: the Retail Prices API could not be reached (%s), and there is no cache directory ($XDG_CACHE_HOME or $HOME).", reason))
-		return
-	}
-	cached, when, cerr := readCache(cache)
-	if cerr != nil {
-		p.SetPricing(o.region, nil, fmt.Sprintf("Prices unavailable: the Retail Prices API could not be reached (%s), and no cached answer for %s could be read (%v).", reason, o.region, cerr))
-		return
-	}
-	source := fmt.Sprintf("the cached answer of %s (%s) from Azure's Retail Prices API, which could not be reached now (%s)", when.UTC().Format("2006-01-02"), cache, reason)
-	p.SetPricing(o.region, prices.Build(o.region, source, skus, cached.Items), "")
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-// readPricesFile reads a saved answer of the API, bounded.
-func readPricesFile(path string) (*prices.Page, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return prices.DecodePage(f, prices.MaxPageBytes)
+	table, note := lookup.Prices(ctx, skus)
+	p.SetPricing(o.region, table, note)
 }
 
 // cacheFile is where the answers for o's region and currency are kept:
@@ -126,53 +70,7 @@ func cacheFile(env *environment, o priceOptions) string {
 			return ""
 		}
 	}
-	return filepath.Join(dir, "prices-"+o.region+"-"+orDefault(o.currency, "USD")+".json")
-}
-
-// saveCache keeps an answer for offline use, beside what the cache already
-// holds for other sizes: an item replaces the cached items of its meter.
-func saveCache(path string, page *prices.Page) error {
-	merged := &prices.Page{BillingCurrency: page.BillingCurrency, Items: page.Items}
-	if old, _, err := readCache(path); err == nil {
-		asked := map[string]bool{}
-		for _, it := range page.Items {
-			asked[it.ProductName+"\x00"+it.MeterName] = true
-		}
-		for _, it := range old.Items {
-			if !asked[it.ProductName+"\x00"+it.MeterName] {
-				merged.Items = append(merged.Items, it)
-			}
-		}
-	}
-	merged.Count = len(merged.Items)
-	data, err := json.MarshalIndent(merged, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-// readCache reads a cached answer and when it was written.
-func readCache(path string) (*prices.Page, time.Time, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, time.Time{}, errors.New("none cached yet")
-		}
-		return nil, time.Time{}, err
-	}
-	page, err := readPricesFile(path)
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return page, st.ModTime(), nil
+	return prices.CacheFile(dir, o.region, o.currency)
 }
 
 // priceFlagsHelp is the part of plan's synopsis about prices.

@@ -17,6 +17,7 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/azmonitor"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/internal/live"
 	"github.com/amrbench/amrbench/report/openmetrics"
 	"github.com/amrbench/amrbench/results"
 )
@@ -165,48 +166,42 @@ func (ev *evidence) close() {
 
 // observe returns the observer of the run: obs, and the metrics endpoint
 // beside it.
-func (ev *evidence) observe(obs *liveObserver) bench.Observer {
+func (ev *evidence) observe(obs *live.Observer) bench.Observer {
 	if ev.exporter == nil {
 		return obs
 	}
-	return &exportingObserver{liveObserver: obs, exporter: ev.exporter}
+	return &exportingObserver{Observer: obs, exporter: ev.exporter}
 }
 
 // exportingObserver is the live observer that also feeds the metrics
 // endpoint, after the record is written.
 type exportingObserver struct {
-	*liveObserver
+	*live.Observer
 	exporter *openmetrics.Exporter
 }
 
 func (o *exportingObserver) Interval(iv *results.Interval) error {
-	if err := o.liveObserver.Interval(iv); err != nil {
+	if err := o.Observer.Interval(iv); err != nil {
 		return err
 	}
 	return o.exporter.Interval(iv)
 }
 
 func (o *exportingObserver) Event(e *results.Event) error {
-	if err := o.liveObserver.Event(e); err != nil {
+	if err := o.Observer.Event(e); err != nil {
 		return err
 	}
 	return o.exporter.Event(e)
 }
 
 func (o *exportingObserver) ServerInterval(s *results.ServerInterval) error {
-	if err := o.liveObserver.ServerInterval(s); err != nil {
+	if err := o.Observer.ServerInterval(s); err != nil {
 		return err
 	}
 	return o.exporter.ServerInterval(s)
 }
 
-// ServerInterval writes the servers' record of an interval.
-func (o *liveObserver) ServerInterval(s *results.ServerInterval) error {
-	return o.writer.WriteServer(s)
-}
-
 var (
-	_ bench.ServerObserver = (*liveObserver)(nil)
 	_ bench.ServerObserver = (*exportingObserver)(nil)
 	_ bench.Progress       = (*exportingObserver)(nil)
 )

@@ -11,6 +11,7 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/transport"
+	"github.com/amrbench/amrbench/internal/live"
 	"github.com/amrbench/amrbench/internal/localserver"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
@@ -119,7 +120,8 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 		fmt.Fprintf(env.stderr, "amrbench: the measured window begins at %s (--start-at, in %s)\n",
 			p.cfg.StartAt.Format(time.RFC3339Nano), time.Until(p.cfg.StartAt).Round(100*time.Millisecond))
 	}
-	obs := newLiveObserver(env, header, out.writer, p.out.quiet, p.cfg.Duration, p.cfg.SegmentRequests())
+	obs := live.New(live.Options{Stderr: env.stderr, Terminal: env.stderrIsTerminal, Header: header, Writer: out.writer,
+		Quiet: p.out.quiet, Duration: p.cfg.Duration, Requests: p.cfg.SegmentRequests()})
 	outcome, runErr := bench.Run(ctx, target, wl, ev.observe(obs))
 	// A signal that stopped the run before its planned end is recorded, so
 	// a merge can tell a segment that stopped early.
@@ -131,7 +133,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 			runErr = errors.Join(runErr, err)
 		}
 	}
-	obs.finish()
+	obs.Finish()
 	// The connections are done with: closed before the reports are
 	// written, their memory serves the reports (with thousands of
 	// connections, the process's peak was here).

@@ -10,6 +10,7 @@ import (
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
 	"github.com/amrbench/amrbench/bench/transport"
+	"github.com/amrbench/amrbench/internal/memtierflags"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -119,10 +120,10 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.connectConcurrency, "connect-concurrency", def.ConnectConcurrency, "connections opened at once; each is authenticated before the next opens")
 	fs.StringVar(&f.connectRate, "connect-rate", "", "at most this many connections start opening per second, e.g. 200 (default: no bound beyond --connect-concurrency)")
 	f.pipeline = def.Pipeline
-	fs.VarP(pipelineFlag{&f.pipeline, &f.memtier.protocol}, "pipeline", "P", "commands each connection sends before reading their replies (-P as in redis-benchmark; memtier's -P redis, its protocol, is understood too)")
+	fs.VarP(memtierflags.NewPipeline(&f.pipeline, &f.memtier.protocol), "pipeline", "P", "commands each connection sends before reading their replies (-P as in redis-benchmark; memtier's -P redis, its protocol, is understood too)")
 	fs.Var(secondsOrDuration{&f.duration}, "duration", "measured time, e.g. 30s, 5m, or seconds (default 30s)")
 	fs.IntVar(&f.testTime, "test-time", 0, "memtier: measured time in seconds")
-	fs.VarP(requestsFlag{&f.requests, &f.requestsAllKeys}, "requests", "n", "measured requests per connection, as memtier counts them, instead of --duration (allkeys: as many as the key range holds; with the P pattern, each key once over all connections)")
+	fs.VarP(memtierflags.NewRequests(&f.requests, &f.requestsAllKeys), "requests", "n", "measured requests per connection, as memtier counts them, instead of --duration (allkeys: as many as the key range holds; with the P pattern, each key once over all connections)")
 	fs.IntVarP(&f.runCount, "run-count", "x", 1, "memtier: run the whole test this many times, each into a run-N directory, then print the best, the worst and the runs together")
 	fs.Var(secondsOrDuration{&f.warmup}, "warmup", "load sent before the measured window and left out of the statistics")
 	f.interval = def.Interval
@@ -153,9 +154,9 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Uint64Var(&f.keyMin, "key-minimum", spec.KeyMinimum, "lowest key number")
 	fs.Uint64Var(&f.keyMax, "key-maximum", spec.KeyMaximum, "highest key number")
 	fs.StringVar(&f.keyPattern, "key-pattern", spec.KeyPattern.String(), "SET:GET key patterns: R uniform, S sequential, G gaussian, Z zipf, P parallel")
-	fs.Var(commandLine{&f.commands}, "command", "memtier: send this command instead of the SET/GET mix, its __key__ and __data__ filled per operation, e.g. 'HSET __key__ f __data__' (repeatable; recorded under its first word, commands with the same first word together)")
-	fs.Var(commandRatio{&f.commands}, "command-ratio", "memtier: how many times in a row the --command before it is sent (default 1)")
-	fs.Var(commandKeyPattern{&f.commands}, "command-key-pattern", "memtier: key pattern of the --command before it: R, S, G, Z or P (default R)")
+	fs.Var(memtierflags.NewCommand(&f.commands), "command", "memtier: send this command instead of the SET/GET mix, its __key__ and __data__ filled per operation, e.g. 'HSET __key__ f __data__' (repeatable; recorded under its first word, commands with the same first word together)")
+	fs.Var(memtierflags.NewCommandRatio(&f.commands), "command-ratio", "memtier: how many times in a row the --command before it is sent (default 1)")
+	fs.Var(memtierflags.NewCommandKeyPattern(&f.commands), "command-key-pattern", "memtier: key pattern of the --command before it: R, S, G, Z or P (default R)")
 	fs.Float64Var(&f.keyStddev, "key-stddev", 0, "G pattern: standard deviation (default: a sixth of the key range)")
 	fs.Float64Var(&f.keyMedian, "key-median", 0, "G pattern: centre (default: the middle of the key range)")
 	fs.Float64Var(&f.zipfExp, "key-zipf-exp", spec.KeyZipfExp, "Z pattern: exponent, above 0 and below 5")

@@ -11,6 +11,7 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/bench/transport"
+	"github.com/amrbench/amrbench/internal/memtierflags"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -223,9 +224,9 @@ func (f *runFlags) planRequests(fs *pflag.FlagSet, p *runPlan) error {
 	if !fs.Changed("requests") {
 		return nil
 	}
-	total, note, err := totalRequests(f.requests, f.requestsAllKeys, p.cfg.Connections, &p.spec)
+	total, note, err := memtierflags.TotalRequests(f.requests, f.requestsAllKeys, p.cfg.Connections, &p.spec)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	p.cfg.Requests = total
 	if note != "" {

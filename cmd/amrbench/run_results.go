@@ -12,6 +12,7 @@ import (
 
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/internal/k8sjob"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/results/blobstore"
 )
@@ -36,7 +37,7 @@ const resultsFlushDeadline = 15 * time.Second
 func (f *runFlags) planResults(env *environment, p *runPlan) error {
 	raw, flag := f.resultsURL, "--results-url"
 	if raw == "" {
-		raw, flag = env.getenv(envResultURL), envResultURL
+		raw, flag = env.getenv(k8sjob.EnvResultsURL), k8sjob.EnvResultsURL
 	}
 	if raw == "" {
 		return nil

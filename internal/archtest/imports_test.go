@@ -115,6 +115,18 @@ func TestImportRules(t *testing.T) {
 		{"only the command line reaches storage: nothing but cmd imports results/blobstore",
 			func(r string) bool { return !under(r, "cmd") && !under(r, "results/blobstore") },
 			func(d string) bool { return !under(d, "results/blobstore") }},
+		{"internal/k8sjob imports nothing of the project",
+			func(r string) bool { return under(r, "internal/k8sjob") },
+			func(d string) bool { return under(d, "internal/k8sjob") }},
+		{"internal/live imports only bench, workloads, results, report and a leaf",
+			func(r string) bool { return under(r, "internal/live") },
+			func(d string) bool {
+				return under(d, "internal/live") || under(d, "bench") || under(d, "workloads") ||
+					under(d, "results") || under(d, "report") || leaf(d)
+			}},
+		{"internal/memtierflags imports nothing of the project but workloads and a leaf",
+			func(r string) bool { return under(r, "internal/memtierflags") },
+			func(d string) bool { return under(d, "internal/memtierflags") || under(d, "workloads") || leaf(d) }},
 		{"workloads imports nothing of the project but a leaf",
 			func(r string) bool { return under(r, "workloads") },
 			func(d string) bool { return under(d, "workloads") || leaf(d) }},
@@ -185,5 +197,20 @@ func TestNoImportCycles(t *testing.T) {
 	}
 	if len(state) != len(pkgs) {
 		t.Fatalf("visited %d of %d packages", len(state), len(pkgs))
+	}
+}
+
+// TestNoKubernetesInTheBinary asserts that the command's non-test files
+// depend on no Kubernetes module: k8s-job writes its manifest from a
+// template (internal/k8sjob), and k8s.io/api only checks it in tests.
+func TestNoKubernetesInTheBinary(t *testing.T) {
+	p, ok := listPackages(t)["cmd/amrbench"]
+	if !ok {
+		t.Fatal("go list did not find cmd/amrbench")
+	}
+	for _, d := range p.Deps {
+		if strings.HasPrefix(d, "k8s.io/") || strings.HasPrefix(d, "sigs.k8s.io/") {
+			t.Errorf("cmd/amrbench depends on %s", d)
+		}
 	}
 }

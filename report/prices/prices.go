@@ -12,8 +12,10 @@
 // price per hour becomes a monthly one as Azure's calculator makes it:
 // × 730 hours.
 //
-// prices does no I/O of its own beyond the HTTP client it is given: the
-// CLI chooses the URL, caches the answer and reads saved files.
+// Lookup says where a plan's prices come from: a saved answer (a file), the
+// API, whose answer it caches in a file for the next time offline, or that
+// cache when the API cannot be reached. The CLI chooses the URL and the
+// cache's directory.
 package prices
 
 import (

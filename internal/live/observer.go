@@ -1,7 +1,8 @@
-package main
+package live
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -15,19 +16,36 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
-// liveObserver writes every record to the result file as it is finalized
-// and tells the user how the run goes: a live line per interval, notable
+// Options are what an Observer writes to and shows.
+type Options struct {
+	// Stderr is where the lines and bars go; Terminal says it is a
+	// terminal (bars), not a pipe, a file or a CI log (plain lines).
+	Stderr   io.Writer
+	Terminal bool
+	// Header is the run's; Writer the result file the records go to.
+	Header *results.Header
+	Writer *results.Writer
+	// Quiet prints only warnings and unreachable endpoints.
+	Quiet bool
+	// Duration or Requests is what ends the measured window: its length,
+	// or a number of operations (from all segments' connections when the
+	// run is split); zero for neither.
+	Duration time.Duration
+	Requests int64
+}
+
+// Observer writes every record to the result file as it is finalized and
+// tells the user how the run goes: a live line per interval, notable
 // events, and progress bars for the long stages before the measured window.
 // On a terminal, a bar under the live lines also shows how far the measured
 // window has come; elsewhere (a pipe, a file, a CI log) every line is plain,
 // with no carriage returns or escape codes.
-type liveObserver struct {
-	env    *environment
-	header *results.Header
-	writer *results.Writer
-	quiet  bool
-	// bound is what ends the measured window: its length, or a number of
-	// operations (from all segments' connections when the run is split).
+type Observer struct {
+	stderr   io.Writer
+	terminal bool
+	header   *results.Header
+	writer   *results.Writer
+	quiet    bool
 	duration time.Duration
 	requests int64
 
@@ -50,19 +68,24 @@ type liveObserver struct {
 	unreachable []string
 }
 
-var _ bench.Observer = (*liveObserver)(nil)
-var _ bench.Progress = (*liveObserver)(nil)
+var (
+	_ bench.Observer       = (*Observer)(nil)
+	_ bench.Progress       = (*Observer)(nil)
+	_ bench.ServerObserver = (*Observer)(nil)
+)
 
 // connectProgressMin is the number of connections from which opening them is
 // worth a progress display.
 const connectProgressMin = 500
 
-func newLiveObserver(env *environment, h *results.Header, w *results.Writer, quiet bool, duration time.Duration, requests int64) *liveObserver {
-	return &liveObserver{env: env, header: h, writer: w, quiet: quiet, lastDecile: -1, duration: duration, requests: requests}
+// New returns the observer of one run.
+func New(o Options) *Observer {
+	return &Observer{stderr: o.Stderr, terminal: o.Terminal, header: o.Header, writer: o.Writer, quiet: o.Quiet,
+		lastDecile: -1, duration: o.Duration, requests: o.Requests}
 }
 
 // Interval writes the interval, then prints its live line.
-func (o *liveObserver) Interval(iv *results.Interval) error {
+func (o *Observer) Interval(iv *results.Interval) error {
 	if err := o.writer.WriteInterval(iv); err != nil {
 		return err
 	}
@@ -77,7 +100,7 @@ func (o *liveObserver) Interval(iv *results.Interval) error {
 	if len(o.unreachable) > 0 {
 		line += "  UNREACHABLE " + strings.Join(o.unreachable, ", ") + ": reconnecting"
 	}
-	fmt.Fprintln(o.env.stderr, line)
+	fmt.Fprintln(o.stderr, line)
 	if iv.Measured() {
 		for _, cs := range iv.Commands {
 			o.measuredOps += cs.Count
@@ -92,8 +115,8 @@ const runBarScale = time.Millisecond
 
 // drawRunBar shows, on a terminal, how much of the measured window is done.
 // Callers hold o.mu.
-func (o *liveObserver) drawRunBar(iv *results.Interval) {
-	if !o.env.stderrIsTerminal || (o.duration <= 0 && o.requests <= 0) {
+func (o *Observer) drawRunBar(iv *results.Interval) {
+	if !o.terminal || (o.duration <= 0 && o.requests <= 0) {
 		return
 	}
 	var done, total int64
@@ -110,7 +133,7 @@ func (o *liveObserver) drawRunBar(iv *results.Interval) {
 		return
 	}
 	o.runBar = progressbar.NewOptions64(max(total, 1),
-		progressbar.OptionSetWriter(o.env.stderr),
+		progressbar.OptionSetWriter(o.stderr),
 		progressbar.OptionSetDescription(text),
 		progressbar.OptionThrottle(0),
 		progressbar.OptionSetPredictTime(false),
@@ -126,7 +149,7 @@ func (o *liveObserver) drawRunBar(iv *results.Interval) {
 
 // measuredStart returns where interval 0 begins, from an interval of the
 // measured window.
-func (o *liveObserver) measuredStart(iv *results.Interval) time.Time {
+func (o *Observer) measuredStart(iv *results.Interval) time.Time {
 	if !o.header.StartAt.IsZero() {
 		return o.header.StartAt
 	}
@@ -135,7 +158,7 @@ func (o *liveObserver) measuredStart(iv *results.Interval) time.Time {
 
 // clearRunBar removes the run bar from the screen before a line is printed.
 // Callers hold o.mu.
-func (o *liveObserver) clearRunBar() {
+func (o *Observer) clearRunBar() {
 	if o.runBar != nil {
 		_ = o.runBar.Clear()
 		o.runBar = nil
@@ -143,7 +166,7 @@ func (o *liveObserver) clearRunBar() {
 }
 
 // Event writes the event and prints the ones people should see at once.
-func (o *liveObserver) Event(e *results.Event) error {
+func (o *Observer) Event(e *results.Event) error {
 	if err := o.writer.WriteEvent(e); err != nil {
 		return err
 	}
@@ -164,13 +187,13 @@ func (o *liveObserver) Event(e *results.Event) error {
 	}
 	o.endBar()
 	o.clearRunBar()
-	fmt.Fprintf(o.env.stderr, "amrbench: %s: %s\n", e.Kind, e.Detail)
+	fmt.Fprintf(o.stderr, "amrbench: %s: %s\n", e.Kind, e.Detail)
 	return nil
 }
 
 // Progress draws a progress bar on a terminal, and a line per tenth
 // otherwise.
-func (o *liveObserver) Progress(stage string, done, total int64) {
+func (o *Observer) Progress(stage string, done, total int64) {
 	if o.quiet || total <= 0 || (stage == bench.StageConnect && total < connectProgressMin) {
 		return
 	}
@@ -187,22 +210,22 @@ func (o *liveObserver) Progress(stage string, done, total int64) {
 			o.stageDone = true
 			took := time.Since(o.stageStart)
 			done := map[string]string{bench.StageConnect: "opened %s connections in %s", bench.StagePreload: "preloaded %s keys in %s, before the measured run"}[stage]
-			fmt.Fprintf(o.env.stderr, "amrbench: "+done+"\n", units.FormatWhole(float64(total)), fmt.Sprintf("%.1f s", took.Seconds()))
+			fmt.Fprintf(o.stderr, "amrbench: "+done+"\n", units.FormatWhole(float64(total)), fmt.Sprintf("%.1f s", took.Seconds()))
 		}
 		return
 	}
-	if !o.env.stderrIsTerminal {
+	if !o.terminal {
 		// A line per tenth, for a stage long enough to wait for.
 		decile := done * 10 / total
 		if decile > o.lastDecile && time.Since(o.stageStart) >= plainProgressAfter {
 			o.lastDecile = decile
-			fmt.Fprintf(o.env.stderr, "amrbench: %s: %s of %s (%d%%)\n", title, units.FormatWhole(float64(done)), units.FormatWhole(float64(total)), decile*10)
+			fmt.Fprintf(o.stderr, "amrbench: %s: %s of %s (%d%%)\n", title, units.FormatWhole(float64(done)), units.FormatWhole(float64(total)), decile*10)
 		}
 		return
 	}
 	if o.bar == nil {
 		o.bar = progressbar.NewOptions64(total,
-			progressbar.OptionSetWriter(o.env.stderr),
+			progressbar.OptionSetWriter(o.stderr),
 			progressbar.OptionSetDescription(title),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
@@ -220,15 +243,20 @@ func (o *liveObserver) Progress(stage string, done, total int64) {
 const plainProgressAfter = 2 * time.Second
 
 // endBar removes a progress bar from the screen. Callers hold o.mu.
-func (o *liveObserver) endBar() {
+func (o *Observer) endBar() {
 	if o.bar != nil {
 		_ = o.bar.Finish()
 		o.bar = nil
 	}
 }
 
-// finish clears any progress bar left on the screen.
-func (o *liveObserver) finish() {
+// ServerInterval writes the servers' record of an interval.
+func (o *Observer) ServerInterval(s *results.ServerInterval) error {
+	return o.writer.WriteServer(s)
+}
+
+// Finish clears any progress bar left on the screen.
+func (o *Observer) Finish() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.endBar()
