@@ -1,4 +1,4 @@
-package report
+package compare
 
 import (
 	"bytes"
@@ -264,24 +264,5 @@ func TestComparisonRenderings(t *testing.T) {
 	}
 	if got := strings.Join(records[2][:9], ","); got != "ops_per_sec,ops/s,ops/s,B,after,after.jsonl,1500,50,yes" {
 		t.Errorf("CSV ops/s of B: %s", got)
-	}
-}
-
-func TestShardSpread(t *testing.T) {
-	shards := map[string]*results.ShardSummary{
-		"10.0.0.1:8501":       {Count: 300},
-		"10.0.0.2:8502":       {Count: 100},
-		"10.0.0.3:8503":       {Count: 200},
-		results.UnroutedShard: {Count: 7},
-	}
-	sp, ok := ShardSpread(shards)
-	if !ok || sp.Busiest != "10.0.0.1:8501" || sp.Idlest != "10.0.0.2:8502" || sp.Ratio != 3 || sp.Shards != 3 {
-		t.Fatalf("spread %+v", sp)
-	}
-	if _, ok := ShardSpread(map[string]*results.ShardSummary{"a:1": {Count: 5}}); ok {
-		t.Fatal("a spread of one shard")
-	}
-	if got := describeSpread(map[string]*results.ShardSummary{"a:1": {Count: 5}, "b:2": {}}); !strings.Contains(got, "b:2 none") {
-		t.Fatalf("idle shard: %q", got)
 	}
 }
