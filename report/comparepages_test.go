@@ -14,7 +14,7 @@ import (
 // logarithmic latency, the browser) open a comparison's page too.
 func init() {
 	report.SetComparisonRenderer(func(w io.Writer, runs []results.NamedRun, format string) error {
-		c, err := compare.Compare(runs, compare.CompareOptions{})
+		c, err := compare.Compare(runs, compare.Options{})
 		if err != nil {
 			return err
 		}

@@ -91,7 +91,7 @@ func compareCommand(_ context.Context, env *environment, args []string) error {
 		}
 		runs = append(runs, results.NamedRun{Name: path, Run: run})
 	}
-	c, err := compare.Compare(runs, compare.CompareOptions{Command: strings.ToUpper(*command), Percentiles: percentiles, MaxErrorRate: &maxErrorRate})
+	c, err := compare.Compare(runs, compare.Options{Command: strings.ToUpper(*command), Percentiles: percentiles, MaxErrorRate: &maxErrorRate})
 	if err != nil {
 		return usageError{err}
 	}

@@ -224,8 +224,8 @@ type Cell struct {
 	N            int
 }
 
-// CompareOptions chooses what a comparison shows.
-type CompareOptions struct {
+// Options chooses what a comparison shows.
+type Options struct {
 	// Command is the one command compared (SET, GET or ALL); empty means
 	// every command the runs measured, each in its block, and ALL.
 	Command string
@@ -239,7 +239,7 @@ type CompareOptions struct {
 }
 
 // Compare computes the comparison of runs (at least two) against the first.
-func Compare(runs []results.NamedRun, opts CompareOptions) (*Comparison, error) {
+func Compare(runs []results.NamedRun, opts Options) (*Comparison, error) {
 	if len(runs) < 2 {
 		return nil, errors.New("compare needs at least two runs")
 	}

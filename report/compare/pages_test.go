@@ -17,7 +17,7 @@ func TestCompareHasServerRows(t *testing.T) {
 		s.MainThreadCPUPercent = ptr(48.0)
 		s.UsedMemory = ptr(int64(128 << 20))
 	}
-	c, err := Compare([]results.NamedRun{{Name: "hot", Run: a}, {Name: "cool", Run: b}}, CompareOptions{})
+	c, err := Compare([]results.NamedRun{{Name: "hot", Run: a}, {Name: "cool", Run: b}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestCompareHasServerRows(t *testing.T) {
 
 	// Runs without server records have no such rows.
 	a.Server, b.Server = nil, nil
-	c, err = Compare([]results.NamedRun{{Name: "hot", Run: a}, {Name: "cool", Run: b}}, CompareOptions{})
+	c, err = Compare([]results.NamedRun{{Name: "hot", Run: a}, {Name: "cool", Run: b}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestUnverifiedTLSIsNoted(t *testing.T) {
 	unverified.Header.Target.TLS, unverified.Header.Target.TLSUnverified = true, true
 	unverified.Header.RunID += "-unverified"
 
-	c, err := Compare([]results.NamedRun{{Name: "verified", Run: verified}, {Name: "unverified", Run: unverified}}, CompareOptions{})
+	c, err := Compare([]results.NamedRun{{Name: "verified", Run: verified}, {Name: "unverified", Run: unverified}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
