@@ -210,7 +210,7 @@ func timeCaption(text string, tc *timeCharts) string {
 
 // chartList collects a page's charts.
 type chartList struct {
-	charts []htmlChart
+	charts []PageChart
 }
 
 // svgChart is a chart of package chart: a Chart or Rows.
@@ -227,7 +227,7 @@ func (l *chartList) add(id, title, caption string, c svgChart) error {
 		return err
 	}
 	// The chart package escapes every text it writes into the SVG.
-	l.charts = append(l.charts, htmlChart{ID: id, Title: title, Caption: caption, SVG: template.HTML(svg)})
+	l.charts = append(l.charts, PageChart{ID: id, Title: title, Caption: caption, SVG: template.HTML(svg)})
 	return nil
 }
 
@@ -258,7 +258,7 @@ func objectiveColor(o results.Objective) string {
 }
 
 // runCharts draws a run's charts.
-func runCharts(run *results.Run, s *results.Summary) ([]htmlChart, error) {
+func runCharts(run *results.Run, s *results.Summary) ([]PageChart, error) {
 	h := run.Header
 	kind := latencyKinds(h)[0]
 	var page chartList

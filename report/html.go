@@ -4,7 +4,6 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -44,13 +43,13 @@ type HTMLOptions struct {
 // htmlPage is what the template renders.
 type htmlPage struct {
 	Title, Heading, Subtitle string
-	Facts                    []htmlFact
+	Facts                    []PageFact
 	Tables                   []htmlTable
 	Notes                    []string
 	// ErrorSamples and Warnings are the run's error messages and warnings,
 	// one line each.
 	ErrorSamples, Warnings []string
-	Charts                 []htmlChart
+	Charts                 []PageChart
 	Events                 []htmlEvent
 	EventsNote             string
 	EventSources           bool // some events name the run they came from
@@ -63,7 +62,8 @@ type htmlPage struct {
 	ChartStyle template.CSS
 }
 
-type htmlFact struct {
+// PageFact is one fact at the top of a Page: a name and its lines.
+type PageFact struct {
 	Name  string
 	Lines []string
 }
@@ -78,7 +78,9 @@ type htmlTable struct {
 
 type htmlCell struct{ Text, Class string }
 
-type htmlChart struct {
+// PageChart is one chart of a Page, already drawn (OverlayCharts): its
+// element id, title, caption and inline SVG.
+type PageChart struct {
 	ID, Title, Caption string
 	SVG                template.HTML
 }
@@ -118,14 +120,14 @@ func toHTMLTable(t *Table) htmlTable {
 	return out
 }
 
-func toHTMLFacts(facts []fact) []htmlFact {
-	var out []htmlFact
+func toHTMLFacts(facts []fact) []PageFact {
+	var out []PageFact
 	for _, f := range facts {
 		if f.name == "" && len(out) > 0 {
 			out[len(out)-1].Lines = append(out[len(out)-1].Lines, f.text)
 			continue
 		}
-		out = append(out, htmlFact{Name: f.name, Lines: []string{f.text}})
+		out = append(out, PageFact{Name: f.name, Lines: []string{f.text}})
 	}
 	return out
 }
@@ -169,7 +171,7 @@ func WriteHTML(w io.Writer, run *results.Run, s *results.Summary, opts HTMLOptio
 		Footer: fmt.Sprintf("Rendered by %s from a result file of schema %s written by %s %s%s. Every number and chart on this page is computed from the file's intervals.",
 			generator(h, opts), results.Schema, h.Tool.Name, h.Tool.Version, commitText(h.Tool.Commit)),
 	}
-	page.Facts = append(page.Facts, htmlFact{Name: "Run", Lines: []string{describeRun(h)}})
+	page.Facts = append(page.Facts, PageFact{Name: "Run", Lines: []string{DescribeRun(h)}})
 	for _, t := range SummaryTables(run, s, opts.Percentiles) {
 		page.Tables = append(page.Tables, toHTMLTable(t))
 	}
@@ -213,7 +215,9 @@ func commitText(c string) string {
 	return " (commit " + c + ")"
 }
 
-func describeRun(h *results.Header) string {
+// DescribeRun says in a line which run a header is: its id, start, host,
+// interval, seed, measured window (--start-at) and clock offset.
+func DescribeRun(h *results.Header) string {
 	parts := []string{"id " + h.RunID, "started " + h.Start.UTC().Format(time.RFC3339), "host " + h.Host,
 		fmt.Sprintf("%g s intervals", h.IntervalS), fmt.Sprintf("seed %d", h.Seed)}
 	if !h.StartAt.IsZero() {
@@ -262,45 +266,6 @@ func htmlEvents(run *results.Run) ([]htmlEvent, string) {
 	return out, ""
 }
 
-// ComparisonTable returns a comparison's metrics as a Table: a row per
-// command and metric, a column per run and, after each run but the first,
-// its difference from the first, marked when it is within the runs' noise.
-// Latencies are in milliseconds for people and microseconds for scripts.
-func ComparisonTable(c *Comparison) *Table {
-	t := &Table{Title: fmt.Sprintf("%s: differences are against %s, in percent of its value.", upperFirst(commandsTitle(c)), c.Runs[0].Letter)}
-	t.Columns = append(t.Columns, Column{Name: "COMMAND", Key: "command", Align: AlignLeft})
-	for i, name := range comparisonColumns(c) {
-		col := Column{Name: name, Key: name}
-		if i == 0 {
-			col.Align, col.Key = AlignLeft, "metric"
-		}
-		t.Columns = append(t.Columns, col)
-	}
-	for _, row := range c.Rows {
-		texts := comparisonCells(c, row)
-		cells := []TableCell{TextCell(row.Command), NumberCell(texts[0], row.Key)}
-		k := 1
-		for i, cell := range row.Cells {
-			value := ""
-			if cell.Known {
-				value = strconv.FormatFloat(cell.Value, 'f', -1, 64)
-			}
-			cells = append(cells, NumberCell(texts[k], value))
-			k++
-			if i > 0 {
-				diff := ""
-				if cell.DiffKnown {
-					diff = strconv.FormatFloat(cell.DiffPct, 'f', -1, 64)
-				}
-				cells = append(cells, NumberCell(texts[k], diff))
-				k++
-			}
-		}
-		t.AddRow(cells...)
-	}
-	return t
-}
-
 func upperFirst(s string) string {
 	if s == "" {
 		return s
@@ -327,55 +292,31 @@ func onlyCommand(run *results.Run, command string) *results.Run {
 	return &out
 }
 
-// WriteComparisonHTML writes a comparison as one self-contained HTML page:
-// what each run measured, the comparison's table with the noise test, the
-// runs' percentile spectra on one chart, and their throughput and p99 over
-// time.
-func WriteComparisonHTML(w io.Writer, c *Comparison) error {
-	if len(c.Runs) == 0 || len(c.runs) != len(c.Runs) {
-		return errors.New("compare: the comparison holds no runs to draw")
-	}
-	var names []string
-	for _, r := range c.Runs {
-		names = append(names, r.Letter+" "+r.Name)
-	}
-	page := &htmlPage{
-		Title:    "amrbench compare: " + strings.Join(names, " vs "),
-		Heading:  strings.Join(names, " vs "),
-		Subtitle: fmt.Sprintf("%d runs compared, %s", len(c.Runs), commandsTitle(c)),
-		Footer: fmt.Sprintf("Rendered by %s from %d result files of schema %s. Every number and chart on this page is computed from the files' intervals.",
-			generator(c.Runs[0].Header, HTMLOptions{}), len(c.Runs), results.Schema),
-	}
-	for _, r := range c.Runs {
-		page.Facts = append(page.Facts, htmlFact{Name: r.Letter + " " + r.Name, Lines: []string{r.Describe(), r.Header.WorkloadText, r.Source, describeRun(r.Header)}})
-	}
-	page.Notes = append(page.Notes, conditionLines(c)...)
-	for _, lines := range [][]string{comparedWarningLines(c), notComparableLines(c)} {
-		for _, line := range lines {
-			page.Notes = append(page.Notes, itemText(line))
-		}
-	}
-	if c.SLO != nil {
-		page.Notes = append(page.Notes, sloTitle(c.SLO))
-		for i, e := range c.SLO.Entries {
-			page.Notes = append(page.Notes, c.Runs[i].Letter+": "+e.Text+sloDiffText(c, i))
-		}
-	}
-	if c.SearchesOnly {
-		page.Notes = append(page.Notes, searchesOnlyText)
-	} else {
-		page.Tables = append(page.Tables, toHTMLTable(ComparisonTable(c)))
-		if note := strings.TrimSpace(latencyNote(c)); note != "" {
-			page.Notes = append(page.Notes, note)
-		}
-		page.Notes = append(page.Notes, legend(c))
-	}
-	page.Notes = append(page.Notes, c.Notes...)
+// Page is what a page of the report's look holds besides its style, script
+// and security policy, which WritePage adds: a comparison's page (package
+// report/compare) fills one.
+type Page struct {
+	Title, Heading, Subtitle string
+	Facts                    []PageFact
+	Tables                   []*Table
+	Notes                    []string
+	Charts                   []PageChart
+	Footer                   string
+}
 
-	charts, err := comparisonCharts(c)
-	if err != nil {
-		return err
+// WritePage writes p as one self-contained HTML page, laid out and styled
+// as a run's page (WriteHTML).
+func WritePage(w io.Writer, p *Page) error {
+	page := &htmlPage{
+		Title: p.Title, Heading: p.Heading, Subtitle: p.Subtitle,
+		Facts: p.Facts, Notes: p.Notes, Charts: p.Charts, Footer: p.Footer,
 	}
-	page.Charts = charts
+	for _, t := range p.Tables {
+		page.Tables = append(page.Tables, toHTMLTable(t))
+	}
 	return renderPage(w, page)
 }
+
+// Generator names the tool that wrote a run (from its header), as a page's
+// footer does: "amrbench v1.2.0".
+func Generator(h *results.Header) string { return generator(h, HTMLOptions{}) }

@@ -38,12 +38,8 @@ func renderCompare(t *testing.T, fixtures ...string) []byte {
 		run, _ := readFixture(t, f)
 		runs = append(runs, results.NamedRun{Name: filepath.Join("testdata", f), Run: run})
 	}
-	c, err := Compare(runs, CompareOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var buf bytes.Buffer
-	if err := ComparisonWriters["html"](&buf, c); err != nil {
+	if err := renderComparison(&buf, runs, "html"); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()

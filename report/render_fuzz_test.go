@@ -48,14 +48,11 @@ func FuzzRender(f *testing.F) {
 				return WritePercentiles(w, totals[results.AllCommands].Response)
 			},
 			"compare": func(w io.Writer) error {
-				c, err := Compare([]results.NamedRun{{Name: "a", Run: run}, {Name: "b", Run: run}}, CompareOptions{})
-				if err != nil {
+				runs := []results.NamedRun{{Name: "a", Run: run}, {Name: "b", Run: run}}
+				if err := renderComparison(w, runs, "text"); err != nil {
 					return err
 				}
-				if err := WriteComparisonText(w, c); err != nil {
-					return err
-				}
-				return WriteComparisonHTML(w, c)
+				return renderComparison(w, runs, "html")
 			},
 		} {
 			_ = render(io.Discard) // an error is an answer; a panic is the bug

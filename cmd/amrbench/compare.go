@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/amrbench/amrbench/internal/units"
-	"github.com/amrbench/amrbench/report"
+	"github.com/amrbench/amrbench/report/compare"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -63,7 +63,7 @@ func compareCommand(_ context.Context, env *environment, args []string) error {
 	if flags.NArg() < 2 {
 		return usagef("give at least two result files or run directories to compare (got %d)", flags.NArg())
 	}
-	write, ok := report.ComparisonWriters[*format]
+	write, ok := compare.ComparisonWriters[*format]
 	if !ok {
 		return usagef("--format %q: use %s", *format, strings.Join(comparisonFormats(), ", "))
 	}
@@ -91,7 +91,7 @@ func compareCommand(_ context.Context, env *environment, args []string) error {
 		}
 		runs = append(runs, results.NamedRun{Name: path, Run: run})
 	}
-	c, err := report.Compare(runs, report.CompareOptions{Command: strings.ToUpper(*command), Percentiles: percentiles, MaxErrorRate: &maxErrorRate})
+	c, err := compare.Compare(runs, compare.Options{Command: strings.ToUpper(*command), Percentiles: percentiles, MaxErrorRate: &maxErrorRate})
 	if err != nil {
 		return usageError{err}
 	}
@@ -117,7 +117,7 @@ func resultFileKey(path string) string {
 
 func comparisonFormats() []string {
 	var names []string
-	for name := range report.ComparisonWriters {
+	for name := range compare.ComparisonWriters {
 		names = append(names, name)
 	}
 	sort.Strings(names)

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/amrbench/amrbench/report"
+	"github.com/amrbench/amrbench/report/memtier"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -223,13 +224,13 @@ func writeHDRFiles(prefix, hlogPath string, run *results.Run) ([]string, error) 
 // writeMemtierJSON writes --json-out-file: the runs of one test in
 // memtier_benchmark's JSON layout.
 func writeMemtierJSON(path string, runs []*results.Run, out outputPlan) error {
-	opts := report.MemtierOptions{
+	opts := memtier.Options{
 		Percentiles:   out.percentiles,
 		AllRuns:       out.printAllRuns,
 		HideHistogram: out.hideHistogram,
 		Interrupted:   out.interrupted,
 	}
-	if err := writeNewFile(path, func(w io.Writer) error { return report.WriteMemtierJSON(w, runs, opts) }); err != nil {
+	if err := writeNewFile(path, func(w io.Writer) error { return memtier.WriteJSON(w, runs, opts) }); err != nil {
 		return fmt.Errorf("--json-out-file: %w", err)
 	}
 	return nil

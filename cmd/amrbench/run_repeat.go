@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/amrbench/amrbench/report"
+	"github.com/amrbench/amrbench/report/memtier"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -80,11 +80,11 @@ func summarizeRuns(env *environment, p *runPlan, base string, dirs []string, int
 	}
 	if len(runs) > 1 {
 		fmt.Fprintln(env.stdout)
-		if err := report.WriteRuns(env.stdout, runs, names, p.out.percentiles); err != nil {
+		if err := memtier.WriteRuns(env.stdout, runs, names, p.out.percentiles); err != nil {
 			return err
 		}
 		path := filepath.Join(base, "runs.txt")
-		if err := writeNewFile(path, func(w io.Writer) error { return report.WriteRuns(w, runs, names, p.out.percentiles) }); err != nil {
+		if err := writeNewFile(path, func(w io.Writer) error { return memtier.WriteRuns(w, runs, names, p.out.percentiles) }); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.stderr, "amrbench: wrote %s\n", path)

@@ -1,4 +1,4 @@
-package report
+package memtier
 
 import (
 	"bytes"
@@ -13,27 +13,15 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
-// memtier_benchmark's --json-out-file layout, so that scripts written for
-// memtier read amrbench's results unchanged: "configuration" and "run
-// information", then "ALL STATS" for one run, or "BEST RUN RESULTS", "WORST
-// RUN RESULTS" and "AGGREGATED AVERAGE RESULTS (N runs)" for several
-// (--run-count), each with "Runtime", a section per command ("Sets", "Gets",
-// "Waits" for the SET/GET mix; "Hsets" for HSET, as memtier names arbitrary
-// commands), "Totals", and the latency distribution per command ("SET":
-// [{"<=msec", "percent"}, ...]). Field names, their order and the number
-// formats are memtier's (run_stats.cpp, JSON_handler.cpp). Latencies are in
-// milliseconds and are amrbench's response times: in a closed loop what
-// memtier measures; in an open loop counted from each operation's due time.
-
-// DefaultMemtierPercentiles are memtier's default --print-percentiles.
-var DefaultMemtierPercentiles = []float64{50, 99, 99.9}
+// DefaultPercentiles are memtier's default --print-percentiles.
+var DefaultPercentiles = []float64{50, 99, 99.9}
 
 // memtierTicksPerHalfDistance is memtier's LATENCY_HDR_GRANULARITY, the
 // resolution of its latency distribution.
 const memtierTicksPerHalfDistance = 10
 
-// MemtierOptions chooses what WriteMemtierJSON writes.
-type MemtierOptions struct {
+// Options chooses what WriteJSON writes.
+type Options struct {
 	// Percentiles are the "Percentile Latencies"; nil: memtier's defaults.
 	Percentiles []float64
 	// AllRuns adds a "RUN #i RESULTS" section per run (memtier's
@@ -46,14 +34,14 @@ type MemtierOptions struct {
 	Interrupted bool
 }
 
-// WriteMemtierJSON writes runs, the repetitions of one test, in
+// WriteJSON writes runs, the repetitions of one test, in
 // memtier_benchmark's JSON layout.
-func WriteMemtierJSON(w io.Writer, runs []*results.Run, opts MemtierOptions) error {
+func WriteJSON(w io.Writer, runs []*results.Run, opts Options) error {
 	if len(runs) == 0 {
 		return fmt.Errorf("memtier JSON: no run")
 	}
 	if len(opts.Percentiles) == 0 {
-		opts.Percentiles = DefaultMemtierPercentiles
+		opts.Percentiles = DefaultPercentiles
 	}
 	figs := make([]*memtierFigures, len(runs))
 	for i, run := range runs {
@@ -311,7 +299,7 @@ func memtierSectionName(command string) string {
 }
 
 // section is one of memtier's results sections.
-func (f *memtierFigures) section(names []string, opts MemtierOptions) jsonObject {
+func (f *memtierFigures) section(names []string, opts Options) jsonObject {
 	interrupted := "false"
 	if f.interrupted {
 		interrupted = "true"

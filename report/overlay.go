@@ -9,25 +9,39 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
-// comparisonCharts draws the runs of a comparison on shared axes: their
-// percentile spectra, their steps' p99 against achieved rate when any ran a
-// staircase or search, and their throughput and p99 over time, each run
-// from the start of its measured window.
-func comparisonCharts(c *Comparison) ([]htmlChart, error) {
+// OverlayRun is one run drawn on the shared axes of OverlayCharts.
+type OverlayRun struct {
+	// Letter is the run's short name ("A", "B", ...) and the key of its
+	// series; Name its label.
+	Letter, Name string
+	// Source is the file or directory the run was read from, named in
+	// errors.
+	Source string
+	// Header says which latency the run reports first.
+	Header *results.Header
+	// Run is the run itself.
+	Run *results.Run
+}
+
+// OverlayCharts draws runs on shared axes: their percentile spectra, their
+// steps' p99 against achieved rate when any ran a staircase or search, and
+// their throughput and p99 over time, each run from the start of its
+// measured window. command limits the charts to one command; empty or ALL:
+// all commands. The charts go into a Page (WritePage).
+func OverlayCharts(runs []OverlayRun, command string) ([]PageChart, error) {
 	what := "all commands"
-	if c.Command != "" && c.Command != results.AllCommands {
-		what = c.Command
+	if command != "" && command != results.AllCommands {
+		what = command
 	}
 	var spectra, tput, p99, stepSeries []chart.Series
 	var rates []float64
 	var objectives []string
 	end := 0.0
-	for i, nr := range c.runs {
-		r := c.Runs[i]
+	for i, r := range runs {
 		name := r.Letter + " " + r.Name
 		color := palette[i%len(palette)]
 		kind := latencyKinds(r.Header)[0]
-		run := onlyCommand(nr.Run, c.Command)
+		run := onlyCommand(r.Run, command)
 		totals, _, err := results.Totals(run.Intervals)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", r.Source, err)

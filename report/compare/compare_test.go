@@ -1,4 +1,4 @@
-package report
+package compare
 
 import (
 	"bytes"
@@ -67,7 +67,7 @@ func TestCompareVerdicts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Compare([]results.NamedRun{{Name: "a", Run: syntheticRun("a", steady, 100, 0)}, {Name: "b", Run: syntheticRun("b", tt.b, 100, 0)}}, CompareOptions{})
+			c, err := Compare([]results.NamedRun{{Name: "a", Run: syntheticRun("a", steady, 100, 0)}, {Name: "b", Run: syntheticRun("b", tt.b, 100, 0)}}, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,7 +87,7 @@ func TestCompareValues(t *testing.T) {
 	b := syntheticRun("same", []int64{2000, 2000, 2000, 2000}, 100, 0)
 	b.Header.RunID = "run-other" // two runs of one label
 	b.Header.Target = results.Target{Endpoint: "10.0.0.1:10000", ClusterPolicy: "oss", Shards: 3, VCPUs: 8, SKU: "B20", Tier: "Balanced"}
-	c, err := Compare([]results.NamedRun{{Name: "x/a/result.jsonl", Run: a}, {Name: "x/b/result.jsonl", Run: b}}, CompareOptions{Command: "GET"})
+	c, err := Compare([]results.NamedRun{{Name: "x/a/result.jsonl", Run: a}, {Name: "x/b/result.jsonl", Run: b}}, Options{Command: "GET"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,10 +135,10 @@ func TestCompareValues(t *testing.T) {
 			t.Errorf("%s: verdict %v, want %v", tt.key, cb.Verdict, tt.wantVerdit)
 		}
 	}
-	if _, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, CompareOptions{Command: "SET"}); err == nil || !strings.Contains(err.Error(), "no SET operations") {
+	if _, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, Options{Command: "SET"}); err == nil || !strings.Contains(err.Error(), "no SET operations") {
 		t.Fatalf("comparing a command neither run has: %v", err)
 	}
-	if _, err := Compare([]results.NamedRun{{Name: "a", Run: a}}, CompareOptions{}); err == nil {
+	if _, err := Compare([]results.NamedRun{{Name: "a", Run: a}}, Options{}); err == nil {
 		t.Fatal("one run compared")
 	}
 }
@@ -175,7 +175,7 @@ func TestCompareErrorsPerSecond(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := syntheticRun("a", steady(tt.aLen), 100, tt.aErrs)
 			b := syntheticRun("b", steady(tt.bLen), 100, tt.bErrs)
-			c, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, CompareOptions{})
+			c, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -233,7 +233,7 @@ func TestTCritical(t *testing.T) {
 func TestComparisonRenderings(t *testing.T) {
 	a := syntheticRun("before", []int64{1000, 1010, 990, 1000}, 250, 0)
 	b := syntheticRun("after", []int64{1500, 1490, 1510, 1500}, 125, 0)
-	c, err := Compare([]results.NamedRun{{Name: "before.jsonl", Run: a}, {Name: "after.jsonl", Run: b}}, CompareOptions{})
+	c, err := Compare([]results.NamedRun{{Name: "before.jsonl", Run: a}, {Name: "after.jsonl", Run: b}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,24 +264,5 @@ func TestComparisonRenderings(t *testing.T) {
 	}
 	if got := strings.Join(records[2][:9], ","); got != "ops_per_sec,ops/s,ops/s,B,after,after.jsonl,1500,50,yes" {
 		t.Errorf("CSV ops/s of B: %s", got)
-	}
-}
-
-func TestShardSpread(t *testing.T) {
-	shards := map[string]*results.ShardSummary{
-		"10.0.0.1:8501":       {Count: 300},
-		"10.0.0.2:8502":       {Count: 100},
-		"10.0.0.3:8503":       {Count: 200},
-		results.UnroutedShard: {Count: 7},
-	}
-	sp, ok := ShardSpread(shards)
-	if !ok || sp.Busiest != "10.0.0.1:8501" || sp.Idlest != "10.0.0.2:8502" || sp.Ratio != 3 || sp.Shards != 3 {
-		t.Fatalf("spread %+v", sp)
-	}
-	if _, ok := ShardSpread(map[string]*results.ShardSummary{"a:1": {Count: 5}}); ok {
-		t.Fatal("a spread of one shard")
-	}
-	if got := describeSpread(map[string]*results.ShardSummary{"a:1": {Count: 5}, "b:2": {}}); !strings.Contains(got, "b:2 none") {
-		t.Fatalf("idle shard: %q", got)
 	}
 }

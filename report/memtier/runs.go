@@ -1,4 +1,4 @@
-package report
+package memtier
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/amrbench/amrbench/internal/units"
+	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -15,22 +16,22 @@ import (
 // and the worst marked, and a last row for all the runs together, its rate
 // the runs' average and its percentiles those of every operation of every
 // run (their histograms added). names name the runs (their directories).
-func RunsTable(runs []*results.Run, names []string, percentiles []float64) (*Table, error) {
+func RunsTable(runs []*results.Run, names []string, percentiles []float64) (*report.Table, error) {
 	if len(percentiles) == 0 {
-		percentiles = DefaultMemtierPercentiles
+		percentiles = DefaultPercentiles
 	}
-	t := &Table{
+	t := &report.Table{
 		Title:   fmt.Sprintf("%d runs of the same test: successful operations per second, response time in ms", len(runs)),
-		Columns: []Column{{Name: "run", Align: AlignLeft}, {Name: "ops/s", Key: "ops_per_sec"}},
+		Columns: []report.Column{{Name: "run", Align: report.AlignLeft}, {Name: "ops/s", Key: "ops_per_sec"}},
 	}
 	for _, p := range percentiles {
 		name := "p" + strconv.FormatFloat(p, 'f', -1, 64)
-		t.Columns = append(t.Columns, Column{Name: name, Key: name + "_ms"})
+		t.Columns = append(t.Columns, report.Column{Name: name, Key: name + "_ms"})
 	}
-	t.Columns = append(t.Columns, Column{Name: "errors", Key: "errors"}, Column{Name: "", Key: "mark", Align: AlignLeft})
+	t.Columns = append(t.Columns, report.Column{Name: "errors", Key: "errors"}, report.Column{Name: "", Key: "mark", Align: report.AlignLeft})
 	all := results.NewCommandStats()
 	rates := make([]float64, len(runs))
-	rows := make([][]TableCell, len(runs))
+	rows := make([][]report.TableCell, len(runs))
 	for i, run := range runs {
 		totals, span, err := results.Totals(run.Intervals)
 		if err != nil {
@@ -51,9 +52,9 @@ func RunsTable(runs []*results.Run, names []string, percentiles []float64) (*Tab
 	for i, r := range rows {
 		switch {
 		case len(runs) > 1 && i == best:
-			r = append(r, TextCell("best"))
+			r = append(r, report.TextCell("best"))
 		case len(runs) > 1 && i == worst:
-			r = append(r, TextCell("worst"))
+			r = append(r, report.TextCell("worst"))
 		}
 		t.AddRow(r...)
 	}
@@ -61,18 +62,18 @@ func RunsTable(runs []*results.Run, names []string, percentiles []float64) (*Tab
 	for _, r := range rates {
 		sum += r
 	}
-	t.AddRow(append(runsRow("all", sum/float64(len(runs)), all, percentiles), TextCell("average"))...)
+	t.AddRow(append(runsRow("all", sum/float64(len(runs)), all, percentiles), report.TextCell("average"))...)
 	return t, nil
 }
 
-func runsRow(name string, opsPerSec float64, cs *results.CommandStats, percentiles []float64) []TableCell {
-	row := []TableCell{TextCell(name), NumberCell(units.FormatThroughput(opsPerSec), strconv.FormatFloat(opsPerSec, 'f', 1, 64))}
+func runsRow(name string, opsPerSec float64, cs *results.CommandStats, percentiles []float64) []report.TableCell {
+	row := []report.TableCell{report.TextCell(name), report.NumberCell(units.FormatThroughput(opsPerSec), strconv.FormatFloat(opsPerSec, 'f', 1, 64))}
 	for _, p := range percentiles {
 		ms := msAt(cs.Response, p)
-		row = append(row, NumberCell(units.FormatMillis(1000*ms), strconv.FormatFloat(ms, 'f', 3, 64)))
+		row = append(row, report.NumberCell(units.FormatMillis(1000*ms), strconv.FormatFloat(ms, 'f', 3, 64)))
 	}
 	errs := cs.ErrorCount()
-	return append(row, NumberCell(units.FormatWhole(float64(errs)), strconv.FormatInt(errs, 10)))
+	return append(row, report.NumberCell(units.FormatWhole(float64(errs)), strconv.FormatInt(errs, 10)))
 }
 
 // WriteRuns writes RunsTable as aligned text.

@@ -1,4 +1,4 @@
-package report
+package compare
 
 import (
 	"bytes"
@@ -40,7 +40,7 @@ func mixedRun(label string, intervals int, sets, gets, errs int64, latencyUs int
 func TestCompareRowsPerCommand(t *testing.T) {
 	a := mixedRun("a", 4, 100, 1000, 0, 200)
 	b := mixedRun("b", 4, 150, 1500, 0, 100)
-	c, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, CompareOptions{})
+	c, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestCompareRowsPerCommand(t *testing.T) {
 
 	// An open loop among them: both latencies, for every run.
 	b.Header.Mode, b.Header.TargetRate = results.ModeOpen, 1650
-	c, err = Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, CompareOptions{Command: "GET"})
+	c, err = Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, Options{Command: "GET"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestCompareErrorThreshold(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := mixedRun("a", 4, 100, 1000, 0, 200)
 			b := mixedRun("b", 4, 100, 1000, tt.errs, 200)
-			c, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, CompareOptions{MaxErrorRate: tt.threshold})
+			c, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, Options{MaxErrorRate: tt.threshold})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,7 +153,7 @@ func TestCompareErrorThreshold(t *testing.T) {
 func TestComparePolicyMismatch(t *testing.T) {
 	oss, _ := readFixture(t, "cluster.jsonl")
 	given, _ := readFixture(t, "mismatch.jsonl")
-	c, err := Compare([]results.NamedRun{{Name: "oss", Run: oss}, {Name: "given", Run: given}}, CompareOptions{})
+	c, err := Compare([]results.NamedRun{{Name: "oss", Run: oss}, {Name: "given", Run: given}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestComparePolicyMismatch(t *testing.T) {
 	// A file written before warnings had codes: the MOVED errors of a
 	// policy given by hand say it.
 	given.Summary.Warnings, given.Events = nil, nil
-	c, err = Compare([]results.NamedRun{{Name: "oss", Run: oss}, {Name: "given", Run: given}}, CompareOptions{MaxErrorRate: new(float64(1))})
+	c, err = Compare([]results.NamedRun{{Name: "oss", Run: oss}, {Name: "given", Run: given}}, Options{MaxErrorRate: new(float64(1))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func condition(t *testing.T, c *Comparison, name string) Condition {
 func TestCompareConditions(t *testing.T) {
 	a := mixedRun("a", 4, 100, 1000, 0, 200)
 	b := mixedRun("b", 4, 100, 1000, 0, 200)
-	c, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, CompareOptions{})
+	c, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestCompareConditions(t *testing.T) {
 	b.Header.Config = json.RawMessage(`{"target":{"tls":{"enabled":true,"skip_verify":true}}}`)
 	b.Summary.Client = &results.ClientSummary{Bound: true, Reason: "CPU 99 % of its 1 CPU"}
 	b.Summary.Warnings = []results.Warning{{Code: results.WarnClientBound, Detail: "the client used 99 % of its CPU"}}
-	c, err = Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, CompareOptions{})
+	c, err = Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +301,7 @@ func TestCompareSearches(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Compare([]results.NamedRun{{Name: "a", Run: staircaseRun("a", tt.a)}, {Name: "b", Run: staircaseRun("b", tt.b)}}, CompareOptions{})
+			c, err := Compare([]results.NamedRun{{Name: "a", Run: staircaseRun("a", tt.a)}, {Name: "b", Run: staircaseRun("b", tt.b)}}, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -329,7 +329,7 @@ func TestCompareSearches(t *testing.T) {
 	}
 	// A search beside a closed loop: the search is said, the closed loop
 	// has none, and the table is kept.
-	c, err := Compare([]results.NamedRun{{Name: "a", Run: staircaseRun("a", [3]int64{500, 900, 3000})}, {Name: "b", Run: syntheticRun("b", []int64{3000, 3000, 3000}, 800, 0)}}, CompareOptions{})
+	c, err := Compare([]results.NamedRun{{Name: "a", Run: staircaseRun("a", [3]int64{500, 900, 3000})}, {Name: "b", Run: syntheticRun("b", []int64{3000, 3000, 3000}, 800, 0)}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +343,7 @@ func TestCompareSearches(t *testing.T) {
 func TestCompareRefusesTheSameRun(t *testing.T) {
 	run, _ := readFixture(t, "cluster.jsonl")
 	copied, _ := readFixture(t, "cluster.jsonl")
-	if _, err := Compare([]results.NamedRun{{Name: "x/result.jsonl", Run: run}, {Name: "copy.jsonl", Run: copied}}, CompareOptions{}); !errors.Is(err, ErrSameRun) || !strings.Contains(err.Error(), "20261123T120000Z-b10-oss") {
+	if _, err := Compare([]results.NamedRun{{Name: "x/result.jsonl", Run: run}, {Name: "copy.jsonl", Run: copied}}, Options{}); !errors.Is(err, ErrSameRun) || !strings.Contains(err.Error(), "20261123T120000Z-b10-oss") {
 		t.Fatalf("a run and its copy: error %v", err)
 	}
 }
@@ -355,7 +355,7 @@ func TestComparisonGolden(t *testing.T) {
 	for _, pair := range [][2]string{{"cluster", "mismatch"}, {"findmax", "enterprise"}} {
 		a, _ := readFixture(t, pair[0]+".jsonl")
 		b, _ := readFixture(t, pair[1]+".jsonl")
-		c, err := Compare([]results.NamedRun{{Name: "testdata/" + pair[0] + ".jsonl", Run: a}, {Name: "testdata/" + pair[1] + ".jsonl", Run: b}}, CompareOptions{})
+		c, err := Compare([]results.NamedRun{{Name: "testdata/" + pair[0] + ".jsonl", Run: a}, {Name: "testdata/" + pair[1] + ".jsonl", Run: b}}, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -384,7 +384,7 @@ func TestCompareWarningsOnce(t *testing.T) {
 		{Detail: "3 of 8 operations were sent late at 8 ops/s"},
 		{Detail: "the server's clock is 40 ms ahead"},
 	}
-	c, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, CompareOptions{})
+	c, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,7 +408,7 @@ func TestCompareServerBound(t *testing.T) {
 	for _, rec := range b.Server {
 		rec.Servers["10.0.0.1:7000"].MainThreadCPUPercent = ptr(48.0)
 	}
-	c, err := Compare([]results.NamedRun{{Name: "hot", Run: a}, {Name: "cool", Run: b}}, CompareOptions{})
+	c, err := Compare([]results.NamedRun{{Name: "hot", Run: a}, {Name: "cool", Run: b}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package report
+package memtier
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
-// The files under testdata/memtier were written by memtier_benchmark itself
+// The files under testdata were written by memtier_benchmark itself
 // (v2f74d61, against redis-server 7.0): mix.json by
 // "-c 1 -t 1 -n 50 --json-out-file", commands.json with
 // '--command "HSET __key__ f __data__" --command "hget __key__ f"' added,
@@ -130,10 +130,10 @@ func jsonKind(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-func memtierJSON(t *testing.T, runs []*results.Run, opts MemtierOptions) []byte {
+func memtierJSON(t *testing.T, runs []*results.Run, opts Options) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := WriteMemtierJSON(&b, runs, opts); err != nil {
+	if err := WriteJSON(&b, runs, opts); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -165,13 +165,13 @@ func TestMemtierJSONHasMemtiersShape(t *testing.T) {
 	for _, tt := range []struct {
 		file string
 		runs []*results.Run
-		opts MemtierOptions
+		opts Options
 	}{
-		{"mix.json", []*results.Run{run}, MemtierOptions{}},
-		{"commands.json", []*results.Run{asCommands(run)}, MemtierOptions{}},
-		{"runs.json", []*results.Run{run, again}, MemtierOptions{HideHistogram: true, AllRuns: true}},
+		{"mix.json", []*results.Run{run}, Options{}},
+		{"commands.json", []*results.Run{asCommands(run)}, Options{}},
+		{"runs.json", []*results.Run{run, again}, Options{HideHistogram: true, AllRuns: true}},
 	} {
-		want, err := os.ReadFile(filepath.Join("testdata", "memtier", tt.file))
+		want, err := os.ReadFile(filepath.Join("testdata", tt.file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -220,7 +220,7 @@ func TestMemtierJSONFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := doc(t, memtierJSON(t, []*results.Run{run}, MemtierOptions{Percentiles: []float64{50, 99.99, 100}}))
+	d := doc(t, memtierJSON(t, []*results.Run{run}, Options{Percentiles: []float64{50, 99.99, 100}}))
 	all := field(t, d, "ALL STATS")
 	for section, name := range map[string]string{"Sets": "SET", "Gets": "GET", "Totals": results.AllCommands} {
 		cs := totals[name]
@@ -266,7 +266,7 @@ func TestMemtierJSONRunsAggregate(t *testing.T) {
 	slow, _ := readFixture(t, "enterprise.jsonl")
 	// The second run did a third more of everything in the same time.
 	fast := scaledFixture(t, "enterprise.jsonl", func(n int64) int64 { return n + n/3 })
-	d := doc(t, memtierJSON(t, []*results.Run{slow, fast}, MemtierOptions{}))
+	d := doc(t, memtierJSON(t, []*results.Run{slow, fast}, Options{}))
 	best := number(t, d, "BEST RUN RESULTS", "Totals", "Ops/sec")
 	worst := number(t, d, "WORST RUN RESULTS", "Totals", "Ops/sec")
 	avg := number(t, d, "AGGREGATED AVERAGE RESULTS (2 runs)", "Totals", "Ops/sec")
