@@ -8,6 +8,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/amrbench/amrbench/bench/clientload"
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
@@ -280,7 +281,7 @@ type recorder struct {
 	// meter reads the client's CPU and GC pauses at interval boundaries;
 	// replyWaits, how the connections waited for replies so far (nil: they
 	// parked).
-	meter      *clientMeter
+	meter      *clientload.Meter
 	replyWaits func() transport.ReplyWaitStats
 	lastWaits  transport.ReplyWaitStats
 
@@ -331,7 +332,7 @@ func newRecorder(start, measured time.Time, interval, maxLag time.Duration, work
 
 		slowPhases:  map[string]bool{},
 		boundPhases: map[string]bool{},
-		meter:       newClientMeter(),
+		meter:       clientload.NewMeter(),
 	}
 	r.free.New = func() any { return newWorkerLog(len(stats)) }
 	r.lastIndex.Store(math.MaxInt64)
@@ -422,7 +423,7 @@ func (r *recorder) run() error {
 			r.merge(l)
 			r.mergeQueued()
 		case now := <-tick.C:
-			r.meter.tick(r.indexOf(now))
+			r.meter.Tick(r.indexOf(now))
 		}
 		if firstErr == nil {
 			if firstErr = r.flush(time.Now()); firstErr != nil {
@@ -579,7 +580,7 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 		}
 		iv.Commands[name] = s
 	}
-	iv.Client = r.meter.interval(k, iv, acc.lateClient, r.polledShare())
+	iv.Client = r.meter.Interval(k, iv, acc.lateClient, r.polledShare())
 	if iv.Phase != r.lastPhase && iv.Phase != "" && iv.Phase != results.PhaseWarmup && iv.Phase != results.PhaseIdle {
 		if err := r.obs.Event(&results.Event{Time: iv.Start, Kind: results.EventPhase, Detail: iv.Phase}); err != nil {
 			return err
