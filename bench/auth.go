@@ -9,10 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/bench/record"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
@@ -56,7 +56,7 @@ type entraAuth struct {
 	// waves is nil when re-AUTH is off.
 	waves *entra.Waves
 	// shared collects the AUTHs reauthHook sees.
-	shared sharedReauth
+	shared record.SharedReauth
 }
 
 // startEntra gets the first token, before any connection opens, and starts
@@ -176,76 +176,12 @@ func sendNewToken(ctx context.Context, c *entra.Conn, a authenticator) (reauthRe
 	return r, sent
 }
 
-// reauthLog is a worker's re-AUTH record for one interval.
-type reauthLog struct {
-	count, expired int64
-	errors         [numClasses]int64
-	latency        *hdrhistogram.PackedHistogram // created on first use: most runs never re-AUTH
-}
-
-func (l *reauthLog) record(latency time.Duration, err error, expired bool) {
-	if l.latency == nil {
-		l.latency = results.NewPackedHDR()
+// errClass is the class of a failed AUTH's error; empty when it succeeded.
+func errClass(err error) results.ErrorClass {
+	if err == nil {
+		return ""
 	}
-	l.count++
-	record(l.latency, micros(latency), 1) // bounded by the command timeout: never out of range
-	if err != nil {
-		class := Classify(err)
-		if expired {
-			class = results.ErrAuth
-			l.expired++
-		}
-		l.errors[classIndex[class]]++
-	}
-}
-
-func (l *reauthLog) reset() {
-	h := l.latency
-	if h != nil {
-		h.Reset()
-	}
-	*l = reauthLog{latency: h}
-}
-
-func (l *reauthLog) empty() bool { return l.count == 0 && l.expired == 0 }
-
-// addTo adds the log to s.
-func (l *reauthLog) addTo(s *results.ReauthStats) {
-	s.Count += l.count
-	s.Expired += l.expired
-	for i, n := range l.errors {
-		if n == 0 {
-			continue
-		}
-		if s.Errors == nil {
-			s.Errors = map[results.ErrorClass]int64{}
-		}
-		s.Errors[results.ErrorClasses[i]] += n
-	}
-	if l.latency != nil {
-		_ = s.Latency.AddPacked(l.latency) // same geometry: exact
-	}
-}
-
-// sharedReauth collects re-AUTHs seen by reauthHook, from any goroutine;
-// AUTH is rare, so a lock is fine.
-type sharedReauth struct {
-	mu  sync.Mutex
-	log reauthLog
-}
-
-func (s *sharedReauth) record(latency time.Duration, err error, expired bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log.record(latency, err, expired)
-}
-
-// drainInto adds what was collected to st and starts afresh.
-func (s *sharedReauth) drainInto(st *results.ReauthStats) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log.addTo(st)
-	s.log.reset()
+	return Classify(err)
 }
 
 // reauthHook is a go-redis hook that counts and times the AUTH commands
@@ -274,7 +210,7 @@ func (h reauthHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		start := time.Now()
 		err := next(ctx, cmd)
 		latency := time.Since(start)
-		h.auth.shared.record(latency, err, false)
+		h.auth.shared.Record(latency, errClass(err), false)
 		if err == nil {
 			h.auth.waves.Reauthed(gen, time.Now(), latency)
 		} else {
@@ -404,7 +340,7 @@ func (a *entraAuth) reauthIdle(ctx context.Context, sess session) {
 	if !sent {
 		return
 	}
-	a.shared.record(r.Done.Sub(r.Sent), r.Err, r.expired)
+	a.shared.Record(r.Done.Sub(r.Sent), errClass(r.Err), r.expired)
 	if r.Err != nil && breaksConnection(Classify(r.Err)) {
 		sess.reopen()
 	}

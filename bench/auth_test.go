@@ -86,7 +86,7 @@ func TestProviderWithGoRedisPoolReauth(t *testing.T) {
 	var proxyAuths int64
 	for wait := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		st = p.Stats()
-		a.shared.drainInto(got)
+		a.shared.DrainInto(got)
 		proxyAuths = 0
 		for _, c := range st.Conns {
 			proxyAuths += c.Auths
