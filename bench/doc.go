@@ -17,9 +17,11 @@
 // bench: transport (how bytes move: the dialer chain, reply waits, TLS),
 // cluster (OSS clusters: policy detection, slot map, shard hook), openloop
 // (when operations are due: steps, ramps, the find-max search, the timer
-// waiter), entra (Entra ID tokens and their re-AUTH policy), record (the
-// workers' per-interval logs and the recorder that merges them into
-// interval records) and clientload (how hard the client itself works).
+// waiter), entra (Entra ID tokens and their re-AUTH policy), reauth (a
+// run's side of Entra ID: the provider started, its events, the go-redis
+// hook), record (the workers' per-interval logs and the recorder that
+// merges them into interval records) and clientload (how hard the client
+// itself works).
 //
 // In this package: a worker's pipeline position is a call (call.go), never
 // a slot, which in a cluster is a hash slot. A call sends the workload's

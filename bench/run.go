@@ -62,7 +62,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	var out Outcome
 	t.events.attach(obs)
 	defer t.events.detach()
-	defer func() { t.entra.endWaves(time.Now()) }()
+	defer func() { t.entra.EndWaves(time.Now()) }()
 	opening := time.Now()
 	sessions, err := openSessions(ctx, t, obs)
 	defer func() {
@@ -120,7 +120,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	rec.LateThreshold = cfg.LateThreshold
 	rec.Shards = t.shardRegistry()
 	if t.entra != nil {
-		rec.Reauth = &t.entra.shared
+		rec.Reauth = t.entra.Shared()
 	}
 	rec.CountReopened(t.conns.Reopened)
 	rec.MaxErrorRate = cfg.MaxErrorRate
@@ -525,7 +525,7 @@ func openSessions(ctx context.Context, t *Target, obs Observer) ([]session, erro
 	// Opening many connections one after another can outlast a token:
 	// those already open get new tokens while the others open.
 	ready := make([]atomic.Bool, len(sessions))
-	stopReauth := t.entra.reauthWhileOpening(ctx, sessions, ready)
+	stopReauth := reauthWhileOpening(ctx, t.entra, sessions, ready)
 	var wg sync.WaitGroup
 	for range min(cfg.ConnectConcurrency, count) {
 		wg.Add(1)

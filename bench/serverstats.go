@@ -110,7 +110,7 @@ func (t *Target) statsServers() []serverstats.Server {
 // the load's (the current Entra ID token, or the password).
 func (t *Target) statsCredentials() serverstats.Credentials {
 	if t.entra != nil {
-		return t.entra.provider.CredentialsContext
+		return t.entra.Provider().CredentialsContext
 	}
 	tc := t.cfg.Target
 	if tc.Password == "" {

@@ -98,6 +98,12 @@ func TestImportRules(t *testing.T) {
 				return !under(d, "bench") || under(d, "bench/record") || under(d, "bench/clientload") ||
 					under(d, "bench/cluster") || under(d, "bench/transport")
 			}},
+		{"bench/reauth imports nothing of bench but entra and record",
+			func(r string) bool { return under(r, "bench/reauth") },
+			func(d string) bool {
+				return !under(d, "bench") || under(d, "bench/reauth") || under(d, "bench/entra") ||
+					under(d, "bench/record") || under(d, "bench/clientload") || under(d, "bench/cluster") || under(d, "bench/transport")
+			}},
 		{"bench/entra imports nothing of bench",
 			func(r string) bool { return under(r, "bench/entra") },
 			func(d string) bool { return !under(d, "bench") || under(d, "bench/entra") }},
