@@ -34,7 +34,7 @@ func (quietLogger) Printf(context.Context, string, ...any) {}
 
 // TestProviderWithGoRedisPoolReauth is the seam a cluster client uses: the
 // provider set as a client's StreamingCredentialsProvider, go-redis sending
-// AUTH on each pooled connection as it returns to the pool, and reauthHook
+// AUTH on each pooled connection as it returns to the pool, and reauth.Hook
 // counting those AUTHs into the interval statistics. Connections are taken
 // from the pool per command here, as a redis.ClusterClient does.
 func TestProviderWithGoRedisPoolReauth(t *testing.T) {

@@ -32,7 +32,7 @@ type clusterTarget struct {
 // connects once to every primary, so that an address the cluster announces
 // but this machine cannot reach (a private endpoint's shards) fails here,
 // named, before any load is sent. With Entra ID (auth not nil) every node's
-// connections subscribe to the token provider, and reauthHook on every node
+// connections subscribe to the token provider, and reauth.Hook on every node
 // client counts the AUTHs go-redis sends with new tokens.
 func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *cluster.Topology, auth *reauth.Auth) (*clusterTarget, error) {
 	ct := &clusterTarget{topo: topo, shards: cluster.NewRegistry(), streamed: node.StreamingCredentialsProvider != nil}
