@@ -3,17 +3,12 @@ package bench
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/redis/go-redis/v9"
-
 	"github.com/amrbench/amrbench/bench/entra"
-	"github.com/amrbench/amrbench/internal/units"
+	"github.com/amrbench/amrbench/bench/reauth"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -35,7 +30,7 @@ import (
 //     workload (interval "reauth" statistics).
 //   - A client whose connections go back to the pool after each command (a
 //     redis.ClusterClient) subscribes them to the provider with
-//     StreamingCredentialsProvider and lets go-redis send AUTH; reauthHook,
+//     StreamingCredentialsProvider and lets go-redis send AUTH; reauth.Hook,
 //     added to each node client, counts and times those AUTHs into the same
 //     statistics.
 //
@@ -48,101 +43,19 @@ import (
 // checked for a new token to send.
 const reauthSweep = 100 * time.Millisecond
 
-// entraAuth is a target's Entra ID authentication.
-type entraAuth struct {
-	cfg      EntraConfig
-	provider *entra.Provider
-	events   *eventSink
-	// waves is nil when re-AUTH is off.
-	waves *entra.Waves
-	// shared collects the AUTHs reauthHook sees.
-	shared sharedReauth
-}
-
-// startEntra gets the first token, before any connection opens, and starts
-// renewing it. conns is the number of connections each token must reach.
-func startEntra(ctx context.Context, cfg EntraConfig, events *eventSink, conns int) (*entraAuth, error) {
-	a := &entraAuth{cfg: cfg, events: events}
-	if cfg.Reauth {
-		a.waves = entra.NewWaves(conns, a.waveEvent)
+// startEntra gets the first token of a target with AuthEntra, before any
+// connection opens, and starts renewing it (reauth.Start); conns is the
+// number of connections each token must reach.
+func startEntra(ctx context.Context, cfg EntraConfig, events *eventSink, conns int) (*reauth.Auth, error) {
+	a, err := reauth.Start(ctx, reauth.Options{
+		Credential: cfg.Credential, Scope: cfg.Scope, User: cfg.User,
+		Reauth: cfg.Reauth, ReauthBefore: cfg.ReauthBefore, TokenCredential: cfg.TokenCredential,
+		Emit: events.emit, Classify: Classify,
+	}, conns)
+	if errors.Is(err, entra.ErrNoPrincipal) {
+		return nil, fieldErrorf([]string{"target.entra.user"}, "%w; give the principal's object ID with {target.entra.user}", err)
 	}
-	p, err := entra.New(entra.Options{
-		Credential: cfg.TokenCredential,
-		Scope:      cfg.Scope,
-		User:       cfg.User,
-		Policy:     entra.Policy{Ratio: entra.DefaultRefreshRatio, Before: cfg.ReauthBefore},
-		Notify:     a.notice,
-	})
-	if err != nil {
-		return nil, err
-	}
-	a.provider = p
-	if err := p.Start(ctx); err != nil {
-		what := "Entra ID"
-		if cfg.Credential != "" {
-			what += " (" + cfg.Credential + " credential)"
-		}
-		if errors.Is(err, entra.ErrNoPrincipal) {
-			return nil, fieldErrorf([]string{"target.entra.user"}, "%s: %w; give the principal's object ID with {target.entra.user}", what, err)
-		}
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return a, nil
-}
-
-// stop ends the token renewals.
-func (a *entraAuth) stop() {
-	if a != nil {
-		a.provider.Stop()
-	}
-}
-
-// notice turns the provider's notices into token-refresh events, and starts
-// a re-AUTH wave for each new token.
-func (a *entraAuth) notice(n entra.Notice) {
-	c := n.Credentials
-	e := &results.Event{
-		Time: n.Time.UTC(), Kind: results.EventTokenRefresh, Outcome: n.Kind.String(),
-		Principal: c.User, TokenExpires: c.Expires.UTC(), Token: c.Generation,
-	}
-	switch n.Kind {
-	case entra.Acquired:
-		e.Detail = fmt.Sprintf("token #1 for principal %s: expires %s (in %s); renewal at %s",
-			c.User, stamp(c.Expires), span(c.Expires.Sub(n.Time)), stamp(n.Next))
-		if life := c.Expires.Sub(c.Received); life <= a.cfg.ReauthBefore {
-			e.Detail += fmt.Sprintf(" (its lifetime, %s, is not longer than --reauth-before %s: it is renewed at 70 %% of it)", span(life), a.cfg.ReauthBefore)
-		}
-	case entra.Renewed:
-		e.Detail = fmt.Sprintf("token #%d: expires %s (in %s); renewal at %s", c.Generation, stamp(c.Expires), span(c.Expires.Sub(n.Time)), stamp(n.Next))
-		if a.waves != nil {
-			e.Detail += fmt.Sprintf("; sending it on %s open connections", units.FormatInt(a.waves.Size()))
-		}
-	case entra.Unchanged:
-		e.Detail = fmt.Sprintf("the credential returned token #%d again (credentials that cache tokens renew them shortly before expiry); asking again at %s",
-			c.Generation, stamp(n.Next))
-	case entra.Failed:
-		e.Attempt, e.Error = n.Attempt, units.OneLine(n.Err)
-		state := fmt.Sprintf("token #%d expires in %s", c.Generation, span(c.Expires.Sub(n.Time)))
-		if !n.Time.Before(c.Expires) {
-			state = fmt.Sprintf("token #%d expired %s ago: the server closes its connections and refuses new ones", c.Generation, span(n.Time.Sub(c.Expires)))
-		}
-		e.Detail = fmt.Sprintf("token request failed (%d in a row): %s; %s; retrying at %s", n.Attempt, e.Error, state, stamp(n.Next))
-	}
-	// The wave begins before the event is out, so that connections cannot
-	// report to a wave that does not exist yet.
-	if n.Kind == entra.Renewed && a.waves != nil {
-		a.waves.Begin(c.Generation, n.Time)
-	}
-	a.events.emit(e)
-}
-
-// newConnAuth returns the authentication state of a new connection, or nil
-// when the target does not use Entra ID.
-func (a *entraAuth) newConnAuth() *entra.Conn {
-	if a == nil {
-		return nil
-	}
-	return entra.NewConn(a.provider, a.waves, a.cfg.Reauth)
+	return a, err
 }
 
 // authenticator sends AUTH on a session's own connection.
@@ -176,116 +89,12 @@ func sendNewToken(ctx context.Context, c *entra.Conn, a authenticator) (reauthRe
 	return r, sent
 }
 
-// reauthLog is a worker's re-AUTH record for one interval.
-type reauthLog struct {
-	count, expired int64
-	errors         [numClasses]int64
-	latency        *hdrhistogram.PackedHistogram // created on first use: most runs never re-AUTH
-}
-
-func (l *reauthLog) record(latency time.Duration, err error, expired bool) {
-	if l.latency == nil {
-		l.latency = results.NewPackedHDR()
+// errClass is the class of a failed AUTH's error; empty when it succeeded.
+func errClass(err error) results.ErrorClass {
+	if err == nil {
+		return ""
 	}
-	l.count++
-	record(l.latency, micros(latency), 1) // bounded by the command timeout: never out of range
-	if err != nil {
-		class := Classify(err)
-		if expired {
-			class = results.ErrAuth
-			l.expired++
-		}
-		l.errors[classIndex[class]]++
-	}
-}
-
-func (l *reauthLog) reset() {
-	h := l.latency
-	if h != nil {
-		h.Reset()
-	}
-	*l = reauthLog{latency: h}
-}
-
-func (l *reauthLog) empty() bool { return l.count == 0 && l.expired == 0 }
-
-// addTo adds the log to s.
-func (l *reauthLog) addTo(s *results.ReauthStats) {
-	s.Count += l.count
-	s.Expired += l.expired
-	for i, n := range l.errors {
-		if n == 0 {
-			continue
-		}
-		if s.Errors == nil {
-			s.Errors = map[results.ErrorClass]int64{}
-		}
-		s.Errors[results.ErrorClasses[i]] += n
-	}
-	if l.latency != nil {
-		_ = s.Latency.AddPacked(l.latency) // same geometry: exact
-	}
-}
-
-// sharedReauth collects re-AUTHs seen by reauthHook, from any goroutine;
-// AUTH is rare, so a lock is fine.
-type sharedReauth struct {
-	mu  sync.Mutex
-	log reauthLog
-}
-
-func (s *sharedReauth) record(latency time.Duration, err error, expired bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log.record(latency, err, expired)
-}
-
-// drainInto adds what was collected to st and starts afresh.
-func (s *sharedReauth) drainInto(st *results.ReauthStats) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log.addTo(st)
-	s.log.reset()
-}
-
-// reauthHook is a go-redis hook that counts and times the AUTH commands
-// go-redis sends on pooled connections when the provider hands it a new
-// token (StreamingCredentialsProvider). It passes every other command
-// through at the cost of a type check. Add it to every node client of a
-// redis.ClusterClient (ClusterOptions.OnNewNode); a redis.Client whose
-// workers hold sticky connections re-AUTHs in the workers instead and must
-// not have it, or AUTHs would be counted twice.
-type reauthHook struct{ auth *entraAuth }
-
-var _ redis.Hook = reauthHook{}
-
-func (h reauthHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h reauthHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		args := cmd.Args()
-		if len(args) != 3 {
-			return next(ctx, cmd)
-		}
-		if name, _ := args[0].(string); name != "auth" && name != "AUTH" {
-			return next(ctx, cmd)
-		}
-		gen := h.auth.provider.Current().Generation
-		start := time.Now()
-		err := next(ctx, cmd)
-		latency := time.Since(start)
-		h.auth.shared.record(latency, err, false)
-		if err == nil {
-			h.auth.waves.Reauthed(gen, time.Now(), latency)
-		} else {
-			h.auth.waves.Failed(gen)
-		}
-		return err
-	}
-}
-
-func (h reauthHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
+	return Classify(err)
 }
 
 // eventSink passes events to the run's observer, holding those that come
@@ -333,65 +142,10 @@ func (s *eventSink) detach() error {
 	return err
 }
 
-// waveEvent reports a wave of re-AUTHs as a reauth event.
-func (a *entraAuth) waveEvent(v entra.Wave) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "token #%d sent on %s of %s", v.Token, units.FormatInt(v.Reauthed), units.Plural(v.Expected, "connection"))
-	if v.Reauthed > 0 {
-		fmt.Fprintf(&b, " from %s to %s after its renewal; slowest AUTH %s", span(v.First), span(v.Last), span(v.Slowest))
-	}
-	if v.Fresh > 0 {
-		fmt.Fprintf(&b, "; %s opened with it", units.Plural(v.Fresh, "connection"))
-	}
-	fmt.Fprintf(&b, "; %s AUTH failed", units.FormatInt(v.Failed))
-	outcome := results.OutcomeComplete
-	if !v.Complete {
-		outcome = results.OutcomePartial
-		b.WriteString("; cut short by the next token or the run's end")
-	}
-	a.events.emit(&results.Event{
-		Time: v.End.UTC(), Kind: results.EventReauth, Outcome: outcome, Token: v.Token,
-		Count: int64(v.Reauthed), Failed: v.Failed, Detail: b.String(),
-	})
-}
-
-// stamp formats a moment for event details, to the millisecond.
-func stamp(t time.Time) string { return t.UTC().Format("15:04:05.000Z") }
-
-// span formats a duration for event details: to 10 µs below 10 ms, to the
-// millisecond below a minute, to the second above.
-func span(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	switch {
-	case d < 10*time.Millisecond:
-		return d.Round(10 * time.Microsecond).String()
-	case d < time.Minute:
-		return d.Round(time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
-}
-
-// endWaves reports the wave in progress as cut short.
-func (a *entraAuth) endWaves(at time.Time) {
-	if a != nil {
-		a.waves.End(at)
-	}
-}
-
-// reachEvery sets the number of connections each token must reach: every
-// pooled connection of a cluster, rather than one per worker.
-func (a *entraAuth) reachEvery(conns int) {
-	if a != nil {
-		a.waves.SetSize(conns)
-	}
-}
-
 // reauthIdle sends the newest token on an idle session's connection when its
 // turn has come, outside a worker (while connections open, or during the
 // preload), counting the AUTH for the first interval written.
-func (a *entraAuth) reauthIdle(ctx context.Context, sess session) {
+func reauthIdle(ctx context.Context, a *reauth.Auth, sess session) {
 	as, ok := sess.(authSession)
 	if a == nil || !ok {
 		return
@@ -404,7 +158,7 @@ func (a *entraAuth) reauthIdle(ctx context.Context, sess session) {
 	if !sent {
 		return
 	}
-	a.shared.record(r.Done.Sub(r.Sent), r.Err, r.expired)
+	a.RecordIdle(r.Done.Sub(r.Sent), r.Err, r.expired)
 	if r.Err != nil && breaksConnection(Classify(r.Err)) {
 		sess.reopen()
 	}
@@ -414,8 +168,8 @@ func (a *entraAuth) reauthIdle(ctx context.Context, sess session) {
 // others open, checking every reauthSweep, until the returned stop is
 // called. A ready session is idle until the run starts, so this goroutine
 // is its only user.
-func (a *entraAuth) reauthWhileOpening(ctx context.Context, sessions []session, ready []atomic.Bool) (stop func()) {
-	if a == nil || !a.cfg.Reauth {
+func reauthWhileOpening(ctx context.Context, a *reauth.Auth, sessions []session, ready []atomic.Bool) (stop func()) {
+	if !a.Reauth() {
 		return func() {}
 	}
 	quit, done := make(chan struct{}), make(chan struct{})
@@ -431,7 +185,7 @@ func (a *entraAuth) reauthWhileOpening(ctx context.Context, sessions []session, 
 			}
 			for i := range sessions {
 				if ready[i].Load() {
-					a.reauthIdle(ctx, sessions[i])
+					reauthIdle(ctx, a, sessions[i])
 				}
 			}
 		}

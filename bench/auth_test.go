@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/bench/reauth"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 )
@@ -33,7 +34,7 @@ func (quietLogger) Printf(context.Context, string, ...any) {}
 
 // TestProviderWithGoRedisPoolReauth is the seam a cluster client uses: the
 // provider set as a client's StreamingCredentialsProvider, go-redis sending
-// AUTH on each pooled connection as it returns to the pool, and reauthHook
+// AUTH on each pooled connection as it returns to the pool, and reauth.Hook
 // counting those AUTHs into the interval statistics. Connections are taken
 // from the pool per command here, as a redis.ClusterClient does.
 func TestProviderWithGoRedisPoolReauth(t *testing.T) {
@@ -49,16 +50,16 @@ func TestProviderWithGoRedisPoolReauth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.stop()
+	defer a.Stop()
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(p.Certs.CAPEM)
 	client := redis.NewClient(&redis.Options{
 		Addr: p.Addr(), Protocol: 2, DisableIdentity: true, PoolSize: conns, MaxRetries: -1, PipelinePoolSize: -1,
 		TLSConfig:                    &tls.Config{RootCAs: roots, ServerName: "localhost", MinVersion: tls.VersionTLS12},
-		StreamingCredentialsProvider: a.provider,
+		StreamingCredentialsProvider: a.Provider(),
 	})
 	defer client.Close()
-	client.AddHook(reauthHook{auth: a})
+	client.AddHook(reauth.Hook{Auth: a})
 
 	ctx := context.Background()
 	var ops, failed atomic.Int64
@@ -86,7 +87,7 @@ func TestProviderWithGoRedisPoolReauth(t *testing.T) {
 	var proxyAuths int64
 	for wait := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		st = p.Stats()
-		a.shared.drainInto(got)
+		a.Shared().DrainInto(got)
 		proxyAuths = 0
 		for _, c := range st.Conns {
 			proxyAuths += c.Auths
@@ -105,8 +106,8 @@ func TestProviderWithGoRedisPoolReauth(t *testing.T) {
 		t.Fatalf("latency histogram holds %d values for %d AUTHs", got.Latency.TotalCount(), got.Count)
 	}
 	// Each open connection is subscribed once; closed ones unsubscribed.
-	if open := int(client.PoolStats().TotalConns); a.provider.Subscribers() != open {
-		t.Fatalf("%d connections subscribed to the provider, %d open", a.provider.Subscribers(), open)
+	if open := int(client.PoolStats().TotalConns); a.Provider().Subscribers() != open {
+		t.Fatalf("%d connections subscribed to the provider, %d open", a.Provider().Subscribers(), open)
 	}
 	// go-redis (v9.23.0) rejects a connection marked for re-AUTH when a
 	// command asks the pool for one, and after a few rejections dials a new
@@ -115,43 +116,4 @@ func TestProviderWithGoRedisPoolReauth(t *testing.T) {
 	// when reading a cluster run's connection counts.
 	t.Logf("%d commands, %d tokens, %d re-AUTHs by go-redis, %d connections dialled for a pool of %d",
 		ops.Load(), cred.Calls(), got.Count, st.Accepted, conns)
-}
-
-// TestWaveEvents checks the reauth events that report waves of re-AUTHs
-// (entra.Waves follows the waves).
-func TestWaveEvents(t *testing.T) {
-	t.Parallel()
-	events := &eventSink{}
-	a := &entraAuth{events: events}
-	w := entra.NewWaves(3, a.waveEvent)
-	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	w.Begin(2, t0)
-	w.Reauthed(2, t0.Add(10*time.Millisecond), time.Millisecond)
-	w.Failed(2)
-	w.Reauthed(1, t0.Add(11*time.Millisecond), time.Millisecond) // an older token: ignored
-	w.Connected(2)                                               // opened with the token
-	w.Reauthed(2, t0.Add(30*time.Millisecond), 4*time.Millisecond)
-	w.Begin(3, t0.Add(time.Second))
-	w.Reauthed(3, t0.Add(time.Second+5*time.Millisecond), time.Millisecond)
-	w.End(t0.Add(2 * time.Second))
-	w.End(t0.Add(3 * time.Second)) // nothing left
-
-	want := []struct {
-		outcome         string
-		token           uint64
-		count, failures int64
-		detail          string
-	}{
-		{results.OutcomeComplete, 2, 2, 1, "token #2 sent on 2 of 3 connections from 10ms to 30ms after its renewal; slowest AUTH 4ms; 1 connection opened with it; 1 AUTH failed"},
-		{results.OutcomePartial, 3, 1, 0, "token #3 sent on 1 of 3 connections from 5ms to 5ms after its renewal; slowest AUTH 1ms; 0 AUTH failed; cut short by the next token or the run's end"},
-	}
-	if len(events.queue) != len(want) {
-		t.Fatalf("%d events, want %d", len(events.queue), len(want))
-	}
-	for i, e := range events.queue {
-		x := want[i]
-		if e.Kind != results.EventReauth || e.Outcome != x.outcome || e.Token != x.token || e.Count != x.count || e.Failed != x.failures || e.Detail != x.detail {
-			t.Errorf("event %d: %+v\nwant %+v", i, *e, x)
-		}
-	}
 }

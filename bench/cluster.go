@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/amrbench/amrbench/bench/cluster"
+	"github.com/amrbench/amrbench/bench/reauth"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -31,9 +32,9 @@ type clusterTarget struct {
 // connects once to every primary, so that an address the cluster announces
 // but this machine cannot reach (a private endpoint's shards) fails here,
 // named, before any load is sent. With Entra ID (auth not nil) every node's
-// connections subscribe to the token provider, and reauthHook on every node
+// connections subscribe to the token provider, and reauth.Hook on every node
 // client counts the AUTHs go-redis sends with new tokens.
-func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *cluster.Topology, auth *entraAuth) (*clusterTarget, error) {
+func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *cluster.Topology, auth *reauth.Auth) (*clusterTarget, error) {
 	ct := &clusterTarget{topo: topo, shards: cluster.NewRegistry(), streamed: node.StreamingCredentialsProvider != nil}
 	ct.client = redis.NewClusterClient(&redis.ClusterOptions{
 		Addrs:      []string{cfg.Target.Addr()},
@@ -77,7 +78,7 @@ func openCluster(ctx context.Context, cfg Config, node *redis.Options, topo *clu
 		// ":port", the same local listener.)
 		rdb.AddHook(cluster.Hook{Shard: int32(ct.shards.IndexOf(rdb.NodeAddress()))})
 		if auth != nil {
-			rdb.AddHook(reauthHook{auth: auth})
+			rdb.AddHook(reauth.Hook{Auth: auth})
 		}
 	})
 	masters, err := ct.masters(ctx)

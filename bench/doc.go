@@ -3,7 +3,7 @@
 // re-AUTH started), opens one connection per worker before the measured
 // window, and drives the workload through the workers on a closed or an
 // open loop, recording every operation per worker and merging the workers'
-// logs into one interval record per interval (the recorder), handed to an
+// logs into one interval record per interval (bench/record), handed to an
 // Observer as each is final.
 //
 // Config is the whole run's configuration. Its errors (Validate, and the
@@ -17,7 +17,11 @@
 // bench: transport (how bytes move: the dialer chain, reply waits, TLS),
 // cluster (OSS clusters: policy detection, slot map, shard hook), openloop
 // (when operations are due: steps, ramps, the find-max search, the timer
-// waiter) and entra (Entra ID tokens and their re-AUTH policy).
+// waiter), entra (Entra ID tokens and their re-AUTH policy), reauth (a
+// run's side of Entra ID: the provider started, its events, the go-redis
+// hook), record (the workers' per-interval logs and the recorder that
+// merges them into interval records) and clientload (how hard the client
+// itself works).
 //
 // In this package: a worker's pipeline position is a call (call.go), never
 // a slot, which in a cluster is a hash slot. A call sends the workload's

@@ -353,7 +353,7 @@ func TestEntraOpenLoopIdleConnectionsKeepTheirToken(t *testing.T) {
 // CLUSTER SLOTS, so that every connection the cluster client and the slot
 // map reader open goes through a proxy. go-redis sends each new token on
 // every pooled connection of every node (the provider is the cluster's
-// StreamingCredentialsProvider); reauthHook counts them all; no connection
+// StreamingCredentialsProvider); reauth.Hook counts them all; no connection
 // is closed for an expired token.
 func TestEntraClusterNodesGetEveryToken(t *testing.T) {
 	t.Parallel()

@@ -12,17 +12,6 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
-// classIndex numbers the error classes for per-worker counter arrays.
-var classIndex = func() map[results.ErrorClass]int {
-	m := make(map[results.ErrorClass]int, len(results.ErrorClasses))
-	for i, c := range results.ErrorClasses {
-		m[c] = i
-	}
-	return m
-}()
-
-const numClasses = 10 // len(results.ErrorClasses), checked in a test
-
 // Classify returns the class an operation's error is counted under.
 func Classify(err error) results.ErrorClass {
 	var rerr redis.Error

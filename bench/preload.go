@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/bench/reauth"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -23,7 +24,7 @@ const minPreloadPipeline = 64
 // expiry), splitting it between the connections. It reports progress to obs
 // if obs implements Progress, and returns the number of keys written. With
 // Entra ID, the connections get new tokens as they go.
-func preload(ctx context.Context, sessions []session, wl *workloads.Workload, seg results.Segment, pipeline int, obs Observer, auth *entraAuth) (int64, error) {
+func preload(ctx context.Context, sessions []session, wl *workloads.Workload, seg results.Segment, pipeline int, obs Observer, auth *reauth.Auth) (int64, error) {
 	spec := wl.Spec()
 	spec.Commands = nil // the keys are written as strings, whatever the workload sends
 	spec.Ratio = workloads.Ratio{Sets: 1}
@@ -68,7 +69,7 @@ func preload(ctx context.Context, sessions []session, wl *workloads.Workload, se
 	return written.Load(), nil
 }
 
-func preloadConnection(ctx context.Context, sess session, gen *workloads.Generator, count uint64, depth int, written, failed *atomic.Int64, auth *entraAuth) error {
+func preloadConnection(ctx context.Context, sess session, gen *workloads.Generator, count uint64, depth int, written, failed *atomic.Int64, auth *reauth.Auth) error {
 	calls := make([]*call, depth)
 	for i := range calls {
 		if sess.shards() != nil {
@@ -81,7 +82,7 @@ func preloadConnection(ctx context.Context, sess session, gen *workloads.Generat
 	var firstErr error
 	for done := uint64(0); done < count && ctx.Err() == nil; {
 		// A long preload sends new tokens as the workers do.
-		auth.reauthIdle(ctx, sess)
+		reauthIdle(ctx, auth, sess)
 		n := int(min(uint64(depth), count-done))
 		for i := range n {
 			gen.Next(&calls[i].op)

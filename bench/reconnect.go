@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/amrbench/amrbench/bench/record"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
 )
@@ -47,7 +48,7 @@ func (w *worker) lost(now time.Time, err error) {
 func (w *worker) countDown(now time.Time) {
 	l := &w.link
 	if l.down && now.After(l.mark) {
-		w.log.backoff += now.Sub(l.mark)
+		w.log.Backoff += now.Sub(l.mark)
 		l.mark = now
 	}
 }
@@ -56,7 +57,7 @@ func (w *worker) countDown(now time.Time) {
 func (w *worker) redial(ctx context.Context) bool {
 	err := w.sess.reconnect(ctx)
 	now := time.Now()
-	if !now.Before(w.log.end) {
+	if !now.Before(w.log.End) {
 		w.rotate(now)
 	}
 	if err != nil {
@@ -97,11 +98,11 @@ func (w *worker) awaitLink(ctx context.Context) bool {
 			return false
 		}
 		now := time.Now()
-		if !now.Before(w.log.end) {
+		if !now.Before(w.log.End) {
 			w.rotate(now)
 		}
 		if now.Before(w.link.retryAt) {
-			wake := min(w.link.retryAt.Sub(now), w.log.end.Sub(now), linkPoll)
+			wake := min(w.link.retryAt.Sub(now), w.log.End.Sub(now), linkPoll)
 			time.Sleep(wake)
 			continue
 		}
@@ -130,13 +131,13 @@ func (w *worker) linkReady(ctx context.Context, now time.Time) bool {
 func (w *worker) failUnsent(due, now time.Time) {
 	s := w.calls[0]
 	w.gen.Next(&s.op) // the operation sequence goes on as if it were sent
-	c := &w.log.cmds[s.op.Stat]
+	c := &w.log.Cmds[s.op.Stat]
 	class := results.ErrConnection
 	if w.link.err != nil && !errors.Is(w.link.err, errDropped) {
 		class = Classify(w.link.err)
 	}
-	c.errors[classIndex[class]]++
-	c.recordFailure(micros(now.Sub(due)))
+	c.Errors[record.ClassIndex[class]]++
+	c.RecordFailure(record.Micros(now.Sub(due)))
 	if w.link.err != nil {
 		w.sample(class, func() string { return describeFailure(w.link.err) })
 	}
@@ -152,7 +153,7 @@ const samplesTriedPerInterval = 64
 // worker has not seen it and holds fewer than results.ErrorSamplesPerClass
 // of the class: the recorder writes the run's first few in error events.
 func (w *worker) sample(class results.ErrorClass, text func() string) {
-	ci := classIndex[class]
+	ci := record.ClassIndex[class]
 	if len(w.seen[ci]) >= results.ErrorSamplesPerClass || w.tried[ci] >= samplesTriedPerInterval {
 		return
 	}
@@ -162,5 +163,5 @@ func (w *worker) sample(class results.ErrorClass, text func() string) {
 		return
 	}
 	w.seen[ci] = append(w.seen[ci], t)
-	w.log.samples = append(w.log.samples, errorSample{class: class, text: t})
+	w.log.Samples = append(w.log.Samples, record.ErrorSample{Class: class, Text: t})
 }

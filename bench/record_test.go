@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/amrbench/amrbench/bench/cluster"
+	"github.com/amrbench/amrbench/bench/record"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -42,11 +43,11 @@ func benchWorker(t testing.TB, pipeline int) *worker {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	rec := newRecorder(now, now, time.Hour, time.Minute, 1, wl.EmittedStats(), discard{}, func() int { return 1 })
+	rec := record.New(now, now, time.Hour, time.Minute, 1, wl.EmittedStats(), discard{}, func() int { return 1 })
 	var stop atomic.Bool
 	w := newWorker(0, 1, wl.Generator(0, 1), nopSession{}, rec, &stop, pipeline, 32, -1)
-	w.log = rec.newLog(0, 0)
-	w.log.end = farFuture
+	w.log = rec.NewLog(0, 0)
+	w.log.End = record.FarFuture
 	for _, s := range w.calls {
 		w.gen.Next(&s.op)
 		s.prepare()
@@ -55,12 +56,6 @@ func benchWorker(t testing.TB, pipeline int) *worker {
 		}
 	}
 	return w
-}
-
-func TestClassCount(t *testing.T) {
-	if numClasses != len(results.ErrorClasses) {
-		t.Fatalf("numClasses = %d, results has %d classes", numClasses, len(results.ErrorClasses))
-	}
 }
 
 // TestRecordDoesNotAllocate checks the per-operation record path: a batch's
@@ -78,9 +73,9 @@ func TestRecordDoesNotAllocate(t *testing.T) {
 			t.Errorf("pipeline %d: %.1f allocations per recorded batch", pipeline, allocs)
 		}
 		var n, recorded int64
-		for _, c := range w.log.cmds {
-			n += c.count
-			recorded += c.service.TotalCount() // a closed loop records each latency once
+		for _, c := range w.log.Cmds {
+			n += c.Count
+			recorded += c.Service.TotalCount() // a closed loop records each latency once
 		}
 		if n == 0 || recorded != n {
 			t.Errorf("pipeline %d: %d operations counted, %d latencies recorded", pipeline, n, recorded)
@@ -130,18 +125,18 @@ func TestLatencyBeyondRangeIsKept(t *testing.T) {
 				w.dues[i] = sent.Add(-tt.late)
 			}
 			w.account(tt.pipeline, tt.closedLoop, sent, sent.Add(tt.service))
-			if w.log.outOfRange != tt.wantOver {
-				t.Fatalf("%d out of range, want %d", w.log.outOfRange, tt.wantOver)
+			if w.log.OutOfRange != tt.wantOver {
+				t.Fatalf("%d out of range, want %d", w.log.OutOfRange, tt.wantOver)
 			}
 			var recorded, services int64
 			resp := results.NewHistogram()
-			for _, c := range w.log.cmds {
-				h := c.response
+			for _, c := range w.log.Cmds {
+				h := c.Response
 				if tt.closedLoop {
-					h = c.service // a closed loop records each latency once
+					h = c.Service // a closed loop records each latency once
 				}
 				recorded += h.TotalCount()
-				services += c.service.TotalCount()
+				services += c.Service.TotalCount()
 				_ = resp.AddPacked(h)
 			}
 			if recorded != int64(tt.pipeline) || services != int64(tt.pipeline) {
@@ -153,11 +148,9 @@ func TestLatencyBeyondRangeIsKept(t *testing.T) {
 
 			// The recorder says so in a warning of the interval.
 			obs := &eventCollector{}
-			w.rec.obs = obs
-			acc := &intervalAcc{}
-			acc.add(w.log)
-			w.rec.pending[0] = acc
-			if err := w.rec.emit(0, false); err != nil {
+			rec := record.New(sent, sent, time.Hour, time.Minute, 1, w.rec.Stats(), obs, func() int { return 1 })
+			rec.Finish(w.log, sent)
+			if err := rec.Run(); err != nil {
 				t.Fatal(err)
 			}
 			var warned int64
@@ -334,11 +327,11 @@ func BenchmarkHotPath(b *testing.B) {
 			}
 			defer sess.close()
 			now := time.Now()
-			rec := newRecorder(now, now, time.Hour, time.Minute, 1, wl.EmittedStats(), discard{}, func() int { return 1 })
+			rec := record.New(now, now, time.Hour, time.Minute, 1, wl.EmittedStats(), discard{}, func() int { return 1 })
 			var stop atomic.Bool
 			w := newWorker(0, 1, wl.Generator(0, 1), sess, rec, &stop, tc.pipeline, 32, -1)
-			w.log = rec.newLog(0, 0)
-			w.log.end = farFuture
+			w.log = rec.NewLog(0, 0)
+			w.log.End = record.FarFuture
 			for _, sl := range w.calls {
 				sl.readInto = tc.into
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/bench/openloop"
+	"github.com/amrbench/amrbench/bench/record"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
@@ -43,6 +44,10 @@ type Outcome struct {
 	Connected time.Duration
 }
 
+// Observer receives a run's records as they are finalized: intervals in
+// order, and events (record.Observer).
+type Observer = record.Observer
+
 // Run opens cfg.Connections connections to t (its segment's share of them),
 // preloads if asked, waits for cfg.StartAt if set, then drives the workload
 // until the duration or the request count is reached or ctx is cancelled,
@@ -57,7 +62,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	var out Outcome
 	t.events.attach(obs)
 	defer t.events.detach()
-	defer func() { t.entra.endWaves(time.Now()) }()
+	defer func() { t.entra.EndWaves(time.Now()) }()
 	opening := time.Now()
 	sessions, err := openSessions(ctx, t, obs)
 	defer func() {
@@ -111,16 +116,18 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 		}
 		plan = openloop.NewPlan(len(sessions))
 	}
-	rec := newRecorder(out.Start, out.Measured, cfg.Interval, maxLag, len(sessions), wl.EmittedStats(), obs, t.OpenConnections)
-	rec.lateThreshold = cfg.LateThreshold
-	rec.shards = t.shardRegistry()
-	rec.entra = t.entra
-	rec.reopened, rec.lastReopened = t.conns.Reopened, t.conns.Reopened()
-	rec.maxErrorRate = cfg.MaxErrorRate
-	if t.waits != nil {
-		rec.replyWaits = t.waits.Summary
+	rec := record.New(out.Start, out.Measured, cfg.Interval, maxLag, len(sessions), wl.EmittedStats(), obs, t.OpenConnections)
+	rec.LateThreshold = cfg.LateThreshold
+	rec.Shards = t.shardRegistry()
+	if t.entra != nil {
+		rec.Reauth = t.entra.Shared()
 	}
-	rec.secrets = []string{cfg.Target.Password}
+	rec.CountReopened(t.conns.Reopened)
+	rec.MaxErrorRate = cfg.MaxErrorRate
+	if t.waits != nil {
+		rec.ReplyWaits = t.waits.Summary
+	}
+	rec.Secrets = []string{cfg.Target.Password}
 	if t.cluster != nil {
 		stopWatch := watchTopology(ctx, t, obs, out.Start)
 		defer stopWatch()
@@ -135,7 +142,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	}
 
 	recDone := make(chan error, 1)
-	go func() { recDone <- rec.run() }()
+	go func() { recDone <- rec.Run() }()
 	t.waits.Start() // the connections are open: polling may begin
 	var wg sync.WaitGroup
 	for _, w := range workers {
@@ -179,14 +186,14 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	select {
 	case <-deadline:
 	case <-ctx.Done():
-		rec.stopAt(time.Now())
+		rec.StopAt(time.Now())
 		out.Interrupted = true
 	case <-workersDone:
 	case recErr = <-recDone:
-		rec.stopAt(time.Now())
+		rec.StopAt(time.Now())
 		recDone = nil
-	case <-rec.failed: // nothing more can be recorded: stop now
-		rec.stopAt(time.Now())
+	case <-rec.Failed(): // nothing more can be recorded: stop now
+		rec.StopAt(time.Now())
 	}
 	stop.Store(true)
 	if plan != nil {
@@ -202,7 +209,7 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 	if recDone != nil {
 		recErr = <-recDone
 	}
-	out.End = rec.runEnd
+	out.End = rec.RunEnd()
 	out.ReplyWaits = t.waits.Summary()
 	if e := replyWaitEvent(out.ReplyWaits, out.End); e != nil {
 		t.events.emit(e)
@@ -216,16 +223,16 @@ func Run(ctx context.Context, t *Target, wl *workloads.Workload, obs Observer) (
 // scheduleEnd tells the recorder the phase of every moment of an open loop
 // and, when it is known in advance, the run's end, so that no worker starts
 // an interval past it.
-func scheduleEnd(cfg *Config, plan *openloop.Plan, rec *recorder, start, measured time.Time) {
+func scheduleEnd(cfg *Config, plan *openloop.Plan, rec *record.Recorder, start, measured time.Time) {
 	if plan == nil {
 		if cfg.Duration > 0 {
-			rec.stopAt(measured.Add(cfg.Duration))
+			rec.StopAt(measured.Add(cfg.Duration))
 		}
 		return
 	}
 	// A segment sends its connections' share of every step's rate.
 	share := cfg.SegmentShare()
-	rec.phaseAt = func(at time.Time) (string, float64) {
+	rec.PhaseAt = func(at time.Time) (string, float64) {
 		switch s, draining := plan.At(at); {
 		case s == nil:
 			return results.PhaseIdle, 0
@@ -236,7 +243,7 @@ func scheduleEnd(cfg *Config, plan *openloop.Plan, rec *recorder, start, measure
 		}
 	}
 	if end := planFixedSteps(plan, cfg, start, measured); !end.IsZero() {
-		rec.stopAt(end)
+		rec.StopAt(end)
 	}
 }
 
@@ -244,7 +251,7 @@ func scheduleEnd(cfg *Config, plan *openloop.Plan, rec *recorder, start, measure
 // firstConn+i of the whole test: a segment's connections send exactly what
 // the same connections of an unsplit run would. An open loop's workers get
 // a Waiter each; closeAll releases them.
-func newWorkers(cfg *Config, sessions []session, wl *workloads.Workload, rec *recorder, stop *atomic.Bool, openLoop bool) (workers []*worker, closeAll func(), err error) {
+func newWorkers(cfg *Config, sessions []session, wl *workloads.Workload, rec *record.Recorder, stop *atomic.Bool, openLoop bool) (workers []*worker, closeAll func(), err error) {
 	workers = make([]*worker, 0, len(sessions))
 	closeAll = func() {
 		for _, w := range workers {
@@ -387,7 +394,7 @@ func (t *stepTap) phase(p string) []*results.Interval {
 // it ends: the intervals in which they are done are the step's too (plan.at),
 // so it is judged with them, and the next step begins only after them. The
 // first step waits in the same way for the warmup's operations.
-func runSearch(cfg *Config, plan *openloop.Plan, tap *stepTap, measured time.Time, rec *recorder, stop *atomic.Bool) {
+func runSearch(cfg *Config, plan *openloop.Plan, tap *stepTap, measured time.Time, rec *record.Recorder, stop *atomic.Bool) {
 	defer plan.Finish()
 	s := &openloop.Search{Start: cfg.SearchStart(), Precision: cfg.Precision, MaxSteps: cfg.MaxSteps, Cap: cfg.MaxRate}
 	if cfg.Ramp != nil {
@@ -398,7 +405,7 @@ func runSearch(cfg *Config, plan *openloop.Plan, tap *stepTap, measured time.Tim
 		if _, ok := awaitDone(warmup, tap, rec, stop); !ok {
 			return
 		}
-		next = later(next, rec.startOf(rec.indexOf(time.Now())+1))
+		next = later(next, rec.StartOf(rec.IndexOf(time.Now())+1))
 	}
 	for i := 0; !stop.Load(); i++ {
 		rate, ok := s.Next()
@@ -419,7 +426,7 @@ func runSearch(cfg *Config, plan *openloop.Plan, tap *stepTap, measured time.Tim
 		s.Record(rate, verdict.Met)
 		_ = tap.Event(&results.Event{Time: end, Kind: results.EventPhase, Detail: describeVerdict(cfg.Objectives, verdict)})
 		// The next step starts at the next interval boundary.
-		next = rec.startOf(rec.indexOf(time.Now()) + 1)
+		next = rec.StartOf(rec.IndexOf(time.Now()) + 1)
 	}
 }
 
@@ -427,7 +434,7 @@ func runSearch(cfg *Config, plan *openloop.Plan, tap *stepTap, measured time.Tim
 // that hold them are written, and returns where the last of those intervals
 // ends: st's end, or later when the workers fell behind. It returns false if
 // the run stops.
-func awaitDone(st *openloop.Step, tap *stepTap, rec *recorder, stop *atomic.Bool) (time.Time, bool) {
+func awaitDone(st *openloop.Step, tap *stepTap, rec *record.Recorder, stop *atomic.Bool) (time.Time, bool) {
 	if !tap.awaitThrough(st.End, stop) {
 		return time.Time{}, false
 	}
@@ -435,7 +442,7 @@ func awaitDone(st *openloop.Step, tap *stepTap, rec *recorder, stop *atomic.Bool
 		if done, ok := st.FinishedAt(); ok {
 			end := st.End
 			if done.After(end) {
-				end = rec.startOf(rec.indexOf(done) + 1)
+				end = rec.StartOf(rec.IndexOf(done) + 1)
 			}
 			return end, tap.awaitThrough(end, stop)
 		}
@@ -518,7 +525,7 @@ func openSessions(ctx context.Context, t *Target, obs Observer) ([]session, erro
 	// Opening many connections one after another can outlast a token:
 	// those already open get new tokens while the others open.
 	ready := make([]atomic.Bool, len(sessions))
-	stopReauth := t.entra.reauthWhileOpening(ctx, sessions, ready)
+	stopReauth := reauthWhileOpening(ctx, t.entra, sessions, ready)
 	var wg sync.WaitGroup
 	for range min(cfg.ConnectConcurrency, count) {
 		wg.Add(1)

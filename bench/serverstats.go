@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/amrbench/amrbench/bench/record"
 	"github.com/amrbench/amrbench/bench/serverstats"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
@@ -35,7 +36,7 @@ func (o statsObserver) Event(e *results.Event) error { return o.events.Event(e) 
 // cluster's slot map (primaries and replicas). Its connections are its own,
 // dialled and authenticated as the load's are. A sampler that cannot start
 // is a warning, never the run's failure.
-func (t *Target) startServerStats(ctx context.Context, obs Observer, rec *recorder) *statsRun {
+func (t *Target) startServerStats(ctx context.Context, obs Observer, rec *record.Recorder) *statsRun {
 	if tap, ok := obs.(*stepTap); ok { // a search's tap passes intervals on
 		obs = tap.Observer
 	}
@@ -55,9 +56,9 @@ func (t *Target) startServerStats(ctx context.Context, obs Observer, rec *record
 		Dial:        func(ctx context.Context, addr string) (net.Conn, error) { return dial(ctx, "tcp", addr) },
 		Credentials: t.statsCredentials(),
 		Interval:    t.cfg.Interval,
-		Measured:    rec.measured,
+		Measured:    rec.Measured(),
 		Timeout:     min(t.cfg.Timeout, serverstats.DefaultTimeout),
-		LastIndex:   rec.lastIndex.Load,
+		LastIndex:   rec.LastIndex,
 	}
 	if t.cluster != nil {
 		cfg.Discover = t.statsServers // replicas join, failovers promote
@@ -109,7 +110,7 @@ func (t *Target) statsServers() []serverstats.Server {
 // the load's (the current Entra ID token, or the password).
 func (t *Target) statsCredentials() serverstats.Credentials {
 	if t.entra != nil {
-		return t.entra.provider.CredentialsContext
+		return t.entra.Provider().CredentialsContext
 	}
 	tc := t.cfg.Target
 	if tc.Password == "" {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/bench/reauth"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
@@ -42,7 +43,7 @@ type Target struct {
 	// events holds the events of authentication until a run reports them.
 	events *eventSink
 	// entra is the Entra ID authentication; nil for other auth modes.
-	entra *entraAuth
+	entra *reauth.Auth
 	// waits is how the connections wait for replies; nil: they park.
 	waits *transport.Waits
 	// dial is the dialer every connection is opened with, and conns counts
@@ -114,12 +115,12 @@ func Open(ctx context.Context, cfg Config) (*Target, error) {
 		// Workers send new tokens on their own connections (auth.go); a
 		// cluster's pooled connections get them from go-redis (verify).
 		opts.Username, opts.Password = "", ""
-		opts.CredentialsProviderContext = t.entra.provider.CredentialsContext
+		opts.CredentialsProviderContext = t.entra.Provider().CredentialsContext
 	}
 	client := redis.NewClient(opts)
 	if err := t.verify(ctx, client, opts); err != nil {
 		_ = client.Close()
-		t.entra.stop()
+		t.entra.Stop()
 		return nil, err
 	}
 	return t, nil
@@ -160,7 +161,7 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 		Server:        serverVersion(vctx, client),
 	}
 	if t.entra != nil {
-		cur := t.entra.provider.Current()
+		cur := t.entra.Provider().Current()
 		t.info.Credential, t.info.Principal, t.info.TokenExpires = tc.Entra.Credential, cur.User, cur.Expires.UTC()
 	}
 	slots, slotsErr := cluster.ReadSlots(vctx, client)
@@ -193,10 +194,10 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 	if t.entra != nil {
 		// A cluster's connections go back to their pools after every
 		// command: go-redis sends each new token on them as they do
-		// (StreamingCredentialsProvider), and reauthHook counts those AUTHs.
+		// (StreamingCredentialsProvider), and reauth.Hook counts those AUTHs.
 		streamed := *opts
 		streamed.CredentialsProviderContext = nil
-		streamed.StreamingCredentialsProvider = t.entra.provider
+		streamed.StreamingCredentialsProvider = t.entra.Provider()
 		opts = &streamed
 		// The verified connection would not get new tokens: read the slot
 		// map over one that does.
@@ -204,7 +205,7 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 		seed := *opts
 		seed.PoolSize = 1
 		client = redis.NewClient(&seed)
-		client.AddHook(reauthHook{auth: t.entra})
+		client.AddHook(reauth.Hook{Auth: t.entra})
 	}
 	// One connection reads the slot map for the whole run: the one just
 	// verified, or, when its node fails, one to another node.
@@ -215,7 +216,7 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 		o.Addr = addr
 		c := redis.NewClient(&o)
 		if t.entra != nil {
-			c.AddHook(reauthHook{auth: t.entra})
+			c.AddHook(reauth.Hook{Auth: t.entra})
 		}
 		return c
 	}, t.cfg.ConnectTimeout+t.cfg.Timeout)
@@ -228,7 +229,7 @@ func (t *Target) verify(ctx context.Context, client *redis.Client, opts *redis.O
 	}
 	t.cluster = ct
 	t.info.Shards = cluster.PrimaryCount(topo.Current())
-	t.entra.reachEvery(t.ConnectionPlan().Total())
+	t.entra.ReachEvery(t.ConnectionPlan().Total())
 	return nil
 }
 
@@ -252,7 +253,7 @@ func serverVersion(ctx context.Context, c *redis.Client) string {
 func (t *Target) principal() TargetConfig {
 	tc := t.cfg.Target
 	if t.entra != nil {
-		tc.Username = t.entra.provider.Current().User
+		tc.Username = t.entra.Provider().Current().User
 	}
 	return tc
 }
@@ -321,7 +322,7 @@ func (t *Target) OpenConnections() int {
 
 // Close closes every connection and stops renewing tokens.
 func (t *Target) Close() error {
-	defer t.entra.stop()
+	defer t.entra.Stop()
 	defer t.conns.CloseHandoffs()
 	if t.cluster != nil {
 		return t.cluster.close()
@@ -384,7 +385,7 @@ func (t *Target) newSession() session {
 	if t.cluster != nil {
 		return &clusterSession{ct: t.cluster}
 	}
-	return &connSession{client: t.single, auth: t.entra.newConnAuth(), dial: t.dial, conns: t.conns, addr: t.cfg.Target.Addr(), dialTimeout: t.cfg.ConnectTimeout}
+	return &connSession{client: t.single, auth: t.entra.NewConn(), dial: t.dial, conns: t.conns, addr: t.cfg.Target.Addr(), dialTimeout: t.cfg.ConnectTimeout}
 }
 
 // reachability writes an unreachable event when every connection to addr

@@ -5,12 +5,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
 	"github.com/amrbench/amrbench/bench/openloop"
+	"github.com/amrbench/amrbench/bench/record"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
@@ -29,12 +29,12 @@ type worker struct {
 	conns    int
 	gen      *workloads.Generator
 	sess     session
-	rec      *recorder
+	rec      *record.Recorder
 	stop     *atomic.Bool
 	calls    []*call
 	cmds     []redis.Cmder
 	dues     []time.Time // intended start of each operation of the batch
-	log      *workerLog
+	log      *record.Log
 	// readInto says GETs may read values into the worker's buffer (it holds
 	// the largest value; a cluster's commands are made per operation).
 	readInto bool
@@ -64,8 +64,8 @@ type worker struct {
 	link link
 	// seen are the failure messages the worker has kept, by class; tried
 	// counts the failures whose message it read in this interval.
-	seen  [numClasses][]string
-	tried [numClasses]int
+	seen  [record.NumClasses][]string
+	tried [record.NumClasses]int
 	// Open loop only: the step being run and the worker's next operation
 	// of it, so that a worker behind its schedule at the step's end drops
 	// the rest (dropLate); freeAt is when its last batch's replies came in,
@@ -80,7 +80,7 @@ type worker struct {
 // values are drained in several reads, by getRaw only.
 const maxValueBuffer = 16 << 10
 
-func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recorder, stop *atomic.Bool, pipeline, maxValue int, quota int64) *worker {
+func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *record.Recorder, stop *atomic.Bool, pipeline, maxValue int, quota int64) *worker {
 	w := &worker{
 		id:       id,
 		testConn: id,
@@ -96,7 +96,7 @@ func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recor
 	}
 	shapes := gen.CommandShapes()
 	w.mix = len(shapes) == 0
-	w.statBatch = make([]int64, max(len(rec.stats), 1))
+	w.statBatch = make([]int64, max(len(rec.Stats()), 1))
 	// +2: go-redis reads the CRLF along with the value.
 	buf := make([]byte, min(maxValue+2, maxValueBuffer))
 	w.readInto = maxValue+2 <= maxValueBuffer
@@ -122,15 +122,15 @@ func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recor
 // miss (21 allocations alone, 2 in a pipeline), raw otherwise.
 func (w *worker) rotate(now time.Time) {
 	if !w.mix { // no GETs to choose for
-		w.log = w.rec.rotate(w.log, now)
+		w.log = w.rec.Rotate(w.log, now)
 		return
 	}
-	get := &w.log.cmds[workloads.Get]
+	get := &w.log.Cmds[workloads.Get]
 	missCost := int64(21)
 	if len(w.calls) > 1 {
 		missCost = 2
 	}
-	into := w.readInto && get.hits > 0 && get.misses*missCost <= get.hits
+	into := w.readInto && get.Hits > 0 && get.Misses*missCost <= get.Hits
 	if into != w.calls[0].readInto {
 		for _, s := range w.calls {
 			s.readInto = into
@@ -138,8 +138,8 @@ func (w *worker) rotate(now time.Time) {
 	}
 	w.dropLate(now)
 	w.countDown(now)
-	w.tried = [numClasses]int{}
-	w.log = w.rec.rotate(w.log, now)
+	w.tried = [record.NumClasses]int{}
+	w.log = w.rec.Rotate(w.log, now)
 }
 
 // prepare draws the next operation into call i (its pipeline position).
@@ -160,12 +160,12 @@ func (w *worker) send(ctx context.Context, n int, closedLoop bool) {
 			w.dues[i] = sent
 		}
 	}
-	if !sent.Before(w.log.end) {
+	if !sent.Before(w.log.End) {
 		w.rotate(sent)
 	}
 	_ = w.sess.exec(ctx, w.cmds[:n]) // each command carries its own error
 	done := time.Now()
-	if !done.Before(w.log.end) {
+	if !done.Before(w.log.End) {
 		w.rotate(done)
 	}
 	w.account(n, closedLoop, sent, done)
@@ -175,8 +175,8 @@ func (w *worker) send(ctx context.Context, n int, closedLoop bool) {
 // batch goes out as soon as the replies of the previous one are in, so its
 // intended start is its actual send.
 func (w *worker) runClosed(ctx context.Context) {
-	w.log = w.rec.newLog(w.id, w.rec.indexOf(time.Now()))
-	defer func() { w.rec.finish(w.log, time.Now()) }()
+	w.log = w.rec.NewLog(w.id, w.rec.IndexOf(time.Now()))
+	defer func() { w.rec.Finish(w.log, time.Now()) }()
 	for !w.stop.Load() && w.quota != 0 {
 		if w.auth != nil && w.auth.NeedsAttention() {
 			if w.tendAuth(ctx) {
@@ -199,7 +199,7 @@ func (w *worker) runClosed(ctx context.Context) {
 		// rotated the log to it), and measured if that interval is. A batch
 		// sent in the warmup and completed after it is measured, so it is
 		// charged too: the measured count is exactly the quota.
-		if w.quota > 0 && w.log.index >= 0 {
+		if w.quota > 0 && w.log.Index >= 0 {
 			w.quota -= int64(n)
 		}
 	}
@@ -213,8 +213,8 @@ func (w *worker) runClosed(ctx context.Context) {
 // ends at its end: a worker still behind its schedule then drops the rest
 // of the step's operations (dropLate), so no run outlasts its duration.
 func (w *worker) runOpen(ctx context.Context, plan *openloop.Plan) {
-	w.log = w.rec.newLog(w.id, w.rec.indexOf(time.Now()))
-	defer func() { w.rec.finish(w.log, time.Now()) }()
+	w.log = w.rec.NewLog(w.id, w.rec.IndexOf(time.Now()))
+	defer func() { w.rec.Finish(w.log, time.Now()) }()
 	for i := 0; ; i++ {
 		st := w.awaitStep(ctx, plan, i)
 		if st == nil {
@@ -282,7 +282,7 @@ func dropGrace(st *openloop.Step, lateThreshold time.Duration) time.Duration {
 // failDue fails every operation of st due by now, its connection being
 // down (failUnsent).
 func (w *worker) failDue(st *openloop.Step, now time.Time) {
-	if !now.Before(w.log.end) {
+	if !now.Before(w.log.End) {
 		w.rotate(now)
 	}
 	for {
@@ -310,7 +310,7 @@ func (w *worker) dropLate(now time.Time) bool {
 		return false
 	}
 	left := st.Left(w.m, w.conns)
-	w.log.dropped += int64(left)
+	w.log.Dropped += int64(left)
 	w.m += left * uint64(w.conns)
 	return true
 }
@@ -326,7 +326,7 @@ func (w *worker) awaitStep(ctx context.Context, plan *openloop.Plan, i int) *ope
 		}
 		select {
 		case <-changed:
-		case <-time.After(time.Until(w.log.end)):
+		case <-time.After(time.Until(w.log.End)):
 			w.rotate(time.Now())
 			if w.auth != nil && w.auth.NewerToken() {
 				w.reauthenticate(ctx)
@@ -342,7 +342,7 @@ func (w *worker) awaitStep(ctx context.Context, plan *openloop.Plan, i int) *ope
 func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 	for !w.stop.Load() {
 		now := time.Now()
-		if !now.Before(w.log.end) {
+		if !now.Before(w.log.End) {
 			w.rotate(now)
 		}
 		if w.auth != nil && w.auth.NewerToken() {
@@ -353,8 +353,8 @@ func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 			return true
 		}
 		wake := t
-		if w.log.end.Before(wake) {
-			wake = w.log.end
+		if w.log.End.Before(wake) {
+			wake = w.log.End
 		}
 		if a := w.auth; a != nil && a.NewerToken() && a.TurnDue().Before(wake) {
 			wake = a.TurnDue() // the connection's turn to send the new token
@@ -376,46 +376,46 @@ func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 // A latency beyond the histograms' range is recorded at its top and counted
 // in the log's outOfRange (see record): neither dropped nor hidden.
 func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
-	service := micros(done.Sub(sent))
+	service := record.Micros(done.Sub(sent))
 	var failure error
 	broken, clusterDown, expired, refused, succeeded := false, false, false, false, false
 	for i := range n {
 		s := w.calls[i]
 		stat := s.op.Stat
-		c := &w.log.cmds[stat]
-		c.bytesSent += s.sent
+		c := &w.log.Cmds[stat]
+		c.BytesSent += s.sent
 		out, received, class, brokenConn := s.result()
-		c.bytesReceived += received
+		c.BytesReceived += received
 		broken = broken || brokenConn
 		response := service
 		if !closedLoop {
-			response = micros(done.Sub(w.dues[i]))
+			response = record.Micros(done.Sub(w.dues[i]))
 			if sent.Sub(w.dues[i]) > w.lateThreshold {
-				w.log.lateStarts++
+				w.log.LateStarts++
 				if !w.dues[i].Before(w.freeAt) { // its connection was free: the client was slow
-					w.log.lateClient++
+					w.log.LateClient++
 				}
 			}
 		}
 		if out == outcomeError {
 			class, expired, refused = w.authClass(class, done, expired, refused)
 			clusterDown = clusterDown || topologySuspect(class)
-			c.errors[classIndex[class]]++
-			c.recordFailure(response)
+			c.Errors[record.ClassIndex[class]]++
+			c.RecordFailure(response)
 			w.sample(class, s.failureText)
 			if brokenConn && failure == nil {
 				failure = s.cmd.Err()
 			}
 			if w.shards != nil {
-				w.accountShard(s, c, classIndex[class], closedLoop, response)
+				w.accountShard(s, c, record.ClassIndex[class], closedLoop, response)
 			}
 			continue
 		}
 		succeeded = true
-		c.count++
+		c.Count++
 		switch out {
 		case outcomeHit:
-			c.hits++
+			c.Hits++
 			if s.tooLarge { // values larger than the buffer: raw reads from now on
 				w.readInto = false
 				for _, other := range w.calls {
@@ -423,7 +423,7 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 				}
 			}
 		case outcomeMiss:
-			c.misses++
+			c.Misses++
 		}
 		if w.shards != nil {
 			w.accountShard(s, c, -1, closedLoop, response)
@@ -434,22 +434,22 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 		}
 		// Service time is at most response time: one operation beyond the
 		// range is counted once, by its response time.
-		if record(c.response, response, 1) {
-			w.log.outOfRange++
+		if record.Record(c.Response, response, 1) {
+			w.log.OutOfRange++
 		}
-		record(c.service, service, 1)
+		record.Record(c.Service, service, 1)
 	}
 	for stat, k := range w.statBatch {
 		if k > 0 {
-			if record(w.log.cmds[stat].service, service, k) { // the response histogram is filled from it at merge
-				w.log.outOfRange += k
+			if record.Record(w.log.Cmds[stat].Service, service, k) { // the response histogram is filled from it at merge
+				w.log.OutOfRange += k
 			}
 			w.statBatch[stat] = 0
 		}
 	}
 	for i, k := range w.shardBatch {
 		if k > 0 { // closed loop: the response time is the service time
-			record(w.log.shards[i].response, service, k) // counted in the command's
+			record.Record(w.log.Shards[i].Response, service, k) // counted in the command's
 			w.shardBatch[i] = 0
 		}
 	}
@@ -459,7 +459,7 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 	}
 	if broken || refused {
 		if expired {
-			w.log.reauth.expired++
+			w.log.Reauth.Expired++
 		}
 		w.sess.reopen()
 		if refused {
@@ -498,8 +498,8 @@ func (w *worker) authClass(class results.ErrorClass, done time.Time, expired, re
 
 // classMoved and classAsk index the redirect classes in per-worker arrays.
 var (
-	classMoved = classIndex[results.ErrMoved]
-	classAsk   = classIndex[results.ErrAsk]
+	classMoved = record.ClassIndex[results.ErrMoved]
+	classAsk   = record.ClassIndex[results.ErrAsk]
 )
 
 // accountShard counts a cluster operation under the shard whose reply was
@@ -508,25 +508,25 @@ var (
 // and ASK replies it followed on the way under the shards that sent them. A
 // redirect that was the final reply (the redirect limit was reached) is the
 // operation's error, not a redirect followed.
-func (w *worker) accountShard(s *call, c *cmdLog, class int, closedLoop bool, response int64) {
+func (w *worker) accountShard(s *call, c *record.CmdLog, class int, closedLoop bool, response int64) {
 	route := &s.cl.route
 	idx := int(route.Shard)
 	if idx < 0 {
 		idx = w.shards.IndexOf(results.UnroutedShard)
 	}
-	sh := w.log.shard(idx)
+	sh := w.log.Shard(idx)
 	switch {
 	case class >= 0:
-		sh.errors[class]++
+		sh.Errors[class]++
 	case closedLoop:
 		for len(w.shardBatch) <= idx {
 			w.shardBatch = append(w.shardBatch, 0) // a shard first seen: rare
 		}
-		sh.count++
+		sh.Count++
 		w.shardBatch[idx]++
 	default:
-		sh.count++
-		record(sh.response, response, 1) // counted in the command's
+		sh.Count++
+		record.Record(sh.Response, response, 1) // counted in the command's
 	}
 	followed := route.Redirects()
 	if len(followed) > 0 && (class == classMoved || class == classAsk) {
@@ -537,29 +537,9 @@ func (w *worker) accountShard(s *call, c *cmdLog, class int, closedLoop bool, re
 		if r.Ask {
 			rc = classAsk
 		}
-		c.redirects[rc]++
-		w.log.shard(int(r.Shard)).redirects[rc]++
+		c.Redirects[rc]++
+		w.log.Shard(int(r.Shard)).Redirects[rc]++
 	}
-}
-
-// record records n latencies of us microseconds in h. A value above the
-// histograms' range (results.HistogramHighest, 7 days) is recorded at its
-// top instead and reported with true, for the caller to count: never dropped
-// silently, and never recorded lower than a smaller value out of range.
-func record(h *hdrhistogram.PackedHistogram, us, n int64) (outOfRange bool) {
-	if us > results.HistogramHighest {
-		us, outOfRange = results.HistogramHighest, true
-	}
-	_ = h.RecordValues(us, n) // within the range, it cannot fail
-	return outOfRange
-}
-
-// micros converts a duration to whole microseconds, rounding to nearest.
-func micros(d time.Duration) int64 {
-	if d < 0 {
-		return 0
-	}
-	return int64((d + 500*time.Nanosecond) / time.Microsecond)
 }
 
 // tendAuth is the worker's slow path for authentication, taken when
@@ -569,7 +549,7 @@ func micros(d time.Duration) int64 {
 func (w *worker) tendAuth(ctx context.Context) bool {
 	if w.auth.Held() {
 		now := time.Now()
-		if !now.Before(w.log.end) {
+		if !now.Before(w.log.End) {
 			w.rotate(now)
 		}
 		if w.auth.HeldAt(now) {
@@ -591,11 +571,11 @@ func (w *worker) reauthenticate(ctx context.Context) {
 	if !sent {
 		return
 	}
-	if !r.Done.Before(w.log.end) {
+	if !r.Done.Before(w.log.End) {
 		w.rotate(r.Done)
 	}
-	l := &w.log.reauth
-	l.record(r.Done.Sub(r.Sent), r.Err, r.expired)
+	l := &w.log.Reauth
+	l.Record(r.Done.Sub(r.Sent), errClass(r.Err), r.expired)
 	w.freeAt = r.Done
 	if r.Err != nil && breaksConnection(Classify(r.Err)) {
 		w.sess.reopen()

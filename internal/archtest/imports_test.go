@@ -89,6 +89,21 @@ func TestImportRules(t *testing.T) {
 		{"bench/cluster imports nothing of the project but a leaf",
 			func(r string) bool { return under(r, "bench/cluster") },
 			func(d string) bool { return under(d, "bench/cluster") || leaf(d) }},
+		{"bench/clientload imports nothing of the project but results",
+			func(r string) bool { return under(r, "bench/clientload") },
+			func(d string) bool { return under(d, "bench/clientload") || under(d, "results") || leaf(d) }},
+		{"bench/record imports nothing of bench but clientload, cluster and transport",
+			func(r string) bool { return under(r, "bench/record") },
+			func(d string) bool {
+				return !under(d, "bench") || under(d, "bench/record") || under(d, "bench/clientload") ||
+					under(d, "bench/cluster") || under(d, "bench/transport")
+			}},
+		{"bench/reauth imports nothing of bench but entra and record",
+			func(r string) bool { return under(r, "bench/reauth") },
+			func(d string) bool {
+				return !under(d, "bench") || under(d, "bench/reauth") || under(d, "bench/entra") ||
+					under(d, "bench/record") || under(d, "bench/clientload") || under(d, "bench/cluster") || under(d, "bench/transport")
+			}},
 		{"bench/entra imports nothing of bench",
 			func(r string) bool { return under(r, "bench/entra") },
 			func(d string) bool { return !under(d, "bench") || under(d, "bench/entra") }},

@@ -1,4 +1,4 @@
-package bench
+package record
 
 import (
 	"math"
@@ -6,8 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-
+	"github.com/amrbench/amrbench/bench/clientload"
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
@@ -22,126 +21,8 @@ type Observer interface {
 	Event(e *results.Event) error
 }
 
-// farFuture is a log end that never passes, for the last interval of a run.
-var farFuture = time.Unix(math.MaxInt64/4, 0)
-
-// cmdLog is what one worker recorded for one command in one interval:
-// count, hits, misses and the latencies of the successful operations, the
-// failed ones by class, and their times to failure (failures, made at the
-// first).
-type cmdLog struct {
-	count, hits, misses      int64
-	errors                   [numClasses]int64
-	redirects                [numClasses]int64 // moved and ask only
-	bytesSent, bytesReceived int64
-	response, service        *hdrhistogram.PackedHistogram
-	failures                 *hdrhistogram.PackedHistogram
-	failed                   bool // failures holds this interval's
-}
-
-// recordFailure records a failed operation's time to failure, us.
-func (c *cmdLog) recordFailure(us int64) {
-	if c.failures == nil {
-		c.failures = results.NewPackedHDR() // the first failure of the worker: rare
-	}
-	c.failed = true
-	record(c.failures, us, 1)
-}
-
-// errorSample is a failure's message, for the error events.
-type errorSample struct {
-	class results.ErrorClass
-	text  string
-}
-
-// shardLog is what one worker recorded for one shard of a cluster in one
-// interval.
-type shardLog struct {
-	count     int64
-	errors    [numClasses]int64
-	redirects [numClasses]int64 // moved and ask only
-	response  *hdrhistogram.PackedHistogram
-}
-
-func (s *shardLog) active() bool {
-	return s.count > 0 || s.errors != [numClasses]int64{} || s.redirects != [numClasses]int64{}
-}
-
-// workerLog is everything one worker recorded in one interval. A worker owns
-// its log until it hands it to the recorder: no lock is taken per operation,
-// and there is one hand-off per worker per interval.
-type workerLog struct {
-	worker int
-	index  int64     // the interval every recorded operation completed in
-	end    time.Time // end of that interval; reaching it triggers the hand-off
-	// through is set at hand-off: the worker has handed over everything it
-	// will ever record for intervals up to and including through.
-	through    int64
-	final      bool      // the worker has finished
-	finishedAt time.Time // when, for a final log
-	// closedLoop logs record each latency once, in service: in a closed
-	// loop the intended start is the send, so response time is the same
-	// value and is filled from it when the log is merged.
-	closedLoop bool
-	// cmds is indexed by workloads.Op.Stat.
-	cmds []cmdLog
-	// shards is indexed by shard number (cluster runs only); it grows when
-	// a worker first meets a shard.
-	shards     []shardLog
-	lateStarts int64
-	// lateClient counts the late starts whose connection was free when they
-	// fell due: the client itself was slow.
-	lateClient int64
-	// dropped counts operations due but never sent (open loop).
-	dropped int64
-	// backoff is the time the worker's connection was down.
-	backoff time.Duration
-	// samples are failure messages the worker has not seen before.
-	samples []errorSample
-	// outOfRange counts the operations whose latency was beyond the
-	// histograms' range, recorded at its top (worker.record).
-	outOfRange int64
-	reauth     reauthLog
-}
-
-// shard returns the log of shard i, growing the list if needed.
-func (l *workerLog) shard(i int) *shardLog {
-	for len(l.shards) <= i {
-		l.shards = append(l.shards, shardLog{response: results.NewPackedHDR()})
-	}
-	return &l.shards[i]
-}
-
-func newWorkerLog(stats int) *workerLog {
-	l := &workerLog{cmds: make([]cmdLog, stats)}
-	for k := range l.cmds {
-		l.cmds[k].response = results.NewPackedHDR()
-		l.cmds[k].service = results.NewPackedHDR()
-	}
-	return l
-}
-
-func (l *workerLog) reset() {
-	for k := range l.cmds {
-		c := &l.cmds[k]
-		resp, svc, fail := c.response, c.service, c.failures
-		resp.Reset()
-		svc.Reset()
-		if fail != nil {
-			fail.Reset()
-		}
-		*c = cmdLog{response: resp, service: svc, failures: fail}
-	}
-	for i := range l.shards {
-		s := &l.shards[i]
-		resp := s.response
-		resp.Reset()
-		*s = shardLog{response: resp}
-	}
-	l.final, l.finishedAt, l.lateStarts, l.lateClient, l.outOfRange, l.closedLoop = false, time.Time{}, 0, 0, 0, false
-	l.dropped, l.backoff, l.samples = 0, 0, l.samples[:0]
-	l.reauth.reset()
-}
+// FarFuture is a log end that never passes, for the last interval of a run.
+var FarFuture = time.Unix(math.MaxInt64/4, 0)
 
 // intervalAcc accumulates the logs of every worker for one interval.
 type intervalAcc struct {
@@ -151,13 +32,13 @@ type intervalAcc struct {
 	lateClient int64
 	dropped    int64
 	backoff    time.Duration
-	samples    []errorSample
+	samples    []ErrorSample
 	outOfRange int64
 	reauth     *results.ReauthStats
 }
 
 // addCounts adds per-class counters to m, which it creates when needed.
-func addCounts(m map[results.ErrorClass]int64, counts *[numClasses]int64) map[results.ErrorClass]int64 {
+func addCounts(m map[results.ErrorClass]int64, counts *[NumClasses]int64) map[results.ErrorClass]int64 {
 	for i, n := range counts {
 		if n == 0 {
 			continue
@@ -170,25 +51,25 @@ func addCounts(m map[results.ErrorClass]int64, counts *[numClasses]int64) map[re
 	return m
 }
 
-func (a *intervalAcc) add(l *workerLog) {
-	a.lateStarts += l.lateStarts
-	a.lateClient += l.lateClient
-	a.dropped += l.dropped
-	a.backoff += l.backoff
-	a.samples = append(a.samples, l.samples...)
-	a.outOfRange += l.outOfRange
-	if !l.reauth.empty() {
+func (a *intervalAcc) add(l *Log) {
+	a.lateStarts += l.LateStarts
+	a.lateClient += l.LateClient
+	a.dropped += l.Dropped
+	a.backoff += l.Backoff
+	a.samples = append(a.samples, l.Samples...)
+	a.outOfRange += l.OutOfRange
+	if !l.Reauth.empty() {
 		if a.reauth == nil {
 			a.reauth = results.NewReauthStats()
 		}
-		l.reauth.addTo(a.reauth)
+		l.Reauth.addTo(a.reauth)
 	}
 	if a.cmds == nil {
-		a.cmds = make([]*results.CommandStats, len(l.cmds))
+		a.cmds = make([]*results.CommandStats, len(l.Cmds))
 	}
-	for k := range l.cmds {
-		c := &l.cmds[k]
-		if c.count == 0 && c.errors == [numClasses]int64{} {
+	for k := range l.Cmds {
+		c := &l.Cmds[k]
+		if c.Count == 0 && c.Errors == [NumClasses]int64{} {
 			continue
 		}
 		s := a.cmds[k]
@@ -196,20 +77,20 @@ func (a *intervalAcc) add(l *workerLog) {
 			s = results.NewCommandStats()
 			a.cmds[k] = s
 		}
-		s.Count += c.count
-		s.Hits += c.hits
-		s.Misses += c.misses
-		s.BytesSent += c.bytesSent
-		s.BytesReceived += c.bytesReceived
-		s.Errors = addCounts(s.Errors, &c.errors)
-		s.Redirects = addCounts(s.Redirects, &c.redirects)
+		s.Count += c.Count
+		s.Hits += c.Hits
+		s.Misses += c.Misses
+		s.BytesSent += c.BytesSent
+		s.BytesReceived += c.BytesReceived
+		s.Errors = addCounts(s.Errors, &c.Errors)
+		s.Redirects = addCounts(s.Redirects, &c.Redirects)
 		// Packed and dense histograms share the standard geometry, so the
 		// merge is exact.
-		_ = s.Service.AddPacked(c.service)
+		_ = s.Service.AddPacked(c.Service)
 		if l.closedLoop {
-			_ = s.Response.AddPacked(c.service)
+			_ = s.Response.AddPacked(c.Service)
 		} else {
-			_ = s.Response.AddPacked(c.response)
+			_ = s.Response.AddPacked(c.Response)
 		}
 		if c.failed {
 			if s.Failures == nil {
@@ -218,8 +99,8 @@ func (a *intervalAcc) add(l *workerLog) {
 			_ = s.Failures.AddPacked(c.failures)
 		}
 	}
-	for i := range l.shards {
-		sl := &l.shards[i]
+	for i := range l.Shards {
+		sl := &l.Shards[i]
 		if !sl.active() {
 			continue
 		}
@@ -231,14 +112,14 @@ func (a *intervalAcc) add(l *workerLog) {
 			s = results.NewShardStats()
 			a.shards[i] = s
 		}
-		s.Count += sl.count
-		s.Errors = addCounts(s.Errors, &sl.errors)
-		s.Redirects = addCounts(s.Redirects, &sl.redirects)
-		_ = s.Response.AddPacked(sl.response)
+		s.Count += sl.Count
+		s.Errors = addCounts(s.Errors, &sl.Errors)
+		s.Redirects = addCounts(s.Redirects, &sl.Redirects)
+		_ = s.Response.AddPacked(sl.Response)
 	}
 }
 
-// recorder assembles the workers' logs into interval records. Interval k
+// Recorder assembles the workers' logs into interval records. Interval k
 // covers [measured + k*interval, measured + (k+1)*interval); warmup intervals
 // have negative indexes. An operation belongs to the interval it completed
 // in.
@@ -249,7 +130,7 @@ func (a *intervalAcc) add(l *workerLog) {
 // cannot certify; after maxLag past the end (longer than any command can
 // take) the interval is written anyway, and a log that still arrives for it
 // is added to the oldest interval not yet written and counted in a warning.
-type recorder struct {
+type Recorder struct {
 	start    time.Time // run start; the first interval does not begin before it
 	measured time.Time // start of interval 0
 	interval time.Duration
@@ -262,29 +143,33 @@ type recorder struct {
 	stats []string
 	obs   Observer
 	conns func() int
-	// phaseAt names the phase and target rate of the step that holds a
-	// moment (open loop); nil in a closed loop.
-	phaseAt       func(time.Time) (string, float64)
-	lateThreshold time.Duration
-	// shards names the shards of a cluster run; nil for one endpoint.
-	shards *cluster.Registry
-	// entra, when set, adds re-authentication statistics to every interval.
-	entra *entraAuth
+	// PhaseAt names the phase and target rate of the step that holds a
+	// moment (open loop); nil in a closed loop. Set it before the workers
+	// start.
+	PhaseAt func(time.Time) (string, float64)
+	// LateThreshold is how late an operation is sent to count as a late
+	// start, for the late-start warning.
+	LateThreshold time.Duration
+	// Shards names the shards of a cluster run; nil for one endpoint.
+	Shards *cluster.Registry
+	// Reauth, when set, adds re-authentication statistics to every
+	// interval: the workers' own and those collected here.
+	Reauth *SharedReauth
 	// reopened counts the connections the server accepted to replace lost
 	// ones (transport.Conns); nil: not counted.
 	reopened func() int64
-	// maxErrorRate is the run's error budget, for its warning; secrets are
-	// taken out of the error messages.
-	maxErrorRate float64
-	secrets      []string
-	// meter reads the client's CPU and GC pauses at interval boundaries;
-	// replyWaits, how the connections waited for replies so far (nil: they
-	// parked).
-	meter      *clientMeter
-	replyWaits func() transport.ReplyWaitStats
+	// MaxErrorRate is the run's error budget, for its warning.
+	MaxErrorRate float64
+	// Secrets are taken out of the error messages.
+	Secrets []string
+	// meter reads the client's CPU and GC pauses at interval boundaries.
+	meter *clientload.Meter
+	// ReplyWaits tells how the connections waited for replies so far (nil:
+	// they parked).
+	ReplyWaits func() transport.ReplyWaitStats
 	lastWaits  transport.ReplyWaitStats
 
-	handoffs chan *workerLog
+	handoffs chan *Log
 	// failed is closed when the observer fails to take an interval (its
 	// file cannot be written): the run stops, as nothing more can be kept.
 	failed    chan struct{}
@@ -298,7 +183,7 @@ type recorder struct {
 	pending    map[int64]*intervalAcc
 	next       int64
 	maxSeen    int64
-	runEnd     time.Time
+	runEnd     time.Time // read it with RunEnd once Run has returned
 	late       int64
 	lateWarned bool
 	lastPhase  string
@@ -311,11 +196,11 @@ type recorder struct {
 	samples map[results.ErrorClass][]string
 }
 
-// newRecorder returns a recorder for a run whose load starts at start and
+// New returns a recorder for a run whose load starts at start and
 // whose measured window (interval 0) starts at measured: after start by the
 // warmup, or before it when a run told to start at a given time could not.
-func newRecorder(start, measured time.Time, interval, maxLag time.Duration, workers int, stats []string, obs Observer, conns func() int) *recorder {
-	r := &recorder{
+func New(start, measured time.Time, interval, maxLag time.Duration, workers int, stats []string, obs Observer, conns func() int) *Recorder {
+	r := &Recorder{
 		start:    start,
 		measured: measured,
 		interval: interval,
@@ -325,15 +210,15 @@ func newRecorder(start, measured time.Time, interval, maxLag time.Duration, work
 		stats:    stats,
 		obs:      obs,
 		conns:    conns,
-		handoffs: make(chan *workerLog, workers+16),
+		handoffs: make(chan *Log, workers+16),
 		failed:   make(chan struct{}),
 		pending:  map[int64]*intervalAcc{},
 
 		slowPhases:  map[string]bool{},
 		boundPhases: map[string]bool{},
-		meter:       newClientMeter(),
+		meter:       clientload.NewMeter(),
 	}
-	r.free.New = func() any { return newWorkerLog(len(stats)) }
+	r.free.New = func() any { return newLog(len(stats)) }
 	r.lastIndex.Store(math.MaxInt64)
 	r.next = r.first
 	r.maxSeen = r.first
@@ -344,8 +229,8 @@ func newRecorder(start, measured time.Time, interval, maxLag time.Duration, work
 	return r
 }
 
-// indexOf returns the interval an operation completing at t belongs to.
-func (r *recorder) indexOf(t time.Time) int64 {
+// IndexOf returns the interval an operation completing at t belongs to.
+func (r *Recorder) IndexOf(t time.Time) int64 {
 	return min(max(floorDiv(t.Sub(r.measured), r.interval), r.first), r.lastIndex.Load())
 }
 
@@ -359,7 +244,8 @@ func floorDiv(d, interval time.Duration) int64 {
 	return k
 }
 
-func (r *recorder) startOf(k int64) time.Time {
+// StartOf returns the start of interval k: the run's start for the first.
+func (r *Recorder) StartOf(k int64) time.Time {
 	s := r.measured.Add(time.Duration(k) * r.interval)
 	if s.Before(r.start) {
 		return r.start
@@ -367,52 +253,52 @@ func (r *recorder) startOf(k int64) time.Time {
 	return s
 }
 
-func (r *recorder) endOf(k int64) time.Time {
+func (r *Recorder) endOf(k int64) time.Time {
 	if k >= r.lastIndex.Load() {
-		return farFuture
+		return FarFuture
 	}
 	return r.measured.Add(time.Duration(k+1) * r.interval)
 }
 
-// stopAt fixes the last interval: operations completing after t still count,
+// StopAt fixes the last interval: operations completing after t still count,
 // in the interval that holds t.
-func (r *recorder) stopAt(t time.Time) {
-	r.lastIndex.Store(r.indexOf(t.Add(-time.Nanosecond)))
+func (r *Recorder) StopAt(t time.Time) {
+	r.lastIndex.Store(r.IndexOf(t.Add(-time.Nanosecond)))
 }
 
-// newLog returns an empty log for worker, for operations completing in
+// NewLog returns an empty log for worker, for operations completing in
 // interval index.
-func (r *recorder) newLog(worker int, index int64) *workerLog {
-	l := r.free.Get().(*workerLog)
-	l.worker, l.index, l.end = worker, index, r.endOf(index)
-	l.closedLoop = r.phaseAt == nil
+func (r *Recorder) NewLog(worker int, index int64) *Log {
+	l := r.free.Get().(*Log)
+	l.worker, l.Index, l.End = worker, index, r.endOf(index)
+	l.closedLoop = r.PhaseAt == nil
 	return l
 }
 
-// rotate is called by a worker when the clock has reached its log's end: it
+// Rotate is called by a worker when the clock has reached its log's end: it
 // hands the log over and returns the log to record into from now on.
-func (r *recorder) rotate(l *workerLog, now time.Time) *workerLog {
-	k := r.indexOf(now)
-	if k <= l.index { // the run's last interval: it never ends
-		l.end = farFuture
+func (r *Recorder) Rotate(l *Log, now time.Time) *Log {
+	k := r.IndexOf(now)
+	if k <= l.Index { // the run's last interval: it never ends
+		l.End = FarFuture
 		return l
 	}
 	l.through = k - 1
 	worker := l.worker // l belongs to the recorder once sent
 	r.handoffs <- l
-	return r.newLog(worker, k)
+	return r.NewLog(worker, k)
 }
 
-// finish hands over a worker's last log.
-func (r *recorder) finish(l *workerLog, now time.Time) {
+// Finish hands over a worker's last log.
+func (r *Recorder) Finish(l *Log, now time.Time) {
 	l.final, l.finishedAt = true, now
 	r.handoffs <- l
 }
 
-// run assembles and emits intervals until every worker has finished. After
+// Run assembles and emits intervals until every worker has finished. After
 // an observer error it closes failed, so the run stops, keeps draining the
 // workers' logs, so they never block, and returns the error at the end.
-func (r *recorder) run() error {
+func (r *Recorder) Run() error {
 	tick := time.NewTicker(min(r.interval/4, 100*time.Millisecond))
 	defer tick.Stop()
 	var firstErr error
@@ -422,7 +308,7 @@ func (r *recorder) run() error {
 			r.merge(l)
 			r.mergeQueued()
 		case now := <-tick.C:
-			r.meter.tick(r.indexOf(now))
+			r.meter.Tick(r.IndexOf(now))
 		}
 		if firstErr == nil {
 			if firstErr = r.flush(time.Now()); firstErr != nil {
@@ -441,7 +327,7 @@ func (r *recorder) run() error {
 // otherwise take one log per flush, leaving the workers blocked on their
 // hand-overs while more intervals fall due, and a run of a fixed number of
 // operations could fall further behind for ever.
-func (r *recorder) mergeQueued() {
+func (r *Recorder) mergeQueued() {
 	for {
 		select {
 		case l := <-r.handoffs:
@@ -452,10 +338,10 @@ func (r *recorder) mergeQueued() {
 	}
 }
 
-func (r *recorder) merge(l *workerLog) {
+func (r *Recorder) merge(l *Log) {
 	// A worker may have started a log just past a stop decided a moment
 	// later; its operations belong to the last interval.
-	index := min(l.index, r.lastIndex.Load())
+	index := min(l.Index, r.lastIndex.Load())
 	if index < r.next {
 		// Its interval was written without it: add it to the oldest one
 		// still open, so no operation is lost, and say so.
@@ -488,11 +374,11 @@ func (r *recorder) merge(l *workerLog) {
 }
 
 // flush writes every interval that is complete, in order.
-func (r *recorder) flush(now time.Time) error {
+func (r *Recorder) flush(now time.Time) error {
 	allFinal := r.finals == r.workers
 	last := int64(math.MaxInt64)
 	if allFinal {
-		last = max(r.maxSeen, min(r.indexOf(r.runEnd), r.lastIndex.Load()))
+		last = max(r.maxSeen, min(r.IndexOf(r.runEnd), r.lastIndex.Load()))
 	}
 	for r.next <= last {
 		k := r.next
@@ -522,11 +408,11 @@ func (r *recorder) flush(now time.Time) error {
 
 // polledShare returns the share of the replies read since it was last
 // asked that the connections polled for.
-func (r *recorder) polledShare() float64 {
-	if r.replyWaits == nil {
+func (r *Recorder) polledShare() float64 {
+	if r.ReplyWaits == nil {
 		return 0
 	}
-	now := r.replyWaits()
+	now := r.ReplyWaits()
 	polled, parked := now.Polled-r.lastWaits.Polled, now.Parked-r.lastWaits.Parked
 	r.lastWaits = now
 	if polled+parked <= 0 {
@@ -535,16 +421,16 @@ func (r *recorder) polledShare() float64 {
 	return float64(polled) / float64(polled+parked)
 }
 
-func (r *recorder) emit(k int64, lastOfRun bool) error {
+func (r *Recorder) emit(k int64, lastOfRun bool) error {
 	iv := &results.Interval{
 		Index:       k,
-		Start:       r.startOf(k).UTC(),
+		Start:       r.StartOf(k).UTC(),
 		End:         r.endOf(k).UTC(),
 		Connections: r.conns(),
 		Commands:    make(map[string]*results.CommandStats, len(r.stats)),
 	}
-	if r.phaseAt != nil {
-		iv.Phase, iv.TargetRate = r.phaseAt(r.startOf(k))
+	if r.PhaseAt != nil {
+		iv.Phase, iv.TargetRate = r.PhaseAt(r.StartOf(k))
 	}
 	if k < 0 {
 		iv.Phase = results.PhaseWarmup
@@ -562,12 +448,12 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 		n := r.reopened()
 		iv.Reconnects, r.lastReopened = n-r.lastReopened, n
 	}
-	if r.entra != nil {
+	if r.Reauth != nil {
 		iv.Reauth = acc.reauth
 		if iv.Reauth == nil {
 			iv.Reauth = results.NewReauthStats()
 		}
-		r.entra.shared.drainInto(iv.Reauth)
+		r.Reauth.DrainInto(iv.Reauth)
 	}
 	for i, name := range r.stats {
 		if name == "" {
@@ -579,17 +465,17 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 		}
 		iv.Commands[name] = s
 	}
-	iv.Client = r.meter.interval(k, iv, acc.lateClient, r.polledShare())
+	iv.Client = r.meter.Interval(k, iv, acc.lateClient, r.polledShare())
 	if iv.Phase != r.lastPhase && iv.Phase != "" && iv.Phase != results.PhaseWarmup && iv.Phase != results.PhaseIdle {
 		if err := r.obs.Event(&results.Event{Time: iv.Start, Kind: results.EventPhase, Detail: iv.Phase}); err != nil {
 			return err
 		}
 	}
 	r.lastPhase = iv.Phase
-	if r.shards != nil {
+	if r.Shards != nil {
 		iv.Shards = make(map[string]*results.ShardStats, len(acc.shards))
 		for i, s := range acc.shards {
-			iv.Shards[r.shards.Name(i)] = s
+			iv.Shards[r.Shards.Name(i)] = s
 		}
 	}
 	if err := r.obs.Interval(iv); err != nil {
@@ -597,3 +483,28 @@ func (r *recorder) emit(k int64, lastOfRun bool) error {
 	}
 	return r.events(iv, acc)
 }
+
+// CountReopened has every interval count the connections the server
+// accepted to replace lost ones since the last: reopened returns how many
+// so far, and what it returns now is not counted.
+func (r *Recorder) CountReopened(reopened func() int64) {
+	r.reopened, r.lastReopened = reopened, reopened()
+}
+
+// Measured returns the start of interval 0, the measured window's.
+func (r *Recorder) Measured() time.Time { return r.measured }
+
+// LastIndex returns the run's last interval once the stop is decided
+// (StopAt), and math.MaxInt64 before; safe from any goroutine.
+func (r *Recorder) LastIndex() int64 { return r.lastIndex.Load() }
+
+// Failed is closed when the observer fails to take an interval: the run
+// must stop, as nothing more can be kept.
+func (r *Recorder) Failed() <-chan struct{} { return r.failed }
+
+// RunEnd returns when the last worker finished; read it after Run returns.
+func (r *Recorder) RunEnd() time.Time { return r.runEnd }
+
+// Stats returns the names operations are recorded under, indexed by
+// workloads.Op.Stat.
+func (r *Recorder) Stats() []string { return r.stats }

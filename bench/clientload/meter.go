@@ -1,4 +1,4 @@
-package bench
+package clientload
 
 import (
 	"math"
@@ -9,11 +9,12 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
-// clientMeter reads how hard the client process works: its CPU time, the
-// time its threads waited for a CPU, and the garbage collector's pauses,
-// at the start of every interval (at the recorder's first tick in it), so
-// that each interval gets what was spent within it.
-type clientMeter struct {
+// Meter reads how hard the client process works: its CPU time, the time
+// its threads waited for a CPU, and the garbage collector's pauses, at the
+// start of every interval (at the recorder's first tick in it), so that
+// each interval gets what was spent within it. It is not safe for
+// concurrent use: the recorder's goroutine owns it.
+type Meter struct {
 	readings map[int64]clientReading // at the start of interval k
 	last     int64                   // the last interval read
 	prev     clientReading           // where the next interval written starts
@@ -29,32 +30,34 @@ type clientReading struct {
 	cpuWait time.Duration
 }
 
-func newClientMeter() *clientMeter {
-	m := &clientMeter{readings: map[int64]clientReading{}, last: math.MinInt64}
+// NewMeter returns a meter whose first interval starts now.
+func NewMeter() *Meter {
+	m := &Meter{readings: map[int64]clientReading{}, last: math.MinInt64}
 	m.prev = m.read()
 	return m
 }
 
-func (m *clientMeter) read() clientReading {
+func (m *Meter) read() clientReading {
 	cpu, waited, _ := processCPU()
 	debug.ReadGCStats(&m.gc)
 	return clientReading{at: time.Now(), cpu: cpu, cpuWait: waited, gcPause: m.gc.PauseTotal}
 }
 
-// tick reads the meter when the clock has entered a new interval, k.
-func (m *clientMeter) tick(k int64) {
+// Tick reads the meter when the clock has entered a new interval, k.
+func (m *Meter) Tick(k int64) {
 	if k > m.last {
 		m.readings[k] = m.read()
 		m.last = k
 	}
 }
 
-// interval returns the client statistics of interval k, being written: from
+// Interval returns the client statistics of interval k, being written: from
 // the reading at its start to the one at the next's (or now, for an
 // interval written before the clock has been read past it). lateClient is
-// the late starts the client caused (see workerLog.lateClient), and
-// polledShare the share of replies its connections polled for.
-func (m *clientMeter) interval(k int64, iv *results.Interval, lateClient int64, polledShare float64) *results.ClientStats {
+// the late starts the client caused (operations sent late though their
+// connection was free), and polledShare the share of replies its
+// connections polled for.
+func (m *Meter) Interval(k int64, iv *results.Interval, lateClient int64, polledShare float64) *results.ClientStats {
 	end, ok := m.readings[k+1]
 	if !ok {
 		end = m.read()
@@ -88,4 +91,12 @@ func (m *clientMeter) interval(k int64, iv *results.Interval, lateClient int64, 
 	}
 	c.Judge()
 	return c
+}
+
+// micros converts a duration to whole microseconds, rounding to nearest.
+func micros(d time.Duration) int64 {
+	if d < 0 {
+		return 0
+	}
+	return int64((d + 500*time.Nanosecond) / time.Microsecond)
 }

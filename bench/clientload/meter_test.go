@@ -1,4 +1,4 @@
-package bench
+package clientload
 
 import (
 	"runtime"
@@ -8,18 +8,18 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
-// TestClientMeterSharesOutAnInterval checks the arithmetic of an
+// TestMeterSharesOutAnInterval checks the arithmetic of an
 // interval's client statistics from the readings at its two ends.
-func TestClientMeterSharesOutAnInterval(t *testing.T) {
+func TestMeterSharesOutAnInterval(t *testing.T) {
 	t0 := time.Unix(1000, 0)
-	m := &clientMeter{readings: map[int64]clientReading{}}
+	m := &Meter{readings: map[int64]clientReading{}}
 	m.prev = clientReading{at: t0, cpu: time.Second, cpuWait: 2 * time.Second, gcPause: time.Millisecond}
 	m.readings[4] = clientReading{at: t0.Add(2 * time.Second), cpu: 3 * time.Second, cpuWait: 2500 * time.Millisecond, gcPause: 4 * time.Millisecond}
 	m.last = 4
 	iv := &results.Interval{LateStarts: 30, Commands: map[string]*results.CommandStats{
 		"GET": {Count: 900, Errors: map[results.ErrorClass]int64{results.ErrTimeout: 100}},
 	}}
-	c := m.interval(3, iv, 5, 0.25)
+	c := m.Interval(3, iv, 5, 0.25)
 	want := results.ClientStats{CPUPct: 100, CPUWaitPct: 25, CPUBudget: runtime.GOMAXPROCS(0), GCPauseMicros: 3000, LateShare: 0.03, ClientLateShare: 0.005, PolledShare: 0.25}
 	want.Judge()
 	if *c != want {

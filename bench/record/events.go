@@ -1,4 +1,4 @@
-package bench
+package record
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ import (
 // reconnects, the first messages of each error class, and the warnings
 // (operations out of the histograms' range, a stuck connection, late
 // starts, a client that was the limit, errors above the budget).
-func (r *recorder) events(iv *results.Interval, acc *intervalAcc) error {
+func (r *Recorder) events(iv *results.Interval, acc *intervalAcc) error {
 	if iv.Reconnects > 0 {
 		if err := r.obs.Event(&results.Event{
 			Time: iv.End, Kind: results.EventReconnect, Count: iv.Reconnects,
@@ -50,25 +50,25 @@ func (r *recorder) events(iv *results.Interval, acc *intervalAcc) error {
 }
 
 // warn writes a warning event.
-func (r *recorder) warn(at time.Time, code string, count int64, detail string) error {
+func (r *Recorder) warn(at time.Time, code string, count int64, detail string) error {
 	return r.obs.Event(&results.Event{Time: at, Kind: results.EventWarning, Code: code, Count: count, Detail: detail})
 }
 
 // errorSamples writes an error event for each message not seen before, up
 // to results.ErrorSamplesPerClass per class over the run, with secrets
 // taken out.
-func (r *recorder) errorSamples(at time.Time, samples []errorSample) error {
+func (r *Recorder) errorSamples(at time.Time, samples []ErrorSample) error {
 	for _, sm := range samples {
-		seen := r.samples[sm.class]
-		text := r.redact(sm.text)
+		seen := r.samples[sm.Class]
+		text := r.redact(sm.Text)
 		if len(seen) >= results.ErrorSamplesPerClass || slices.Contains(seen, text) {
 			continue
 		}
 		if r.samples == nil {
 			r.samples = map[results.ErrorClass][]string{}
 		}
-		r.samples[sm.class] = append(seen, text)
-		if err := r.obs.Event(&results.Event{Time: at, Kind: results.EventError, Class: sm.class, Detail: text}); err != nil {
+		r.samples[sm.Class] = append(seen, text)
+		if err := r.obs.Event(&results.Event{Time: at, Kind: results.EventError, Class: sm.Class, Detail: text}); err != nil {
 			return err
 		}
 	}
@@ -76,8 +76,8 @@ func (r *recorder) errorSamples(at time.Time, samples []errorSample) error {
 }
 
 // redact takes the run's secrets out of a message.
-func (r *recorder) redact(text string) string {
-	for _, s := range r.secrets {
+func (r *Recorder) redact(text string) string {
+	for _, s := range r.Secrets {
 		if s != "" {
 			text = strings.ReplaceAll(text, s, "[redacted]")
 		}
@@ -87,7 +87,7 @@ func (r *recorder) redact(text string) string {
 
 // warnLate says, once per phase, that operations are being sent late for
 // their schedule: more than 1 % of an interval's operations.
-func (r *recorder) warnLate(iv *results.Interval) error {
+func (r *Recorder) warnLate(iv *results.Interval) error {
 	var ops int64
 	for _, cs := range iv.Commands {
 		ops += cs.Issued()
@@ -98,13 +98,13 @@ func (r *recorder) warnLate(iv *results.Interval) error {
 	r.slowPhases[iv.Phase] = true
 	return r.warn(iv.End, results.WarnLateStarts, iv.LateStarts,
 		fmt.Sprintf("%s of %s operations (%s) were sent more than %s after their due time, their connection still waiting for earlier replies or the client short of CPU; their response times include the wait. If it lasts, the client cannot keep up with %s ops/s (add connections, or client CPU) or the server is stalling",
-			units.FormatInt(iv.LateStarts), units.FormatInt(ops), units.FormatPercent(float64(iv.LateStarts)/float64(ops)), r.lateThreshold, units.FormatWhole(iv.TargetRate)))
+			units.FormatInt(iv.LateStarts), units.FormatInt(ops), units.FormatPercent(float64(iv.LateStarts)/float64(ops)), r.LateThreshold, units.FormatWhole(iv.TargetRate)))
 }
 
 // warnClientBound says, once per phase, that the client was the limit in
 // an interval: short of CPU, or slow to send operations whose connections
 // were free.
-func (r *recorder) warnClientBound(iv *results.Interval) error {
+func (r *Recorder) warnClientBound(iv *results.Interval) error {
 	c := iv.Client
 	if c == nil || !c.Bound || r.boundPhases[iv.Phase] {
 		return nil
@@ -124,7 +124,7 @@ func (r *recorder) warnClientBound(iv *results.Interval) error {
 
 // warnErrorBudget says, once, that an interval's operations failed above
 // the run's error budget.
-func (r *recorder) warnErrorBudget(iv *results.Interval) error {
+func (r *Recorder) warnErrorBudget(iv *results.Interval) error {
 	if r.budgetWarned || !iv.Measured() {
 		return nil
 	}
@@ -133,11 +133,11 @@ func (r *recorder) warnErrorBudget(iv *results.Interval) error {
 		failed += cs.ErrorCount()
 		issued += cs.Issued()
 	}
-	if issued == 0 || float64(failed) <= r.maxErrorRate*float64(issued) {
+	if issued == 0 || float64(failed) <= r.MaxErrorRate*float64(issued) {
 		return nil
 	}
 	r.budgetWarned = true
 	return r.warn(iv.End, results.WarnErrorBudget, failed,
 		fmt.Sprintf("%s of %s operations failed in this interval (%s), above --max-error-rate %s: if the run's share stays above it, its verdict is error-budget",
-			units.FormatInt(failed), units.FormatInt(issued), units.FormatPercent(float64(failed)/float64(issued)), units.FormatPercent(r.maxErrorRate)))
+			units.FormatInt(failed), units.FormatInt(issued), units.FormatPercent(float64(failed)/float64(issued)), units.FormatPercent(r.MaxErrorRate)))
 }
