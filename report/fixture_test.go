@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/amrbench/amrbench/internal/reporttest"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -69,16 +69,6 @@ func commandStats(r *rand.Rand, count int64, m latencyModel, lateBy latencyModel
 	return cs
 }
 
-func fixtureHeader(runID, label string, start time.Time) *results.Header {
-	return &results.Header{
-		Tool:  results.Tool{Name: "amrbench", Version: "v0.6.0", Commit: "4f2a9c1e7b3d5a60"},
-		RunID: runID, Label: label, Start: start, Host: "loadgen-1", Segment: "0/1",
-		IntervalS: 1, Percentiles: []float64{50, 90, 99, 99.9, 99.99}, Seed: 42,
-		Clock:               &results.ClockReading{OffsetMS: 0.8, UncertaintyMS: 0.3},
-		CountExcludesErrors: true,
-	}
-}
-
 // fixturePrincipal is the object ID the cluster fixture's Entra ID tokens
 // name.
 const fixturePrincipal = "4a1f0c3e-5b6d-4e7f-8a9b-0c1d2e3f4a5b"
@@ -91,7 +81,7 @@ const fixturePrincipal = "4a1f0c3e-5b6d-4e7f-8a9b-0c1d2e3f4a5b"
 // errors.)
 func clusterFixture() *results.Run {
 	r := rand.New(rand.NewPCG(42, 1))
-	h := fixtureHeader("20261123T120000Z-b10-oss", "b10-oss", fixtureStart.Add(-2*time.Second))
+	h := reporttest.FixtureHeader("20261123T120000Z-b10-oss", "b10-oss", fixtureStart.Add(-2*time.Second))
 	h.Target = results.Target{
 		Endpoint: "mycache.westeurope.redis.azure.net:10000", TLS: true, ClusterPolicy: "oss",
 		PolicyReason: "the endpoint answered CLUSTER SLOTS with 3 shards", SKU: "B10", Tier: "Balanced",
@@ -191,7 +181,7 @@ func clusterFixture() *results.Run {
 // above service time) and the step fails.
 func enterpriseFixture() *results.Run {
 	r := rand.New(rand.NewPCG(43, 1))
-	h := fixtureHeader("20261123T130000Z-b10-enterprise", "b10-enterprise", fixtureStart.Add(time.Hour))
+	h := reporttest.FixtureHeader("20261123T130000Z-b10-enterprise", "b10-enterprise", fixtureStart.Add(time.Hour))
 	h.Target = results.Target{
 		Endpoint: "mycache2.westeurope.redis.azure.net:10000", TLS: true, ClusterPolicy: "enterprise",
 		PolicyReason: "given with --cluster-policy", SKU: "B10", Tier: "Balanced", Auth: "password", Server: "redis 7.4.2",
@@ -242,7 +232,7 @@ func enterpriseFixture() *results.Run {
 // SPEC-16.
 func mismatchFixture() *results.Run {
 	r := rand.New(rand.NewPCG(45, 1))
-	h := fixtureHeader("20261123T121000Z-b10-enterprise-given", "b10-enterprise-given", fixtureStart.Add(10*time.Minute))
+	h := reporttest.FixtureHeader("20261123T121000Z-b10-enterprise-given", "b10-enterprise-given", fixtureStart.Add(10*time.Minute))
 	h.Target = results.Target{
 		Endpoint: "mycache.westeurope.redis.azure.net:10000", TLS: true, ClusterPolicy: "enterprise",
 		PolicyReason: "given with --cluster-policy", SKU: "B10", Tier: "Balanced", VCPUs: 4, MemoryGB: 12, MaxConnections: 15000,
@@ -304,7 +294,7 @@ type findMaxStep struct {
 // search ends at 65k ops/s (precision 10 %).
 func findMaxFixture() *results.Run {
 	r := rand.New(rand.NewPCG(44, 1))
-	h := fixtureHeader("20261123T140000Z-b20-findmax", "b20-findmax", fixtureStart.Add(2*time.Hour))
+	h := reporttest.FixtureHeader("20261123T140000Z-b20-findmax", "b20-findmax", fixtureStart.Add(2*time.Hour))
 	h.Target = results.Target{
 		Endpoint: "mycache3.westeurope.redis.azure.net:10000", TLS: true, ClusterPolicy: "enterprise",
 		PolicyReason: "the endpoint answered CLUSTER SLOTS with one shard for every slot (Enterprise policy)", SKU: "B20", Tier: "Balanced",
@@ -445,34 +435,12 @@ func encodeFixture(t *testing.T, run *results.Run) []byte {
 
 func TestFixturesAreUpToDate(t *testing.T) {
 	for name, build := range resultFixtures {
-		path := filepath.Join("testdata", name)
-		want := encodeFixture(t, build())
-		if *update {
-			if err := os.WriteFile(path, want, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		got, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test ./report -update to write it)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from what its builder makes; run go test ./report -update", path)
-		}
+		reporttest.CheckGolden(t, filepath.Join("testdata", name), encodeFixture(t, build()), *update, "./report")
 	}
 }
 
 // readFixture reads a fixed result file.
 func readFixture(t *testing.T, name string) (*results.Run, *results.Summary) {
 	t.Helper()
-	run, err := results.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := run.Summarize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return run, sum
+	return reporttest.ReadRun(t, filepath.Join("testdata", name))
 }

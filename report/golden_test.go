@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/amrbench/amrbench/internal/reporttest"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -22,20 +23,7 @@ var update = flag.Bool("update", false, "rewrite the fixed result files and the 
 // -update.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -update to write it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s: the rendering changed; if that is intended, run go test ./report -update and review the diff.\ngot:\n%s", path, got)
-	}
+	reporttest.CheckGolden(t, filepath.Join("testdata", name), got, *update, "./report")
 }
 
 func TestGoldenRenderings(t *testing.T) {

@@ -3,47 +3,12 @@ package report
 import (
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/amrbench/amrbench/internal/reporttest"
 	"github.com/amrbench/amrbench/results"
 )
 
 func ptr[T any](v T) *T { return &v }
-
-// serverBoundRun is a 4 s cluster run whose first primary's main thread
-// ran at 96 % of a core throughout, with a replica and a managed-like
-// primary that reports no main-thread CPU and no maxmemory.
-func serverBoundRun() *results.Run {
-	start := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	h := fixtureHeader("20261123T120000Z-hot", "hot", start)
-	h.Mode, h.Connections, h.Pipeline, h.IntervalS = results.ModeClosed, 8, 1, 1
-	run := &results.Run{Header: h}
-	for k := range int64(4) {
-		get := results.NewCommandStats()
-		get.Count = 40000
-		get.Response.RecordValue(200)
-		get.Service.RecordValue(200)
-		span := func() (time.Time, time.Time) {
-			return start.Add(time.Duration(k) * time.Second), start.Add(time.Duration(k+1) * time.Second)
-		}
-		s, e := span()
-		run.Intervals = append(run.Intervals, &results.Interval{Type: results.TypeInterval, Index: k, Start: s, End: e, Connections: 8,
-			Commands: map[string]*results.CommandStats{"GET": get}})
-		run.Server = append(run.Server, &results.ServerInterval{Type: results.TypeServer, Index: k, Start: s, End: e,
-			Servers: map[string]*results.ServerSample{
-				"10.0.0.1:7000": {Role: results.RolePrimary, ElapsedS: 1, CPUPercent: ptr(101.0), MainThreadCPUPercent: ptr(96.0),
-					Commands:   map[string]*results.ServerCommandStats{"get": {Calls: 30000}, "info": {Calls: 1}},
-					UsedMemory: ptr(int64(64 << 20)), MaxMemory: ptr(int64(256 << 20)), MemoryPercent: ptr(25.0),
-					ConnectedClients: ptr(int64(9)), EvictedKeys: ptr(int64(0)), Slots: ptr(int64(8192))},
-				"10.0.0.2:7000": {Role: results.RolePrimary, ElapsedS: 1, CPUPercent: ptr(31.0),
-					Commands:   map[string]*results.ServerCommandStats{"get": {Calls: 10000}, "info": {Calls: 1}},
-					UsedMemory: ptr(int64(60 << 20)), ConnectedClients: ptr(int64(9)), Slots: ptr(int64(8192))},
-				"10.0.0.3:7000": {Role: results.RoleReplica, Primary: "10.0.0.1:7000", ElapsedS: 1, CPUPercent: ptr(12.0), MainThreadCPUPercent: ptr(10.0),
-					Commands: map[string]*results.ServerCommandStats{"info": {Calls: 1}}, Slots: ptr(int64(0))},
-			}})
-	}
-	return run
-}
 
 // summaryText returns the summary text of run.
 func summaryText(t *testing.T, run *results.Run) string {
@@ -61,7 +26,7 @@ func summaryText(t *testing.T, run *results.Run) string {
 
 func TestSummaryHasTheServerTableAndVerdict(t *testing.T) {
 	t.Parallel()
-	text := summaryText(t, serverBoundRun())
+	text := summaryText(t, reporttest.ServerBoundRun())
 	for _, want := range []string{
 		"Servers: what each server's INFO said",
 		"Hot shard (by the servers' own counts): 10.0.0.1:7000 ran 75 % of the load's commands (an even spread over 2 primaries is 50 %).",
@@ -94,7 +59,7 @@ func TestSummaryHasTheServerTableAndVerdict(t *testing.T) {
 
 func TestSummaryWithoutServerRecordsHasNoServerTable(t *testing.T) {
 	t.Parallel()
-	run := serverBoundRun()
+	run := reporttest.ServerBoundRun()
 	run.Server = nil
 	if text := summaryText(t, run); strings.Contains(text, "Servers:") || strings.Contains(text, "server-bound") {
 		t.Fatalf("a run without server records shows a server table:\n%s", text)
@@ -105,7 +70,7 @@ func TestSummaryWithoutServerRecordsHasNoServerTable(t *testing.T) {
 // its shard's main thread says so for that step alone.
 func TestStepsSayWhichWereServerBound(t *testing.T) {
 	t.Parallel()
-	run := serverBoundRun()
+	run := reporttest.ServerBoundRun()
 	run.Header.Mode = results.ModeOpen
 	for i, iv := range run.Intervals {
 		iv.Phase = []string{"20k", "20k", "40k", "40k"}[i]

@@ -15,9 +15,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"sigs.k8s.io/yaml"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/internal/k8sjob/k8sjobtest"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -35,19 +35,8 @@ func k8sJob(t *testing.T, now time.Time, env map[string]string, args ...string) 
 	if code := run(context.Background(), e, append([]string{"k8s-job"}, args...)); code != exitOK {
 		t.Fatalf("k8s-job exit %d: %s", code, stderr.String())
 	}
-	docs := strings.Split(stdout.String(), "\n---\n")
-	if len(docs) != 2 {
-		t.Fatalf("want 2 documents (ServiceAccount, Job), got %d:\n%s", len(docs), stdout.String())
-	}
-	var sa corev1.ServiceAccount
-	if err := yaml.UnmarshalStrict([]byte(docs[0]), &sa); err != nil {
-		t.Fatalf("ServiceAccount: %v\n%s", err, docs[0])
-	}
-	var job batchv1.Job
-	if err := yaml.UnmarshalStrict([]byte(docs[1]), &job); err != nil {
-		t.Fatalf("Job: %v\n%s", err, docs[1])
-	}
-	return &sa, &job, stdout.String()
+	sa, job := k8sjobtest.Decode(t, stdout.String())
+	return sa, job, stdout.String()
 }
 
 func TestK8sJobMeetsEveryInvariant(t *testing.T) {

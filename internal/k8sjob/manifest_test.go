@@ -9,7 +9,8 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/yaml"
+
+	"github.com/amrbench/amrbench/internal/k8sjob/k8sjobtest"
 )
 
 // decode splits Write's output into its two documents and decodes them
@@ -20,19 +21,7 @@ func decode(t *testing.T, s *Spec) (*corev1.ServiceAccount, *batchv1.Job) {
 	if err := Write(&b, s); err != nil {
 		t.Fatal(err)
 	}
-	docs := strings.Split(b.String(), "\n---\n")
-	if len(docs) != 2 {
-		t.Fatalf("want 2 documents, got %d:\n%s", len(docs), b.String())
-	}
-	var sa corev1.ServiceAccount
-	if err := yaml.UnmarshalStrict([]byte(docs[0]), &sa); err != nil {
-		t.Fatalf("ServiceAccount: %v\n%s", err, docs[0])
-	}
-	var job batchv1.Job
-	if err := yaml.UnmarshalStrict([]byte(docs[1]), &job); err != nil {
-		t.Fatalf("Job: %v\n%s", err, docs[1])
-	}
-	return &sa, &job
+	return k8sjobtest.Decode(t, b.String())
 }
 
 func TestWriteIsTheSpec(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/amrbench/amrbench/internal/reporttest"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -403,7 +404,7 @@ func TestCompareWarningsOnce(t *testing.T) {
 // TestCompareServerBound checks that what the runs' server records say set
 // their pace is among the conditions: a saturated server, or none.
 func TestCompareServerBound(t *testing.T) {
-	a, b := serverBoundRun(), serverBoundRun()
+	a, b := reporttest.ServerBoundRun(), reporttest.ServerBoundRun()
 	b.Header.RunID, b.Header.Label = "20261123T120000Z-cool", "cool"
 	for _, rec := range b.Server {
 		rec.Servers["10.0.0.1:7000"].MainThreadCPUPercent = ptr(48.0)

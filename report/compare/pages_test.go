@@ -5,12 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/amrbench/amrbench/internal/reporttest"
 	"github.com/amrbench/amrbench/results"
 )
 
 func TestCompareHasServerRows(t *testing.T) {
 	t.Parallel()
-	a, b := serverBoundRun(), serverBoundRun()
+	a, b := reporttest.ServerBoundRun(), reporttest.ServerBoundRun()
 	b.Header.RunID, b.Header.Label = "20261123T120000Z-cool", "cool"
 	for _, rec := range b.Server {
 		s := rec.Servers["10.0.0.1:7000"]

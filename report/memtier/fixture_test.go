@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/amrbench/amrbench/internal/reporttest"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -11,13 +12,5 @@ import (
 // (report/testdata, kept up to date by its TestFixturesAreUpToDate).
 func readFixture(t *testing.T, name string) (*results.Run, *results.Summary) {
 	t.Helper()
-	run, err := results.ReadFile(filepath.Join("..", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := run.Summarize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return run, sum
+	return reporttest.ReadRun(t, filepath.Join("..", "testdata", name))
 }
