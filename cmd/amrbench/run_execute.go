@@ -19,7 +19,8 @@ import (
 )
 
 // execute runs a validated plan: start the embedded server if needed, open
-// the target, run, and write every result file.
+// the target, run, and write every result file. It is long on purpose: the
+// run's stages in order, each a few lines, read top to bottom.
 func execute(ctx context.Context, env *environment, p *runPlan) error {
 	embeddedText, filesPerConn, standIn := "", 1, false
 	if p.embedded {
