@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
+
+	"github.com/amrbench/amrbench/internal/units"
 )
 
 // Thresholds of the server-bound verdict.
@@ -258,17 +259,7 @@ func (b *ServerBound) String() string {
 	case "memory":
 		what = fmt.Sprintf("memory at %.0f %% of maxmemory", b.Level)
 	}
-	return fmt.Sprintf("server-bound at %s ops/s (shard %s: %s in %d of %d intervals)", thousands(b.OpsPerSec), b.Shard, what, b.Saturated, b.Intervals)
-}
-
-func thousands(v float64) string {
-	s := fmt.Sprintf("%.0f", v)
-	var out []string
-	for len(s) > 3 {
-		out = append([]string{s[len(s)-3:]}, out...)
-		s = s[:len(s)-3]
-	}
-	return strings.Join(append([]string{s}, out...), ",")
+	return fmt.Sprintf("server-bound at %s ops/s (shard %s: %s in %d of %d intervals)", units.FormatWhole(b.OpsPerSec), b.Shard, what, b.Saturated, b.Intervals)
 }
 
 // FindServerBound returns the server-bound verdict of the measured
