@@ -16,6 +16,8 @@ const module = "github.com/amrbench/amrbench"
 // pkg is what go list says of one package.
 type pkg struct {
 	ImportPath string
+	Name       string // the package clause's name: main for a command
+	Dir        string
 	Imports    []string // direct imports of its non-test files
 	Deps       []string // every package it depends on, transitively
 }
