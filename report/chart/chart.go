@@ -159,22 +159,12 @@ type Chart struct {
 	HoverValues bool
 }
 
-// laneHeight is the height of a lane.
-const laneHeight = 24
-
-// SVG renders the chart. Series with nothing to draw are left out, legend
-// and all; a chart with no series, no lanes and no bands is an error.
-func (c *Chart) SVG() ([]byte, error) {
-	var series []Series
-	for _, s := range c.Series {
-		if s.drawable(&c.Y) {
-			series = append(series, s)
-		}
-	}
-	if len(series) == 0 && len(c.Lanes) == 0 {
-		return nil, fmt.Errorf("chart %q: %w", c.Title, ErrNothingToDraw)
-	}
-	x, y := c.X, c.Y
+// fittedAxes returns the chart's axes, each fitted to what it will show
+// unless it was given its range: the series' points and the marks on x, the
+// series and the rules on y (a rate or a count from zero when its data is
+// not far from it).
+func (c *Chart) fittedAxes(series []Series) (x, y Axis) {
+	x, y = c.X, c.Y
 	if !x.fitted() {
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, s := range series {
@@ -199,6 +189,25 @@ func (c *Chart) SVG() ([]byte, error) {
 		}
 		y.fit(lo, hi)
 	}
+	return x, y
+}
+
+// laneHeight is the height of a lane.
+const laneHeight = 24
+
+// SVG renders the chart. Series with nothing to draw are left out, legend
+// and all; a chart with no series, no lanes and no bands is an error.
+func (c *Chart) SVG() ([]byte, error) {
+	var series []Series
+	for _, s := range c.Series {
+		if s.drawable(&c.Y) {
+			series = append(series, s)
+		}
+	}
+	if len(series) == 0 && len(c.Lanes) == 0 {
+		return nil, fmt.Errorf("chart %q: %w", c.Title, ErrNothingToDraw)
+	}
+	x, y := c.fittedAxes(series)
 	w := &svgWriter{}
 	legend := c.legendEntries(series)
 	rows := layoutLegend(legend)
