@@ -3,14 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
@@ -117,11 +114,8 @@ func mergeCommand(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeMergedRun(dir, merged, sum); err != nil {
-		return err
-	}
-	merged.Summary = sum
-	files, err := renderRunDirectory(dir, merged, sum, percentiles)
+	opts := renderOptions(env, outputPlan{percentiles: percentiles})
+	files, err := rundir.WriteMerged(dir, merged, sum, opts)
 	if err != nil {
 		return err
 	}
@@ -189,50 +183,4 @@ func readBlobRuns(ctx context.Context, env *environment, raw, credential string)
 func redactURL(raw string) string {
 	before, _, _ := strings.Cut(raw, "?")
 	return before
-}
-
-// writeMergedRun writes the merged run's result file: the header, then its
-// intervals and events in time order, then sum, the summary computed from
-// them.
-func writeMergedRun(dir string, run *results.Run, sum *results.Summary) error {
-	path := filepath.Join(dir, results.FileName)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return fmt.Errorf("create result file: %w", err)
-	}
-	defer f.Close()
-	w := results.NewWriter(f)
-	if err := w.WriteHeader(run.Header); err != nil {
-		return err
-	}
-	type record struct {
-		at    time.Time
-		write func() error
-	}
-	var recs []record
-	for _, iv := range run.Intervals {
-		recs = append(recs, record{iv.End, func() error { return w.WriteInterval(iv) }})
-	}
-	for _, e := range run.Events {
-		recs = append(recs, record{e.Time, func() error { return w.WriteEvent(e) }})
-	}
-	for _, s := range run.Server {
-		recs = append(recs, record{s.End, func() error { return w.WriteServer(s) }})
-	}
-	for _, a := range run.Azure {
-		recs = append(recs, record{a.FetchedAt, func() error { return w.WriteAzureMetrics(a) }})
-	}
-	sort.SliceStable(recs, func(i, j int) bool { return recs[i].at.Before(recs[j].at) })
-	for _, r := range recs {
-		if err := r.write(); err != nil {
-			return err
-		}
-	}
-	if err := w.WriteSummary(sum); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write result file: %w", err)
-	}
-	return nil
 }

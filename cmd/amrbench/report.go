@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
 )
@@ -85,7 +86,7 @@ func reportCommand(_ context.Context, env *environment, args []string) error {
 	if f.output == "" {
 		return render(env.stdout)
 	}
-	if err := writeFile(f.output, render); err != nil {
+	if err := rundir.WriteFile(f.output, render); err != nil {
 		return usagef("--output: %w", err)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/live"
 	"github.com/amrbench/amrbench/internal/localserver"
+	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -98,30 +99,30 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	if sink != nil {
 		tee = sink
 	}
-	out, err := createRunFiles(dir, createdDir, header, tee)
+	out, err := rundir.Create(dir, createdDir, header, tee)
 	if err != nil {
 		return errors.Join(err, closeSink(ctx, env, sink, dir))
 	}
-	defer out.close()
+	defer out.Close()
 	for _, w := range p.warnings { // said above; now on record
-		if err := out.writer.WriteEvent(&results.Event{Time: header.Start, Kind: results.EventWarning, Code: w.code, Detail: w.detail}); err != nil {
+		if err := out.Writer.WriteEvent(&results.Event{Time: header.Start, Kind: results.EventWarning, Code: w.code, Detail: w.detail}); err != nil {
 			return errors.Join(err, closeSink(ctx, env, sink, dir))
 		}
 	}
 
 	fmt.Fprintf(env.stderr, "amrbench: %s; %s, %s; results in %s\n",
 		describeTargetLine(info), describeShare(p.cfg), describeBound(p.cfg), dir)
-	if err := describeConnections(env, target, p.cfg.ConnectionLimit, out.writer, header.Start); err != nil {
+	if err := describeConnections(env, target, p.cfg.ConnectionLimit, out.Writer, header.Start); err != nil {
 		return err
 	}
-	if err := warnClock(env, out.writer, header, p.cfg); err != nil {
+	if err := warnClock(env, out.Writer, header, p.cfg); err != nil {
 		return err
 	}
 	if !p.cfg.StartAt.IsZero() {
 		fmt.Fprintf(env.stderr, "amrbench: the measured window begins at %s (--start-at, in %s)\n",
 			p.cfg.StartAt.Format(time.RFC3339Nano), time.Until(p.cfg.StartAt).Round(100*time.Millisecond))
 	}
-	obs := live.New(live.Options{Stderr: env.stderr, Terminal: env.stderrIsTerminal, Header: header, Writer: out.writer,
+	obs := live.New(live.Options{Stderr: env.stderr, Terminal: env.stderrIsTerminal, Header: header, Writer: out.Writer,
 		Quiet: p.out.quiet, Duration: p.cfg.Duration, Requests: p.cfg.SegmentRequests()})
 	outcome, runErr := bench.Run(ctx, target, wl, ev.observe(obs))
 	// A signal that stopped the run before its planned end is recorded, so
@@ -139,7 +140,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	// written, their memory serves the reports (with thousands of
 	// connections, the process's peak was here).
 	closeTarget()
-	err = finishRun(ctx, env, p, ev, out, header, dir, outcome, runErr)
+	err = finishRun(ctx, env, p, ev, out, dir, outcome, runErr)
 	err = errors.Join(err, closeSink(ctx, env, sink, dir))
 	if early {
 		return stoppedEarly{stop: stop, err: err}
@@ -149,8 +150,8 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 
 // finishRun writes the summary and the other files of the run directory,
 // and judges the run.
-func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence, out *runFiles, header *results.Header, dir string, outcome bench.Outcome, runErr error) error {
-	if outcome.Start.IsZero() && out.discardUnmeasured() {
+func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence, out *rundir.Files, dir string, outcome bench.Outcome, runErr error) error {
+	if outcome.Start.IsZero() && out.DiscardUnmeasured() {
 		// Failed or stopped while connecting: nothing to keep, and the
 		// directory stays free for the next try.
 		if runErr != nil {
@@ -161,12 +162,12 @@ func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence, 
 	if runErr != nil && outcome.Start.IsZero() {
 		return runErr // nothing was measured
 	}
-	if err := out.file.failed(); err != nil {
-		return out.writeFailure(env, p.out, err)
+	if err := out.Failed(renderOptions(env, p.out)); err != nil {
+		return err
 	}
-	ev.fetchAzure(ctx, env, out.writer, outcome)
+	ev.fetchAzure(ctx, env, out.Writer, outcome)
 	p.out.interrupted = outcome.Interrupted
-	sum, err := out.finish(env, p.out, header)
+	sum, err := out.Finish(renderOptions(env, p.out))
 	if err != nil {
 		return errors.Join(runErr, err)
 	}

@@ -9,12 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
@@ -246,39 +246,11 @@ func runDirectory(out string, h *results.Header) (dir string, created bool, err 
 	return out, created, nil
 }
 
-// checkFreeRunDirectory refuses a directory that holds a file of the names
-// a run writes (runFileNames, *.hgrm), so that no run overwrites a file it
-// did not write: another run's, or a report someone put there. A
-// directory that does not exist yet, or holds other files only, is free.
+// checkFreeRunDirectory refuses --out when it holds a file a run would
+// overwrite (rundir.CheckFree).
 func checkFreeRunDirectory(out string) error {
-	entries, err := os.ReadDir(out)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil
-	case err != nil:
-		return usagef("--out %s: %w", out, errors.Unwrap(err))
+	if err := rundir.CheckFree(out); err != nil {
+		return usagef("--out %w", err)
 	}
-	var taken []string
-	for _, e := range entries {
-		if slices.Contains(runFileNames, e.Name()) || strings.HasSuffix(e.Name(), ".hgrm") {
-			taken = append(taken, e.Name())
-		}
-	}
-	switch {
-	case len(taken) == 0:
-		return nil
-	case len(taken) == 1 && taken[0] == results.FileName && !holdsIntervals(filepath.Join(out, results.FileName)):
-		return usagef("--out %s holds the result.jsonl of a run that stopped before it measured anything (no interval in it: it was killed while connecting); remove that file to use the directory again", out)
-	case slices.Contains(taken, results.FileName):
-		return usagef("--out %s already holds a result; choose another directory", out)
-	}
-	return usagef("--out %s already holds %s, which a run would overwrite; choose another directory, or move them", out, strings.Join(taken, ", "))
-}
-
-// holdsIntervals reports whether the result file at path holds an interval
-// record; a file that cannot be read as a result counts as holding some, so
-// that nothing of it is taken for a leftover.
-func holdsIntervals(path string) bool {
-	run, err := results.ReadFile(path)
-	return err != nil || len(run.Intervals) > 0
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/report/memtier"
 	"github.com/amrbench/amrbench/results"
 )
@@ -84,7 +85,7 @@ func summarizeRuns(env *environment, p *runPlan, base string, dirs []string, int
 			return err
 		}
 		path := filepath.Join(base, "runs.txt")
-		if err := writeNewFile(path, func(w io.Writer) error { return memtier.WriteRuns(w, runs, names, p.out.percentiles) }); err != nil {
+		if err := rundir.WriteNewFile(path, func(w io.Writer) error { return memtier.WriteRuns(w, runs, names, p.out.percentiles) }); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.stderr, "amrbench: wrote %s\n", path)
@@ -92,7 +93,7 @@ func summarizeRuns(env *environment, p *runPlan, base string, dirs []string, int
 	if p.out.jsonOut != "" {
 		out := p.out
 		out.interrupted = interrupted
-		return writeMemtierJSON(p.out.jsonOut, runs, out)
+		return rundir.WriteMemtierJSON(p.out.jsonOut, runs, renderOptions(env, out).Memtier)
 	}
 	return nil
 }
