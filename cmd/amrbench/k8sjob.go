@@ -12,6 +12,7 @@ import (
 
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/internal/cmdline"
 	"github.com/amrbench/amrbench/internal/k8sjob"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results/blobstore"
@@ -82,7 +83,7 @@ func k8sJobCommand(_ context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "k8s-job", k8sJobSynopsis, k8sJobExamples)
 	fs.IntVar(&f.segments, "segments", 0, "pods, one segment of the test each, on as many nodes")
 	f.startIn = 5 * time.Minute
-	fs.Var(secondsOrDuration{&f.startIn}, "start-in", "start the measured window this long from now: time for every pod to be scheduled, pull the image and connect")
+	fs.Var(cmdline.Duration(&f.startIn), "start-in", "start the measured window this long from now: time for every pod to be scheduled, pull the image and connect")
 	fs.StringVar(&f.startAt, "start-at", "", "start the measured window at this time (RFC 3339) instead of --start-in")
 	fs.StringVar(&f.image, "image", "", "amrbench image, by digest (repository@sha256:..., as scripts/image/build.sh prints)")
 	fs.IntVar(&f.cpus, "cpus", 2, "whole CPUs of each pod: requests = limits, so each pod has Guaranteed QoS")
@@ -98,12 +99,12 @@ func k8sJobCommand(_ context.Context, env *environment, args []string) error {
 	fs.StringVar(&f.resultsURLSecret, "results-url-secret", "", "SECRET/KEY of a Secret holding the results URL, for a SAS URL, which is a secret")
 	fs.StringVar(&f.passwordSecret, "password-secret", "", "SECRET/KEY of a Secret holding the cache's access key, given to the pods as AMRBENCH_PASSWORD")
 	f.ttl = 24 * time.Hour
-	fs.Var(secondsOrDuration{&f.ttl}, "ttl", "delete the finished Job and its pods this long after it ends (the results are in the container)")
+	fs.Var(cmdline.Duration(&f.ttl), "ttl", "delete the finished Job and its pods this long after it ends (the results are in the container)")
 	f.margin = 5 * time.Minute
-	fs.Var(secondsOrDuration{&f.margin}, "deadline-margin", "time beyond the start delay, warmup and duration before Kubernetes stops the Job")
-	fs.Var(secondsOrDuration{&f.activeDeadline}, "active-deadline", "the Job's whole deadline, instead of one computed from the run (needed for --requests and --find-max)")
+	fs.Var(cmdline.Duration(&f.margin), "deadline-margin", "time beyond the start delay, warmup and duration before Kubernetes stops the Job")
+	fs.Var(cmdline.Duration(&f.activeDeadline), "active-deadline", "the Job's whole deadline, instead of one computed from the run (needed for --requests and --find-max)")
 	f.grace = 30 * time.Second
-	fs.Var(secondsOrDuration{&f.grace}, "grace", "time a stopped pod has to flush its results before it is killed")
+	fs.Var(cmdline.Duration(&f.grace), "grace", "time a stopped pod has to flush its results before it is killed")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/internal/cmdline"
 	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report"
@@ -54,7 +55,7 @@ func mergeCommand(ctx context.Context, env *environment, args []string) error {
 	var allowPartial bool
 	fs := newFlagSet(env, "merge", mergeSynopsis, mergeExamples)
 	fs.StringVarP(&out, "out", "o", "", "run directory to write (default amrbench-results/<time>-merged-<label>)")
-	fs.Var(percentileList{&percentiles}, "print-percentiles", "percentile columns of the summary (default: the runs' own)")
+	fs.Var(cmdline.Percentiles(&percentiles), "print-percentiles", "percentile columns of the summary (default: the runs' own)")
 	fs.BoolVar(&allowPartial, "allow-partial", false, "merge even when the runs are not one whole test (a segment missing, late or stopped early)")
 	fs.StringVar(&credential, "entra-credential", entra.CredentialDefault, "Entra ID credential for a URL without a SAS: "+strings.Join(mergeCredentials, ", "))
 	if err := parseFlags(fs, args); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/azmonitor"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/internal/cmdline"
 	"github.com/amrbench/amrbench/internal/live"
 	"github.com/amrbench/amrbench/report/openmetrics"
 	"github.com/amrbench/amrbench/results"
@@ -49,7 +50,7 @@ func (f *evidenceFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.azureResource, "azure-resource", "", "the cache's Azure resource ID (/subscriptions/.../providers/Microsoft.Cache/redisEnterprise/NAME, or .../Microsoft.Cache/Redis/NAME): after the run, fetch its Azure Monitor metrics for the run's window into result.jsonl")
 	fs.StringVar(&f.azureCredential, "azure-credential", "", "Entra ID credential for Azure Monitor: "+strings.Join(azureCredentialKinds, ", ")+" (default: the run's own with --auth entra, else default); it needs the Monitoring Reader role on the cache")
 	f.azureWait = defaultAzureWait
-	fs.Var(secondsOrDuration{&f.azureWait}, "azure-wait", "with --azure-resource, wait this long after the run before fetching, so Azure Monitor has published its last minutes (Ctrl-C fetches at once)")
+	fs.Var(cmdline.Duration(&f.azureWait), "azure-wait", "with --azure-resource, wait this long after the run before fetching, so Azure Monitor has published its last minutes (Ctrl-C fetches at once)")
 	fs.StringVar(&f.azureEndpoint, "azure-monitor-endpoint", azmonitor.PublicEndpoint, "Azure Resource Manager endpoint to read the metrics from (another cloud's, e.g. https://management.chinacloudapi.cn)")
 	fs.StringVar(&f.azureCACert, "azure-monitor-cacert", "", "PEM file of the CA that signs the Azure Monitor endpoint's certificate (default: the system's)")
 }

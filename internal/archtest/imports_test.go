@@ -148,6 +148,9 @@ func TestImportRules(t *testing.T) {
 		{"internal/memtierflags imports nothing of the project but workloads and a leaf",
 			func(r string) bool { return under(r, "internal/memtierflags") },
 			func(d string) bool { return under(d, "internal/memtierflags") || under(d, "workloads") || leaf(d) }},
+		{"internal/cmdline imports nothing of the project but a leaf",
+			func(r string) bool { return under(r, "internal/cmdline") },
+			func(d string) bool { return under(d, "internal/cmdline") || leaf(d) }},
 		{"internal/rundir imports only results, report and a leaf",
 			func(r string) bool { return under(r, "internal/rundir") },
 			func(d string) bool {
