@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/internal/evidence"
 	"github.com/amrbench/amrbench/internal/localserver"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report/catalog"
@@ -82,7 +83,7 @@ type runPlan struct {
 	cpus       int
 	cpuProfile string
 	out        outputPlan
-	evidence   evidencePlan
+	evidence   evidence.Plan
 	// runs is how many times the test is run (--run-count).
 	runs int
 	// results, when set, is the container the result file goes to as well.

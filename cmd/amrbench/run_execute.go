@@ -11,6 +11,7 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/transport"
+	"github.com/amrbench/amrbench/internal/evidence"
 	"github.com/amrbench/amrbench/internal/live"
 	"github.com/amrbench/amrbench/internal/localserver"
 	"github.com/amrbench/amrbench/internal/rundir"
@@ -81,11 +82,11 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	if clock, err := target.ReadClock(ctx); err == nil {
 		header.Clock = clock
 	}
-	ev, err := startEvidence(env, p, header)
+	ev, err := evidence.Start(env.stderr, p.evidence, header)
 	if err != nil {
 		return err
 	}
-	defer ev.close()
+	defer ev.Close()
 	header.Node, header.Pod = podPlacement(env)
 	dir, createdDir, err := runDirectory(p.out.dir, header)
 	if err != nil {
@@ -124,7 +125,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	}
 	obs := live.New(live.Options{Stderr: env.stderr, Terminal: env.stderrIsTerminal, Header: header, Writer: out.Writer,
 		Quiet: p.out.quiet, Duration: p.cfg.Duration, Requests: p.cfg.SegmentRequests()})
-	outcome, runErr := bench.Run(ctx, target, wl, ev.observe(obs))
+	outcome, runErr := bench.Run(ctx, target, wl, ev.Observe(obs))
 	// A signal that stopped the run before its planned end is recorded, so
 	// a merge can tell a segment that stopped early.
 	stop, stopped := stoppedBy(ctx)
@@ -150,7 +151,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 
 // finishRun writes the summary and the other files of the run directory,
 // and judges the run.
-func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence, out *rundir.Files, dir string, outcome bench.Outcome, runErr error) error {
+func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence.Session, out *rundir.Files, dir string, outcome bench.Outcome, runErr error) error {
 	if outcome.Start.IsZero() && out.DiscardUnmeasured() {
 		// Failed or stopped while connecting: nothing to keep, and the
 		// directory stays free for the next try.
@@ -165,7 +166,7 @@ func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence, 
 	if err := out.Failed(renderOptions(env, p.out)); err != nil {
 		return err
 	}
-	ev.fetchAzure(ctx, env, out.Writer, outcome)
+	ev.FetchAzure(ctx, env.stderr, out.Writer, outcome)
 	p.out.interrupted = outcome.Interrupted
 	sum, err := out.Finish(renderOptions(env, p.out))
 	if err != nil {

@@ -145,6 +145,12 @@ func TestImportRules(t *testing.T) {
 				return under(d, "internal/live") || under(d, "bench") || under(d, "workloads") ||
 					under(d, "results") || under(d, "report") || leaf(d)
 			}},
+		{"internal/evidence imports only internal/live, bench, workloads, results, report and a leaf",
+			func(r string) bool { return under(r, "internal/evidence") },
+			func(d string) bool {
+				return under(d, "internal/evidence") || under(d, "internal/live") || under(d, "bench") ||
+					under(d, "workloads") || under(d, "results") || under(d, "report") || leaf(d)
+			}},
 		{"internal/memtierflags imports nothing of the project but workloads and a leaf",
 			func(r string) bool { return under(r, "internal/memtierflags") },
 			func(d string) bool { return under(d, "internal/memtierflags") || under(d, "workloads") || leaf(d) }},
