@@ -25,6 +25,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/amrbench/amrbench/internal/cmdline"
+	"github.com/amrbench/amrbench/internal/stopsignal"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
@@ -92,11 +93,11 @@ func main() {
 	go func() {
 		sig := <-sigs
 		if !graceful {
-			os.Exit(signalExitCode(sig))
+			os.Exit(stopsignal.ExitCode(sig))
 		}
-		fmt.Fprintf(os.Stderr, "\namrbench: %s: stopping: finishing the operations in flight and writing the results (a second signal quits at once)\n", signalName(sig))
-		cancel(stopSignal{sig: sig, at: time.Now()})
-		os.Exit(signalExitCode(<-sigs))
+		fmt.Fprintf(os.Stderr, "\namrbench: %s: stopping: finishing the operations in flight and writing the results (a second signal quits at once)\n", stopsignal.Name(sig))
+		cancel(stopsignal.Stop{Signal: sig, At: time.Now()})
+		os.Exit(stopsignal.ExitCode(<-sigs))
 	}()
 	env := &environment{
 		stdin:            os.Stdin,
@@ -140,7 +141,7 @@ func run(ctx context.Context, env *environment, args []string) int {
 	err := cmd.run(ctx, env, args[1:])
 	var early stoppedEarly
 	if errors.As(err, &early) {
-		if early.stop.sig == syscall.SIGTERM {
+		if early.stop.Signal == syscall.SIGTERM {
 			// Stopped before its planned end by what a drain or an
 			// eviction sends: the segment is incomplete, whatever it
 			// measured or judged.

@@ -15,6 +15,7 @@ import (
 	"github.com/amrbench/amrbench/internal/live"
 	"github.com/amrbench/amrbench/internal/localserver"
 	"github.com/amrbench/amrbench/internal/rundir"
+	"github.com/amrbench/amrbench/internal/stopsignal"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -128,10 +129,10 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	outcome, runErr := bench.Run(ctx, target, wl, ev.Observe(obs))
 	// A signal that stopped the run before its planned end is recorded, so
 	// a merge can tell a segment that stopped early.
-	stop, stopped := stoppedBy(ctx)
+	stop, stopped := stopsignal.StoppedBy(ctx)
 	end := plannedEnd(p.cfg, outcome.Measured)
-	early := signalledEarly(stop, stopped, end)
-	if stopEv := stopEvent(stop, early, end, outcome.Interrupted, outcome.End); stopEv != nil {
+	early := stopsignal.Early(stop, stopped, end)
+	if stopEv := stopsignal.Event(stop, early, end, outcome.Interrupted, outcome.End); stopEv != nil {
 		if err := obs.Event(stopEv); err != nil {
 			runErr = errors.Join(runErr, err)
 		}

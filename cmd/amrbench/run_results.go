@@ -13,6 +13,7 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/entra"
 	"github.com/amrbench/amrbench/internal/k8sjob"
+	"github.com/amrbench/amrbench/internal/stopsignal"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/results/blobstore"
 )
@@ -127,7 +128,7 @@ func closeSink(ctx context.Context, env *environment, sink *blobstore.Sink, dir 
 // stoppedEarly is a run stopped by a signal before its planned end: SIGTERM
 // exits 143, SIGINT (Ctrl-C) 0, as documented; err is what else went wrong.
 type stoppedEarly struct {
-	stop stopSignal
+	stop stopsignal.Stop
 	err  error
 }
 
@@ -135,7 +136,7 @@ func (s stoppedEarly) Error() string {
 	if s.err != nil {
 		return s.err.Error()
 	}
-	return "stopped by " + signalName(s.stop.sig) + " before the planned end"
+	return "stopped by " + stopsignal.Name(s.stop.Signal) + " before the planned end"
 }
 
 func (s stoppedEarly) Unwrap() error { return s.err }

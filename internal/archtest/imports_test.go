@@ -170,6 +170,9 @@ func TestImportRules(t *testing.T) {
 			func(d string) bool {
 				return under(d, "internal/rundir") || under(d, "results") || under(d, "report") || leaf(d)
 			}},
+		{"internal/stopsignal imports nothing of the project but results",
+			func(r string) bool { return under(r, "internal/stopsignal") },
+			func(d string) bool { return under(d, "internal/stopsignal") || d == "results" || leaf(d) }},
 		{"workloads imports nothing of the project but a leaf",
 			func(r string) bool { return under(r, "workloads") },
 			func(d string) bool { return under(d, "workloads") || leaf(d) }},
