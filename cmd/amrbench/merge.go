@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/internal/blobresults"
 	"github.com/amrbench/amrbench/internal/cmdline"
 	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/internal/units"
@@ -149,35 +150,7 @@ func readBlobRuns(ctx context.Context, env *environment, raw, credential string)
 			return nil, usagef("--entra-credential %s: %w", credential, err)
 		}
 	}
-	reader, err := blobstore.NewReader(loc, access)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", loc, err)
-	}
-	segs, err := reader.Segments(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(segs) == 0 {
-		return nil, fmt.Errorf("%s: no segment (seg-<i>-of-<n>/%s) under it", loc, results.FileName)
-	}
-	var runs []results.NamedRun
-	for _, sb := range segs {
-		body, err := reader.Open(ctx, sb.Name)
-		if err != nil {
-			return nil, err
-		}
-		run, err := results.Read(body)
-		body.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", sb.URL, err)
-		}
-		if run.Header.Segment != sb.Segment.String() {
-			return nil, fmt.Errorf("%s: its header says segment %s", sb.URL, run.Header.Segment)
-		}
-		runs = append(runs, results.NamedRun{Name: sb.URL, Run: run})
-	}
-	fmt.Fprintf(env.stderr, "amrbench: read %s from %s\n", units.Plural(int64(len(runs)), "segment"), loc)
-	return runs, nil
+	return blobresults.ReadSegments(ctx, env.stderr, loc, access)
 }
 
 // redactURL returns a URL without its query, which may hold a signature.

@@ -11,6 +11,7 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/transport"
+	"github.com/amrbench/amrbench/internal/blobresults"
 	"github.com/amrbench/amrbench/internal/evidence"
 	"github.com/amrbench/amrbench/internal/live"
 	"github.com/amrbench/amrbench/internal/localserver"
@@ -103,12 +104,12 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	}
 	out, err := rundir.Create(dir, createdDir, header, tee)
 	if err != nil {
-		return errors.Join(err, closeSink(ctx, env, sink, dir))
+		return errors.Join(err, blobresults.Close(ctx, env.stderr, sink, dir))
 	}
 	defer out.Close()
 	for _, w := range p.warnings { // said above; now on record
 		if err := out.Writer.WriteEvent(&results.Event{Time: header.Start, Kind: results.EventWarning, Code: w.code, Detail: w.detail}); err != nil {
-			return errors.Join(err, closeSink(ctx, env, sink, dir))
+			return errors.Join(err, blobresults.Close(ctx, env.stderr, sink, dir))
 		}
 	}
 
@@ -143,7 +144,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	// connections, the process's peak was here).
 	closeTarget()
 	err = finishRun(ctx, env, p, ev, out, dir, outcome, runErr)
-	err = errors.Join(err, closeSink(ctx, env, sink, dir))
+	err = errors.Join(err, blobresults.Close(ctx, env.stderr, sink, dir))
 	if early {
 		return stoppedEarly{stop: stop, err: err}
 	}

@@ -133,9 +133,10 @@ func TestImportRules(t *testing.T) {
 		{"results/merge imports only results and a leaf",
 			func(r string) bool { return under(r, "results/merge") },
 			func(d string) bool { return d == "results" || under(d, "results/merge") || leaf(d) }},
-		{"only the command line reaches storage: nothing but cmd (and k8s-job's flags, which refuse a SAS URL) imports results/blobstore",
+		{"only the command line reaches storage: nothing but cmd (with internal/blobresults, and k8s-job's flags, which refuse a SAS URL) imports results/blobstore",
 			func(r string) bool {
-				return !under(r, "cmd") && !under(r, "results/blobstore") && !under(r, "internal/k8sjobflags")
+				return !under(r, "cmd") && !under(r, "results/blobstore") && !under(r, "internal/k8sjobflags") &&
+					!under(r, "internal/blobresults")
 			},
 			func(d string) bool { return !under(d, "results/blobstore") }},
 		{"internal/k8sjob imports nothing of the project",
@@ -162,6 +163,9 @@ func TestImportRules(t *testing.T) {
 		{"internal/memtierflags imports nothing of the project but workloads and a leaf",
 			func(r string) bool { return under(r, "internal/memtierflags") },
 			func(d string) bool { return under(d, "internal/memtierflags") || under(d, "workloads") || leaf(d) }},
+		{"internal/blobresults imports only results (and its blobstore) and a leaf",
+			func(r string) bool { return under(r, "internal/blobresults") },
+			func(d string) bool { return under(d, "internal/blobresults") || under(d, "results") || leaf(d) }},
 		{"internal/cmdline imports nothing of the project but a leaf",
 			func(r string) bool { return under(r, "internal/cmdline") },
 			func(d string) bool { return under(d, "internal/cmdline") || leaf(d) }},
