@@ -174,6 +174,9 @@ func TestImportRules(t *testing.T) {
 			func(d string) bool {
 				return under(d, "internal/rundir") || under(d, "results") || under(d, "report") || leaf(d)
 			}},
+		{"internal/settings imports nothing of the project",
+			func(r string) bool { return under(r, "internal/settings") },
+			func(d string) bool { return under(d, "internal/settings") }},
 		{"internal/stopsignal imports nothing of the project but results",
 			func(r string) bool { return under(r, "internal/stopsignal") },
 			func(d string) bool { return under(d, "internal/stopsignal") || d == "results" || leaf(d) }},
