@@ -169,6 +169,11 @@ func TestImportRules(t *testing.T) {
 		{"internal/cmdline imports nothing of the project but a leaf",
 			func(r string) bool { return under(r, "internal/cmdline") },
 			func(d string) bool { return under(d, "internal/cmdline") || leaf(d) }},
+		{"internal/priceflags imports only report, results and a leaf",
+			func(r string) bool { return under(r, "internal/priceflags") },
+			func(d string) bool {
+				return under(d, "internal/priceflags") || under(d, "report") || under(d, "results") || leaf(d)
+			}},
 		{"internal/rundir imports only results, report and a leaf",
 			func(r string) bool { return under(r, "internal/rundir") },
 			func(d string) bool {
