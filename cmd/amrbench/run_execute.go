@@ -15,6 +15,7 @@ import (
 	"github.com/amrbench/amrbench/internal/evidence"
 	"github.com/amrbench/amrbench/internal/live"
 	"github.com/amrbench/amrbench/internal/localserver"
+	"github.com/amrbench/amrbench/internal/preamble"
 	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/internal/stopsignal"
 	"github.com/amrbench/amrbench/internal/units"
@@ -113,12 +114,11 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 		}
 	}
 
-	fmt.Fprintf(env.stderr, "amrbench: %s; %s, %s; results in %s\n",
-		describeTargetLine(info), describeShare(p.cfg), describeBound(p.cfg), dir)
-	if err := describeConnections(env, target, p.cfg.ConnectionLimit, out.Writer, header.Start); err != nil {
+	fmt.Fprintf(env.stderr, "amrbench: %s\n", preamble.Line(info, p.cfg, dir))
+	if err := preamble.Connections(env.stderr, target, p.cfg.ConnectionLimit, out.Writer, header.Start, flagText); err != nil {
 		return err
 	}
-	if err := warnClock(env, out.Writer, header, p.cfg); err != nil {
+	if err := preamble.Clock(env.stderr, out.Writer, header, p.cfg); err != nil {
 		return err
 	}
 	if !p.cfg.StartAt.IsZero() {

@@ -169,6 +169,11 @@ func TestImportRules(t *testing.T) {
 		{"internal/cmdline imports nothing of the project but a leaf",
 			func(r string) bool { return under(r, "internal/cmdline") },
 			func(d string) bool { return under(d, "internal/cmdline") || leaf(d) }},
+		{"internal/preamble imports only bench, workloads, results and a leaf",
+			func(r string) bool { return under(r, "internal/preamble") },
+			func(d string) bool {
+				return under(d, "internal/preamble") || under(d, "bench") || under(d, "workloads") || under(d, "results") || leaf(d)
+			}},
 		{"internal/priceflags imports only report, results and a leaf",
 			func(r string) bool { return under(r, "internal/priceflags") },
 			func(d string) bool {
