@@ -16,6 +16,7 @@ import (
 	"github.com/amrbench/amrbench/internal/live"
 	"github.com/amrbench/amrbench/internal/localserver"
 	"github.com/amrbench/amrbench/internal/preamble"
+	"github.com/amrbench/amrbench/internal/proclimits"
 	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/internal/stopsignal"
 	"github.com/amrbench/amrbench/internal/units"
@@ -69,7 +70,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	var closeOnce sync.Once
 	closeTarget := func() { closeOnce.Do(func() { _ = target.Close() }) }
 	defer closeTarget()
-	if err := checkOpenFiles(filesPerConn * target.ConnectionPlan().Total()); err != nil {
+	if err := proclimits.CheckOpenFiles(filesPerConn * target.ConnectionPlan().Total()); err != nil {
 		return err
 	}
 
@@ -187,22 +188,4 @@ func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence.S
 		return nil
 	}
 	return verdictError(sum.Verdict)
-}
-
-// filesBesideConnections is what amrbench keeps open besides its connections:
-// result files, the embedded server's pipes, the runtime's own descriptors.
-const filesBesideConnections = 64
-
-// checkOpenFiles refuses a run whose connections would not fit in the files
-// this process may open (files of them: one per connection, two when the
-// server is in this process too), before any of them opens: past the limit
-// every dial fails, and the run would measure the failures. It is this
-// machine's limit, not a wrong flag: exit status 1.
-func checkOpenFiles(files int) error {
-	limit, ok := openFileLimit()
-	if !ok || uint64(files)+filesBesideConnections <= limit {
-		return nil
-	}
-	need := uint64(files) + filesBesideConnections
-	return fmt.Errorf("--connections: the run needs %d file descriptors for its connections plus %d spare, but this process may open only %d: raise ulimit -n to %d or lower --connections", files, filesBesideConnections, limit, need)
 }

@@ -179,6 +179,9 @@ func TestImportRules(t *testing.T) {
 			func(d string) bool {
 				return under(d, "internal/priceflags") || under(d, "report") || under(d, "results") || leaf(d)
 			}},
+		{"internal/proclimits imports nothing of the project",
+			func(r string) bool { return under(r, "internal/proclimits") },
+			func(d string) bool { return under(d, "internal/proclimits") }},
 		{"internal/rundir imports only results, report and a leaf",
 			func(r string) bool { return under(r, "internal/rundir") },
 			func(d string) bool {
