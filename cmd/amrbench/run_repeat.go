@@ -12,7 +12,6 @@ import (
 
 	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/internal/settings"
-	"github.com/amrbench/amrbench/report/memtier"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -52,48 +51,12 @@ func executeRuns(ctx context.Context, env *environment, p *runPlan) error {
 			break
 		}
 	}
-	if err := summarizeRuns(env, p, base, dirs, interrupted); err != nil {
+	out := p.out
+	out.interrupted = interrupted
+	if err := rundir.Series(base, dirs, renderOptions(env, out)); err != nil {
 		return errors.Join(runErr, err)
 	}
 	return runErr
-}
-
-// summarizeRuns prints the runs that finished side by side, into runs.txt of
-// the base directory too, and writes --json-out-file.
-func summarizeRuns(env *environment, p *runPlan, base string, dirs []string, interrupted bool) error {
-	var runs []*results.Run
-	var names []string
-	for _, dir := range dirs {
-		run, err := results.ReadFile(filepath.Join(dir, results.FileName))
-		if err != nil {
-			return fmt.Errorf("read back %s: %w", dir, err)
-		}
-		if run.Summary == nil { // stopped before its measured window
-			continue
-		}
-		runs = append(runs, run)
-		names = append(names, filepath.Base(dir))
-	}
-	if len(runs) == 0 {
-		return nil
-	}
-	if len(runs) > 1 {
-		fmt.Fprintln(env.stdout)
-		if err := memtier.WriteRuns(env.stdout, runs, names, p.out.percentiles); err != nil {
-			return err
-		}
-		path := filepath.Join(base, "runs.txt")
-		if err := rundir.WriteNewFile(path, func(w io.Writer) error { return memtier.WriteRuns(w, runs, names, p.out.percentiles) }); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.stderr, "amrbench: wrote %s\n", path)
-	}
-	if p.out.jsonOut != "" {
-		out := p.out
-		out.interrupted = interrupted
-		return rundir.WriteMemtierJSON(p.out.jsonOut, runs, renderOptions(env, out).Memtier)
-	}
-	return nil
 }
 
 // runLabel is the label a run is given: --label, or the target's host, or

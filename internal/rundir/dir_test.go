@@ -96,8 +96,8 @@ func TestWriteNewFileNeverOverwrites(t *testing.T) {
 	if err := os.WriteFile(path, []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteNewFile(path, func(w io.Writer) error { _, err := io.WriteString(w, "theirs"); return err }); err == nil {
-		t.Error("WriteNewFile wrote over an existing file")
+	if err := writeNewFile(path, func(w io.Writer) error { _, err := io.WriteString(w, "theirs"); return err }); err == nil {
+		t.Error("writeNewFile wrote over an existing file")
 	}
 	if b, _ := os.ReadFile(path); string(b) != "mine" {
 		t.Errorf("the file holds %q, want %q", b, "mine")

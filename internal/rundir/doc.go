@@ -4,6 +4,7 @@
 // holds nothing measured, and at the end renders every other file of the
 // directory from result.jsonl alone — summary.txt, report.html, a
 // percentile distribution per command (.hgrm), intervals.hlog — plus
-// memtier's --hdr-file-prefix and --json-out-file files. A file it creates
+// memtier's --hdr-file-prefix and --json-out-file files; and a repeated
+// test's runs side by side (--run-count: runs.txt). A file it creates
 // is never one that was there: a run overwrites no file it did not write.
 package rundir

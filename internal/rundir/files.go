@@ -175,7 +175,7 @@ func (o *Files) Finish(opts Options) (*results.Summary, error) {
 		}
 	}
 	if opts.JSONOut != "" {
-		if err := WriteMemtierJSON(opts.JSONOut, []*results.Run{run}, opts.Memtier); err != nil {
+		if err := writeMemtierJSON(opts.JSONOut, []*results.Run{run}, opts.Memtier); err != nil {
 			return nil, err
 		}
 	}
@@ -187,12 +187,12 @@ func (o *Files) Finish(opts Options) (*results.Summary, error) {
 // intervals.hlog into dir from run, and returns their names.
 func render(dir string, run *results.Run, sum *results.Summary, opts Options) ([]string, error) {
 	names := []string{results.FileName, "summary.txt", "report.html"}
-	if err := WriteNewFile(filepath.Join(dir, "summary.txt"), func(w io.Writer) error {
+	if err := writeNewFile(filepath.Join(dir, "summary.txt"), func(w io.Writer) error {
 		return report.WriteSummary(w, run, sum, opts.Percentiles)
 	}); err != nil {
 		return nil, err
 	}
-	if err := WriteNewFile(filepath.Join(dir, "report.html"), func(w io.Writer) error {
+	if err := writeNewFile(filepath.Join(dir, "report.html"), func(w io.Writer) error {
 		return report.WriteHTML(w, run, sum, report.HTMLOptions{Percentiles: opts.Percentiles, Generator: opts.Generator})
 	}); err != nil {
 		return nil, err
@@ -226,13 +226,13 @@ func writeHDRFiles(prefix, hlogPath string, run *results.Run) ([]string, error) 
 		}
 		for _, k := range kinds {
 			path := prefix + name + k.suffix + ".hgrm"
-			if err := WriteNewFile(path, func(w io.Writer) error { return report.WritePercentiles(w, k.hist) }); err != nil {
+			if err := writeNewFile(path, func(w io.Writer) error { return report.WritePercentiles(w, k.hist) }); err != nil {
 				return nil, err
 			}
 			names = append(names, filepath.Base(path))
 		}
 	}
-	if err := WriteNewFile(hlogPath, func(w io.Writer) error {
+	if err := writeNewFile(hlogPath, func(w io.Writer) error {
 		return report.WriteIntervalLog(w, run, results.LatencyResponse)
 	}); err != nil {
 		return nil, err
@@ -240,10 +240,10 @@ func writeHDRFiles(prefix, hlogPath string, run *results.Run) ([]string, error) 
 	return append(names, filepath.Base(hlogPath)), nil
 }
 
-// WriteMemtierJSON writes --json-out-file: the runs of one test in
+// writeMemtierJSON writes --json-out-file: the runs of one test in
 // memtier_benchmark's JSON layout.
-func WriteMemtierJSON(path string, runs []*results.Run, opts memtier.Options) error {
-	if err := WriteNewFile(path, func(w io.Writer) error { return memtier.WriteJSON(w, runs, opts) }); err != nil {
+func writeMemtierJSON(path string, runs []*results.Run, opts memtier.Options) error {
+	if err := writeNewFile(path, func(w io.Writer) error { return memtier.WriteJSON(w, runs, opts) }); err != nil {
 		return fmt.Errorf("--json-out-file: %w", err)
 	}
 	return nil
@@ -256,9 +256,9 @@ func WriteFile(path string, fn func(io.Writer) error) error {
 	return writeFileFlags(path, os.O_TRUNC, fn)
 }
 
-// WriteNewFile writes path through fn, as WriteFile does, but fails if the
+// writeNewFile writes path through fn, as WriteFile does, but fails if the
 // file exists: a run never overwrites a file it did not write.
-func WriteNewFile(path string, fn func(io.Writer) error) error {
+func writeNewFile(path string, fn func(io.Writer) error) error {
 	return writeFileFlags(path, os.O_EXCL, fn)
 }
 
@@ -274,6 +274,45 @@ func writeFileFlags(path string, flags int, fn func(io.Writer) error) (err error
 	}()
 	if err := fn(f); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// Series sums up a repeated test (memtier's --run-count) whose runs are in
+// dirs, each a run directory under base: the runs that measured, side by
+// side on Stdout and in base/runs.txt (when there are several), and
+// JSONOut over all of them. A run stopped before its measured window is
+// left out.
+func Series(base string, dirs []string, opts Options) error {
+	var runs []*results.Run
+	var names []string
+	for _, dir := range dirs {
+		run, err := results.ReadFile(filepath.Join(dir, results.FileName))
+		if err != nil {
+			return fmt.Errorf("read back %s: %w", dir, err)
+		}
+		if run.Summary == nil { // stopped before its measured window
+			continue
+		}
+		runs = append(runs, run)
+		names = append(names, filepath.Base(dir))
+	}
+	if len(runs) == 0 {
+		return nil
+	}
+	if len(runs) > 1 {
+		fmt.Fprintln(opts.Stdout)
+		if err := memtier.WriteRuns(opts.Stdout, runs, names, opts.Percentiles); err != nil {
+			return err
+		}
+		path := filepath.Join(base, "runs.txt")
+		if err := writeNewFile(path, func(w io.Writer) error { return memtier.WriteRuns(w, runs, names, opts.Percentiles) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.Stderr, "amrbench: wrote %s\n", path)
+	}
+	if opts.JSONOut != "" {
+		return writeMemtierJSON(opts.JSONOut, runs, opts.Memtier)
 	}
 	return nil
 }
