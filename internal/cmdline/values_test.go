@@ -1,6 +1,8 @@
 package cmdline
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,5 +62,23 @@ func TestParseSuggestsAFlag(t *testing.T) {
 		if err := Parse(fs, []string{tt.arg}); err == nil || err.Error() != tt.want {
 			t.Errorf("%s: %v, want %q", tt.arg, err, tt.want)
 		}
+	}
+}
+
+func TestReadSmallFileIsBounded(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	small, large := filepath.Join(dir, "key.pem"), filepath.Join(dir, "big")
+	if err := os.WriteFile(small, []byte("secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(large, make([]byte, maxSmallFile+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := ReadSmallFile(small); err != nil || string(b) != "secret\n" {
+		t.Errorf("ReadSmallFile(%s) = %q, %v", small, b, err)
+	}
+	if _, err := ReadSmallFile(large); err == nil || !strings.Contains(err.Error(), "larger than 1 MiB") {
+		t.Errorf("ReadSmallFile of %d bytes: %v, want a refusal", maxSmallFile+1, err)
 	}
 }
