@@ -2,11 +2,8 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/pprof"
-	"strings"
 
 	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/report/memtier"
@@ -29,50 +26,6 @@ func renderOptions(env *environment, out outputPlan) rundir.Options {
 		Generator: t.Name + " " + t.Version,
 		Judge:     setExitCode,
 	}
-}
-
-// checkOutputFiles checks, before a run, that the directory the files of
-// path will be written to after it exists, so that a long run does not end
-// in a failed write, and that none of those files (found by existing) is
-// there already: a run never overwrites a file it did not write. An empty
-// path is not written and passes.
-func checkOutputFiles(path string, existing func(path string) []string) error {
-	if path == "" {
-		return nil
-	}
-	dir := filepath.Dir(path)
-	st, err := os.Stat(dir)
-	switch {
-	case err != nil:
-		return fmt.Errorf("directory %s: %w", dir, errors.Unwrap(err))
-	case !st.IsDir():
-		return fmt.Errorf("%s is not a directory", dir)
-	}
-	if taken := existing(path); len(taken) > 0 {
-		return fmt.Errorf("%s exists, and a run overwrites no file: choose another name, or move it", strings.Join(taken, ", "))
-	}
-	return nil
-}
-
-// existingFile returns path if a file is there.
-func existingFile(path string) []string {
-	if _, err := os.Lstat(path); err == nil {
-		return []string{path}
-	}
-	return nil
-}
-
-// existingHDRFiles returns the files of --hdr-file-prefix prefix that are
-// there already: prefix_<COMMAND>.hgrm and prefix.hlog.
-func existingHDRFiles(prefix string) []string {
-	found := existingFile(prefix + ".hlog")
-	entries, _ := os.ReadDir(filepath.Dir(prefix)) // checked by checkOutputFiles
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), filepath.Base(prefix)+"_") && strings.HasSuffix(e.Name(), ".hgrm") {
-			found = append(found, filepath.Join(filepath.Dir(prefix), e.Name()))
-		}
-	}
-	return found
 }
 
 // startCPUProfile profiles amrbench itself into path until stop is called.

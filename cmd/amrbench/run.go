@@ -12,6 +12,7 @@ import (
 	"github.com/amrbench/amrbench/internal/evidence"
 	"github.com/amrbench/amrbench/internal/localserver"
 	"github.com/amrbench/amrbench/internal/proclimits"
+	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report/catalog"
 	"github.com/amrbench/amrbench/results"
@@ -223,13 +224,13 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 	p.cfg.MaxErrorRate = v
 	for _, out := range []struct {
 		flag, path string
-		existing   func(string) []string
+		check      func(string) error
 	}{
-		{"json-out-file", f.jsonOut, existingFile},
-		{"hdr-file-prefix", f.hdrPrefix, existingHDRFiles},
-		{"cpu-profile", f.cpuProfile, existingFile},
+		{"json-out-file", f.jsonOut, rundir.CheckNewFile},
+		{"hdr-file-prefix", f.hdrPrefix, rundir.CheckHDRPrefix},
+		{"cpu-profile", f.cpuProfile, rundir.CheckNewFile},
 	} {
-		if err := checkOutputFiles(out.path, out.existing); err != nil {
+		if err := out.check(out.path); err != nil {
 			return nil, usagef("--%s %s: %w", out.flag, out.path, err)
 		}
 	}

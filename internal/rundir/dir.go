@@ -112,3 +112,58 @@ func writeResult(dir string, run *results.Run, sum *results.Summary) error {
 	}
 	return nil
 }
+
+// CheckNewFile checks, before a run, that the directory path will be
+// written to after it exists, so that a long run does not end in a failed
+// write, and that no file is at path: a run never overwrites a file it did
+// not write. An empty path is not written and passes.
+func CheckNewFile(path string) error { return checkOutputFiles(path, existingFile) }
+
+// CheckHDRPrefix checks --hdr-file-prefix prefix as CheckNewFile checks a
+// file, for every file of it that is there already: prefix_<COMMAND>.hgrm
+// and prefix.hlog.
+func CheckHDRPrefix(prefix string) error { return checkOutputFiles(prefix, existingHDRFiles) }
+
+// checkOutputFiles checks, before a run, that the directory the files of
+// path will be written to after it exists, so that a long run does not end
+// in a failed write, and that none of those files (found by existing) is
+// there already: a run never overwrites a file it did not write. An empty
+// path is not written and passes.
+func checkOutputFiles(path string, existing func(path string) []string) error {
+	if path == "" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("directory %s: %w", dir, errors.Unwrap(err))
+	case !st.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	if taken := existing(path); len(taken) > 0 {
+		return fmt.Errorf("%s exists, and a run overwrites no file: choose another name, or move it", strings.Join(taken, ", "))
+	}
+	return nil
+}
+
+// existingFile returns path if a file is there.
+func existingFile(path string) []string {
+	if _, err := os.Lstat(path); err == nil {
+		return []string{path}
+	}
+	return nil
+}
+
+// existingHDRFiles returns the files of --hdr-file-prefix prefix that are
+// there already: prefix_<COMMAND>.hgrm and prefix.hlog.
+func existingHDRFiles(prefix string) []string {
+	found := existingFile(prefix + ".hlog")
+	entries, _ := os.ReadDir(filepath.Dir(prefix)) // checked by checkOutputFiles
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), filepath.Base(prefix)+"_") && strings.HasSuffix(e.Name(), ".hgrm") {
+			found = append(found, filepath.Join(filepath.Dir(prefix), e.Name()))
+		}
+	}
+	return found
+}

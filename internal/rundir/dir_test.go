@@ -109,3 +109,31 @@ func TestWriteNewFileNeverOverwrites(t *testing.T) {
 		t.Errorf("WriteFile left %q, want %q", b, "new")
 	}
 }
+
+func TestCheckOutputFiles(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	for _, name := range []string{"lat_ALL.hgrm", "out.json", "other_GET.hgrm"} {
+		if err := os.WriteFile(filepath.Join(tmp, name), []byte("mine"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		check func(string) error
+		path  string
+		want  string // "": passes
+	}{
+		{CheckNewFile, "", ""},
+		{CheckNewFile, filepath.Join(tmp, "new.json"), ""},
+		{CheckNewFile, filepath.Join(tmp, "out.json"), filepath.Join(tmp, "out.json") + " exists, and a run overwrites no file"},
+		{CheckNewFile, filepath.Join(tmp, "absent", "x.json"), "directory " + filepath.Join(tmp, "absent") + ": "},
+		{CheckNewFile, filepath.Join(tmp, "out.json", "x.json"), filepath.Join(tmp, "out.json") + " is not a directory"},
+		{CheckHDRPrefix, filepath.Join(tmp, "free"), ""},
+		{CheckHDRPrefix, filepath.Join(tmp, "lat"), filepath.Join(tmp, "lat_ALL.hgrm") + " exists"},
+	} {
+		err := tt.check(tt.path)
+		if (tt.want == "") != (err == nil) || err != nil && !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%q: %v, want %q", tt.path, err, tt.want)
+		}
+	}
+}
