@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/amrbench/amrbench/internal/cmdline"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report/compare"
 	"github.com/amrbench/amrbench/results"
@@ -56,7 +57,7 @@ func compareCommand(_ context.Context, env *environment, args []string) error {
 	command := flags.String("command", "", "compare one command only: SET, GET, ALL or an arbitrary command's name such as HSET (default: each command, then ALL)")
 	maxErr := flags.String("max-error-rate", "1%", "a run with more failed operations than this share is not comparable (100% turns the check off)")
 	var percentiles []float64
-	flags.Var(percentileList{&percentiles}, "print-percentiles", "percentiles to compare (default 50,90,99,99.9,99.99 and any the runs asked for)")
+	flags.Var(cmdline.Percentiles(&percentiles), "print-percentiles", "percentiles to compare (default 50,90,99,99.9,99.99 and any the runs asked for)")
 	if err := parseFlags(flags, args); err != nil {
 		return err
 	}

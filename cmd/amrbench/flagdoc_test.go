@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/amrbench/amrbench/internal/cmdline"
 )
 
 var updateFlags = flag.Bool("update-flags", false, "rewrite docs/flags.md from the subcommands' flag sets")
@@ -46,17 +48,17 @@ func flagsMarkdown(sets map[string]*pflag.FlagSet) string {
 	b.WriteString("-run TestFlagsAreDocumented -update-flags` rewrites this file; the test fails when it is out of\n")
 	b.WriteString("date). `amrbench <command> --help` prints the same, with examples.\n")
 	for _, name := range docOrder(commandNames()) {
-		groups := flagGroups(sets[name])
+		groups := cmdline.Groups(sets[name])
 		if len(groups) == 0 {
 			continue // no flags
 		}
 		fmt.Fprintf(&b, "\n## amrbench %s\n", name)
 		for _, g := range groups {
-			if g.title != "" {
-				fmt.Fprintf(&b, "\n### %s\n", g.title)
+			if g.Title != "" {
+				fmt.Fprintf(&b, "\n### %s\n", g.Title)
 			}
 			b.WriteString("\n| flag | default | what it does |\n|---|---|---|\n")
-			for _, f := range g.flags {
+			for _, f := range g.Flags {
 				fmt.Fprintf(&b, "| %s | %s | %s |\n", flagCell(f), defaultCell(f), markdownText(f.Usage))
 			}
 		}

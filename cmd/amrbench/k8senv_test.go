@@ -1,12 +1,9 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
@@ -47,36 +44,6 @@ func TestPodPlacement(t *testing.T) {
 	}}
 	if node, pod := podPlacement(env); node != "aks-loadgen-1" || pod != "bench-1-x7k2p" {
 		t.Fatalf("node %q pod %q", node, pod)
-	}
-}
-
-func TestStopEvent(t *testing.T) {
-	t.Parallel()
-	at := time.Date(2026, 11, 23, 12, 0, 10, 0, time.UTC)
-	end := at.Add(20 * time.Second)
-	e := stopEvent(stopSignal{sig: syscall.SIGTERM, at: at}, true, end, true, at)
-	if e == nil || e.Kind != results.EventWarning || e.Code != results.WarnStoppedEarly || !e.Time.Equal(at) ||
-		e.Detail != "SIGTERM at 2026-11-23T12:00:10Z, 20s before the planned end; every finished interval is in the results" {
-		t.Fatalf("event %+v", e)
-	}
-	if e := stopEvent(stopSignal{sig: os.Interrupt, at: at}, true, time.Time{}, true, at); e == nil || !strings.HasPrefix(e.Detail, "SIGINT at") {
-		t.Fatalf("a run without a planned end: %+v", e)
-	}
-	if signalledEarly(stopSignal{sig: syscall.SIGTERM, at: end.Add(time.Millisecond)}, true, end) {
-		t.Fatal("a signal after the planned end is early")
-	}
-	if !signalledEarly(stopSignal{sig: syscall.SIGTERM, at: end.Add(time.Hour)}, true, time.Time{}) {
-		t.Fatal("a signal to a run without a planned end is not early")
-	}
-	if signalledEarly(stopSignal{}, false, end) {
-		t.Fatal("no signal is early")
-	}
-	if e := stopEvent(stopSignal{}, false, end, false, end); e != nil {
-		t.Fatalf("no signal: %+v", e)
-	}
-	if e := stopEvent(stopSignal{}, false, end, true, at); e == nil || e.Code != results.WarnStoppedEarly || !e.Time.Equal(at) ||
-		!strings.HasPrefix(e.Detail, "the run was stopped before its end (interrupted)") {
-		t.Fatalf("interrupted without a signal: %+v", e)
 	}
 }
 

@@ -24,6 +24,8 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/amrbench/amrbench/internal/cmdline"
+	"github.com/amrbench/amrbench/internal/stopsignal"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 )
@@ -91,11 +93,11 @@ func main() {
 	go func() {
 		sig := <-sigs
 		if !graceful {
-			os.Exit(signalExitCode(sig))
+			os.Exit(stopsignal.ExitCode(sig))
 		}
-		fmt.Fprintf(os.Stderr, "\namrbench: %s: stopping: finishing the operations in flight and writing the results (a second signal quits at once)\n", signalName(sig))
-		cancel(stopSignal{sig: sig, at: time.Now()})
-		os.Exit(signalExitCode(<-sigs))
+		fmt.Fprintf(os.Stderr, "\namrbench: %s: stopping: finishing the operations in flight and writing the results (a second signal quits at once)\n", stopsignal.Name(sig))
+		cancel(stopsignal.Stop{Signal: sig, At: time.Now()})
+		os.Exit(stopsignal.ExitCode(<-sigs))
 	}()
 	env := &environment{
 		stdin:            os.Stdin,
@@ -130,8 +132,8 @@ func run(ctx context.Context, env *environment, args []string) int {
 	cmd, ok := commands[name]
 	if !ok {
 		hint := ""
-		if s := closest(strings.TrimLeft(name, "-"), commandNames()); s != nil {
-			hint = ": " + didYouMean("", s)
+		if s := cmdline.DidYouMean("", strings.TrimLeft(name, "-"), commandNames()); s != "" {
+			hint = ": " + s
 		}
 		fmt.Fprintf(env.stderr, "amrbench: unknown command %q%s (commands: %s)\n", name, hint, strings.Join(commandNames(), ", "))
 		return exitUsage
@@ -139,7 +141,7 @@ func run(ctx context.Context, env *environment, args []string) int {
 	err := cmd.run(ctx, env, args[1:])
 	var early stoppedEarly
 	if errors.As(err, &early) {
-		if early.stop.sig == syscall.SIGTERM {
+		if early.stop.Signal == syscall.SIGTERM {
 			// Stopped before its planned end by what a drain or an
 			// eviction sends: the segment is incomplete, whatever it
 			// measured or judged.
@@ -194,14 +196,9 @@ func (quietLogger) Printf(context.Context, string, ...any) {}
 
 // newFlagSet returns a GNU-style flag set whose usage begins with synopsis
 // (the command line, a blank line, what the command does) and ends with
-// examples.
+// examples (cmdline.NewFlagSet), shown to env.flagSets.
 func newFlagSet(env *environment, name, synopsis, examples string) *pflag.FlagSet {
-	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SortFlags = false
-	fs.SetOutput(io.Discard) // errors are returned and printed once by run
-	fs.Usage = func() {
-		fmt.Fprintf(env.stdout, "Usage:\n  amrbench %s\n\n%s\nExamples:\n%s", synopsis, flagUsages(fs, 100), examples)
-	}
+	fs := cmdline.NewFlagSet(env.stdout, "amrbench", name, synopsis, examples)
 	if env.flagSets != nil {
 		env.flagSets(name, fs)
 	}
@@ -210,11 +207,11 @@ func newFlagSet(env *environment, name, synopsis, examples string) *pflag.FlagSe
 
 // parseFlags parses args; for --help, pflag has printed the usage already.
 func parseFlags(fs *pflag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	if err := cmdline.Parse(fs, args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return err
 		}
-		return usageError{withFlagSuggestion(fs, err)}
+		return usageError{err}
 	}
 	return nil
 }

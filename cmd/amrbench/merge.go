@@ -3,14 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/internal/blobresults"
+	"github.com/amrbench/amrbench/internal/cmdline"
+	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
@@ -57,7 +56,7 @@ func mergeCommand(ctx context.Context, env *environment, args []string) error {
 	var allowPartial bool
 	fs := newFlagSet(env, "merge", mergeSynopsis, mergeExamples)
 	fs.StringVarP(&out, "out", "o", "", "run directory to write (default amrbench-results/<time>-merged-<label>)")
-	fs.Var(percentileList{&percentiles}, "print-percentiles", "percentile columns of the summary (default: the runs' own)")
+	fs.Var(cmdline.Percentiles(&percentiles), "print-percentiles", "percentile columns of the summary (default: the runs' own)")
 	fs.BoolVar(&allowPartial, "allow-partial", false, "merge even when the runs are not one whole test (a segment missing, late or stopped early)")
 	fs.StringVar(&credential, "entra-credential", entra.CredentialDefault, "Entra ID credential for a URL without a SAS: "+strings.Join(mergeCredentials, ", "))
 	if err := parseFlags(fs, args); err != nil {
@@ -117,11 +116,8 @@ func mergeCommand(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeMergedRun(dir, merged, sum); err != nil {
-		return err
-	}
-	merged.Summary = sum
-	files, err := renderRunDirectory(dir, merged, sum, percentiles)
+	opts := renderOptions(env, outputPlan{percentiles: percentiles})
+	files, err := rundir.WriteMerged(dir, merged, sum, opts)
 	if err != nil {
 		return err
 	}
@@ -154,85 +150,11 @@ func readBlobRuns(ctx context.Context, env *environment, raw, credential string)
 			return nil, usagef("--entra-credential %s: %w", credential, err)
 		}
 	}
-	reader, err := blobstore.NewReader(loc, access)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", loc, err)
-	}
-	segs, err := reader.Segments(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(segs) == 0 {
-		return nil, fmt.Errorf("%s: no segment (seg-<i>-of-<n>/%s) under it", loc, results.FileName)
-	}
-	var runs []results.NamedRun
-	for _, sb := range segs {
-		body, err := reader.Open(ctx, sb.Name)
-		if err != nil {
-			return nil, err
-		}
-		run, err := results.Read(body)
-		body.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", sb.URL, err)
-		}
-		if run.Header.Segment != sb.Segment.String() {
-			return nil, fmt.Errorf("%s: its header says segment %s", sb.URL, run.Header.Segment)
-		}
-		runs = append(runs, results.NamedRun{Name: sb.URL, Run: run})
-	}
-	fmt.Fprintf(env.stderr, "amrbench: read %s from %s\n", units.Plural(int64(len(runs)), "segment"), loc)
-	return runs, nil
+	return blobresults.ReadSegments(ctx, env.stderr, loc, access)
 }
 
 // redactURL returns a URL without its query, which may hold a signature.
 func redactURL(raw string) string {
 	before, _, _ := strings.Cut(raw, "?")
 	return before
-}
-
-// writeMergedRun writes the merged run's result file: the header, then its
-// intervals and events in time order, then sum, the summary computed from
-// them.
-func writeMergedRun(dir string, run *results.Run, sum *results.Summary) error {
-	path := filepath.Join(dir, results.FileName)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return fmt.Errorf("create result file: %w", err)
-	}
-	defer f.Close()
-	w := results.NewWriter(f)
-	if err := w.WriteHeader(run.Header); err != nil {
-		return err
-	}
-	type record struct {
-		at    time.Time
-		write func() error
-	}
-	var recs []record
-	for _, iv := range run.Intervals {
-		recs = append(recs, record{iv.End, func() error { return w.WriteInterval(iv) }})
-	}
-	for _, e := range run.Events {
-		recs = append(recs, record{e.Time, func() error { return w.WriteEvent(e) }})
-	}
-	for _, s := range run.Server {
-		recs = append(recs, record{s.End, func() error { return w.WriteServer(s) }})
-	}
-	for _, a := range run.Azure {
-		recs = append(recs, record{a.FetchedAt, func() error { return w.WriteAzureMetrics(a) }})
-	}
-	sort.SliceStable(recs, func(i, j int) bool { return recs[i].at.Before(recs[j].at) })
-	for _, r := range recs {
-		if err := r.write(); err != nil {
-			return err
-		}
-	}
-	if err := w.WriteSummary(sum); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write result file: %w", err)
-	}
-	return nil
 }

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/spf13/pflag"
+
+	"github.com/amrbench/amrbench/internal/priceflags"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/report/capacity"
 	"github.com/amrbench/amrbench/report/catalog"
-	"github.com/amrbench/amrbench/report/prices"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -34,7 +36,7 @@ The data is --dataset (the memory it takes, as given) or --keys × (--value-size
 Objectives use the syntax of run --slo: p99<2ms, p99.9<=10ms, service:p99<1ms, GET:p99<1ms;
 several are separated by commas. Exit status 1 when no tier has a size that meets the plan.
 
-` + priceFlagsHelp
+` + priceflags.Help
 
 const planExamples = `  # the runs of a preset on two sizes, then the plan
   amrbench plan --target-ops 500k --slo 'p99<2ms' --dataset 80GB --connections 2000 runs/b10 runs/b20
@@ -46,89 +48,22 @@ const planExamples = `  # the runs of a preset on two sizes, then the plan
 
 func planCommand(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "plan", planSynopsis, planExamples)
-	targetOps := fs.String("target-ops", "", "throughput to plan for, operations per second: 500000, 500k, 1.5M")
-	var slos []string
-	fs.StringArrayVar(&slos, "slo", nil, "latency objectives, e.g. 'p99<2ms' or 'p99<2ms,p99.9<10ms' (repeatable)")
-	dataset := fs.String("dataset", "", "memory the data takes in the cache, per-key overhead included: 80GB, 1.5TB, 500MB (GB = 10^9 B, as Azure sizes; GiB = 2^30 B)")
-	keys := fs.String("keys", "", "the data as keys instead of --dataset: how many (1000000, 10M); with --value-size")
-	valueSize := fs.String("value-size", "", "mean value size of --keys: 1024, 1KiB (1,024 B), 1KB (1,000 B)")
-	overhead := fs.String("per-key-overhead", "300B", "memory each of --keys takes besides its value (Microsoft's prefill rule: 300 B)")
-	connections := fs.Int("connections", 0, "client connections the application opens (checked against each SKU's limit)")
-	memHeadroom := fs.String("memory-headroom", "25%", "share of usable memory kept free (Microsoft: scale above 75 % used)")
-	tputHeadroom := fs.String("throughput-headroom", "20%", "share of the measured capacity kept free (Microsoft: keep Server Load below 80 %)")
-	maxErr := fs.String("max-error-rate", "0.1%", "largest share of failed operations a run at one rate may have and still meet the objectives (steps of a search allow none, as --find-max judges them)")
-	format := fs.String("format", report.FormatText, "output format: text or json")
-	var po priceOptions
-	fs.StringVar(&po.region, "region", "", "Azure region for the recommended sizes' monthly prices: westeurope, eastus2, ...")
-	fs.StringVar(&po.file, "prices-file", "", "read the prices from a saved answer of the Retail Prices API instead of asking it")
-	fs.StringVar(&po.url, "prices-url", "", "the Retail Prices API's address (default "+prices.DefaultURL+")")
-	fs.StringVar(&po.currency, "currency", "", "currency of the prices: USD (the default), EUR, GBP, ...")
-	fs.StringVar(&po.cacheDir, "prices-cache", "", "directory of cached price answers (default $XDG_CACHE_HOME/amrbench or ~/.cache/amrbench)")
+	var f planFlags
+	f.register(fs)
+	var po priceflags.Flags
+	po.Register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	in := capacity.Input{}
-	var err error
-	if !fs.Changed("target-ops") {
-		return usagef("--target-ops is required (for example --target-ops 500k)")
-	}
-	if in.TargetOps, err = units.ParseRate(*targetOps); err != nil {
-		return usagef("--target-ops: %w", err)
-	}
-	if len(slos) == 0 {
-		return usagef("--slo is required (for example --slo 'p99<2ms')")
-	}
-	if in.Objectives, err = results.ParseObjectives(slos); err != nil {
-		return usagef("--slo: %w", err)
-	}
-	switch {
-	case *dataset != "" && *keys != "":
-		return usagef("--dataset and --keys both describe the data: give one")
-	case *dataset != "":
-		if in.DatasetBytes, err = units.ParseDataSize(*dataset); err != nil {
-			return usagef("--dataset: %w", err)
-		}
-	case *keys != "":
-		if in.Keys, err = units.ParseCount(*keys); err != nil {
-			return usagef("--keys: %w", err)
-		}
-		if *valueSize == "" {
-			return usagef("--keys needs --value-size (the mean size of a value, for example 1KiB)")
-		}
-		v, err := units.ParseBytes(*valueSize)
-		if err != nil {
-			return usagef("--value-size: %w", err)
-		}
-		o, err := units.ParseBytes(*overhead)
-		if err != nil {
-			return usagef("--per-key-overhead: %w", err)
-		}
-		in.ValueBytes, in.PerKeyOverheadBytes = float64(v), float64(o)
-	case *valueSize != "" || fs.Changed("per-key-overhead"):
-		return usagef("--value-size and --per-key-overhead describe --keys: give --keys too")
-	}
-	if *connections < 0 {
-		return usagef("--connections %d: cannot be negative", *connections)
-	}
-	in.Connections = *connections
-	for _, h := range []struct {
-		flag, value string
-		dst         *float64
-	}{{"memory-headroom", *memHeadroom, &in.MemoryHeadroom}, {"throughput-headroom", *tputHeadroom, &in.ThroughputHeadroom}, {"max-error-rate", *maxErr, &in.MaxErrorRate}} {
-		v, err := units.ParsePercent(h.value)
-		if err != nil {
-			return usagef("--%s: %w", h.flag, err)
-		}
-		if v >= 1 && h.flag != "max-error-rate" {
-			return usagef("--%s %s: must be below 100%%", h.flag, h.value)
-		}
-		*h.dst = v
-	}
-	if err := po.check(); err != nil {
+	in, err := f.input(fs)
+	if err != nil {
 		return err
 	}
-	if *format != report.FormatText && *format != report.FormatJSON {
-		return usagef("--format %q: use text or json", *format)
+	if err := po.Check(); err != nil {
+		return usageError{err}
+	}
+	if f.format != report.FormatText && f.format != report.FormatJSON {
+		return usagef("--format %q: use text or json", f.format)
 	}
 	if fs.NArg() == 0 {
 		return usagef("give the result files or run directories of measured runs (amrbench run --sku ...)")
@@ -152,9 +87,9 @@ func planCommand(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	attachPrices(ctx, env, c, p, po)
+	po.Attach(ctx, env.getenv, c, p)
 	write := p.WriteText
-	if *format == report.FormatJSON {
+	if f.format == report.FormatJSON {
 		write = p.WriteJSON
 	}
 	if err := write(env.stdout); err != nil {
@@ -164,4 +99,87 @@ func planCommand(ctx context.Context, env *environment, args []string) error {
 		return errAnswered // the plan's answer says why
 	}
 	return nil
+}
+
+// planFlags are plan's flags but the prices'.
+type planFlags struct {
+	targetOps, dataset, keys, valueSize, overhead string
+	memHeadroom, tputHeadroom, maxErr, format     string
+	slos                                          []string
+	connections                                   int
+}
+
+func (f *planFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.targetOps, "target-ops", "", "throughput to plan for, operations per second: 500000, 500k, 1.5M")
+	fs.StringArrayVar(&f.slos, "slo", nil, "latency objectives, e.g. 'p99<2ms' or 'p99<2ms,p99.9<10ms' (repeatable)")
+	fs.StringVar(&f.dataset, "dataset", "", "memory the data takes in the cache, per-key overhead included: 80GB, 1.5TB, 500MB (GB = 10^9 B, as Azure sizes; GiB = 2^30 B)")
+	fs.StringVar(&f.keys, "keys", "", "the data as keys instead of --dataset: how many (1000000, 10M); with --value-size")
+	fs.StringVar(&f.valueSize, "value-size", "", "mean value size of --keys: 1024, 1KiB (1,024 B), 1KB (1,000 B)")
+	fs.StringVar(&f.overhead, "per-key-overhead", "300B", "memory each of --keys takes besides its value (Microsoft's prefill rule: 300 B)")
+	fs.IntVar(&f.connections, "connections", 0, "client connections the application opens (checked against each SKU's limit)")
+	fs.StringVar(&f.memHeadroom, "memory-headroom", "25%", "share of usable memory kept free (Microsoft: scale above 75 % used)")
+	fs.StringVar(&f.tputHeadroom, "throughput-headroom", "20%", "share of the measured capacity kept free (Microsoft: keep Server Load below 80 %)")
+	fs.StringVar(&f.maxErr, "max-error-rate", "0.1%", "largest share of failed operations a run at one rate may have and still meet the objectives (steps of a search allow none, as --find-max judges them)")
+	fs.StringVar(&f.format, "format", report.FormatText, "output format: text or json")
+}
+
+// input turns the flags into what the plan is for: the throughput, the
+// objectives, the data, the connections and the headroom.
+func (f *planFlags) input(fs *pflag.FlagSet) (in capacity.Input, err error) {
+	if !fs.Changed("target-ops") {
+		return in, usagef("--target-ops is required (for example --target-ops 500k)")
+	}
+	if in.TargetOps, err = units.ParseRate(f.targetOps); err != nil {
+		return in, usagef("--target-ops: %w", err)
+	}
+	if len(f.slos) == 0 {
+		return in, usagef("--slo is required (for example --slo 'p99<2ms')")
+	}
+	if in.Objectives, err = results.ParseObjectives(f.slos); err != nil {
+		return in, usagef("--slo: %w", err)
+	}
+	switch {
+	case f.dataset != "" && f.keys != "":
+		return in, usagef("--dataset and --keys both describe the data: give one")
+	case f.dataset != "":
+		if in.DatasetBytes, err = units.ParseDataSize(f.dataset); err != nil {
+			return in, usagef("--dataset: %w", err)
+		}
+	case f.keys != "":
+		if in.Keys, err = units.ParseCount(f.keys); err != nil {
+			return in, usagef("--keys: %w", err)
+		}
+		if f.valueSize == "" {
+			return in, usagef("--keys needs --value-size (the mean size of a value, for example 1KiB)")
+		}
+		v, err := units.ParseBytes(f.valueSize)
+		if err != nil {
+			return in, usagef("--value-size: %w", err)
+		}
+		o, err := units.ParseBytes(f.overhead)
+		if err != nil {
+			return in, usagef("--per-key-overhead: %w", err)
+		}
+		in.ValueBytes, in.PerKeyOverheadBytes = float64(v), float64(o)
+	case f.valueSize != "" || fs.Changed("per-key-overhead"):
+		return in, usagef("--value-size and --per-key-overhead describe --keys: give --keys too")
+	}
+	if f.connections < 0 {
+		return in, usagef("--connections %d: cannot be negative", f.connections)
+	}
+	in.Connections = f.connections
+	for _, h := range []struct {
+		flag, value string
+		dst         *float64
+	}{{"memory-headroom", f.memHeadroom, &in.MemoryHeadroom}, {"throughput-headroom", f.tputHeadroom, &in.ThroughputHeadroom}, {"max-error-rate", f.maxErr, &in.MaxErrorRate}} {
+		v, err := units.ParsePercent(h.value)
+		if err != nil {
+			return in, usagef("--%s: %w", h.flag, err)
+		}
+		if v >= 1 && h.flag != "max-error-rate" {
+			return in, usagef("--%s %s: must be below 100%%", h.flag, h.value)
+		}
+		*h.dst = v
+	}
+	return in, nil
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/amrbench/amrbench/internal/cmdline"
+	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/report"
 	"github.com/amrbench/amrbench/results"
 )
@@ -50,7 +52,7 @@ func reportCommand(_ context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "report", reportSynopsis, reportExamples)
 	fs.StringVarP(&f.format, "format", "f", "text", "output format: "+strings.Join(reportFormats, ", "))
 	fs.StringVarP(&f.output, "output", "o", "", "write to this file instead of the standard output")
-	fs.Var(percentileList{&f.percentiles}, "print-percentiles", "percentile columns of text, md, csv and html (default: the run's own)")
+	fs.Var(cmdline.Percentiles(&f.percentiles), "print-percentiles", "percentile columns of text, md, csv and html (default: the run's own)")
 	fs.StringVar(&f.latency, "latency", results.LatencyResponse, "hgrm and hlog: response or service time")
 	fs.StringVar(&f.command, "command", results.AllCommands, "hgrm: the command whose distribution to write (ALL: every command)")
 	if err := parseFlags(fs, args); err != nil {
@@ -85,7 +87,7 @@ func reportCommand(_ context.Context, env *environment, args []string) error {
 	if f.output == "" {
 		return render(env.stdout)
 	}
-	if err := writeFile(f.output, render); err != nil {
+	if err := rundir.WriteFile(f.output, render); err != nil {
 		return usagef("--output: %w", err)
 	}
 	return nil

@@ -9,7 +9,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/internal/evidence"
 	"github.com/amrbench/amrbench/internal/localserver"
+	"github.com/amrbench/amrbench/internal/proclimits"
+	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report/catalog"
 	"github.com/amrbench/amrbench/results"
@@ -82,7 +85,7 @@ type runPlan struct {
 	cpus       int
 	cpuProfile string
 	out        outputPlan
-	evidence   evidencePlan
+	evidence   evidence.Plan
 	// runs is how many times the test is run (--run-count).
 	runs int
 	// results, when set, is the container the result file goes to as well.
@@ -136,47 +139,17 @@ func runCommand(ctx context.Context, env *environment, args []string) error {
 	return withFlagNames(start(ctx, env, plan))
 }
 
-// manyConnections is where a run's connections hold enough memory that the
-// garbage collector's default headroom (as much again as is live, stacks
-// included) would dominate the process's size, and manyConnectionsGCPercent
-// the headroom it gets instead. The hot path allocates nothing, so the
-// collector runs rarely whatever its target: ten thousand connections then
-// take about 210 MB rather than 330 MB.
-const (
-	manyConnections          = 1000
-	manyConnectionsGCPercent = 25
-)
-
-// gcPercent returns the garbage collector's target for a run of conns
-// connections, and false when the default stands: few connections, or
-// GOGC set by the user.
-func gcPercent(conns int, gogc string) (int, bool) {
-	if conns < manyConnections || gogc != "" {
-		return 0, false
-	}
-	return manyConnectionsGCPercent, true
-}
-
 // start applies the plan's CPU settings and profile, and executes it.
 func start(ctx context.Context, env *environment, plan *runPlan) error {
-	cpus := plan.cpus
-	switch {
-	case cpus > 0 || runtime.NumCPU() == 1:
-	case plan.embedded && !localserver.RedisServerOnPath():
-		// The stand-in server runs in this process: it needs the CPUs
-		// the client would leave it.
-		plan.notes = append(plan.notes, fmt.Sprintf("the stand-in server runs inside amrbench: the two share this machine's %d CPUs", runtime.NumCPU()))
-	case plan.embedded || units.IsLoopback(plan.cfg.Target.Host):
-		// The server shares this machine: a client using every CPU takes the
-		// server's, and Go's idle threads spin for work on them.
-		cpus = runtime.NumCPU() - 1
-		plan.notes = append(plan.notes, fmt.Sprintf("the server runs on this machine: amrbench uses %d of its %d CPUs and leaves the rest to the server (--cpus to change)", cpus, runtime.NumCPU()))
+	cpus, note := proclimits.CPUs(plan.cpus, plan.embedded, plan.embedded && !localserver.RedisServerOnPath(), units.IsLoopback(plan.cfg.Target.Host))
+	if note != "" {
+		plan.notes = append(plan.notes, note)
 	}
 	if cpus > 0 && env.setMaxProcs != nil {
 		defer env.setMaxProcs(env.setMaxProcs(cpus))
 	}
 	_, conns := plan.cfg.SegmentConnections()
-	if pct, ok := gcPercent(conns, env.getenv("GOGC")); ok && env.setGCPercent != nil {
+	if pct, ok := proclimits.GCPercent(conns, env.getenv("GOGC")); ok && env.setGCPercent != nil {
 		defer env.setGCPercent(env.setGCPercent(pct))
 		plan.notes = append(plan.notes, fmt.Sprintf("%d connections: the garbage collector keeps the heap within %d %% of what is live (GOGC=%d; set GOGC to choose)", conns, pct, pct))
 	}
@@ -251,13 +224,13 @@ func (f *runFlags) plan(fs *pflag.FlagSet, env *environment) (*runPlan, error) {
 	p.cfg.MaxErrorRate = v
 	for _, out := range []struct {
 		flag, path string
-		existing   func(string) []string
+		check      func(string) error
 	}{
-		{"json-out-file", f.jsonOut, existingFile},
-		{"hdr-file-prefix", f.hdrPrefix, existingHDRFiles},
-		{"cpu-profile", f.cpuProfile, existingFile},
+		{"json-out-file", f.jsonOut, rundir.CheckNewFile},
+		{"hdr-file-prefix", f.hdrPrefix, rundir.CheckHDRPrefix},
+		{"cpu-profile", f.cpuProfile, rundir.CheckNewFile},
 	} {
-		if err := checkOutputFiles(out.path, out.existing); err != nil {
+		if err := out.check(out.path); err != nil {
 			return nil, usagef("--%s %s: %w", out.flag, out.path, err)
 		}
 	}

@@ -1,25 +1,21 @@
 package main
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"net/http"
 	"os"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/spf13/pflag"
 
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/azmonitor"
 	"github.com/amrbench/amrbench/bench/entra"
-	"github.com/amrbench/amrbench/internal/live"
+	"github.com/amrbench/amrbench/internal/cmdline"
 	"github.com/amrbench/amrbench/report/openmetrics"
-	"github.com/amrbench/amrbench/results"
 )
 
 // evidenceFlags are run's flags for the server's side of a run: its own
@@ -49,20 +45,9 @@ func (f *evidenceFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.azureResource, "azure-resource", "", "the cache's Azure resource ID (/subscriptions/.../providers/Microsoft.Cache/redisEnterprise/NAME, or .../Microsoft.Cache/Redis/NAME): after the run, fetch its Azure Monitor metrics for the run's window into result.jsonl")
 	fs.StringVar(&f.azureCredential, "azure-credential", "", "Entra ID credential for Azure Monitor: "+strings.Join(azureCredentialKinds, ", ")+" (default: the run's own with --auth entra, else default); it needs the Monitoring Reader role on the cache")
 	f.azureWait = defaultAzureWait
-	fs.Var(secondsOrDuration{&f.azureWait}, "azure-wait", "with --azure-resource, wait this long after the run before fetching, so Azure Monitor has published its last minutes (Ctrl-C fetches at once)")
+	fs.Var(cmdline.Duration(&f.azureWait), "azure-wait", "with --azure-resource, wait this long after the run before fetching, so Azure Monitor has published its last minutes (Ctrl-C fetches at once)")
 	fs.StringVar(&f.azureEndpoint, "azure-monitor-endpoint", azmonitor.PublicEndpoint, "Azure Resource Manager endpoint to read the metrics from (another cloud's, e.g. https://management.chinacloudapi.cn)")
 	fs.StringVar(&f.azureCACert, "azure-monitor-cacert", "", "PEM file of the CA that signs the Azure Monitor endpoint's certificate (default: the system's)")
-}
-
-// evidencePlan is the validated server-side evidence of a run.
-type evidencePlan struct {
-	// metricsAddr is the address to serve metrics on; empty: none.
-	metricsAddr string
-	// azure is the cache whose metrics are fetched after the run; nil: none.
-	azure     *azmonitor.Resource
-	azureCred azcore.TokenCredential
-	azureOpts azmonitor.Options
-	azureWait time.Duration
 }
 
 // planEvidence checks the evidence flags. Only the Azure credential is
@@ -75,7 +60,7 @@ func (f *runFlags) planEvidence(fs *pflag.FlagSet, env *environment, p *runPlan)
 		if err != nil {
 			return usagef("--metrics-addr %w", err)
 		}
-		p.evidence.metricsAddr = addr
+		p.evidence.MetricsAddr = addr
 	}
 	if e.azureResource == "" {
 		for _, name := range []string{"azure-credential", "azure-monitor-endpoint", "azure-monitor-cacert"} {
@@ -92,8 +77,8 @@ func (f *runFlags) planEvidence(fs *pflag.FlagSet, env *environment, p *runPlan)
 	if e.azureWait < 0 {
 		return usagef("--azure-wait %s: not below zero", e.azureWait)
 	}
-	p.evidence.azure, p.evidence.azureWait = &r, e.azureWait
-	p.evidence.azureOpts.Endpoint = e.azureEndpoint
+	p.evidence.Azure, p.evidence.AzureWait = &r, e.azureWait
+	p.evidence.AzureOpts.Endpoint = e.azureEndpoint
 	if e.azureCACert != "" {
 		pem, err := os.ReadFile(e.azureCACert)
 		if err != nil {
@@ -103,11 +88,11 @@ func (f *runFlags) planEvidence(fs *pflag.FlagSet, env *environment, p *runPlan)
 		if !pool.AppendCertsFromPEM(pem) {
 			return usagef("--azure-monitor-cacert %s: no PEM certificate in it", e.azureCACert)
 		}
-		p.evidence.azureOpts.Transport = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+		p.evidence.AzureOpts.Transport = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 	}
 	kind := e.azureCredential
 	if kind == "" && p.cfg.Target.Auth == bench.AuthEntra {
-		p.evidence.azureCred = p.cfg.Target.Entra.TokenCredential // the same identity as the load's
+		p.evidence.AzureCred = p.cfg.Target.Entra.TokenCredential // the same identity as the load's
 		return nil
 	}
 	if kind == "" {
@@ -128,141 +113,6 @@ func (f *runFlags) planEvidence(fs *pflag.FlagSet, env *environment, p *runPlan)
 	if err != nil {
 		return usagef("--azure-credential %s: %w", kind, err)
 	}
-	p.evidence.azureCred = cred
+	p.evidence.AzureCred = cred
 	return nil
-}
-
-// evidence is a run's server-side evidence while it runs: the live metrics
-// endpoint, and what the Azure Monitor fetch after it needs.
-type evidence struct {
-	plan     evidencePlan
-	exporter *openmetrics.Exporter
-}
-
-// startEvidence starts the live metrics endpoint, if asked for: a port in
-// use fails the run before anything is written.
-func startEvidence(env *environment, p *runPlan, h *results.Header) (*evidence, error) {
-	ev := &evidence{plan: p.evidence}
-	if ev.plan.metricsAddr == "" {
-		return ev, nil
-	}
-	ev.exporter = openmetrics.New(openmetrics.Labels{RunID: h.RunID, Label: h.Label, Segment: h.Segment})
-	if err := ev.exporter.Listen(ev.plan.metricsAddr); err != nil {
-		return nil, fmt.Errorf("--metrics-addr: %w", err)
-	}
-	fmt.Fprintf(env.stderr, "amrbench: live metrics at http://%s/metrics while the run lasts\n", ev.exporter.Addr())
-	return ev, nil
-}
-
-// close stops the metrics endpoint.
-func (ev *evidence) close() {
-	if ev == nil || ev.exporter == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_ = ev.exporter.Close(ctx)
-}
-
-// observe returns the observer of the run: obs, and the metrics endpoint
-// beside it.
-func (ev *evidence) observe(obs *live.Observer) bench.Observer {
-	if ev.exporter == nil {
-		return obs
-	}
-	return &exportingObserver{Observer: obs, exporter: ev.exporter}
-}
-
-// exportingObserver is the live observer that also feeds the metrics
-// endpoint, after the record is written.
-type exportingObserver struct {
-	*live.Observer
-	exporter *openmetrics.Exporter
-}
-
-func (o *exportingObserver) Interval(iv *results.Interval) error {
-	if err := o.Observer.Interval(iv); err != nil {
-		return err
-	}
-	return o.exporter.Interval(iv)
-}
-
-func (o *exportingObserver) Event(e *results.Event) error {
-	if err := o.Observer.Event(e); err != nil {
-		return err
-	}
-	return o.exporter.Event(e)
-}
-
-func (o *exportingObserver) ServerInterval(s *results.ServerInterval) error {
-	if err := o.Observer.ServerInterval(s); err != nil {
-		return err
-	}
-	return o.exporter.ServerInterval(s)
-}
-
-var (
-	_ bench.ServerObserver = (*exportingObserver)(nil)
-	_ bench.Progress       = (*exportingObserver)(nil)
-)
-
-// azureFetchTimeout bounds the whole Azure Monitor fetch.
-const azureFetchTimeout = 2 * time.Minute
-
-// fetchAzure reads the cache's Azure Monitor metrics for the run's window
-// and appends them to the result file. A failure is said, and recorded,
-// and the run's own results stand: nothing of them depends on it.
-func (ev *evidence) fetchAzure(ctx context.Context, env *environment, w *results.Writer, outcome bench.Outcome) {
-	r := ev.plan.azure
-	if r == nil || outcome.Start.IsZero() {
-		return
-	}
-	end := outcome.End
-	if end.IsZero() {
-		end = time.Now()
-	}
-	if wait := ev.plan.azureWait - time.Since(end); wait > 0 && ctx.Err() == nil {
-		fmt.Fprintf(env.stderr, "amrbench: waiting %s for Azure Monitor to publish the run's last minutes (--azure-wait; Ctrl-C fetches now)\n", wait.Round(time.Second))
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-		}
-	}
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), azureFetchTimeout)
-	defer cancel()
-	rec, err := ev.fetch(fctx, *r, outcome.Start, end)
-	if rec != nil {
-		if werr := w.WriteAzureMetrics(rec); werr != nil {
-			fmt.Fprintf(env.stderr, "amrbench: Azure Monitor metrics not written: %v\n", werr)
-			return
-		}
-	}
-	if err != nil {
-		msg := fmt.Sprintf("Azure Monitor metrics missing: %v; the run's own results are complete", err)
-		_ = w.WriteEvent(&results.Event{Time: time.Now(), Kind: results.EventWarning, Detail: msg})
-		fmt.Fprintf(env.stderr, "amrbench: %s\n", msg)
-		return
-	}
-	metrics := map[string]bool{}
-	for _, s := range rec.Series {
-		metrics[s.Metric] = true
-	}
-	line := fmt.Sprintf("Azure Monitor: %d metrics of %s from %s to %s", len(metrics), r.Name, rec.Start.Format("15:04"), rec.End.Format("15:04 MST"))
-	if len(rec.Skipped) > 0 {
-		var names []string
-		for _, s := range rec.Skipped {
-			names = append(names, s.Metric)
-		}
-		line += fmt.Sprintf("; skipped %s (see result.jsonl for why)", strings.Join(names, ", "))
-	}
-	fmt.Fprintf(env.stderr, "amrbench: %s\n", line)
-}
-
-// fetch makes the Azure Monitor client and fetches.
-func (ev *evidence) fetch(ctx context.Context, r azmonitor.Resource, start, end time.Time) (*results.AzureMetrics, error) {
-	client, err := azmonitor.New(ev.plan.azureCred, ev.plan.azureOpts)
-	if err != nil {
-		return nil, err
-	}
-	return client.Fetch(ctx, r, start, end)
 }

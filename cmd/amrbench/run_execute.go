@@ -11,8 +11,14 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/transport"
+	"github.com/amrbench/amrbench/internal/blobresults"
+	"github.com/amrbench/amrbench/internal/evidence"
 	"github.com/amrbench/amrbench/internal/live"
 	"github.com/amrbench/amrbench/internal/localserver"
+	"github.com/amrbench/amrbench/internal/preamble"
+	"github.com/amrbench/amrbench/internal/proclimits"
+	"github.com/amrbench/amrbench/internal/rundir"
+	"github.com/amrbench/amrbench/internal/stopsignal"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -64,7 +70,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	var closeOnce sync.Once
 	closeTarget := func() { closeOnce.Do(func() { _ = target.Close() }) }
 	defer closeTarget()
-	if err := checkOpenFiles(filesPerConn * target.ConnectionPlan().Total()); err != nil {
+	if err := proclimits.CheckOpenFiles(filesPerConn * target.ConnectionPlan().Total()); err != nil {
 		return err
 	}
 
@@ -80,11 +86,11 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	if clock, err := target.ReadClock(ctx); err == nil {
 		header.Clock = clock
 	}
-	ev, err := startEvidence(env, p, header)
+	ev, err := evidence.Start(env.stderr, p.evidence, header)
 	if err != nil {
 		return err
 	}
-	defer ev.close()
+	defer ev.Close()
 	header.Node, header.Pod = podPlacement(env)
 	dir, createdDir, err := runDirectory(p.out.dir, header)
 	if err != nil {
@@ -98,38 +104,37 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	if sink != nil {
 		tee = sink
 	}
-	out, err := createRunFiles(dir, createdDir, header, tee)
+	out, err := rundir.Create(dir, createdDir, header, tee)
 	if err != nil {
-		return errors.Join(err, closeSink(ctx, env, sink, dir))
+		return errors.Join(err, blobresults.Close(ctx, env.stderr, sink, dir))
 	}
-	defer out.close()
+	defer out.Close()
 	for _, w := range p.warnings { // said above; now on record
-		if err := out.writer.WriteEvent(&results.Event{Time: header.Start, Kind: results.EventWarning, Code: w.code, Detail: w.detail}); err != nil {
-			return errors.Join(err, closeSink(ctx, env, sink, dir))
+		if err := out.Writer.WriteEvent(&results.Event{Time: header.Start, Kind: results.EventWarning, Code: w.code, Detail: w.detail}); err != nil {
+			return errors.Join(err, blobresults.Close(ctx, env.stderr, sink, dir))
 		}
 	}
 
-	fmt.Fprintf(env.stderr, "amrbench: %s; %s, %s; results in %s\n",
-		describeTargetLine(info), describeShare(p.cfg), describeBound(p.cfg), dir)
-	if err := describeConnections(env, target, p.cfg.ConnectionLimit, out.writer, header.Start); err != nil {
+	fmt.Fprintf(env.stderr, "amrbench: %s\n", preamble.Line(info, p.cfg, dir))
+	if err := preamble.Connections(env.stderr, target, p.cfg.ConnectionLimit, out.Writer, header.Start, flagText); err != nil {
 		return err
 	}
-	if err := warnClock(env, out.writer, header, p.cfg); err != nil {
+	if err := preamble.Clock(env.stderr, out.Writer, header, p.cfg); err != nil {
 		return err
 	}
 	if !p.cfg.StartAt.IsZero() {
 		fmt.Fprintf(env.stderr, "amrbench: the measured window begins at %s (--start-at, in %s)\n",
 			p.cfg.StartAt.Format(time.RFC3339Nano), time.Until(p.cfg.StartAt).Round(100*time.Millisecond))
 	}
-	obs := live.New(live.Options{Stderr: env.stderr, Terminal: env.stderrIsTerminal, Header: header, Writer: out.writer,
+	obs := live.New(live.Options{Stderr: env.stderr, Terminal: env.stderrIsTerminal, Header: header, Writer: out.Writer,
 		Quiet: p.out.quiet, Duration: p.cfg.Duration, Requests: p.cfg.SegmentRequests()})
-	outcome, runErr := bench.Run(ctx, target, wl, ev.observe(obs))
+	outcome, runErr := bench.Run(ctx, target, wl, ev.Observe(obs))
 	// A signal that stopped the run before its planned end is recorded, so
 	// a merge can tell a segment that stopped early.
-	stop, stopped := stoppedBy(ctx)
+	stop, stopped := stopsignal.StoppedBy(ctx)
 	end := plannedEnd(p.cfg, outcome.Measured)
-	early := signalledEarly(stop, stopped, end)
-	if stopEv := stopEvent(stop, early, end, outcome.Interrupted, outcome.End); stopEv != nil {
+	early := stopsignal.Early(stop, stopped, end)
+	if stopEv := stopsignal.Event(stop, early, end, outcome.Interrupted, outcome.End); stopEv != nil {
 		if err := obs.Event(stopEv); err != nil {
 			runErr = errors.Join(runErr, err)
 		}
@@ -139,8 +144,8 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	// written, their memory serves the reports (with thousands of
 	// connections, the process's peak was here).
 	closeTarget()
-	err = finishRun(ctx, env, p, ev, out, header, dir, outcome, runErr)
-	err = errors.Join(err, closeSink(ctx, env, sink, dir))
+	err = finishRun(ctx, env, p, ev, out, dir, outcome, runErr)
+	err = errors.Join(err, blobresults.Close(ctx, env.stderr, sink, dir))
 	if early {
 		return stoppedEarly{stop: stop, err: err}
 	}
@@ -149,8 +154,8 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 
 // finishRun writes the summary and the other files of the run directory,
 // and judges the run.
-func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence, out *runFiles, header *results.Header, dir string, outcome bench.Outcome, runErr error) error {
-	if outcome.Start.IsZero() && out.discardUnmeasured() {
+func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence.Session, out *rundir.Files, dir string, outcome bench.Outcome, runErr error) error {
+	if outcome.Start.IsZero() && out.DiscardUnmeasured() {
 		// Failed or stopped while connecting: nothing to keep, and the
 		// directory stays free for the next try.
 		if runErr != nil {
@@ -161,12 +166,12 @@ func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence, 
 	if runErr != nil && outcome.Start.IsZero() {
 		return runErr // nothing was measured
 	}
-	if err := out.file.failed(); err != nil {
-		return out.writeFailure(env, p.out, err)
+	if err := out.Failed(renderOptions(env, p.out)); err != nil {
+		return err
 	}
-	ev.fetchAzure(ctx, env, out.writer, outcome)
+	ev.FetchAzure(ctx, env.stderr, out.Writer, outcome)
 	p.out.interrupted = outcome.Interrupted
-	sum, err := out.finish(env, p.out, header)
+	sum, err := out.Finish(renderOptions(env, p.out))
 	if err != nil {
 		return errors.Join(runErr, err)
 	}
@@ -183,22 +188,4 @@ func finishRun(ctx context.Context, env *environment, p *runPlan, ev *evidence, 
 		return nil
 	}
 	return verdictError(sum.Verdict)
-}
-
-// filesBesideConnections is what amrbench keeps open besides its connections:
-// result files, the embedded server's pipes, the runtime's own descriptors.
-const filesBesideConnections = 64
-
-// checkOpenFiles refuses a run whose connections would not fit in the files
-// this process may open (files of them: one per connection, two when the
-// server is in this process too), before any of them opens: past the limit
-// every dial fails, and the run would measure the failures. It is this
-// machine's limit, not a wrong flag: exit status 1.
-func checkOpenFiles(files int) error {
-	limit, ok := openFileLimit()
-	if !ok || uint64(files)+filesBesideConnections <= limit {
-		return nil
-	}
-	need := uint64(files) + filesBesideConnections
-	return fmt.Errorf("--connections: the run needs %d file descriptors for its connections plus %d spare, but this process may open only %d: raise ulimit -n to %d or lower --connections", files, filesBesideConnections, limit, need)
 }

@@ -25,24 +25,3 @@ func TestAutoBufferSize(t *testing.T) {
 		}
 	}
 }
-
-func TestGCPercent(t *testing.T) {
-	tests := []struct {
-		conns  int
-		gogc   string
-		want   int
-		wantOK bool
-	}{
-		{50, "", 0, false},
-		{999, "", 0, false},
-		{1000, "", 25, true},
-		{10_000, "", 25, true},
-		{10_000, "100", 0, false}, // the user's choice stands
-		{10_000, "off", 0, false},
-	}
-	for _, tt := range tests {
-		if got, ok := gcPercent(tt.conns, tt.gogc); got != tt.want || ok != tt.wantOK {
-			t.Errorf("gcPercent(%d, %q) = %d, %v; want %d, %v", tt.conns, tt.gogc, got, ok, tt.want, tt.wantOK)
-		}
-	}
-}

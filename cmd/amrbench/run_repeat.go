@@ -7,13 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/amrbench/amrbench/report/memtier"
+	"github.com/amrbench/amrbench/internal/rundir"
+	"github.com/amrbench/amrbench/internal/settings"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -53,48 +51,12 @@ func executeRuns(ctx context.Context, env *environment, p *runPlan) error {
 			break
 		}
 	}
-	if err := summarizeRuns(env, p, base, dirs, interrupted); err != nil {
+	out := p.out
+	out.interrupted = interrupted
+	if err := rundir.Series(base, dirs, renderOptions(env, out)); err != nil {
 		return errors.Join(runErr, err)
 	}
 	return runErr
-}
-
-// summarizeRuns prints the runs that finished side by side, into runs.txt of
-// the base directory too, and writes --json-out-file.
-func summarizeRuns(env *environment, p *runPlan, base string, dirs []string, interrupted bool) error {
-	var runs []*results.Run
-	var names []string
-	for _, dir := range dirs {
-		run, err := results.ReadFile(filepath.Join(dir, results.FileName))
-		if err != nil {
-			return fmt.Errorf("read back %s: %w", dir, err)
-		}
-		if run.Summary == nil { // stopped before its measured window
-			continue
-		}
-		runs = append(runs, run)
-		names = append(names, filepath.Base(dir))
-	}
-	if len(runs) == 0 {
-		return nil
-	}
-	if len(runs) > 1 {
-		fmt.Fprintln(env.stdout)
-		if err := memtier.WriteRuns(env.stdout, runs, names, p.out.percentiles); err != nil {
-			return err
-		}
-		path := filepath.Join(base, "runs.txt")
-		if err := writeNewFile(path, func(w io.Writer) error { return memtier.WriteRuns(w, runs, names, p.out.percentiles) }); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.stderr, "amrbench: wrote %s\n", path)
-	}
-	if p.out.jsonOut != "" {
-		out := p.out
-		out.interrupted = interrupted
-		return writeMemtierJSON(p.out.jsonOut, runs, out)
-	}
-	return nil
 }
 
 // runLabel is the label a run is given: --label, or the target's host, or
@@ -114,9 +76,7 @@ func runLabel(p *runPlan) string {
 // workload by its name in result.jsonl, one per line. Secrets are never
 // encoded, so never printed.
 func writeConfig(w io.Writer, p *runPlan) error {
-	var lines []string
-	flattenSetting("", reflect.ValueOf(p.cfg), &lines)
-	flattenSetting("workload.", reflect.ValueOf(p.spec), &lines)
+	lines := append(settings.Lines("", p.cfg), settings.Lines("workload.", p.spec)...)
 	host := p.cfg.Target.Host
 	if p.embedded {
 		host = "a local server started for the run"
@@ -132,59 +92,4 @@ func writeConfig(w io.Writer, p *runPlan) error {
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-var stringerType = reflect.TypeFor[fmt.Stringer]()
-
-// flattenSetting appends "name = value" for every setting in v, named by
-// its JSON field names, leaving out what the JSON encoding leaves out
-// (secrets, empty optional settings). A value with a String method is
-// written by it (durations, ratios, ranges).
-func flattenSetting(name string, v reflect.Value, out *[]string) {
-	if v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
-		if v.IsNil() {
-			return
-		}
-		v = v.Elem()
-	}
-	key := strings.TrimSuffix(name, ".")
-	if v.Type().Implements(stringerType) {
-		*out = append(*out, key+" = "+v.Interface().(fmt.Stringer).String())
-		return
-	}
-	switch v.Kind() {
-	case reflect.Struct:
-		for i := range v.NumField() {
-			f := v.Type().Field(i)
-			tag, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if !f.IsExported() || tag == "-" {
-				continue
-			}
-			if tag == "" {
-				tag = f.Name
-			}
-			fv := v.Field(i)
-			if (strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")) && fv.IsZero() {
-				continue
-			}
-			flattenSetting(name+tag+".", fv, out)
-		}
-	case reflect.Slice, reflect.Array:
-		if v.Len() == 0 {
-			return
-		}
-		for i := range v.Len() {
-			flattenSetting(name+strconv.Itoa(i)+".", v.Index(i), out)
-		}
-	case reflect.Map:
-		keys := v.MapKeys()
-		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
-		for _, k := range keys {
-			flattenSetting(name+fmt.Sprint(k)+".", v.MapIndex(k), out)
-		}
-	case reflect.Float32, reflect.Float64:
-		*out = append(*out, key+" = "+strconv.FormatFloat(v.Float(), 'f', -1, 64))
-	default:
-		*out = append(*out, fmt.Sprintf("%s = %v", key, v.Interface()))
-	}
 }

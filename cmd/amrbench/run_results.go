@@ -1,18 +1,13 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/entra"
 	"github.com/amrbench/amrbench/internal/k8sjob"
+	"github.com/amrbench/amrbench/internal/stopsignal"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/results/blobstore"
 )
@@ -22,11 +17,6 @@ type resultsPlan struct {
 	loc    blobstore.Location
 	access blobstore.Access
 }
-
-// resultsFlushDeadline bounds how long a run, at its end, waits for its
-// last records and files to reach the container: well within the 30 s a
-// Kubernetes pod is given after SIGTERM.
-const resultsFlushDeadline = 15 * time.Second
 
 // planResults reads --results-url, or AMRBENCH_RESULTS_URL (how a pod of
 // amrbench k8s-job gets it). A SAS URL authorizes by itself; otherwise the
@@ -71,63 +61,10 @@ func openSink(p *runPlan, h *results.Header) (*blobstore.Sink, error) {
 	return sink, nil
 }
 
-// errResultsIncomplete is returned when records of the result file did not
-// reach the container: the run is complete on this machine, but a pod's
-// files go with it.
-var errResultsIncomplete = errors.New("the results did not all reach the container")
-
-// closeSink flushes the result blob, then uploads every other file of the
-// run directory as a block blob, within resultsFlushDeadline. It says what
-// did not reach the container, and fails when records of the result file
-// did not.
-func closeSink(ctx context.Context, env *environment, sink *blobstore.Sink, dir string) error {
-	if sink == nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), resultsFlushDeadline)
-	defer cancel()
-	rep := sink.Close(ctx)
-	if rep.Lost > 0 {
-		fmt.Fprintf(env.stderr, "amrbench: warning: %s\n", rep)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	var uploaded, failed []string
-	names := make([]string, 0, len(entries))
-	for _, e := range entries {
-		if !e.IsDir() && e.Name() != results.FileName {
-			names = append(names, e.Name())
-		}
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		body, err := os.ReadFile(filepath.Join(dir, name))
-		if err == nil {
-			err = sink.Upload(ctx, name, body)
-		}
-		if err != nil {
-			failed = append(failed, name)
-			fmt.Fprintf(env.stderr, "amrbench: warning: %v\n", err)
-			continue
-		}
-		uploaded = append(uploaded, name)
-	}
-	if rep.Lost > 0 {
-		return fmt.Errorf("%w: %s", errResultsIncomplete, rep)
-	}
-	fmt.Fprintf(env.stderr, "amrbench: results in %s: %s\n", strings.TrimSuffix(rep.Blob, "/"+results.FileName), strings.Join(append([]string{results.FileName}, uploaded...), ", "))
-	if len(failed) > 0 {
-		fmt.Fprintf(env.stderr, "amrbench: warning: %s did not reach the container; result.jsonl did, and renders them again\n", strings.Join(failed, ", "))
-	}
-	return nil
-}
-
 // stoppedEarly is a run stopped by a signal before its planned end: SIGTERM
 // exits 143, SIGINT (Ctrl-C) 0, as documented; err is what else went wrong.
 type stoppedEarly struct {
-	stop stopSignal
+	stop stopsignal.Stop
 	err  error
 }
 
@@ -135,7 +72,7 @@ func (s stoppedEarly) Error() string {
 	if s.err != nil {
 		return s.err.Error()
 	}
-	return "stopped by " + signalName(s.stop.sig) + " before the planned end"
+	return "stopped by " + stopsignal.Name(s.stop.Signal) + " before the planned end"
 }
 
 func (s stoppedEarly) Unwrap() error { return s.err }

@@ -13,6 +13,7 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/internal/cmdline"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/report/catalog"
 	"github.com/amrbench/amrbench/results"
@@ -83,7 +84,7 @@ func (f *runFlags) planTarget(fs *pflag.FlagSet, env *environment, p *runPlan) e
 		if file.path == "" {
 			continue
 		}
-		b, err := readSmallFile(file.path)
+		b, err := cmdline.ReadSmallFile(file.path)
 		if err != nil {
 			return usagef("--%s: %w", file.flag, err)
 		}
@@ -121,7 +122,7 @@ func (f *runFlags) planAuth(fs *pflag.FlagSet, env *environment, p *runPlan, uri
 		password = v
 	}
 	if f.passwordFile != "" {
-		b, err := readSmallFile(f.passwordFile)
+		b, err := cmdline.ReadSmallFile(f.passwordFile)
 		if err != nil {
 			return usagef("--password-file: %w", err)
 		}
@@ -261,7 +262,7 @@ func (f *runFlags) planEntra(env *environment, p *runPlan) error {
 			if path == "" {
 				missing = append(missing, "a certificate (--entra-certificate or AZURE_CLIENT_CERTIFICATE_PATH)")
 			} else {
-				b, err := readSmallFile(path)
+				b, err := cmdline.ReadSmallFile(path)
 				if err != nil {
 					return usagef("--entra-certificate: %w", err)
 				}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -263,22 +262,6 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		if strings.Contains(res.stderr, "topsecret") || strings.Contains(res.stderr, "goroutine") {
 			t.Errorf("%v: stderr shows a secret or a stack trace:\n%s", tt.args, res.stderr)
 		}
-	}
-}
-
-func TestCheckOpenFiles(t *testing.T) {
-	t.Parallel()
-	limit, ok := openFileLimit()
-	if !ok {
-		t.Skip("no open-file limit on this system")
-	}
-	if err := checkOpenFiles(int(limit) - filesBesideConnections); err != nil {
-		t.Errorf("%d connections within a limit of %d files: %v", int(limit)-filesBesideConnections, limit, err)
-	}
-	err := checkOpenFiles(int(limit))
-	want := fmt.Sprintf("needs %d file descriptors for its connections plus 64 spare, but this process may open only %d: raise ulimit -n to %d", limit, limit, limit+64)
-	if err == nil || errors.As(err, new(usageError)) || !strings.Contains(err.Error(), want) {
-		t.Errorf("%d connections with a limit of %d files: %v, want a failure (exit 1, not a usage error) saying %q", limit, limit, err, want)
 	}
 }
 

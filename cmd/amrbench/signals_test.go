@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/internal/benchtest"
+	"github.com/amrbench/amrbench/internal/stopsignal"
 	"github.com/amrbench/amrbench/results"
 )
 
@@ -53,7 +54,7 @@ func TestASignalBeforeTheEndIsRecorded(t *testing.T) {
 					t.Errorf("after %s: %v", tt.sig, err)
 				}
 			}
-			name := signalName(tt.sig)
+			name := stopsignal.Name(tt.sig)
 			if !strings.Contains(stderr.String(), name+": stopping") {
 				t.Fatalf("stderr does not say what stopped the run:\n%s", stderr)
 			}

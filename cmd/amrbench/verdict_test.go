@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
@@ -330,40 +329,6 @@ func TestEnterprisePolicyAgainstAClusterIsAWarnedFailure(t *testing.T) {
 	}
 	if samples := sum.ErrorSamples[results.ErrMoved]; len(samples) == 0 || !strings.HasPrefix(samples[0], "MOVED ") {
 		t.Fatalf("MOVED messages %q", samples)
-	}
-}
-
-// TestClockWarning warns, before the run, when a run that will be merged
-// (--segment, --start-at) runs on a clock off the server's; a whole run, or
-// a clock within the tolerance, says nothing.
-func TestClockWarning(t *testing.T) {
-	split := bench.DefaultConfig()
-	split.Segment = results.Segment{Index: 0, Count: 2}
-	tests := []struct {
-		name  string
-		clock *results.ClockReading
-		cfg   bench.Config
-		warn  bool
-	}{
-		{"a split run off by 300 ms", &results.ClockReading{OffsetMS: -300, UncertaintyMS: 0.5}, split, true},
-		{"a split run within the tolerance", &results.ClockReading{OffsetMS: 40, UncertaintyMS: 20}, split, false},
-		{"an uncertain reading", &results.ClockReading{OffsetMS: 80, UncertaintyMS: 40}, split, false},
-		{"a whole run", &results.ClockReading{OffsetMS: 900, UncertaintyMS: 1}, bench.DefaultConfig(), false},
-		{"no reading", nil, split, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var out, stderr bytes.Buffer
-			env := &environment{stderr: &stderr}
-			h := &results.Header{Clock: tt.clock, Start: time.Unix(0, 0)}
-			if err := warnClock(env, results.NewWriter(&out), h, tt.cfg); err != nil {
-				t.Fatal(err)
-			}
-			event := strings.Contains(out.String(), `"code":"clock-offset"`)
-			if event != tt.warn || strings.Contains(stderr.String(), "warning: this host's clock") != tt.warn {
-				t.Fatalf("event %v, stderr %q; want a warning: %v", event, stderr.String(), tt.warn)
-			}
-		})
 	}
 }
 

@@ -135,21 +135,66 @@ func TestImportRules(t *testing.T) {
 		{"results/merge imports only results and a leaf",
 			func(r string) bool { return under(r, "results/merge") },
 			func(d string) bool { return d == "results" || under(d, "results/merge") || leaf(d) }},
-		{"only the command line reaches storage: nothing but cmd imports results/blobstore",
-			func(r string) bool { return !under(r, "cmd") && !under(r, "results/blobstore") },
+		{"only the command line reaches storage: nothing but cmd (with internal/blobresults, and k8s-job's flags, which refuse a SAS URL) imports results/blobstore",
+			func(r string) bool {
+				return !under(r, "cmd") && !under(r, "results/blobstore") && !under(r, "internal/k8sjobflags") &&
+					!under(r, "internal/blobresults")
+			},
 			func(d string) bool { return !under(d, "results/blobstore") }},
 		{"internal/k8sjob imports nothing of the project",
 			func(r string) bool { return under(r, "internal/k8sjob") },
 			func(d string) bool { return under(d, "internal/k8sjob") }},
+		{"internal/k8sjobflags imports only internal/k8sjob, internal/cmdline, bench, workloads, results and a leaf",
+			func(r string) bool { return under(r, "internal/k8sjobflags") },
+			func(d string) bool {
+				return under(d, "internal/k8sjobflags") || under(d, "internal/k8sjob") || under(d, "internal/cmdline") ||
+					under(d, "bench") || under(d, "workloads") || under(d, "results") || leaf(d)
+			}},
 		{"internal/live imports only bench, workloads, results, report and a leaf",
 			func(r string) bool { return under(r, "internal/live") },
 			func(d string) bool {
 				return under(d, "internal/live") || under(d, "bench") || under(d, "workloads") ||
 					under(d, "results") || under(d, "report") || leaf(d)
 			}},
+		{"internal/evidence imports only internal/live, bench, workloads, results, report and a leaf",
+			func(r string) bool { return under(r, "internal/evidence") },
+			func(d string) bool {
+				return under(d, "internal/evidence") || under(d, "internal/live") || under(d, "bench") ||
+					under(d, "workloads") || under(d, "results") || under(d, "report") || leaf(d)
+			}},
 		{"internal/memtierflags imports nothing of the project but workloads and a leaf",
 			func(r string) bool { return under(r, "internal/memtierflags") },
 			func(d string) bool { return under(d, "internal/memtierflags") || under(d, "workloads") || leaf(d) }},
+		{"internal/blobresults imports only results (and its blobstore) and a leaf",
+			func(r string) bool { return under(r, "internal/blobresults") },
+			func(d string) bool { return under(d, "internal/blobresults") || under(d, "results") || leaf(d) }},
+		{"internal/cmdline imports nothing of the project but a leaf",
+			func(r string) bool { return under(r, "internal/cmdline") },
+			func(d string) bool { return under(d, "internal/cmdline") || leaf(d) }},
+		{"internal/preamble imports only bench, workloads, results and a leaf",
+			func(r string) bool { return under(r, "internal/preamble") },
+			func(d string) bool {
+				return under(d, "internal/preamble") || under(d, "bench") || under(d, "workloads") || under(d, "results") || leaf(d)
+			}},
+		{"internal/priceflags imports only report, results and a leaf",
+			func(r string) bool { return under(r, "internal/priceflags") },
+			func(d string) bool {
+				return under(d, "internal/priceflags") || under(d, "report") || under(d, "results") || leaf(d)
+			}},
+		{"internal/proclimits imports nothing of the project",
+			func(r string) bool { return under(r, "internal/proclimits") },
+			func(d string) bool { return under(d, "internal/proclimits") }},
+		{"internal/rundir imports only results, report and a leaf",
+			func(r string) bool { return under(r, "internal/rundir") },
+			func(d string) bool {
+				return under(d, "internal/rundir") || under(d, "results") || under(d, "report") || leaf(d)
+			}},
+		{"internal/settings imports nothing of the project",
+			func(r string) bool { return under(r, "internal/settings") },
+			func(d string) bool { return under(d, "internal/settings") }},
+		{"internal/stopsignal imports nothing of the project but results",
+			func(r string) bool { return under(r, "internal/stopsignal") },
+			func(d string) bool { return under(d, "internal/stopsignal") || d == "results" || leaf(d) }},
 		{"workloads imports nothing of the project but a leaf",
 			func(r string) bool { return under(r, "workloads") },
 			func(d string) bool { return under(d, "workloads") || leaf(d) }},

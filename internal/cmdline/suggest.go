@@ -1,4 +1,4 @@
-package main
+package cmdline
 
 import (
 	"fmt"
@@ -33,6 +33,17 @@ func closest(word string, candidates []string) []string {
 		return nil
 	}
 	return []string{best}
+}
+
+// DidYouMean returns a question naming the candidates nearest to word
+// (closest), each after prefix ("--" for flags): "did you mean run?"; empty
+// when none is close enough to be a likely mistake.
+func DidYouMean(prefix, word string, candidates []string) string {
+	s := closest(word, candidates)
+	if s == nil {
+		return ""
+	}
+	return didYouMean(prefix, s)
 }
 
 // didYouMean writes candidates as a question: "--a", "--a or --b", "--a,
@@ -90,8 +101,8 @@ func withFlagSuggestion(fs *pflag.FlagSet, err error) error {
 			names = append(names, f.Name)
 		}
 	})
-	if s := closest(name, names); s != nil {
-		return fmt.Errorf("%w (%s)", err, didYouMean("--", s))
+	if s := DidYouMean("--", name, names); s != "" {
+		return fmt.Errorf("%w (%s)", err, s)
 	}
 	return err
 }

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package main
+package proclimits
 
 // openFileLimit reports that the open-file limit is unknown here.
 func openFileLimit() (uint64, bool) { return 0, false }

@@ -1,4 +1,4 @@
-package main
+package cmdline
 
 import (
 	"fmt"
@@ -6,8 +6,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/amrbench/amrbench/internal/units"
 )
+
+// Duration is a duration flag's value, stored in d: it also takes a bare
+// number of seconds, as memtier's --test-time does: "30", "30s", "5m",
+// "1h30m".
+func Duration(d *time.Duration) pflag.Value { return secondsOrDuration{d} }
+
+// Bytes is a size flag's value, stored in n: plain bytes or a unit, as
+// units.ParseBytes reads them.
+func Bytes(n *int) pflag.Value { return byteSize{n} }
+
+// Percentiles is the value of a flag listing percentiles, stored in ps:
+// "50,99,99.9".
+func Percentiles(ps *[]float64) pflag.Value { return percentileList{ps} }
 
 // secondsOrDuration is a duration flag that also takes a bare number of
 // seconds, as memtier's --test-time does: "30", "30s", "5m", "1h30m".

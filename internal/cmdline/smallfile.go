@@ -1,4 +1,4 @@
-package main
+package cmdline
 
 import (
 	"fmt"
@@ -11,11 +11,11 @@ import (
 // bundle of every public CA is about 200 KB.
 const maxSmallFile = 1 << 20
 
-// readSmallFile reads a file a flag names that holds a password, a key or
+// ReadSmallFile reads a file a flag names that holds a password, a key or
 // certificates, refusing one larger than maxSmallFile (such as /dev/zero,
 // which would otherwise be read until memory runs out). Its errors never
 // quote the file's contents.
-func readSmallFile(path string) ([]byte, error) {
+func ReadSmallFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
