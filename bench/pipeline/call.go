@@ -251,8 +251,8 @@ func (s *Call) rawResult(cmdErr error, get bool) (out Outcome, received int64, c
 // worker holds enough samples of their class.
 func (s *Call) FailureText() string {
 	switch {
-	case s.cl != nil:
-		return failure.Describe(s.cl.zc.Err())
+	case s.cl != nil: // this operation's fresh command, wrapped
+		return failure.Describe(s.cmd.Err())
 	case s.cmd == s.getRaw:
 		if err := s.getRaw.Err(); err != nil {
 			return failure.Describe(err)

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -70,5 +71,28 @@ func TestClusterPrepareAllocatesOnlyTheCommand(t *testing.T) {
 	s.Op.Key = []byte("key:1")
 	if allocs := testing.AllocsPerRun(1000, func() { s.Prepare() }); allocs > 2 {
 		t.Fatalf("%.1f allocations per cluster operation, want at most 2", allocs)
+	}
+}
+
+// TestClusterFailureText checks the error sample of a failed cluster
+// operation: the message of its own command, for the mix's commands and for
+// arbitrary ones (which have no ZeroCopyStringCmd).
+func TestClusterFailureText(t *testing.T) {
+	shapes := []workloads.CommandShape{{Verb: "incr", Args: 2, FirstKey: 1}}
+	tests := []struct {
+		name string
+		op   workloads.Op
+		err  string
+	}{
+		{"GET", workloads.Op{Kind: workloads.Get, Key: []byte("k")}, "CLUSTERDOWN The cluster is down"},
+		{"arbitrary", workloads.Op{Kind: workloads.Arbitrary, Key: []byte("k"), Args: [][]byte{[]byte("incr"), []byte("k")}}, "WRONGTYPE Operation against a key holding the wrong kind of value"},
+	}
+	for _, tt := range tests {
+		s := NewClusterCall(64, shapes)
+		s.Op = tt.op
+		s.Prepare().SetErr(errors.New(tt.err))
+		if got := s.FailureText(); got != tt.err {
+			t.Errorf("%s: failure text %q, want %q", tt.name, got, tt.err)
+		}
 	}
 }
