@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/bench/failure"
 	"github.com/amrbench/amrbench/bench/reauth"
 	"github.com/amrbench/amrbench/results"
 )
@@ -50,7 +51,7 @@ func startEntra(ctx context.Context, cfg EntraConfig, events *eventSink, conns i
 	a, err := reauth.Start(ctx, reauth.Options{
 		Credential: cfg.Credential, Scope: cfg.Scope, User: cfg.User,
 		Reauth: cfg.Reauth, ReauthBefore: cfg.ReauthBefore, TokenCredential: cfg.TokenCredential,
-		Emit: events.emit, Classify: Classify,
+		Emit: events.emit, Classify: failure.Classify,
 	}, conns)
 	if errors.Is(err, entra.ErrNoPrincipal) {
 		return nil, fieldErrorf([]string{"target.entra.user"}, "%w; give the principal's object ID with {target.entra.user}", err)
@@ -84,7 +85,7 @@ func sendNewToken(ctx context.Context, c *entra.Conn, a authenticator) (reauthRe
 	at, sent := c.Turn(ctx, a.authenticate)
 	r := reauthResult{Attempt: at}
 	if sent && at.Err != nil {
-		r.expired = Classify(at.Err) == results.ErrConnection && c.ExpiredAt(at.Done)
+		r.expired = failure.Classify(at.Err) == results.ErrConnection && c.ExpiredAt(at.Done)
 	}
 	return r, sent
 }
@@ -94,7 +95,7 @@ func errClass(err error) results.ErrorClass {
 	if err == nil {
 		return ""
 	}
-	return Classify(err)
+	return failure.Classify(err)
 }
 
 // eventSink passes events to the run's observer, holding those that come
@@ -159,7 +160,7 @@ func reauthIdle(ctx context.Context, a *reauth.Auth, sess session) {
 		return
 	}
 	a.RecordIdle(r.Done.Sub(r.Sent), r.Err, r.expired)
-	if r.Err != nil && breaksConnection(Classify(r.Err)) {
+	if r.Err != nil && failure.BreaksConnection(failure.Classify(r.Err)) {
 		sess.reopen()
 	}
 }

@@ -20,11 +20,12 @@
 // waiter), entra (Entra ID tokens and their re-AUTH policy), reauth (a
 // run's side of Entra ID: the provider started, its events, the go-redis
 // hook), record (the workers' per-interval logs and the recorder that
-// merges them into interval records) and clientload (how hard the client
-// itself works).
+// merges them into interval records), clientload (how hard the client
+// itself works), pipeline (the workers' pipeline calls: operations into
+// go-redis commands, replies into outcomes) and failure (error classes).
 //
-// In this package: a worker's pipeline position is a call (call.go), never
-// a slot, which in a cluster is a hash slot. A call sends the workload's
+// A worker's pipeline position is a call (pipeline.Call), never a slot,
+// which in a cluster is a hash slot. A call sends the workload's
 // GETs and SETs, or its arbitrary commands (memtier's --command), each
 // recorded under its name (workloads.Op.Stat indexes the names). A pipeline of P commands has
 // one intended start, its first operation's; each command records the

@@ -10,6 +10,7 @@ import (
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/bench/failure"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
@@ -282,8 +283,8 @@ func TestEntraTokenRefused(t *testing.T) {
 	if err == nil {
 		t.Fatal("a token naming another principal was accepted")
 	}
-	if bench.Classify(err) != results.ErrAuth {
-		t.Errorf("classified %q, want auth", bench.Classify(err))
+	if failure.Classify(err) != results.ErrAuth {
+		t.Errorf("classified %q, want auth", failure.Classify(err))
 	}
 	msg := err.Error()
 	for _, want := range []string{`the server refused the Entra ID token of principal "someone-else"`, "WRONGPASS"} {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/bench/failure"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
 )
@@ -36,7 +37,7 @@ func (t *Target) pingTarget(ctx context.Context, client *redis.Client) error {
 		switch {
 		case err == nil:
 			return nil
-		case Classify(err) == results.ErrConnection && transport.SpeaksTLS(ctx, tc.Addr(), probeTimeout):
+		case failure.Classify(err) == results.ErrConnection && transport.SpeaksTLS(ctx, tc.Addr(), probeTimeout):
 			return fmt.Errorf("connect to %s: %w", tc.Addr(), fieldErrorf([]string{"target.tls.enabled"}, "the server speaks TLS: add {target.tls.enabled} (%w)", err))
 		}
 		return err

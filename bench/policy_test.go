@@ -48,13 +48,3 @@ func TestCheckGivenPolicy(t *testing.T) {
 		})
 	}
 }
-
-// TestClusterPrepareAllocatesOnlyTheCommand bounds the cost of the fresh
-// command a cluster operation needs: the command and its argument list.
-func TestClusterPrepareAllocatesOnlyTheCommand(t *testing.T) {
-	s := newClusterCall(64, nil)
-	s.op.Key = []byte("key:1")
-	if allocs := testing.AllocsPerRun(1000, s.prepare); allocs > 2 {
-		t.Fatalf("%.1f allocations per cluster operation, want at most 2", allocs)
-	}
-}

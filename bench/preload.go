@@ -10,6 +10,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/bench/failure"
+	"github.com/amrbench/amrbench/bench/pipeline"
 	"github.com/amrbench/amrbench/bench/reauth"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -24,7 +26,7 @@ const minPreloadPipeline = 64
 // expiry), splitting it between the connections. It reports progress to obs
 // if obs implements Progress, and returns the number of keys written. With
 // Entra ID, the connections get new tokens as they go.
-func preload(ctx context.Context, sessions []session, wl *workloads.Workload, seg results.Segment, pipeline int, obs Observer, auth *reauth.Auth) (int64, error) {
+func preload(ctx context.Context, sessions []session, wl *workloads.Workload, seg results.Segment, runDepth int, obs Observer, auth *reauth.Auth) (int64, error) {
 	spec := wl.Spec()
 	spec.Commands = nil // the keys are written as strings, whatever the workload sends
 	spec.Ratio = workloads.Ratio{Sets: 1}
@@ -40,7 +42,7 @@ func preload(ctx context.Context, sessions []session, wl *workloads.Workload, se
 	if err != nil {
 		return 0, fmt.Errorf("preload: %w", err)
 	}
-	depth := max(pipeline, minPreloadPipeline)
+	depth := max(runDepth, minPreloadPipeline)
 
 	var written, failed atomic.Int64
 	var firstErr error
@@ -70,12 +72,12 @@ func preload(ctx context.Context, sessions []session, wl *workloads.Workload, se
 }
 
 func preloadConnection(ctx context.Context, sess session, gen *workloads.Generator, count uint64, depth int, written, failed *atomic.Int64, auth *reauth.Auth) error {
-	calls := make([]*call, depth)
+	calls := make([]*pipeline.Call, depth)
 	for i := range calls {
 		if sess.shards() != nil {
-			calls[i] = newClusterCall(64, nil) // SET replies are "+OK"
+			calls[i] = pipeline.NewClusterCall(64, nil) // SET replies are "+OK"
 		} else {
-			calls[i] = newCall(nil, nil) // SETs only: no GET value to drain
+			calls[i] = pipeline.NewCall(nil, nil) // SETs only: no GET value to drain
 		}
 	}
 	cmds := make([]redis.Cmder, depth)
@@ -85,20 +87,19 @@ func preloadConnection(ctx context.Context, sess session, gen *workloads.Generat
 		reauthIdle(ctx, auth, sess)
 		n := int(min(uint64(depth), count-done))
 		for i := range n {
-			gen.Next(&calls[i].op)
-			calls[i].prepare()
-			cmds[i] = calls[i].cmd
+			gen.Next(&calls[i].Op)
+			cmds[i] = calls[i].Prepare()
 		}
 		_ = sess.exec(ctx, cmds[:n])
 		broken, clusterDown := false, false
 		for i := range n {
-			if out, _, class, brokenConn := calls[i].result(); out == outcomeError {
+			if out, _, class, brokenConn := calls[i].Result(); out == pipeline.Failed {
 				failed.Add(1)
 				if firstErr == nil {
-					firstErr = calls[i].cmd.Err()
+					firstErr = cmds[i].Err()
 				}
 				broken = broken || brokenConn
-				clusterDown = clusterDown || topologySuspect(class)
+				clusterDown = clusterDown || failure.TopologySuspect(class)
 			}
 		}
 		if broken {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/amrbench/amrbench/bench/failure"
 	"github.com/amrbench/amrbench/bench/record"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
@@ -61,12 +62,12 @@ func (w *worker) redial(ctx context.Context) bool {
 		w.rotate(now)
 	}
 	if err != nil {
-		class := Classify(err)
+		class := failure.Classify(err)
 		if w.auth != nil && class == results.ErrAuth {
 			w.auth.HoldOff(now) // a refused token: wait for a new one too
 		}
 		// Not an operation, but why none can be sent: its message is kept.
-		w.sample(class, func() string { return describeFailure(err) })
+		w.sample(class, func() string { return failure.Describe(err) })
 		w.lost(now, err)
 		w.freeAt = now
 		return false
@@ -130,16 +131,16 @@ func (w *worker) linkReady(ctx context.Context, now time.Time) bool {
 // the connection is.
 func (w *worker) failUnsent(due, now time.Time) {
 	s := w.calls[0]
-	w.gen.Next(&s.op) // the operation sequence goes on as if it were sent
-	c := &w.log.Cmds[s.op.Stat]
+	w.gen.Next(&s.Op) // the operation sequence goes on as if it were sent
+	c := &w.log.Cmds[s.Op.Stat]
 	class := results.ErrConnection
 	if w.link.err != nil && !errors.Is(w.link.err, errDropped) {
-		class = Classify(w.link.err)
+		class = failure.Classify(w.link.err)
 	}
 	c.Errors[record.ClassIndex[class]]++
 	c.RecordFailure(record.Micros(now.Sub(due)))
 	if w.link.err != nil {
-		w.sample(class, func() string { return describeFailure(w.link.err) })
+		w.sample(class, func() string { return failure.Describe(w.link.err) })
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
+	"github.com/amrbench/amrbench/bench/failure"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/internal/units"
@@ -237,8 +238,8 @@ func TestACLUser(t *testing.T) {
 	if err == nil {
 		t.Fatal("a wrong password was accepted")
 	}
-	if bench.Classify(err) != results.ErrAuth {
-		t.Errorf("wrong password classified as %q, want auth", bench.Classify(err))
+	if failure.Classify(err) != results.ErrAuth {
+		t.Errorf("wrong password classified as %q, want auth", failure.Classify(err))
 	}
 	if !strings.Contains(err.Error(), `authentication failed for user "bench"`) || strings.Contains(err.Error(), "wrong") {
 		t.Errorf("error %q: want the user named and the password not shown", err)

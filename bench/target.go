@@ -16,6 +16,7 @@ import (
 
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/bench/failure"
 	"github.com/amrbench/amrbench/bench/reauth"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/internal/units"
@@ -279,15 +280,15 @@ func explainConnectError(tc TargetConfig, err error) error {
 		return fmt.Errorf("connect to %s: %w", addr, fieldErrorf([]string{"target.db"}, "{target.db} %d: the server has no such database (a server has databases 0 to 15 unless its databases setting says otherwise; Azure Managed Redis has only 0)", tc.DB))
 	case strings.Contains(err.Error(), "SELECT is not allowed in cluster mode"):
 		return fmt.Errorf("connect to %s: %w", addr, fieldErrorf([]string{"target.db"}, "{target.db} %d: a cluster has database 0 only", tc.DB))
-	case Classify(err) == results.ErrAuth && tc.Auth == AuthEntra:
+	case failure.Classify(err) == results.ErrAuth && tc.Auth == AuthEntra:
 		return fmt.Errorf("connect to %s: the server refused the Entra ID token of principal %q (is this principal allowed on the cache, under its Authentication settings?): %w", addr, tc.Username, err)
-	case Classify(err) == results.ErrAuth:
+	case failure.Classify(err) == results.ErrAuth:
 		user := tc.Username
 		if user == "" {
 			user = "default"
 		}
 		return fmt.Errorf("connect to %s: authentication failed for user %q: %w", addr, user, err)
-	case Classify(err) == results.ErrTimeout:
+	case failure.Classify(err) == results.ErrTimeout:
 		return fmt.Errorf("connect to %s: %w", addr, fieldErrorf([]string{"connect_timeout", "timeout"}, "timed out (see {connect_timeout} and {timeout}): %w", err))
 	}
 	return fmt.Errorf("connect to %s: %w", addr, err)
@@ -395,7 +396,7 @@ func (t *Target) reachability(addr string, reachable bool, err error) {
 	e := &results.Event{Time: time.Now().UTC(), Kind: results.EventReachable, Detail: addr + ": a connection opened again"}
 	if !reachable {
 		e.Kind = results.EventUnreachable
-		e.Detail = fmt.Sprintf("%s: every connection failed and none can be opened (%s); reconnecting with back-off", addr, describeFailure(err))
+		e.Detail = fmt.Sprintf("%s: every connection failed and none can be opened (%s); reconnecting with back-off", addr, failure.Describe(err))
 	}
 	t.events.emit(e)
 }

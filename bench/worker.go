@@ -9,7 +9,9 @@ import (
 
 	"github.com/amrbench/amrbench/bench/cluster"
 	"github.com/amrbench/amrbench/bench/entra"
+	"github.com/amrbench/amrbench/bench/failure"
 	"github.com/amrbench/amrbench/bench/openloop"
+	"github.com/amrbench/amrbench/bench/pipeline"
 	"github.com/amrbench/amrbench/bench/record"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
@@ -31,7 +33,7 @@ type worker struct {
 	sess     session
 	rec      *record.Recorder
 	stop     *atomic.Bool
-	calls    []*call
+	calls    []*pipeline.Call
 	cmds     []redis.Cmder
 	dues     []time.Time // intended start of each operation of the batch
 	log      *record.Log
@@ -80,7 +82,7 @@ type worker struct {
 // values are drained in several reads, by getRaw only.
 const maxValueBuffer = 16 << 10
 
-func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *record.Recorder, stop *atomic.Bool, pipeline, maxValue int, quota int64) *worker {
+func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *record.Recorder, stop *atomic.Bool, depth, maxValue int, quota int64) *worker {
 	w := &worker{
 		id:       id,
 		testConn: id,
@@ -90,8 +92,8 @@ func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recor
 		rec:      rec,
 		stop:     stop,
 		quota:    quota,
-		cmds:     make([]redis.Cmder, pipeline),
-		dues:     make([]time.Time, pipeline),
+		cmds:     make([]redis.Cmder, depth),
+		dues:     make([]time.Time, depth),
 		shards:   sess.shards(),
 	}
 	shapes := gen.CommandShapes()
@@ -100,13 +102,13 @@ func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recor
 	// +2: go-redis reads the CRLF along with the value.
 	buf := make([]byte, min(maxValue+2, maxValueBuffer))
 	w.readInto = maxValue+2 <= maxValueBuffer
-	w.calls = make([]*call, pipeline)
+	w.calls = make([]*pipeline.Call, depth)
 	for i := range w.calls {
 		if w.shards != nil {
-			w.calls[i] = newClusterCall(maxValue+2, shapes)
+			w.calls[i] = pipeline.NewClusterCall(maxValue+2, shapes)
 			w.readInto = false
 		} else {
-			w.calls[i] = newCall(buf, shapes)
+			w.calls[i] = pipeline.NewCall(buf, shapes)
 		}
 	}
 	if as, ok := sess.(authSession); ok && as.connAuth() != nil {
@@ -117,7 +119,7 @@ func newWorker(id, conns int, gen *workloads.Generator, sess session, rec *recor
 
 // rotate hands the log over at an interval's end. On the way it chooses how
 // GETs read their replies for the next interval, from what the last one
-// found, for the fewer allocations (see call): into the buffer when a raw
+// found, for the fewer allocations (see pipeline.Call): into the buffer when a raw
 // read's allocation per hit would cost more than go-redis's error path per
 // miss (21 allocations alone, 2 in a pipeline), raw otherwise.
 func (w *worker) rotate(now time.Time) {
@@ -131,10 +133,8 @@ func (w *worker) rotate(now time.Time) {
 		missCost = 2
 	}
 	into := w.readInto && get.Hits > 0 && get.Misses*missCost <= get.Hits
-	if into != w.calls[0].readInto {
-		for _, s := range w.calls {
-			s.readInto = into
-		}
+	for _, s := range w.calls {
+		s.SetReadInto(into)
 	}
 	w.dropLate(now)
 	w.countDown(now)
@@ -145,9 +145,8 @@ func (w *worker) rotate(now time.Time) {
 // prepare draws the next operation into call i (its pipeline position).
 func (w *worker) prepare(i int) {
 	s := w.calls[i]
-	w.gen.Next(&s.op)
-	s.prepare()
-	w.cmds[i] = s.cmd
+	w.gen.Next(&s.Op)
+	w.cmds[i] = s.Prepare()
 }
 
 // send sends the first n prepared operations and records them: the log is
@@ -377,14 +376,14 @@ func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 // in the log's outOfRange (see record): neither dropped nor hidden.
 func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 	service := record.Micros(done.Sub(sent))
-	var failure error
+	var brokenBy error // the first failure that broke the connection
 	broken, clusterDown, expired, refused, succeeded := false, false, false, false, false
 	for i := range n {
 		s := w.calls[i]
-		stat := s.op.Stat
+		stat := s.Op.Stat
 		c := &w.log.Cmds[stat]
-		c.BytesSent += s.sent
-		out, received, class, brokenConn := s.result()
+		c.BytesSent += s.Sent()
+		out, received, class, brokenConn := s.Result()
 		c.BytesReceived += received
 		broken = broken || brokenConn
 		response := service
@@ -397,14 +396,14 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 				}
 			}
 		}
-		if out == outcomeError {
+		if out == pipeline.Failed {
 			class, expired, refused = w.authClass(class, done, expired, refused)
-			clusterDown = clusterDown || topologySuspect(class)
+			clusterDown = clusterDown || failure.TopologySuspect(class)
 			c.Errors[record.ClassIndex[class]]++
 			c.RecordFailure(response)
-			w.sample(class, s.failureText)
-			if brokenConn && failure == nil {
-				failure = s.cmd.Err()
+			w.sample(class, s.FailureText)
+			if brokenConn && brokenBy == nil {
+				brokenBy = w.cmds[i].Err()
 			}
 			if w.shards != nil {
 				w.accountShard(s, c, record.ClassIndex[class], closedLoop, response)
@@ -414,15 +413,15 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 		succeeded = true
 		c.Count++
 		switch out {
-		case outcomeHit:
+		case pipeline.Hit:
 			c.Hits++
-			if s.tooLarge { // values larger than the buffer: raw reads from now on
+			if s.TooLarge() { // values larger than the buffer: raw reads from now on
 				w.readInto = false
 				for _, other := range w.calls {
-					other.readInto, other.tooLarge = false, false
+					other.SetReadInto(false)
 				}
 			}
-		case outcomeMiss:
+		case pipeline.Miss:
 			c.Misses++
 		}
 		if w.shards != nil {
@@ -470,7 +469,7 @@ func (w *worker) account(n int, closedLoop bool, sent, done time.Time) {
 		// need them; a closed loop still backs off when a whole batch
 		// failed, or it would spin on failures that come back at once.
 		if w.shards == nil || (closedLoop && !succeeded) {
-			w.lost(done, failure)
+			w.lost(done, brokenBy)
 		}
 	}
 	if clusterDown {
@@ -508,8 +507,8 @@ var (
 // and ASK replies it followed on the way under the shards that sent them. A
 // redirect that was the final reply (the redirect limit was reached) is the
 // operation's error, not a redirect followed.
-func (w *worker) accountShard(s *call, c *record.CmdLog, class int, closedLoop bool, response int64) {
-	route := &s.cl.route
+func (w *worker) accountShard(s *pipeline.Call, c *record.CmdLog, class int, closedLoop bool, response int64) {
+	route := s.Route()
 	idx := int(route.Shard)
 	if idx < 0 {
 		idx = w.shards.IndexOf(results.UnroutedShard)
@@ -577,7 +576,7 @@ func (w *worker) reauthenticate(ctx context.Context) {
 	l := &w.log.Reauth
 	l.Record(r.Done.Sub(r.Sent), errClass(r.Err), r.expired)
 	w.freeAt = r.Done
-	if r.Err != nil && breaksConnection(Classify(r.Err)) {
+	if r.Err != nil && failure.BreaksConnection(failure.Classify(r.Err)) {
 		w.sess.reopen()
 		if w.shards == nil {
 			w.lost(r.Done, r.Err)

@@ -109,6 +109,14 @@ func TestImportRules(t *testing.T) {
 		{"bench/entra imports nothing of bench",
 			func(r string) bool { return under(r, "bench/entra") },
 			func(d string) bool { return !under(d, "bench") || under(d, "bench/entra") }},
+		{"bench/failure imports nothing of the project but results and a leaf",
+			func(r string) bool { return under(r, "bench/failure") },
+			func(d string) bool { return under(d, "bench/failure") || under(d, "results") || leaf(d) }},
+		{"bench/pipeline imports nothing of bench but cluster and failure",
+			func(r string) bool { return under(r, "bench/pipeline") },
+			func(d string) bool {
+				return !under(d, "bench") || under(d, "bench/pipeline") || under(d, "bench/cluster") || under(d, "bench/failure")
+			}},
 		{"bench imports only workloads, results, its own subpackages and a leaf",
 			func(r string) bool { return under(r, "bench") },
 			func(d string) bool {

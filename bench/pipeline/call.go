@@ -1,4 +1,4 @@
-package bench
+package pipeline
 
 import (
 	"bytes"
@@ -10,11 +10,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/amrbench/amrbench/bench/cluster"
+	"github.com/amrbench/amrbench/bench/failure"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/workloads"
 )
 
-// call is one operation of a worker's pipeline: one pipeline position, with the go-redis commands it
+// Call is one operation of a worker's pipeline: one pipeline position, with the go-redis commands it
 // reuses from one operation to the next.
 //
 // go-redis writes a command's arguments when the command is sent; the
@@ -34,8 +36,10 @@ import (
 // reply into the replySink as a raw GET does, whatever the reply's type:
 // replies without a bulk string cost nothing, each bulk string go-redis's
 // one allocation.
-type call struct {
-	op      workloads.Op
+type Call struct {
+	// Op is the operation: the worker draws it (workloads.Generator.Next)
+	// before Prepare.
+	Op      workloads.Op
 	key     string
 	value   string
 	ttl     int64
@@ -86,10 +90,10 @@ func newCustomCmds(shapes []workloads.CommandShape, reply *replySink) []customCm
 	return custom
 }
 
-// prepareCustom points the arbitrary command's arguments at s.op.Args and
+// prepareCustom points the arbitrary command's arguments at s.Op.Args and
 // returns the request's size in bytes.
-func (s *call) prepareCustom() (c *customCmd, sent int64) {
-	op := &s.op
+func (s *Call) prepareCustom() (c *customCmd, sent int64) {
+	op := &s.Op
 	c = &s.custom[op.Command]
 	sent = arrayHeaderBytes(len(op.Args)) + bulkBytes(len(op.Args[0]))
 	for i := 1; i < len(op.Args); i++ {
@@ -100,11 +104,11 @@ func (s *call) prepareCustom() (c *customCmd, sent int64) {
 	return c, sent
 }
 
-// newCall returns a call whose GET values are read through buf: drained
+// NewCall returns a call whose GET values are read through buf: drained
 // piecewise by getRaw, read whole by getInto (which needs it to hold the
 // value and its CRLF). shapes are the workload's arbitrary commands.
-func newCall(buf []byte, shapes []workloads.CommandShape) *call {
-	s := &call{}
+func NewCall(buf []byte, shapes []workloads.CommandShape) *Call {
+	s := &Call{}
 	s.reply.scratch = buf
 	s.custom = newCustomCmds(shapes, &s.reply)
 	ctx := context.Background()
@@ -116,9 +120,11 @@ func newCall(buf []byte, shapes []workloads.CommandShape) *call {
 	return s
 }
 
-// prepare points the call's arguments at s.op and chooses its command.
-func (s *call) prepare() {
-	op := &s.op
+// Prepare points the call's arguments at s.Op and returns the command to
+// send: the call's own, reused from one operation to the next, or, against
+// a cluster, a fresh one.
+func (s *Call) Prepare() redis.Cmder {
+	op := &s.Op
 	s.key = unsafe.String(unsafe.SliceData(op.Key), len(op.Key))
 	switch {
 	case op.Kind == workloads.Arbitrary:
@@ -145,31 +151,65 @@ func (s *call) prepare() {
 	if s.cl != nil {
 		s.prepareCluster()
 	}
+	return s.cmd
 }
 
-// outcome is what a reply said.
-type outcome uint8
+// Sent is the size in bytes of the prepared operation's request.
+func (s *Call) Sent() int64 { return s.sent }
 
+// SetReadInto chooses how GETs read their values from the next Prepare on:
+// into the buffer NewCall was given when into is set (it must hold every
+// value), raw otherwise (see Call).
+func (s *Call) SetReadInto(into bool) { s.readInto, s.tooLarge = into, false }
+
+// TooLarge reports whether the last GET read into the buffer found a value
+// larger than it: GETs must read raw from now on (SetReadInto).
+func (s *Call) TooLarge() bool { return s.tooLarge }
+
+// Route is the shard that answered the last operation against a cluster and
+// the redirects on the way; nil for one endpoint.
+func (s *Call) Route() *cluster.Route {
+	if s.cl == nil {
+		return nil
+	}
+	return &s.cl.route
+}
+
+// Answer feeds reply to the call as go-redis streams a raw reply from the
+// server, for a session that answers without one (the benchmarks of the
+// recording path); only a GET read raw and an arbitrary command read it.
+func (s *Call) Answer(reply []byte) { _, _ = s.reply.Write(reply) }
+
+// Outcome is what a reply said.
+type Outcome uint8
+
+// The outcomes of an operation.
 const (
-	outcomeOK outcome = iota
-	outcomeHit
-	outcomeMiss
-	outcomeError
+	// OK is a success that is neither a hit nor a miss (a SET, an
+	// arbitrary command).
+	OK Outcome = iota
+	// Hit is a GET that found its key.
+	Hit
+	// Miss is a GET that did not.
+	Miss
+	// Failed is an error: a reply of the server's, a timeout or a broken
+	// connection.
+	Failed
 )
 
-// result reads the outcome of the call's last command: the reply bytes, and
+// Result reads the outcome of the call's last command: the reply bytes, and
 // for a failure its class and whether the connection is broken.
-func (s *call) result() (out outcome, received int64, class results.ErrorClass, broken bool) {
+func (s *Call) Result() (out Outcome, received int64, class results.ErrorClass, broken bool) {
 	switch {
 	case s.cl != nil:
 		return s.clusterResult()
 	case s.cmd == s.getRaw:
 		return s.rawResult(s.getRaw.Err(), true)
-	case s.op.Kind == workloads.Arbitrary:
-		return s.rawResult(s.custom[s.op.Command].raw.Err(), false)
+	case s.Op.Kind == workloads.Arbitrary:
+		return s.rawResult(s.custom[s.Op.Command].raw.Err(), false)
 	}
 	zc := s.cmd.(*redis.ZeroCopyStringCmd) // getInto, set or setex
-	out, received, class, broken, tooLarge := zeroCopyResult(zc, s.op.Kind)
+	out, received, class, broken, tooLarge := zeroCopyResult(zc, s.Op.Kind)
 	if tooLarge > 0 {
 		// go-redis drops a connection after a value too large for the
 		// buffer, though it read the value out; the worker must reopen it.
@@ -184,38 +224,38 @@ func (s *call) result() (out outcome, received int64, class results.ErrorClass, 
 // An arbitrary command's reply that is not an error is a success: like
 // memtier, amrbench does not guess what a hit is for a command it does not
 // know.
-func (s *call) rawResult(cmdErr error, get bool) (out outcome, received int64, class results.ErrorClass, broken bool) {
+func (s *Call) rawResult(cmdErr error, get bool) (out Outcome, received int64, class results.ErrorClass, broken bool) {
 	if cmdErr != nil {
-		class = Classify(cmdErr)
-		return outcomeError, 0, class, breaksConnection(class)
+		class = failure.Classify(cmdErr)
+		return Failed, 0, class, failure.BreaksConnection(class)
 	}
 	r := &s.reply
 	head := r.head[:r.headLen]
 	switch {
 	case len(head) > 0 && head[0] == '-':
 		line, _, _ := bytes.Cut(head[1:], []byte("\r\n"))
-		return outcomeError, r.n, classifyReply(string(line)), false
+		return Failed, r.n, failure.ClassifyReply(string(line)), false
 	case !get:
-		return outcomeOK, r.n, "", false
+		return OK, r.n, "", false
 	case bytes.HasPrefix(head, nilReply):
-		return outcomeMiss, r.n, "", false
+		return Miss, r.n, "", false
 	case len(head) > 0 && head[0] == '$':
-		return outcomeHit, r.n, "", false
+		return Hit, r.n, "", false
 	default: // a reply GET never gives: count it, do not guess
-		return outcomeError, r.n, results.ErrOther, false
+		return Failed, r.n, results.ErrOther, false
 	}
 }
 
-// failureText says why the call's last command failed, in one line, for
+// FailureText says why the call's last command failed, in one line, for
 // the error samples: it is read only for failures, and only until the
 // worker holds enough samples of their class.
-func (s *call) failureText() string {
+func (s *Call) FailureText() string {
 	switch {
-	case s.cl != nil:
-		return describeFailure(s.cl.zc.Err())
+	case s.cl != nil: // this operation's fresh command, wrapped
+		return failure.Describe(s.cmd.Err())
 	case s.cmd == s.getRaw:
 		if err := s.getRaw.Err(); err != nil {
-			return describeFailure(err)
+			return failure.Describe(err)
 		}
 		r := &s.reply
 		line, _, found := bytes.Cut(r.head[:r.headLen], []byte("\r\n"))
@@ -225,31 +265,31 @@ func (s *call) failureText() string {
 		}
 		return text
 	}
-	return describeFailure(s.cmd.Err())
+	return failure.Describe(s.cmd.Err())
 }
 
 // zeroCopyResult reads the outcome of a ZeroCopyStringCmd. tooLarge is the
 // size of a GET's value that did not fit the command's buffer: go-redis
 // read and dropped it, so it counts as a hit.
-func zeroCopyResult(cmd *redis.ZeroCopyStringCmd, kind workloads.OpKind) (out outcome, received int64, class results.ErrorClass, broken bool, tooLarge int) {
+func zeroCopyResult(cmd *redis.ZeroCopyStringCmd, kind workloads.OpKind) (out Outcome, received int64, class results.ErrorClass, broken bool, tooLarge int) {
 	err := cmd.Err()
 	switch {
 	case err == nil && kind == workloads.Get:
-		return outcomeHit, bulkBytes(cmd.Val()), "", false, 0
+		return Hit, bulkBytes(cmd.Val()), "", false, 0
 	case err == nil:
-		return outcomeOK, okReplyBytes, "", false, 0
+		return OK, okReplyBytes, "", false, 0
 	case err == redis.Nil: //nolint:errorlint // go-redis returns the sentinel itself
-		return outcomeMiss, nilReplyBytes, "", false, 0
+		return Miss, nilReplyBytes, "", false, 0
 	}
 	if n, ok := tooLargeValue(err); ok && kind == workloads.Get {
-		return outcomeHit, bulkBytes(n), "", false, n
+		return Hit, bulkBytes(n), "", false, n
 	}
-	class = Classify(err)
+	class = failure.Classify(err)
 	var rerr redis.Error
 	if asRedisError(err, &rerr) {
 		received = int64(len(rerr.Error())) + 3 // "-" message "\r\n"
 	}
-	return outcomeError, received, class, breaksConnection(class), 0
+	return Failed, received, class, failure.BreaksConnection(class), 0
 }
 
 // tooLargeValue recognises go-redis's "buffer too small: need N bytes" and

@@ -1,4 +1,4 @@
-package bench
+package failure
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 func Classify(err error) results.ErrorClass {
 	var rerr redis.Error
 	if errors.As(err, &rerr) {
-		return classifyReply(rerr.Error())
+		return ClassifyReply(rerr.Error())
 	}
 	var netErr net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()) {
@@ -28,8 +28,9 @@ func Classify(err error) results.ErrorClass {
 	return results.ErrConnection
 }
 
-// classifyReply classifies an error reply from the server by its prefix.
-func classifyReply(msg string) results.ErrorClass {
+// ClassifyReply classifies an error reply from the server by its prefix
+// (the reply's message, without the "-").
+func ClassifyReply(msg string) results.ErrorClass {
 	prefix, _, _ := strings.Cut(msg, " ")
 	switch prefix {
 	case "MOVED":
@@ -53,11 +54,11 @@ func classifyReply(msg string) results.ErrorClass {
 	return results.ErrOther
 }
 
-// describeFailure says in one line why an operation failed, for the error
+// Describe says in one line why an operation failed, for the error
 // samples: the server's message for an error reply, and for a failure of
 // the connection the client library's, without the local address (which
 // differs on every connection and would make each message distinct).
-func describeFailure(err error) string {
+func Describe(err error) string {
 	var rerr redis.Error
 	if errors.As(err, &rerr) {
 		return units.OneLine(rerr)
@@ -71,15 +72,15 @@ func describeFailure(err error) string {
 	return units.OneLine(err)
 }
 
-// breaksConnection reports whether a failure of this class means the
+// BreaksConnection reports whether a failure of this class means the
 // connection can no longer be used and must be reopened.
-func breaksConnection(c results.ErrorClass) bool {
+func BreaksConnection(c results.ErrorClass) bool {
 	return c == results.ErrTimeout || c == results.ErrConnection
 }
 
-// topologySuspect reports whether a failure of this class says the cluster's
+// TopologySuspect reports whether a failure of this class says the cluster's
 // topology may have changed under the client: the cluster is down, as it is
 // while a failed primary is being replaced.
-func topologySuspect(c results.ErrorClass) bool {
+func TopologySuspect(c results.ErrorClass) bool {
 	return c == results.ErrClusterDown
 }
