@@ -58,12 +58,18 @@ func ParseReplyWait(s string) (ReplyWait, error) {
 // Polling pays while replies come within about a round of the other
 // workers. Against a distant server, or a stalled one, most polls would find
 // nothing and burn the CPU. So each window of pollWindow reads counts the
-// polls that found nothing: more than maxEmptyPerRead per reply in every
-// window for minBadTime, and the connections park. Polling is tried again
-// after a back-off of 100 ms, doubling to 16 s while it keeps failing; a try
-// ends at its first bad window. A pause of the machine's shorter than
-// minBadTime is polled through (a stall of the server costs at most that
-// much CPU). Writes poll too: a write that cannot go out (the socket's
+// polls that found nothing: a window with more than maxEmptyPerRead per
+// reply is bad. Polling begins as a try, with the load and again after each
+// back-off (100 ms, doubling to 16 s while tries keep failing): a try ends,
+// and the connections park, at its first bad window, and is trusted once it
+// has polled for trialLength without one. Trusted polling parks only when
+// every window is bad for minBadTime: a pause of the machine's shorter than
+// that is polled through (a stall of the server costs at most that much
+// CPU). Replies that come at about the pace of a round of polls (a round
+// trip of a millisecond or so behind hundreds of connections) make windows
+// good and bad by turns, where polling does no better than parking for more
+// CPU: such polling never holds through a try, so it is tried ever more
+// rarely. Writes poll too: a write that cannot go out (the socket's
 // buffer is full) yields, tries again, and counts as an empty poll.
 //
 // Polling needs every wait in the process that matters to be one for a
@@ -92,14 +98,16 @@ type Waits struct {
 	fixed bool
 	// bad is the number of polling windows in a row that found too little,
 	// the first of them ending at badSince; retry is when parked
-	// connections try polling again, after backoff; trial is set while a
-	// try after a back-off has not yet had a good window.
-	bad      int
-	badSince time.Time
-	retry    time.Time
-	backoff  time.Duration
-	trial    bool
-	conns    map[*pollConn]struct{}
+	// connections try polling again, after backoff; trial is set while
+	// polling is a try, begun at trialStart (zero until its first window is
+	// judged) and not yet trusted.
+	bad        int
+	badSince   time.Time
+	retry      time.Time
+	backoff    time.Duration
+	trial      bool
+	trialStart time.Time
+	conns      map[*pollConn]struct{}
 	// stats sums the windows judged so far.
 	stats ReplyWaitStats
 }
@@ -157,8 +165,11 @@ const (
 	maxEmptyPerRead = 1
 	// badWindows and minBadTime are how many windows in a row, and for how
 	// long, polling must find too little to be switched off.
-	badWindows   = 2
-	minBadTime   = 50 * time.Millisecond
+	badWindows = 2
+	minBadTime = 50 * time.Millisecond
+	// trialLength is how long a try must poll without a bad window to be
+	// trusted.
+	trialLength  = time.Second
 	firstBackoff = 100 * time.Millisecond
 	maxBackoff   = 16 * time.Second
 )
@@ -188,7 +199,8 @@ func (w *Waits) Start() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.retry = time.Time{}
-	w.polled.Store(0) // connecting and preloading are not the load
+	w.trial, w.trialStart = !w.fixed, time.Time{} // the load's polling is a try too
+	w.polled.Store(0)                             // connecting and preloading are not the load
 	w.parked.Store(0)
 	w.empties.Store(0)
 	w.set(true)
@@ -246,11 +258,17 @@ func (w *Waits) judge(now time.Time) {
 	case w.fixed:
 	case !polling:
 		if !now.Before(w.retry) {
-			w.trial = true // polling stopped once: this is a try
+			w.trial, w.trialStart = true, now
 			w.set(true)
 		}
 	case empties <= maxEmptyPerRead*max(reads, 1):
-		w.bad, w.backoff, w.trial = 0, firstBackoff, false
+		w.bad = 0
+		if w.trial && w.trialStart.IsZero() {
+			w.trialStart = now
+		}
+		if w.trial && now.Sub(w.trialStart) >= trialLength {
+			w.trial, w.backoff = false, firstBackoff // trusted
+		}
 	default:
 		if w.bad++; w.bad == 1 {
 			w.badSince = now

@@ -44,48 +44,62 @@ func TestJudge(t *testing.T) {
 			w(0, good, true),
 			w(10*ms, good, true),
 		}, 0},
-		{"one bad window is polled through", true, []window{
+		{"the load's polling is a try: it ends at its first bad window", true, []window{
 			w(0, good, true),
-			w(10*ms, bad, true),
-			w(20*ms, good, true),
-			w(30*ms, bad, true),
-		}, 0},
-		{"bad windows for less than minBadTime are polled through", true, []window{
-			w(0, good, true),
-			w(10*ms, bad, true),
-			w(20*ms, bad, true),
-			w(30*ms, bad, true),
-		}, 0},
-		{"exactly maxEmptyPerRead per reply still polls", true, []window{
-			w(0, good, true),
-			w(10*ms, [2]int64{512, 512}, true),
-			w(100*ms, [2]int64{512, 512}, true),
-		}, 0},
-		{"bad for minBadTime: park, and try again after the back-off", true, []window{
-			w(0, good, true),
-			w(10*ms, bad, true),
-			w(40*ms, bad, true),
-			w(60*ms, bad, false), // bad since 10 ms: park until 160 ms
-			w(100*ms, good, false),
-			w(160*ms, good, true), // the try
-			w(170*ms, good, true), // it holds: the back-off is back to 100 ms
-			w(180*ms, bad, true),
-			w(230*ms, bad, false),
-			w(320*ms, good, false),
-			w(330*ms, good, true),
+			w(500*ms, bad, false), // park until 600 ms
+			w(590*ms, good, false),
+			w(600*ms, good, true), // the next try
+			w(700*ms, bad, false), // park until 900 ms: the back-off doubled
+			w(890*ms, good, false),
+			w(900*ms, good, true),
 		}, 2},
-		{"a try ends at its first bad window, and the back-off doubles", true, []window{
+		{"a try that polls well for trialLength is trusted: one bad window is polled through", true, []window{
 			w(0, good, true),
-			w(10*ms, bad, true),
-			w(60*ms, bad, false), // park until 160 ms
-			w(160*ms, good, true),
-			w(170*ms, bad, false), // park until 370 ms
-			w(360*ms, good, false),
-			w(370*ms, good, true),
-			w(380*ms, bad, false), // park until 780 ms
-			w(770*ms, good, false),
-			w(780*ms, good, true),
-		}, 3},
+			w(1000*ms, good, true), // trusted
+			w(1010*ms, bad, true),
+			w(1020*ms, good, true),
+			w(1030*ms, bad, true),
+		}, 0},
+		{"trusted: bad windows for less than minBadTime are polled through", true, []window{
+			w(0, good, true),
+			w(1000*ms, good, true),
+			w(1010*ms, bad, true),
+			w(1020*ms, bad, true),
+			w(1030*ms, bad, true),
+		}, 0},
+		{"exactly maxEmptyPerRead per reply is a good window", true, []window{
+			w(0, [2]int64{512, 512}, true),
+			w(1000*ms, [2]int64{512, 512}, true),
+			w(1100*ms, [2]int64{512, 512}, true),
+		}, 0},
+		{"trusted, then bad for minBadTime: park, and try again after the back-off", true, []window{
+			w(0, good, true),
+			w(1000*ms, good, true),
+			w(1010*ms, bad, true),
+			w(1040*ms, bad, true),
+			w(1060*ms, bad, false), // bad since 1010 ms: park until 1160 ms
+			w(1100*ms, good, false),
+			w(1160*ms, good, true), // the try
+			w(2160*ms, good, true), // trusted again: the back-off is back to 100 ms
+			w(2170*ms, bad, true),  // polled through
+			w(2230*ms, bad, false), // park until 2330 ms
+			w(2320*ms, good, false),
+			w(2330*ms, good, true),
+		}, 2},
+		{"windows good and bad by turns never hold a try, so tries grow rarer", true, []window{
+			w(0, good, true),
+			w(10*ms, bad, false), // park until 110 ms
+			w(110*ms, good, true),
+			w(120*ms, good, true), // good, but not yet for trialLength
+			w(130*ms, bad, false), // park until 330 ms
+			w(330*ms, good, true),
+			w(340*ms, bad, false), // park until 740 ms
+			w(730*ms, good, false),
+			w(740*ms, good, true),
+			w(750*ms, good, true),
+			w(760*ms, bad, false), // park until 1560 ms
+			w(1550*ms, good, false),
+		}, 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
