@@ -208,6 +208,11 @@ func runAmrbench(e *env, c setup, dir string, extra ...string) (measurement, err
 	jsonPath := dir + ".json"
 	args := []string{"run", "-s", host, "-p", strconv.Itoa(port), "--connections", strconv.Itoa(c.connections), "--pipeline", strconv.Itoa(c.pipeline),
 		"--ratio", e.o.ratio, "-d", strconv.Itoa(e.o.dataSize), "--key-minimum", "1", "--key-maximum", strconv.Itoa(e.o.keys),
+		// memtier's own key names: both tools read and write the same keys,
+		// so their GETs hit as often and the server does the same work per
+		// operation for each (with keys of their own, the tool whose keys
+		// were written more often would be answered with more values).
+		"--key-prefix", "memtier-",
 		"--duration", e.o.duration.String(), "--cpus", strconv.Itoa(e.o.threads), "-q", "--out", dir, "--json-out-file", jsonPath}
 	if c.tls {
 		args = append(args, "--tls", "--cacert", e.srv.caFile)
