@@ -244,8 +244,21 @@ func TestOneCPUClientIsFlaggedClientBound(t *testing.T) {
 		t.Skip("no nice on PATH")
 	}
 	s := benchtest.StartServer(t)
+	// The client must be the limit whatever else the machine runs (a
+	// niced client against a server on the other CPU may or may not be):
+	// the server has CPU 0, and the client, niced, shares CPU 1 with a busy
+	// loop. It parks for its replies: a polling client's CPU is not
+	// evidence (results.ClientStats.CPUBound).
+	pinServer(t, s)
+	loop := onCPU1("sh", "-c", "while :; do :; done")
+	busy := exec.Command(loop[0], loop[1:]...)
+	if err := busy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = busy.Process.Kill(); _ = busy.Wait() })
 	dir := filepath.Join(t.TempDir(), "out")
-	cmd := exec.Command(nice, append([]string{"-n", "19", binary(t)}, runArgs(s, "--cpus", "1", "--connections", "50", "--pipeline", "16", "--duration", "3s", "--sku", "B20", "--out", dir)...)...)
+	argv := append(onCPU1(nice, "-n", "19", binary(t)), runArgs(s, "--cpus", "1", "--connections", "50", "--pipeline", "16", "--duration", "3s", "--sku", "B20", "--reply-wait", "park", "--out", dir)...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &bytes.Buffer{}, &stderr
 	if err := cmd.Start(); err != nil {
