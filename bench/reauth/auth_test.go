@@ -8,24 +8,18 @@ import (
 	"github.com/amrbench/amrbench/results"
 )
 
-// TestWaveEvents checks the reauth events that report waves of re-AUTHs
-// (entra.Waves follows the waves).
+// TestWaveEvents checks the reauth events that report waves of re-AUTHs:
+// a complete wave and one cut short, as entra.Waves reports them (its own
+// test follows the waves).
 func TestWaveEvents(t *testing.T) {
 	t.Parallel()
 	var events []*results.Event
 	a := &Auth{emit: func(e *results.Event) { events = append(events, e) }}
-	w := entra.NewWaves(3, a.waveEvent)
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	w.Begin(2, t0)
-	w.Reauthed(2, t0.Add(10*time.Millisecond), time.Millisecond)
-	w.Failed(2)
-	w.Reauthed(1, t0.Add(11*time.Millisecond), time.Millisecond) // an older token: ignored
-	w.Connected(2)                                               // opened with the token
-	w.Reauthed(2, t0.Add(30*time.Millisecond), 4*time.Millisecond)
-	w.Begin(3, t0.Add(time.Second))
-	w.Reauthed(3, t0.Add(time.Second+5*time.Millisecond), time.Millisecond)
-	w.End(t0.Add(2 * time.Second))
-	w.End(t0.Add(3 * time.Second)) // nothing left
+	a.waveEvent(entra.Wave{Token: 2, Start: t0, End: t0.Add(30 * time.Millisecond), Complete: true, Expected: 3, Reauthed: 2, Fresh: 1, Failed: 1,
+		First: 10 * time.Millisecond, Last: 30 * time.Millisecond, Slowest: 4 * time.Millisecond})
+	a.waveEvent(entra.Wave{Token: 3, Start: t0.Add(time.Second), End: t0.Add(2 * time.Second), Expected: 3, Reauthed: 1,
+		First: 5 * time.Millisecond, Last: 5 * time.Millisecond, Slowest: time.Millisecond})
 
 	want := []struct {
 		outcome         string

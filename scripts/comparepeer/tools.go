@@ -224,17 +224,7 @@ func runAmrbench(e *env, c setup, dir string, extra ...string) (measurement, err
 		args = append(args, "--connect-concurrency", "32") // memtier opens all its connections at once
 	}
 	args = append(args, extra...)
-	m, _, err := runMeasured(exec.Command(e.amrbench, args...), e.srv)
-	share, relayErr := stopRelay()
-	if err != nil {
-		return m, err
-	}
-	if relayErr != nil {
-		return m, relayErr
-	}
-	m.relayShare = share
-	m.ops, m.opsPerSec, err = readMemtierTotals(jsonPath)
-	return m, err
+	return measureRun(e, exec.Command(e.amrbench, args...), stopRelay, jsonPath)
 }
 
 // runMemtier runs memtier_benchmark for case c.
@@ -253,7 +243,14 @@ func runMemtier(e *env, c setup, jsonPath string) (measurement, error) {
 	if c.tls {
 		args = append(args, "--tls", "--cacert", e.srv.caFile)
 	}
-	m, _, err := runMeasured(exec.Command("memtier_benchmark", args...), e.srv)
+	return measureRun(e, exec.Command("memtier_benchmark", args...), stopRelay, jsonPath)
+}
+
+// measureRun runs one tool's command, stops the relay it went through
+// (stopRelay, which reports the relay's share of a CPU), and reads the
+// operations and their rate from the --json-out-file at jsonPath.
+func measureRun(e *env, cmd *exec.Cmd, stopRelay func() (float64, error), jsonPath string) (measurement, error) {
+	m, _, err := runMeasured(cmd, e.srv)
 	share, relayErr := stopRelay()
 	if err != nil {
 		return m, err
