@@ -52,12 +52,14 @@ type ClientStats struct {
 	CPUWaitPct float64 `json:"cpu_wait_pct"`
 	// PolledShare is the share of the replies read by connections that
 	// polled for them (--reply-wait): polling spends the CPU budget by
-	// design, so an interval that mostly polled is not judged by its CPU.
+	// design, so an interval that mostly polled is not judged by the CPU
+	// it used, only by the CPU it waited for.
 	PolledShare float64 `json:"polled_share,omitempty"`
 	// Bound says the interval was client-bound: the CPU the client used or
 	// waited for (CPUPct + CPUWaitPct) at or above ClientBoundCPUShare of
-	// its budget (unless it polled), or ClientLateShare above
-	// ClientBoundLateShare.
+	// its budget (unless it polled), the CPU it waited for at or above
+	// ClientBoundWaitShare of it (whether it polled or not), or
+	// ClientLateShare above ClientBoundLateShare.
 	Bound bool `json:"bound"`
 }
 
@@ -65,13 +67,22 @@ type ClientStats struct {
 // least ClientBoundCPUShare of its budget (used it, or waited for it), or
 // waited for ClientBoundWaitShare of it (a machine whose other processes
 // take the CPU leaves the client short of it as surely as --cpus does).
+// An interval that mostly polled (Polled) wants its whole budget by
+// design, and is short of CPU only by what it waited for.
 func (c *ClientStats) CPUBound() bool {
-	if c.CPUBudget <= 0 || c.PolledShare > 0.5 {
+	if c.CPUBudget <= 0 {
 		return false
 	}
 	budget := 100 * float64(c.CPUBudget)
-	return c.CPUPct+c.CPUWaitPct >= ClientBoundCPUShare*budget || c.CPUWaitPct >= ClientBoundWaitShare*budget
+	if c.CPUWaitPct >= ClientBoundWaitShare*budget {
+		return true
+	}
+	return !c.Polled() && c.CPUPct+c.CPUWaitPct >= ClientBoundCPUShare*budget
 }
+
+// Polled reports whether most of the interval's replies were read by
+// connections that polled for them.
+func (c *ClientStats) Polled() bool { return c.PolledShare > 0.5 }
 
 // Judge sets Bound from the other fields.
 func (c *ClientStats) Judge() {

@@ -176,15 +176,26 @@ func TestSummarizeClient(t *testing.T) {
 			}
 		})
 	}
-	// Connections that polled for their replies spend the budget by design.
-	polled := &ClientStats{CPUPct: 199, CPUBudget: 2, PolledShare: 0.9}
-	if polled.Judge(); polled.Bound {
-		t.Fatal("an interval that polled for replies judged client-bound by its CPU")
+	// Connections that polled for their replies spend the budget by
+	// design: only the CPU they waited for says the client was short of it.
+	judged := []struct {
+		name  string
+		stats ClientStats
+		bound bool
+	}{
+		{"polled, its CPU used", ClientStats{CPUPct: 199, CPUBudget: 2, PolledShare: 0.9}, false},
+		{"polled, used and waited for 90 %", ClientStats{CPUPct: 150, CPUWaitPct: 40, CPUBudget: 2, PolledShare: 0.9}, false},
+		{"polled, held by other processes", ClientStats{CPUPct: 10, CPUWaitPct: 92, CPUBudget: 1, PolledShare: 1}, true},
+		{"parked, held by other processes", ClientStats{CPUPct: 10, CPUWaitPct: 55, CPUBudget: 1}, true},
+		{"parked, used and waited for 90 %", ClientStats{CPUPct: 150, CPUWaitPct: 40, CPUBudget: 2, PolledShare: 0.5}, true},
+		{"parked, 80 %", ClientStats{CPUPct: 70, CPUWaitPct: 10, CPUBudget: 1}, false},
+		{"no budget known", ClientStats{CPUPct: 100, CPUWaitPct: 100}, false},
 	}
-	// A client waiting for half its budget, held by other processes.
-	held := &ClientStats{CPUPct: 10, CPUWaitPct: 55, CPUBudget: 1}
-	if held.Judge(); !held.Bound {
-		t.Fatal("a client that waited for 55 % of its one CPU not judged short of it")
+	for _, tt := range judged {
+		c := tt.stats
+		if c.Judge(); c.Bound != tt.bound {
+			t.Errorf("%s: bound %v, want %v", tt.name, c.Bound, tt.bound)
+		}
 	}
 	if SummarizeClient([]*Interval{{Commands: map[string]*CommandStats{}}}) != nil {
 		t.Fatal("a file without client statistics got a client summary")

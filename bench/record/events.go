@@ -112,6 +112,9 @@ func (r *Recorder) warnClientBound(iv *results.Interval) error {
 	r.boundPhases[iv.Phase] = true
 	why := fmt.Sprintf("it sent %s of its operations late though their connections were free", units.FormatPercent(c.ClientLateShare))
 	switch {
+	case c.CPUBound() && c.Polled():
+		why = fmt.Sprintf("its connections polled for their replies, and it waited for %.0f %% of a core (the machine's other processes held it), at least %.0f %% of its budget of %s (--cpus)",
+			c.CPUWaitPct, 100*results.ClientBoundWaitShare, units.Plural(int64(c.CPUBudget), "CPU"))
 	case c.CPUBound() && c.CPUWaitPct > 0:
 		why = fmt.Sprintf("it used %.0f %% of one core and waited for %.0f %% more (the machine's other processes held it), together at least %.0f %% of its budget of %s (--cpus)",
 			c.CPUPct, c.CPUWaitPct, 100*results.ClientBoundCPUShare, units.Plural(int64(c.CPUBudget), "CPU"))

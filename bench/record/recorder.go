@@ -407,7 +407,9 @@ func (r *Recorder) flush(now time.Time) error {
 }
 
 // polledShare returns the share of the replies read since it was last
-// asked that the connections polled for.
+// asked that the connections polled for. A connection hands its counts on
+// every few dozen reads: when none came in (a slow interval), the share is
+// the mode the connections are in, which cannot have changed without them.
 func (r *Recorder) polledShare() float64 {
 	if r.ReplyWaits == nil {
 		return 0
@@ -415,10 +417,13 @@ func (r *Recorder) polledShare() float64 {
 	now := r.ReplyWaits()
 	polled, parked := now.Polled-r.lastWaits.Polled, now.Parked-r.lastWaits.Parked
 	r.lastWaits = now
-	if polled+parked <= 0 {
-		return 0
+	switch {
+	case polled+parked > 0:
+		return float64(polled) / float64(polled+parked)
+	case now.Polling:
+		return 1
 	}
-	return float64(polled) / float64(polled+parked)
+	return 0
 }
 
 func (r *Recorder) emit(k int64, lastOfRun bool) error {

@@ -96,6 +96,9 @@ type Waits struct {
 	mu sync.Mutex // held to judge a window and to change modes
 	// fixed is set when the mode never changes (--reply-wait poll).
 	fixed bool
+	// stoppedPolling says the connections were polling when the load
+	// stopped (Stop).
+	stoppedPolling bool
 	// bad is the number of polling windows in a row that found too little,
 	// the first of them ending at badSince; retry is when parked
 	// connections try polling again, after backoff; trial is set while
@@ -126,6 +129,9 @@ type ReplyWaitStats struct {
 	// Empties counts the polls that found nothing in the polling windows
 	// judged.
 	Empties int64
+	// Polling says the connections were polling when the counts were
+	// taken (or, once the load is over, when it stopped).
+	Polling bool
 }
 
 // EmptiesPerPolledRead is the polls that found nothing per read made while
@@ -203,6 +209,7 @@ func (w *Waits) Start() {
 	w.polled.Store(0)                             // connecting and preloading are not the load
 	w.parked.Store(0)
 	w.empties.Store(0)
+	w.stoppedPolling = false
 	w.set(true)
 	w.loadMode.Store(w.mode.Load())
 }
@@ -215,6 +222,7 @@ func (w *Waits) Stop() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.retry = farFuture
+	w.stoppedPolling = w.polling.Load()
 	w.set(false)
 }
 
@@ -303,6 +311,7 @@ func (w *Waits) Summary() ReplyWaitStats {
 	s := w.stats
 	s.Polled += w.polled.Load()
 	s.Parked += w.parked.Load()
+	s.Polling = w.polling.Load() || w.stoppedPolling
 	return s
 }
 

@@ -130,6 +130,16 @@ func TestJudge(t *testing.T) {
 			if s.Empties != empties || s.Polled != polled {
 				t.Fatalf("summary counts %d empty polls over %d polled reads, want %d over %d", s.Empties, s.Polled, empties, polled)
 			}
+			// The summary tells the mode, and after the load the mode it
+			// ended in.
+			last := len(tt.windows) > 0 && tt.windows[len(tt.windows)-1].wantPolling
+			if s.Polling != last {
+				t.Fatalf("summary polling %v, want %v", s.Polling, last)
+			}
+			rw.Stop()
+			if s := rw.Summary(); s.Polling != last || rw.polling.Load() {
+				t.Fatalf("after the load: summary polling %v, want %v; connections polling %v", s.Polling, last, rw.polling.Load())
+			}
 		})
 	}
 }

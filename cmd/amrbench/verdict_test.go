@@ -233,22 +233,18 @@ func TestOpenLoopBeyondTheClientEndsOnTime(t *testing.T) {
 // TestOneCPUClientIsFlaggedClientBound saturates a client allowed one CPU
 // (--cpus 1) with a closed loop of many pipelined connections: the client,
 // not the server, sets the pace, and the result file and the summary say
-// the throughput is a lower bound of the cache's capacity. The client runs
-// at the lowest priority (nice 19): on a machine whose CPUs are free it
-// uses its one CPU whole; on one shared with other work, the server gets
-// the CPU first and the client waits for it. Either way the client is the
-// limit.
+// the throughput is a lower bound of the cache's capacity, however the
+// connections wait for their replies (--reply-wait park, poll, auto: a
+// polling client's CPU is spent by design, so the CPU it waited for is the
+// evidence). The client runs at the lowest priority (nice 19) on a CPU a
+// busy loop holds, and the server on the other: the client is the limit
+// whatever else the machine runs.
 func TestOneCPUClientIsFlaggedClientBound(t *testing.T) {
 	nice, err := exec.LookPath("nice")
 	if err != nil {
 		t.Skip("no nice on PATH")
 	}
 	s := benchtest.StartServer(t)
-	// The client must be the limit whatever else the machine runs (a
-	// niced client against a server on the other CPU may or may not be):
-	// the server has CPU 0, and the client, niced, shares CPU 1 with a busy
-	// loop. It parks for its replies: a polling client's CPU is not
-	// evidence (results.ClientStats.CPUBound).
 	pinServer(t, s)
 	loop := onCPU1("sh", "-c", "while :; do :; done")
 	busy := exec.Command(loop[0], loop[1:]...)
@@ -256,8 +252,47 @@ func TestOneCPUClientIsFlaggedClientBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = busy.Process.Kill(); _ = busy.Wait() })
-	dir := filepath.Join(t.TempDir(), "out")
-	argv := append(onCPU1(nice, "-n", "19", binary(t)), runArgs(s, "--cpus", "1", "--connections", "50", "--pipeline", "16", "--duration", "3s", "--sku", "B20", "--reply-wait", "park", "--out", dir)...)
+	var parked *results.Run
+	var parkedDir string
+	runs := t.TempDir() // the parked run's directory outlives its subtest
+	for _, wait := range []string{"park", "poll", "auto"} {
+		t.Run(wait, func(t *testing.T) {
+			dir := filepath.Join(runs, wait)
+			argv := append(onCPU1(nice, "-n", "19", binary(t)), runArgs(s, "--cpus", "1", "--connections", "50", "--pipeline", "16", "--duration", "3s", "--sku", "B20", "--reply-wait", wait, "--out", dir)...)
+			run := clientBoundRun(t, argv, dir)
+			if wait == "park" {
+				parked, parkedDir = run, dir
+			}
+		})
+	}
+	if parked == nil {
+		return
+	}
+	run, dir := parked, parkedDir
+
+	// plan given only this run, for twice what it achieved: B20's figure
+	// is a lower bound, so B20 is left undecided ("≥ X ... run
+	// --find-max"), never marked too small.
+	need := strconv.Itoa(int(2 * run.Summary.AchievedRate))
+	res := cli(t, nil, "plan", "--target-ops", need, "--slo", "p99<10s", "--dataset", "1GB", dir)
+	if res.code != exitOK && res.code != exitFailed {
+		t.Fatalf("plan: exit %d: %s", res.code, res.stderr)
+	}
+	want := "measured ? (a lower bound: client-bound; run --find-max)"
+	if !strings.Contains(res.stdout, want) || !strings.Contains(res.stdout, "≥ "+units.FormatWhole(run.Summary.AchievedRate)) {
+		t.Errorf("plan for %s ops/s does not say B20's ≥ %s is a lower bound (%q):\n%s", need, units.FormatWhole(run.Summary.AchievedRate), want, res.stdout)
+	}
+	for _, line := range strings.Split(res.stdout, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "B20 ") && strings.Contains(line, "✗") {
+			t.Errorf("plan marks B20 too small from a client-bound run: %q", line)
+		}
+	}
+}
+
+// clientBoundRun runs argv, a run writing to dir whose client must be the
+// limit, and checks that result.jsonl and summary.txt say so.
+func clientBoundRun(t *testing.T, argv []string, dir string) *results.Run {
+	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &bytes.Buffer{}, &stderr
@@ -295,24 +330,7 @@ func TestOneCPUClientIsFlaggedClientBound(t *testing.T) {
 		t.Errorf("verdict %+v: not a lower bound", run.Summary.Verdict)
 	}
 	t.Logf("client: %+v", c)
-
-	// plan given only this run, for twice what it achieved: B20's figure
-	// is a lower bound, so B20 is left undecided ("≥ X ... run
-	// --find-max"), never marked too small.
-	need := strconv.Itoa(int(2 * run.Summary.AchievedRate))
-	res := cli(t, nil, "plan", "--target-ops", need, "--slo", "p99<10s", "--dataset", "1GB", dir)
-	if res.code != exitOK && res.code != exitFailed {
-		t.Fatalf("plan: exit %d: %s", res.code, res.stderr)
-	}
-	want := "measured ? (a lower bound: client-bound; run --find-max)"
-	if !strings.Contains(res.stdout, want) || !strings.Contains(res.stdout, "≥ "+units.FormatWhole(run.Summary.AchievedRate)) {
-		t.Errorf("plan for %s ops/s does not say B20's ≥ %s is a lower bound (%q):\n%s", need, units.FormatWhole(run.Summary.AchievedRate), want, res.stdout)
-	}
-	for _, line := range strings.Split(res.stdout, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "B20 ") && strings.Contains(line, "✗") {
-			t.Errorf("plan marks B20 too small from a client-bound run: %q", line)
-		}
-	}
+	return run
 }
 
 // TestEnterprisePolicyAgainstAClusterIsAWarnedFailure drives an OSS cluster
