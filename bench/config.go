@@ -14,6 +14,7 @@ import (
 	"github.com/amrbench/amrbench/bench/openloop"
 	"github.com/amrbench/amrbench/bench/transport"
 	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 	"github.com/amrbench/amrbench/workloads"
 )
 
@@ -193,7 +194,7 @@ type Config struct {
 	// test would be (its operation sequence, its share of the requests, its
 	// slots of the open-loop schedule, so its share of the rate), and
 	// preloads its share of the keys. The zero Segment is the whole test.
-	Segment results.Segment `json:"segment,omitzero"`
+	Segment segment.Segment `json:"segment,omitzero"`
 	// StartAt, when set, is when the measured window begins (--start-at), so
 	// that runs launched independently on several machines measure the same
 	// window: connections open and the preload runs first, then the run

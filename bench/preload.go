@@ -13,7 +13,7 @@ import (
 	"github.com/amrbench/amrbench/bench/failure"
 	"github.com/amrbench/amrbench/bench/pipeline"
 	"github.com/amrbench/amrbench/bench/reauth"
-	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 	"github.com/amrbench/amrbench/workloads"
 )
 
@@ -26,7 +26,7 @@ const minPreloadPipeline = 64
 // expiry), splitting it between the connections. It reports progress to obs
 // if obs implements Progress, and returns the number of keys written. With
 // Entra ID, the connections get new tokens as they go.
-func preload(ctx context.Context, sessions []session, wl *workloads.Workload, seg results.Segment, runDepth int, obs Observer, auth *reauth.Auth) (int64, error) {
+func preload(ctx context.Context, sessions []session, wl *workloads.Workload, seg segment.Segment, runDepth int, obs Observer, auth *reauth.Auth) (int64, error) {
 	spec := wl.Spec()
 	spec.Commands = nil // the keys are written as strings, whatever the workload sends
 	spec.Ratio = workloads.Ratio{Sets: 1}

@@ -19,6 +19,7 @@ import (
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 	"github.com/amrbench/amrbench/workloads"
 )
 
@@ -405,7 +406,7 @@ func TestSegmentsSplitTheWholeTest(t *testing.T) {
 	var preloaded int64
 	all := &collector{}
 	for i, wantConns := range []int{2, 2, 3} { // 7 connections in 3 shares
-		cfg.Segment = results.Segment{Index: i, Count: 3}
+		cfg.Segment = segment.Segment{Index: i, Count: 3}
 		obs, out := runBench(t, context.Background(), cfg, spec)
 		preloaded += out.Preloaded
 		for _, iv := range obs.intervals {
@@ -520,7 +521,7 @@ func TestSegmentsShareTheOpenLoopSchedule(t *testing.T) {
 	cfg.Connections, cfg.Requests, cfg.Rate = 6, 600, 3000
 	var total int64
 	for i := range 3 {
-		cfg.Segment = results.Segment{Index: i, Count: 3}
+		cfg.Segment = segment.Segment{Index: i, Count: 3}
 		obs, _ := runBench(t, context.Background(), cfg, workloads.DefaultSpec())
 		var n int64
 		for _, iv := range obs.intervals {

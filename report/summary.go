@@ -9,6 +9,7 @@ import (
 
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 )
 
 // fact is one line of what a run was: a name ("Target") and its text. A
@@ -48,7 +49,7 @@ func runFacts(run *results.Run, s *results.Summary) []fact {
 	}
 	if len(h.Sources) > 0 {
 		facts = append(facts, fact{"Merged", describeSources(h)})
-	} else if h.Segment != "" && h.Segment != results.WholeSegment.String() {
+	} else if h.Segment != "" && h.Segment != segment.Whole.String() {
 		facts = append(facts, fact{"Segment", fmt.Sprintf("%s: this machine's share of a split test; merge every segment's results with amrbench merge", h.Segment)})
 	}
 	if run.Truncated || run.Summary == nil {

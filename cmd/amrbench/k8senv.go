@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/amrbench/amrbench/internal/k8sjob"
-	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 )
 
 // podPlacement returns the Kubernetes node and pod the process runs in,
@@ -17,7 +17,7 @@ func podPlacement(env *environment) (node, pod string) {
 // checkJobIndex refuses a --segment that disagrees with the index an
 // Indexed Job gave the pod (JOB_COMPLETION_INDEX): the pod would measure
 // another pod's share of the test, and one share would be counted twice.
-func checkJobIndex(env *environment, seg results.Segment) error {
+func checkJobIndex(env *environment, seg segment.Segment) error {
 	v := strings.TrimSpace(env.getenv(k8sjob.EnvJobIndex))
 	if v == "" {
 		return nil

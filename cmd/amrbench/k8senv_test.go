@@ -6,20 +6,20 @@ import (
 	"testing"
 
 	"github.com/amrbench/amrbench/internal/benchtest"
-	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 )
 
 func TestCheckJobIndex(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		index string
-		seg   results.Segment
+		seg   segment.Segment
 		want  string
 	}{
-		{"", results.Segment{Index: 2, Count: 3}, ""},
-		{"2", results.Segment{Index: 2, Count: 3}, ""},
-		{"1", results.Segment{Index: 2, Count: 3}, "--segment 2/3 disagrees with JOB_COMPLETION_INDEX 1: a pod of an Indexed Job runs --segment $(JOB_COMPLETION_INDEX)/3"},
-		{"x", results.Segment{Index: 0, Count: 3}, `JOB_COMPLETION_INDEX "x" is not an index`},
+		{"", segment.Segment{Index: 2, Count: 3}, ""},
+		{"2", segment.Segment{Index: 2, Count: 3}, ""},
+		{"1", segment.Segment{Index: 2, Count: 3}, "--segment 2/3 disagrees with JOB_COMPLETION_INDEX 1: a pod of an Indexed Job runs --segment $(JOB_COMPLETION_INDEX)/3"},
+		{"x", segment.Segment{Index: 0, Count: 3}, `JOB_COMPLETION_INDEX "x" is not an index`},
 	}
 	for _, tt := range tests {
 		env := &environment{getenv: func(k string) string { return map[string]string{"JOB_COMPLETION_INDEX": tt.index}[k] }}

@@ -18,7 +18,7 @@ import (
 
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/internal/k8sjob/k8sjobtest"
-	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 )
 
 const (
@@ -215,7 +215,7 @@ func TestK8sJobMeetsEveryInvariant(t *testing.T) {
 			args[k] = strings.ReplaceAll(a, "$(JOB_COMPLETION_INDEX)", strconv.Itoa(i))
 		}
 		p := planRunArgs(t, podEnv, args)
-		if p.cfg.Segment != (results.Segment{Index: i, Count: n}) || !p.cfg.StartAt.Equal(startAt) || strconv.FormatUint(p.spec.Seed, 10) != seed {
+		if p.cfg.Segment != (segment.Segment{Index: i, Count: n}) || !p.cfg.StartAt.Equal(startAt) || strconv.FormatUint(p.spec.Seed, 10) != seed {
 			t.Fatalf("pod %d runs segment %s from %s with seed %d", i, p.cfg.Segment, p.cfg.StartAt, p.spec.Seed)
 		}
 		if p.out.verdictExit {

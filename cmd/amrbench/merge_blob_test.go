@@ -18,11 +18,12 @@ import (
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
 	"github.com/amrbench/amrbench/results/blobstore"
+	"github.com/amrbench/amrbench/results/segment"
 )
 
 // segmentSpec describes a synthetic segment's result file.
 type segmentSpec struct {
-	seg       results.Segment
+	seg       segment.Segment
 	intervals int
 	// stopped, when set, ends the run early with a stopped event.
 	stopped bool
@@ -101,14 +102,14 @@ func writeSegments(t *testing.T, root string, startAt time.Time, specs ...segmen
 func TestMergeRefusesAPartialTest(t *testing.T) {
 	t.Parallel()
 	startAt := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	whole := func(i int) segmentSpec { return segmentSpec{seg: results.Segment{Index: i, Count: 3}, intervals: 4} }
+	whole := func(i int) segmentSpec { return segmentSpec{seg: segment.Segment{Index: i, Count: 3}, intervals: 4} }
 	tests := []struct {
 		name  string
 		specs []segmentSpec
 		want  []string
 	}{
 		{"a missing segment", []segmentSpec{whole(0), whole(2)}, []string{"warning: segment 1/3 is missing: the merged run carries 2 of 3 shares"}},
-		{"a segment stopped early", []segmentSpec{whole(0), {seg: results.Segment{Index: 1, Count: 3}, intervals: 2, stopped: true}, whole(2)},
+		{"a segment stopped early", []segmentSpec{whole(0), {seg: segment.Segment{Index: 1, Count: 3}, intervals: 2, stopped: true}, whole(2)},
 			[]string{"seg-1 ended its measured window 2.0 s before the others (SIGTERM at 2026-11-23T12:00:02Z, before the planned end)"}},
 	}
 	for _, tt := range tests {
@@ -181,7 +182,7 @@ func records(t *testing.T, dir string) []string {
 func uploadSegment(t *testing.T, az *benchtest.Azurite, url, dir string) {
 	t.Helper()
 	run := readRun(t, dir)
-	seg, _ := results.ParseSegment(run.Header.Segment)
+	seg, _ := segment.Parse(run.Header.Segment)
 	loc, err := blobstore.ParseLocation(url)
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +215,7 @@ func TestMergeFromAContainerEqualsTheLocalMerge(t *testing.T) {
 	startAt := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	var specs []segmentSpec
 	for i := range 3 {
-		specs = append(specs, segmentSpec{seg: results.Segment{Index: i, Count: 3}, intervals: 5})
+		specs = append(specs, segmentSpec{seg: segment.Segment{Index: i, Count: 3}, intervals: 5})
 	}
 	dirs := writeSegments(t, root, startAt, specs...)
 	sasURL := az.SASURL(t, container)

@@ -14,6 +14,7 @@ import (
 	"github.com/amrbench/amrbench/internal/memtierflags"
 	"github.com/amrbench/amrbench/internal/units"
 	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 	"github.com/amrbench/amrbench/workloads"
 )
 
@@ -238,7 +239,7 @@ func (f *runFlags) planRequests(fs *pflag.FlagSet, p *runPlan) error {
 // planSplit reads --segment and --start-at.
 func (f *runFlags) planSplit(p *runPlan, now time.Time) error {
 	if f.segment != "" {
-		seg, err := results.ParseSegment(f.segment)
+		seg, err := segment.Parse(f.segment)
 		if err != nil {
 			return usagef("--segment: %w", err)
 		}

@@ -140,9 +140,14 @@ func TestImportRules(t *testing.T) {
 		{"results imports nothing of the project but a leaf",
 			func(r string) bool { return under(r, "results") },
 			func(d string) bool { return under(d, "results") || leaf(d) }},
-		{"results/merge imports only results and a leaf",
+		{"results/segment imports nothing of the project but a leaf",
+			func(r string) bool { return under(r, "results/segment") },
+			func(d string) bool { return under(d, "results/segment") || leaf(d) }},
+		{"results/merge imports only results, results/segment and a leaf",
 			func(r string) bool { return under(r, "results/merge") },
-			func(d string) bool { return d == "results" || under(d, "results/merge") || leaf(d) }},
+			func(d string) bool {
+				return d == "results" || d == "results/segment" || under(d, "results/merge") || leaf(d)
+			}},
 		{"only the command line reaches storage: nothing but cmd (with internal/blobresults, and k8s-job's flags, which refuse a SAS URL) imports results/blobstore",
 			func(r string) bool {
 				return !under(r, "cmd") && !under(r, "results/blobstore") && !under(r, "internal/k8sjobflags") &&

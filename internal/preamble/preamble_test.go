@@ -8,6 +8,7 @@ import (
 
 	"github.com/amrbench/amrbench/bench"
 	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 )
 
 // TestClockWarning warns, before the run, when a run that will be merged
@@ -15,7 +16,7 @@ import (
 // a clock within the tolerance, says nothing.
 func TestClockWarning(t *testing.T) {
 	split := bench.DefaultConfig()
-	split.Segment = results.Segment{Index: 0, Count: 2}
+	split.Segment = segment.Segment{Index: 0, Count: 2}
 	tests := []struct {
 		name  string
 		clock *results.ClockReading

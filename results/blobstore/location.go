@@ -10,8 +10,7 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
-
-	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 )
 
 // Location is a container and a prefix inside it.
@@ -105,13 +104,13 @@ func (l Location) String() string { return l.display }
 func (l Location) BlobDisplay(name string) string { return l.containerDisplay + "/" + name }
 
 // SegmentDir returns the blob "directory" of a segment: PREFIX/seg-<i>-of-<n>.
-func (l Location) SegmentDir(seg results.Segment) string {
+func (l Location) SegmentDir(seg segment.Segment) string {
 	return path.Join(l.Prefix, SegmentDirName(seg))
 }
 
 // SegmentDirName returns seg-<i>-of-<n>.
-func SegmentDirName(seg results.Segment) string {
-	s, _ := results.ParseSegment(seg.String()) // the zero segment is the whole test
+func SegmentDirName(seg segment.Segment) string {
+	s, _ := segment.Parse(seg.String()) // the zero segment is the whole test
 	return "seg-" + strconv.Itoa(s.Index) + "-of-" + strconv.Itoa(s.Count)
 }
 
@@ -119,11 +118,11 @@ func SegmentDirName(seg results.Segment) string {
 var segmentDirPattern = regexp.MustCompile(`^seg-([0-9]+)-of-([0-9]+)$`)
 
 // parseSegmentDir reads a segment from its directory name.
-func parseSegmentDir(name string) (results.Segment, bool) {
+func parseSegmentDir(name string) (segment.Segment, bool) {
 	m := segmentDirPattern.FindStringSubmatch(name)
 	if m == nil {
-		return results.Segment{}, false
+		return segment.Segment{}, false
 	}
-	seg, err := results.ParseSegment(m[1] + "/" + m[2])
+	seg, err := segment.Parse(m[1] + "/" + m[2])
 	return seg, err == nil
 }

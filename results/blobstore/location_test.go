@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 )
 
 func TestParseLocation(t *testing.T) {
@@ -58,14 +58,14 @@ func TestSegmentNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seg := results.Segment{Index: 2, Count: 3}
+	seg := segment.Segment{Index: 2, Count: 3}
 	if got := loc.SegmentDir(seg); got != "b10/seg-2-of-3" {
 		t.Fatalf("SegmentDir %q", got)
 	}
 	if got := loc.blobURL("b10/seg-2-of-3/result.jsonl"); got != "https://acct.blob.core.windows.net/runs/b10/seg-2-of-3/result.jsonl?sv=1&sig=c2VjcmV0" {
 		t.Fatalf("blobURL %q", got)
 	}
-	if got := SegmentDirName(results.Segment{}); got != "seg-0-of-1" {
+	if got := SegmentDirName(segment.Segment{}); got != "seg-0-of-1" {
 		t.Fatalf("the whole test is %q", got)
 	}
 	for name, want := range map[string]bool{"seg-0-of-3": true, "seg-3-of-3": false, "seg-1-of-x": false, "seg-01-of-3": true, "segment-1-of-3": false} {

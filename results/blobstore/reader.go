@@ -16,6 +16,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
 	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 )
 
 // Reader lists and streams the segments of a test kept under a location.
@@ -47,7 +48,7 @@ type SegmentBlob struct {
 	// Name is the blob's name in the container, and URL its URL without
 	// any SAS, as merge names it.
 	Name, URL string
-	Segment   results.Segment
+	Segment   segment.Segment
 	Size      int64
 }
 

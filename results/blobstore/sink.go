@@ -23,12 +23,13 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
 
 	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 )
 
 // SinkOptions configure a Sink.
 type SinkOptions struct {
 	// Segment is the segment the run measures; it names the blob directory.
-	Segment results.Segment
+	Segment segment.Segment
 	// RunID is recorded in the blob's metadata, for people.
 	RunID string
 	// QueueBytes bounds the lines waiting to be appended while storage is

@@ -17,6 +17,7 @@ import (
 
 	"github.com/amrbench/amrbench/internal/benchtest"
 	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 )
 
 // The tests here run against Azurite, the Azure Storage emulator, started
@@ -50,7 +51,7 @@ func TestMain(m *testing.M) {
 
 // lines returns a header and n interval records as the result file holds
 // them, one per line.
-func lines(seg results.Segment, n int) [][]byte {
+func lines(seg segment.Segment, n int) [][]byte {
 	out := [][]byte{[]byte(fmt.Sprintf(`{"type":"header","schema":"amrbench.result/v1","segment":%q,"run_id":"r"}`+"\n", seg))}
 	for i := range n {
 		out = append(out, []byte(fmt.Sprintf(`{"type":"interval","index":%d,"commands":{"GET":{"count":%d}}}`+"\n", i, 1000+i)))
@@ -99,7 +100,7 @@ func TestSinkAppendsEveryLineOnceWithAToken(t *testing.T) {
 	cred := benchtest.NewStorageCredential(benchtest.StorageAudience)
 	access := Access{Credential: cred, Transport: az.Client}
 	loc := newLocation(t, az.AccountURL+"/"+runs+"/b10/2026-11-23")
-	seg := results.Segment{Index: 1, Count: 3}
+	seg := segment.Segment{Index: 1, Count: 3}
 	s, err := NewSink(loc, access, SinkOptions{Segment: seg, RunID: "r", Gather: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +149,7 @@ func TestSinkWorksWithASASURLAlone(t *testing.T) {
 		t.Fatalf("location %+v", loc)
 	}
 	access := Access{Transport: az.Client}
-	seg := results.Segment{Index: 0, Count: 1}
+	seg := segment.Segment{Index: 0, Count: 1}
 	s, err := NewSink(loc, access, SinkOptions{Segment: seg, Gather: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +195,7 @@ func TestSinkRefusesATokenForAnotherScope(t *testing.T) {
 	loc := newLocation(t, az.AccountURL+"/"+runs+"/p")
 	// A token for the cache (https://redis.azure.com), not for storage.
 	access := Access{Credential: benchtest.NewStorageCredential("https://redis.azure.com"), Transport: az.Client}
-	seg := results.Segment{Index: 0, Count: 2}
+	seg := segment.Segment{Index: 0, Count: 2}
 	s, err := NewSink(loc, access, SinkOptions{Segment: seg, Gather: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +226,7 @@ func TestSinkSecondAttemptNeverOverwrites(t *testing.T) {
 	az, runs := azurite(t)
 	loc := newLocation(t, az.SASURL(t, runs))
 	access := Access{Transport: az.Client}
-	seg := results.Segment{Index: 2, Count: 3}
+	seg := segment.Segment{Index: 2, Count: 3}
 	first, _ := NewSink(loc, access, SinkOptions{Segment: seg, Gather: 10 * time.Millisecond})
 	var want []byte
 	for _, line := range lines(seg, 2) {
@@ -283,7 +284,7 @@ func TestSinkRetryOfALandedAppendAddsNothing(t *testing.T) {
 	ft := &faultTransport{inner: az.Client}
 	ft.loseReplies.Store(3) // the first three appends land, their replies are lost
 	access := Access{Transport: ft}
-	seg := results.Segment{Index: 0, Count: 3}
+	seg := segment.Segment{Index: 0, Count: 3}
 	s, _ := NewSink(loc, access, SinkOptions{Segment: seg, Gather: 10 * time.Millisecond})
 	var want []byte
 	for _, line := range lines(seg, 6) {
@@ -309,7 +310,7 @@ func TestSinkRidesOutUnreachableStorage(t *testing.T) {
 	loc := newLocation(t, az.SASURL(t, runs))
 	ft := &faultTransport{inner: az.Client}
 	access := Access{Transport: ft, TryTimeout: time.Second, Retries: 1}
-	seg := results.Segment{Index: 1, Count: 2}
+	seg := segment.Segment{Index: 1, Count: 2}
 	all := lines(seg, 9)
 	t.Run("it comes back", func(t *testing.T) {
 		s, _ := NewSink(loc, access, SinkOptions{Segment: seg, Gather: 10 * time.Millisecond})
@@ -338,7 +339,7 @@ func TestSinkRidesOutUnreachableStorage(t *testing.T) {
 		}
 	})
 	t.Run("it does not", func(t *testing.T) {
-		seg := results.Segment{Index: 0, Count: 2}
+		seg := segment.Segment{Index: 0, Count: 2}
 		all := lines(seg, 9)
 		s, _ := NewSink(loc, access, SinkOptions{Segment: seg, Gather: 10 * time.Millisecond})
 		for i, line := range all {
@@ -373,7 +374,7 @@ func TestSinkDropsWhatItCannotQueue(t *testing.T) {
 	loc := newLocation(t, az.SASURL(t, runs))
 	ft := &faultTransport{inner: az.Client}
 	ft.down.Store(true)
-	seg := results.Segment{Index: 0, Count: 1}
+	seg := segment.Segment{Index: 0, Count: 1}
 	all := lines(seg, 20)
 	// Room for the header and about four intervals while storage is down.
 	s, _ := NewSink(loc, Access{Transport: ft, TryTimeout: time.Second, Retries: 1}, SinkOptions{Segment: seg, QueueBytes: len(all[0]) + 4*len(all[1]) + 8, Gather: 10 * time.Millisecond})
@@ -396,11 +397,11 @@ func TestReaderListsAndStreamsSegments(t *testing.T) {
 	az, runs := azurite(t)
 	cred := benchtest.NewStorageCredential(benchtest.StorageAudience)
 	access := Access{Credential: cred, Transport: az.Client}
-	want := map[results.Segment][]byte{}
+	want := map[segment.Segment][]byte{}
 	for _, prefix := range []string{"b10", "b10-other"} {
 		loc := newLocation(t, az.AccountURL+"/"+runs+"/"+prefix)
 		for i := range 3 {
-			seg := results.Segment{Index: i, Count: 3}
+			seg := segment.Segment{Index: i, Count: 3}
 			s, _ := NewSink(loc, access, SinkOptions{Segment: seg, Gather: 10 * time.Millisecond})
 			var all []byte
 			for _, line := range lines(seg, i+1) {
@@ -431,7 +432,7 @@ func TestReaderListsAndStreamsSegments(t *testing.T) {
 		t.Fatalf("%d segments under b10, want 3 (b10-other and summary.txt are not): %+v", len(segs), segs)
 	}
 	for i, sb := range segs {
-		if sb.Segment != (results.Segment{Index: i, Count: 3}) || sb.Name != fmt.Sprintf("b10/seg-%d-of-3/result.jsonl", i) || sb.Size != int64(len(want[sb.Segment])) {
+		if sb.Segment != (segment.Segment{Index: i, Count: 3}) || sb.Name != fmt.Sprintf("b10/seg-%d-of-3/result.jsonl", i) || sb.Size != int64(len(want[sb.Segment])) {
 			t.Fatalf("segment %d: %+v", i, sb)
 		}
 		if sb.URL != az.AccountURL+"/"+runs+"/"+sb.Name {

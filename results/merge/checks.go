@@ -15,13 +15,14 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 )
 
 // checkSegments warns about runs given twice, segments that are missing,
 // given twice, or from different splits, and sets the merged run's segment.
 func (m *merger) checkSegments() {
 	type part struct {
-		seg  results.Segment
+		seg  segment.Segment
 		name string
 	}
 	var parts []part
@@ -38,9 +39,9 @@ func (m *merger) checkSegments() {
 			continue // one warning for the pair, not another for its segment
 		}
 		runs[key] = nr.Name
-		seg, err := results.ParseSegment(h.Segment)
+		seg, err := segment.Parse(h.Segment)
 		if h.Segment == "" {
-			seg, err = results.WholeSegment, nil
+			seg, err = segment.Whole, nil
 		}
 		if err != nil {
 			m.partialf("%s: %v", nr.Name, err)
@@ -56,7 +57,7 @@ func (m *merger) checkSegments() {
 		}
 		m.partialf("the runs come from different splits (%s): their shares of the load do not add up to one test", strings.Join(list, ", "))
 	}
-	seen := map[results.Segment]string{}
+	seen := map[segment.Segment]string{}
 	var strs []string
 	for _, p := range parts {
 		if other, dup := seen[p.seg]; dup {
@@ -73,15 +74,15 @@ func (m *merger) checkSegments() {
 		for n := range counts {
 			var missing []string
 			for i := range n {
-				if _, ok := seen[results.Segment{Index: i, Count: n}]; !ok {
-					missing = append(missing, results.Segment{Index: i, Count: n}.String())
+				if _, ok := seen[segment.Segment{Index: i, Count: n}]; !ok {
+					missing = append(missing, segment.Segment{Index: i, Count: n}.String())
 				}
 			}
 			if len(missing) > 0 && n > 1 {
 				m.partialf("segment %s is missing: the merged run carries %d of %d shares of the load", strings.Join(missing, ", "), n-len(missing), n)
 			}
 			if len(missing) == 0 {
-				m.segment = results.WholeSegment.String()
+				m.segment = segment.Whole.String()
 				return
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/amrbench/amrbench/results"
+	"github.com/amrbench/amrbench/results/segment"
 )
 
 // ErrNoRuns is returned by Runs when it is given no runs.
@@ -200,7 +201,7 @@ func (m *merger) events() []*results.Event {
 	for _, nr := range m.runs {
 		h := nr.Run.Header
 		source := h.Host
-		if h.Segment != "" && h.Segment != results.WholeSegment.String() {
+		if h.Segment != "" && h.Segment != segment.Whole.String() {
 			source += " " + h.Segment
 		}
 		for _, e := range nr.Run.Events {

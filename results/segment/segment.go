@@ -1,4 +1,4 @@
-package results
+package segment
 
 import (
 	"errors"
@@ -19,11 +19,11 @@ type Segment struct {
 	Count int
 }
 
-// WholeSegment is the whole test, run by one machine.
-var WholeSegment = Segment{Index: 0, Count: 1}
+// Whole is the whole test, run by one machine.
+var Whole = Segment{Index: 0, Count: 1}
 
-// ParseSegment parses "i/n", with 0 <= i < n.
-func ParseSegment(s string) (Segment, error) {
+// Parse parses "i/n", with 0 <= i < n.
+func Parse(s string) (Segment, error) {
 	is, ns, ok := strings.Cut(strings.TrimSpace(s), "/")
 	if !ok {
 		return Segment{}, fmt.Errorf("%q is not a segment i/n (for example 0/3, 1/3 and 2/3 for three machines)", s)
@@ -44,7 +44,7 @@ func ParseSegment(s string) (Segment, error) {
 // norm returns s with the zero value read as the whole test.
 func (s Segment) norm() Segment {
 	if s.Count == 0 {
-		return WholeSegment
+		return Whole
 	}
 	return s
 }
@@ -63,7 +63,7 @@ func (s Segment) MarshalText() ([]byte, error) { return []byte(s.String()), nil 
 
 // UnmarshalText decodes "i/n".
 func (s *Segment) UnmarshalText(b []byte) error {
-	v, err := ParseSegment(string(b))
+	v, err := Parse(string(b))
 	if err != nil {
 		return err
 	}
@@ -71,9 +71,9 @@ func (s *Segment) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// ErrSegmentTooSmall is returned by Validate when a segment's share of the
+// ErrTooSmall is returned by Validate when a segment's share of the
 // connections would be empty.
-var ErrSegmentTooSmall = errors.New("a segment with no connections")
+var ErrTooSmall = errors.New("a segment with no connections")
 
 // Share returns the half-open range [lo, hi) of the items 0..total-1 that
 // belong to segment s: items total*i/n up to total*(i+1)/n, rounded down.
@@ -88,7 +88,7 @@ func (s Segment) Share(total uint64) (lo, hi uint64) {
 func (s Segment) Validate(total int) error {
 	s = s.norm()
 	if total < s.Count {
-		return fmt.Errorf("%w: %d connections cannot be split between %d segments (each needs at least one)", ErrSegmentTooSmall, total, s.Count)
+		return fmt.Errorf("%w: %d connections cannot be split between %d segments (each needs at least one)", ErrTooSmall, total, s.Count)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package results
+package segment
 
 import (
 	"encoding/json"
@@ -23,15 +23,15 @@ func TestParseSegment(t *testing.T) {
 		{"", Segment{}, "not a segment"},
 	}
 	for _, tt := range tests {
-		got, err := ParseSegment(tt.in)
+		got, err := Parse(tt.in)
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("ParseSegment(%q) error %v, want one containing %q", tt.in, err, tt.wantErr)
+				t.Errorf("Parse(%q) error %v, want one containing %q", tt.in, err, tt.wantErr)
 			}
 			continue
 		}
 		if err != nil || got != tt.want {
-			t.Errorf("ParseSegment(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+			t.Errorf("Parse(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
 		}
 	}
 }
