@@ -197,8 +197,10 @@ func StepClientBound(intervals []*Interval) bool {
 }
 
 // mergeClient merges the client statistics of one machine's interval into
-// those of a merged interval: the busiest machine's CPU, the longest GC
-// pause, the worst late share, and bound if any machine was.
+// those of a merged interval: the CPU of the busiest machine, or of one
+// short of CPU before a busier one that was not (its figures say why the
+// interval is bound), the longest GC pause, the worst late share, and bound
+// if any machine was.
 func mergeClient(out, c *ClientStats) *ClientStats {
 	if c == nil {
 		return out
@@ -207,8 +209,12 @@ func mergeClient(out, c *ClientStats) *ClientStats {
 		cp := *c
 		return &cp
 	}
-	if c.CPUBudget > 0 && (out.CPUBudget == 0 || (c.CPUPct+c.CPUWaitPct)/float64(c.CPUBudget) > (out.CPUPct+out.CPUWaitPct)/float64(out.CPUBudget)) {
-		out.CPUPct, out.CPUWaitPct, out.CPUBudget = c.CPUPct, c.CPUWaitPct, c.CPUBudget
+	busier := c.CPUBudget > 0 && (out.CPUBudget == 0 || (c.CPUPct+c.CPUWaitPct)/float64(c.CPUBudget) > (out.CPUPct+out.CPUWaitPct)/float64(out.CPUBudget))
+	if short := c.CPUBound(); short != out.CPUBound() {
+		busier = short
+	}
+	if busier {
+		out.CPUPct, out.CPUWaitPct, out.CPUBudget, out.PolledShare = c.CPUPct, c.CPUWaitPct, c.CPUBudget, c.PolledShare
 	}
 	out.GCPauseMicros = max(out.GCPauseMicros, c.GCPauseMicros)
 	out.LateShare = max(out.LateShare, c.LateShare)

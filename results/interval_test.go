@@ -48,6 +48,21 @@ func TestIntervalAdd(t *testing.T) {
 				t.Errorf("client %+v", *c)
 			}
 		}},
+		// The busier machine (88 % of its CPU) was not short of CPU; the
+		// other waited for 59 % of its CPU, held by other processes, and
+		// was: its figures say why the interval is bound, so a summary
+		// counting the intervals short of CPU counts this one.
+		{"a machine short of CPU speaks before a busier one that was not", func(a, b *Interval) {
+			a.Client = &ClientStats{CPUPct: 60, CPUWaitPct: 28, CPUBudget: 1}
+			b.Client = &ClientStats{CPUPct: 24, CPUWaitPct: 59, CPUBudget: 1, PolledShare: 0.2}
+			a.Client.Judge()
+			b.Client.Judge()
+		}, func(t *testing.T, sum *Interval) {
+			c := sum.Client
+			if c.CPUPct != 24 || c.CPUWaitPct != 59 || c.PolledShare != 0.2 || !c.Bound || !c.CPUBound() {
+				t.Errorf("client %+v: want the figures of the machine short of CPU", *c)
+			}
+		}},
 		{"shards and re-AUTHs add", func(a, b *Interval) {
 			a.Shards = map[string]*ShardStats{"s1:6379": {Count: 5, Response: NewHistogram()}}
 			b.Shards = map[string]*ShardStats{"s1:6379": {Count: 7, Response: NewHistogram()}, "s2:6379": {Count: 1, Response: NewHistogram()}}

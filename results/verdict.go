@@ -120,7 +120,8 @@ func (h *Header) FindMax() bool {
 // client could not offer), slo-missed, stopped-early, ok. A closed loop
 // whose server was saturated by CPU or command time, with a client that
 // was not the limit, measured the cache's capacity at that load: its
-// throughput is not a lower bound.
+// throughput is not a lower bound, unless the run is one segment of a
+// split test, whose throughput is only its share of the load.
 func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 	v := &Verdict{Status: StatusOK, MaxErrorRate: h.maxErrorRate(), Reasons: []string{}, ServerBound: bound}
 	all := s.Commands[AllCommands]
@@ -150,7 +151,9 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 	if h.Mode == ModeOpen && !findMax {
 		offered = notOffered(s)
 	}
-	serverSet := bound != nil && bound.Reason != "memory"
+	// A share of a split test saw the servers under every share's load:
+	// its own throughput is not what saturated them.
+	serverSet := bound != nil && bound.Reason != "memory" && !h.splitShare()
 	if (h.Mode == ModeClosed && !serverSet) || len(offered) > 0 {
 		v.LowerBound = true
 	}
@@ -185,6 +188,8 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 // makes of its throughput.
 func serverBoundReason(h *Header, s *Summary, bound *ServerBound, lowerBound bool) string {
 	switch {
+	case h.splitShare():
+		return bound.String() + ": the whole test's load saturated it, and this run's throughput is only its share of that load (amrbench merge of every segment gives the cache's)"
 	case s.Client != nil && s.Client.Bound:
 		return bound.String() + ", and the client was the limit too"
 	case bound.Reason == "memory":
@@ -269,6 +274,13 @@ func lowerBoundReason(h *Header, s *Summary) string {
 		return lb + ": the steps above the highest rate met failed where the client was the limit"
 	}
 	return lb + ": the client could not offer the rate"
+}
+
+// splitShare reports whether the run carries only a share of a test split
+// between machines: a --segment i/n with n above 1, or a merge that lacks
+// segments.
+func (h *Header) splitShare() bool {
+	return h.Segment != "" && h.Segment != WholeSegment.String()
 }
 
 // hasWarning reports whether the summary lists a warning with code.

@@ -25,6 +25,9 @@ func TestDecide(t *testing.T) {
 	open := &Header{Mode: ModeOpen}
 	search := &Header{Mode: ModeOpen, Config: json.RawMessage(`{"find_max":true}`)}
 	off := &Header{Mode: ModeClosed, MaxErrorRate: ptr(1.0)}
+	segment := &Header{Mode: ModeClosed, Segment: "1/3"}
+	partialMerge := &Header{Mode: ModeClosed, Segment: "0/3,2/3"}
+	whole := &Header{Mode: ModeClosed, Segment: "0/1"}
 	met := func(phase string, rate float64) SLOStep { return SLOStep{Phase: phase, TargetRate: rate, Met: true} }
 	missed := func(phase string, rate float64) SLOStep { return SLOStep{Phase: phase, TargetRate: rate} }
 	tests := []struct {
@@ -105,6 +108,16 @@ func TestDecide(t *testing.T) {
 		}, StatusStoppedEarly, false, "stopped before its end", nil},
 		{"closed loop, server at its CPU", closed, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, false,
 			"the cache's capacity at this load", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
+		{"closed loop, a merge of every segment, server at its CPU", whole, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, false,
+			"the cache's capacity at this load", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
+		// The segments together saturated the server: one segment's
+		// throughput is its share, not the cache's capacity.
+		{"closed loop, one segment of a split test, server at its CPU", segment, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, true,
+			"its share of that load", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
+		{"open loop, one segment of a split test, server at its CPU", &Header{Mode: ModeOpen, Segment: "0/2"}, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, false,
+			"its share of that load", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
+		{"closed loop, a merge lacking a segment, server at its CPU", partialMerge, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, true,
+			"its share of that load", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
 		{"closed loop, server at maxmemory, still a lower bound", closed, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, true,
 			"the cache's memory, not its throughput", &ServerBound{Shard: "10.0.0.1:6379", Reason: "memory", Saturated: 9, Intervals: 10, Level: 99}},
 		{"closed loop, server and client both at their limit", closed, func() *Summary {

@@ -34,13 +34,14 @@ type Plan struct {
 type Session struct {
 	plan     Plan
 	exporter *openmetrics.Exporter
+	stderr   io.Writer
 }
 
 // Start starts the live metrics endpoint, if the plan asks for one, and
 // says where it is on stderr: a port in use fails the run before anything
 // is written.
 func Start(stderr io.Writer, plan Plan, h *results.Header) (*Session, error) {
-	ev := &Session{plan: plan}
+	ev := &Session{plan: plan, stderr: stderr}
 	if plan.MetricsAddr == "" {
 		return ev, nil
 	}
@@ -52,10 +53,17 @@ func Start(stderr io.Writer, plan Plan, h *results.Header) (*Session, error) {
 	return ev, nil
 }
 
-// Close stops the metrics endpoint.
+// Close stops the metrics endpoint, once its scraper, if anything scrapes
+// it, has collected the run's last records (openmetrics.AwaitScrape): the
+// last interval ends after the scrape before it, and the scraper's totals
+// must be the run's.
 func (ev *Session) Close() {
 	if ev == nil || ev.exporter == nil {
 		return
+	}
+	if wait := ev.exporter.ScrapeWait(); wait > 0 {
+		fmt.Fprintf(ev.stderr, "amrbench: keeping http://%s/metrics up for its next scrape (at most %s), so that it holds the run's final counts\n", ev.exporter.Addr(), wait.Round(100*time.Millisecond))
+		ev.exporter.AwaitScrape(context.Background())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

@@ -17,18 +17,29 @@ import (
 
 // judgeComparable fills in what the run's own records say about it (its
 // warnings, whether the client was the limit) and why it cannot be compared,
-// if it cannot: more failed operations than maxErrorRate, or the Enterprise
-// policy driven against an OSS cluster.
+// if it cannot: more failed operations than maxErrorRate, connections down
+// for more of the time than that, or the Enterprise policy driven against an
+// OSS cluster.
 func judgeComparable(r *ComparedRun, run *results.Run, d *runData, maxErrorRate float64) {
 	r.Warnings = results.RunWarnings(run)
 	r.ClientBound, r.ClientReason = results.RunClientBound(run)
 	r.ServerRecords = len(run.Server) > 0
+	var unavailable float64
 	if v := results.RunVerdict(run); v != nil {
 		r.ServerBound, r.LowerBound = v.ServerBound, v.LowerBound
+		unavailable = v.UnavailableShare
 	}
 	if maxErrorRate < 1 && r.ErrorRate > maxErrorRate {
 		r.NotComparable = append(r.NotComparable, fmt.Sprintf("%s of its operations failed (%s of %s), above the %s threshold (--max-error-rate): failures are not throughput, and its latencies are of the operations that succeeded",
 			formatShare(r.ErrorRate), units.FormatWhole(float64(r.Errors)), units.FormatWhole(float64(r.Issued)), formatShare(maxErrorRate)))
+	}
+	// A run's error budget is its connections' time as well as its
+	// operations: one whose connections were down (reconnecting) for more
+	// of the time than the threshold failed it, as its verdict says, even
+	// with few operations failed, and its throughput shows the outage.
+	if maxErrorRate < 1 && unavailable > maxErrorRate {
+		r.NotComparable = append(r.NotComparable, fmt.Sprintf("its connections spent %s of the measured time unable to send (reconnecting), above the %s threshold (--max-error-rate): its throughput and latencies are of a cache that was not reachable all the time",
+			formatShare(unavailable), formatShare(maxErrorRate)))
 	}
 	if reason := policyMismatch(r, d); reason != "" {
 		r.NotComparable = append(r.NotComparable, reason)

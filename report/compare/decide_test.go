@@ -102,26 +102,34 @@ func TestCompareRowsPerCommand(t *testing.T) {
 }
 
 // TestCompareErrorThreshold checks that a run with more failed operations
-// than the threshold is not comparable: its values are shown, its
-// differences are not.
+// than the threshold, or whose connections were down for more of the time
+// (its verdict error-budget, exit 98), is not comparable: its values are
+// shown, its differences are not.
 func TestCompareErrorThreshold(t *testing.T) {
 	share := func(x float64) *float64 { return &x }
 	tests := []struct {
 		name       string
-		errs       int64 // failed GETs per interval, beside 1,100 successes
+		errs       int64   // failed GETs per interval, beside 1,100 successes
+		backoffS   float64 // seconds of the 4 connections' 4 s per interval spent reconnecting
 		threshold  *float64
 		comparable bool
 	}{
-		{"0.5 % under the default 1 %", 5, nil, true},
-		{"2 % over the default 1 %", 22, nil, false},
-		{"2 % with the check off", 22, share(1), true},
-		{"0.5 % when no failure is allowed", 5, share(0), false},
-		{"66 % of MOVED-like failures", 2200, nil, false},
+		{"0.5 % under the default 1 %", 5, 0, nil, true},
+		{"2 % over the default 1 %", 22, 0, nil, false},
+		{"2 % with the check off", 22, 0, share(1), true},
+		{"0.5 % when no failure is allowed", 5, 0, share(0), false},
+		{"66 % of MOVED-like failures", 2200, 0, nil, false},
+		{"connections down 0.5 % of the time", 0, 0.02, nil, true},
+		{"connections down 5 % of the time, no failed operation", 0, 0.2, nil, false},
+		{"connections down 5 % of the time, the check off", 0, 0.2, share(1), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := mixedRun("a", 4, 100, 1000, 0, 200)
 			b := mixedRun("b", 4, 100, 1000, tt.errs, 200)
+			for _, iv := range b.Intervals {
+				iv.BackoffS = tt.backoffS
+			}
 			c, err := Compare([]results.NamedRun{{Name: "a", Run: a}, {Name: "b", Run: b}}, Options{MaxErrorRate: tt.threshold})
 			if err != nil {
 				t.Fatal(err)

@@ -3,6 +3,7 @@ package openmetrics
 import (
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -66,6 +67,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	e := (*Exporter)(c)
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.noteScrape(time.Now())
 	send := func(name, help string, typ prometheus.ValueType, v float64, labels ...string) {
 		var keys, values []string
 		for i := 0; i+1 < len(labels); i += 2 {

@@ -47,6 +47,14 @@ type Exporter struct {
 		intervals, lateStarts, reconnects float64
 	}
 	last *results.Interval // the latest interval, warmup included
+	// records counts the records added, collected the count the latest
+	// scrape held; scrapes, lastScrape and longestGap describe the
+	// scraper's pace, and scraped is told of each scrape (AwaitScrape).
+	records, collected uint64
+	scrapes            int
+	lastScrape         time.Time
+	longestGap         time.Duration
+	scraped            chan struct{}
 
 	srv *http.Server
 	ln  net.Listener
@@ -89,6 +97,7 @@ func New(labels Labels) *Exporter {
 		shards:   map[string]*shardState{},
 		servers:  map[string]*serverState{},
 		events:   map[string]float64{},
+		scraped:  make(chan struct{}, 1),
 	}
 	e.reg.MustRegister((*collector)(e))
 	wrapped := prometheus.WrapRegistererWith(e.labels, e.reg)
@@ -156,6 +165,74 @@ func (e *Exporter) Addr() string {
 	return e.ln.Addr().String()
 }
 
+// MaxScrapeWait bounds AwaitScrape: a scraper slower than this is not
+// waited for.
+const MaxScrapeWait = 30 * time.Second
+
+// firstScrapeWait is how long AwaitScrape waits when only one scrape was
+// seen, which says nothing of the scraper's pace.
+const firstScrapeWait = 5 * time.Second
+
+// ScrapeWait says how long AwaitScrape would wait for a scrape holding every
+// record added: zero when the latest scrape holds them all or nothing ever
+// scraped; else one and a half times the longest gap between the scrapes
+// seen (firstScrapeWait after a single one), at most MaxScrapeWait.
+func (e *Exporter) ScrapeWait() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case e.scrapes == 0 || e.collected == e.records:
+		return 0
+	case e.scrapes == 1:
+		return firstScrapeWait
+	}
+	return min(e.longestGap*3/2, MaxScrapeWait)
+}
+
+// AwaitScrape waits, when something scrapes the endpoint, until a scrape
+// has collected every record added so far, so that the scraper's totals at
+// the end of a run are the run's: the run's last interval ends after the
+// scrape before it, and a scraper that never came back would miss it. It
+// waits ScrapeWait at most, and not past ctx; it reports whether the last
+// records were scraped (or nothing was ever scraped).
+func (e *Exporter) AwaitScrape(ctx context.Context) bool {
+	wait := e.ScrapeWait()
+	if wait == 0 {
+		return true
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		select {
+		case <-e.scraped:
+			e.mu.Lock()
+			done := e.collected == e.records
+			e.mu.Unlock()
+			if done {
+				return true
+			}
+		case <-timer.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// noteScrape records a scrape, under the lock: what it holds and when.
+func (e *Exporter) noteScrape(now time.Time) {
+	if e.scrapes > 0 {
+		e.longestGap = max(e.longestGap, now.Sub(e.lastScrape))
+	}
+	e.scrapes++
+	e.lastScrape = now
+	e.collected = e.records
+	select {
+	case e.scraped <- struct{}{}:
+	default:
+	}
+}
+
 // Close stops serving, waiting for scrapes in progress until ctx is done.
 func (e *Exporter) Close(ctx context.Context) error {
 	if e.srv == nil {
@@ -179,6 +256,7 @@ func (e *Exporter) Interval(iv *results.Interval) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.records++
 	e.last = iv
 	if !iv.Measured() {
 		return nil
@@ -221,6 +299,7 @@ func (e *Exporter) Interval(iv *results.Interval) error {
 func (e *Exporter) ServerInterval(s *results.ServerInterval) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.records++
 	for addr, sample := range s.Servers {
 		st := e.servers[addr]
 		if st == nil {
@@ -244,6 +323,7 @@ func (e *Exporter) ServerInterval(s *results.ServerInterval) error {
 func (e *Exporter) Event(ev *results.Event) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.records++
 	n := float64(max(ev.Count, 1))
 	e.events[ev.Kind] += n
 	return nil

@@ -224,3 +224,58 @@ func TestPrometheusScrapesTheTotals(t *testing.T) {
 		}
 	}
 }
+
+// TestAwaitScrapeHoldsTheEndpointForTheFinalCounts checks that the endpoint
+// is kept for a scraper that has been coming, until it has collected the
+// last interval (which ends after the scrape before it), and not for one
+// that never came or that stopped coming.
+func TestAwaitScrapeHoldsTheEndpointForTheFinalCounts(t *testing.T) {
+	t.Parallel()
+	e := New(Labels{RunID: "run-8", Label: "final", Segment: "0/1"})
+	if err := e.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close(context.Background()) })
+	// Nothing scraped yet: nothing to wait for.
+	_ = e.Interval(interval(0, ""))
+	if w := e.ScrapeWait(); w != 0 {
+		t.Fatalf("no scrape yet, yet a wait of %s", w)
+	}
+	scrape(t, e.Addr())
+	time.Sleep(200 * time.Millisecond)
+	scrape(t, e.Addr())
+	if w := e.ScrapeWait(); w != 0 {
+		t.Fatalf("the latest scrape holds every record, yet a wait of %s", w)
+	}
+	// The last interval comes after the last scrape: a wait of about one
+	// and a half times the scraper's pace, until it comes back.
+	_ = e.Interval(interval(1, ""))
+	if w := e.ScrapeWait(); w < 300*time.Millisecond || w > MaxScrapeWait {
+		t.Fatalf("a wait of %s for a scraper coming every 200 ms", w)
+	}
+	done := make(chan bool, 1)
+	go func() { done <- e.AwaitScrape(context.Background()) }()
+	select {
+	case <-done:
+		t.Fatal("AwaitScrape returned before the scraper came back")
+	case <-time.After(50 * time.Millisecond):
+	}
+	text := scrape(t, e.Addr())
+	if !<-done {
+		t.Fatal("AwaitScrape says the final records were not scraped")
+	}
+	const want = `amrbench_operations_total{command="GET",label="final",run_id="run-8",segment="0/1"} 201`
+	if !strings.Contains(text, want) {
+		t.Fatalf("the final scrape lacks %s:\n%s", want, text)
+	}
+	// A scraper that does not come back is waited for no longer than its
+	// pace allows.
+	_ = e.Interval(interval(2, ""))
+	begin := time.Now()
+	if e.AwaitScrape(context.Background()) {
+		t.Fatal("AwaitScrape says a scrape that never came collected the last interval")
+	}
+	if waited := time.Since(begin); waited > 2*time.Second {
+		t.Fatalf("waited %s for a scraper that came every 200 ms", waited)
+	}
+}
