@@ -280,8 +280,12 @@ func lowerBoundReason(h *Header, s *Summary) string {
 // between machines: a --segment i/n with n above 1, or a merge that lacks
 // segments.
 func (h *Header) splitShare() bool {
-	return h.Segment != "" && h.Segment != WholeSegment.String()
+	return h.Segment != "" && h.Segment != wholeSegment
 }
+
+// wholeSegment is the header's text for the whole test, run by one machine
+// (segment.Whole).
+const wholeSegment = "0/1"
 
 // hasWarning reports whether the summary lists a warning with code.
 func (s *Summary) hasWarning(code string) bool {

@@ -82,3 +82,11 @@ func TestSegmentValidateAndJSON(t *testing.T) {
 		t.Fatalf("decoded %v %v", back.S, err)
 	}
 }
+
+// TestWholeIsZeroOfOne holds the text result headers use for the whole test
+// (results compares a header's segment with it).
+func TestWholeIsZeroOfOne(t *testing.T) {
+	if got := Whole.String(); got != "0/1" {
+		t.Fatalf("the whole test is %q, want 0/1", got)
+	}
+}
