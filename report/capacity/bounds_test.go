@@ -128,6 +128,34 @@ func TestPlanLowerBounds(t *testing.T) {
 	}
 }
 
+// TestPlanErrorBudgetRunIsNotACapacity reads a closed loop the server
+// limited whose own verdict is error-budget: its connections were down for
+// a quarter of the run (a server restarted), with too few failed
+// operations for the plan's error share to notice. Its throughput, outage
+// included, is not B20's capacity: the plan must not rule B20 out from it.
+func TestPlanErrorBudgetRunIsNotACapacity(t *testing.T) {
+	t.Parallel()
+	runs := loadRuns(t, "b20-saturated.jsonl")
+	v := *runs[0].Run.Summary.Verdict
+	v.Status, v.ExitCode, v.UnavailableShare = results.StatusErrorBudget, 98, 0.243
+	v.Reasons = []string{"the connections spent 24.3 % of the measured time unable to send (reconnecting), above --max-error-rate 1.00 %"}
+	runs[0].Run.Summary.Verdict = &v
+	p := mustPlan(t, planInput(t, 300000, "p99<2ms", 0, 0), runs)
+	r := runOf(t, p, "b20-saturated.jsonl")
+	if r.Evidence != EvidenceMissed || r.Rate != 0 || !strings.Contains(r.How, "its verdict is error-budget (the connections spent 24.3 %") {
+		t.Fatalf("run read as %s %v: %s", r.Evidence, r.Rate, r.How)
+	}
+	bal := tierPlan(t, p, "Balanced")
+	for _, c := range bal.Candidates {
+		if c.Capacity > 0 {
+			t.Errorf("%s sized from a run that failed its error budget: %+v", c.SKU, c)
+		}
+	}
+	if bal.Recommended != "" {
+		t.Errorf("Balanced recommends %s from a run that failed its error budget: %s", bal.Recommended, bal.Verdict)
+	}
+}
+
 // TestPlanErrorShare checks that a run's failed operations are judged
 // against the operations issued (successes and failures), and that the
 // share is said beside the latencies.

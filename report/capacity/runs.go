@@ -214,8 +214,18 @@ func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, verdict *r
 		pr.Evidence, pr.How = EvidenceUnusable, err.Error()
 		return
 	}
-	ok, text := p.judge(totals)
 	rate := sum.AchievedRate
+	if verdict != nil && verdict.Status == results.StatusErrorBudget {
+		why := "more operations failed than its --max-error-rate allowed"
+		if len(verdict.Reasons) > 0 {
+			why = verdict.Reasons[0]
+		}
+		pr.Evidence = EvidenceMissed
+		pr.How = fmt.Sprintf("its verdict is error-budget (%s): the %s ops/s and the latency of a failing run are not evidence of what the cache can do; run it again without the failures",
+			why, units.FormatWhole(rate))
+		return
+	}
+	ok, text := p.judge(totals)
 	if ok && rate > 0 {
 		pr.Rate = rate
 		switch {
