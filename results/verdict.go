@@ -119,8 +119,8 @@ func (h *Header) FindMax() bool {
 // a failing run is not evidence), not-offered (nor is that of a load the
 // client could not offer), slo-missed, stopped-early, ok. A closed loop
 // whose server was saturated by CPU or command time, with a client that
-// was not the limit, measured the cache's capacity at that load: its
-// throughput is not a lower bound.
+// was not the limit and its failures within the error budget, measured the
+// cache's capacity at that load: its throughput is not a lower bound.
 func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 	v := &Verdict{Status: StatusOK, MaxErrorRate: h.maxErrorRate(), Reasons: []string{}, ServerBound: bound}
 	all := s.Commands[AllCommands]
@@ -150,7 +150,9 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 	if h.Mode == ModeOpen && !findMax {
 		offered = notOffered(s)
 	}
-	serverSet := bound != nil && bound.Reason != "memory"
+	// A run above its error budget measured its failures, not the cache's
+	// capacity, whichever server was saturated.
+	serverSet := bound != nil && bound.Reason != "memory" && len(budget) == 0
 	if (h.Mode == ModeClosed && !serverSet) || len(offered) > 0 {
 		v.LowerBound = true
 	}

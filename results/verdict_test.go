@@ -105,6 +105,13 @@ func TestDecide(t *testing.T) {
 		}, StatusStoppedEarly, false, "stopped before its end", nil},
 		{"closed loop, server at its CPU", closed, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, false,
 			"the cache's capacity at this load", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
+		// Its connections were down a third of the time: the throughput
+		// counts the outage, so it is not the capacity the server set.
+		{"closed loop, server at its CPU, above the error budget", closed, func() *Summary {
+			s := summaryOf(10000, map[ErrorClass]int64{ErrConnection: 4}, 6, 4)
+			s.BackoffS = 8
+			return s
+		}, StatusErrorBudget, true, "unable to send (reconnecting)", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 4, Intervals: 6, Level: 98}},
 		{"closed loop, server at maxmemory, still a lower bound", closed, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, true,
 			"the cache's memory, not its throughput", &ServerBound{Shard: "10.0.0.1:6379", Reason: "memory", Saturated: 9, Intervals: 10, Level: 99}},
 		{"closed loop, server and client both at their limit", closed, func() *Summary {
@@ -129,6 +136,9 @@ func TestDecide(t *testing.T) {
 			}
 			if v.LowerBound && !strings.Contains(strings.Join(v.Reasons, " "), "this is a lower bound of the cache's capacity") {
 				t.Fatalf("a lower bound not said in %q", v.Reasons)
+			}
+			if v.Status == StatusErrorBudget && strings.Contains(strings.Join(v.Reasons, " "), "the cache's capacity at this load") {
+				t.Fatalf("a run above its error budget called the cache's capacity: %q", v.Reasons)
 			}
 			wantRate := DefaultMaxErrorRate
 			if tt.h.MaxErrorRate != nil {
