@@ -187,10 +187,10 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 // makes of its throughput.
 func serverBoundReason(h *Header, s *Summary, bound *ServerBound, lowerBound bool) string {
 	switch {
-	case s.Client != nil && s.Client.Bound:
-		return bound.String() + ", and the client was the limit too"
 	case bound.Reason == "memory":
 		return bound.String() + ": the cache's memory, not its throughput, was at its limit"
+	case s.Client != nil && s.Client.Bound:
+		return bound.String() + ", and the client was the limit too"
 	case h.Mode == ModeClosed && !lowerBound:
 		return bound.String() + ": the cache, not the client, set this throughput, so it is the cache's capacity at this load"
 	}

@@ -114,6 +114,12 @@ func TestDecide(t *testing.T) {
 		}, StatusErrorBudget, true, "unable to send (reconnecting)", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 4, Intervals: 6, Level: 98}},
 		{"closed loop, server at maxmemory, still a lower bound", closed, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, true,
 			"the cache's memory, not its throughput", &ServerBound{Shard: "10.0.0.1:6379", Reason: "memory", Saturated: 9, Intervals: 10, Level: 99}},
+		// A full memory fails writes; it does not set the pace, whoever did.
+		{"closed loop, server at maxmemory, client at its limit", closed, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			s.Client = &ClientSummary{Bound: true, Reason: "the client used 95 % of its CPU"}
+			return s
+		}, StatusOK, true, "the cache's memory, not its throughput", &ServerBound{Shard: "10.0.0.1:6379", Reason: "memory", Saturated: 9, Intervals: 10, Level: 99}},
 		{"closed loop, server and client both at their limit", closed, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			s.Client = &ClientSummary{Bound: true, Reason: "the client used 95 % of its CPU"}
