@@ -156,6 +156,27 @@ func TestPlanErrorBudgetRunIsNotACapacity(t *testing.T) {
 	}
 }
 
+// TestPlanNeverMetByTheClient reads X3's search that never met p99<2ms
+// with the client the limit in its lowest step: the search measured the
+// client there, so it must not rule X3 (and its tier) out as never meeting
+// the objective — judged by the run's own steps or again by the plan's.
+func TestPlanNeverMetByTheClient(t *testing.T) {
+	t.Parallel()
+	for _, slo := range []string{"p99<2ms", "p99<2.4ms"} {
+		runs := loadRuns(t, "x3-never.jsonl")
+		runs[0].Run.Summary.SLO.Steps[0].ClientBound = true
+		runs[0].Run.Intervals[0].Client = &results.ClientStats{Bound: true, CPUPct: 99, CPUBudget: 1}
+		p := mustPlan(t, planInput(t, 100000, slo, 0, 0), runs)
+		r := runOf(t, p, "x3-never.jsonl")
+		if r.Evidence != EvidenceUnusable || !strings.Contains(r.How, "but the client was the limit in that step (50,000 ops/s)") {
+			t.Errorf("%s: run read as %s: %s", slo, r.Evidence, r.How)
+		}
+		if v := tierPlan(t, p, "Compute Optimized").Verdict; strings.Contains(v, "never met") {
+			t.Errorf("%s: the tier is ruled out by a search the client limited: %s", slo, v)
+		}
+	}
+}
+
 // TestPlanErrorShare checks that a run's failed operations are judged
 // against the operations issued (successes and failures), and that the
 // share is said beside the latencies.

@@ -127,6 +127,7 @@ func (p *Plan) readSteps(run *results.Run, slo *results.SLOResult, pr *MeasuredR
 		}
 		pr.Evidence = EvidenceNeverMet
 		pr.How = fmt.Sprintf("its own search: no step met %s%s", p.objectivesText(), lowestStep(slo.Steps))
+		p.neverMetByClient(slo.Steps, pr)
 		return nil
 	}
 	again, err := results.EvaluateSteps(p.Input.Objectives, run.Intervals)
@@ -148,7 +149,32 @@ func (p *Plan) readSteps(run *results.Run, slo *results.SLOResult, pr *MeasuredR
 	}
 	pr.Evidence = EvidenceNeverMet
 	pr.How = fmt.Sprintf("none of its %d steps met %s (%s)%s", len(again.Steps), p.objectivesText(), searched, lowestStep(again.Steps))
+	p.neverMetByClient(again.Steps, pr)
 	return nil
+}
+
+// neverMetByClient makes a search that met nothing unusable when the
+// client was the limit in its lowest step: there it measured the client,
+// not the cache, so the search says nothing about what the size can meet.
+func (p *Plan) neverMetByClient(steps []results.SLOStep, pr *MeasuredRun) {
+	low := lowest(steps)
+	if low == nil || !low.ClientBound {
+		return
+	}
+	pr.Evidence = EvidenceUnusable
+	pr.How += fmt.Sprintf("; but the client was the limit in that step (%s ops/s), so the search measured the client, not the cache, and says nothing about what %s can meet: search again from a larger client or with more --cpus",
+		units.FormatWhole(low.TargetRate), pr.SKU)
+}
+
+// lowest returns the step of the lowest target rate, nil for none.
+func lowest(steps []results.SLOStep) *results.SLOStep {
+	var low *results.SLOStep
+	for i := range steps {
+		if low == nil || steps[i].TargetRate < low.TargetRate {
+			low = &steps[i]
+		}
+	}
+	return low
 }
 
 // sameObjectives reports whether the run's objectives (as given) mean the
@@ -170,12 +196,7 @@ func sameObjectives(run, plan []string) bool {
 
 // lowestStep describes the lowest step of a search, for "never met".
 func lowestStep(steps []results.SLOStep) string {
-	var low *results.SLOStep
-	for i := range steps {
-		if low == nil || steps[i].TargetRate < low.TargetRate {
-			low = &steps[i]
-		}
-	}
+	low := lowest(steps)
 	if low == nil {
 		return ""
 	}
