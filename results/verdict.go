@@ -3,6 +3,7 @@ package results
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -149,6 +150,8 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 	findMax := h.FindMax()
 	if h.Mode == ModeOpen && !findMax {
 		offered = notOffered(s)
+	} else if findMax && s.SLO != nil {
+		offered = searchNotOffered(s.SLO)
 	}
 	// A run above its error budget measured its failures, not the cache's
 	// capacity, whichever server was saturated.
@@ -211,6 +214,23 @@ func notOffered(s *Summary) []string {
 	}
 	return []string{fmt.Sprintf("%s of the %s operations due (%s) were never sent: the client could not offer the rate",
 		units.FormatInt(s.Dropped), units.FormatInt(due), units.FormatPercent(float64(s.Dropped)/float64(due)))}
+}
+
+// searchNotOffered returns why a search that met no step measured the
+// client, not the cache: the client was the limit in its lowest step and
+// could not offer that rate.
+func searchNotOffered(res *SLOResult) []string {
+	low := SLOStep{TargetRate: math.Inf(1)}
+	for _, st := range res.Steps {
+		if st.TargetRate < low.TargetRate {
+			low = st
+		}
+	}
+	if res.MaxRate > 0 || !low.ClientBound || low.Dropped == 0 || low.AchievedRate >= low.TargetRate*(1-RateTolerance) {
+		return nil
+	}
+	return []string{fmt.Sprintf("the client was the limit in the search's lowest step and could not offer it: %s ops/s of %s, %s operations never sent; no step measured the cache",
+		units.FormatWhole(low.AchievedRate), units.FormatWhole(low.TargetRate), units.FormatInt(low.Dropped))}
 }
 
 // judgeObjectives returns why the objectives were missed, if they were,

@@ -97,6 +97,22 @@ func TestDecide(t *testing.T) {
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{missed("a", 2500)}}
 			return s
 		}, StatusSLOMissed, false, "no step of the search met p99<1ms", nil},
+		// Its client got so little CPU that it sent a fifth of its lowest
+		// rate: the misses are the client's, not the cache's.
+		{"a search whose lowest step the client could not offer", search, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			low := SLOStep{Phase: "b", TargetRate: 625, AchievedRate: 108, Dropped: 517, ClientBound: true}
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{{Phase: "a", TargetRate: 5000, AchievedRate: 198, Dropped: 4802, ClientBound: true}, low}}
+			s.Client = &ClientSummary{Bound: true, Reason: "the client was the limit: cpu"}
+			return s
+		}, StatusNotOffered, true, "could not offer it: 108 ops/s of 625, 517 operations never sent", nil},
+		// A client at its limit that still offered the lowest rate: the
+		// miss is measured, if pessimistic.
+		{"a search whose lowest step the client offered, late", search, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{{Phase: "a", TargetRate: 625, AchievedRate: 625, LateStarts: 30, ClientBound: true}}}
+			return s
+		}, StatusSLOMissed, true, "no step of the search met p99<1ms", nil},
 		{"a search stopped before any step met", search, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{missed("a", 2500)}}
