@@ -127,6 +127,8 @@ func StepsTable(run *results.Run, s *results.Summary) (t *Table, verdict string,
 		if bound := clientBoundAbove(res); len(bound) > 0 {
 			verdict += fmt.Sprintf("This is a lower bound of the cache's capacity: the client was the limit in %s, above it (give the client more CPU or machines and run again).\n", strings.Join(bound, ", "))
 		}
+	case oneRate(res) && res.Steps[0].Met:
+		verdict = fmt.Sprintf("The run met %s.\n", strings.Join(res.Objectives, " and "))
 	default:
 		verdict = fmt.Sprintf("No step met %s.\n", strings.Join(res.Objectives, " and "))
 	}
