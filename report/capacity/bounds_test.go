@@ -177,6 +177,22 @@ func TestPlanNeverMetByTheClient(t *testing.T) {
 	}
 }
 
+// TestPlanSearchStoppedEarlyIsALowerBound reads B10's search for p99<2ms
+// stopped by SIGTERM after its 400,000 ops/s step: its summary is written
+// (a stopped-early warning), but the search did not finish, so its highest
+// rate is at least B10's capacity, not the capacity.
+func TestPlanSearchStoppedEarlyIsALowerBound(t *testing.T) {
+	t.Parallel()
+	runs := loadRuns(t, "b10-search.jsonl")
+	sum := runs[0].Run.Summary
+	sum.Warnings = append(sum.Warnings, results.Warning{Code: results.WarnStoppedEarly, Detail: "SIGTERM at 2026-11-01T12:00:04Z, before the planned end"})
+	sum.Verdict = &results.Verdict{Status: results.StatusStoppedEarly, ExitCode: 143, MaxErrorRate: 0.01}
+	r := runOf(t, mustPlan(t, planInput(t, 1e6, "p99<2ms", 0, 0), runs), "b10-search.jsonl")
+	if r.Evidence != EvidenceLowerBound || r.LowerBound != "cut short" || r.Rate != 400000 {
+		t.Fatalf("run read as %s %v (%q): %s", r.Evidence, r.Rate, r.LowerBound, r.How)
+	}
+}
+
 // TestPlanErrorShare checks that a run's failed operations are judged
 // against the operations issued (successes and failures), and that the
 // share is said beside the latencies.

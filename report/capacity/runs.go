@@ -35,8 +35,8 @@ func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 	pr.sku, pr.SKU, pr.Tier = sku, sku.Name, sku.Tier
 	pr.VCPUs, pr.Shards = sku.VCPUs.Value, sku.PrimaryShards.Value
 	sum := nr.Run.Summary
-	cut := sum == nil
-	if cut {
+	cut := sum == nil || stoppedEarly(sum)
+	if sum == nil {
 		s, err := nr.Run.Summarize() // judges the steps it has, when the header lists objectives
 		if err != nil {
 			pr.Evidence, pr.How = EvidenceUnusable, err.Error()
@@ -83,6 +83,18 @@ func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 // memory was full is not saturated with operations.
 func serverSetPace(v *results.Verdict) bool {
 	return v != nil && !v.LowerBound && (v.ServerBound == nil || v.ServerBound.Reason != "memory")
+}
+
+// stoppedEarly reports whether a signal stopped the run before its planned
+// end (its summary's stopped-early warning): a search it cut short may not
+// have reached its highest rate.
+func stoppedEarly(s *results.Summary) bool {
+	for _, w := range s.Warnings {
+		if w.Code == results.WarnStoppedEarly {
+			return true
+		}
+	}
+	return false
 }
 
 // describeServerBound says which server set the pace, as the verdict names
