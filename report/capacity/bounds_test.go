@@ -193,6 +193,29 @@ func TestPlanSearchStoppedEarlyIsALowerBound(t *testing.T) {
 	}
 }
 
+// TestPlanSearchAboveItsErrorBudget reads B10's search for p99<2ms whose
+// verdict is error-budget (its server restarted mid-search): the steps that
+// met had no failures, but those above may have failed for their failures,
+// not their latency, so its highest rate is at least the capacity; a search
+// that met nothing then tells nothing.
+func TestPlanSearchAboveItsErrorBudget(t *testing.T) {
+	t.Parallel()
+	budget := &results.Verdict{Status: results.StatusErrorBudget, ExitCode: 98, MaxErrorRate: 0.01,
+		Reasons: []string{"14.7 % of the operations failed (connection 5,322), above --max-error-rate 1.00 %"}}
+	runs := loadRuns(t, "b10-search.jsonl")
+	runs[0].Run.Summary.Verdict = budget
+	r := runOf(t, mustPlan(t, planInput(t, 1e6, "p99<2ms", 0, 0), runs), "b10-search.jsonl")
+	if r.Evidence != EvidenceLowerBound || r.LowerBound != "error budget" || r.Rate != 400000 || !strings.Contains(r.How, "its verdict is error-budget (14.7 %") {
+		t.Errorf("a search above its error budget read as %s %v (%q): %s", r.Evidence, r.Rate, r.LowerBound, r.How)
+	}
+	runs = loadRuns(t, "x3-never.jsonl")
+	runs[0].Run.Summary.Verdict = budget
+	r = runOf(t, mustPlan(t, planInput(t, 1e5, "p99<2ms", 0, 0), runs), "x3-never.jsonl")
+	if r.Evidence != EvidenceUnusable || !strings.Contains(r.How, "its steps may have failed for their failed operations") {
+		t.Errorf("a search that met nothing, above its error budget, read as %s: %s", r.Evidence, r.How)
+	}
+}
+
 // TestPlanErrorShare checks that a run's failed operations are judged
 // against the operations issued (successes and failures), and that the
 // share is said beside the latencies.

@@ -61,6 +61,12 @@ func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 		case pr.Rate > 0 && cut:
 			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundCut
 			pr.How += "; the run was cut short, so its search may not have reached the highest rate: at least that"
+		case pr.Rate > 0 && failedBudget(verdict) != "":
+			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundFailures
+			pr.How += "; but its verdict is error-budget (" + failedBudget(verdict) + "): the steps above it may have failed for their failed operations, not their latency: at least that"
+		case pr.Evidence == EvidenceNeverMet && failedBudget(verdict) != "":
+			pr.Evidence = EvidenceUnusable
+			pr.How += "; but its verdict is error-budget (" + failedBudget(verdict) + "): its steps may have failed for their failed operations, not their latency"
 		}
 	} else {
 		p.readSingleRate(nr.Run, sum, verdict, pr, clientBound, why)
@@ -95,6 +101,19 @@ func stoppedEarly(s *results.Summary) bool {
 		}
 	}
 	return false
+}
+
+// failedBudget returns why a run's verdict is error-budget, "" when it is
+// not: more of its operations failed (or its connections were down for
+// more of the time) than its --max-error-rate allowed.
+func failedBudget(v *results.Verdict) string {
+	switch {
+	case v == nil || v.Status != results.StatusErrorBudget:
+		return ""
+	case len(v.Reasons) > 0:
+		return v.Reasons[0]
+	}
+	return "more operations failed than its --max-error-rate allowed"
 }
 
 // describeServerBound says which server set the pace, as the verdict names
@@ -233,6 +252,7 @@ const (
 	boundClient     = "client-bound"
 	boundOneRate    = "one rate"
 	boundCut        = "cut short"
+	boundFailures   = "error budget"
 )
 
 // readSingleRate reads a run at one rate (closed loop, or open loop without
@@ -248,11 +268,7 @@ func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, verdict *r
 		return
 	}
 	rate := sum.AchievedRate
-	if verdict != nil && verdict.Status == results.StatusErrorBudget {
-		why := "more operations failed than its --max-error-rate allowed"
-		if len(verdict.Reasons) > 0 {
-			why = verdict.Reasons[0]
-		}
+	if why := failedBudget(verdict); why != "" {
 		pr.Evidence = EvidenceMissed
 		pr.How = fmt.Sprintf("its verdict is error-budget (%s): the %s ops/s and the latency of a failing run are not evidence of what the cache can do; run it again without the failures",
 			why, units.FormatWhole(rate))
