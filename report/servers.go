@@ -135,6 +135,9 @@ func describeStepServers(run *results.Run, res *results.SLOResult, byPhase map[s
 	}
 	var out string
 	for _, st := range res.Steps {
+		if st.Phase == "" {
+			continue // a run at one rate: its verdict says which server set the pace, and what that means
+		}
 		if b := results.FindServerBound(byPhase[st.Phase], run.Server); b != nil {
 			out += fmt.Sprintf("Step %s: %s.\n", st.Phase, b)
 		}

@@ -91,3 +91,24 @@ func TestStepsSayWhichWereServerBound(t *testing.T) {
 		t.Fatalf("verdict:\n%s\nwant the line %q and none for 20k", verdict, want)
 	}
 }
+
+// TestOneRateHasNoStepServerLine: a closed loop judged by --slo is one step
+// without a name; its verdict says which server set the pace and what that
+// means (a full memory is not throughput), so the text under its table
+// must not repeat it bare as "Step : server-bound at ...".
+func TestOneRateHasNoStepServerLine(t *testing.T) {
+	t.Parallel()
+	run := reporttest.ServerBoundRun()
+	run.Header.SLO = []string{"p99<1ms"}
+	sum, err := run.Summarize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, verdict, err := StepsTable(run, sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(verdict, "Step ") || !strings.HasPrefix(verdict, "The run met p99<1ms.") {
+		t.Fatalf("verdict:\n%s", verdict)
+	}
+}

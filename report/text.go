@@ -127,14 +127,26 @@ func StepsTable(run *results.Run, s *results.Summary) (t *Table, verdict string,
 		if bound := clientBoundAbove(res); len(bound) > 0 {
 			verdict += fmt.Sprintf("This is a lower bound of the cache's capacity: the client was the limit in %s, above it (give the client more CPU or machines and run again).\n", strings.Join(bound, ", "))
 		}
+	case oneRate(res) && res.Steps[0].Met:
+		verdict = fmt.Sprintf("The run met %s.\n", strings.Join(res.Objectives, " and "))
 	default:
 		verdict = fmt.Sprintf("No step met %s.\n", strings.Join(res.Objectives, " and "))
 	}
-	if len(res.Objectives) > 0 {
+	switch {
+	case len(res.Objectives) == 0:
+	case oneRate(res):
+		verdict += fmt.Sprintf("A run at one rate meets the objectives when each holds on its operations (all commands together unless it names one) and it achieves its target rate within %g%%; its failed operations are judged by --max-error-rate.\n", results.RateTolerance*100)
+	default:
 		verdict += fmt.Sprintf("A step meets the objectives when each holds on its operations (all commands together unless it names one), it achieves its target rate within %g%%, and no operation fails.\n", results.RateTolerance*100)
 	}
 	verdict += describeStepServers(run, res, byPhase)
 	return t, verdict, nil
+}
+
+// oneRate reports whether the judged run is one step at one rate (a closed
+// loop, or --rate), not a staircase.
+func oneRate(res *results.SLOResult) bool {
+	return len(res.Steps) == 1 && res.Steps[0].Phase == ""
 }
 
 // clientBoundAbove returns the failed steps above the highest rate met in

@@ -94,3 +94,36 @@ func TestFindMaxVerdictSaysLowerBound(t *testing.T) {
 		}
 	}
 }
+
+// TestClosedLoopSLOVerdict: a closed loop judged by --slo has no target
+// rate, so no highest rate met; the text under its table must say whether
+// it met the objective, not that no step did.
+func TestClosedLoopSLOVerdict(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		slo, want string
+	}{
+		{"p99<2ms", "The run met p99<2ms.\n"},
+		{"p99<500us", "No step met p99<500us.\n"},
+	} {
+		cs := results.NewCommandStats()
+		cs.Count = 1000
+		cs.Response.RecordValues(900, 1000)
+		cs.Service.RecordValues(900, 1000)
+		run := &results.Run{
+			Header:    &results.Header{Mode: results.ModeClosed, SLO: []string{tt.slo}, CountExcludesErrors: true},
+			Intervals: []*results.Interval{{Start: t0, End: t0.Add(time.Second), Commands: map[string]*results.CommandStats{"GET": cs}}},
+		}
+		s, err := run.Summarize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, verdict, err := StepsTable(run, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(verdict, tt.want) {
+			t.Errorf("%s: %q, want it to begin %q", tt.slo, verdict, tt.want)
+		}
+	}
+}

@@ -165,6 +165,43 @@ func TestEvaluateStepsFindsHighestMetRate(t *testing.T) {
 	}
 }
 
+// TestOneRateLeavesErrorsToTheBudget: a run at one rate whose latency
+// meets its objective, with 0.3 % of its operations failed (within the 1 %
+// error budget), is ok, not slo-missed; above the budget it is
+// error-budget. A step of a staircase still allows no failure.
+func TestOneRateLeavesErrorsToTheBudget(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		mode   string
+		phase  string
+		target float64
+		errors int64
+		met    bool
+		status string
+	}{
+		{"closed loop, errors within the budget", ModeClosed, "", 0, 3, true, StatusOK},
+		{"one rate, errors within the budget", ModeOpen, "", 1000, 3, true, StatusOK},
+		// Its latency met the objective; its failures fail the budget.
+		{"closed loop, errors above the budget", ModeClosed, "", 0, 30, true, StatusErrorBudget},
+		{"a step of a staircase, errors", ModeOpen, "step 1", 1000, 3, false, StatusSLOMissed},
+	}
+	for _, tt := range tests {
+		h := header()
+		h.Mode, h.SLO = tt.mode, []string{"p99<2ms"}
+		s, err := Summarize(h, stepIntervals(tt.phase, tt.target, latencies(1000, 500, 0, 0), tt.errors))
+		if err != nil || s.SLO == nil || len(s.SLO.Steps) != 1 {
+			t.Fatalf("%s: summary SLO %+v, %v", tt.name, s.SLO, err)
+		}
+		if s.SLO.Steps[0].Met != tt.met {
+			t.Errorf("%s: met %v, want %v", tt.name, s.SLO.Steps[0].Met, tt.met)
+		}
+		if v := Decide(h, s, nil); v.Status != tt.status {
+			t.Errorf("%s: verdict %s %q, want %s", tt.name, v.Status, v.Reasons, tt.status)
+		}
+	}
+}
+
 func TestParseObjectiveQualifiersAndCanonicalForm(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

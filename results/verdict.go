@@ -3,6 +3,7 @@ package results
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -119,9 +120,10 @@ func (h *Header) FindMax() bool {
 // a failing run is not evidence), not-offered (nor is that of a load the
 // client could not offer), slo-missed, stopped-early, ok. A closed loop
 // whose server was saturated by CPU or command time, with a client that
-// was not the limit, measured the cache's capacity at that load: its
-// throughput is not a lower bound, unless the run is one segment of a
-// split test, whose throughput is only its share of the load.
+// was not the limit and its failures within the error budget, measured the
+// cache's capacity at that load: its throughput is not a lower bound,
+// unless the run is one segment of a split test, whose throughput is only
+// its share of the load.
 func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 	v := &Verdict{Status: StatusOK, MaxErrorRate: h.maxErrorRate(), Reasons: []string{}, ServerBound: bound}
 	all := s.Commands[AllCommands]
@@ -150,10 +152,14 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 	findMax := h.FindMax()
 	if h.Mode == ModeOpen && !findMax {
 		offered = notOffered(s)
+	} else if findMax && s.SLO != nil {
+		offered = searchNotOffered(s.SLO)
 	}
-	// A share of a split test saw the servers under every share's load:
-	// its own throughput is not what saturated them.
-	serverSet := bound != nil && bound.Reason != "memory" && !h.splitShare()
+	// A run above its error budget measured its failures, not the cache's
+	// capacity, whichever server was saturated; a share of a split test saw
+	// the servers under every share's load, and its own throughput is not
+	// what saturated them.
+	serverSet := bound != nil && bound.Reason != "memory" && len(budget) == 0 && !h.splitShare()
 	if (h.Mode == ModeClosed && !serverSet) || len(offered) > 0 {
 		v.LowerBound = true
 	}
@@ -188,12 +194,12 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 // makes of its throughput.
 func serverBoundReason(h *Header, s *Summary, bound *ServerBound, lowerBound bool) string {
 	switch {
+	case bound.Reason == "memory":
+		return bound.String() + ": the cache's memory, not its throughput, was at its limit"
 	case h.splitShare():
 		return bound.String() + ": the whole test's load saturated it, and this run's throughput is only its share of that load (amrbench merge of every segment gives the cache's)"
 	case s.Client != nil && s.Client.Bound:
 		return bound.String() + ", and the client was the limit too"
-	case bound.Reason == "memory":
-		return bound.String() + ": the cache's memory, not its throughput, was at its limit"
 	case h.Mode == ModeClosed && !lowerBound:
 		return bound.String() + ": the cache, not the client, set this throughput, so it is the cache's capacity at this load"
 	}
@@ -214,6 +220,23 @@ func notOffered(s *Summary) []string {
 	}
 	return []string{fmt.Sprintf("%s of the %s operations due (%s) were never sent: the client could not offer the rate",
 		units.FormatInt(s.Dropped), units.FormatInt(due), units.FormatPercent(float64(s.Dropped)/float64(due)))}
+}
+
+// searchNotOffered returns why a search that met no step measured the
+// client, not the cache: the client was the limit in its lowest step and
+// could not offer that rate.
+func searchNotOffered(res *SLOResult) []string {
+	low := SLOStep{TargetRate: math.Inf(1)}
+	for _, st := range res.Steps {
+		if st.TargetRate < low.TargetRate {
+			low = st
+		}
+	}
+	if res.MaxRate > 0 || !low.ClientBound || low.Dropped == 0 || low.AchievedRate >= low.TargetRate*(1-RateTolerance) {
+		return nil
+	}
+	return []string{fmt.Sprintf("the client was the limit in the search's lowest step and could not offer it: %s ops/s of %s, %s operations never sent; no step measured the cache",
+		units.FormatWhole(low.AchievedRate), units.FormatWhole(low.TargetRate), units.FormatInt(low.Dropped))}
 }
 
 // judgeObjectives returns why the objectives were missed, if they were,

@@ -100,6 +100,22 @@ func TestDecide(t *testing.T) {
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{missed("a", 2500)}}
 			return s
 		}, StatusSLOMissed, false, "no step of the search met p99<1ms", nil},
+		// Its client got so little CPU that it sent a fifth of its lowest
+		// rate: the misses are the client's, not the cache's.
+		{"a search whose lowest step the client could not offer", search, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			low := SLOStep{Phase: "b", TargetRate: 625, AchievedRate: 108, Dropped: 517, ClientBound: true}
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{{Phase: "a", TargetRate: 5000, AchievedRate: 198, Dropped: 4802, ClientBound: true}, low}}
+			s.Client = &ClientSummary{Bound: true, Reason: "the client was the limit: cpu"}
+			return s
+		}, StatusNotOffered, true, "could not offer it: 108 ops/s of 625, 517 operations never sent", nil},
+		// A client at its limit that still offered the lowest rate: the
+		// miss is measured, if pessimistic.
+		{"a search whose lowest step the client offered, late", search, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{{Phase: "a", TargetRate: 625, AchievedRate: 625, LateStarts: 30, ClientBound: true}}}
+			return s
+		}, StatusSLOMissed, true, "no step of the search met p99<1ms", nil},
 		{"a search stopped before any step met", search, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{missed("a", 2500)}}
@@ -118,8 +134,21 @@ func TestDecide(t *testing.T) {
 			"its share of that load", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
 		{"closed loop, a merge lacking a segment, server at its CPU", partialMerge, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, true,
 			"its share of that load", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
+		// Its connections were down a third of the time: the throughput
+		// counts the outage, so it is not the capacity the server set.
+		{"closed loop, server at its CPU, above the error budget", closed, func() *Summary {
+			s := summaryOf(10000, map[ErrorClass]int64{ErrConnection: 4}, 6, 4)
+			s.BackoffS = 8
+			return s
+		}, StatusErrorBudget, true, "unable to send (reconnecting)", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 4, Intervals: 6, Level: 98}},
 		{"closed loop, server at maxmemory, still a lower bound", closed, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, true,
 			"the cache's memory, not its throughput", &ServerBound{Shard: "10.0.0.1:6379", Reason: "memory", Saturated: 9, Intervals: 10, Level: 99}},
+		// A full memory fails writes; it does not set the pace, whoever did.
+		{"closed loop, server at maxmemory, client at its limit", closed, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			s.Client = &ClientSummary{Bound: true, Reason: "the client used 95 % of its CPU"}
+			return s
+		}, StatusOK, true, "the cache's memory, not its throughput", &ServerBound{Shard: "10.0.0.1:6379", Reason: "memory", Saturated: 9, Intervals: 10, Level: 99}},
 		{"closed loop, server and client both at their limit", closed, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			s.Client = &ClientSummary{Bound: true, Reason: "the client used 95 % of its CPU"}
@@ -142,6 +171,9 @@ func TestDecide(t *testing.T) {
 			}
 			if v.LowerBound && !strings.Contains(strings.Join(v.Reasons, " "), "this is a lower bound of the cache's capacity") {
 				t.Fatalf("a lower bound not said in %q", v.Reasons)
+			}
+			if v.Status == StatusErrorBudget && strings.Contains(strings.Join(v.Reasons, " "), "the cache's capacity at this load") {
+				t.Fatalf("a run above its error budget called the cache's capacity: %q", v.Reasons)
 			}
 			wantRate := DefaultMaxErrorRate
 			if tt.h.MaxErrorRate != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/amrbench/amrbench/internal/rundir"
 	"github.com/amrbench/amrbench/report/memtier"
+	"github.com/amrbench/amrbench/results"
 )
 
 // renderOptions are how a run's files are rendered, from its output plan.
@@ -24,7 +25,12 @@ func renderOptions(env *environment, out outputPlan) rundir.Options {
 			Interrupted:   out.interrupted,
 		},
 		Generator: t.Name + " " + t.Version,
-		Judge:     setExitCode,
+		Judge: func(s *results.Summary) {
+			setExitCode(s)
+			if out.terminated && s.Verdict != nil {
+				s.Verdict.ExitCode = exitTerminated
+			}
+		},
 	}
 }
 

@@ -112,6 +112,9 @@ type outputPlan struct {
 	// verdictExit: the run exits with its verdict's status; false, a run
 	// that measured exits 0 and only records its verdict (--verdict-exit).
 	verdictExit bool
+	// terminated: SIGTERM stopped the run before its planned end, so it
+	// exits exitTerminated whatever its verdict, and its verdict says so.
+	terminated bool
 }
 
 func runCommand(ctx context.Context, env *environment, args []string) error {

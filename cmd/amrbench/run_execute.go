@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/amrbench/amrbench/bench"
@@ -144,6 +145,7 @@ func execute(ctx context.Context, env *environment, p *runPlan) error {
 	// written, their memory serves the reports (with thousands of
 	// connections, the process's peak was here).
 	closeTarget()
+	p.out.terminated = early && stop.Signal == syscall.SIGTERM
 	err = finishRun(ctx, env, p, ev, out, dir, outcome, runErr)
 	err = errors.Join(err, blobresults.Close(ctx, env.stderr, sink, dir))
 	if early {

@@ -45,6 +45,10 @@ func TestASignalBeforeTheEndIsRecorded(t *testing.T) {
 			if run.Summary == nil || run.Truncated {
 				t.Fatalf("after %s: summary %v, truncated %v", tt.sig, run.Summary != nil, run.Truncated)
 			}
+			// The verdict records the exit status the run returned.
+			if v := run.Summary.Verdict; v == nil || v.ExitCode != tt.want {
+				t.Fatalf("after %s: verdict %+v, want exit_code %d", tt.sig, v, tt.want)
+			}
 			calls := s.CommandCalls(t)
 			if got := run.Summary.Commands["GET"].Count; got != calls["get"] {
 				t.Fatalf("GET: recorded %d, server counted %d", got, calls["get"])

@@ -128,6 +128,94 @@ func TestPlanLowerBounds(t *testing.T) {
 	}
 }
 
+// TestPlanErrorBudgetRunIsNotACapacity reads a closed loop the server
+// limited whose own verdict is error-budget: its connections were down for
+// a quarter of the run (a server restarted), with too few failed
+// operations for the plan's error share to notice. Its throughput, outage
+// included, is not B20's capacity: the plan must not rule B20 out from it.
+func TestPlanErrorBudgetRunIsNotACapacity(t *testing.T) {
+	t.Parallel()
+	runs := loadRuns(t, "b20-saturated.jsonl")
+	v := *runs[0].Run.Summary.Verdict
+	v.Status, v.ExitCode, v.UnavailableShare = results.StatusErrorBudget, 98, 0.243
+	v.Reasons = []string{"the connections spent 24.3 % of the measured time unable to send (reconnecting), above --max-error-rate 1.00 %"}
+	runs[0].Run.Summary.Verdict = &v
+	p := mustPlan(t, planInput(t, 300000, "p99<2ms", 0, 0), runs)
+	r := runOf(t, p, "b20-saturated.jsonl")
+	if r.Evidence != EvidenceMissed || r.Rate != 0 || !strings.Contains(r.How, "its verdict is error-budget (the connections spent 24.3 %") {
+		t.Fatalf("run read as %s %v: %s", r.Evidence, r.Rate, r.How)
+	}
+	bal := tierPlan(t, p, "Balanced")
+	for _, c := range bal.Candidates {
+		if c.Capacity > 0 {
+			t.Errorf("%s sized from a run that failed its error budget: %+v", c.SKU, c)
+		}
+	}
+	if bal.Recommended != "" {
+		t.Errorf("Balanced recommends %s from a run that failed its error budget: %s", bal.Recommended, bal.Verdict)
+	}
+}
+
+// TestPlanNeverMetByTheClient reads X3's search that never met p99<2ms
+// with the client the limit in its lowest step: the search measured the
+// client there, so it must not rule X3 (and its tier) out as never meeting
+// the objective — judged by the run's own steps or again by the plan's.
+func TestPlanNeverMetByTheClient(t *testing.T) {
+	t.Parallel()
+	for _, slo := range []string{"p99<2ms", "p99<2.4ms"} {
+		runs := loadRuns(t, "x3-never.jsonl")
+		runs[0].Run.Summary.SLO.Steps[0].ClientBound = true
+		runs[0].Run.Intervals[0].Client = &results.ClientStats{Bound: true, CPUPct: 99, CPUBudget: 1}
+		p := mustPlan(t, planInput(t, 100000, slo, 0, 0), runs)
+		r := runOf(t, p, "x3-never.jsonl")
+		if r.Evidence != EvidenceUnusable || !strings.Contains(r.How, "but the client was the limit in that step (50,000 ops/s)") {
+			t.Errorf("%s: run read as %s: %s", slo, r.Evidence, r.How)
+		}
+		if v := tierPlan(t, p, "Compute Optimized").Verdict; strings.Contains(v, "never met") {
+			t.Errorf("%s: the tier is ruled out by a search the client limited: %s", slo, v)
+		}
+	}
+}
+
+// TestPlanSearchStoppedEarlyIsALowerBound reads B10's search for p99<2ms
+// stopped by SIGTERM after its 400,000 ops/s step: its summary is written
+// (a stopped-early warning), but the search did not finish, so its highest
+// rate is at least B10's capacity, not the capacity.
+func TestPlanSearchStoppedEarlyIsALowerBound(t *testing.T) {
+	t.Parallel()
+	runs := loadRuns(t, "b10-search.jsonl")
+	sum := runs[0].Run.Summary
+	sum.Warnings = append(sum.Warnings, results.Warning{Code: results.WarnStoppedEarly, Detail: "SIGTERM at 2026-11-01T12:00:04Z, before the planned end"})
+	sum.Verdict = &results.Verdict{Status: results.StatusStoppedEarly, ExitCode: 143, MaxErrorRate: 0.01}
+	r := runOf(t, mustPlan(t, planInput(t, 1e6, "p99<2ms", 0, 0), runs), "b10-search.jsonl")
+	if r.Evidence != EvidenceLowerBound || r.LowerBound != "cut short" || r.Rate != 400000 {
+		t.Fatalf("run read as %s %v (%q): %s", r.Evidence, r.Rate, r.LowerBound, r.How)
+	}
+}
+
+// TestPlanSearchAboveItsErrorBudget reads B10's search for p99<2ms whose
+// verdict is error-budget (its server restarted mid-search): the steps that
+// met had no failures, but those above may have failed for their failures,
+// not their latency, so its highest rate is at least the capacity; a search
+// that met nothing then tells nothing.
+func TestPlanSearchAboveItsErrorBudget(t *testing.T) {
+	t.Parallel()
+	budget := &results.Verdict{Status: results.StatusErrorBudget, ExitCode: 98, MaxErrorRate: 0.01,
+		Reasons: []string{"14.7 % of the operations failed (connection 5,322), above --max-error-rate 1.00 %"}}
+	runs := loadRuns(t, "b10-search.jsonl")
+	runs[0].Run.Summary.Verdict = budget
+	r := runOf(t, mustPlan(t, planInput(t, 1e6, "p99<2ms", 0, 0), runs), "b10-search.jsonl")
+	if r.Evidence != EvidenceLowerBound || r.LowerBound != "error budget" || r.Rate != 400000 || !strings.Contains(r.How, "its verdict is error-budget (14.7 %") {
+		t.Errorf("a search above its error budget read as %s %v (%q): %s", r.Evidence, r.Rate, r.LowerBound, r.How)
+	}
+	runs = loadRuns(t, "x3-never.jsonl")
+	runs[0].Run.Summary.Verdict = budget
+	r = runOf(t, mustPlan(t, planInput(t, 1e5, "p99<2ms", 0, 0), runs), "x3-never.jsonl")
+	if r.Evidence != EvidenceUnusable || !strings.Contains(r.How, "its steps may have failed for their failed operations") {
+		t.Errorf("a search that met nothing, above its error budget, read as %s: %s", r.Evidence, r.How)
+	}
+}
+
 // TestPlanErrorShare checks that a run's failed operations are judged
 // against the operations issued (successes and failures), and that the
 // share is said beside the latencies.

@@ -35,8 +35,8 @@ func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 	pr.sku, pr.SKU, pr.Tier = sku, sku.Name, sku.Tier
 	pr.VCPUs, pr.Shards = sku.VCPUs.Value, sku.PrimaryShards.Value
 	sum := nr.Run.Summary
-	cut := sum == nil
-	if cut {
+	cut := sum == nil || stoppedEarly(sum)
+	if sum == nil {
 		s, err := nr.Run.Summarize() // judges the steps it has, when the header lists objectives
 		if err != nil {
 			pr.Evidence, pr.How = EvidenceUnusable, err.Error()
@@ -61,6 +61,12 @@ func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 		case pr.Rate > 0 && cut:
 			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundCut
 			pr.How += "; the run was cut short, so its search may not have reached the highest rate: at least that"
+		case pr.Rate > 0 && failedBudget(verdict) != "":
+			pr.Evidence, pr.LowerBound = EvidenceLowerBound, boundFailures
+			pr.How += "; but its verdict is error-budget (" + failedBudget(verdict) + "): the steps above it may have failed for their failed operations, not their latency: at least that"
+		case pr.Evidence == EvidenceNeverMet && failedBudget(verdict) != "":
+			pr.Evidence = EvidenceUnusable
+			pr.How += "; but its verdict is error-budget (" + failedBudget(verdict) + "): its steps may have failed for their failed operations, not their latency"
 		}
 	} else {
 		p.readSingleRate(nr.Run, sum, verdict, pr, clientBound, why)
@@ -83,6 +89,31 @@ func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 // memory was full is not saturated with operations.
 func serverSetPace(v *results.Verdict) bool {
 	return v != nil && !v.LowerBound && (v.ServerBound == nil || v.ServerBound.Reason != "memory")
+}
+
+// stoppedEarly reports whether a signal stopped the run before its planned
+// end (its summary's stopped-early warning): a search it cut short may not
+// have reached its highest rate.
+func stoppedEarly(s *results.Summary) bool {
+	for _, w := range s.Warnings {
+		if w.Code == results.WarnStoppedEarly {
+			return true
+		}
+	}
+	return false
+}
+
+// failedBudget returns why a run's verdict is error-budget, "" when it is
+// not: more of its operations failed (or its connections were down for
+// more of the time) than its --max-error-rate allowed.
+func failedBudget(v *results.Verdict) string {
+	switch {
+	case v == nil || v.Status != results.StatusErrorBudget:
+		return ""
+	case len(v.Reasons) > 0:
+		return v.Reasons[0]
+	}
+	return "more operations failed than its --max-error-rate allowed"
 }
 
 // describeServerBound says which server set the pace, as the verdict names
@@ -127,6 +158,7 @@ func (p *Plan) readSteps(run *results.Run, slo *results.SLOResult, pr *MeasuredR
 		}
 		pr.Evidence = EvidenceNeverMet
 		pr.How = fmt.Sprintf("its own search: no step met %s%s", p.objectivesText(), lowestStep(slo.Steps))
+		p.neverMetByClient(slo.Steps, pr)
 		return nil
 	}
 	again, err := results.EvaluateSteps(p.Input.Objectives, run.Intervals)
@@ -148,7 +180,32 @@ func (p *Plan) readSteps(run *results.Run, slo *results.SLOResult, pr *MeasuredR
 	}
 	pr.Evidence = EvidenceNeverMet
 	pr.How = fmt.Sprintf("none of its %d steps met %s (%s)%s", len(again.Steps), p.objectivesText(), searched, lowestStep(again.Steps))
+	p.neverMetByClient(again.Steps, pr)
 	return nil
+}
+
+// neverMetByClient makes a search that met nothing unusable when the
+// client was the limit in its lowest step: there it measured the client,
+// not the cache, so the search says nothing about what the size can meet.
+func (p *Plan) neverMetByClient(steps []results.SLOStep, pr *MeasuredRun) {
+	low := lowest(steps)
+	if low == nil || !low.ClientBound {
+		return
+	}
+	pr.Evidence = EvidenceUnusable
+	pr.How += fmt.Sprintf("; but the client was the limit in that step (%s ops/s), so the search measured the client, not the cache, and says nothing about what %s can meet: search again from a larger client or with more --cpus",
+		units.FormatWhole(low.TargetRate), pr.SKU)
+}
+
+// lowest returns the step of the lowest target rate, nil for none.
+func lowest(steps []results.SLOStep) *results.SLOStep {
+	var low *results.SLOStep
+	for i := range steps {
+		if low == nil || steps[i].TargetRate < low.TargetRate {
+			low = &steps[i]
+		}
+	}
+	return low
 }
 
 // sameObjectives reports whether the run's objectives (as given) mean the
@@ -170,12 +227,7 @@ func sameObjectives(run, plan []string) bool {
 
 // lowestStep describes the lowest step of a search, for "never met".
 func lowestStep(steps []results.SLOStep) string {
-	var low *results.SLOStep
-	for i := range steps {
-		if low == nil || steps[i].TargetRate < low.TargetRate {
-			low = &steps[i]
-		}
-	}
+	low := lowest(steps)
 	if low == nil {
 		return ""
 	}
@@ -200,6 +252,7 @@ const (
 	boundClient     = "client-bound"
 	boundOneRate    = "one rate"
 	boundCut        = "cut short"
+	boundFailures   = "error budget"
 )
 
 // readSingleRate reads a run at one rate (closed loop, or open loop without
@@ -214,8 +267,14 @@ func (p *Plan) readSingleRate(run *results.Run, sum *results.Summary, verdict *r
 		pr.Evidence, pr.How = EvidenceUnusable, err.Error()
 		return
 	}
-	ok, text := p.judge(totals)
 	rate := sum.AchievedRate
+	if why := failedBudget(verdict); why != "" {
+		pr.Evidence = EvidenceMissed
+		pr.How = fmt.Sprintf("its verdict is error-budget (%s): the %s ops/s and the latency of a failing run are not evidence of what the cache can do; run it again without the failures",
+			why, units.FormatWhole(rate))
+		return
+	}
+	ok, text := p.judge(totals)
 	if ok && rate > 0 {
 		pr.Rate = rate
 		switch {
