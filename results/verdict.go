@@ -63,6 +63,10 @@ const (
 	// WarnCleartextCredentials: a password or token went to a host on the
 	// network without TLS.
 	WarnCleartextCredentials = "cleartext-credentials"
+	// WarnPartialMerge: a merge is not one whole test (a segment missing,
+	// given twice, late or ended early: merge --allow-partial), so its
+	// throughput lacks part of the test's load, or counts some twice.
+	WarnPartialMerge = "partial-merge"
 )
 
 // Verdict says what a run's numbers may be used for. Decide computes it from
@@ -159,8 +163,8 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 	// capacity, whichever server was saturated; a share of a split test saw
 	// the servers under every share's load, and its own throughput is not
 	// what saturated them.
-	serverSet := bound != nil && bound.Reason != "memory" && len(budget) == 0 && !h.splitShare()
-	if (h.Mode == ModeClosed && !serverSet) || len(offered) > 0 {
+	serverSet := bound != nil && bound.Reason != "memory" && len(budget) == 0 && !h.splitShare() && !s.partialMerge()
+	if (h.Mode == ModeClosed && !serverSet) || len(offered) > 0 || s.partialMerge() {
 		v.LowerBound = true
 	}
 	if s.Client != nil && s.Client.Bound {
@@ -196,7 +200,7 @@ func serverBoundReason(h *Header, s *Summary, bound *ServerBound, lowerBound boo
 	switch {
 	case bound.Reason == "memory":
 		return bound.String() + ": the cache's memory, not its throughput, was at its limit"
-	case h.splitShare():
+	case h.splitShare() || s.partialMerge():
 		return bound.String() + ": the whole test's load saturated it, and this run's throughput is only its share of that load (amrbench merge of every segment gives the cache's)"
 	case s.Client != nil && s.Client.Bound:
 		return bound.String() + ", and the client was the limit too"
@@ -287,6 +291,8 @@ func judgeObjectives(res *SLOResult, findMax, stopped bool, v *Verdict) []string
 func lowerBoundReason(h *Header, s *Summary) string {
 	const lb = "this is a lower bound of the cache's capacity"
 	switch {
+	case s.partialMerge():
+		return lb + ": the merge is not one whole test (merge --allow-partial; its warnings say what is missing), so its throughput is not the whole test's"
 	case s.Client != nil && s.Client.Bound && h.Mode == ModeOpen:
 		return lb + ": " + s.Client.Reason + "; the response times include the client's own delays"
 	case s.Client != nil && s.Client.Bound:
@@ -309,6 +315,10 @@ func (h *Header) splitShare() bool {
 // wholeSegment is the header's text for the whole test, run by one machine
 // (segment.Whole).
 const wholeSegment = "0/1"
+
+// partialMerge reports whether the run is a merge of less than one whole
+// test (WarnPartialMerge).
+func (s *Summary) partialMerge() bool { return s.hasWarning(WarnPartialMerge) }
 
 // hasWarning reports whether the summary lists a warning with code.
 func (s *Summary) hasWarning(code string) bool {

@@ -132,6 +132,18 @@ func TestDecide(t *testing.T) {
 			"its share of that load", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
 		{"open loop, one segment of a split test, server at its CPU", &Header{Mode: ModeOpen, Segment: "0/2"}, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, false,
 			"its share of that load", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
+		// merge --allow-partial of every segment, one of them killed: the
+		// merged load lacks that segment's end.
+		{"closed loop, a partial merge of every segment, server at its CPU", whole, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			s.Warnings = []Warning{{Code: WarnPartialMerge, Detail: "b.jsonl ends early (its run was killed or is still going)"}}
+			return s
+		}, StatusOK, true, "its share of that load", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
+		{"open loop, a partial merge", &Header{Mode: ModeOpen, Segment: "0/1"}, func() *Summary {
+			s := summaryOf(1000, nil, 10, 4)
+			s.Warnings = []Warning{{Code: WarnPartialMerge, Detail: "segment 1/2 is missing"}}
+			return s
+		}, StatusOK, true, "not one whole test", nil},
 		{"closed loop, a merge lacking a segment, server at its CPU", partialMerge, func() *Summary { return summaryOf(1000, nil, 10, 4) }, StatusOK, true,
 			"its share of that load", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 100, Saturated: 9, Intervals: 10, Level: 97}},
 		// Its connections were down a third of the time: the throughput

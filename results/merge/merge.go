@@ -77,7 +77,11 @@ func Runs(runs []results.NamedRun) (*results.Run, []Warning, error) {
 	// The warnings are data: they come first among the merged run's events.
 	var notes []*results.Event
 	for _, w := range m.warnings {
-		notes = append(notes, &results.Event{Type: results.TypeEvent, Time: m.base, Kind: results.EventWarning, Detail: w.Text, Source: "merge"})
+		e := &results.Event{Type: results.TypeEvent, Time: m.base, Kind: results.EventWarning, Detail: w.Text, Source: "merge"}
+		if w.Partial {
+			e.Code = results.WarnPartialMerge // the merged verdict reads it
+		}
+		notes = append(notes, e)
 	}
 	merged.Events = append(notes, merged.Events...)
 	return merged, m.warnings, nil

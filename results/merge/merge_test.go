@@ -275,11 +275,16 @@ func TestMergeWarnings(t *testing.T) {
 			if found.Partial != tt.partial {
 				t.Fatalf("%q: partial %v, want %v", found.Text, found.Partial, tt.partial)
 			}
-			// The merged run keeps every warning, as an event of its own.
+			// The merged run keeps every warning, as an event of its own,
+			// coded partial-merge when it makes the merge less than one
+			// test.
 			var kept []string
 			for _, e := range merged.Events {
 				if e.Kind == results.EventWarning && e.Source == "merge" {
 					kept = append(kept, e.Detail)
+					if e.Detail == found.Text && (e.Code == results.WarnPartialMerge) != tt.partial {
+						t.Errorf("%q: code %q, partial %v", e.Detail, e.Code, tt.partial)
+					}
 				}
 			}
 			if len(kept) != len(warnings) || !slices.Contains(kept, found.Text) {
