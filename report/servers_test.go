@@ -78,14 +78,7 @@ func TestStepsSayWhichWereServerBound(t *testing.T) {
 		cpu := []float64{55, 60, 97, 98}[i]
 		run.Server[i].Servers["10.0.0.1:7000"].MainThreadCPUPercent = &cpu
 	}
-	sum, err := run.Summarize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, verdict, err := StepsTable(run, sum)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, verdict := stepsVerdict(t, run)
 	want := "Step 40k: server-bound at 40,000 ops/s (shard 10.0.0.1:7000: CPU at 98 % of a core in 2 of 2 intervals).\n"
 	if !strings.Contains(verdict, want) || strings.Contains(verdict, "Step 20k") {
 		t.Fatalf("verdict:\n%s\nwant the line %q and none for 20k", verdict, want)
@@ -100,14 +93,7 @@ func TestOneRateHasNoStepServerLine(t *testing.T) {
 	t.Parallel()
 	run := reporttest.ServerBoundRun()
 	run.Header.SLO = []string{"p99<1ms"}
-	sum, err := run.Summarize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, verdict, err := StepsTable(run, sum)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, verdict := stepsVerdict(t, run)
 	if strings.Contains(verdict, "Step ") || !strings.HasPrefix(verdict, "The run met p99<1ms.") {
 		t.Fatalf("verdict:\n%s", verdict)
 	}

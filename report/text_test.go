@@ -80,14 +80,7 @@ func TestFindMaxVerdictSaysLowerBound(t *testing.T) {
 				step(1, "step 2: 40k ops/s", 40000, 30000, bound), // it did not reach its rate
 			},
 		}
-		s, err := run.Summarize()
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, verdict, err := StepsTable(run, s)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s, verdict := stepsVerdict(t, run)
 		said := strings.Contains(verdict, "This is a lower bound of the cache's capacity: the client was the limit in step 2: 40k ops/s")
 		if !strings.Contains(verdict, "Highest rate meeting p99<2ms: 20,000 ops/s.") || said != bound || s.Verdict.LowerBound != bound {
 			t.Errorf("client-bound %v: verdict %q, summary verdict %+v", bound, verdict, s.Verdict)
@@ -114,16 +107,24 @@ func TestClosedLoopSLOVerdict(t *testing.T) {
 			Header:    &results.Header{Mode: results.ModeClosed, SLO: []string{tt.slo}, CountExcludesErrors: true},
 			Intervals: []*results.Interval{{Start: t0, End: t0.Add(time.Second), Commands: map[string]*results.CommandStats{"GET": cs}}},
 		}
-		s, err := run.Summarize()
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, verdict, err := StepsTable(run, s)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, verdict := stepsVerdict(t, run)
 		if !strings.HasPrefix(verdict, tt.want) {
 			t.Errorf("%s: %q, want it to begin %q", tt.slo, verdict, tt.want)
 		}
 	}
+}
+
+// stepsVerdict summarizes run and returns its summary and the text
+// StepsTable writes under its table.
+func stepsVerdict(t *testing.T, run *results.Run) (*results.Summary, string) {
+	t.Helper()
+	s, err := run.Summarize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, verdict, err := StepsTable(run, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, verdict
 }
