@@ -416,6 +416,10 @@ func TestPlanImpossible(t *testing.T) {
 			"no Compute Optimized size reaches 25,000,000 ops/s at p99<2ms: the highest estimate is X700", "No size can be recommended"},
 		{"connections", planInput(t, 100000, "p99<2ms", 1, 100000), runs, "Balanced",
 			"B50: extrapolated", ""}, // B20's limit is 75,000; B50's 150,000
+		{"connections, tier not measured", planInput(t, 100000, "p99<2ms", 1, 40000), runs, "Memory Optimized",
+			"The smallest size that holds the data and accepts 40,000 connections is M50; measure it", ""}, // M10 holds 1 GB but takes 15,000
+		{"connections beyond every limit, tier not measured", planInput(t, 100000, "p99<2ms", 1, 250000), runs, "Memory Optimized",
+			"no measurement of this tier, and no Memory Optimized size that holds the data accepts 250,000 connections", "No size can be recommended"},
 	}
 	for _, tt := range tests {
 		p := mustPlan(t, tt.in, tt.runs)

@@ -45,16 +45,22 @@ func (p *Plan) tierVerdict(tp *TierPlan, skus []*catalog.SKU, fitting []*Candida
 	case !measured && tierRuns > 0:
 		tp.Verdict = fmt.Sprintf("the %d run(s) of this tier give no rate that meets %s (see Measured); not guessed", tierRuns, p.objectivesText())
 		tp.Candidates = nil
+	case !measured && !anyConns(fitting):
+		tp.Verdict = fmt.Sprintf("no measurement of this tier, and no %s size that holds the data accepts %s connections", tier, units.FormatWhole(float64(p.Input.Connections)))
+		tp.Candidates = nil
 	case !measured:
-		first := fitting[0]
+		first, what := fitting[0], "holds the data"
 		for _, cand := range fitting {
 			if cand.FitsConns {
 				first = cand
 				break
 			}
 		}
-		tp.Verdict = fmt.Sprintf("no measurement of this tier: not guessed. The smallest size that holds the data is %s; measure it: amrbench run --sku %s ... --slo '%s' --find-max",
-			first.SKU, first.SKU, strings.Join(p.Objectives, ","))
+		if first != fitting[0] {
+			what = fmt.Sprintf("holds the data and accepts %s connections", units.FormatWhole(float64(p.Input.Connections)))
+		}
+		tp.Verdict = fmt.Sprintf("no measurement of this tier: not guessed. The smallest size that %s is %s; measure it: amrbench run --sku %s ... --slo '%s' --find-max",
+			what, first.SKU, first.SKU, strings.Join(p.Objectives, ","))
 		tp.Candidates = nil
 	case len(refs) == 0:
 		tp.Verdict = fmt.Sprintf("%s was never met on the measured size(s) of this tier, even at the lowest rate tried: more shards add throughput, not lower latency at low load, so no %s size is recommended",
