@@ -109,6 +109,7 @@ type MeasuredRun struct {
 	workload   string
 	sku        *catalog.SKU
 	localhost  bool
+	keySpace   *results.KeySpace
 }
 
 // Basis says where a candidate SKU's capacity comes from.
@@ -224,6 +225,7 @@ func NewPlan(c *catalog.Catalog, in Input, runs []results.NamedRun) (*Plan, erro
 	for _, t := range tiers {
 		p.Tiers = append(p.Tiers, p.planTier(c, t))
 	}
+	p.checkFlashRAM()
 	p.answer(c)
 	return p, nil
 }

@@ -19,7 +19,7 @@ import (
 // readRun finds what one run tells about the rate that meets the objectives.
 func (p *Plan) readRun(c *catalog.Catalog, nr results.NamedRun) *MeasuredRun {
 	h := nr.Run.Header
-	pr := &MeasuredRun{Name: nr.Name, workload: workloadShape(h)}
+	pr := &MeasuredRun{Name: nr.Name, workload: workloadShape(h), keySpace: h.KeySpace}
 	if host, _, err := net.SplitHostPort(h.Target.Endpoint); err == nil {
 		pr.localhost = units.IsLoopback(host) || h.Target.Embedded != ""
 	}
