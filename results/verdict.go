@@ -299,6 +299,8 @@ func lowerBoundReason(h *Header, s *Summary) string {
 		return lb + ": " + s.Client.Reason
 	case h.Mode == ModeClosed:
 		return lb + fmt.Sprintf(": a closed loop of %s sends each request when the last reply is in, so it measures what they achieved, not what the cache can do (run --find-max with an --slo for that)", units.Plural(s.Connections, "connection"))
+	case h.FindMax() && (s.SLO == nil || s.SLO.MaxRate == 0):
+		return lb + ": no step met the objectives, and steps failed where the client was the limit: their misses may be the client's, not the cache's"
 	case h.FindMax():
 		return lb + ": the steps above the highest rate met failed where the client was the limit"
 	}

@@ -334,3 +334,18 @@ func TestReadNormalisesOldCounts(t *testing.T) {
 		t.Fatalf("a current file's count changed to %d", c)
 	}
 }
+
+// TestSearchNeverMetByTheClient: a search that met no step, some of its
+// steps failed where the client was the limit, has no "highest rate met"
+// for its lower bound to stand above.
+func TestSearchNeverMetByTheClient(t *testing.T) {
+	t.Parallel()
+	h := &Header{Mode: ModeOpen, Config: json.RawMessage(`{"find_max":true}`)}
+	s := summaryOf(1000, nil, 10, 4)
+	s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{{Phase: "a", TargetRate: 625, AchievedRate: 625, LateStarts: 30, ClientBound: true}}}
+	v := Decide(h, s, nil)
+	last := v.Reasons[len(v.Reasons)-1]
+	if !v.LowerBound || strings.Contains(last, "highest rate met") || !strings.Contains(last, "no step met the objectives, and steps failed where the client was the limit") {
+		t.Errorf("lower bound %v, reasons %q", v.LowerBound, v.Reasons)
+	}
+}
