@@ -20,7 +20,8 @@ const (
 	// or by every step of a search.
 	StatusSLOMissed = "slo-missed"
 	// StatusErrorBudget: more operations failed, or the connections were
-	// down for more of the time, than --max-error-rate allows.
+	// down for more of the time, than --max-error-rate allows; or every
+	// step of a search that met none had failed operations.
 	StatusErrorBudget = "error-budget"
 	// StatusNotOffered: an open loop could not offer its rate: operations
 	// due were never sent (dropped).
@@ -154,6 +155,12 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 			units.FormatPercent(v.UnavailableShare), units.FormatPercent(v.MaxErrorRate)))
 	}
 	findMax := h.FindMax()
+	var searchFailed string // no step met: every one failed operations
+	if findMax && s.SLO != nil && s.SLO.MaxRate == 0 && !stopped {
+		if searchFailed = searchFailedByErrors(s.SLO, all); searchFailed != "" {
+			budget = append(budget, searchFailed)
+		}
+	}
 	if h.Mode == ModeOpen && !findMax {
 		offered = notOffered(s)
 	} else if findMax && s.SLO != nil {
@@ -170,7 +177,7 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 	if s.Client != nil && s.Client.Bound {
 		v.LowerBound = true // and lowerBoundReason says the client was the limit
 	}
-	if res := s.SLO; res != nil {
+	if res := s.SLO; res != nil && searchFailed == "" {
 		slo = judgeObjectives(res, findMax, stopped, v)
 	}
 	switch {
@@ -241,6 +248,30 @@ func searchNotOffered(res *SLOResult) []string {
 	}
 	return []string{fmt.Sprintf("the client was the limit in the search's lowest step and could not offer it: %s ops/s of %s, %s operations never sent; no step measured the cache",
 		units.FormatWhole(low.AchievedRate), units.FormatWhole(low.TargetRate), units.FormatInt(low.Dropped))}
+}
+
+// searchFailedByErrors returns why a search that met no step measured
+// failures, not latency: every step failed operations, and a step with any
+// misses its objectives however fast its replies; "" if one failed none.
+func searchFailedByErrors(res *SLOResult, all *CommandSummary) string {
+	fast := 0
+	for _, st := range res.Steps {
+		if st.Errors == 0 {
+			return ""
+		}
+		met := true
+		for _, text := range res.Objectives {
+			o, err := ParseObjective(text)
+			us, ok := st.Measured[text]
+			met = met && err == nil && ok && us > 0 && o.MetBy(us)
+		}
+		if met {
+			fast++
+		}
+	}
+	objectives := strings.Join(res.Objectives, " and ")
+	return fmt.Sprintf("no step of the search met %s without failed operations: every step had some (%s in all), and a step meets its objectives only when none fail; the latency met %s in %d of %d steps",
+		objectives, describeClasses(all.Errors), objectives, fast, len(res.Steps))
 }
 
 // judgeObjectives returns why the objectives were missed, if they were,

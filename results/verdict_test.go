@@ -100,6 +100,13 @@ func TestDecide(t *testing.T) {
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{missed("a", 2500)}}
 			return s
 		}, StatusSLOMissed, false, "no step of the search met p99<1ms", nil},
+		// Every step failed some SETs (a full memory), with fast replies.
+		{"a search that met nothing for its failures", &Header{Mode: ModeOpen, Config: search.Config, MaxErrorRate: ptr(0.2)}, func() *Summary {
+			s := summaryOf(1000, map[ErrorClass]int64{ErrOOM: 90}, 10, 4)
+			st := SLOStep{Phase: "a", TargetRate: 2500, AchievedRate: 2300, Errors: 90, Measured: map[string]int64{"p99<1ms": 400}}
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{st}}
+			return s
+		}, StatusErrorBudget, false, "no step of the search met p99<1ms without failed operations: every step had some (oom 90 in all), and a step meets its objectives only when none fail; the latency met p99<1ms in 1 of 1 steps", nil},
 		// Its client got so little CPU that it sent a fifth of its lowest
 		// rate: the misses are the client's, not the cache's.
 		{"a search whose lowest step the client could not offer", search, func() *Summary {

@@ -125,6 +125,7 @@ func TestExitStatusSaysTheVerdict(t *testing.T) {
 	plain := benchtest.StartServer(t)
 	oom := benchtest.StartServer(t, benchtest.WithArgs("--maxmemory", "1mb", "--maxmemory-policy", "noeviction"))
 	acl := benchtest.StartServer(t, benchtest.WithACLUser("bench", "s3cret-pw", "~* +@all -get"))
+	full := benchtest.StartServer(t, benchtest.WithArgs("--maxmemory", "1", "--maxmemory-policy", "noeviction"))
 	const never = "p50<1us"
 	tests := []struct {
 		name    string
@@ -140,6 +141,9 @@ func TestExitStatusSaysTheVerdict(t *testing.T) {
 		{"--rate misses its objective", plain, []string{"--rate", "300", "--duration", "1s", "--slo", never}, exitSLOMissed, results.StatusSLOMissed, "", ""},
 		{"--rate-ramp misses its objective", plain, []string{"--rate-ramp", "200:400:200:1s", "--slo", never}, exitSLOMissed, results.StatusSLOMissed, "", ""},
 		{"--find-max finds no rate", plain, []string{"--find-max", "--rate", "200", "--slo", never, "--step-duration", "500ms", "--find-max-steps", "2"}, exitSLOMissed, results.StatusSLOMissed, "", ""},
+		// Every SET fails (OOM), within a 50 % budget, and every reply is
+		// fast: no step met its objectives for its failures, not its latency.
+		{"--find-max fails only by errors", full, []string{"--find-max", "--rate", "200", "--slo", "p99<10s", "--step-duration", "500ms", "--find-max-steps", "2", "--max-error-rate", "50%"}, exitErrorBudget, results.StatusErrorBudget, results.ErrOOM, "OOM command not allowed when used memory > 'maxmemory'"},
 		{"out of memory", oom, []string{"-n", "4000", "--ratio", "1:1", "-d", "1000"}, exitErrorBudget, results.StatusErrorBudget, results.ErrOOM, "OOM command not allowed when used memory > 'maxmemory'"},
 		{"no permission to GET", acl, []string{"-n", "2000", "--user", "bench", "-a", "s3cret-pw"}, exitErrorBudget, results.StatusErrorBudget, results.ErrNoPerm, "no permissions to run the 'get' command"},
 		{"the budget turned off", acl, []string{"-n", "2000", "--user", "bench", "-a", "s3cret-pw", "--max-error-rate", "100%"}, exitOK, results.StatusOK, results.ErrNoPerm, "NOPERM"},
