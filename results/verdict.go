@@ -68,6 +68,9 @@ const (
 	// given twice, late or ended early: merge --allow-partial), so its
 	// throughput lacks part of the test's load, or counts some twice.
 	WarnPartialMerge = "partial-merge"
+	// WarnConnectionsBusy: a failed search step kept its connections busy
+	// most of the time: they, not the cache, may have capped the search.
+	WarnConnectionsBusy = "connections-busy"
 )
 
 // Verdict says what a run's numbers may be used for. Decide computes it from
@@ -177,6 +180,9 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 	if s.Client != nil && s.Client.Bound {
 		v.LowerBound = true // and lowerBoundReason says the client was the limit
 	}
+	if findMax && s.SLO != nil && s.SLO.MaxRate > 0 && s.hasWarning(WarnConnectionsBusy) && (bound == nil || bound.Reason == "memory") {
+		v.LowerBound = true
+	}
 	if res := s.SLO; res != nil && searchFailed == "" {
 		slo = judgeObjectives(res, findMax, stopped, v)
 	}
@@ -254,24 +260,13 @@ func searchNotOffered(res *SLOResult) []string {
 // failures, not latency: every step failed operations, and a step with any
 // misses its objectives however fast its replies; "" if one failed none.
 func searchFailedByErrors(res *SLOResult, all *CommandSummary) string {
-	fast := 0
 	for _, st := range res.Steps {
 		if st.Errors == 0 {
 			return ""
 		}
-		met := true
-		for _, text := range res.Objectives {
-			o, err := ParseObjective(text)
-			us, ok := st.Measured[text]
-			met = met && err == nil && ok && us > 0 && o.MetBy(us)
-		}
-		if met {
-			fast++
-		}
 	}
-	objectives := strings.Join(res.Objectives, " and ")
-	return fmt.Sprintf("no step of the search met %s without failed operations: every step had some (%s in all), and a step meets its objectives only when none fail; the latency met %s in %d of %d steps",
-		objectives, describeClasses(all.Errors), objectives, fast, len(res.Steps))
+	return fmt.Sprintf("no step of the search met %s without failed operations: every step had some (%s in all), and a step meets its objectives only when none fail (the steps table gives their latency)",
+		strings.Join(res.Objectives, " and "), describeClasses(all.Errors))
 }
 
 // judgeObjectives returns why the objectives were missed, if they were,
@@ -330,6 +325,8 @@ func lowerBoundReason(h *Header, s *Summary) string {
 		return lb + ": " + s.Client.Reason
 	case h.Mode == ModeClosed:
 		return lb + fmt.Sprintf(": a closed loop of %s sends each request when the last reply is in, so it measures what they achieved, not what the cache can do (run --find-max with an --slo for that)", units.Plural(s.Connections, "connection"))
+	case h.FindMax() && s.hasWarning(WarnConnectionsBusy):
+		return lb + ": the steps above the highest rate met kept the connections busy, and no server was seen saturated: more --connections may hold a higher rate (the connections-busy warning says how busy)"
 	case h.FindMax():
 		return lb + ": the steps above the highest rate met failed where the client was the limit"
 	}

@@ -95,6 +95,20 @@ func TestDecide(t *testing.T) {
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, MaxRate: 2500, Steps: []SLOStep{met("a", 2500), st}}
 			return s
 		}, StatusOK, true, "the highest rate", nil},
+		// One connection carried its answer; the step above kept it busy.
+		{"a search whose failing step kept its connections busy", search, func() *Summary {
+			s := summaryOf(1000, nil, 10, 1)
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, MaxRate: 20000, Steps: []SLOStep{met("a", 20000), missed("b", 40000)}}
+			s.Warnings = []Warning{{Code: WarnConnectionsBusy, Detail: "b kept the 1 connection busy 100 %"}}
+			return s
+		}, StatusOK, true, "the highest rate meeting p99<1ms was 20,000 ops/s", nil},
+		// A saturated server, not the connections, set the answer.
+		{"a search with busy connections and a saturated server", search, func() *Summary {
+			s := summaryOf(1000, nil, 10, 1)
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, MaxRate: 20000, Steps: []SLOStep{met("a", 20000), missed("b", 40000)}}
+			s.Warnings = []Warning{{Code: WarnConnectionsBusy}}
+			return s
+		}, StatusOK, false, "the highest rate", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 20000, Saturated: 9, Intervals: 10, Level: 97}},
 		{"a search that met nothing", search, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{missed("a", 2500)}}
@@ -106,7 +120,7 @@ func TestDecide(t *testing.T) {
 			st := SLOStep{Phase: "a", TargetRate: 2500, AchievedRate: 2300, Errors: 90, Measured: map[string]int64{"p99<1ms": 400}}
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{st}}
 			return s
-		}, StatusErrorBudget, false, "no step of the search met p99<1ms without failed operations: every step had some (oom 90 in all), and a step meets its objectives only when none fail; the latency met p99<1ms in 1 of 1 steps", nil},
+		}, StatusErrorBudget, false, "no step of the search met p99<1ms without failed operations: every step had some (oom 90 in all), and a step meets its objectives only when none fail", nil},
 		// Its client got so little CPU that it sent a fifth of its lowest
 		// rate: the misses are the client's, not the cache's.
 		{"a search whose lowest step the client could not offer", search, func() *Summary {
@@ -187,6 +201,9 @@ func TestDecide(t *testing.T) {
 			}
 			if tt.reason != "" && (len(v.Reasons) == 0 || !strings.Contains(v.Reasons[0], tt.reason)) {
 				t.Fatalf("reasons %q, want the first to say %q", v.Reasons, tt.reason)
+			}
+			if v.LowerBound && strings.Contains(tt.name, "kept its connections busy") && !strings.Contains(strings.Join(v.Reasons, " "), "more --connections may hold a higher rate") {
+				t.Fatalf("the connections not named in %q", v.Reasons)
 			}
 			if v.LowerBound && !strings.Contains(strings.Join(v.Reasons, " "), "this is a lower bound of the cache's capacity") {
 				t.Fatalf("a lower bound not said in %q", v.Reasons)

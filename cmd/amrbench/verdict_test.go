@@ -406,3 +406,31 @@ func TestExitStatusesAreDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestFindMaxCappedByOneConnection searches with one connection of pipeline
+// 1: a thousand ops/s meets p99<10s, a hundred thousand is more than one
+// connection carries at its round trip. The answer is the connection's
+// limit, not the cache's, and the verdict says so: a lower bound, with a
+// connections-busy warning (or, on a machine short of CPU, the client's).
+func TestFindMaxCappedByOneConnection(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	res := cli(t, nil, runArgs(s, "--connections", "1", "--find-max", "--rate-ramp", "1000:100000:99000", "--slo", "p99<10s",
+		"--step-duration", "500ms", "--find-max-steps", "2", "--interval", "500ms", "--out", dir, "-q")...)
+	if res.code != exitOK {
+		t.Fatalf("exit %d, want 0:\n%s", res.code, res.stderr)
+	}
+	run := readRun(t, dir)
+	v := run.Summary.Verdict
+	if run.Summary.SLO == nil || run.Summary.SLO.MaxRate != 1000 || v == nil || !v.LowerBound {
+		t.Fatalf("search %+v, verdict %+v: want 1,000 ops/s, a lower bound", run.Summary.SLO, v)
+	}
+	reasons := strings.Join(v.Reasons, " ")
+	if !strings.Contains(reasons, "more --connections may hold a higher rate") && !strings.Contains(reasons, "the client was the limit") {
+		t.Fatalf("reasons %q name neither the connections nor the client", v.Reasons)
+	}
+	if c := run.Summary.Client; (c == nil || !c.Bound) && !strings.Contains(reasons, "--connections") {
+		t.Fatalf("a client not at its limit, and the connections not named: %q", v.Reasons)
+	}
+}
