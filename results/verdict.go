@@ -165,7 +165,7 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 		}
 	}
 	if h.Mode == ModeOpen && !findMax {
-		offered = notOffered(s)
+		offered = notOffered(h, s)
 	} else if findMax && s.SLO != nil {
 		offered = searchNotOffered(s.SLO)
 	}
@@ -229,14 +229,19 @@ func serverBoundReason(h *Header, s *Summary, bound *ServerBound, lowerBound boo
 // rate: the response times it measured include its own delays, which
 // makes them pessimistic, not wrong; the verdict says so (a lower bound)
 // without failing the run.
-func notOffered(s *Summary) []string {
+func notOffered(h *Header, s *Summary) []string {
 	all := s.Commands[AllCommands]
 	due := all.Issued() + s.Dropped
 	if due == 0 || float64(s.Dropped) <= DroppedTolerance*float64(due) {
 		return nil
 	}
-	return []string{fmt.Sprintf("%s of the %s operations due (%s) were never sent: the client could not offer the rate",
-		units.FormatInt(s.Dropped), units.FormatInt(due), units.FormatPercent(float64(s.Dropped)/float64(due)))}
+	why, slots := "the client could not offer the rate", float64(s.Connections*max(h.Pipeline, 1))
+	if busy := h.TargetRate * all.Service.MeanMicros / 1e6 / slots; busy >= 0.9 && (s.Client == nil || !s.Client.Bound) {
+		why = fmt.Sprintf("its %s (pipeline %d) could not carry the rate: at their mean service time of %.3f ms they hold about %s ops/s (add --connections)",
+			units.Plural(s.Connections, "connection"), max(h.Pipeline, 1), all.Service.MeanMicros/1e3, units.FormatWhole(slots*1e6/all.Service.MeanMicros))
+	}
+	return []string{fmt.Sprintf("%s of the %s operations due (%s) were never sent: %s",
+		units.FormatInt(s.Dropped), units.FormatInt(due), units.FormatPercent(float64(s.Dropped)/float64(due)), why)}
 }
 
 // searchNotOffered returns why a search that met no step measured the
@@ -330,7 +335,7 @@ func lowerBoundReason(h *Header, s *Summary) string {
 	case h.FindMax():
 		return lb + ": the steps above the highest rate met failed where the client was the limit"
 	}
-	return lb + ": the client could not offer the rate"
+	return lb + ": the rate was not offered in full"
 }
 
 // splitShare reports whether the run carries only a share of a test split

@@ -56,6 +56,13 @@ func TestDecide(t *testing.T) {
 			s.Dropped = 100
 			return s
 		}, StatusNotOffered, true, "100 of the 1,000 operations due", nil},
+		// One connection at 2 ms a request holds 500 of the 1,000 ops/s asked.
+		{"dropped operations, one connection too few", &Header{Mode: ModeOpen, TargetRate: 1000, Pipeline: 1}, func() *Summary {
+			s := summaryOf(400, nil, 10, 1)
+			s.Commands[AllCommands].Service.MeanMicros = 2000
+			s.Dropped = 600
+			return s
+		}, StatusNotOffered, true, "were never sent: its 1 connection (pipeline 1) could not carry the rate: at their mean service time of 2.000 ms they hold about 500 ops/s (add --connections)", nil},
 		{"a few dropped are within tolerance", open, func() *Summary {
 			s := summaryOf(980, nil, 10, 4)
 			s.Dropped = 20

@@ -434,3 +434,25 @@ func TestFindMaxCappedByOneConnection(t *testing.T) {
 		t.Fatalf("a client not at its limit, and the connections not named: %q", v.Reasons)
 	}
 }
+
+// TestRateBeyondOneConnectionNamesTheConnections asks one connection of
+// pipeline 1 for 200,000 ops/s, far more than it carries at its round trip:
+// the verdict, not-offered, names the connection as the limit, not the
+// client, unless the client was short of CPU too.
+func TestRateBeyondOneConnectionNamesTheConnections(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	res := cli(t, nil, runArgs(s, "--connections", "1", "--rate", "200k", "--duration", "1s", "--interval", "500ms", "--out", dir, "-q")...)
+	if res.code != exitFailed {
+		t.Fatalf("exit %d, want %d:\n%s", res.code, exitFailed, res.stderr)
+	}
+	run := readRun(t, dir)
+	v := run.Summary.Verdict
+	if v == nil || v.Status != results.StatusNotOffered || len(v.Reasons) == 0 {
+		t.Fatalf("verdict %+v, want not-offered", v)
+	}
+	if c := run.Summary.Client; (c == nil || !c.Bound) && !strings.Contains(v.Reasons[0], "its 1 connection (pipeline 1) could not carry the rate") {
+		t.Fatalf("a client not at its limit, and the connection not named: %q", v.Reasons)
+	}
+}
