@@ -165,7 +165,7 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 		}
 	}
 	if h.Mode == ModeOpen && !findMax {
-		offered = notOffered(h, s)
+		offered = notOffered(h, s, bound)
 	} else if findMax && s.SLO != nil {
 		offered = searchNotOffered(s.SLO)
 	}
@@ -229,14 +229,17 @@ func serverBoundReason(h *Header, s *Summary, bound *ServerBound, lowerBound boo
 // rate: the response times it measured include its own delays, which
 // makes them pessimistic, not wrong; the verdict says so (a lower bound)
 // without failing the run.
-func notOffered(h *Header, s *Summary) []string {
+func notOffered(h *Header, s *Summary, bound *ServerBound) []string {
 	all := s.Commands[AllCommands]
 	due := all.Issued() + s.Dropped
 	if due == 0 || float64(s.Dropped) <= DroppedTolerance*float64(due) {
 		return nil
 	}
 	why, slots := "the client could not offer the rate", float64(s.Connections*max(h.Pipeline, 1))
-	if busy := h.TargetRate * all.Service.MeanMicros / 1e6 / slots; busy >= 0.9 && (s.Client == nil || !s.Client.Bound) {
+	switch busy := h.TargetRate * all.Service.MeanMicros / 1e6 / slots; {
+	case bound != nil && bound.Reason != "memory":
+		why = "the server could not keep up with it"
+	case busy >= 0.9 && (s.Client == nil || !s.Client.Bound):
 		why = fmt.Sprintf("its %s (pipeline %d) could not carry the rate: at their mean service time of %.3f ms they hold about %s ops/s (add --connections)",
 			units.Plural(s.Connections, "connection"), max(h.Pipeline, 1), all.Service.MeanMicros/1e3, units.FormatWhole(slots*1e6/all.Service.MeanMicros))
 	}
@@ -262,13 +265,10 @@ func searchNotOffered(res *SLOResult) []string {
 }
 
 // searchFailedByErrors returns why a search that met no step measured
-// failures, not latency: every step failed operations, and a step with any
-// misses its objectives however fast its replies; "" if one failed none.
+// failures, not latency: every step failed some operations; "" otherwise.
 func searchFailedByErrors(res *SLOResult, all *CommandSummary) string {
-	for _, st := range res.Steps {
-		if st.Errors == 0 {
-			return ""
-		}
+	if slices.ContainsFunc(res.Steps, func(st SLOStep) bool { return st.Errors == 0 }) {
+		return ""
 	}
 	return fmt.Sprintf("no step of the search met %s without failed operations: every step had some (%s in all), and a step meets its objectives only when none fail (the steps table gives their latency)",
 		strings.Join(res.Objectives, " and "), describeClasses(all.Errors))

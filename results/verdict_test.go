@@ -63,6 +63,13 @@ func TestDecide(t *testing.T) {
 			s.Dropped = 600
 			return s
 		}, StatusNotOffered, true, "were never sent: its 1 connection (pipeline 1) could not carry the rate: at their mean service time of 2.000 ms they hold about 500 ops/s (add --connections)", nil},
+		// The same, the server at its CPU: the server, not the connections.
+		{"dropped operations, server at its CPU", &Header{Mode: ModeOpen, TargetRate: 1000, Pipeline: 1}, func() *Summary {
+			s := summaryOf(400, nil, 10, 1)
+			s.Commands[AllCommands].Service.MeanMicros = 2000
+			s.Dropped = 600
+			return s
+		}, StatusNotOffered, true, "were never sent: the server could not keep up with it", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 400, Saturated: 9, Intervals: 10, Level: 97}},
 		{"a few dropped are within tolerance", open, func() *Summary {
 			s := summaryOf(980, nil, 10, 4)
 			s.Dropped = 20
