@@ -400,7 +400,7 @@ func runSearch(cfg *Config, plan *openloop.Plan, tap *stepTap, measured time.Tim
 	if cfg.Ramp != nil {
 		s.Ramp = cfg.Ramp.Rates()
 	}
-	next := measured
+	next, warnedBusy := measured, false
 	if warmup, _, _ := plan.Get(0); warmup != nil {
 		if _, ok := awaitDone(warmup, tap, rec, stop); !ok {
 			return
@@ -425,6 +425,9 @@ func runSearch(cfg *Config, plan *openloop.Plan, tap *stepTap, measured time.Tim
 		}
 		s.Record(rate, verdict.Met)
 		_ = tap.Event(&results.Event{Time: end, Kind: results.EventPhase, Detail: describeVerdict(cfg.Objectives, verdict)})
+		if e := connectionsBusyEvent(cfg, verdict, tap.phase(st.Phase), end); e != nil && !warnedBusy {
+			warnedBusy = tap.Event(e) == nil
+		}
 		// The next step starts at the next interval boundary.
 		next = rec.StartOf(rec.IndexOf(time.Now()) + 1)
 	}

@@ -63,6 +63,33 @@ func (c *recordCheck) issued(what string, count int64, errs map[ErrorClass]int64
 	}
 }
 
+// commandCounts are the counts of one command's record, in an interval or
+// in the summary.
+type commandCounts struct {
+	count, hits, misses, sent, received int64
+	errors, redirects                   map[ErrorClass]int64
+}
+
+// command checks the counts of command name.
+func (c *recordCheck) command(name string, n commandCounts) {
+	c.count(name+" count", n.count)
+	c.count(name+" hits", n.hits)
+	c.count(name+" misses", n.misses)
+	c.counts(name+" errors", n.errors)
+	c.issued(name, n.count, n.errors)
+	c.counts(name+" redirects", n.redirects)
+	c.count(name+" bytes_sent", n.sent)
+	c.count(name+" bytes_received", n.received)
+}
+
+// shard checks the counts of the shard at addr.
+func (c *recordCheck) shard(addr string, count int64, errors, redirects map[ErrorClass]int64) {
+	c.count("shard "+addr+" count", count)
+	c.counts("shard "+addr+" errors", errors)
+	c.issued("shard "+addr, count, errors)
+	c.counts("shard "+addr+" redirects", redirects)
+}
+
 // sortedKeys returns the keys of m, sorted.
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
@@ -93,28 +120,14 @@ func (iv *Interval) check() error {
 	c.count("late_starts", iv.LateStarts)
 	c.count("reconnects", iv.Reconnects)
 	for _, name := range sortedKeys(iv.Commands) {
-		cs := iv.Commands[name]
-		if !c.present(name, cs == nil) {
-			continue
+		if cs := iv.Commands[name]; c.present(name, cs == nil) {
+			c.command(name, commandCounts{cs.Count, cs.Hits, cs.Misses, cs.BytesSent, cs.BytesReceived, cs.Errors, cs.Redirects})
 		}
-		c.count(name+" count", cs.Count)
-		c.count(name+" hits", cs.Hits)
-		c.count(name+" misses", cs.Misses)
-		c.counts(name+" errors", cs.Errors)
-		c.issued(name, cs.Count, cs.Errors)
-		c.counts(name+" redirects", cs.Redirects)
-		c.count(name+" bytes_sent", cs.BytesSent)
-		c.count(name+" bytes_received", cs.BytesReceived)
 	}
 	for _, addr := range sortedKeys(iv.Shards) {
-		ss := iv.Shards[addr]
-		if !c.present("shard "+addr, ss == nil) {
-			continue
+		if ss := iv.Shards[addr]; c.present("shard "+addr, ss == nil) {
+			c.shard(addr, ss.Count, ss.Errors, ss.Redirects)
 		}
-		c.count("shard "+addr+" count", ss.Count)
-		c.counts("shard "+addr+" errors", ss.Errors)
-		c.issued("shard "+addr, ss.Count, ss.Errors)
-		c.counts("shard "+addr+" redirects", ss.Redirects)
 	}
 	if r := iv.Reauth; r != nil {
 		c.count("reauth count", r.Count)
@@ -138,28 +151,14 @@ func (s *Summary) check() error {
 	c.count("late_starts", s.LateStarts)
 	c.count("reconnects", s.Reconnects)
 	for _, name := range sortedKeys(s.Commands) {
-		cs := s.Commands[name]
-		if !c.present(name, cs == nil) {
-			continue
+		if cs := s.Commands[name]; c.present(name, cs == nil) {
+			c.command(name, commandCounts{cs.Count, cs.Hits, cs.Misses, cs.BytesSent, cs.BytesReceived, cs.Errors, cs.Redirects})
 		}
-		c.count(name+" count", cs.Count)
-		c.count(name+" hits", cs.Hits)
-		c.count(name+" misses", cs.Misses)
-		c.counts(name+" errors", cs.Errors)
-		c.issued(name, cs.Count, cs.Errors)
-		c.counts(name+" redirects", cs.Redirects)
-		c.count(name+" bytes_sent", cs.BytesSent)
-		c.count(name+" bytes_received", cs.BytesReceived)
 	}
 	for _, addr := range sortedKeys(s.Shards) {
-		ss := s.Shards[addr]
-		if !c.present("shard "+addr, ss == nil) {
-			continue
+		if ss := s.Shards[addr]; c.present("shard "+addr, ss == nil) {
+			c.shard(addr, ss.Count, ss.Errors, ss.Redirects)
 		}
-		c.count("shard "+addr+" count", ss.Count)
-		c.counts("shard "+addr+" errors", ss.Errors)
-		c.issued("shard "+addr, ss.Count, ss.Errors)
-		c.counts("shard "+addr+" redirects", ss.Redirects)
 	}
 	if s.SLO != nil {
 		for _, st := range s.SLO.Steps {

@@ -124,9 +124,9 @@ func summarizeServers(measured map[int64]bool, recs []*ServerInterval) map[strin
 			if s.CommandTimePercent != nil {
 				a.cmd = append(a.cmd, *s.CommandTimePercent)
 			}
-			maxInt(&sum.UsedMemoryMax, s.UsedMemory)
-			maxInt(&sum.ConnectedClientsMax, s.ConnectedClients)
-			maxFloat(&sum.MemoryPercentMax, s.MemoryPercent)
+			keepMax(&sum.UsedMemoryMax, s.UsedMemory)
+			keepMax(&sum.ConnectedClientsMax, s.ConnectedClients)
+			keepMax(&sum.MemoryPercentMax, s.MemoryPercent)
 			if s.MaxMemory != nil {
 				sum.MaxMemory = s.MaxMemory
 			}
@@ -205,14 +205,8 @@ func meanMax(v []float64) (mean, most *float64) {
 	return &m, &hi
 }
 
-func maxInt(to **int64, v *int64) {
-	if v != nil && (*to == nil || *v > **to) {
-		x := *v
-		*to = &x
-	}
-}
-
-func maxFloat(to **float64, v *float64) {
+// keepMax sets *to to a copy of v when v is known and above *to.
+func keepMax[T int64 | float64](to **T, v *T) {
 	if v != nil && (*to == nil || *v > **to) {
 		x := *v
 		*to = &x

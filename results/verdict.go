@@ -20,7 +20,8 @@ const (
 	// or by every step of a search.
 	StatusSLOMissed = "slo-missed"
 	// StatusErrorBudget: more operations failed, or the connections were
-	// down for more of the time, than --max-error-rate allows.
+	// down for more of the time, than --max-error-rate allows; or every
+	// step of a search that met none had failed operations.
 	StatusErrorBudget = "error-budget"
 	// StatusNotOffered: an open loop could not offer its rate: operations
 	// due were never sent (dropped).
@@ -67,6 +68,9 @@ const (
 	// given twice, late or ended early: merge --allow-partial), so its
 	// throughput lacks part of the test's load, or counts some twice.
 	WarnPartialMerge = "partial-merge"
+	// WarnConnectionsBusy: a failed search step kept its connections busy
+	// most of the time: they, not the cache, may have capped the search.
+	WarnConnectionsBusy = "connections-busy"
 )
 
 // Verdict says what a run's numbers may be used for. Decide computes it from
@@ -154,8 +158,14 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 			units.FormatPercent(v.UnavailableShare), units.FormatPercent(v.MaxErrorRate)))
 	}
 	findMax := h.FindMax()
+	var searchFailed string // no step met: every one failed operations
+	if findMax && s.SLO != nil && s.SLO.MaxRate == 0 && !stopped {
+		if searchFailed = searchFailedByErrors(s.SLO, all); searchFailed != "" {
+			budget = append(budget, searchFailed)
+		}
+	}
 	if h.Mode == ModeOpen && !findMax {
-		offered = notOffered(s)
+		offered = notOffered(h, s, bound)
 	} else if findMax && s.SLO != nil {
 		offered = searchNotOffered(s.SLO)
 	}
@@ -170,7 +180,10 @@ func Decide(h *Header, s *Summary, bound *ServerBound) *Verdict {
 	if s.Client != nil && s.Client.Bound {
 		v.LowerBound = true // and lowerBoundReason says the client was the limit
 	}
-	if res := s.SLO; res != nil {
+	if findMax && s.SLO != nil && s.SLO.MaxRate > 0 && s.hasWarning(WarnConnectionsBusy) && (bound == nil || bound.Reason == "memory") {
+		v.LowerBound = true
+	}
+	if res := s.SLO; res != nil && searchFailed == "" {
 		slo = judgeObjectives(res, findMax, stopped, v)
 	}
 	switch {
@@ -216,14 +229,22 @@ func serverBoundReason(h *Header, s *Summary, bound *ServerBound, lowerBound boo
 // rate: the response times it measured include its own delays, which
 // makes them pessimistic, not wrong; the verdict says so (a lower bound)
 // without failing the run.
-func notOffered(s *Summary) []string {
+func notOffered(h *Header, s *Summary, bound *ServerBound) []string {
 	all := s.Commands[AllCommands]
 	due := all.Issued() + s.Dropped
 	if due == 0 || float64(s.Dropped) <= DroppedTolerance*float64(due) {
 		return nil
 	}
-	return []string{fmt.Sprintf("%s of the %s operations due (%s) were never sent: the client could not offer the rate",
-		units.FormatInt(s.Dropped), units.FormatInt(due), units.FormatPercent(float64(s.Dropped)/float64(due)))}
+	why, slots := "the client could not offer the rate", float64(s.Connections*max(h.Pipeline, 1))
+	switch busy := h.TargetRate * all.Service.MeanMicros / 1e6 / slots; {
+	case bound != nil && bound.Reason != "memory":
+		why = "the server could not keep up with it"
+	case busy >= 0.9 && (s.Client == nil || !s.Client.Bound):
+		why = fmt.Sprintf("its %s (pipeline %d) could not carry the rate: at their mean service time of %.3f ms they hold about %s ops/s (add --connections)",
+			units.Plural(s.Connections, "connection"), max(h.Pipeline, 1), all.Service.MeanMicros/1e3, units.FormatWhole(slots*1e6/all.Service.MeanMicros))
+	}
+	return []string{fmt.Sprintf("%s of the %s operations due (%s) were never sent: %s",
+		units.FormatInt(s.Dropped), units.FormatInt(due), units.FormatPercent(float64(s.Dropped)/float64(due)), why)}
 }
 
 // searchNotOffered returns why a search that met no step measured the
@@ -241,6 +262,16 @@ func searchNotOffered(res *SLOResult) []string {
 	}
 	return []string{fmt.Sprintf("the client was the limit in the search's lowest step and could not offer it: %s ops/s of %s, %s operations never sent; no step measured the cache",
 		units.FormatWhole(low.AchievedRate), units.FormatWhole(low.TargetRate), units.FormatInt(low.Dropped))}
+}
+
+// searchFailedByErrors returns why a search that met no step measured
+// failures, not latency: every step failed some operations; "" otherwise.
+func searchFailedByErrors(res *SLOResult, all *CommandSummary) string {
+	if slices.ContainsFunc(res.Steps, func(st SLOStep) bool { return st.Errors == 0 }) {
+		return ""
+	}
+	return fmt.Sprintf("no step of the search met %s without failed operations: every step had some (%s in all), and a step meets its objectives only when none fail (the steps table gives their latency)",
+		strings.Join(res.Objectives, " and "), describeClasses(all.Errors))
 }
 
 // judgeObjectives returns why the objectives were missed, if they were,
@@ -299,12 +330,14 @@ func lowerBoundReason(h *Header, s *Summary) string {
 		return lb + ": " + s.Client.Reason
 	case h.Mode == ModeClosed:
 		return lb + fmt.Sprintf(": a closed loop of %s sends each request when the last reply is in, so it measures what they achieved, not what the cache can do (run --find-max with an --slo for that)", units.Plural(s.Connections, "connection"))
+	case h.FindMax() && s.hasWarning(WarnConnectionsBusy):
+		return lb + ": steps that missed kept the connections busy, and no server was seen saturated: more --connections may hold a higher rate (the connections-busy warning says how busy)"
 	case h.FindMax() && (s.SLO == nil || s.SLO.MaxRate == 0):
 		return lb + ": no step met the objectives, and steps failed where the client was the limit: their misses may be the client's, not the cache's"
 	case h.FindMax():
 		return lb + ": the steps above the highest rate met failed where the client was the limit"
 	}
-	return lb + ": the client could not offer the rate"
+	return lb + ": the rate was not offered in full"
 }
 
 // splitShare reports whether the run carries only a share of a test split

@@ -56,6 +56,20 @@ func TestDecide(t *testing.T) {
 			s.Dropped = 100
 			return s
 		}, StatusNotOffered, true, "100 of the 1,000 operations due", nil},
+		// One connection at 2 ms a request holds 500 of the 1,000 ops/s asked.
+		{"dropped operations, one connection too few", &Header{Mode: ModeOpen, TargetRate: 1000, Pipeline: 1}, func() *Summary {
+			s := summaryOf(400, nil, 10, 1)
+			s.Commands[AllCommands].Service.MeanMicros = 2000
+			s.Dropped = 600
+			return s
+		}, StatusNotOffered, true, "were never sent: its 1 connection (pipeline 1) could not carry the rate: at their mean service time of 2.000 ms they hold about 500 ops/s (add --connections)", nil},
+		// The same, the server at its CPU: the server, not the connections.
+		{"dropped operations, server at its CPU", &Header{Mode: ModeOpen, TargetRate: 1000, Pipeline: 1}, func() *Summary {
+			s := summaryOf(400, nil, 10, 1)
+			s.Commands[AllCommands].Service.MeanMicros = 2000
+			s.Dropped = 600
+			return s
+		}, StatusNotOffered, true, "were never sent: the server could not keep up with it", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 400, Saturated: 9, Intervals: 10, Level: 97}},
 		{"a few dropped are within tolerance", open, func() *Summary {
 			s := summaryOf(980, nil, 10, 4)
 			s.Dropped = 20
@@ -95,11 +109,32 @@ func TestDecide(t *testing.T) {
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, MaxRate: 2500, Steps: []SLOStep{met("a", 2500), st}}
 			return s
 		}, StatusOK, true, "the highest rate", nil},
+		// One connection carried its answer; the step above kept it busy.
+		{"a search whose failing step kept its connections busy", search, func() *Summary {
+			s := summaryOf(1000, nil, 10, 1)
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, MaxRate: 20000, Steps: []SLOStep{met("a", 20000), missed("b", 40000)}}
+			s.Warnings = []Warning{{Code: WarnConnectionsBusy, Detail: "b kept the 1 connection busy 100 %"}}
+			return s
+		}, StatusOK, true, "the highest rate meeting p99<1ms was 20,000 ops/s", nil},
+		// A saturated server, not the connections, set the answer.
+		{"a search with busy connections and a saturated server", search, func() *Summary {
+			s := summaryOf(1000, nil, 10, 1)
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, MaxRate: 20000, Steps: []SLOStep{met("a", 20000), missed("b", 40000)}}
+			s.Warnings = []Warning{{Code: WarnConnectionsBusy}}
+			return s
+		}, StatusOK, false, "the highest rate", &ServerBound{Shard: "10.0.0.1:6379", Reason: "cpu", OpsPerSec: 20000, Saturated: 9, Intervals: 10, Level: 97}},
 		{"a search that met nothing", search, func() *Summary {
 			s := summaryOf(1000, nil, 10, 4)
 			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{missed("a", 2500)}}
 			return s
 		}, StatusSLOMissed, false, "no step of the search met p99<1ms", nil},
+		// Every step failed some SETs (a full memory), with fast replies.
+		{"a search that met nothing for its failures", &Header{Mode: ModeOpen, Config: search.Config, MaxErrorRate: ptr(0.2)}, func() *Summary {
+			s := summaryOf(1000, map[ErrorClass]int64{ErrOOM: 90}, 10, 4)
+			st := SLOStep{Phase: "a", TargetRate: 2500, AchievedRate: 2300, Errors: 90, Measured: map[string]int64{"p99<1ms": 400}}
+			s.SLO = &SLOResult{Objectives: []string{"p99<1ms"}, Steps: []SLOStep{st}}
+			return s
+		}, StatusErrorBudget, false, "no step of the search met p99<1ms without failed operations: every step had some (oom 90 in all), and a step meets its objectives only when none fail", nil},
 		// Its client got so little CPU that it sent a fifth of its lowest
 		// rate: the misses are the client's, not the cache's.
 		{"a search whose lowest step the client could not offer", search, func() *Summary {
@@ -180,6 +215,9 @@ func TestDecide(t *testing.T) {
 			}
 			if tt.reason != "" && (len(v.Reasons) == 0 || !strings.Contains(v.Reasons[0], tt.reason)) {
 				t.Fatalf("reasons %q, want the first to say %q", v.Reasons, tt.reason)
+			}
+			if v.LowerBound && strings.Contains(tt.name, "kept its connections busy") && !strings.Contains(strings.Join(v.Reasons, " "), "more --connections may hold a higher rate") {
+				t.Fatalf("the connections not named in %q", v.Reasons)
 			}
 			if v.LowerBound && !strings.Contains(strings.Join(v.Reasons, " "), "this is a lower bound of the cache's capacity") {
 				t.Fatalf("a lower bound not said in %q", v.Reasons)

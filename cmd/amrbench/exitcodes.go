@@ -17,7 +17,8 @@ const (
 	exitFailed = 1
 	exitUsage  = 2
 	// exitErrorBudget: more operations failed (or the connections were
-	// down for more of the time) than --max-error-rate allows. It wins over
+	// down for more of the time) than --max-error-rate allows, or every
+	// step of a --find-max that met none failed operations. It wins over
 	// exitSLOMissed: the latency of a failing run is not evidence.
 	exitErrorBudget = 98
 	// exitSLOMissed: a latency objective (--slo) was missed; k6's code for
@@ -38,7 +39,7 @@ var exitStatuses = []struct {
 	{exitOK, "ok (also after one Ctrl-C, which stops cleanly and writes everything)"},
 	{exitFailed, "the run could not be done (could not connect, every operation failed, an open loop could not offer its rate, a file could not be written), or plan found no size"},
 	{exitUsage, "usage error (a bad flag or value)"},
-	{exitErrorBudget, "more operations failed than --max-error-rate allows (default 1 %; 100 % turns it off)"},
+	{exitErrorBudget, "more operations failed than --max-error-rate allows (default 1 %; 100 % turns it off), or every step of a --find-max that met none had failed operations"},
 	{exitSLOMissed, "a latency objective (--slo) was missed: with --rate, --rate-ramp, --find-max (no step met it) or a closed loop"},
 	{exitSignaled, "a second Ctrl-C: quit at once"},
 	{exitTerminated, "SIGTERM before the planned end (drain, eviction): stopped early, everything finished is written"},

@@ -125,6 +125,7 @@ func TestExitStatusSaysTheVerdict(t *testing.T) {
 	plain := benchtest.StartServer(t)
 	oom := benchtest.StartServer(t, benchtest.WithArgs("--maxmemory", "1mb", "--maxmemory-policy", "noeviction"))
 	acl := benchtest.StartServer(t, benchtest.WithACLUser("bench", "s3cret-pw", "~* +@all -get"))
+	full := benchtest.StartServer(t, benchtest.WithArgs("--maxmemory", "1", "--maxmemory-policy", "noeviction"))
 	const never = "p50<1us"
 	tests := []struct {
 		name    string
@@ -140,6 +141,9 @@ func TestExitStatusSaysTheVerdict(t *testing.T) {
 		{"--rate misses its objective", plain, []string{"--rate", "300", "--duration", "1s", "--slo", never}, exitSLOMissed, results.StatusSLOMissed, "", ""},
 		{"--rate-ramp misses its objective", plain, []string{"--rate-ramp", "200:400:200:1s", "--slo", never}, exitSLOMissed, results.StatusSLOMissed, "", ""},
 		{"--find-max finds no rate", plain, []string{"--find-max", "--rate", "200", "--slo", never, "--step-duration", "500ms", "--find-max-steps", "2"}, exitSLOMissed, results.StatusSLOMissed, "", ""},
+		// Every SET fails (OOM), within a 50 % budget, and every reply is
+		// fast: no step met its objectives for its failures, not its latency.
+		{"--find-max fails only by errors", full, []string{"--find-max", "--rate", "200", "--slo", "p99<10s", "--step-duration", "500ms", "--find-max-steps", "2", "--max-error-rate", "50%"}, exitErrorBudget, results.StatusErrorBudget, results.ErrOOM, "OOM command not allowed when used memory > 'maxmemory'"},
 		{"out of memory", oom, []string{"-n", "4000", "--ratio", "1:1", "-d", "1000"}, exitErrorBudget, results.StatusErrorBudget, results.ErrOOM, "OOM command not allowed when used memory > 'maxmemory'"},
 		{"no permission to GET", acl, []string{"-n", "2000", "--user", "bench", "-a", "s3cret-pw"}, exitErrorBudget, results.StatusErrorBudget, results.ErrNoPerm, "no permissions to run the 'get' command"},
 		{"the budget turned off", acl, []string{"-n", "2000", "--user", "bench", "-a", "s3cret-pw", "--max-error-rate", "100%"}, exitOK, results.StatusOK, results.ErrNoPerm, "NOPERM"},
@@ -400,5 +404,55 @@ func TestExitStatusesAreDocumented(t *testing.T) {
 		if got := verdictExitCode(status); got != code {
 			t.Errorf("verdict %s exits %d, want %d", status, got, code)
 		}
+	}
+}
+
+// TestFindMaxCappedByOneConnection searches with one connection of pipeline
+// 1: a thousand ops/s meets p99<10s, a hundred thousand is more than one
+// connection carries at its round trip. The answer is the connection's
+// limit, not the cache's, and the verdict says so: a lower bound, with a
+// connections-busy warning (or, on a machine short of CPU, the client's).
+func TestFindMaxCappedByOneConnection(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	res := cli(t, nil, runArgs(s, "--connections", "1", "--find-max", "--rate-ramp", "1000:100000:99000", "--slo", "p99<10s",
+		"--step-duration", "500ms", "--find-max-steps", "2", "--interval", "500ms", "--out", dir, "-q")...)
+	if res.code != exitOK {
+		t.Fatalf("exit %d, want 0:\n%s", res.code, res.stderr)
+	}
+	run := readRun(t, dir)
+	v := run.Summary.Verdict
+	if run.Summary.SLO == nil || run.Summary.SLO.MaxRate != 1000 || v == nil || !v.LowerBound {
+		t.Fatalf("search %+v, verdict %+v: want 1,000 ops/s, a lower bound", run.Summary.SLO, v)
+	}
+	reasons := strings.Join(v.Reasons, " ")
+	if !strings.Contains(reasons, "more --connections may hold a higher rate") && !strings.Contains(reasons, "the client was the limit") {
+		t.Fatalf("reasons %q name neither the connections nor the client", v.Reasons)
+	}
+	if c := run.Summary.Client; (c == nil || !c.Bound) && !strings.Contains(reasons, "--connections") {
+		t.Fatalf("a client not at its limit, and the connections not named: %q", v.Reasons)
+	}
+}
+
+// TestRateBeyondOneConnectionNamesTheConnections asks one connection of
+// pipeline 1 for 200,000 ops/s, far more than it carries at its round trip:
+// the verdict, not-offered, names the connection as the limit, not the
+// client, unless the client was short of CPU too.
+func TestRateBeyondOneConnectionNamesTheConnections(t *testing.T) {
+	t.Parallel()
+	s := benchtest.StartServer(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	res := cli(t, nil, runArgs(s, "--connections", "1", "--rate", "200k", "--duration", "1s", "--interval", "500ms", "--out", dir, "-q")...)
+	if res.code != exitFailed {
+		t.Fatalf("exit %d, want %d:\n%s", res.code, exitFailed, res.stderr)
+	}
+	run := readRun(t, dir)
+	v := run.Summary.Verdict
+	if v == nil || v.Status != results.StatusNotOffered || len(v.Reasons) == 0 {
+		t.Fatalf("verdict %+v, want not-offered", v)
+	}
+	if c := run.Summary.Client; (c == nil || !c.Bound) && !strings.Contains(v.Reasons[0], "its 1 connection (pipeline 1) could not carry the rate") {
+		t.Fatalf("a client not at its limit, and the connection not named: %q", v.Reasons)
 	}
 }
