@@ -28,8 +28,7 @@ func connectionsBusyEvent(cfg *Config, step results.SLOStep, intervals []*result
 		return nil
 	}
 	meanMS := totals[results.AllCommands].Service.Dense().Mean() / 1e3
-	slots := cfg.Connections * max(cfg.Pipeline, 1)
-	busy := step.TargetRate * meanMS / 1e3 / float64(slots)
+	busy := results.BusyShare(step.TargetRate, 1e3*meanMS, cfg.Connections, cfg.Pipeline)
 	if busy < connectionsBusyShare {
 		return nil
 	}

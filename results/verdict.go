@@ -235,16 +235,22 @@ func notOffered(h *Header, s *Summary, bound *ServerBound) []string {
 	if due == 0 || float64(s.Dropped) <= DroppedTolerance*float64(due) {
 		return nil
 	}
-	why, slots := "the client could not offer the rate", float64(s.Connections*max(h.Pipeline, 1))
-	switch busy := h.TargetRate * all.Service.MeanMicros / 1e6 / slots; {
+	why := "the client could not offer the rate"
+	switch busy := BusyShare(h.TargetRate, all.Service.MeanMicros, s.Connections, h.Pipeline); {
 	case bound != nil && bound.Reason != "memory":
 		why = "the server could not keep up with it"
 	case busy >= 0.9 && (s.Client == nil || !s.Client.Bound):
 		why = fmt.Sprintf("its %s (pipeline %d) could not carry the rate: at their mean service time of %.3f ms they hold about %s ops/s (add --connections)",
-			units.Plural(s.Connections, "connection"), max(h.Pipeline, 1), all.Service.MeanMicros/1e3, units.FormatWhole(slots*1e6/all.Service.MeanMicros))
+			units.Plural(s.Connections, "connection"), max(h.Pipeline, 1), all.Service.MeanMicros/1e3, units.FormatWhole(h.TargetRate/busy))
 	}
 	return []string{fmt.Sprintf("%s of the %s operations due (%s) were never sent: %s",
 		units.FormatInt(s.Dropped), units.FormatInt(due), units.FormatPercent(float64(s.Dropped)/float64(due)), why)}
+}
+
+// BusyShare is how busy rate ops/s, served in meanMicros µs on average, keep
+// the requests connections × pipeline may have in flight (Little's law).
+func BusyShare(rate, meanMicros float64, connections, pipeline int) float64 {
+	return rate * meanMicros / 1e6 / float64(connections*max(pipeline, 1))
 }
 
 // searchNotOffered returns why a search that met no step measured the
@@ -344,12 +350,8 @@ func lowerBoundReason(h *Header, s *Summary) string {
 // between machines: a --segment i/n with n above 1, or a merge that lacks
 // segments.
 func (h *Header) splitShare() bool {
-	return h.Segment != "" && h.Segment != wholeSegment
+	return h.Segment != "" && h.Segment != "0/1" // segment.Whole, the whole test
 }
-
-// wholeSegment is the header's text for the whole test, run by one machine
-// (segment.Whole).
-const wholeSegment = "0/1"
 
 // partialMerge reports whether the run is a merge of less than one whole
 // test (WarnPartialMerge).
